@@ -1,0 +1,119 @@
+/* cardxd's SQLite store: users, their own cards, the inbox of waiting cards
+ * and (in a TEMP table) the sessions currently online. */
+#ifndef CARDX_COMPONENT_STORE_H
+#define CARDX_COMPONENT_STORE_H
+
+#include <stdint.h>
+
+#define STORE_OK 0
+#define STORE_EDB -1       /* SQLite failed; see store_errmsg() */
+#define STORE_ENOTFOUND -2 /* no such row */
+#define STORE_ECONFLICT -3 /* the phone number belongs to another JID */
+#define STORE_ENOMEM -4
+
+struct store;
+
+/* A card waiting for (or in flight to) its recipient. All strings are owned
+ * by the item; optional ones may be NULL. */
+struct store_inbox_item {
+    int64_t seq;          /* insertion order, assigned by push */
+    char *card_id;        /* stable id used as the message id */
+    char *recipient_jid;  /* bare JID */
+    char *sender_phone;   /* E.164 */
+    char *sender_jid;     /* bare JID */
+    char *vcard;          /* serialised <vCard xmlns='vcard-temp'> */
+    char *note;           /* optional */
+    int64_t created;      /* unix seconds */
+    int attempts;         /* times sent so far */
+    char *receipt_to;     /* optional: full JID that asked for a receipt */
+    char *receipt_id;     /* optional: id of the sender's message */
+};
+
+/* Opens (creating if needed) the database at path, sets WAL, foreign keys
+ * and synchronous ("normal" or "full"), and applies the migrations of
+ * sql/component/ in order, tracked by PRAGMA user_version. Returns 0 with
+ * *out set, or a negative code with *err set to a message the caller frees
+ * with free(). */
+int store_open(const char *path, const char *synchronous, struct store **out,
+               char **err);
+
+/* Finalises the statements and closes the database. Accepts NULL. */
+void store_free(struct store *st);
+
+/* The last SQLite error message (borrowed). */
+const char *store_errmsg(const struct store *st);
+
+/* Group several writes into one transaction. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+int store_rollback(struct store *st);
+
+/* --- users --- */
+
+/* Maps phone to jid. The same JID registering a new number changes its
+ * number; a number held by another JID gives STORE_ECONFLICT. */
+int store_user_register(struct store *st, const char *phone, const char *jid,
+                        int64_t now);
+/* *phone is set to a string the caller frees with free(). */
+int store_user_phone(struct store *st, const char *jid, char **phone);
+/* *jid is set to a string the caller frees with free(). */
+int store_user_jid(struct store *st, const char *phone, char **jid);
+/* Deletes the user, their card and the cards waiting for them. */
+int store_user_remove(struct store *st, const char *jid);
+/* Calls fn for every registered user, in registration order; stops early
+ * when fn returns non-zero and returns that value. */
+int store_user_each(struct store *st,
+                    int (*fn)(void *ud, const char *jid, const char *phone),
+                    void *ud);
+
+/* --- the user's own card --- */
+
+int store_card_set(struct store *st, const char *jid, const char *vcard,
+                   int64_t now);
+/* *vcard is set to a string the caller frees with free(). */
+int store_card_get(struct store *st, const char *jid, char **vcard);
+
+/* --- inbox --- */
+
+/* Inserts the item (seq is assigned and written back). card_id must be
+ * unique. */
+int store_inbox_push(struct store *st, struct store_inbox_item *item);
+/* Calls fn for each card waiting for recipient_jid, oldest first; stops
+ * early when fn returns non-zero and returns that value. The item is
+ * borrowed for the call. */
+int store_inbox_each(struct store *st, const char *recipient_jid,
+                     int (*fn)(void *ud, const struct store_inbox_item *item),
+                     void *ud);
+/* Number of cards waiting for recipient_jid. */
+int store_inbox_count(struct store *st, const char *recipient_jid,
+                      int64_t *count);
+/* Increments attempts of the card. */
+int store_inbox_mark_sent(struct store *st, const char *card_id);
+/* Deletes the card card_id if it waits for recipient_jid and returns it in
+ * *item (the caller frees it with store_inbox_item_free()); item may be NULL
+ * to just delete. STORE_ENOTFOUND when there is no such card for that
+ * recipient. */
+int store_inbox_take(struct store *st, const char *recipient_jid,
+                     const char *card_id, struct store_inbox_item **item);
+/* Frees an item returned by the store. Accepts NULL. */
+void store_inbox_item_free(struct store_inbox_item *item);
+
+/* --- online sessions (TEMP table: gone when the process ends) --- */
+
+/* Records a full JID as online. Returns 1 when it is new, 0 when it was
+ * already known (a presence update), or a negative code. */
+int store_session_add(struct store *st, const char *full_jid,
+                      const char *bare_jid);
+/* Forgets a full JID. Returns 0 (also when it was not known) or an error. */
+int store_session_remove(struct store *st, const char *full_jid);
+/* Sets whether that session's client supports XEP-0184 receipts. */
+int store_session_set_receipts(struct store *st, const char *full_jid,
+                               int receipts);
+/* *online receives the number of sessions of bare_jid, *receipts how many of
+ * them support receipts; either pointer may be NULL. */
+int store_session_count(struct store *st, const char *bare_jid, int *online,
+                        int *receipts);
+/* Forgets every session (the link to the server went down). */
+int store_session_clear(struct store *st);
+
+#endif

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Installs what is needed and runs the whole cardx test suite: unit and
+# integration tests under ASan/UBSan, unit tests under valgrind, distcheck.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+"$top/scripts/install-deps.sh"
+[ -x "$top/configure" ] || "$top/autogen.sh"
+
+build=${BUILD_DIR:-$top/build/test}
+BUILD_DIR=$build "$top/scripts/build.sh" --enable-sanitizers
+
+status=0
+cd "$build"
+# ASan's leak checker needs ptrace-free exits; UBSan must abort on errors.
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS UBSAN_OPTIONS
+make -j"$(nproc)" check || status=1
+
+# Each Check binary's own summary line, then one total for the whole run.
+for log in tests/*.log; do
+    case "$log" in */test-suite.log) continue ;; esac
+    line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -n 1 || true)
+    [ -n "$line" ] && echo "$(basename "$log" .log): $line"
+done
+[ "$status" -eq 0 ] || cat tests/test-suite.log 2>/dev/null || cat test-suite.log || true
+
+if [ "$status" -eq 0 ] && [ "${CARDX_SKIP_VALGRIND:-0}" != 1 ]; then
+    # Valgrind wants a build without ASan: a second, plain build.
+    vbuild=$top/build/valgrind
+    BUILD_DIR=$vbuild "$top/scripts/build.sh"
+    (cd "$vbuild" && make -j"$(nproc)" check-valgrind) || status=1
+fi
+
+if [ "$status" -eq 0 ] && [ "${CARDX_SKIP_DISTCHECK:-0}" != 1 ]; then
+    (cd "$build" && make -j"$(nproc)" distcheck >distcheck.out 2>&1) ||
+        { tail -n 60 "$build/distcheck.out"; status=1; }
+    [ "$status" -eq 0 ] && echo "distcheck: passed"
+fi
+
+passed=0
+failed=0
+for trs in $(find "$build" "$top/build/valgrind" -name '*.trs' 2>/dev/null); do
+    case $(sed -n 's/^:test-result: //p' "$trs") in
+    PASS) passed=$((passed + 1)) ;;
+    SKIP) ;;
+    *) failed=$((failed + 1)) ;;
+    esac
+done
+[ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+echo "$passed passed, $failed failed"
+exit "$status"

@@ -1,0 +1,1 @@
+# harness.mk: rules for this feature's sources and tests (see the owning module).

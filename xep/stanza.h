@@ -1,0 +1,47 @@
+/* Helpers to build replies and errors on libstrophe stanzas. */
+#ifndef CARDX_XEP_STANZA_H
+#define CARDX_XEP_STANZA_H
+
+#include <strophe.h>
+
+/* XMPP error types (RFC 6120 8.3.2). */
+#define ERR_CANCEL "cancel"
+#define ERR_MODIFY "modify"
+#define ERR_AUTH "auth"
+#define ERR_WAIT "wait"
+
+/* True when the stanza has type='error'. */
+int stanza_is_error(xmpp_stanza_t *stanza);
+
+/* A reply to req of the same element name with to/from swapped and the same
+ * id, of the given type ("result" for iq). Returns a new stanza the caller
+ * releases, or NULL on allocation failure. */
+xmpp_stanza_t *stanza_reply(xmpp_ctx_t *ctx, xmpp_stanza_t *req,
+                            const char *type);
+
+/* An error reply to req: type is one of ERR_*, condition a defined condition
+ * (e.g. "item-not-found"), text an optional human-readable explanation.
+ * Returns a new stanza the caller releases, or NULL. */
+xmpp_stanza_t *stanza_error_reply(xmpp_ctx_t *ctx, xmpp_stanza_t *req,
+                                  const char *type, const char *condition,
+                                  const char *text);
+
+/* Finds the error condition of an error stanza (borrowed element name), or
+ * NULL. When text is not NULL it receives the borrowed <text/> content or
+ * NULL; the caller frees it with xmpp_free(). */
+const char *stanza_error_condition(xmpp_stanza_t *stanza, char **text);
+
+/* Adds <name xmlns=ns> (ns may be NULL) under parent and returns it
+ * (borrowed: owned by parent), or NULL on allocation failure. */
+xmpp_stanza_t *stanza_add_child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent,
+                                const char *name, const char *ns);
+
+/* Adds <name>text</name> under parent. Returns 0 or -1. */
+int stanza_add_text_child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent,
+                          const char *name, const char *text);
+
+/* Copies the bare form of jid ("local@domain") into a new string the caller
+ * frees with free(), or NULL on allocation failure or a NULL jid. */
+char *stanza_bare_jid(const char *jid);
+
+#endif

@@ -1,0 +1,53 @@
+/* Incremental XMPP stream parser: bytes in, whole libstrophe stanzas out. */
+#ifndef CARDX_XEP_XMLSTREAM_H
+#define CARDX_XEP_XMLSTREAM_H
+
+#include <stddef.h>
+#include <strophe.h>
+
+struct xmlstream;
+
+/* Events of one stream. All pointers passed to callbacks are borrowed and
+ * valid only during the call. */
+struct xmlstream_callbacks {
+    /* The root <stream:stream> opened; attrs is a NULL-terminated array of
+     * name, value pairs (prefixed names as written, e.g. "xml:lang"). */
+    void (*stream_start)(void *userdata, const char *const *attrs);
+    /* A complete top-level element (a stanza, <handshake/>, <stream:error/>).
+     * The parser releases the stanza after the call: use xmpp_stanza_clone()
+     * to keep it. */
+    void (*stanza)(void *userdata, xmpp_stanza_t *stanza);
+    /* The root element closed (</stream:stream>). */
+    void (*stream_end)(void *userdata);
+};
+
+/* Default cap on the bytes of one top-level element. */
+#define XMLSTREAM_DEFAULT_MAX_STANZA (1024 * 1024)
+
+/* Creates a parser. default_ns is the stream's content namespace (e.g.
+ * "jabber:component:accept"): top-level elements in it get no xmlns
+ * attribute, any other namespace is set on the element that introduces it.
+ * Returns NULL on allocation failure. */
+struct xmlstream *xmlstream_new(xmpp_ctx_t *ctx, const char *default_ns,
+                                const struct xmlstream_callbacks *cb,
+                                void *userdata);
+
+/* Frees the parser and any partial stanza. Accepts NULL. */
+void xmlstream_free(struct xmlstream *xs);
+
+/* Caps the serialised size of one top-level element; 0 means no cap. */
+void xmlstream_set_max_stanza(struct xmlstream *xs, size_t max_bytes);
+
+/* Feeds the next len bytes of the stream, in any split. Callbacks run from
+ * inside this call. Returns 0, or -1 when the input is not well-formed, a
+ * stanza exceeds the cap, or memory ran out; the parser is then unusable
+ * until xmlstream_reset() and xmlstream_error() says why. */
+int xmlstream_feed(struct xmlstream *xs, const char *buf, size_t len);
+
+/* Why the last xmlstream_feed() failed (borrowed), or NULL. */
+const char *xmlstream_error(const struct xmlstream *xs);
+
+/* Starts over for a new stream (after a reconnect). Returns 0 or -1. */
+int xmlstream_reset(struct xmlstream *xs);
+
+#endif

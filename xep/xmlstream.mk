@@ -1,0 +1,1 @@
+# xmlstream.mk: rules for this feature's sources and tests (see the owning module).
