@@ -7,17 +7,28 @@
 
 struct xmlstream;
 
-/* Events of one stream. All pointers passed to callbacks are borrowed and
- * valid only during the call. */
+/* Events of one stream, each fired by the byte that completes it. All
+ * pointers passed to callbacks are borrowed and valid only during the call.
+ * Any callback may be NULL. A callback must not call xmlstream_feed(),
+ * xmlstream_reset() or xmlstream_free() on its own parser: note what to do
+ * and act once xmlstream_feed() has returned. */
 struct xmlstream_callbacks {
     /* The root <stream:stream> opened; attrs is a NULL-terminated array of
-     * name, value pairs (prefixed names as written, e.g. "xml:lang"). */
+     * name, value pairs in document order (prefixed names as written, e.g.
+     * "xml:lang"; namespace declarations are not included). */
     void (*stream_start)(void *userdata, const char *const *attrs);
     /* A complete top-level element (a stanza, <handshake/>, <stream:error/>).
+     * Element names are local, their namespace is the xmlns attribute:
+     * <stream:error> arrives as "error" with xmpp_stanza_get_ns() ==
+     * NS_STREAMS. An element carries xmlns only where its namespace differs
+     * from its parent's (the default_ns for top-level elements). Prefixed
+     * attributes keep their prefix (xml:lang stays xml:lang), declared with
+     * xmlns:prefix where needed. Text is decoded, one text child per run.
      * The parser releases the stanza after the call: use xmpp_stanza_clone()
      * to keep it. */
     void (*stanza)(void *userdata, xmpp_stanza_t *stanza);
-    /* The root element closed (</stream:stream>). */
+    /* The root element closed (</stream:stream>); from then on only
+     * whitespace may be fed. */
     void (*stream_end)(void *userdata);
 };
 
@@ -35,7 +46,8 @@ struct xmlstream *xmlstream_new(xmpp_ctx_t *ctx, const char *default_ns,
 /* Frees the parser and any partial stanza. Accepts NULL. */
 void xmlstream_free(struct xmlstream *xs);
 
-/* Caps the serialised size of one top-level element; 0 means no cap. */
+/* Caps the bytes of one top-level element as received (and of the XML
+ * declaration plus stream header); 0 means no cap. */
 void xmlstream_set_max_stanza(struct xmlstream *xs, size_t max_bytes);
 
 /* Feeds the next len bytes of the stream, in any split. Callbacks run from
