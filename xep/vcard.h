@@ -1,0 +1,99 @@
+/* The business-card field model and vcard-temp (XEP-0054) stanzas. */
+#ifndef CARDX_XEP_VCARD_H
+#define CARDX_XEP_VCARD_H
+
+#include <stddef.h>
+#include <strophe.h>
+
+/* The fields cardx edits and shows. Every member is NULL or a non-empty
+ * string owned by the struct (allocated with malloc). A zeroed struct is an
+ * empty card. */
+struct vcard_fields {
+    char *name, *given, *family, *phone, *email, *org, *title, *address, *url,
+        *note;
+};
+
+/* Error codes besides -1 (which each function documents). */
+#define VCARD_ENOMEM (-2)
+
+/* Frees every member and zeroes f. Accepts NULL. */
+void vcard_fields_clear(struct vcard_fields *f);
+
+/* Sets the member named field ("name", "phone", ... see vcard_field_names)
+ * to a copy of value; NULL or "" clears it. Returns 0, -1 for an unknown
+ * field name or VCARD_ENOMEM (f unchanged then). */
+int vcard_fields_set(struct vcard_fields *f, const char *field,
+                     const char *value);
+
+/* The member named field (borrowed from f), or NULL when it is unset or the
+ * field name is unknown. */
+const char *vcard_fields_get(const struct vcard_fields *f, const char *field);
+
+/* Replaces dst (zeroed or holding fields) with copies of src. Returns 0 or
+ * VCARD_ENOMEM (dst cleared then). */
+int vcard_fields_copy(struct vcard_fields *dst, const struct vcard_fields *src);
+
+/* True when both hold the same values in every member. */
+int vcard_fields_equal(const struct vcard_fields *a,
+                       const struct vcard_fields *b);
+
+/* The field names in display order, NULL-terminated (static, borrowed). */
+const char *const *vcard_field_names(void);
+
+/* True when stanza is a <vCard xmlns='vcard-temp'/> element. */
+int vcard_is_vcard(xmpp_stanza_t *stanza);
+
+/* Reads the fields out of a <vCard xmlns='vcard-temp'/> element into out,
+ * which must be zeroed or hold fields (they are freed first). FN gives the
+ * name (falling back to "GIVEN FAMILY"), the TEL with <CELL/> the phone (else
+ * the first TEL), the EMAIL with <PREF/> and <INTERNET/> the email (else the
+ * first), the first ORG/ORGNAME, TITLE, URL and DESC (note), the <WORK/> ADR
+ * (else the first) as its non-empty parts joined with ", ". Values are
+ * trimmed; empty ones stay NULL. Returns 0, -1 when vcard is not a
+ * vcard-temp vCard, or VCARD_ENOMEM; out is left cleared on error. */
+int vcard_parse(xmpp_stanza_t *vcard, struct vcard_fields *out);
+
+/* A new <vCard xmlns='vcard-temp'/> holding the set fields: FN, N (FAMILY,
+ * GIVEN), TEL (CELL, VOICE, NUMBER), EMAIL (INTERNET, PREF, USERID),
+ * ORG/ORGNAME, TITLE, ADR (WORK, the whole address in STREET), URL, DESC.
+ * The caller releases it; NULL on allocation failure. */
+xmpp_stanza_t *vcard_build(xmpp_ctx_t *ctx, const struct vcard_fields *f);
+
+/* A new copy of vcard in which the fields cardx knows are set to f, while
+ * every other element, attribute and sub-element is kept (PHOTO, BDAY, X-*,
+ * MIDDLE, ORGUNIT, TEL types, ...). f is the whole desired state: a NULL
+ * member removes that field. Only fields whose value differs from what
+ * vcard_parse reads are touched; a changed phone, email or address rewrites
+ * the element vcard_parse picked and a cleared one removes just that
+ * element, so other numbers or addresses of the card survive (and
+ * vcard_parse may then show one of them).
+ * It returns a new stanza rather than editing vcard because libstrophe
+ * cannot unlink a child. The caller releases the result; NULL when vcard is
+ * not a vcard-temp vCard or on allocation failure. */
+xmpp_stanza_t *vcard_merge(xmpp_ctx_t *ctx, xmpp_stanza_t *vcard,
+                           const struct vcard_fields *f);
+
+/* Multi-line plain text for a chat window: "Business card: NAME" (or the
+ * phone when there is no name) then "Phone:", "Email:", "Organisation:",
+ * "Title:", "Address:", "Web:", "About:" (the card's note) lines for the set
+ * fields, and "Note: NOTE" for the sender's note when it is neither NULL nor
+ * empty. No trailing newline. The caller frees it; NULL on allocation
+ * failure. */
+char *vcard_summary(const struct vcard_fields *f, const char *note);
+
+/* 0 when vcard is a vcard-temp vCard whose serialised form is at most
+ * max_bytes long; otherwise -1 and *why (may be NULL) points at a static
+ * reason. */
+int vcard_check(xmpp_stanza_t *vcard, size_t max_bytes, const char **why);
+
+/* The serialised XML of vcard. The caller frees it with free(); NULL on
+ * allocation failure. */
+char *vcard_to_text(xmpp_stanza_t *vcard);
+
+/* Parses xml (an optional XML declaration, then one element) into a new
+ * stanza the caller releases. Namespaces, attributes, unknown children and
+ * text survive; namespace prefixes are rewritten as xmlns attributes. NULL
+ * when xml is not well-formed or its root is not a vcard-temp vCard. */
+xmpp_stanza_t *vcard_from_text(xmpp_ctx_t *ctx, const char *xml);
+
+#endif
