@@ -113,6 +113,10 @@ int store_session_set_receipts(struct store *st, const char *full_jid,
  * them support receipts; either pointer may be NULL. */
 int store_session_count(struct store *st, const char *bare_jid, int *online,
                         int *receipts);
+/* Calls fn for each online session (full JID) of bare_jid; stops early when
+ * fn returns non-zero and returns that value. fn may use the store. */
+int store_session_each(struct store *st, const char *bare_jid,
+                       int (*fn)(void *ud, const char *full_jid), void *ud);
 /* Forgets every session (the link to the server went down). */
 int store_session_clear(struct store *st);
 

@@ -1,0 +1,93 @@
+/* Applies embedded schema migrations, one transaction per script. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sql/migrations.h"
+
+/* Sets *err from a printf format; leaves it NULL if that cannot be done. */
+static int migrate_fail(char **err, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (vasprintf(err, fmt, ap) < 0)
+        *err = NULL;
+    va_end(ap);
+    return -1;
+}
+
+static int migrate_user_version(sqlite3 *db, int *version, char **err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            *version = sqlite3_column_int(s, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_finalize(s);
+    else
+        sqlite3_finalize(s);
+    if (rc != SQLITE_OK)
+        return migrate_fail(err, "cannot read the schema version: %s",
+                            sqlite3_errmsg(db));
+    return 0;
+}
+
+static int migrate_one(sqlite3 *db, const struct migration *m, char **err)
+{
+    /* PRAGMA takes no bound parameters; the value is our own integer. */
+    char set_version[48];
+    int rc;
+
+    snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d",
+             m->version);
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return migrate_fail(err, "migration %d: cannot begin: %s", m->version,
+                            sqlite3_errmsg(db));
+    rc = sqlite3_exec(db, m->sql, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, set_version, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        return 0;
+    migrate_fail(err, "migration %d failed: %s", m->version,
+                 sqlite3_errmsg(db));
+    /* Some errors end the transaction on their own. */
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+int migrate_apply(sqlite3 *db, const struct migration *m, size_t n, char **err)
+{
+    int current = 0;
+    size_t i;
+
+    *err = NULL;
+    if (migrate_user_version(db, &current, err) < 0)
+        return -1;
+    if (current < 0 || (size_t)current > n)
+        return migrate_fail(err,
+                            "the database schema is version %d but this "
+                            "program only knows versions up to %zu: it was "
+                            "written by a newer release; refusing to use it",
+                            current, n);
+    for (i = (size_t)current; i < n; i++) {
+        if (m[i].version != (int)i + 1)
+            return migrate_fail(err,
+                                "migration table is out of order at "
+                                "entry %zu",
+                                i);
+        if (migrate_one(db, &m[i], err) < 0)
+            return -1;
+    }
+    return 0;
+}
