@@ -1,5 +1,93 @@
 /* cardxd: the cardx XEP-0114 component program (logic in libcardxd). */
-int main(void)
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "component/cardxd.h"
+#include "component/config.h"
+#include "buildconf.h"
+
+static void usage(FILE *out)
 {
-    return 1;
+    fprintf(out,
+            "Usage: cardxd -c FILE [-d] [-t]\n"
+            "Attach the cardx business-card service to an XMPP server as an\n"
+            "external component (XEP-0114).\n\n"
+            "  -c, --config FILE  configuration file (INI; see "
+            "cardxd.conf.example)\n"
+            "  -d, --debug        log debug messages (overrides [log] level)\n"
+            "  -t, --test         check the configuration and exit\n"
+            "  -h, --help         show this help\n"
+            "  -V, --version      show the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"debug", no_argument, NULL, 'd'},
+        {"test", no_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    const char *path = NULL;
+    int debug = 0, test = 0, c, rc = EXIT_FAILURE;
+    struct cardxd_config *cfg = NULL;
+    struct cardxd *cd = NULL;
+    struct log lg = {LOG_INFO, NULL};
+    char *err = NULL;
+
+    while ((c = getopt_long(argc, argv, "c:dthV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'd':
+            debug = 1;
+            break;
+        case 't':
+            test = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_SUCCESS;
+        case 'V':
+            printf("cardxd %s\n", PACKAGE_VERSION);
+            return EXIT_SUCCESS;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!path || optind != argc) {
+        fprintf(stderr, "cardxd: %s\n",
+                path ? "unexpected argument" : "missing -c FILE");
+        usage(stderr);
+        return 2;
+    }
+    cfg = config_new();
+    if (!cfg) {
+        fprintf(stderr, "cardxd: out of memory\n");
+        return EXIT_FAILURE;
+    }
+    if (config_load(cfg, path, &err) < 0 || config_validate(cfg, &err) < 0) {
+        fprintf(stderr, "cardxd: %s\n", err);
+        goto out;
+    }
+    if (test) {
+        printf("cardxd: %s: configuration OK\n", path);
+        rc = EXIT_SUCCESS;
+        goto out;
+    }
+    lg.level = debug ? LOG_DEBUG : cfg->log_level;
+    if (cardxd_new(cfg, &lg, &cd, &err) < 0) {
+        fprintf(stderr, "cardxd: %s\n", err);
+        goto out;
+    }
+    rc = cardxd_run(cd) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+out:
+    free(err);
+    cardxd_free(cd);
+    config_free(cfg);
+    return rc;
 }

@@ -45,8 +45,7 @@ START_TEST(error_reply_shape)
     ck_assert_str_eq(xmpp_stanza_get_to(err), "alice@example.test/phone");
     ck_assert_str_eq(xmpp_stanza_get_from(err), "cards.example.test");
     ck_assert(stanza_is_error(err));
-    ck_assert_str_eq(stanza_error_condition(err, &text),
-                     "service-unavailable");
+    ck_assert_str_eq(stanza_error_condition(err, &text), "service-unavailable");
     ck_assert_str_eq(text, "not here");
     xmpp_free(ctx, text);
     xmpp_stanza_release(err);

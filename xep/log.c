@@ -18,8 +18,7 @@ int log_level_parse(const char *name, enum log_level *out)
     return -1;
 }
 
-void log_write(const struct log *lg, enum log_level level, const char *fmt,
-               ...)
+void log_write(const struct log *lg, enum log_level level, const char *fmt, ...)
 {
     FILE *out;
     struct timespec ts;

@@ -16,8 +16,8 @@ int log_level_parse(const char *name, enum log_level *out);
 
 /* Writes one timestamped line when level is enabled. lg may be NULL (then
  * nothing is written). */
-void log_write(const struct log *lg, enum log_level level, const char *fmt,
-               ...) __attribute__((format(printf, 3, 4)));
+void log_write(const struct log *lg, enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #define log_error(lg, ...) log_write((lg), LOG_ERROR, __VA_ARGS__)
 #define log_warn(lg, ...) log_write((lg), LOG_WARN, __VA_ARGS__)

@@ -1,0 +1,187 @@
+/* The cardxd daemon: wires config, store, service and link into one poll()
+ * loop, with SIGINT/SIGTERM delivered through a signalfd. */
+#include "component/cardxd.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "component/link.h"
+#include "component/service.h"
+#include "component/store.h"
+#include "buildconf.h"
+
+/* How long a clean stop may spend flushing the closing stream. */
+#define CARDXD_SHUTDOWN_FLUSH_MS 1000
+
+struct cardxd {
+    const struct cardxd_config *cfg;
+    const struct log *log;
+    xmpp_ctx_t *ctx;
+    struct store *store;
+    struct service *service;
+    struct link *link;
+};
+
+static int cardxd_send(void *userdata, xmpp_stanza_t *stanza)
+{
+    struct cardxd *cd = userdata;
+
+    return link_send(cd->link, stanza);
+}
+
+static void cardxd_up(void *userdata)
+{
+    struct cardxd *cd = userdata;
+
+    service_link_up(cd->service, link_now_ms());
+}
+
+static void cardxd_down(void *userdata)
+{
+    struct cardxd *cd = userdata;
+
+    service_link_down(cd->service);
+}
+
+static void cardxd_stanza(void *userdata, xmpp_stanza_t *stanza)
+{
+    struct cardxd *cd = userdata;
+
+    service_handle(cd->service, stanza, link_now_ms());
+}
+
+int cardxd_new(const struct cardxd_config *cfg, const struct log *lg,
+               struct cardxd **out, char **err)
+{
+    static const struct link_callbacks cb = {cardxd_up, cardxd_down,
+                                             cardxd_stanza};
+    struct link_params params = {
+        .host = cfg->host,
+        .port = cfg->port,
+        .domain = cfg->domain,
+        .secret = cfg->secret,
+        .reconnect_min_ms = cfg->reconnect_min_ms,
+        .reconnect_max_ms = cfg->reconnect_max_ms,
+        .stanza_max = cfg->stanza_max_bytes,
+    };
+    struct service_io io;
+    struct cardxd *cd = calloc(1, sizeof(*cd));
+
+    *err = NULL;
+    if (!cd)
+        goto oom;
+    cd->cfg = cfg;
+    cd->log = lg;
+    cd->ctx = xmpp_ctx_new(NULL, NULL);
+    if (!cd->ctx)
+        goto oom;
+    if (store_open(cfg->database, cfg->synchronous, &cd->store, err) < 0)
+        goto fail;
+    io.send = cardxd_send;
+    io.userdata = cd;
+    cd->service = service_new(cd->ctx, cfg, cd->store, &io, lg);
+    cd->link = link_new(cd->ctx, &params, &cb, cd, lg);
+    if (!cd->service || !cd->link)
+        goto oom;
+    *out = cd;
+    return 0;
+oom:
+    if (!*err)
+        *err = strdup("out of memory");
+fail:
+    cardxd_free(cd);
+    return -1;
+}
+
+void cardxd_free(struct cardxd *cd)
+{
+    if (!cd)
+        return;
+    link_free(cd->link);
+    service_free(cd->service);
+    store_free(cd->store);
+    if (cd->ctx)
+        xmpp_ctx_free(cd->ctx);
+    free(cd);
+}
+
+/* The smaller of two poll timeouts, where -1 means none. */
+static int timeout_min(int a, int b)
+{
+    if (a < 0)
+        return b;
+    if (b < 0)
+        return a;
+    return a < b ? a : b;
+}
+
+static int cardxd_signalfd(sigset_t *old)
+{
+    sigset_t mask;
+
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &mask, old) < 0)
+        return -1;
+    /* A dead server socket must not kill us; send() uses MSG_NOSIGNAL but
+     * be safe for any other write. */
+    signal(SIGPIPE, SIG_IGN);
+    return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int cardxd_run(struct cardxd *cd)
+{
+    sigset_t old;
+    int sfd = cardxd_signalfd(&old);
+    int rc = 0;
+
+    if (sfd < 0) {
+        log_error(cd->log, "cannot set up signal handling: %s",
+                  strerror(errno));
+        return -1;
+    }
+    log_info(cd->log, "cardxd %s starting: component %s, server %s:%d",
+             PACKAGE_VERSION, cd->cfg->domain, cd->cfg->host, cd->cfg->port);
+    for (;;) {
+        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {-1, 0, 0}};
+        int64_t now = link_now_ms();
+        int timeout;
+
+        link_tick(cd->link, now);
+        service_tick(cd->service, now);
+        link_flush(cd->link);
+        fds[1].fd = link_fd(cd->link);
+        fds[1].events = link_events(cd->link);
+        timeout = timeout_min(link_timeout(cd->link, now),
+                              service_timeout(cd->service, now));
+        if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+            log_error(cd->log, "poll failed: %s", strerror(errno));
+            rc = -1;
+            break;
+        }
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+
+            if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                log_info(cd->log, "received %s, stopping",
+                         strsignal((int)si.ssi_signo));
+                break;
+            }
+        }
+        if (fds[1].fd >= 0)
+            link_process(cd->link, fds[1].revents, link_now_ms());
+        link_flush(cd->link);
+    }
+    link_shutdown(cd->link, CARDXD_SHUTDOWN_FLUSH_MS);
+    close(sfd);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    log_info(cd->log, "cardxd stopped");
+    return rc;
+}

@@ -1,0 +1,77 @@
+/* The XEP-0114 link from cardxd to its XMPP server: socket, stream, handshake,
+ * buffered writes and reconnection with backoff. It knows nothing of cards:
+ * whole stanzas go up through callbacks, replies come down via link_send(). */
+#ifndef CARDX_COMPONENT_LINK_H
+#define CARDX_COMPONENT_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <strophe.h>
+
+#include "xep/log.h"
+
+/* Pending output beyond which the server is considered stuck and the link is
+ * dropped (a server that stops reading must not make cardxd grow forever). */
+#define LINK_OUTBUF_MAX (64u * 1024u * 1024u)
+
+struct link;
+
+struct link_params {
+    const char *host;   /* server address (name or IP) */
+    int port;           /* its component port */
+    const char *domain; /* the component's JID */
+    const char *secret; /* shared secret */
+    int reconnect_min_ms;
+    int reconnect_max_ms;
+    size_t stanza_max; /* largest incoming stanza, bytes */
+};
+
+struct link_callbacks {
+    /* The handshake succeeded: stanzas can flow. */
+    void (*up)(void *userdata);
+    /* The link went down (it will reconnect by itself). */
+    void (*down)(void *userdata);
+    /* A stanza from the server (borrowed for the call). */
+    void (*stanza)(void *userdata, xmpp_stanza_t *stanza);
+};
+
+/* Creates an idle link; the first link_tick() connects. Strings in params are
+ * copied. Returns NULL on allocation failure. */
+struct link *link_new(xmpp_ctx_t *ctx, const struct link_params *params,
+                      const struct link_callbacks *cb, void *userdata,
+                      const struct log *lg);
+
+/* Closes the socket and frees the link. Accepts NULL. */
+void link_free(struct link *ln);
+
+/* True once the handshake succeeded and until the link drops. */
+int link_is_up(const struct link *ln);
+
+/* Queues a stanza for the server. Returns 0, or -1 when the link is not up
+ * or memory ran out (the stanza is then not sent). */
+int link_send(struct link *ln, xmpp_stanza_t *stanza);
+
+/* Writes as much queued output as the socket takes now. Call once per loop
+ * iteration so that replies produced together leave in few writes. */
+void link_flush(struct link *ln);
+
+/* The socket to poll, or -1 when there is none, and the events wanted. */
+int link_fd(const struct link *ln);
+short link_events(const struct link *ln);
+
+/* Handles poll() results for link_fd(). */
+void link_process(struct link *ln, short revents, int64_t now_ms);
+
+/* Milliseconds until link_tick() has work (a reconnect due), or -1. */
+int link_timeout(const struct link *ln, int64_t now_ms);
+
+/* Starts a connection attempt when one is due. */
+void link_tick(struct link *ln, int64_t now_ms);
+
+/* Closes the stream politely and flushes what it can within timeout_ms. */
+void link_shutdown(struct link *ln, int timeout_ms);
+
+/* Monotonic clock in milliseconds. */
+int64_t link_now_ms(void);
+
+#endif

@@ -1,0 +1,46 @@
+/* cardxd's stanza handlers: what the component answers and does. Transport
+ * independent: stanzas come in through service_handle() and go out through
+ * the send function the caller supplies. */
+#ifndef CARDX_COMPONENT_SERVICE_H
+#define CARDX_COMPONENT_SERVICE_H
+
+#include <stdint.h>
+#include <strophe.h>
+
+#include "component/config.h"
+#include "component/store.h"
+#include "xep/log.h"
+
+struct service;
+
+struct service_io {
+    /* Sends a stanza (borrowed) to the server. Returns 0 or -1. */
+    int (*send)(void *userdata, xmpp_stanza_t *stanza);
+    void *userdata;
+};
+
+/* Creates the service over an open store. cfg, st, io and lg are borrowed
+ * and must outlive it. Returns NULL on allocation failure. */
+struct service *service_new(xmpp_ctx_t *ctx, const struct cardxd_config *cfg,
+                            struct store *st, const struct service_io *io,
+                            const struct log *lg);
+
+/* Frees the service. Accepts NULL. */
+void service_free(struct service *svc);
+
+/* The link to the server is up: learn who is online. */
+void service_link_up(struct service *svc, int64_t now_ms);
+
+/* The link went down: every session is gone, pending requests fail. */
+void service_link_down(struct service *svc);
+
+/* Handles one stanza from the server (borrowed). */
+void service_handle(struct service *svc, xmpp_stanza_t *stanza, int64_t now_ms);
+
+/* Milliseconds until service_tick() has work, or -1. */
+int service_timeout(struct service *svc, int64_t now_ms);
+
+/* Expires requests whose answer did not come in time. */
+void service_tick(struct service *svc, int64_t now_ms);
+
+#endif

@@ -1,0 +1,68 @@
+/* Internals shared by the files of cardxd's service (not a public API). */
+#ifndef CARDX_COMPONENT_SERVICE_INT_H
+#define CARDX_COMPONENT_SERVICE_INT_H
+
+#include <stdint.h>
+#include <strophe.h>
+
+#include "component/service.h"
+
+struct pending;
+
+/* Called once with the answer to an iq we sent (borrowed), or with NULL
+ * when it timed out or the link went down. */
+typedef void (*pending_done)(struct service *svc, xmpp_stanza_t *reply,
+                             void *data);
+
+struct service {
+    xmpp_ctx_t *ctx;
+    const struct cardxd_config *cfg;
+    struct store *store;
+    struct service_io io;
+    const struct log *log;
+    char **user_domains;     /* NULL-terminated; who may use the service */
+    struct pending *pending; /* our iqs awaiting an answer, oldest first */
+    uint64_t next_id;        /* for ids of our own iqs */
+    int64_t now_ms;          /* monotonic time of the event being handled */
+};
+
+/* --- service.c --- */
+
+/* Sends and releases stanza; NULL (a failed build) is logged. */
+void service_emit(struct service *svc, xmpp_stanza_t *stanza);
+/* Replies to req with an error (type ERR_*, a defined condition, a text). */
+void service_error(struct service *svc, xmpp_stanza_t *req, const char *type,
+                   const char *condition, const char *text);
+/* Sends iq (borrowed; its id is set here) and calls done with the answer.
+ * data is freed with data_free after done ran (data_free may be NULL). */
+int service_request(struct service *svc, xmpp_stanza_t *iq, pending_done done,
+                    void *data, void (*data_free)(void *));
+/* True when the bare JID's domain may use this service. */
+int service_user_allowed(const struct service *svc, const char *bare);
+/* The first child element of a stanza, skipping text. */
+xmpp_stanza_t *service_first_tag(xmpp_stanza_t *stanza);
+/* Checks the sender of req may use the service; replies with an error and
+ * returns NULL if not, else returns its bare JID (caller frees). */
+char *service_check_sender(struct service *svc, xmpp_stanza_t *req);
+
+/* --- register.c: XEP-0077 phone registration --- */
+void register_get(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query);
+void register_set(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query);
+
+/* --- exchange.c: own cards, sending, delivery, acks, presence --- */
+void exchange_vcard_get(struct service *svc, xmpp_stanza_t *iq,
+                        xmpp_stanza_t *vcard);
+void exchange_vcard_set(struct service *svc, xmpp_stanza_t *iq,
+                        xmpp_stanza_t *vcard);
+void exchange_send_iq(struct service *svc, xmpp_stanza_t *iq,
+                      xmpp_stanza_t *send);
+void exchange_ack_iq(struct service *svc, xmpp_stanza_t *iq,
+                     xmpp_stanza_t *ack);
+void exchange_message(struct service *svc, xmpp_stanza_t *msg);
+void exchange_presence(struct service *svc, xmpp_stanza_t *pres);
+/* Asks every registered user's server for their presence. */
+void exchange_probe_all(struct service *svc);
+/* The user's sessions are known: send every waiting card, oldest first. */
+void exchange_flush(struct service *svc, const char *bare);
+
+#endif
