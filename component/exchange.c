@@ -24,7 +24,9 @@ struct send_job {
     char *recipient_jid;
     char *recipient_phone;
     char *note;
-    int via_iq;
+    enum send_via via;
+    send_done done; /* when set, the outcome goes here instead of replies */
+    void *done_ud;
 };
 
 static void send_job_free(void *data)
@@ -41,6 +43,17 @@ static void send_job_free(void *data)
     free(job->recipient_phone);
     free(job->note);
     free(job);
+}
+
+/* Reports why a send failed: through the caller's callback, else as an
+ * error reply to the request. */
+static void send_fail(struct service *svc, struct send_job *job,
+                      const char *type, const char *condition, const char *text)
+{
+    if (job->done)
+        job->done(svc, job->req, NULL, NULL, condition, text, job->done_ud);
+    else
+        service_error(svc, job->req, type, condition, text);
 }
 
 /* "+NUMBER@component": the address a phone number has on this service. */
@@ -409,7 +422,7 @@ static int card_id_new(char *buf, size_t len)
 static void receipt_wanted(const struct send_job *job,
                            struct store_inbox_item *item)
 {
-    if (job->via_iq || !xmpp_stanza_get_id(job->req) ||
+    if (job->via != SEND_VIA_MESSAGE || !xmpp_stanza_get_id(job->req) ||
         !xmpp_stanza_get_child_by_ns(job->req, NS_RECEIPTS))
         return;
     item->receipt_to = (char *)xmpp_stanza_get_from(job->req);
@@ -421,7 +434,11 @@ static void send_reply(struct service *svc, const struct send_job *job,
 {
     xmpp_stanza_t *reply, *sent;
 
-    if (!job->via_iq)
+    if (job->done) {
+        job->done(svc, job->req, card_id, status, NULL, NULL, job->done_ud);
+        return;
+    }
+    if (job->via != SEND_VIA_IQ)
         return; /* a message send is answered by a receipt, if asked */
     reply = stanza_reply(svc->ctx, job->req, "result");
     sent = reply ? stanza_add_child(svc->ctx, reply, "sent", NS_CARDX) : NULL;
@@ -444,8 +461,8 @@ static void send_commit(struct service *svc, struct send_job *job,
     int online = 0, receipts = 0;
 
     if (card_id_new(card_id, sizeof(card_id)) < 0) {
-        service_error(svc, job->req, ERR_WAIT, "internal-server-error",
-                      "no randomness for a card id");
+        send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                  "no randomness for a card id");
         return;
     }
     item.card_id = card_id;
@@ -459,8 +476,8 @@ static void send_commit(struct service *svc, struct send_job *job,
     if (store_inbox_push(svc->store, &item) < 0) {
         log_error(svc->log, "storing card for %s: %s", job->recipient_jid,
                   store_errmsg(svc->store));
-        service_error(svc, job->req, ERR_WAIT, "internal-server-error",
-                      "the card could not be stored; try again");
+        send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                  "the card could not be stored; try again");
         return;
     }
     log_info(svc->log, "card %s from %s to %s accepted", card_id,
@@ -496,11 +513,11 @@ static void send_fetched(struct service *svc, xmpp_stanza_t *reply, void *data)
     if (text)
         send_commit(svc, job, text);
     else
-        service_error(svc, job->req, ERR_MODIFY, "not-acceptable",
-                      why ? why
-                          : "you have no business card yet: upload a "
-                            "vcard-temp vCard to this service or to your "
-                            "account first");
+        send_fail(svc, job, ERR_MODIFY, "not-acceptable",
+                  why ? why
+                      : "you have no business card yet: upload a "
+                        "vcard-temp vCard to this service or to your "
+                        "account first");
     free(text);
 }
 
@@ -518,8 +535,8 @@ static void send_start(struct service *svc, struct send_job *job)
         return;
     }
     if (rc != STORE_ENOTFOUND) {
-        service_error(svc, job->req, ERR_WAIT, "internal-server-error",
-                      "the card store failed");
+        send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                  "the card store failed");
         send_job_free(job);
         return;
     }
@@ -529,59 +546,99 @@ static void send_start(struct service *svc, struct send_job *job)
         xmpp_stanza_set_to(iq, job->sender_jid) ||
         !stanza_add_child(svc->ctx, iq, "vCard", NS_VCARD) ||
         service_request(svc, iq, send_fetched, job, send_job_free) < 0) {
-        service_error(svc, job->req, ERR_WAIT, "internal-server-error",
-                      "could not fetch your card from your server");
+        send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                  "could not fetch your card from your server");
         send_job_free(job);
     }
     if (iq)
         xmpp_stanza_release(iq);
 }
 
-/* Validates a send and builds its job; replies with the error and returns
- * NULL when it cannot go ahead. */
-static struct send_job *send_prepare(struct service *svc, xmpp_stanza_t *req,
-                                     const char *number, const char *note,
-                                     int via_iq)
+/* Checks the sender may send: a served domain and a registered number.
+ * Reports the failure and returns -1 when not. */
+static int send_check_sender(struct service *svc, struct send_job *job)
 {
-    struct send_job *job = calloc(1, sizeof(*job));
-    const char *why = NULL;
     char text[256];
     int rc;
 
-    if (!job) {
-        service_emit(svc, NULL);
-        return NULL;
+    job->sender_jid = stanza_bare_jid(xmpp_stanza_get_from(job->req));
+    if (!job->sender_jid || !service_user_allowed(svc, job->sender_jid)) {
+        snprintf(text, sizeof(text), "only users of %s may use this service",
+                 svc->user_domains[0] ? svc->user_domains[0] : "this server");
+        send_fail(svc, job, ERR_CANCEL, "not-allowed", text);
+        return -1;
     }
-    job->req = xmpp_stanza_clone(req);
-    job->via_iq = via_iq;
-    if (!(job->sender_jid = service_check_sender(svc, req)) ||
-        !(job->sender_phone = require_registered(svc, req, job->sender_jid)))
-        goto fail;
-    rc = phone_normalize(number, svc->cfg->default_region,
-                         &job->recipient_phone, &why);
+    rc = store_user_phone(svc->store, job->sender_jid, &job->sender_phone);
+    if (rc == STORE_ENOTFOUND) {
+        snprintf(text, sizeof(text), "register your phone number with %s first",
+                 svc->cfg->domain);
+        send_fail(svc, job, ERR_AUTH, "registration-required", text);
+        return -1;
+    }
+    if (rc < 0) {
+        send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                  "the card store failed");
+        return -1;
+    }
+    return 0;
+}
+
+/* Validates the recipient's number and finds who has it. Reports the
+ * failure and returns -1 when there is no such user. */
+static int send_find_recipient(struct service *svc, struct send_job *job,
+                               const char *number)
+{
+    const char *why = NULL;
+    char text[256];
+    int rc = phone_normalize(number, svc->cfg->default_region,
+                             &job->recipient_phone, &why);
+
     if (rc != PHONE_OK) {
         snprintf(text, sizeof(text), "invalid phone number '%s': %s",
                  number ? number : "", why ? why : "not a valid number");
-        service_error(svc, req, ERR_MODIFY, "not-acceptable", text);
-        goto fail;
+        send_fail(svc, job, ERR_MODIFY, "not-acceptable", text);
+        return -1;
     }
     rc = store_user_jid(svc->store, job->recipient_phone, &job->recipient_jid);
     if (rc == STORE_ENOTFOUND) {
         snprintf(text, sizeof(text), "no cardx user has the number %s",
                  job->recipient_phone);
-        service_error(svc, req, ERR_CANCEL, "item-not-found", text);
+        send_fail(svc, job, ERR_CANCEL, "item-not-found", text);
+        return -1;
+    }
+    if (rc < 0) {
+        send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                  "the card store failed");
+        return -1;
+    }
+    return 0;
+}
+
+void exchange_send(struct service *svc, xmpp_stanza_t *req, const char *number,
+                   const char *note, enum send_via via, send_done done,
+                   void *done_ud)
+{
+    struct send_job *job = calloc(1, sizeof(*job));
+
+    if (!job) {
+        service_emit(svc, NULL);
+        return;
+    }
+    job->req = xmpp_stanza_clone(req);
+    job->via = via;
+    job->done = done;
+    job->done_ud = done_ud;
+    if (send_check_sender(svc, job) < 0 ||
+        send_find_recipient(svc, job, number) < 0)
         goto fail;
-    } else if (rc < 0) {
-        service_error(svc, req, ERR_WAIT, "internal-server-error",
-                      "the card store failed");
+    if (note && *note && !(job->note = strdup(note))) {
+        send_fail(svc, job, ERR_WAIT, "internal-server-error", "out of memory");
         goto fail;
     }
-    if (note && *note && !(job->note = strdup(note)))
-        goto fail;
-    return job;
+    send_start(svc, job);
+    return;
 fail:
     send_job_free(job);
-    return NULL;
 }
 
 void exchange_send_iq(struct service *svc, xmpp_stanza_t *iq,
@@ -590,13 +647,12 @@ void exchange_send_iq(struct service *svc, xmpp_stanza_t *iq,
     xmpp_stanza_t *noteel = xmpp_stanza_get_child_by_name(send, "note");
     char *note = noteel ? xmpp_stanza_get_text(noteel) : NULL;
     const char *to = xmpp_stanza_get_attribute(send, "to");
-    struct send_job *job;
 
     if (!to || !*to)
         service_error(svc, iq, ERR_MODIFY, "bad-request",
                       "<send/> needs a 'to' phone number");
-    else if ((job = send_prepare(svc, iq, to, note, 1)))
-        send_start(svc, job);
+    else
+        exchange_send(svc, iq, to, note, SEND_VIA_IQ, NULL, NULL);
     if (note)
         xmpp_free(svc->ctx, note);
 }
@@ -678,7 +734,6 @@ void exchange_message(struct service *svc, xmpp_stanza_t *msg)
     const char *to = xmpp_stanza_get_to(msg);
     xmpp_stanza_t *received;
     char *note = NULL, *number = NULL, *bare = NULL;
-    struct send_job *job;
 
     if (type && strcmp(type, "error") == 0) {
         log_debug(svc->log, "message %s to %s bounced",
@@ -705,8 +760,8 @@ void exchange_message(struct service *svc, xmpp_stanza_t *msg)
         goto out;
     }
     number = strndup(to, strcspn(to, "@"));
-    if (number && (job = send_prepare(svc, msg, number, note, 0)))
-        send_start(svc, job);
+    if (number)
+        exchange_send(svc, msg, number, note, SEND_VIA_MESSAGE, NULL, NULL);
 out:
     free(number);
     free(note);
