@@ -465,6 +465,70 @@ START_TEST(card_from_users_server)
 }
 END_TEST
 
+/* Several waiting cards arrive oldest first. */
+START_TEST(flush_oldest_first)
+{
+    struct xclient *a = itest_login("ord_a", 1, 1);
+    struct xclient *b = itest_login("ord_b", 1, 1);
+    char ids[3][64];
+    xmpp_stanza_t *card;
+
+    itest_register_phone(a, "+8613800139001");
+    itest_register_phone(b, "+8613800139002");
+    upload_card(a, "Alice Order", "+8613800139001");
+    xclient_disconnect_free(b);
+    xclient_pump(a, 300);
+    for (int i = 0; i < 3; i++)
+        ck_assert_str_eq(
+            send_iq(a, "+8613800139002", NULL, ids[i], sizeof(ids[i])),
+            "queued");
+    b = itest_relogin("ord_b", 1, 1);
+    for (int i = 0; i < 3; i++) {
+        card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+        ck_assert_msg(card != NULL, "card %d did not arrive", i);
+        ck_assert_str_eq(xmpp_stanza_get_id(card), ids[i]);
+        ack_receipt(b, card);
+        xmpp_stanza_release(card);
+    }
+    xclient_pump(b, 300);
+    xclient_disconnect_free(b);
+    xclient_disconnect_free(a);
+}
+END_TEST
+
+/* cardxd restarts while a user stays online: its start-up presence probe
+ * learns the session, so a new card is delivered at once, not queued. */
+START_TEST(probe_after_restart)
+{
+    struct harness *h = itest_harness();
+    struct xclient *a = itest_login("probe_a", 1, 1);
+    struct xclient *b = itest_login("probe_b", 0, 1);
+    xmpp_stanza_t *card;
+    int ups;
+
+    /* b approves cardxd's subscription (so probes are answered). */
+    ck_assert_int_eq(xclient_request_roster(b, NULL), 0);
+    ck_assert_int_eq(xclient_send_presence(b), 0);
+    itest_register_phone(a, "+8613800139101");
+    itest_register_phone(b, "+8613800139102");
+    upload_card(a, "Alice Probe", "+8613800139101");
+    xclient_pump(b, 500);
+    ups = harness_cardxd_link_ups(h);
+    ck_assert_int_ge(harness_cardxd_stop(h), 0);
+    ck_assert_int_eq(harness_cardxd_start(h), 0);
+    ck_assert_int_eq(harness_cardxd_wait_link_up(h, ups + 1, ITEST_TIMEOUT_MS),
+                     0);
+    xclient_pump(b, 1000); /* the probe's answer reaches cardxd */
+    ck_assert_str_eq(send_iq(a, "+8613800139102", NULL, NULL, 0), "delivered");
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the card did not arrive");
+    ack_receipt(b, card);
+    xmpp_stanza_release(card);
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("exchange");
@@ -481,6 +545,8 @@ int main(void)
     tcase_add_test(tc, client_without_receipts);
     tcase_add_test(tc, survives_kill_and_restart);
     tcase_add_test(tc, card_from_users_server);
+    tcase_add_test(tc, flush_oldest_first);
+    tcase_add_test(tc, probe_after_restart);
     suite_add_tcase(s, tc);
     return itest_run(s);
 }

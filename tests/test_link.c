@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "tests/itest.h"
@@ -166,6 +167,20 @@ START_TEST(reconnect_after_restart)
 }
 END_TEST
 
+/* SIGTERM stops cardxd cleanly: exit status 0, stream closed, logged. */
+START_TEST(clean_stop)
+{
+    struct harness *h = itest_harness();
+    int status = harness_cardxd_stop(h);
+
+    ck_assert_msg(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "cardxd did not exit cleanly (status %d)", status);
+    /* Leave the fixture as it found it. */
+    ck_assert_int_eq(harness_cardxd_start(h), 0);
+    ck_assert_int_eq(harness_cardxd_wait_connected(h, ITEST_TIMEOUT_MS), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("link");
@@ -178,6 +193,7 @@ int main(void)
     tcase_add_test(tc, unknown_request);
     tcase_add_test(tc, error_not_answered);
     tcase_add_test(tc, reconnect_after_restart);
+    tcase_add_test(tc, clean_stop);
     suite_add_tcase(s, tc);
     return itest_run(s);
 }
