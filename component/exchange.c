@@ -710,8 +710,9 @@ static void message_help(struct service *svc, xmpp_stanza_t *msg)
                  "your message becomes a note on the card.",
                  svc->cfg->domain) < 0)
         text = NULL;
-    if (!reply || !text || xmpp_stanza_del_attribute(reply, "id") ||
-        xmpp_message_set_body(reply, text)) {
+    if (reply && xmpp_stanza_get_id(reply))
+        xmpp_stanza_del_attribute(reply, "id");
+    if (!reply || !text || xmpp_message_set_body(reply, text)) {
         if (reply)
             xmpp_stanza_release(reply);
         reply = NULL;
