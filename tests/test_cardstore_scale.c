@@ -1,0 +1,150 @@
+/* The card store's search on 100,000 contacts: right rows, and (printed,
+ * not asserted: timing is for benchmarks) how long it took. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/cardstore.h"
+
+#define CONTACTS 100000
+#define ORGS 300
+
+struct hits {
+    size_t n;
+    int64_t first;
+};
+
+static int count(void *ud, const struct cardstore_card *c)
+{
+    struct hits *h = ud;
+
+    if (h->n++ == 0)
+        h->first = c->id;
+    return 0;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
+           (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static struct hits search(struct cardstore *cs, const char *text)
+{
+    struct hits h = {0, 0};
+    struct timespec t0;
+    int rc;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = cardstore_contact_search(cs, text, count, &h);
+    fprintf(stderr, "search \"%s\": %zu rows in %.2f ms\n", text, h.n,
+            ms_since(&t0));
+    ck_assert_msg(rc == 0, "search \"%s\": %s", text, cardstore_errmsg(cs));
+    return h;
+}
+
+/* Contact i: "Person NNNNNN", +86138000NNNNN... and one of ORGS orgs. */
+static void fill(int i, char *name, char *phone, char *email, char *org)
+{
+    sprintf(name, "Person%06d Tester", i);
+    sprintf(phone, "+86138%08d", i);
+    sprintf(email, "p%d@example%d.com", i, i % 50);
+    sprintf(org, "Acme%03d Ltd", i % ORGS);
+}
+
+static void remove_db(const char *dir, const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    char file[128];
+    size_t i;
+
+    for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        snprintf(file, sizeof file, "%s%s", path, suffix[i]);
+        unlink(file);
+    }
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+
+START_TEST(search_100k)
+{
+    char dir[64], path[96], name[32], phone[32], email[48], org[32];
+    struct cardstore_card c = {0};
+    struct cardstore *cs = NULL;
+    struct timespec t0;
+    struct hits h;
+    char *err = NULL;
+    int64_t id, target = 0;
+    int i;
+
+    snprintf(dir, sizeof dir, "/tmp/cardx-scale-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/cardx.db", dir);
+    ck_assert_int_eq(cardstore_open(path, &cs, &err), 0);
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(cardstore_begin(cs), 0);
+    c.f.name = name;
+    c.f.phone = phone;
+    c.f.email = email;
+    c.f.org = org;
+    c.f.title = "Engineer";
+    for (i = 0; i < CONTACTS; i++) {
+        fill(i, name, phone, email, org);
+        ck_assert_int_eq(cardstore_contact_add(cs, &c, &id), 0);
+        if (i == 42424)
+            target = id;
+    }
+    ck_assert_int_eq(cardstore_commit(cs), 0);
+    fprintf(stderr, "inserted %d contacts in %.0f ms\n", CONTACTS,
+            ms_since(&t0));
+
+    h = search(cs, "Person042424");
+    ck_assert_uint_eq(h.n, 1);
+    ck_assert_int_eq(h.first, target);
+    h = search(cs, "+86 138 0004 2424");
+    ck_assert_uint_eq(h.n, 1);
+    ck_assert_int_eq(h.first, target);
+    h = search(cs, "13800042424");
+    ck_assert_uint_eq(h.n, 1);
+    ck_assert_int_eq(h.first, target);
+    h = search(cs, "p42424@example24.com");
+    ck_assert_uint_eq(h.n, 1);
+    ck_assert_int_eq(h.first, target);
+    /* Ten people share a prefix of ten. */
+    h = search(cs, "person04242");
+    ck_assert_uint_eq(h.n, 10);
+    /* i % 300 == 123 for 333 of them, 34 of them in 40000..49999. */
+    h = search(cs, "acme123");
+    ck_assert_uint_eq(h.n, 333);
+    h = search(cs, "acme123 person04");
+    ck_assert_uint_eq(h.n, 34);
+    h = search(cs, "nobody");
+    ck_assert_uint_eq(h.n, 0);
+
+    cardstore_free(cs);
+    remove_db(dir, path);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cardstore_scale");
+    TCase *tc = tcase_create("scale");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, search_100k);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
