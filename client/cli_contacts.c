@@ -1,0 +1,359 @@
+/* cardx contacts, export and import: the saved cards, all offline. */
+#include "client/commands_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/cliparse.h"
+#include "xep/vcardtext.h"
+
+struct list_state {
+    struct cardx_cmd *c;
+    int count;
+};
+
+static int list_one(void *ud, const struct cardstore_card *card)
+{
+    struct list_state *st = ud;
+    const struct vcard_fields *f = &card->f;
+
+    fprintf(st->c->out, "%-5lld %-24s %-16s %s\n", (long long)card->id,
+            f->name ? f->name : "(no name)", f->phone ? f->phone : "-",
+            f->org ? f->org : "");
+    st->count++;
+    return 0;
+}
+
+static int contacts_list(struct cardx_cmd *c, struct cardstore *cs)
+{
+    struct list_state st = {c, 0};
+
+    if (cardstore_contact_list(cs, list_one, &st) < 0)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    if (!st.count)
+        fprintf(c->out, "no contacts yet\n");
+    return CARDX_EXIT_OK;
+}
+
+/* Joins the words of a search, so `search Alice Wang` needs no quotes. */
+static char *join_words(int argc, char **argv)
+{
+    size_t len = 1;
+    char *text;
+
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    text = malloc(len);
+    if (!text)
+        return NULL;
+    text[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(text, " ");
+        strcat(text, argv[i]);
+    }
+    return text;
+}
+
+static int contacts_search(struct cardx_cmd *c, struct cardstore *cs, int argc,
+                           char **argv)
+{
+    struct list_state st = {c, 0};
+    char *text;
+    int rc;
+
+    if (argc < 1)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "usage: cardx contacts search TEXT");
+    text = join_words(argc, argv);
+    if (!text)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    rc = cardstore_contact_search(cs, text, list_one, &st);
+    if (rc < 0) {
+        free(text);
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    }
+    if (!st.count)
+        fprintf(c->out, "no contact matches '%s'\n", text);
+    free(text);
+    return CARDX_EXIT_OK;
+}
+
+static int64_t contact_id(struct cardx_cmd *c, const char *arg, int *status)
+{
+    int64_t id = cmd_parse_id(arg);
+
+    if (id < 0)
+        *status =
+            cmd_fail(c, CARDX_EXIT_USAGE, "'%s' is not a contact ID", arg);
+    return id;
+}
+
+static int not_found(struct cardx_cmd *c, struct cardstore *cs, int rc,
+                     int64_t id)
+{
+    if (rc == CARDSTORE_ENOTFOUND)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "no contact %lld", (long long)id);
+    return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+}
+
+static int contacts_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
+                         char **argv)
+{
+    struct cardstore_card *card = NULL;
+    int status = CARDX_EXIT_OK;
+    char when[32];
+    int64_t id;
+    int rc;
+
+    if (argc != 1)
+        return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx contacts show ID");
+    id = contact_id(c, argv[0], &status);
+    if (id < 0)
+        return status;
+    rc = cardstore_contact_get(cs, id, &card);
+    if (rc != CARDSTORE_OK)
+        return not_found(c, cs, rc, id);
+    cmd_format_time(card->updated, when, sizeof(when));
+    fprintf(c->out, "contact %lld, updated %s\n", (long long)id, when);
+    cmd_print_fields(c, &card->f);
+    if (card->sender_phone)
+        fprintf(c->out, "%-8s %s\n", "from", card->sender_phone);
+    cardstore_card_free(card);
+    return CARDX_EXIT_OK;
+}
+
+static int contacts_edit(struct cardx_cmd *c, struct cardstore *cs, int argc,
+                         char **argv)
+{
+    struct vcard_fields f = {0};
+    int status = CARDX_EXIT_OK;
+    int64_t id;
+    int rc = CARDSTORE_OK;
+
+    if (argc < 2)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "usage: cardx contacts edit ID FIELD=VALUE...");
+    id = contact_id(c, argv[0], &status);
+    if (id < 0)
+        return status;
+    /* Check every assignment before changing anything. */
+    status = cmd_apply_assignments(c, &f, argc - 1, argv + 1);
+    vcard_fields_clear(&f);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    if (cardstore_begin(cs) != CARDSTORE_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    for (int i = 1; i < argc && rc == CARDSTORE_OK; i++) {
+        const char *field, *value;
+
+        cliparse_assignment(argv[i], &field, &value);
+        rc = cardstore_contact_set(cs, id, field, value);
+    }
+    if (rc == CARDSTORE_OK)
+        rc = cardstore_commit(cs);
+    if (rc != CARDSTORE_OK) {
+        status = not_found(c, cs, rc, id);
+        cardstore_rollback(cs);
+        return status;
+    }
+    fprintf(c->out, "updated contact %lld\n", (long long)id);
+    return CARDX_EXIT_OK;
+}
+
+static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
+                           char **argv)
+{
+    int status = CARDX_EXIT_OK;
+
+    if (argc < 1)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "usage: cardx contacts delete ID...");
+    for (int i = 0; i < argc; i++) {
+        int64_t id = contact_id(c, argv[i], &status);
+        int rc;
+
+        if (id < 0)
+            return status;
+        rc = cardstore_contact_delete(cs, id);
+        if (rc != CARDSTORE_OK)
+            return not_found(c, cs, rc, id);
+        fprintf(c->out, "deleted contact %lld\n", (long long)id);
+    }
+    return CARDX_EXIT_OK;
+}
+
+int cmd_contacts(struct cardx_cmd *c, int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "list";
+    struct cardstore *cs;
+    int status;
+
+    cs = cmd_store(c, &status);
+    if (!cs)
+        return status;
+    if (strcmp(sub, "list") == 0 && argc <= 2)
+        return contacts_list(c, cs);
+    if (strcmp(sub, "search") == 0)
+        return contacts_search(c, cs, argc - 2, argv + 2);
+    if (strcmp(sub, "show") == 0)
+        return contacts_show(c, cs, argc - 2, argv + 2);
+    if (strcmp(sub, "edit") == 0)
+        return contacts_edit(c, cs, argc - 2, argv + 2);
+    if (strcmp(sub, "delete") == 0)
+        return contacts_delete(c, cs, argc - 2, argv + 2);
+    return cmd_fail(c, CARDX_EXIT_USAGE,
+                    "usage: cardx contacts [list | search TEXT | show ID | "
+                    "edit ID FIELD=VALUE... | delete ID...]");
+}
+
+/* --- export --- */
+
+struct export_state {
+    FILE *f;
+    int count;
+    int failed;
+};
+
+static int export_one(void *ud, const struct cardstore_card *card)
+{
+    struct export_state *st = ud;
+    struct vcardtext_card vc = {0};
+    char *text;
+
+    vc.f = card->f;
+    vc.extra = card->extra;
+    text = vcardtext_write(&vc);
+    if (!text || fputs(text, st->f) == EOF) {
+        free(text);
+        st->failed = 1;
+        return 1;
+    }
+    free(text);
+    st->count++;
+    return 0;
+}
+
+int cmd_export(struct cardx_cmd *c, int argc, char **argv)
+{
+    struct export_state st = {0};
+    struct cardstore *cs;
+    int status, to_stdout;
+
+    if (argc != 2)
+        return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx export FILE.vcf");
+    cs = cmd_store(c, &status);
+    if (!cs)
+        return status;
+    to_stdout = strcmp(argv[1], "-") == 0;
+    st.f = to_stdout ? c->out : fopen(argv[1], "we");
+    if (!st.f)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s: %s", argv[1],
+                        strerror(errno));
+    if (cardstore_contact_list(cs, export_one, &st) < 0 && !st.failed)
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    if ((!to_stdout && fclose(st.f) != 0) || (to_stdout && fflush(st.f)))
+        st.failed = 1;
+    if (st.failed)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s", argv[1]);
+    if (status == CARDX_EXIT_OK && !to_stdout)
+        fprintf(c->out, "exported %d contact%s to %s\n", st.count,
+                st.count == 1 ? "" : "s", argv[1]);
+    return status;
+}
+
+/* --- import --- */
+
+struct import_state {
+    struct cardstore *cs;
+    xmpp_ctx_t *ctx;
+    int count;
+    int failed; /* the store or memory failed (not the file) */
+};
+
+static int import_one(void *ud, const struct vcardtext_card *vc)
+{
+    struct import_state *st = ud;
+    struct cardstore_card card = {0};
+    xmpp_stanza_t *vcard = vcardtext_to_vcard_temp(st->ctx, vc);
+    int rc;
+
+    card.f = vc->f;
+    card.extra = vc->extra;
+    card.vcard_xml = vcard ? vcard_to_text(vcard) : NULL;
+    if (vcard)
+        xmpp_stanza_release(vcard);
+    rc = card.vcard_xml ? cardstore_contact_add(st->cs, &card, NULL)
+                        : CARDSTORE_ENOMEM;
+    free(card.vcard_xml);
+    if (rc != CARDSTORE_OK) {
+        st->failed = 1;
+        return 1;
+    }
+    st->count++;
+    return 0;
+}
+
+static char *slurp(FILE *f)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    char buf[8192];
+    size_t n;
+
+    if (!mem)
+        return NULL;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        fwrite(buf, 1, n, mem);
+    if ((fclose(mem) != 0) | ferror(f)) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+int cmd_import(struct cardx_cmd *c, int argc, char **argv)
+{
+    struct import_state st = {0};
+    char *text, *err = NULL;
+    FILE *f;
+    int status, rc;
+
+    if (argc != 2)
+        return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx import FILE.vcf");
+    st.cs = cmd_store(c, &status);
+    st.ctx = cmd_xctx(c);
+    if (!st.cs || !st.ctx)
+        return st.cs ? cmd_fail(c, CARDX_EXIT_ERROR, "out of memory") : status;
+    f = strcmp(argv[1], "-") == 0 ? c->in : fopen(argv[1], "re");
+    if (!f)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s: %s", argv[1],
+                        strerror(errno));
+    text = slurp(f);
+    if (f != c->in)
+        fclose(f);
+    if (!text)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s", argv[1]);
+    if (cardstore_begin(st.cs) != CARDSTORE_OK) {
+        free(text);
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(st.cs));
+    }
+    rc = vcardtext_parse(text, import_one, &st, &err);
+    free(text);
+    if (rc < 0 || st.failed || cardstore_commit(st.cs) != CARDSTORE_OK) {
+        if (st.failed || rc >= 0)
+            status = cmd_fail(c, CARDX_EXIT_ERROR, "%s; nothing imported",
+                              cardstore_errmsg(st.cs));
+        else
+            status = cmd_fail(c, CARDX_EXIT_ERROR, "%s: %s; nothing imported",
+                              argv[1], err ? err : "out of memory");
+        cardstore_rollback(st.cs);
+        free(err);
+        return status;
+    }
+    fprintf(c->out, "imported %d contact%s\n", st.count,
+            st.count == 1 ? "" : "s");
+    return CARDX_EXIT_OK;
+}

@@ -1,0 +1,368 @@
+/* cardx register, send and sync: the commands that talk to the server and
+ * cardxd (xep/cardx.md). */
+#include "client/commands_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xep/ns.h"
+#include "xep/stanza.h"
+
+#define APPROVAL_WAIT_MS 3000
+#define SLICE_MS 100
+
+/* Reads "--name VALUE" or "--name=VALUE" at argv[*i]; returns the value
+ * (borrowed) and advances *i, or NULL when argv[*i] is not that option. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+
+    if (strncmp(argv[*i], name, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0' || *i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
+}
+
+/* An iq to the component with one child <name xmlns=ns/>; *child is that
+ * child (borrowed). NULL when memory ran out. */
+static xmpp_stanza_t *component_iq(struct cardx_cmd *c, const char *type,
+                                   const char *name, const char *ns,
+                                   xmpp_stanza_t **child)
+{
+    xmpp_ctx_t *ctx = session_ctx(c->session);
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, type, NULL);
+
+    *child = iq ? stanza_add_child(ctx, iq, name, ns) : NULL;
+    if (!*child || xmpp_stanza_set_to(iq, c->component) != XMPP_EOK) {
+        if (iq)
+            xmpp_stanza_release(iq);
+        return NULL;
+    }
+    return iq;
+}
+
+int cmd_sync_inbox(struct cardx_cmd *c, int *added)
+{
+    long long start, last;
+    int rc, status;
+
+    rc = session_presence(c->session, NULL);
+    if (rc == SESSION_OK)
+        rc = session_presence(c->session, c->component);
+    if (rc != SESSION_OK)
+        return cmd_fail(c, cmd_session_status(rc), "%s",
+                        session_errmsg(c->session));
+    start = session_now_ms();
+    for (;;) {
+        rc = session_run(c->session, SLICE_MS);
+        if (rc != SESSION_OK)
+            return cmd_fail(c, cmd_session_status(rc), "%s",
+                            session_errmsg(c->session));
+        status = cmd_store_cards(c, added);
+        if (status != CARDX_EXIT_OK)
+            return status;
+        last = session_last_activity(c->session);
+        if (last < start)
+            last = start;
+        if (session_now_ms() - last >= c->settings->quiet_ms)
+            return CARDX_EXIT_OK;
+    }
+}
+
+void cmd_print_count(struct cardx_cmd *c, int added)
+{
+    if (added)
+        fprintf(c->out, "%d new card%s\n", added, added == 1 ? "" : "s");
+    else
+        fprintf(c->out, "no new cards\n");
+}
+
+int cmd_sync(struct cardx_cmd *c, int argc, char **argv)
+{
+    int status, uploaded = 0, added = 0;
+
+    (void)argv;
+    if (argc != 1)
+        return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx sync");
+    if (!cmd_online(c, &status))
+        return status;
+    status = cmd_upload_self(c, &uploaded);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    if (uploaded)
+        fprintf(c->out, "uploaded your card\n");
+    status = cmd_sync_inbox(c, &added);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    cmd_print_count(c, added);
+    return CARDX_EXIT_OK;
+}
+
+/* --- send --- */
+
+static int print_sent(struct cardx_cmd *c, xmpp_stanza_t *reply,
+                      const char *number)
+{
+    xmpp_stanza_t *sent =
+        xmpp_stanza_get_child_by_name_and_ns(reply, "sent", NS_CARDX);
+    const char *status =
+        sent ? xmpp_stanza_get_attribute(sent, "status") : NULL;
+    const char *id = sent ? xmpp_stanza_get_attribute(sent, "id") : NULL;
+    const char *to = sent ? xmpp_stanza_get_attribute(sent, "to") : NULL;
+
+    if (!status)
+        return cmd_fail(c, CARDX_EXIT_REFUSED,
+                        "%s answered the send without a status", c->component);
+    fprintf(c->out, "%s: card %s to %s\n", status, id ? id : "?",
+            to ? to : number);
+    return CARDX_EXIT_OK;
+}
+
+static int send_args(struct cardx_cmd *c, int argc, char **argv,
+                     const char **number, const char **note)
+{
+    *number = NULL;
+    *note = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v = option_value(argc, argv, &i, "--note");
+
+        if (v)
+            *note = v;
+        else if (argv[i][0] == '-' && argv[i][1] == '-')
+            return cmd_fail(c, CARDX_EXIT_USAGE, "unknown option '%s'",
+                            argv[i]);
+        else if (!*number)
+            *number = argv[i];
+        else
+            return cmd_fail(c, CARDX_EXIT_USAGE,
+                            "usage: cardx send NUMBER [--note TEXT]");
+    }
+    if (!*number)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "usage: cardx send NUMBER [--note TEXT]");
+    return CARDX_EXIT_OK;
+}
+
+int cmd_send(struct cardx_cmd *c, int argc, char **argv)
+{
+    xmpp_stanza_t *iq, *send, *reply = NULL;
+    const char *number, *note;
+    int status, rc;
+
+    status = send_args(c, argc, argv, &number, &note);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    if (!cmd_online(c, &status))
+        return status;
+    status = cmd_upload_self(c, NULL);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    iq = component_iq(c, "set", "send", NS_CARDX, &send);
+    if (!iq || xmpp_stanza_set_attribute(send, "to", number) != XMPP_EOK ||
+        (note && stanza_add_text_child(session_ctx(c->session), send, "note",
+                                       note) < 0)) {
+        if (iq)
+            xmpp_stanza_release(iq);
+        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    }
+    rc = session_iq(c->session, iq, &reply);
+    xmpp_stanza_release(iq);
+    if (rc != SESSION_OK)
+        return cmd_fail(c, cmd_iq_status(c, rc), "cannot send to %s: %s",
+                        number, session_errmsg(c->session));
+    status = print_sent(c, reply, number);
+    xmpp_stanza_release(reply);
+    return status;
+}
+
+/* --- register --- */
+
+/* Registers number with cardxd; *e164 receives the number as cardxd
+ * normalised it (caller frees; NULL if it did not say). */
+static int register_phone(struct cardx_cmd *c, const char *number, char **e164)
+{
+    xmpp_stanza_t *iq, *query, *reply = NULL, *phone;
+    char *text;
+    int rc;
+
+    *e164 = NULL;
+    iq = component_iq(c, "set", "query", NS_REGISTER, &query);
+    if (!iq || stanza_add_text_child(session_ctx(c->session), query, "phone",
+                                     number) < 0) {
+        if (iq)
+            xmpp_stanza_release(iq);
+        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    }
+    rc = session_iq(c->session, iq, NULL);
+    xmpp_stanza_release(iq);
+    if (rc != SESSION_OK)
+        return cmd_fail(c, cmd_iq_status(c, rc),
+                        "cannot register %s with %s: %s", number, c->component,
+                        session_errmsg(c->session));
+    /* Ask back for the number, to learn its E.164 form. */
+    iq = component_iq(c, "get", "query", NS_REGISTER, &query);
+    if (iq && session_iq(c->session, iq, &reply) == SESSION_OK) {
+        query =
+            xmpp_stanza_get_child_by_name_and_ns(reply, "query", NS_REGISTER);
+        phone = query ? xmpp_stanza_get_child_by_name(query, "phone") : NULL;
+        text = phone ? xmpp_stanza_get_text(phone) : NULL;
+        if (text && text[0])
+            *e164 = strdup(text);
+        if (text)
+            xmpp_free(session_ctx(c->session), text);
+    }
+    if (reply)
+        xmpp_stanza_release(reply);
+    if (iq)
+        xmpp_stanza_release(iq);
+    return CARDX_EXIT_OK;
+}
+
+/* Creates the account if need be and logs in. */
+static int create_and_login(struct cardx_cmd *c, struct session *s)
+{
+    char why[512] = "";
+    int created, exists, rc;
+
+    rc = session_register_account(s);
+    created = rc == SESSION_OK;
+    exists = rc == SESSION_EEXISTS;
+    if (rc == SESSION_ENOTSUPP)
+        snprintf(why, sizeof(why), "%s", session_errmsg(s));
+    else if (!created && !exists)
+        return cmd_fail(c, cmd_session_status(rc), "cannot create %s: %s",
+                        c->settings->jid, session_errmsg(s));
+    if (created)
+        fprintf(c->out, "created account %s\n", c->settings->jid);
+    rc = session_connect(s);
+    if (rc == SESSION_EAUTH && exists)
+        return cmd_fail(c, CARDX_EXIT_AUTH,
+                        "account %s exists with another password",
+                        c->settings->jid);
+    if (rc == SESSION_EAUTH && why[0])
+        return cmd_fail(c, CARDX_EXIT_AUTH, "%s, and %s", session_errmsg(s),
+                        why);
+    if (rc != SESSION_OK)
+        return cmd_fail(c, cmd_session_status(rc), "%s", session_errmsg(s));
+    return CARDX_EXIT_OK;
+}
+
+/* Puts the registered number on the own card when it has none. */
+static int card_phone(struct cardx_cmd *c, const char *e164)
+{
+    struct cardstore *cs;
+    struct vcard_fields f = {0};
+    xmpp_ctx_t *ctx = cmd_xctx(c);
+    xmpp_stanza_t *old = NULL, *vcard = NULL;
+    char *xml = NULL, *out = NULL;
+    int uploaded, status = CARDX_EXIT_ERROR;
+
+    cs = cmd_store(c, &status);
+    if (!cs)
+        return status;
+    if (!ctx || cardstore_self_get(cs, &xml, &uploaded) != CARDSTORE_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your card");
+    old = xml ? vcard_from_text(ctx, xml) : NULL;
+    if (old)
+        vcard_parse(old, &f);
+    if (f.phone) {
+        status = CARDX_EXIT_OK;
+        goto out;
+    }
+    if (vcard_fields_set(&f, "phone", e164) == 0)
+        vcard = old ? vcard_merge(ctx, old, &f) : vcard_build(ctx, &f);
+    out = vcard ? vcard_to_text(vcard) : NULL;
+    if (!out || cardstore_self_set(cs, out, 0) != CARDSTORE_OK)
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot update your card");
+    else
+        status = CARDX_EXIT_OK;
+out:
+    vcard_fields_clear(&f);
+    if (old)
+        xmpp_stanza_release(old);
+    if (vcard)
+        xmpp_stanza_release(vcard);
+    free(xml);
+    free(out);
+    return status;
+}
+
+/* Remembers the account in the config file, so later commands need no
+ * options. Failing to is worth a warning, not a failed registration. */
+static void save_settings(struct cardx_cmd *c, const char *e164)
+{
+    struct cardx_settings *s = c->settings;
+    char *err = NULL;
+
+    if (settings_set(s, "phone", e164, &err) < 0 ||
+        (!s->component && settings_set(s, "component", c->component, &err)) ||
+        settings_save(s, &err) < 0) {
+        fprintf(c->err, "cardx: warning: settings not saved: %s\n",
+                err ? err : "out of memory");
+        free(err);
+        return;
+    }
+    fprintf(c->out, "saved settings to %s\n", s->config_path);
+}
+
+static int register_args(struct cardx_cmd *c, int argc, char **argv,
+                         const char **phone)
+{
+    *phone = c->settings->phone;
+    for (int i = 1; i < argc; i++) {
+        const char *v = option_value(argc, argv, &i, "--phone");
+
+        if (!v)
+            return cmd_fail(c, CARDX_EXIT_USAGE,
+                            "usage: cardx register --phone NUMBER");
+        *phone = v;
+    }
+    if (!*phone)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "usage: cardx register --phone NUMBER");
+    return CARDX_EXIT_OK;
+}
+
+int cmd_register(struct cardx_cmd *c, int argc, char **argv)
+{
+    struct session *s;
+    const char *number;
+    char *e164 = NULL;
+    long long deadline;
+    int status;
+
+    if (c->in_shell)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "register is not available in the shell");
+    status = register_args(c, argc, argv, &number);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    s = cmd_session(c, &status);
+    if (!s)
+        return status;
+    status = create_and_login(c, s);
+    /* Available, so the component's subscription request reaches us. */
+    if (status == CARDX_EXIT_OK && session_presence(s, NULL) != SESSION_OK)
+        status = cmd_fail(c, CARDX_EXIT_NETWORK, "%s", session_errmsg(s));
+    if (status == CARDX_EXIT_OK)
+        status = register_phone(c, number, &e164);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    fprintf(c->out, "registered %s for %s\n", e164 ? e164 : number,
+            c->settings->jid);
+    deadline = session_now_ms() + APPROVAL_WAIT_MS;
+    while (!session_component_approved(s) && session_now_ms() < deadline &&
+           session_run(s, SLICE_MS) == SESSION_OK)
+        ;
+    save_settings(c, e164 ? e164 : number);
+    status = card_phone(c, e164 ? e164 : number);
+    free(e164);
+    if (status == CARDX_EXIT_OK)
+        status = cmd_upload_self(c, NULL);
+    if (status == CARDX_EXIT_OK)
+        status = cmd_store_cards(c, NULL);
+    return status;
+}

@@ -1,0 +1,464 @@
+/* cardx's command context: the lazily opened store and session, storing
+ * and acknowledging arrived cards, and the helpers every command uses. */
+#include "client/commands_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/cliparse.h"
+#include "xep/ns.h"
+#include "xep/stanza.h"
+
+#define PASSWORD_MAX 1024
+
+struct cardx_cmd *cmd_new(struct cardx_settings *settings, FILE *in, FILE *out,
+                          FILE *err)
+{
+    struct cardx_cmd *c = calloc(1, sizeof(*c));
+
+    if (!c)
+        return NULL;
+    c->settings = settings;
+    c->in = in;
+    c->out = out;
+    c->err = err;
+    c->interactive = in && isatty(fileno(in));
+    return c;
+}
+
+void cmd_free(struct cardx_cmd *c)
+{
+    if (!c)
+        return;
+    session_free(c->session);
+    cardstore_free(c->store);
+    if (c->xctx)
+        xmpp_ctx_free(c->xctx);
+    free(c->component);
+    free(c);
+}
+
+int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(c->out);
+    fputs("cardx: ", c->err);
+    va_start(ap, fmt);
+    vfprintf(c->err, fmt, ap);
+    va_end(ap);
+    fputc('\n', c->err);
+    fflush(c->err);
+    return code;
+}
+
+int cmd_session_status(int rc)
+{
+    switch (rc) {
+    case SESSION_OK:
+        return CARDX_EXIT_OK;
+    case SESSION_ENET:
+        return CARDX_EXIT_NETWORK;
+    case SESSION_EAUTH:
+        return CARDX_EXIT_AUTH;
+    case SESSION_EREFUSED:
+    case SESSION_EEXISTS:
+    case SESSION_ENOTSUPP:
+        return CARDX_EXIT_REFUSED;
+    default:
+        return CARDX_EXIT_ERROR;
+    }
+}
+
+int cmd_iq_status(struct cardx_cmd *c, int rc)
+{
+    /* Conditions by which the server says cardxd is not attached (or it
+     * would not answer): the service is unreachable, not refusing. */
+    static const char *const unreachable[] = {
+        "service-unavailable", "remote-server-not-found",
+        "remote-server-timeout", "recipient-unavailable"};
+    const char *cond = session_error_cond(c->session);
+
+    if (rc == SESSION_EREFUSED && cond) {
+        for (size_t i = 0; i < sizeof(unreachable) / sizeof(*unreachable);
+             i++) {
+            if (strcmp(cond, unreachable[i]) == 0)
+                return CARDX_EXIT_NETWORK;
+        }
+    }
+    return cmd_session_status(rc);
+}
+
+int cmd_run(struct cardx_cmd *c, int argc, char **argv)
+{
+    const struct cmd_spec *spec;
+
+    if (argc < 1) {
+        cmd_help(c, NULL);
+        return CARDX_EXIT_USAGE;
+    }
+    spec = cmd_find(argv[0]);
+    if (!spec)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "unknown command '%s' (see cardx help)", argv[0]);
+    if (spec->run != cmd_help_command && cmd_wants_help(argc, argv))
+        return cmd_help(c, spec->name);
+    return spec->run(c, argc, argv);
+}
+
+struct cardstore *cmd_store(struct cardx_cmd *c, int *status)
+{
+    char *path, *err = NULL;
+
+    *status = CARDX_EXIT_OK;
+    if (c->store)
+        return c->store;
+    path = settings_store_path(c->settings, &err);
+    if (!path) {
+        *status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", err ? err : "no memory");
+        free(err);
+        return NULL;
+    }
+    if (cardstore_open(path, &c->store, &err) != CARDSTORE_OK) {
+        *status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot open %s: %s", path,
+                           err ? err : "out of memory");
+        c->store = NULL;
+    }
+    free(err);
+    free(path);
+    return c->store;
+}
+
+xmpp_ctx_t *cmd_xctx(struct cardx_cmd *c)
+{
+    if (!c->xctx)
+        c->xctx = xmpp_ctx_new(NULL, NULL);
+    return c->xctx;
+}
+
+/* Reads a line from in with echo off (in is a terminal). */
+static char *prompt_password(struct cardx_cmd *c)
+{
+    struct termios old, quiet;
+    char buf[PASSWORD_MAX];
+    int fd = fileno(c->in), restore;
+    char *pw = NULL;
+
+    fprintf(c->err, "Password for %s: ", c->settings->jid);
+    fflush(c->err);
+    restore = tcgetattr(fd, &old) == 0;
+    if (restore) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    if (fgets(buf, sizeof(buf), c->in)) {
+        buf[strcspn(buf, "\r\n")] = '\0';
+        pw = strdup(buf);
+    }
+    if (restore)
+        tcsetattr(fd, TCSAFLUSH, &old);
+    fputc('\n', c->err);
+    explicit_bzero(buf, sizeof(buf));
+    return pw;
+}
+
+/* Makes sure the settings hold a JID, a password and the component. */
+static int need_account(struct cardx_cmd *c)
+{
+    struct cardx_settings *s = c->settings;
+
+    if (!s->jid)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "no account: give --jid JID (cardx register saves "
+                        "it for later commands)");
+    if (!s->password && c->interactive) {
+        s->password = prompt_password(c);
+        s->password_from = SETTINGS_FROM_CLI;
+    }
+    if (!s->password && c->interactive)
+        return cmd_fail(c, CARDX_EXIT_USAGE, "no password given");
+    if (!s->password)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "no password for %s: set CARDX_PASSWORD, put "
+                        "password = ... in %s, or run on a terminal",
+                        s->jid, s->config_path ? s->config_path : "the config");
+    if (!c->component) {
+        c->component = settings_component(s);
+        if (!c->component)
+            return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    }
+    return CARDX_EXIT_OK;
+}
+
+struct session *cmd_session(struct cardx_cmd *c, int *status)
+{
+    struct cardx_settings *s = c->settings;
+    struct session_options o = {0};
+    const char *debug = getenv("CARDX_DEBUG");
+
+    *status = need_account(c);
+    if (*status != CARDX_EXIT_OK)
+        return NULL;
+    if (c->session)
+        return c->session;
+    o.jid = s->jid;
+    o.password = s->password;
+    o.host = s->server_host;
+    o.port = s->server_port;
+    o.tls = s->tls;
+    o.cafile = s->cafile;
+    o.timeout_ms = s->timeout_ms;
+    o.component = c->component;
+    o.debug = debug && debug[0] && strcmp(debug, "0") != 0;
+    if (session_new(&o, &c->session) != SESSION_OK) {
+        *status = cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+        return NULL;
+    }
+    return c->session;
+}
+
+struct session *cmd_online(struct cardx_cmd *c, int *status)
+{
+    struct session *s = cmd_session(c, status);
+    int rc;
+
+    if (!s || session_is_online(s))
+        return s;
+    rc = session_connect(s);
+    if (rc != SESSION_OK) {
+        *status = cmd_fail(c, cmd_session_status(rc), "%s", session_errmsg(s));
+        return NULL;
+    }
+    return s;
+}
+
+/* <iq type='set' to=component><ack xmlns='urn:cardx:0' id=card_id/></iq>;
+ * item-not-found means nothing waits any more, which is what we want. */
+static int ack_card(struct cardx_cmd *c, const char *card_id)
+{
+    xmpp_ctx_t *ctx = session_ctx(c->session);
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL);
+    xmpp_stanza_t *ack = iq ? stanza_add_child(ctx, iq, "ack", NS_CARDX) : NULL;
+    const char *cond;
+    int rc;
+
+    if (!ack || xmpp_stanza_set_to(iq, c->component) != XMPP_EOK ||
+        xmpp_stanza_set_attribute(ack, "id", card_id) != XMPP_EOK) {
+        if (iq)
+            xmpp_stanza_release(iq);
+        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    }
+    rc = session_iq(c->session, iq, NULL);
+    xmpp_stanza_release(iq);
+    cond = session_error_cond(c->session);
+    if (rc == SESSION_EREFUSED && cond && strcmp(cond, "item-not-found") == 0)
+        return CARDX_EXIT_OK;
+    if (rc != SESSION_OK)
+        return cmd_fail(c, cmd_iq_status(c, rc),
+                        "cannot acknowledge card %s: %s", card_id,
+                        session_errmsg(c->session));
+    return CARDX_EXIT_OK;
+}
+
+static void print_arrival(struct cardx_cmd *c, const struct session_card *sc,
+                          int64_t id)
+{
+    const char *who = sc->f.name ? sc->f.name : sc->f.org;
+
+    fprintf(c->out, "New card from %s: %s (inbox #%lld)\n",
+            sc->sender_phone ? sc->sender_phone : "an unknown number",
+            who ? who : "(no name)", (long long)id);
+    fflush(c->out);
+}
+
+/* Commits one arrived card to the inbox; 1 when new, 0 when seen before. */
+static int store_card(struct cardstore *cs, const struct session_card *sc,
+                      int64_t *id)
+{
+    struct cardstore_card card = {0};
+
+    card.card_id = sc->card_id;
+    card.sender_phone = sc->sender_phone;
+    card.note = sc->note;
+    card.received = (int64_t)time(NULL);
+    card.updated = card.received;
+    card.f = sc->f;
+    card.vcard_xml = sc->vcard_xml;
+    return cardstore_inbox_add(cs, &card, id);
+}
+
+int cmd_store_cards(struct cardx_cmd *c, int *added)
+{
+    struct session_card *sc;
+    struct cardstore *cs;
+    int status = CARDX_EXIT_OK;
+
+    if (!c->session)
+        return CARDX_EXIT_OK;
+    while ((sc = session_take_card(c->session))) {
+        int64_t id = 0;
+        int rc;
+
+        cs = cmd_store(c, &status);
+        if (!cs) {
+            session_card_free(sc);
+            return status;
+        }
+        rc = store_card(cs, sc, &id);
+        if (rc < 0) {
+            /* Not acknowledged: the service keeps it and sends it again. */
+            status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot store card %s: %s",
+                              sc->card_id, cardstore_errmsg(cs));
+            session_card_free(sc);
+            return status;
+        }
+        if (rc == 1 && added)
+            (*added)++;
+        if (rc == 1 && c->show_cards)
+            print_arrival(c, sc, id);
+        status = ack_card(c, sc->card_id);
+        session_card_free(sc);
+        if (status != CARDX_EXIT_OK)
+            return status;
+    }
+    return CARDX_EXIT_OK;
+}
+
+int cmd_upload_self(struct cardx_cmd *c, int *what)
+{
+    struct cardstore *cs;
+    xmpp_stanza_t *iq = NULL, *vcard = NULL;
+    char *xml = NULL;
+    int uploaded = 1, status, rc;
+
+    if (what)
+        *what = 0;
+    cs = cmd_store(c, &status);
+    if (!cs)
+        return status;
+    if (cardstore_self_get(cs, &xml, &uploaded) != CARDSTORE_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your card: %s",
+                        cardstore_errmsg(cs));
+    if (!xml || uploaded) {
+        free(xml);
+        return CARDX_EXIT_OK;
+    }
+    vcard = vcard_from_text(session_ctx(c->session), xml);
+    iq = xmpp_iq_new(session_ctx(c->session), "set", NULL);
+    free(xml);
+    if (!vcard || !iq || xmpp_stanza_set_to(iq, c->component) != XMPP_EOK ||
+        xmpp_stanza_add_child(iq, vcard) != XMPP_EOK) {
+        status = cmd_fail(c, CARDX_EXIT_ERROR,
+                          "your stored card cannot be read back");
+        goto out;
+    }
+    rc = session_iq(c->session, iq, NULL);
+    if (rc != SESSION_OK) {
+        status = cmd_fail(c, cmd_iq_status(c, rc),
+                          "cannot upload your card to %s: %s", c->component,
+                          session_errmsg(c->session));
+        goto out;
+    }
+    if (cardstore_self_mark_uploaded(cs) != CARDSTORE_OK) {
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+        goto out;
+    }
+    if (what)
+        *what = 1;
+    status = CARDX_EXIT_OK;
+out:
+    if (vcard)
+        xmpp_stanza_release(vcard);
+    if (iq)
+        xmpp_stanza_release(iq);
+    return status;
+}
+
+int64_t cmd_parse_id(const char *arg)
+{
+    char *end;
+    long long v;
+
+    if (arg[0] == '#')
+        arg++;
+    if (arg[0] < '0' || arg[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtoll(arg, &end, 10);
+    if (errno || *end || v <= 0)
+        return -1;
+    return (int64_t)v;
+}
+
+void cmd_format_time(int64_t t, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (!localtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M", &tm))
+        snprintf(buf, size, "?");
+}
+
+int cmd_ask(struct cardx_cmd *c, const char *question)
+{
+    char buf[64];
+
+    if (!c->interactive)
+        return 0;
+    fprintf(c->out, "%s [y/N] ", question);
+    fflush(c->out);
+    if (!fgets(buf, sizeof(buf), c->in))
+        return 0;
+    return buf[0] == 'y' || buf[0] == 'Y';
+}
+
+int cmd_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+        if (strcmp(argv[i], "--") == 0)
+            break;
+    }
+    return 0;
+}
+
+void cmd_print_fields(struct cardx_cmd *c, const struct vcard_fields *f)
+{
+    for (const char *const *name = vcard_field_names(); *name; name++) {
+        const char *v = vcard_fields_get(f, *name);
+
+        if (v)
+            fprintf(c->out, "%-8s %s\n", *name, v);
+    }
+}
+
+int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
+                          char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *field, *value;
+        int rc = cliparse_assignment(argv[i], &field, &value);
+
+        if (rc == -1)
+            return cmd_fail(c, CARDX_EXIT_USAGE,
+                            "'%s' is not FIELD=VALUE (e.g. name=\"Alice "
+                            "Wang\")",
+                            argv[i]);
+        if (rc == -2)
+            return cmd_fail(c, CARDX_EXIT_USAGE,
+                            "unknown field in '%s' (fields: name, given, "
+                            "family, phone, email, org, title, address, url, "
+                            "note)",
+                            argv[i]);
+        if (vcard_fields_set(f, field, value) != 0)
+            return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    }
+    return CARDX_EXIT_OK;
+}

@@ -1,0 +1,116 @@
+/* Internals shared by cardx's command files (client/cli_*.c). */
+#ifndef CARDX_CLIENT_COMMANDS_INT_H
+#define CARDX_CLIENT_COMMANDS_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <strophe.h>
+
+#include "client/cardstore.h"
+#include "client/commands.h"
+#include "client/session.h"
+#include "client/settings.h"
+
+struct cardx_cmd {
+    struct cardx_settings *settings; /* borrowed */
+    FILE *in, *out, *err;            /* borrowed */
+    int interactive;                 /* in is a terminal: we may ask */
+    int in_shell;                    /* keep the session between commands */
+    int show_cards;                  /* print cards as they are stored */
+    struct cardstore *store;         /* opened by cmd_store() */
+    struct session *session;         /* made by cmd_online() */
+    xmpp_ctx_t *xctx;                /* for stanzas built offline */
+    char *component;                 /* cardxd's JID, from the settings */
+};
+
+/* One command: its name, the function, and its help. */
+struct cmd_spec {
+    const char *name;
+    int (*run)(struct cardx_cmd *c, int argc, char **argv);
+    const char *synopsis; /* one or more lines "cardx NAME ..." */
+    const char *summary;  /* one line */
+    const char *details;  /* paragraphs, may be NULL */
+};
+
+/* The commands, NULL-name terminated (cli_help.c). */
+extern const struct cmd_spec cmd_specs[];
+const struct cmd_spec *cmd_find(const char *name);
+
+int cmd_card(struct cardx_cmd *c, int argc, char **argv);
+int cmd_inbox(struct cardx_cmd *c, int argc, char **argv);
+int cmd_contacts(struct cardx_cmd *c, int argc, char **argv);
+int cmd_export(struct cardx_cmd *c, int argc, char **argv);
+int cmd_import(struct cardx_cmd *c, int argc, char **argv);
+int cmd_register(struct cardx_cmd *c, int argc, char **argv);
+int cmd_send(struct cardx_cmd *c, int argc, char **argv);
+int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
+int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
+int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
+
+/* Prints "cardx: MESSAGE" on err and returns code. */
+int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The exit status for a SESSION_E* code. */
+int cmd_session_status(int session_rc);
+
+/* The exit status for a failed request to cardxd: like
+ * cmd_session_status(), but an error saying cardxd cannot be reached
+ * (service-unavailable...) is a network status, not a refusal. */
+int cmd_iq_status(struct cardx_cmd *c, int session_rc);
+
+/* The open card store, opening it on first use; NULL after reporting why
+ * (then *status is the exit status). */
+struct cardstore *cmd_store(struct cardx_cmd *c, int *status);
+
+/* A libstrophe context for stanzas that never go on the wire; NULL when
+ * memory ran out. */
+xmpp_ctx_t *cmd_xctx(struct cardx_cmd *c);
+
+/* A logged-in session, connecting (and asking for the password) on first
+ * use or after the connection dropped. NULL after reporting why, with
+ * *status set. */
+struct session *cmd_online(struct cardx_cmd *c, int *status);
+
+/* Creates the session object without connecting (for registration). */
+struct session *cmd_session(struct cardx_cmd *c, int *status);
+
+/* Stores every card the session queued (inbox), acknowledging each to
+ * cardxd only once committed; counts newly stored ones in *added. Returns
+ * 0 or an exit status after reporting. */
+int cmd_store_cards(struct cardx_cmd *c, int *added);
+
+/* Uploads the own card if it changed since the last upload. *what (may be
+ * NULL) receives 1 when something was uploaded. Returns 0 or an exit
+ * status after reporting. */
+int cmd_upload_self(struct cardx_cmd *c, int *what);
+
+/* Goes available (to everyone and directed to cardxd, which then sends
+ * what waits) and stores arriving cards until none came for the quiet
+ * period; counts new ones in *added. Returns 0 or an exit status. */
+int cmd_sync_inbox(struct cardx_cmd *c, int *added);
+
+/* "2 new cards" / "no new cards". */
+void cmd_print_count(struct cardx_cmd *c, int added);
+
+/* Parses a positive row id; -1 when arg is not one. */
+int64_t cmd_parse_id(const char *arg);
+
+/* "YYYY-MM-DD HH:MM" in local time. */
+void cmd_format_time(int64_t t, char *buf, size_t size);
+
+/* Asks a yes/no question on in when interactive; 1 for yes. */
+int cmd_ask(struct cardx_cmd *c, const char *question);
+
+/* Prints the set fields as "name     VALUE" lines. */
+void cmd_print_fields(struct cardx_cmd *c, const struct vcard_fields *f);
+
+/* Applies FIELD=VALUE arguments to f; returns 0 or an exit status after
+ * reporting (f is then partly changed). */
+int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
+                          char **argv);
+
+/* True when argv holds --help or -h. */
+int cmd_wants_help(int argc, char **argv);
+
+#endif

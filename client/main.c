@@ -1,0 +1,191 @@
+/* cardx: parses the global options, loads the settings and runs one
+ * command (client/commands.h does the work). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buildconf.h"
+#include "client/commands.h"
+#include "client/settings.h"
+
+#define MAX_OPTIONS 32
+
+/* A global option given on the command line, as a settings key. */
+struct cli_option {
+    const char *key;
+    const char *value;
+};
+
+/* The options that take a value, and the settings key each sets. */
+static const struct {
+    const char *option;
+    const char *key;
+} valued[] = {
+    {"--jid", "jid"},
+    {"--server", "server"},
+    {"--component", "component"},
+    {"--data-dir", "data_dir"},
+    {"--timeout", "timeout"},
+    {"--cafile", "cafile"},
+    {"--config", NULL},
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("cardx: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs(" (see cardx --help)\n", stderr);
+    return 2;
+}
+
+/* Reads the options before the command into opts and *config; returns the
+ * index of the command, or -1 after printing (then *status is set). */
+static int parse_options(int argc, char **argv, struct cli_option *opts,
+                         int *nopts, const char **config, int *status)
+{
+    int i;
+
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        const char *arg = argv[i], *value = NULL;
+        size_t k, n;
+
+        if (*nopts >= MAX_OPTIONS) {
+            *status = usage_error("too many options at '%s'", arg);
+            return -1;
+        }
+        if (strcmp(arg, "--") == 0)
+            return i + 1;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            cmd_usage(stdout);
+            *status = 0;
+            return -1;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            printf("cardx %s\n", PACKAGE_VERSION);
+            *status = 0;
+            return -1;
+        }
+        if (strcmp(arg, "--insecure-plaintext") == 0) {
+            opts[(*nopts)++] = (struct cli_option){"tls", "no"};
+            continue;
+        }
+        for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
+            n = strlen(valued[k].option);
+            if (strncmp(arg, valued[k].option, n) == 0 &&
+                (arg[n] == '=' || arg[n] == '\0'))
+                break;
+        }
+        if (k == sizeof(valued) / sizeof(valued[0])) {
+            *status = usage_error("unknown option '%s'", arg);
+            return -1;
+        }
+        if (arg[n] == '=')
+            value = arg + n + 1;
+        else if (i + 1 < argc)
+            value = argv[++i];
+        if (!value) {
+            *status = usage_error("%s needs a value", arg);
+            return -1;
+        }
+        if (!valued[k].key)
+            *config = value;
+        else
+            opts[(*nopts)++] = (struct cli_option){valued[k].key, value};
+    }
+    return i;
+}
+
+static int apply_options(struct cardx_settings *s,
+                         const struct cli_option *opts, int nopts)
+{
+    char *err = NULL;
+
+    for (int i = 0; i < nopts; i++) {
+        if (settings_set(s, opts[i].key, opts[i].value, &err) < 0) {
+            fprintf(stderr, "cardx: %s\n", err ? err : "out of memory");
+            free(err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Environment overrides: the password, and the sync quiet period (tests). */
+static int apply_env(struct cardx_settings *s)
+{
+    const char *pw = getenv("CARDX_PASSWORD");
+    const char *quiet = getenv("CARDX_SYNC_QUIET_MS");
+    char *err = NULL;
+
+    if (pw && pw[0]) {
+        if (settings_set(s, "password", pw, &err) < 0)
+            goto fail;
+        s->password_from = SETTINGS_FROM_ENV;
+    }
+    if (quiet && quiet[0] && settings_set(s, "sync_quiet", quiet, &err) < 0)
+        goto fail;
+    return 0;
+fail:
+    fprintf(stderr, "cardx: environment: %s\n", err ? err : "out of memory");
+    free(err);
+    return -1;
+}
+
+/* Options, then the file (XDG default unless --config), then options
+ * again so they win, then the environment. */
+static int load_settings(struct cardx_settings *s,
+                         const struct cli_option *opts, int nopts,
+                         const char *config)
+{
+    char *err = NULL;
+
+    if (config && !(s->config_path = strdup(config)))
+        return -1;
+    if (apply_options(s, opts, nopts) < 0)
+        return -1;
+    if (settings_default_paths(s, &err) < 0 ||
+        settings_load(s, s->config_path, 0, &err) < 0) {
+        fprintf(stderr, "cardx: %s\n", err ? err : "out of memory");
+        free(err);
+        return -1;
+    }
+    if (apply_options(s, opts, nopts) < 0 || apply_env(s) < 0)
+        return -1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_option opts[MAX_OPTIONS];
+    struct cardx_settings *s = settings_new();
+    struct cardx_cmd *c = NULL;
+    const char *config = NULL;
+    int nopts = 0, status = 2, first;
+
+    if (!s) {
+        fputs("cardx: out of memory\n", stderr);
+        return 1;
+    }
+    first = parse_options(argc, argv, opts, &nopts, &config, &status);
+    if (first < 0)
+        goto out;
+    if (first >= argc) {
+        cmd_usage(stderr);
+        goto out;
+    }
+    if (load_settings(s, opts, nopts, config) < 0)
+        goto out;
+    c = cmd_new(s, stdin, stdout, stderr);
+    if (!c) {
+        fputs("cardx: out of memory\n", stderr);
+        status = 1;
+        goto out;
+    }
+    status = cmd_run(c, argc - first, argv + first);
+out:
+    cmd_free(c);
+    settings_free(s);
+    if (fflush(stdout) != 0 && status == 0)
+        status = 1;
+    return status;
+}

@@ -1,0 +1,89 @@
+/* cardx's connection settings: defaults, XDG paths, the INI config file. */
+#ifndef CARDX_CLIENT_SETTINGS_H
+#define CARDX_CLIENT_SETTINGS_H
+
+/* Defaults, stated once. */
+#define SETTINGS_DEFAULT_PORT 5222
+#define SETTINGS_DEFAULT_TIMEOUT_MS 10000
+#define SETTINGS_DEFAULT_QUIET_MS 1500
+#define SETTINGS_COMPONENT_PREFIX "cards."
+#define SETTINGS_CONFIG_NAME "cardx.conf"
+#define SETTINGS_STORE_NAME "cards.sqlite"
+
+/* Where a value came from; a later source only overrides an earlier one. */
+enum settings_source {
+    SETTINGS_FROM_DEFAULT = 0,
+    SETTINGS_FROM_FILE,
+    SETTINGS_FROM_ENV,
+    SETTINGS_FROM_CLI,
+};
+
+/* Everything a command needs to reach the service and the local store.
+ * Strings are owned by the struct and may be NULL (unset). */
+struct cardx_settings {
+    char *jid;         /* bare JID of the account */
+    char *password;    /* never written back unless it came from the file */
+    char *server_host; /* NULL: the JID's domain (SRV records, then :5222) */
+    int server_port;   /* 0 with server_host NULL */
+    char *component;   /* cardxd's JID; NULL: "cards." + the JID's domain */
+    char *phone;       /* the number registered with cardxd (informational) */
+    char *cafile;      /* extra CA certificates (PEM) to trust, or NULL */
+    int tls;           /* 1: TLS required (default); 0: plaintext only */
+    int timeout_ms;    /* connecting and each request */
+    int quiet_ms;      /* sync: no new card for this long means done */
+    char *data_dir;    /* the card store's directory */
+    char *config_path; /* the INI file */
+    enum settings_source password_from;
+    char *file_password; /* as the file had it: what settings_save keeps */
+};
+
+/* Defaults: TLS required, the timeouts above, no paths. NULL on allocation
+ * failure. */
+struct cardx_settings *settings_new(void);
+
+/* Frees the settings (the password is wiped first). Accepts NULL. */
+void settings_free(struct cardx_settings *s);
+
+/* Sets one key as the config file names it: jid, password, server
+ * (HOST[:PORT]), component, phone, tls (yes/no), cafile, timeout
+ * (seconds), sync_quiet (milliseconds), data_dir. Values are checked; "" unsets
+ * a string. Returns 0, or -1 with *err (caller frees) saying why. */
+int settings_set(struct cardx_settings *s, const char *key, const char *value,
+                 char **err);
+
+/* Fills data_dir and config_path where still NULL from $XDG_DATA_HOME and
+ * $XDG_CONFIG_HOME (else ~/.local/share and ~/.config, from $HOME), with
+ * "/cardx" appended. Returns 0, or -1 with *err. */
+int settings_default_paths(struct cardx_settings *s, char **err);
+
+/* 0 when the file at path is a regular file that neither group nor others
+ * can read or write; else -1 with *err naming the mode and the fix. */
+int settings_check_mode(const char *path, char **err);
+
+/* Reads the INI file at path (keys in [account], see settings_set) over s.
+ * A missing file is fine unless must_exist. The file is refused unless
+ * settings_check_mode() accepts it. Unknown sections or keys are errors.
+ * Returns 0, or -1 with *err ("path:line: why"); s may be partly updated
+ * on error. */
+int settings_load(struct cardx_settings *s, const char *path, int must_exist,
+                  char **err);
+
+/* Writes jid, server, component, phone, tls and the password the file
+ * held (file_password; a password from elsewhere is never written) to
+ * s->config_path with mode 0600, creating its directory; atomically
+ * replaces an existing file. Returns 0 or -1 with *err. */
+int settings_save(const struct cardx_settings *s, char **err);
+
+/* Splits "HOST", "HOST:PORT" or "[V6ADDR]:PORT". *host is the caller's to
+ * free; *port is 0 when absent. Returns 0, or -1 when malformed. */
+int settings_parse_server(const char *value, char **host, int *port);
+
+/* The component JID: s->component, else "cards." + the JID's domain. NULL
+ * when neither is known or on allocation failure; the caller frees it. */
+char *settings_component(const struct cardx_settings *s);
+
+/* DATA_DIR/cards.sqlite, creating DATA_DIR (mode 0700) when missing. The
+ * caller frees the result; NULL with *err on failure. */
+char *settings_store_path(const struct cardx_settings *s, char **err);
+
+#endif
