@@ -376,6 +376,8 @@ void service_handle(struct service *svc, xmpp_stanza_t *stanza, int64_t now_ms)
         service_iq(svc, stanza); /* answers to our requests may be errors */
     else if (stanza_is_error(stanza))
         exchange_message(svc, stanza); /* bounces: logged, never answered */
+    else if (strcmp(name, "message") == 0 && privilege_message(svc, stanza))
+        return; /* the server's grant of privileges (XEP-0356) */
     else if (strcmp(name, "message") == 0)
         exchange_message(svc, stanza);
     else if (strcmp(name, "presence") == 0)

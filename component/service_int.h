@@ -86,4 +86,9 @@ void exchange_probe_all(struct service *svc);
 /* The user's sessions are known: send every waiting card, oldest first. */
 void exchange_flush(struct service *svc, const char *bare);
 
+/* --- privilege.c: XEP-0356 privileged entity --- */
+/* Logs the privileges the server grants if msg is that grant; returns 1
+ * then (msg is handled), else 0. */
+int privilege_message(struct service *svc, xmpp_stanza_t *msg);
+
 #endif

@@ -1,5 +1,6 @@
-/* Integration-test harness: throwaway Prosody and cardxd processes. */
+/* Integration-test harness: throwaway XMPP server and cardxd processes. */
 #include "tests/harness.h"
+#include "tests/xclient.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,8 +27,8 @@
 #endif
 
 #define LINK_UP_PHRASE "component link up"
-#define PROSODY_START_MS 10000
-#define PROSODY_STOP_MS 5000
+#define PORTS_CLOSE_MS 5000
+#define REGISTER_MS 10000
 #define CARDXD_STOP_MS 10000
 #define SCRIPT_MS 30000
 #define POLL_MS 20
@@ -39,13 +40,38 @@ struct child {
     int collected;
 };
 
+/* What differs between the servers the harness runs. Both are driven by
+ * tests/servers/NAME.sh: "config" writes the config, "run" execs the server
+ * in the foreground. */
+struct server_kind {
+    enum harness_server id;
+    const char *name;         /* as in $CARDX_SERVER and the script's name */
+    const char *label;        /* for messages */
+    const char *log;          /* the server's own log, in the run dir */
+    const char *out;          /* its stdout and stderr, in the run dir */
+    const char *ready_phrase; /* in log once it serves; NULL: ports suffice */
+    int start_ms;             /* bounds the start */
+    int stop_ms;              /* bounds a clean stop before SIGKILL */
+};
+
+static const struct server_kind server_kinds[] = {
+    {HARNESS_PROSODY, "prosody", "Prosody", "prosody.log", "prosody.out", NULL,
+     10000, 5000},
+    /* Starts in 2-5 s (Mnesia tables are created on the first start) and
+     * takes about 3 s to stop cleanly. */
+    {HARNESS_EJABBERD, "ejabberd", "ejabberd", "ejabberd.log", "ejabberd.out",
+     " is started in the node ", 30000, 15000},
+};
+
 struct harness {
     char *rundir;
     char secret[33];
     int c2s_port;
     int component_port;
     int keep;
-    struct child prosody;
+    int privileged; /* grant cardxd privileged presence (XEP-0356) */
+    const struct server_kind *kind;
+    struct child server;
     struct child cardxd;
     int link_ups_at_start;
     char *cardxd_extra; /* INI text appended to cardxd.conf; may be NULL */
@@ -123,7 +149,7 @@ static int bind_port(int port)
 }
 
 /* Picks two distinct free ports below Linux's ephemeral range (32768+), so
- * that outgoing connections cannot grab them between Prosody restarts. */
+ * that outgoing connections cannot grab them between server restarts. */
 static int pick_ports(struct harness *h)
 {
     int fds[2] = {-1, -1};
@@ -163,13 +189,37 @@ static int make_secret(struct harness *h)
     return 0;
 }
 
+/* The server named by $CARDX_SERVER (default: Prosody), or NULL. */
+static const struct server_kind *server_from_env(void)
+{
+    const char *name = getenv("CARDX_SERVER");
+
+    if (!name || !*name)
+        return &server_kinds[0];
+    for (size_t i = 0; i < sizeof(server_kinds) / sizeof(server_kinds[0]);
+         i++) {
+        if (strcmp(server_kinds[i].name, name) == 0)
+            return &server_kinds[i];
+    }
+    fprintf(stderr,
+            "harness: unknown CARDX_SERVER '%s' (prosody or ejabberd)\n", name);
+    return NULL;
+}
+
 struct harness *harness_new(void)
 {
     struct harness *h = calloc(1, sizeof(*h));
     const char *tmp = getenv("TMPDIR");
+    const char *priv = getenv("CARDX_PRIVILEGED");
 
     if (!h)
         return NULL;
+    h->kind = server_from_env();
+    if (!h->kind) {
+        free(h);
+        return NULL;
+    }
+    h->privileged = priv && strcmp(priv, "1") == 0;
     if (asprintf(&h->rundir, "%s/cardx-harness-XXXXXX",
                  tmp && *tmp ? tmp : "/tmp") < 0) {
         h->rundir = NULL;
@@ -182,7 +232,9 @@ struct harness *harness_new(void)
     }
     if (pick_ports(h) < 0 || make_secret(h) < 0)
         goto fail;
-    fprintf(stderr, "harness: run dir %s, c2s port %d, component port %d\n",
+    fprintf(stderr,
+            "harness: %s%s, run dir %s, c2s port %d, component port %d\n",
+            h->kind->name, h->privileged ? " (cardxd privileged)" : "",
             h->rundir, h->c2s_port, h->component_port);
     return h;
 fail:
@@ -309,127 +361,207 @@ static int run_command(char *const argv[])
     return 0;
 }
 
-static int prosody_script(char **path)
+/* The script that configures and runs the server; caller frees. */
+static char *server_script(const struct harness *h)
 {
-    if (asprintf(path, "%s/tests/servers/prosody.sh", srcdir()) < 0) {
-        *path = NULL;
-        return -ENOMEM;
-    }
-    return 0;
+    char *path;
+
+    if (asprintf(&path, "%s/tests/servers/%s.sh", srcdir(), h->kind->name) < 0)
+        return NULL;
+    return path;
 }
 
-static int write_prosody_config(struct harness *h)
+static int write_server_config(struct harness *h)
 {
     char c2s[16], comp[16];
-    char *script;
-    int rc = prosody_script(&script);
+    char *script = server_script(h);
+    int rc;
 
-    if (rc < 0)
-        return rc;
+    if (!script)
+        return -ENOMEM;
     snprintf(c2s, sizeof(c2s), "%d", h->c2s_port);
     snprintf(comp, sizeof(comp), "%d", h->component_port);
-    char *argv[] = {
-        "/bin/bash", script, "config",       h->rundir,
-        c2s,         comp,   HARNESS_DOMAIN, HARNESS_COMPONENT_DOMAIN,
-        h->secret,   NULL};
+    char *argv[] = {"/bin/bash",
+                    script,
+                    "config",
+                    h->rundir,
+                    c2s,
+                    comp,
+                    HARNESS_DOMAIN,
+                    HARNESS_COMPONENT_DOMAIN,
+                    h->secret,
+                    h->privileged ? "privileged" : NULL,
+                    NULL};
     rc = run_command(argv);
     free(script);
     return rc;
 }
 
-/* Waits for both ports; fails early if Prosody exits. */
-static int wait_prosody_ports(struct harness *h)
+/* How many ready lines the server's log holds (it appends across restarts),
+ * 0 without a log. */
+static int server_ready_lines(const struct harness *h)
 {
-    long long deadline = now_ms() + PROSODY_START_MS;
+    char *path = run_path(h, h->kind->log), line[4096];
+    FILE *f = path ? fopen(path, "r") : NULL;
+    int n = 0;
+
+    free(path);
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, h->kind->ready_phrase))
+            n++;
+    fclose(f);
+    return n;
+}
+
+/* Waits for both ports and, if the server has one, a ready line beyond
+ * the ready_before the log held; fails early if the server exits. ejabberd
+ * listens before it accepts, hence the log line. */
+static int wait_server_ready(struct harness *h, int ready_before)
+{
+    const struct server_kind *k = h->kind;
+    long long deadline = now_ms() + k->start_ms;
 
     while (now_ms() < deadline) {
-        if (child_gone(&h->prosody)) {
+        if (child_gone(&h->server)) {
             fprintf(stderr,
-                    "harness: Prosody exited during startup "
-                    "(wait status %d)\n",
-                    h->prosody.status);
+                    "harness: %s exited during startup (wait status %d)\n",
+                    k->label, h->server.status);
             return -ECHILD;
         }
         if (harness_port_open(h->c2s_port) &&
-            harness_port_open(h->component_port))
+            harness_port_open(h->component_port) &&
+            (!k->ready_phrase || server_ready_lines(h) > ready_before))
             return 0;
         sleep_ms(POLL_MS);
     }
-    fprintf(stderr, "harness: Prosody did not listen within %d ms\n",
-            PROSODY_START_MS);
+    fprintf(stderr, "harness: %s did not serve within %d ms\n", k->label,
+            k->start_ms);
     return -ETIMEDOUT;
+}
+
+/* After the server exited: its sockets close with it, but wait for that so
+ * that a restart never meets EADDRINUSE. */
+static void wait_ports_closed(const struct harness *h)
+{
+    long long deadline = now_ms() + PORTS_CLOSE_MS;
+
+    while ((harness_port_open(h->c2s_port) ||
+            harness_port_open(h->component_port)) &&
+           now_ms() < deadline)
+        sleep_ms(POLL_MS);
+}
+
+int harness_server_start(struct harness *h)
+{
+    char *script = NULL, *out = NULL;
+    int rc, ready_before;
+
+    if (!child_gone(&h->server))
+        return -EALREADY;
+    ready_before = h->kind->ready_phrase ? server_ready_lines(h) : 0;
+    rc = write_server_config(h);
+    if (rc < 0)
+        return rc;
+    script = server_script(h);
+    out = run_path(h, h->kind->out);
+    rc = -ENOMEM;
+    if (!script || !out)
+        goto out;
+    /* "run" execs the server in this process: the death signal and the
+     * process group set up by spawn() apply to the server itself. */
+    char *argv[] = {"/bin/bash", script, "run", h->rundir, NULL};
+    rc = spawn(&h->server, argv, out);
+    if (rc < 0)
+        goto out;
+    rc = wait_server_ready(h, ready_before);
+    if (rc < 0) {
+        child_stop(&h->server, SIGKILL, 0, h->kind->label);
+        fprintf(stderr, "harness: see %s/%s and %s\n", h->rundir, h->kind->log,
+                h->kind->out);
+    }
+out:
+    free(script);
+    free(out);
+    return rc;
+}
+
+int harness_server_stop(struct harness *h)
+{
+    if (child_gone(&h->server))
+        return 0;
+    child_stop(&h->server, SIGTERM, h->kind->stop_ms, h->kind->label);
+    wait_ports_closed(h);
+    return 0;
+}
+
+int harness_server_restart(struct harness *h)
+{
+    int rc = harness_server_stop(h);
+
+    return rc < 0 ? rc : harness_server_start(h);
+}
+
+int harness_server_running(struct harness *h)
+{
+    return !child_gone(&h->server);
 }
 
 int harness_prosody_start(struct harness *h)
 {
-    char *cfg = NULL, *out = NULL, *lock = NULL;
-    const char *prosody = getenv("PROSODY");
-    char *argv[5];
-    int rc;
-
-    if (!child_gone(&h->prosody))
-        return -EALREADY;
-    rc = write_prosody_config(h);
-    if (rc < 0)
-        return rc;
-    cfg = run_path(h, "prosody.cfg.lua");
-    out = run_path(h, "prosody.out");
-    lock = run_path(h, "data/prosody.pid");
-    rc = -ENOMEM;
-    if (!cfg || !out || !lock)
-        goto out;
-    /* Prosody hangs on a pidfile locked by a dead run's leftover. */
-    unlink(lock);
-    argv[0] = (char *)(prosody && *prosody ? prosody : "prosody");
-    argv[1] = "--config";
-    argv[2] = cfg;
-    argv[3] = "-F";
-    argv[4] = NULL;
-    rc = spawn(&h->prosody, argv, out);
-    if (rc < 0)
-        goto out;
-    rc = wait_prosody_ports(h);
-    if (rc < 0) {
-        child_stop(&h->prosody, SIGKILL, 0, "Prosody");
-        fprintf(stderr, "harness: see %s/prosody.log and prosody.out\n",
-                h->rundir);
-    }
-out:
-    free(cfg);
-    free(out);
-    free(lock);
-    return rc;
+    return harness_server_start(h);
 }
 
 int harness_prosody_stop(struct harness *h)
 {
-    child_stop(&h->prosody, SIGTERM, PROSODY_STOP_MS, "Prosody");
-    return 0;
+    return harness_server_stop(h);
 }
 
 int harness_prosody_restart(struct harness *h)
 {
-    int rc = harness_prosody_stop(h);
-
-    return rc < 0 ? rc : harness_prosody_start(h);
+    return harness_server_restart(h);
 }
 
 int harness_prosody_running(struct harness *h)
 {
-    return !child_gone(&h->prosody);
+    return harness_server_running(h);
 }
 
-int harness_register(struct harness *h, const char *user, const char *password)
+/* prosodyctl writes the account straight into Prosody's data directory. */
+static int register_prosody(struct harness *h, const char *user,
+                            const char *password)
 {
-    char *script;
-    int rc = prosody_script(&script);
+    char *script = server_script(h);
+    int rc;
 
-    if (rc < 0)
-        return rc;
+    if (!script)
+        return -ENOMEM;
     char *argv[] = {"/bin/bash",  script,         "register",       h->rundir,
                     (char *)user, HARNESS_DOMAIN, (char *)password, NULL};
     rc = run_command(argv);
     free(script);
+    return rc;
+}
+
+int harness_register(struct harness *h, const char *user, const char *password)
+{
+    char *jid;
+    int rc;
+
+    if (h->kind->id == HARNESS_PROSODY)
+        return register_prosody(h, user, password);
+    /* ejabberdctl would need Erlang distribution and takes over a second a
+     * call; in-band registration is quick. */
+    jid = harness_jid(h, user);
+    if (!jid)
+        return -ENOMEM;
+    rc = xclient_register_account(jid, password, "127.0.0.1", h->c2s_port,
+                                  REGISTER_MS);
+    if (rc < 0)
+        fprintf(stderr, "harness: in-band registration of %s failed: %d\n", jid,
+                rc);
+    free(jid);
     return rc;
 }
 
@@ -533,7 +665,7 @@ int harness_cardxd_running(struct harness *h)
     return !child_gone(&h->cardxd);
 }
 
-int harness_cardxd_link_ups(struct harness *h)
+int harness_cardxd_log_count(struct harness *h, const char *phrase)
 {
     char *path = run_path(h, "cardxd.log");
     char line[4096];
@@ -546,13 +678,19 @@ int harness_cardxd_link_ups(struct harness *h)
     free(path);
     if (!f)
         return errno == ENOENT ? 0 : -errno;
-    /* A line longer than the buffer is read in pieces; the phrase is short
-     * and cardxd's lines are not, in practice, long enough to split it. */
+    /* A line longer than the buffer is read in pieces; the phrases sought
+     * are short and cardxd's lines are not, in practice, long enough to
+     * split one. */
     while (fgets(line, sizeof(line), f))
-        if (strstr(line, LINK_UP_PHRASE))
+        if (strstr(line, phrase))
             n++;
     fclose(f);
     return n;
+}
+
+int harness_cardxd_link_ups(struct harness *h)
+{
+    return harness_cardxd_log_count(h, LINK_UP_PHRASE);
 }
 
 int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
@@ -612,13 +750,11 @@ void harness_free(struct harness *h)
     if (!h)
         return;
     child_stop(&h->cardxd, SIGTERM, CARDXD_STOP_MS, "cardxd");
-    child_stop(&h->prosody, SIGTERM, PROSODY_STOP_MS, "Prosody");
+    harness_server_stop(h);
     keep_env = getenv("CARDX_KEEP_RUNDIR");
     if (h->keep || (keep_env && *keep_env))
-        fprintf(stderr,
-                "harness: kept run dir %s (prosody.log, cardxd.log)"
-                "\n",
-                h->rundir);
+        fprintf(stderr, "harness: kept run dir %s (%s, %s, cardxd.log)\n",
+                h->rundir, h->kind->log, h->kind->out);
     else
         nftw(h->rundir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(h->cardxd_extra);
@@ -666,4 +802,24 @@ char *harness_jid(const struct harness *h, const char *user)
     if (asprintf(&jid, "%s@%s", user, HARNESS_DOMAIN) < 0)
         return NULL;
     return jid;
+}
+
+enum harness_server harness_server(const struct harness *h)
+{
+    return h->kind->id;
+}
+
+const char *harness_server_name(const struct harness *h)
+{
+    return h->kind->name;
+}
+
+void harness_enable_privileges(struct harness *h)
+{
+    h->privileged = 1;
+}
+
+int harness_privileged(const struct harness *h)
+{
+    return h->privileged;
 }

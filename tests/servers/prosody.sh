@@ -1,10 +1,17 @@
 #!/bin/bash
-# Configures, starts, stops and adds users to a throwaway loopback Prosody.
+# Configures, runs, starts, stops and adds users to a throwaway loopback
+# Prosody.
 #
-#   prosody.sh config RUNDIR C2S_PORT COMPONENT_PORT DOMAIN COMP_DOMAIN SECRET
-#   prosody.sh start  RUNDIR C2S_PORT COMPONENT_PORT DOMAIN COMP_DOMAIN SECRET
+#   prosody.sh config RUNDIR C2S_PORT COMPONENT_PORT DOMAIN COMP_DOMAIN SECRET [privileged]
+#   prosody.sh run    RUNDIR
+#   prosody.sh start  RUNDIR C2S_PORT COMPONENT_PORT DOMAIN COMP_DOMAIN SECRET [privileged]
 #   prosody.sh stop   RUNDIR
 #   prosody.sh register RUNDIR USER DOMAIN PASSWORD
+#
+# "config" writes RUNDIR/prosody.cfg.lua ("privileged": with mod_privilege
+# granting the component presence, XEP-0356). "run" replaces itself with
+# Prosody in the foreground (the test harness forks it); "start" runs it in
+# the background and waits for its ports.
 #
 # Everything lives in RUNDIR: prosody.cfg.lua, data/, prosody.log (Prosody's
 # own log), prosody.out (its stdout/stderr), prosody.pid (written here, not
@@ -24,7 +31,7 @@ die() {
 }
 
 usage() {
-    sed -n '3,7s/^#   /usage: /p' "$0" >&2
+    sed -n '4,8s/^#   /usage: /p' "$0" >&2
     exit 2
 }
 
@@ -62,14 +69,19 @@ check_port() {
 }
 
 cmd_config() {
-    [ $# -eq 6 ] || usage
+    [ $# -eq 6 ] || [ $# -eq 7 ] || usage
     local rundir=$1 c2s=$2 comp=$3 domain=$4 compdomain=$5 secret=$6
+    local priv='--@PRIV@'
     check_port C2S_PORT "$c2s"
     check_port COMPONENT_PORT "$comp"
     [ "$c2s" != "$comp" ] || die "C2S_PORT and COMPONENT_PORT must differ"
     check_value DOMAIN "$domain"
     check_value COMPONENT_DOMAIN "$compdomain"
     check_value SECRET "$secret"
+    if [ $# -eq 7 ]; then
+        [ "$7" = privileged ] || usage
+        priv=
+    fi
     mkdir -p "$rundir/data" "$rundir/certs"
     rundir=$(cd "$rundir" && pwd)
     check_value RUNDIR "$rundir"
@@ -79,6 +91,7 @@ cmd_config() {
         -e "s|@DOMAIN@|$domain|g" \
         -e "s|@COMPONENT_DOMAIN@|$compdomain|g" \
         -e "s|@SECRET@|$secret|g" \
+        -e "s|--@PRIV@|$priv|g" \
         "$here/prosody.cfg.lua.in" >"$rundir/prosody.cfg.lua.tmp"
     mv "$rundir/prosody.cfg.lua.tmp" "$rundir/prosody.cfg.lua"
 }
@@ -92,8 +105,19 @@ running_pid() {
     echo "$pid"
 }
 
+cmd_run() {
+    [ $# -eq 1 ] || usage
+    local rundir
+    rundir=$(cd "$1" && pwd)
+    [ -f "$rundir/prosody.cfg.lua" ] || die "no config in $rundir"
+    # The pidfile Prosody locks itself lives in data/: a leftover one would
+    # only be stale, and removing it avoids the hang.
+    rm -f "$rundir/data/prosody.pid"
+    exec "$prosody" --config "$rundir/prosody.cfg.lua" -F
+}
+
 cmd_start() {
-    [ $# -eq 6 ] || usage
+    [ $# -eq 6 ] || [ $# -eq 7 ] || usage
     local rundir=$1 c2s=$2 comp=$3 pid
     if pid=$(running_pid "$rundir"); then
         die "a Prosody (pid $pid) already runs from $rundir; stop it first"
@@ -103,12 +127,9 @@ cmd_start() {
     done
     cmd_config "$@"
     rundir=$(cd "$rundir" && pwd)
-    # The pidfile Prosody locks itself lives in data/: a leftover one would
-    # only be stale, and removing it avoids the hang.
-    rm -f "$rundir/data/prosody.pid"
     # Its own session: a Ctrl-C meant for the caller does not reach it, so
     # the caller can stop things in order (see scripts/run-service.sh).
-    setsid "$prosody" --config "$rundir/prosody.cfg.lua" -F \
+    setsid /bin/bash "$0" run "$rundir" \
         </dev/null >>"$rundir/prosody.out" 2>&1 &
     pid=$!
     echo "$pid" >"$rundir/prosody.pid"
@@ -173,6 +194,7 @@ command=$1
 shift
 case $command in
 config) cmd_config "$@" ;;
+run) cmd_run "$@" ;;
 start) cmd_start "$@" ;;
 stop) cmd_stop "$@" ;;
 register) cmd_register "$@" ;;
