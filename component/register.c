@@ -1,5 +1,7 @@
-/* XEP-0077 phone registration on the component JID: a phone number is the
- * user's identity; one number maps to one bare JID and back. */
+/* Phone registration on the component JID: a phone number is the user's
+ * identity; one number maps to one bare JID and back. The change itself is
+ * shared by XEP-0077 (here) and the ad-hoc commands (adhoc.c). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,25 +16,6 @@
     "Enter your phone number in international form (+8613800138000). "         \
     "Others send you business cards by this number."
 
-/* A <field var=... type=...><value/></field> of a data form. */
-static int form_add_field(xmpp_ctx_t *ctx, xmpp_stanza_t *form, const char *var,
-                          const char *type, const char *label,
-                          const char *value, int required)
-{
-    xmpp_stanza_t *f = stanza_add_child(ctx, form, "field", NULL);
-
-    if (!f || xmpp_stanza_set_attribute(f, "var", var) ||
-        xmpp_stanza_set_attribute(f, "type", type))
-        return -1;
-    if (label && xmpp_stanza_set_attribute(f, "label", label))
-        return -1;
-    if (required && !stanza_add_child(ctx, f, "required", NULL))
-        return -1;
-    if (value && stanza_add_text_child(ctx, f, "value", value) < 0)
-        return -1;
-    return 0;
-}
-
 static int register_form(xmpp_ctx_t *ctx, xmpp_stanza_t *query,
                          const char *phone)
 {
@@ -43,10 +26,10 @@ static int register_form(xmpp_ctx_t *ctx, xmpp_stanza_t *query,
             0 ||
         stanza_add_text_child(ctx, x, "instructions", REGISTER_INSTRUCTIONS) <
             0 ||
-        form_add_field(ctx, x, "FORM_TYPE", "hidden", NULL, NS_REGISTER, 0) <
-            0 ||
-        form_add_field(ctx, x, "phone", "text-single", "Phone number", phone,
-                       1) < 0)
+        service_form_field(ctx, x, "FORM_TYPE", "hidden", NULL, NS_REGISTER,
+                           0) < 0 ||
+        service_form_field(ctx, x, "phone", "text-single", "Phone number",
+                           phone, 1) < 0)
         return -1;
     return 0;
 }
@@ -86,24 +69,13 @@ out:
 
 /* The phone number of a set: the data form's field, else <phone/>. Returns a
  * string the caller frees with xmpp_free(), or NULL. */
-static char *register_phone_input(xmpp_ctx_t *ctx, xmpp_stanza_t *query)
+static char *register_phone_input(xmpp_stanza_t *query)
 {
     xmpp_stanza_t *x = xmpp_stanza_get_child_by_ns(query, NS_DATA);
     xmpp_stanza_t *el;
 
-    (void)ctx;
-    if (x) {
-        for (el = xmpp_stanza_get_children(x); el;
-             el = xmpp_stanza_get_next(el)) {
-            const char *var = xmpp_stanza_get_attribute(el, "var");
-
-            if (var && strcmp(var, "phone") == 0) {
-                el = xmpp_stanza_get_child_by_name(el, "value");
-                return el ? xmpp_stanza_get_text(el) : NULL;
-            }
-        }
-        return NULL;
-    }
+    if (x)
+        return service_form_value(x, "phone");
     el = xmpp_stanza_get_child_by_name(query, "phone");
     return el ? xmpp_stanza_get_text(el) : NULL;
 }
@@ -123,88 +95,141 @@ static void register_presence(struct service *svc, const char *bare,
     service_emit(svc, p);
 }
 
-static void register_remove(struct service *svc, xmpp_stanza_t *iq,
-                            const char *bare)
+void register_announce(struct service *svc, const char *bare, int registered)
 {
-    int rc = store_user_remove(svc->store, bare);
-
-    if (rc == STORE_ENOTFOUND) {
-        service_error(svc, iq, ERR_AUTH, "registration-required",
-                      "you have no phone number registered here");
-        return;
-    }
-    if (rc < 0) {
-        log_error(svc->log, "unregistering %s: %s", bare,
-                  store_errmsg(svc->store));
-        service_error(svc, iq, ERR_WAIT, "internal-server-error",
-                      "the registration store failed");
-        return;
-    }
-    log_info(svc->log, "unregistered %s", bare);
-    service_emit(svc, stanza_reply(svc->ctx, iq, "result"));
-    register_presence(svc, bare, "unsubscribe");
-    register_presence(svc, bare, "unsubscribed");
-}
-
-static void register_number(struct service *svc, xmpp_stanza_t *iq,
-                            const char *bare, const char *input)
-{
-    const char *why = NULL;
-    char *e164 = NULL;
-    char text[256];
-    int rc;
-
-    rc = phone_normalize(input, svc->cfg->default_region, &e164, &why);
-    if (rc == PHONE_ENOMEM) {
-        service_emit(svc, NULL);
-        return;
-    }
-    if (rc != PHONE_OK) {
-        snprintf(text, sizeof(text), "invalid phone number '%s': %s", input,
-                 why ? why : "not a valid number");
-        service_error(svc, iq, ERR_MODIFY, "not-acceptable", text);
-        return;
-    }
-    rc = store_user_register(svc->store, e164, bare, (int64_t)time(NULL));
-    if (rc == STORE_ECONFLICT) {
-        snprintf(text, sizeof(text),
-                 "the number %s is already registered to another account",
-                 e164);
-        service_error(svc, iq, ERR_CANCEL, "conflict", text);
-    } else if (rc < 0) {
-        log_error(svc->log, "registering %s: %s", bare,
-                  store_errmsg(svc->store));
-        service_error(svc, iq, ERR_WAIT, "internal-server-error",
-                      "the registration store failed");
-    } else {
-        log_info(svc->log, "registered %s as %s", bare, e164);
-        service_emit(svc, stanza_reply(svc->ctx, iq, "result"));
+    if (registered) {
         /* As XEP-0100 gateways do: ask to see the user's presence, so that
          * waiting cards can go out as soon as they come online. */
         register_presence(svc, bare, "subscribe");
+    } else {
+        register_presence(svc, bare, "unsubscribe");
+        register_presence(svc, bare, "unsubscribed");
+    }
+}
+
+/* Records a failure in out; text is a printf format. */
+static void outcome_fail(struct register_outcome *out, const char *type,
+                         const char *condition, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void outcome_fail(struct register_outcome *out, const char *type,
+                         const char *condition, const char *fmt, ...)
+{
+    va_list ap;
+
+    out->type = type;
+    out->condition = condition;
+    va_start(ap, fmt);
+    vsnprintf(out->text, sizeof(out->text), fmt, ap);
+    va_end(ap);
+}
+
+void register_change(struct service *svc, const char *bare, const char *input,
+                     struct register_outcome *out)
+{
+    const char *why = NULL;
+    char *e164 = NULL;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = phone_normalize(input, svc->cfg->default_region, &e164, &why);
+    if (rc == PHONE_ENOMEM) {
+        outcome_fail(out, ERR_WAIT, "internal-server-error", "out of memory");
+        return;
+    }
+    if (rc != PHONE_OK) {
+        outcome_fail(out, ERR_MODIFY, "not-acceptable",
+                     "invalid phone number '%s': %s", input,
+                     why ? why : "not a valid number");
+        return;
+    }
+    snprintf(out->phone, sizeof(out->phone), "%s", e164);
+    rc = store_user_register(svc->store, e164, bare, (int64_t)time(NULL));
+    if (rc == STORE_ECONFLICT) {
+        outcome_fail(out, ERR_CANCEL, "conflict",
+                     "the number %s is already registered to another account",
+                     e164);
+    } else if (rc < 0) {
+        log_error(svc->log, "registering %s: %s", bare,
+                  store_errmsg(svc->store));
+        outcome_fail(out, ERR_WAIT, "internal-server-error",
+                     "the registration store failed");
+    } else {
+        log_info(svc->log, "registered %s as %s", bare, e164);
+        snprintf(out->text, sizeof(out->text),
+                 "Your phone number is now %s: others can send you business "
+                 "cards by it.",
+                 e164);
     }
     free(e164);
 }
 
+void register_drop(struct service *svc, const char *bare,
+                   struct register_outcome *out)
+{
+    char *phone = NULL;
+    int rc = store_user_phone(svc->store, bare, &phone);
+
+    memset(out, 0, sizeof(*out));
+    if (rc == 0) {
+        snprintf(out->phone, sizeof(out->phone), "%s", phone);
+        rc = store_user_remove(svc->store, bare);
+    }
+    free(phone);
+    if (rc == STORE_ENOTFOUND) {
+        outcome_fail(out, ERR_AUTH, "registration-required",
+                     "you have no phone number registered here");
+    } else if (rc < 0) {
+        log_error(svc->log, "unregistering %s: %s", bare,
+                  store_errmsg(svc->store));
+        outcome_fail(out, ERR_WAIT, "internal-server-error",
+                     "the registration store failed");
+    } else {
+        log_info(svc->log, "unregistered %s", bare);
+        snprintf(out->text, sizeof(out->text),
+                 "%s is no longer registered; your card and the cards "
+                 "waiting for you are deleted.",
+                 out->phone);
+    }
+}
+
+/* The XEP-0077 answer to a change or a removal: an empty result, then the
+ * subscription follow-up; or the error. */
+static void register_answer(struct service *svc, xmpp_stanza_t *iq,
+                            const char *bare,
+                            const struct register_outcome *out, int registered)
+{
+    if (out->type) {
+        service_error(svc, iq, out->type, out->condition, out->text);
+        return;
+    }
+    service_emit(svc, stanza_reply(svc->ctx, iq, "result"));
+    register_announce(svc, bare, registered);
+}
+
 void register_set(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
 {
+    struct register_outcome out;
     char *bare = service_check_sender(svc, iq);
     char *input;
 
     if (!bare)
         return;
     if (xmpp_stanza_get_child_by_name(query, "remove")) {
-        register_remove(svc, iq, bare);
+        register_drop(svc, bare, &out);
+        register_answer(svc, iq, bare, &out, 0);
         free(bare);
         return;
     }
-    input = register_phone_input(svc->ctx, query);
-    if (!input || !*input)
+    input = register_phone_input(query);
+    if (!input || !*input) {
         service_error(svc, iq, ERR_MODIFY, "bad-request",
                       "give your phone number in <phone/> or the form's "
                       "'phone' field");
-    else
-        register_number(svc, iq, bare, input);
+    } else {
+        register_change(svc, bare, input, &out);
+        register_answer(svc, iq, bare, &out, 1);
+    }
     if (input)
         xmpp_free(svc->ctx, input);
     free(bare);

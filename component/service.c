@@ -24,8 +24,9 @@ struct pending {
 
 /* Features advertised on the component JID, in disco#info order. */
 static const char *const service_features[] = {
-    NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING,  NS_VERSION, NS_REGISTER,
-    NS_VCARD,      NS_RECEIPTS,    NS_CARDX, NULL};
+    NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING,    NS_VERSION,
+    NS_REGISTER,   NS_COMMANDS,    NS_GATEWAY, NS_VCARD,
+    NS_RECEIPTS,   NS_CARDX,       NULL};
 
 static void strv_free(char **v)
 {
@@ -122,6 +123,7 @@ void service_free(struct service *svc)
         svc->pending = p->next;
         pending_free(p);
     }
+    adhoc_sessions_free(svc);
     strv_free(svc->user_domains);
     free(svc);
 }
@@ -240,14 +242,48 @@ char *service_check_sender(struct service *svc, xmpp_stanza_t *req)
     return bare;
 }
 
+int service_form_field(xmpp_ctx_t *ctx, xmpp_stanza_t *form, const char *var,
+                       const char *type, const char *label, const char *value,
+                       int required)
+{
+    xmpp_stanza_t *f = stanza_add_child(ctx, form, "field", NULL);
+
+    if (!f || xmpp_stanza_set_attribute(f, "var", var) ||
+        xmpp_stanza_set_attribute(f, "type", type))
+        return -1;
+    if (label && xmpp_stanza_set_attribute(f, "label", label))
+        return -1;
+    if (required && !stanza_add_child(ctx, f, "required", NULL))
+        return -1;
+    if (value && stanza_add_text_child(ctx, f, "value", value) < 0)
+        return -1;
+    return 0;
+}
+
+char *service_form_value(xmpp_stanza_t *form, const char *var)
+{
+    for (xmpp_stanza_t *f = xmpp_stanza_get_children(form); f;
+         f = xmpp_stanza_get_next(f)) {
+        const char *name = xmpp_stanza_get_name(f);
+        const char *v = xmpp_stanza_get_attribute(f, "var");
+        xmpp_stanza_t *value;
+
+        if (!name || strcmp(name, "field") != 0 || !v || strcmp(v, var) != 0)
+            continue;
+        value = xmpp_stanza_get_child_by_name(f, "value");
+        return value ? xmpp_stanza_get_text(value) : NULL;
+    }
+    return NULL;
+}
+
 static void disco_info(struct service *svc, xmpp_stanza_t *iq,
                        xmpp_stanza_t *query)
 {
     xmpp_stanza_t *reply, *q, *id;
+    const char *node = xmpp_stanza_get_attribute(query, "node");
 
-    if (xmpp_stanza_get_attribute(query, "node")) {
-        service_error(svc, iq, ERR_CANCEL, "item-not-found",
-                      "no such node on this service");
+    if (node) {
+        adhoc_disco_info(svc, iq, node); /* the only nodes are commands */
         return;
     }
     reply = stanza_reply(svc->ctx, iq, "result");
@@ -276,9 +312,14 @@ oom:
 static void disco_items(struct service *svc, xmpp_stanza_t *iq,
                         xmpp_stanza_t *query)
 {
-    xmpp_stanza_t *reply = stanza_reply(svc->ctx, iq, "result");
+    xmpp_stanza_t *reply;
+    const char *node = xmpp_stanza_get_attribute(query, "node");
 
-    (void)query;
+    if (node) {
+        adhoc_disco_items(svc, iq, node);
+        return;
+    }
+    reply = stanza_reply(svc->ctx, iq, "result");
     if (reply && !stanza_add_child(svc->ctx, reply, "query", NS_DISCO_ITEMS)) {
         xmpp_stanza_release(reply);
         reply = NULL;
@@ -330,6 +371,9 @@ static const struct iq_route iq_routes[] = {
     {"set", "vCard", NS_VCARD, exchange_vcard_set},
     {"set", "send", NS_CARDX, exchange_send_iq},
     {"set", "ack", NS_CARDX, exchange_ack_iq},
+    {"set", "command", NS_COMMANDS, adhoc_execute},
+    {"get", "query", NS_GATEWAY, gateway_get},
+    {"set", "query", NS_GATEWAY, gateway_set},
 };
 
 static void service_iq(struct service *svc, xmpp_stanza_t *iq)

@@ -8,6 +8,7 @@
 #include "component/service.h"
 
 struct pending;
+struct adhoc_session;
 
 /* Called once with the answer to an iq we sent (borrowed), or with NULL
  * when it timed out or the link went down. */
@@ -20,10 +21,11 @@ struct service {
     struct store *store;
     struct service_io io;
     const struct log *log;
-    char **user_domains;     /* NULL-terminated; who may use the service */
-    struct pending *pending; /* our iqs awaiting an answer, oldest first */
-    uint64_t next_id;        /* for ids of our own iqs */
-    int64_t now_ms;          /* monotonic time of the event being handled */
+    char **user_domains;         /* NULL-terminated; who may use the service */
+    struct pending *pending;     /* our iqs awaiting an answer, oldest first */
+    uint64_t next_id;            /* for ids of our own iqs */
+    int64_t now_ms;              /* monotonic time of the event being handled */
+    struct adhoc_session *adhoc; /* open ad-hoc command sessions (adhoc.c) */
 };
 
 /* --- service.c --- */
@@ -44,10 +46,55 @@ xmpp_stanza_t *service_first_tag(xmpp_stanza_t *stanza);
 /* Checks the sender of req may use the service; replies with an error and
  * returns NULL if not, else returns its bare JID (caller frees). */
 char *service_check_sender(struct service *svc, xmpp_stanza_t *req);
+/* Adds <field var type label><required/><value/></field> to a data form;
+ * label and value may be NULL. Returns 0 or -1. */
+int service_form_field(xmpp_ctx_t *ctx, xmpp_stanza_t *form, const char *var,
+                       const char *type, const char *label, const char *value,
+                       int required);
+/* The first value of the field var of a data form, for the caller to free
+ * with xmpp_free(), or NULL when absent. */
+char *service_form_value(xmpp_stanza_t *form, const char *var);
 
 /* --- register.c: XEP-0077 phone registration --- */
 void register_get(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query);
 void register_set(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query);
+
+/* What a change of registration did, for each front end to answer its own
+ * way: type is NULL on success and text says what was done; else type
+ * (ERR_*), condition and text say why it failed. phone is the number
+ * registered or unregistered ("" when unknown). */
+struct register_outcome {
+    const char *type;
+    const char *condition;
+    char text[256];
+    char phone[32];
+};
+
+/* Registers the typed number input (normalised to E.164) for bare, or
+ * changes bare's number to it. */
+void register_change(struct service *svc, const char *bare, const char *input,
+                     struct register_outcome *out);
+/* Unregisters bare: its number, its card and the cards waiting for it. */
+void register_drop(struct service *svc, const char *bare,
+                   struct register_outcome *out);
+/* After a successful change (registered 1) or drop (0) was answered: asks
+ * for the user's presence, or cancels the subscription both ways. */
+void register_announce(struct service *svc, const char *bare, int registered);
+
+/* --- adhoc.c: XEP-0050 ad-hoc commands on the component JID --- */
+void adhoc_execute(struct service *svc, xmpp_stanza_t *iq,
+                   xmpp_stanza_t *command);
+/* disco#info and disco#items of a node (the command list, a command);
+ * answers item-not-found for any other node. */
+void adhoc_disco_info(struct service *svc, xmpp_stanza_t *iq, const char *node);
+void adhoc_disco_items(struct service *svc, xmpp_stanza_t *iq,
+                       const char *node);
+/* Forgets every open command session (at service_free()). */
+void adhoc_sessions_free(struct service *svc);
+
+/* --- gateway.c: XEP-0100 gateway lookup (jabber:iq:gateway) --- */
+void gateway_get(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query);
+void gateway_set(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query);
 
 /* --- exchange.c: own cards, sending, delivery, acks, presence --- */
 void exchange_vcard_get(struct service *svc, xmpp_stanza_t *iq,
