@@ -2,8 +2,8 @@
  * not ours), against a real server and cardxd started by the harness.
  * Check-free: the script asserts each step itself; this program creates the
  * accounts (slixmpp 1.8 cannot register before login), runs the script
- * within a time limit and passes on its verdict. Exits 77 (skipped) when
- * the Python has no slixmpp. */
+ * within a time limit and passes on its verdict. A Python without slixmpp
+ * is a failure, with a line saying what to install. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
