@@ -1,0 +1,124 @@
+#!/bin/bash
+# Builds and runs the cardx benchmarks: cardxd beside the XMPP server's own
+# message routing, on this machine, in one run (docs/BENCHMARKS.md).
+#
+#   scripts/bench.sh [WORKLOAD...]     all workloads when none is named
+#
+# Workloads: online component store flush scale client (cardx-bench --help).
+# BENCH_QUICK=1 runs a short smoke run with small counts. BENCH_SERVERS lists
+# the servers of the online workload (default: prosody, and ejabberd when
+# installed). BENCH_BUILD_DIR is the build tree (default build/bench, an
+# optimised build without sanitizers). Prints the machine, one BENCH line
+# per figure (also kept in BUILD/bench-results.txt), a table and the
+# targets. Run it by hand on an otherwise idle machine; CI does not.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BENCH_BUILD_DIR:-$top/build/bench}
+results=$build/bench-results.txt
+
+# An optimised build: a sanitizer build would measure the sanitizers.
+BUILD_DIR=$build "$top/scripts/build.sh" >/dev/null
+make -C "$build" -j"$(nproc)" bench >/dev/null
+export CARDX_SRCDIR=$top CARDX_BUILDDIR=$build
+
+version() {
+    dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed"
+}
+
+machine() {
+    echo "# date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "# commit: $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo ?)"
+    echo "# cpu: $(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+    echo "# memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+    echo "# kernel: $(uname -r)"
+    echo "# prosody $(version prosody), ejabberd $(version ejabberd)," \
+        "sqlite $(pkg-config --modversion sqlite3)," \
+        "libstrophe $(pkg-config --modversion libstrophe)"
+    echo "# load average at start: $(cut -d" " -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
+    echo "# quick: ${BENCH_QUICK:-0}"
+}
+
+if [ -z "${BENCH_SERVERS:-}" ]; then
+    BENCH_SERVERS=prosody
+    if command -v ejabberdctl >/dev/null 2>&1 ||
+        [ -x /usr/sbin/ejabberdctl ]; then
+        BENCH_SERVERS="prosody ejabberd"
+    fi
+fi
+
+if [ $# -eq 0 ]; then
+    set -- online component store flush scale client
+fi
+
+status=0
+machine | tee "$results"
+for w in "$@"; do
+    if [ "$w" = online ]; then
+        for s in $BENCH_SERVERS; do
+            CARDX_SERVER=$s "$build/bench/cardx-bench" online |
+                tee -a "$results" || status=1
+        done
+    else
+        "$build/bench/cardx-bench" "$w" | tee -a "$results" || status=1
+    fi
+done
+
+echo
+echo "== figures (value, then the labels that tell them apart) =="
+awk '/^BENCH / {
+    wl = ""; m = ""; v = ""; labels = ""
+    for (i = 2; i <= NF; i++) {
+        split($i, kv, "=")
+        if (kv[1] == "workload") wl = kv[2]
+        else if (kv[1] == "metric") m = kv[2]
+        else if (kv[1] == "value") v = kv[2]
+        else labels = labels (labels == "" ? "" : " ") $i
+    }
+    printf "%-15s %-44s %14s  %s\n", wl, m, v, labels
+}' "$results"
+
+echo
+echo "== targets =="
+awk -f - "$results" <<'EOF'
+function val(wl, want_labels, metric,    key) {
+    key = wl "|" want_labels "|" metric
+    return (key in v) ? v[key] : ""
+}
+function check(what, x, op, limit) {
+    if (x == "") { printf "  %-62s %s\n", what, "not measured"; return }
+    ok = (op == ">=") ? (x + 0 >= limit) : (x + 0 <= limit)
+    printf "  %-62s %10.4g %s %-8g %s\n", what, x, op, limit, ok ? "met" : "MISSED"
+}
+/^BENCH / {
+    wl = ""; m = ""; x = ""; labels = ""
+    for (i = 2; i <= NF; i++) {
+        split($i, kv, "=")
+        if (kv[1] == "workload") wl = kv[2]
+        else if (kv[1] == "metric") m = kv[2]
+        else if (kv[1] == "value") x = kv[2]
+        else labels = labels (labels == "" ? "" : " ") $i
+    }
+    v[wl "|" labels "|" m] = x
+    if (wl == "online_forward" && m == "ratio_cards_to_messages") {
+        sub("server=", "", labels); servers[labels] = 1
+    }
+    if (wl == "scale" && m == "rss_end_kib") scale_rss[labels] = x
+    if (wl == "client" && m == "search_max_ms") client[labels] = x
+}
+END {
+    for (s in servers) {
+        check("online forward via " s ": cards/messages rate", val("online_forward", "server=" s, "ratio_cards_to_messages"), ">=", 0.45)
+        check("online via " s ": cardxd CPU/card / server CPU/stanza", val("online_forward", "server=" s, "ratio_cardxd_cpu_per_card_to_server_cpu_per_stanza"), "<=", 0.2)
+    }
+    check("component alone, online: cards/s", val("component", "mode=online log=info", "cards_per_s"), ">=", 50000)
+    check("component alone, stored (disk, normal): cards/s", val("store", "db=disk sync=normal", "cards_per_s"), ">=", 20000)
+    check("component alone, stored (disk, full): cards/s", val("store", "db=disk sync=full", "cards_per_s"), ">=", 20000)
+    check("flush 1,000 waiting cards: ms", val("flush", "waiting=1000", "delivered_ms"), "<=", 500)
+    check("flush 10,000 waiting cards: ms", val("flush", "waiting=10000", "delivered_ms"), "<=", 3000)
+    for (l in scale_rss) check("cardxd RSS, " l ": KiB", scale_rss[l], "<=", 30720)
+    check("no growth: RSS after 2nd run - after 1st, KiB", (val("component", "mode=online log=info", "rss_after_2nd_run_kib") == "") ? "" : val("component", "mode=online log=info", "rss_after_2nd_run_kib") - val("component", "mode=online log=info", "rss_after_1st_run_kib"), "<=", 0)
+    for (l in client) check("client search, slowest query, " l ": ms", client[l], "<=", 20)
+}
+EOF
+echo "(BENCH lines kept in $results)"
+exit $status
