@@ -136,11 +136,43 @@ static int cardxd_signalfd(sigset_t *old)
     return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* Opens the transaction of one batch of work. Failing to open it is not
+ * fatal: every store call then commits on its own. Returns whether a batch
+ * is open. */
+static int batch_begin(struct cardxd *cd)
+{
+    if (store_begin(cd->store) == 0)
+        return 1;
+    log_warn(cd->log,
+             "cannot open a transaction (%s): committing card by "
+             "card",
+             store_errmsg(cd->store));
+    return 0;
+}
+
+/* Commits the batch. Replies queued during it are written only after this,
+ * so nobody hears 'queued' or 'delivered' of a card that is not on disk;
+ * when the commit fails they must never leave, so the link is dropped,
+ * which discards them (senders retry; nothing was acknowledged). */
+static void batch_end(struct cardxd *cd, int open)
+{
+    char why[512];
+
+    if (!open || store_commit(cd->store) == 0)
+        return;
+    snprintf(why, sizeof(why), "cannot commit to the database: %s",
+             store_errmsg(cd->store));
+    log_error(cd->log, "%s", why);
+    if (store_rollback(cd->store) < 0)
+        log_error(cd->log, "rollback failed: %s", store_errmsg(cd->store));
+    link_drop(cd->link, why);
+}
+
 int cardxd_run(struct cardxd *cd)
 {
     sigset_t old;
     int sfd = cardxd_signalfd(&old);
-    int rc = 0;
+    int rc = 0, open;
 
     if (sfd < 0) {
         log_error(cd->log, "cannot set up signal handling: %s",
@@ -155,7 +187,11 @@ int cardxd_run(struct cardxd *cd)
         int timeout;
 
         link_tick(cd->link, now);
-        service_tick(cd->service, now);
+        if (service_timeout(cd->service, now) == 0) {
+            open = batch_begin(cd);
+            service_tick(cd->service, now);
+            batch_end(cd, open);
+        }
         link_flush(cd->link);
         fds[1].fd = link_fd(cd->link);
         fds[1].events = link_events(cd->link);
@@ -175,8 +211,13 @@ int cardxd_run(struct cardxd *cd)
                 break;
             }
         }
-        if (fds[1].fd >= 0)
+        if (fds[1].fd >= 0 && fds[1].revents) {
+            /* Everything one read brings is one transaction: a commit per
+             * batch rather than per card (group commit). */
+            open = batch_begin(cd);
             link_process(cd->link, fds[1].revents, link_now_ms());
+            batch_end(cd, open);
+        }
         link_flush(cd->link);
     }
     link_shutdown(cd->link, CARDXD_SHUTDOWN_FLUSH_MS);

@@ -308,8 +308,8 @@ static void deliver(struct service *svc, const struct store_inbox_item *item,
     if (store_inbox_mark_sent(svc->store, item->card_id) < 0)
         log_error(svc->log, "counting delivery of %s: %s", item->card_id,
                   store_errmsg(svc->store));
-    log_info(svc->log, "card %s sent to %d session(s) of %s%s", item->card_id,
-             dc.sent, item->recipient_jid, delayed ? " (from the inbox)" : "");
+    log_debug(svc->log, "card %s sent to %d session(s) of %s%s", item->card_id,
+              dc.sent, item->recipient_jid, delayed ? " (from the inbox)" : "");
 }
 
 /* Tells the sender, if they asked (XEP-0184), that the card arrived. */
@@ -356,7 +356,7 @@ static int card_done(struct service *svc, const char *recipient,
                   store_errmsg(svc->store));
         return rc;
     }
-    log_info(svc->log, "card %s %s by %s", card_id, how, recipient);
+    log_debug(svc->log, "card %s %s by %s", card_id, how, recipient);
     sender_receipt(svc, item);
     store_inbox_item_free(item);
     return 0;
@@ -585,14 +585,40 @@ static int send_check_sender(struct service *svc, struct send_job *job)
 
 /* Validates the recipient's number and finds who has it. Reports the
  * failure and returns -1 when there is no such user. */
+/* True when s has the shape of E.164: '+' and 1 to 15 digits. */
+static int looks_e164(const char *s)
+{
+    size_t n = 0;
+
+    if (!s || *s++ != '+')
+        return 0;
+    for (; s[n]; n++) {
+        if (s[n] < '0' || s[n] > '9')
+            return 0;
+    }
+    return n >= 1 && n <= 15;
+}
+
 static int send_find_recipient(struct service *svc, struct send_job *job,
                                const char *number)
 {
     const char *why = NULL;
     char text[256];
-    int rc = phone_normalize(number, svc->cfg->default_region,
-                             &job->recipient_phone, &why);
+    int rc;
 
+    /* Registered numbers are stored canonical: a number already written
+     * that way is looked up directly, and libphonenumber (a tenth of a
+     * send's cost) runs only for other input or a miss. */
+    if (looks_e164(number) &&
+        store_user_jid(svc->store, number, &job->recipient_jid) == 0) {
+        job->recipient_phone = strdup(number);
+        if (job->recipient_phone)
+            return 0;
+        send_fail(svc, job, ERR_WAIT, "internal-server-error", "out of memory");
+        return -1;
+    }
+    rc = phone_normalize(number, svc->cfg->default_region,
+                         &job->recipient_phone, &why);
     if (rc != PHONE_OK) {
         snprintf(text, sizeof(text), "invalid phone number '%s': %s",
                  number ? number : "", why ? why : "not a valid number");

@@ -86,8 +86,15 @@ static void link_mark_failed(struct link *ln, const char *fmt, ...)
 
 static int link_append(struct link *ln, const char *data, size_t len)
 {
-    if (ln->outpos == ln->outlen)
+    if (ln->outpos == ln->outlen) {
         ln->outpos = ln->outlen = 0;
+        /* A burst (the start-up probe) must not pin its peak for good. */
+        if (ln->outcap > LINK_OUTBUF_KEEP) {
+            free(ln->out);
+            ln->out = NULL;
+            ln->outcap = 0;
+        }
+    }
     if (ln->outlen - ln->outpos + len > LINK_OUTBUF_MAX)
         return -1;
     if (ln->outlen + len > ln->outcap && ln->outpos > 0) {
@@ -328,6 +335,11 @@ int link_send(struct link *ln, xmpp_stanza_t *stanza)
     return rc;
 }
 
+size_t link_pending(const struct link *ln)
+{
+    return ln->outlen - ln->outpos;
+}
+
 int link_fd(const struct link *ln)
 {
     return ln->fd;
@@ -367,6 +379,12 @@ static void link_check_failed(struct link *ln, int64_t now)
     ln->failed = NULL;
     link_down(ln, now, why);
     free(why);
+}
+
+void link_drop(struct link *ln, const char *why)
+{
+    link_mark_failed(ln, "%s", why);
+    link_check_failed(ln, link_now_ms());
 }
 
 static void link_connect(struct link *ln, int64_t now)
@@ -500,10 +518,11 @@ void link_process(struct link *ln, short revents, int64_t now_ms)
         link_opened(ln, now_ms);
         return;
     }
+    /* Output is written by link_flush() from the loop, after the store
+     * committed what the handlers did: nothing acknowledges a card that
+     * is not on disk yet. */
     if (revents & (POLLIN | POLLHUP | POLLERR))
         link_read(ln);
-    if (revents & POLLOUT)
-        link_flush(ln);
     link_check_failed(ln, now_ms);
 }
 

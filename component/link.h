@@ -13,6 +13,8 @@
 /* Pending output beyond which the server is considered stuck and the link is
  * dropped (a server that stops reading must not make cardxd grow forever). */
 #define LINK_OUTBUF_MAX (64u * 1024u * 1024u)
+/* An empty output buffer larger than this is given back to the system. */
+#define LINK_OUTBUF_KEEP (1024u * 1024u)
 
 struct link;
 
@@ -55,11 +57,19 @@ int link_send(struct link *ln, xmpp_stanza_t *stanza);
  * iteration so that replies produced together leave in few writes. */
 void link_flush(struct link *ln);
 
+/* Bytes queued for the server and not yet written. */
+size_t link_pending(const struct link *ln);
+
+/* Drops the connection now, discarding unwritten output (it reconnects by
+ * itself); why is logged. */
+void link_drop(struct link *ln, const char *why);
+
 /* The socket to poll, or -1 when there is none, and the events wanted. */
 int link_fd(const struct link *ln);
 short link_events(const struct link *ln);
 
-/* Handles poll() results for link_fd(). */
+/* Handles poll() results for link_fd(): reads and dispatches stanzas.
+ * What handlers queue is written by the next link_flush(). */
 void link_process(struct link *ln, short revents, int64_t now_ms);
 
 /* Milliseconds until link_tick() has work (a reconnect due), or -1. */
