@@ -5,15 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <sqlite3.h>
 
 #include "client/cardstore.h"
-#include "sql/migrations.h"
+#include "sql/sqlutil.h"
 
-/* How long a call waits for another connection's lock before SQLITE_BUSY. */
-#define CS_BUSY_MS 5000
 /* Phone suffixes shorter than this are not indexed (see 001_init.sql). */
 #define CS_MIN_SUFFIX 4
 /* Longer "numbers" are indexed whole only, to bound phone_keys. */
@@ -172,36 +169,16 @@ static int cs_nomem(struct cardstore *cs)
     return cs_fail(cs, CARDSTORE_ENOMEM, "out of memory");
 }
 
-/* Binds parameters first, first + 1, ... by type: 't' text (NULL binds
- * NULL), 'l' int64_t, 'i' int. Text is not copied: every call drops its
- * bindings before it returns, while the caller's strings are alive. */
+/* sqlutil_bind(), keeping SQLite's message on failure. Every call drops
+ * its bindings before it returns, while the caller's strings are alive. */
 static int cs_bind(struct cardstore *cs, sqlite3_stmt *s, int first,
                    const char *types, ...)
 {
     va_list ap;
-    const char *text;
-    int rc = SQLITE_OK;
-    int i;
+    int rc;
 
     va_start(ap, types);
-    for (i = 0; types[i] != '\0' && rc == SQLITE_OK; i++) {
-        switch (types[i]) {
-        case 't':
-            text = va_arg(ap, const char *);
-            rc = text ? sqlite3_bind_text(s, first + i, text, -1, SQLITE_STATIC)
-                      : sqlite3_bind_null(s, first + i);
-            break;
-        case 'l':
-            rc = sqlite3_bind_int64(s, first + i, va_arg(ap, int64_t));
-            break;
-        case 'i':
-            rc = sqlite3_bind_int(s, first + i, va_arg(ap, int));
-            break;
-        default:
-            assert(!"unknown bind type");
-            rc = SQLITE_MISUSE;
-        }
-    }
+    rc = sqlutil_vbind(s, first, types, ap);
     va_end(ap);
     return rc == SQLITE_OK ? 0 : cs_db_fail(cs, rc);
 }
@@ -265,22 +242,7 @@ static int cs_write(struct cardstore *cs, sqlite3_stmt *s, int ret,
 static int cs_column_dup(struct cardstore *cs, sqlite3_stmt *s, int col,
                          char **out)
 {
-    const unsigned char *text;
-    int len;
-
-    *out = NULL;
-    if (sqlite3_column_type(s, col) == SQLITE_NULL)
-        return 0;
-    text = sqlite3_column_text(s, col);
-    len = sqlite3_column_bytes(s, col);
-    if (!text)
-        return cs_nomem(cs);
-    *out = malloc((size_t)len + 1);
-    if (!*out)
-        return cs_nomem(cs);
-    memcpy(*out, text, (size_t)len);
-    (*out)[len] = '\0';
-    return 0;
+    return sqlutil_column_dup(s, col, out) == SQLITE_OK ? 0 : cs_nomem(cs);
 }
 
 /* Runs a statement (bound by the caller) for one integer, or notfound. */
@@ -356,40 +318,6 @@ int cardstore_rollback(struct cardstore *cs)
 
 /* --- opening --- */
 
-/* Sets *err from a printf format (NULL if even that fails). */
-static int cs_open_fail(char **err, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (vasprintf(err, fmt, ap) < 0)
-        *err = NULL;
-    va_end(ap);
-    return code;
-}
-
-/* Runs a PRAGMA and copies the first column of its first row into buf. */
-static int cs_pragma(sqlite3 *db, const char *sql, char *buf, size_t size)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-    int fin;
-
-    buf[0] = '\0';
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *text = sqlite3_column_text(s, 0);
-
-        snprintf(buf, size, "%s", text ? (const char *)text : "");
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_OK;
-    }
-    fin = sqlite3_finalize(s);
-    return rc != SQLITE_OK ? rc : fin;
-}
-
 /* The FTS5 API of db, as its documentation says to fetch it. */
 static fts5_api *cs_fts5_api(sqlite3 *db)
 {
@@ -418,7 +346,7 @@ static int cs_tokenizer_setup(struct cardstore *cs, const char *path,
         api->xFindTokenizer(api, "unicode61", &ud, &cs->tok_api) != SQLITE_OK ||
         cs->tok_api.xCreate(ud, NULL, 0, &cs->tok) != SQLITE_OK) {
         cs->tok = NULL;
-        return cs_open_fail(err, CARDSTORE_EDB,
+        return sqlutil_fail(err, CARDSTORE_EDB,
                             "%s: SQLite's FTS5 unicode61 tokenizer is not "
                             "available",
                             path);
@@ -426,50 +354,25 @@ static int cs_tokenizer_setup(struct cardstore *cs, const char *path,
     return 0;
 }
 
-/* Connection settings, schema and statements, in the order they depend on
- * each other. */
+/* What only the card store has: its statements and FTS5's tokenizer. */
 static int cs_setup(struct cardstore *cs, const char *path, char **err)
 {
-    sqlite3 *db = cs->db;
-    char mode[16];
-    char *merr = NULL;
-    int i;
-
-    if (sqlite3_busy_timeout(db, CS_BUSY_MS) != SQLITE_OK ||
-        cs_pragma(db, "PRAGMA journal_mode = WAL", mode, sizeof mode))
-        return cs_open_fail(err, CARDSTORE_EDB, "%s: %s", path,
-                            sqlite3_errmsg(db));
-    /* An in-memory database (tests, tools) cannot use a WAL. */
-    if (strcasecmp(mode, "wal") != 0 && strcasecmp(mode, "memory") != 0)
-        return cs_open_fail(err, CARDSTORE_EDB,
-                            "%s: cannot switch to WAL (journal mode is "
-                            "\"%s\")",
-                            path, mode);
-    /* A card the service handed over must survive a power cut: FULL syncs
-     * the WAL at every commit. */
-    if (sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) ||
-        sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL))
-        return cs_open_fail(err, CARDSTORE_EDB, "%s: %s", path,
-                            sqlite3_errmsg(db));
-    if (migrate_apply(db, client_migrations, client_migrations_count, &merr) <
-        0) {
-        cs_open_fail(err, CARDSTORE_EDB, "%s: %s", path,
-                     merr ? merr : "out of memory");
-        free(merr);
+    if (sqlutil_prepare_all(cs->db, path, cs_sql, OP_COUNT, cs->stmt, err) < 0)
         return CARDSTORE_EDB;
-    }
-    for (i = 0; i < OP_COUNT; i++) {
-        if (sqlite3_prepare_v3(db, cs_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &cs->stmt[i], NULL) != SQLITE_OK)
-            return cs_open_fail(err, CARDSTORE_EDB,
-                                "%s: cannot prepare \"%s\": %s", path,
-                                cs_sql[i], sqlite3_errmsg(db));
-    }
     return cs_tokenizer_setup(cs, path, err);
 }
 
 int cardstore_open(const char *path, struct cardstore **out, char **err)
 {
+    /* A card the service handed over must survive a power cut: FULL syncs
+     * the WAL at every commit. An in-memory database (tests, tools) cannot
+     * use a WAL. */
+    const struct sqlutil_spec spec = {
+        .synchronous = "full",
+        .migrations = client_migrations,
+        .migrations_count = client_migrations_count,
+        .memory_ok = 1,
+    };
     struct cardstore *cs;
     int rc;
 
@@ -477,21 +380,15 @@ int cardstore_open(const char *path, struct cardstore **out, char **err)
     *err = NULL;
     cs = calloc(1, sizeof *cs);
     if (!cs)
-        return cs_open_fail(err, CARDSTORE_ENOMEM, "out of memory");
+        return sqlutil_fail(err, CARDSTORE_ENOMEM, "out of memory");
     cs->msg = "no error";
     cs->ctx = xmpp_ctx_new(NULL, NULL);
     if (!cs->ctx) {
         free(cs);
-        return cs_open_fail(err, CARDSTORE_ENOMEM, "out of memory");
+        return sqlutil_fail(err, CARDSTORE_ENOMEM, "out of memory");
     }
-    rc = sqlite3_open_v2(
-        path, &cs->db,
-        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK)
-        rc = cs_open_fail(err, CARDSTORE_EDB, "%s: cannot open: %s", path,
-                          cs->db ? sqlite3_errmsg(cs->db) : sqlite3_errstr(rc));
-    else
-        rc = cs_setup(cs, path, err);
+    rc = sqlutil_open(path, &spec, &cs->db, err) < 0 ? CARDSTORE_EDB
+                                                     : cs_setup(cs, path, err);
     if (rc < 0) {
         cardstore_free(cs);
         return rc;

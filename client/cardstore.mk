@@ -13,7 +13,8 @@ sql/client_migrations.c: $(CLIENT_SQL) sql/embed.sh
 
 # Never built: CARDX_LIBS holds the C++ phone shim, so link as C++.
 check_PROGRAMS += tests/test_cardstore tests/test_cardstore_scale
-tests_test_cardstore_SOURCES = tests/test_cardstore.c
+tests_test_cardstore_SOURCES = tests/test_cardstore.c tests/tmpdb.h \
+	tests/tmpdb.c
 nodist_EXTRA_tests_test_cardstore_SOURCES = dummy.cxx
 tests_test_cardstore_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_test_cardstore_LDADD = $(CARDX_LIBS) $(CHECK_LIBS)

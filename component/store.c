@@ -1,18 +1,13 @@
 /* cardxd's SQLite store: each statement is prepared once at open, then
  * every call binds, steps and resets it. */
 #include <assert.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sqlite3.h>
 
 #include "component/store.h"
-#include "sql/migrations.h"
+#include "sql/sqlutil.h"
 
-/* How long a call waits for another connection's lock before SQLITE_BUSY. */
-#define STORE_BUSY_MS 5000
 /* Users read per statement run in store_user_each. */
 #define STORE_USER_PAGE 64
 
@@ -111,119 +106,39 @@ struct store {
     const char *msg;
 };
 
-/* Sets *err from a printf format (NULL if even that fails). */
-static int store_open_fail(char **err, int code, const char *fmt, ...)
+/* What only cardxd's store has: the sessions table and the statements. */
+static int store_setup(struct store *st, const char *path, char **err)
 {
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (vasprintf(err, fmt, ap) < 0)
-        *err = NULL;
-    va_end(ap);
-    return code;
-}
-
-/* Runs a PRAGMA and copies the first column of its first row into buf. */
-static int store_pragma(sqlite3 *db, const char *sql, char *buf, size_t size)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-    int fin;
-
-    buf[0] = '\0';
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *text = sqlite3_column_text(s, 0);
-
-        snprintf(buf, size, "%s", text ? (const char *)text : "");
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_OK;
-    }
-    fin = sqlite3_finalize(s);
-    return rc != SQLITE_OK ? rc : fin;
-}
-
-/* Connection settings, schema and statements, in the order they depend on
- * each other. */
-static int store_setup(struct store *st, const char *path, const char *sync_sql,
-                       char **err)
-{
-    sqlite3 *db = st->db;
-    char value[16];
-    char *merr = NULL;
-    int i;
-
-    if (sqlite3_busy_timeout(db, STORE_BUSY_MS) != SQLITE_OK ||
-        store_pragma(db, "PRAGMA journal_mode = WAL", value, sizeof value))
-        return store_open_fail(err, STORE_EDB, "%s: %s", path,
-                               sqlite3_errmsg(db));
-    if (strcasecmp(value, "wal") != 0)
-        return store_open_fail(err, STORE_EDB,
-                               "%s: cannot switch to WAL (journal mode is "
-                               "\"%s\")",
-                               path, value);
-    if (sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL) ||
-        store_pragma(db, "PRAGMA foreign_keys", value, sizeof value) ||
-        sqlite3_exec(db, sync_sql, NULL, NULL, NULL))
-        return store_open_fail(err, STORE_EDB, "%s: %s", path,
-                               sqlite3_errmsg(db));
-    /* Removing a user relies on the cascade: no foreign keys, no store. */
-    if (strcmp(value, "1") != 0)
-        return store_open_fail(
-            err, STORE_EDB, "%s: SQLite does not enforce foreign keys", path);
-    if (migrate_apply(db, component_migrations, component_migrations_count,
-                      &merr) < 0) {
-        store_open_fail(err, STORE_EDB, "%s: %s", path,
-                        merr ? merr : "out of memory");
-        free(merr);
+    if (sqlite3_exec(st->db, store_sessions_sql, NULL, NULL, NULL) != SQLITE_OK)
+        return sqlutil_fail(err, STORE_EDB, "%s: sessions table: %s", path,
+                            sqlite3_errmsg(st->db));
+    if (sqlutil_prepare_all(st->db, path, store_sql, OP_COUNT, st->stmt, err) <
+        0)
         return STORE_EDB;
-    }
-    if (sqlite3_exec(db, store_sessions_sql, NULL, NULL, NULL) != SQLITE_OK)
-        return store_open_fail(err, STORE_EDB, "%s: sessions table: %s", path,
-                               sqlite3_errmsg(db));
-    for (i = 0; i < OP_COUNT; i++) {
-        if (sqlite3_prepare_v3(db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &st->stmt[i], NULL) != SQLITE_OK)
-            return store_open_fail(err, STORE_EDB,
-                                   "%s: cannot prepare \"%s\": %s", path,
-                                   store_sql[i], sqlite3_errmsg(db));
-    }
     return 0;
 }
 
 int store_open(const char *path, const char *synchronous, struct store **out,
                char **err)
 {
+    /* Removing a user relies on the cascade: no foreign keys, no store. */
+    const struct sqlutil_spec spec = {
+        .synchronous = synchronous,
+        .migrations = component_migrations,
+        .migrations_count = component_migrations_count,
+        .need_foreign_keys = 1,
+    };
     struct store *st;
-    const char *sync_sql;
     int rc;
 
     *out = NULL;
     *err = NULL;
-    if (strcasecmp(synchronous, "normal") == 0)
-        sync_sql = "PRAGMA synchronous = NORMAL";
-    else if (strcasecmp(synchronous, "full") == 0)
-        sync_sql = "PRAGMA synchronous = FULL";
-    else
-        return store_open_fail(err, STORE_EDB,
-                               "synchronous must be \"normal\" or \"full\", "
-                               "not \"%s\"",
-                               synchronous);
     st = calloc(1, sizeof *st);
     if (!st)
-        return store_open_fail(err, STORE_ENOMEM, "out of memory");
-    rc = sqlite3_open_v2(
-        path, &st->db,
-        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        rc = store_open_fail(err, STORE_EDB, "%s: cannot open: %s", path,
-                             st->db ? sqlite3_errmsg(st->db)
-                                    : sqlite3_errstr(rc));
-    } else {
-        rc = store_setup(st, path, sync_sql, err);
-    }
+        return sqlutil_fail(err, STORE_ENOMEM, "out of memory");
+    rc = sqlutil_open(path, &spec, &st->db, err) < 0
+             ? STORE_EDB
+             : store_setup(st, path, err);
     if (rc < 0) {
         store_free(st);
         return rc;
@@ -274,39 +189,6 @@ static int store_code(int rc)
     return rc == SQLITE_NOMEM ? STORE_ENOMEM : STORE_EDB;
 }
 
-/* Binds parameters 1, 2, ... by type: 't' text (NULL binds NULL),
- * 'l' int64_t, 'i' int. Text is not copied: every call clears its
- * bindings before it returns, while the caller's strings are still alive. */
-static int store_bind(sqlite3_stmt *s, const char *types, ...)
-{
-    va_list ap;
-    const char *text;
-    int rc = SQLITE_OK;
-    int i;
-
-    va_start(ap, types);
-    for (i = 0; types[i] != '\0' && rc == SQLITE_OK; i++) {
-        switch (types[i]) {
-        case 't':
-            text = va_arg(ap, const char *);
-            rc = text ? sqlite3_bind_text(s, i + 1, text, -1, SQLITE_STATIC)
-                      : sqlite3_bind_null(s, i + 1);
-            break;
-        case 'l':
-            rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
-            break;
-        case 'i':
-            rc = sqlite3_bind_int(s, i + 1, va_arg(ap, int));
-            break;
-        default:
-            assert(!"unknown bind type");
-            rc = SQLITE_MISUSE;
-        }
-    }
-    va_end(ap);
-    return rc;
-}
-
 /* Ends a call on s: resets it and drops its bindings. Returns rc, the
  * result so far, or the reset's failure if rc was SQLITE_OK. */
 static int store_reset(sqlite3_stmt *s, int rc)
@@ -347,21 +229,8 @@ static int store_write(struct store *st, sqlite3_stmt *s, int rc,
 static int store_column_dup(struct store *st, sqlite3_stmt *s, int col,
                             char **out)
 {
-    const unsigned char *text;
-    int len;
-
-    *out = NULL;
-    if (sqlite3_column_type(s, col) == SQLITE_NULL)
-        return 0;
-    text = sqlite3_column_text(s, col);
-    len = sqlite3_column_bytes(s, col);
-    if (!text)
+    if (sqlutil_column_dup(s, col, out) != SQLITE_OK)
         return store_fail(st, STORE_ENOMEM, "out of memory");
-    *out = malloc((size_t)len + 1);
-    if (!*out)
-        return store_fail(st, STORE_ENOMEM, "out of memory");
-    memcpy(*out, text, (size_t)len);
-    (*out)[len] = '\0';
     return 0;
 }
 
@@ -370,7 +239,7 @@ static int store_get_text(struct store *st, enum store_op op, const char *key,
                           char **out, const char *notfound)
 {
     sqlite3_stmt *s = store_stmt(st, op);
-    int rc = store_bind(s, "t", key);
+    int rc = sqlutil_bind(s, 1, "t", key);
     int ret = 0;
 
     *out = NULL;
@@ -414,11 +283,11 @@ int store_user_register(struct store *st, const char *phone, const char *jid,
                         int64_t now)
 {
     sqlite3_stmt *s = store_stmt(st, OP_USER_SET_PHONE);
-    int rc = store_run(s, store_bind(s, "tt", phone, jid));
+    int rc = store_run(s, sqlutil_bind(s, 1, "tt", phone, jid));
 
     if (rc == SQLITE_OK && sqlite3_changes(st->db) == 0) {
         s = st->stmt[OP_USER_INSERT];
-        rc = store_run(s, store_bind(s, "ttl", phone, jid, now));
+        rc = store_run(s, sqlutil_bind(s, 1, "ttl", phone, jid, now));
     }
     /* The JID's own row was just updated or absent: only the phone's
      * uniqueness can fail. */
@@ -443,7 +312,7 @@ int store_user_remove(struct store *st, const char *jid)
 {
     sqlite3_stmt *s = store_stmt(st, OP_USER_REMOVE);
 
-    return store_write(st, s, store_bind(s, "t", jid), "no such user");
+    return store_write(st, s, sqlutil_bind(s, 1, "t", jid), "no such user");
 }
 
 struct store_user_row {
@@ -458,7 +327,7 @@ static int store_user_page(struct store *st, int64_t after,
                            struct store_user_row *rows, size_t *n)
 {
     sqlite3_stmt *s = store_stmt(st, OP_USER_PAGE);
-    int rc = store_bind(s, "li", after, STORE_USER_PAGE);
+    int rc = sqlutil_bind(s, 1, "li", after, STORE_USER_PAGE);
     int ret = 0;
 
     *n = 0;
@@ -512,7 +381,7 @@ int store_card_set(struct store *st, const char *jid, const char *vcard,
 {
     sqlite3_stmt *s = store_stmt(st, OP_CARD_SET);
 
-    return store_write(st, s, store_bind(s, "ttl", jid, vcard, now),
+    return store_write(st, s, sqlutil_bind(s, 1, "ttl", jid, vcard, now),
                        "no such user");
 }
 
@@ -526,10 +395,10 @@ int store_card_get(struct store *st, const char *jid, char **vcard)
 int store_inbox_push(struct store *st, struct store_inbox_item *item)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_PUSH);
-    int rc = store_bind(s, "ttttttlitt", item->card_id, item->recipient_jid,
-                        item->sender_phone, item->sender_jid, item->vcard,
-                        item->note, item->created, item->attempts,
-                        item->receipt_to, item->receipt_id);
+    int rc = sqlutil_bind(
+        s, 1, "ttttttlitt", item->card_id, item->recipient_jid,
+        item->sender_phone, item->sender_jid, item->vcard, item->note,
+        item->created, item->attempts, item->receipt_to, item->receipt_id);
     int ret = store_write(st, s, rc, "no such recipient");
 
     if (ret == 0)
@@ -587,7 +456,7 @@ static int store_inbox_list(struct store *st, const char *recipient_jid,
                             struct store_inbox_item **items, size_t *n)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_LIST);
-    int rc = store_bind(s, "t", recipient_jid);
+    int rc = sqlutil_bind(s, 1, "t", recipient_jid);
     size_t cap = 0;
     int ret = 0;
 
@@ -640,7 +509,7 @@ int store_inbox_count(struct store *st, const char *recipient_jid,
                       int64_t *count)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_COUNT);
-    int rc = store_bind(s, "t", recipient_jid);
+    int rc = sqlutil_bind(s, 1, "t", recipient_jid);
 
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
@@ -655,7 +524,7 @@ int store_inbox_mark_sent(struct store *st, const char *card_id)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_MARK);
 
-    return store_write(st, s, store_bind(s, "t", card_id), "no such card");
+    return store_write(st, s, sqlutil_bind(s, 1, "t", card_id), "no such card");
 }
 
 /* Reads the card into a new *item without deleting it. */
@@ -663,7 +532,7 @@ static int store_inbox_get(struct store *st, const char *recipient_jid,
                            const char *card_id, struct store_inbox_item **item)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_GET);
-    int rc = store_bind(s, "tt", card_id, recipient_jid);
+    int rc = sqlutil_bind(s, 1, "tt", card_id, recipient_jid);
     int ret = 0;
 
     *item = NULL;
@@ -703,7 +572,7 @@ int store_inbox_take(struct store *st, const char *recipient_jid,
             return ret;
     }
     s = store_stmt(st, OP_INBOX_DELETE);
-    ret = store_write(st, s, store_bind(s, "tt", card_id, recipient_jid),
+    ret = store_write(st, s, sqlutil_bind(s, 1, "tt", card_id, recipient_jid),
                       "no such card");
     if (ret < 0) {
         store_inbox_item_free(got);
@@ -720,7 +589,7 @@ int store_session_add(struct store *st, const char *full_jid,
                       const char *bare_jid)
 {
     sqlite3_stmt *s = store_stmt(st, OP_SESSION_ADD);
-    int rc = store_run(s, store_bind(s, "tt", full_jid, bare_jid));
+    int rc = store_run(s, sqlutil_bind(s, 1, "tt", full_jid, bare_jid));
 
     if (rc != SQLITE_OK)
         return store_code(rc);
@@ -731,7 +600,7 @@ int store_session_remove(struct store *st, const char *full_jid)
 {
     sqlite3_stmt *s = store_stmt(st, OP_SESSION_REMOVE);
 
-    return store_code(store_run(s, store_bind(s, "t", full_jid)));
+    return store_code(store_run(s, sqlutil_bind(s, 1, "t", full_jid)));
 }
 
 int store_session_set_receipts(struct store *st, const char *full_jid,
@@ -739,7 +608,7 @@ int store_session_set_receipts(struct store *st, const char *full_jid,
 {
     sqlite3_stmt *s = store_stmt(st, OP_SESSION_RECEIPTS);
 
-    return store_write(st, s, store_bind(s, "ti", full_jid, receipts != 0),
+    return store_write(st, s, sqlutil_bind(s, 1, "ti", full_jid, receipts != 0),
                        "no such session");
 }
 
@@ -747,7 +616,7 @@ int store_session_count(struct store *st, const char *bare_jid, int *online,
                         int *receipts)
 {
     sqlite3_stmt *s = store_stmt(st, OP_SESSION_COUNT);
-    int rc = store_bind(s, "t", bare_jid);
+    int rc = sqlutil_bind(s, 1, "t", bare_jid);
 
     if (rc == SQLITE_OK)
         rc = sqlite3_step(s);
@@ -768,7 +637,7 @@ static int store_session_list(struct store *st, const char *bare_jid,
     sqlite3_stmt *s = store_stmt(st, OP_SESSION_LIST);
     size_t n = 0, cap = 4;
     char **v = calloc(cap + 1, sizeof(*v));
-    int rc = v ? store_bind(s, "t", bare_jid) : SQLITE_NOMEM;
+    int rc = v ? sqlutil_bind(s, 1, "t", bare_jid) : SQLITE_NOMEM;
 
     while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *full = (const char *)sqlite3_column_text(s, 0);

@@ -3,7 +3,7 @@ component_libcardxd_la_SOURCES += component/store.c $(MIGRATE_SOURCES)
 nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
 
 check_PROGRAMS += tests/test_store
-tests_test_store_SOURCES = tests/test_store.c
+tests_test_store_SOURCES = tests/test_store.c tests/tmpdb.h tests/tmpdb.c
 # Never built: CARDXD_LIBS holds the C++ phone shim, so link as C++.
 nodist_EXTRA_tests_test_store_SOURCES = dummy.cxx
 tests_test_store_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -1,21 +1,8 @@
 /* Applies embedded schema migrations, one transaction per script. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sql/migrations.h"
-
-/* Sets *err from a printf format; leaves it NULL if that cannot be done. */
-static int migrate_fail(char **err, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (vasprintf(err, fmt, ap) < 0)
-        *err = NULL;
-    va_end(ap);
-    return -1;
-}
+#include "sql/sqlutil.h"
 
 static int migrate_user_version(sqlite3 *db, int *version, char **err)
 {
@@ -34,7 +21,7 @@ static int migrate_user_version(sqlite3 *db, int *version, char **err)
     else
         sqlite3_finalize(s);
     if (rc != SQLITE_OK)
-        return migrate_fail(err, "cannot read the schema version: %s",
+        return sqlutil_fail(err, -1, "cannot read the schema version: %s",
                             sqlite3_errmsg(db));
     return 0;
 }
@@ -49,8 +36,8 @@ static int migrate_one(sqlite3 *db, const struct migration *m, char **err)
              m->version);
     rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return migrate_fail(err, "migration %d: cannot begin: %s", m->version,
-                            sqlite3_errmsg(db));
+        return sqlutil_fail(err, -1, "migration %d: cannot begin: %s",
+                            m->version, sqlite3_errmsg(db));
     rc = sqlite3_exec(db, m->sql, NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db, set_version, NULL, NULL, NULL);
@@ -58,7 +45,7 @@ static int migrate_one(sqlite3 *db, const struct migration *m, char **err)
         rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return 0;
-    migrate_fail(err, "migration %d failed: %s", m->version,
+    sqlutil_fail(err, -1, "migration %d failed: %s", m->version,
                  sqlite3_errmsg(db));
     /* Some errors end the transaction on their own. */
     if (!sqlite3_get_autocommit(db))
@@ -75,14 +62,14 @@ int migrate_apply(sqlite3 *db, const struct migration *m, size_t n, char **err)
     if (migrate_user_version(db, &current, err) < 0)
         return -1;
     if (current < 0 || (size_t)current > n)
-        return migrate_fail(err,
+        return sqlutil_fail(err, -1,
                             "the database schema is version %d but this "
                             "program only knows versions up to %zu: it was "
                             "written by a newer release; refusing to use it",
                             current, n);
     for (i = (size_t)current; i < n; i++) {
         if (m[i].version != (int)i + 1)
-            return migrate_fail(err,
+            return sqlutil_fail(err, -1,
                                 "migration table is out of order at "
                                 "entry %zu",
                                 i);

@@ -5,30 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <sqlite3.h>
 
 #include "client/cardstore.h"
 #include "sql/migrations.h"
+#include "tests/tmpdb.h"
 
 #define MAX_SEEN 16
 
-struct db {
-    char dir[64];
-    char path[96];
-};
-
-static void db_init(struct db *d)
-{
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(d->dir, sizeof d->dir, "%s/cardx-cs-XXXXXX",
-             tmp && strlen(tmp) < 32 ? tmp : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(d->dir));
-    snprintf(d->path, sizeof d->path, "%s/cardx.db", d->dir);
-}
-
-static struct cardstore *db_open(const struct db *d)
+static struct cardstore *db_open(const struct tmpdb *d)
 {
     struct cardstore *cs = NULL;
     char *err = NULL;
@@ -38,47 +23,6 @@ static struct cardstore *db_open(const struct db *d)
     ck_assert_ptr_null(err);
     ck_assert_ptr_nonnull(cs);
     return cs;
-}
-
-static void db_remove(const struct db *d)
-{
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-    char path[128];
-    size_t i;
-
-    for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(path, sizeof path, "%s%s", d->path, suffix[i]);
-        unlink(path);
-    }
-    ck_assert_int_eq(rmdir(d->dir), 0);
-}
-
-/* Runs a one-integer query on a separate connection, to see what is really
- * on disk rather than what the store reports. */
-static int64_t raw_int(const struct db *d, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    int64_t v;
-
-    ck_assert_int_eq(sqlite3_open_v2(d->path, &db, SQLITE_OPEN_READWRITE, NULL),
-                     SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    v = sqlite3_column_int64(s, 0);
-    ck_assert_int_eq(sqlite3_finalize(s), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
-    return v;
-}
-
-static void raw_exec(const struct db *d, const char *sql)
-{
-    sqlite3 *db = NULL;
-
-    ck_assert_int_eq(sqlite3_open_v2(d->path, &db, SQLITE_OPEN_READWRITE, NULL),
-                     SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
 }
 
 /* A received card; strings are literals, not owned. */
@@ -187,23 +131,23 @@ static void parse_xml(const char *xml, struct vcard_fields *out)
 
 START_TEST(migrations_applied)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct cardstore_card c = inbox_card("c1", "Ann", NULL, 100);
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     ck_assert_int_eq(cardstore_inbox_add(cs, &c, NULL), 1);
     cardstore_free(cs);
     ck_assert_uint_gt(client_migrations_count, 0);
-    ck_assert_int_eq(raw_int(&d, "PRAGMA user_version"),
+    ck_assert_int_eq(tmpdb_int(&d, "PRAGMA user_version"),
                      (int64_t)client_migrations_count);
-    ck_assert_int_eq(raw_int(&d, "SELECT count(*) FROM sqlite_master WHERE "
-                                 "name IN ('inbox', 'seen', 'contacts', "
-                                 "'self', 'contacts_fts')"),
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM sqlite_master WHERE "
+                                   "name IN ('inbox', 'seen', 'contacts', "
+                                   "'self', 'contacts_fts')"),
                      5);
-    ck_assert_int_eq(raw_int(&d, "SELECT journal_mode = 'wal' "
-                                 "FROM pragma_journal_mode"),
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT journal_mode = 'wal' "
+                                   "FROM pragma_journal_mode"),
                      1);
 
     /* Reopening applies nothing twice and keeps the data. */
@@ -211,30 +155,30 @@ START_TEST(migrations_applied)
     ck_assert_int_eq(inbox_count(cs), 1);
     cardstore_free(cs);
     cardstore_free(NULL);
-    ck_assert_int_eq(raw_int(&d, "PRAGMA user_version"),
+    ck_assert_int_eq(tmpdb_int(&d, "PRAGMA user_version"),
                      (int64_t)client_migrations_count);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(newer_schema_refused)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs = (struct cardstore *)&d; /* must be reset */
     char *err = NULL;
     char sql[64];
 
-    db_init(&d);
+    tmpdb_init(&d);
     cardstore_free(db_open(&d));
     snprintf(sql, sizeof sql, "PRAGMA user_version = %zu",
              client_migrations_count + 1);
-    raw_exec(&d, sql);
+    tmpdb_exec(&d, sql);
     ck_assert_int_eq(cardstore_open(d.path, &cs, &err), CARDSTORE_EDB);
     ck_assert_ptr_null(cs);
     ck_assert_ptr_nonnull(err);
     ck_assert_msg(strstr(err, "newer") != NULL, "unclear error: %s", err);
     free(err);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
@@ -255,7 +199,7 @@ END_TEST
 
 START_TEST(inbox_add_list_get_delete)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct cardstore_card a = inbox_card("c1", "Ann", "+8613800138000", 300);
     struct cardstore_card b = inbox_card("c2", "Bob", NULL, 100);
@@ -270,7 +214,7 @@ START_TEST(inbox_add_list_get_delete)
     a.vcard_xml = "<vCard xmlns='vcard-temp'><FN>Ann</FN></vCard>";
     a.extra = "BDAY:1990-01-01";
     c.received = 0; /* means now */
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     ck_assert_int_eq(inbox_count(cs), 0);
     ck_assert_int_eq(cardstore_inbox_add(cs, &a, &ia), 1);
@@ -318,20 +262,20 @@ START_TEST(inbox_add_list_get_delete)
     ck_assert_int_eq(cardstore_inbox_list(cs, record, &s), 7);
     ck_assert_uint_eq(s.n, 1);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(inbox_duplicates_stored_once)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct cardstore_card a = inbox_card("dup-1", "Ann", "+15550001", 100);
     struct cardstore_card b = inbox_card("dup-2", "Bob", "+15550002", 100);
     struct cardstore_card anon = inbox_card(NULL, "Anon", NULL, 100);
     int64_t id = 0, other = 0, contact = 0;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     ck_assert_int_eq(cardstore_inbox_add(cs, &a, &id), 1);
     other = id;
@@ -365,13 +309,13 @@ START_TEST(inbox_duplicates_stored_once)
     ck_assert_int_eq(cardstore_inbox_add(cs, &b, NULL), 0);
     ck_assert_int_eq(inbox_count(cs), 2);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(save_as_new_contact)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct cardstore_card a =
         inbox_card("n-1", "Ann Lee", "+8613800138000", 100);
@@ -383,7 +327,7 @@ START_TEST(save_as_new_contact)
     a.f.note = "card note";
     a.vcard_xml = "<vCard xmlns='vcard-temp'><FN>Ann Lee</FN>"
                   "<BDAY>1990-01-01</BDAY></vCard>";
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     ck_assert_int_eq(cardstore_inbox_save(cs, 42, CARDSTORE_MERGE_ASK, NULL),
                      CARDSTORE_ENOTFOUND);
@@ -404,18 +348,18 @@ START_TEST(save_as_new_contact)
     ck_assert_int_ge(got->received, before);
     ck_assert_int_ge(got->updated, before);
     cardstore_card_free(got);
-    ck_assert_int_eq(raw_int(&d, "SELECT phone_digits = '8613800138000' "
-                                 "FROM contacts"),
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT phone_digits = '8613800138000' "
+                                   "FROM contacts"),
                      1);
     finds_one(cs, "ann", contact);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(save_ask_when_phone_exists)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields f = {.name = "Old Ann",
                              .phone = "+86 138-0013-8000",
@@ -425,7 +369,7 @@ START_TEST(save_ask_when_phone_exists)
     struct cardstore_card *got = NULL;
     int64_t id = 0, existing, contact = 0;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     existing = add_contact(cs, &f, NULL);
     ck_assert_int_eq(cardstore_inbox_add(cs, &a, &id), 1);
@@ -452,13 +396,13 @@ START_TEST(save_ask_when_phone_exists)
     ck_assert_int_eq(contact_count(cs), 2);
     ck_assert_int_eq(inbox_count(cs), 0);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(save_merge_into)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields f = {.name = "Former Ann",
                              .phone = "+8613800138000",
@@ -473,7 +417,7 @@ START_TEST(save_merge_into)
     a.f.org = "Acme";
     a.vcard_xml = "<vCard xmlns='vcard-temp'><FN>New Ann</FN>"
                   "<ORG><ORGNAME>Acme</ORGNAME></ORG></vCard>";
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     existing = add_contact(cs, &f,
                            "<vCard xmlns='vcard-temp'><FN>Former Ann</FN>"
@@ -506,7 +450,7 @@ START_TEST(save_merge_into)
     finds_one(cs, "acme", existing);
     finds_none(cs, "former");
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
@@ -514,7 +458,7 @@ END_TEST
  * merged fields. */
 START_TEST(merge_takes_card_xml)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields f = {
         .name = "Bo", .phone = "+15550001", .email = "bo@example.com"};
@@ -528,7 +472,7 @@ START_TEST(merge_takes_card_xml)
                   "<TEL><CELL/><NUMBER>+1 555 0001</NUMBER></TEL>"
                   "<ORG><ORGNAME>Initech</ORGNAME></ORG>"
                   "<X-SHOE>42</X-SHOE></vCard>";
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     existing = add_contact(cs, &f, NULL);
     ck_assert_int_eq(cardstore_inbox_add(cs, &b, &id), 1);
@@ -548,13 +492,13 @@ START_TEST(merge_takes_card_xml)
     vcard_fields_clear(&parsed);
     cardstore_card_free(got);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(contact_add_get_set_delete)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields f = {.name = "Cy", .phone = "+15550003"};
     struct vcard_fields parsed = {0};
@@ -562,7 +506,7 @@ START_TEST(contact_add_get_set_delete)
     struct cardstore_card *got = NULL;
     int64_t id, plain, found = 0;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     id = add_contact(cs, &f,
                      "<vCard xmlns='vcard-temp'><FN>Cy</FN>"
@@ -634,13 +578,13 @@ START_TEST(contact_add_get_set_delete)
     ck_assert_int_eq(cardstore_contact_delete(cs, id), CARDSTORE_ENOTFOUND);
     ck_assert_int_eq(contact_count(cs), 1);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(contact_list_order)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields f[] = {
         {.name = "bob"},   {.name = "Alice"}, {.phone = "+15550009"},
@@ -650,7 +594,7 @@ START_TEST(contact_list_order)
     struct seen s = {0};
     size_t i;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     for (i = 0; i < 5; i++)
         id[i] = add_contact(cs, &f[i], NULL);
@@ -662,7 +606,7 @@ START_TEST(contact_list_order)
     ck_assert_int_eq(s.id[3], id[3]); /* carol */
     ck_assert_int_eq(s.id[4], id[2]); /* no name: last */
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
@@ -677,12 +621,12 @@ static int delete_visited(void *ud, const struct cardstore_card *c)
 
 START_TEST(visitor_calls_store)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields f = {.name = "Eve"};
     int i;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     for (i = 0; i < 3; i++)
         add_contact(cs, &f, NULL);
@@ -690,13 +634,13 @@ START_TEST(visitor_calls_store)
                      0);
     ck_assert_int_eq(contact_count(cs), 0);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(search_fields)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields ann = {.name = "Ann Lee",
                                .phone = "+8613800138000",
@@ -713,7 +657,7 @@ START_TEST(search_fields)
     struct seen s;
     int64_t ia, ib, ic;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     ia = add_contact(cs, &ann, NULL);
     ib = add_contact(cs, &bob, NULL);
@@ -760,21 +704,21 @@ START_TEST(search_fields)
     finds_one(cs, "12 harbour", ia);
     (void)ic;
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 /* A hit in the name counts more than one in the note. */
 START_TEST(search_ranks_name_first)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields in_note = {.name = "Bo Chen", .note = "tea lover"};
     struct vcard_fields in_name = {.name = "Tea Lover", .note = "bo chen"};
     struct seen s;
     int64_t a, b;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     a = add_contact(cs, &in_note, NULL);
     b = add_contact(cs, &in_name, NULL);
@@ -787,7 +731,7 @@ START_TEST(search_ranks_name_first)
     ck_assert_int_eq(s.id[0], a);
     ck_assert_int_eq(s.id[1], b);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
@@ -802,7 +746,7 @@ START_TEST(search_syntax_is_text)
         "— ann",   "ann 。", "-- ann",   "ann )",    "() ann",
         "   ",     "",       "+",        "((((",     "ann:lee",
     };
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields ann = {.name = "Ann Lee", .phone = "+15550001"};
     struct vcard_fields andy = {.name = "Andy AND Co", .org = "OR NOT"};
@@ -810,7 +754,7 @@ START_TEST(search_syntax_is_text)
     size_t i;
     int64_t ia, iand;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     ia = add_contact(cs, &ann, NULL);
     iand = add_contact(cs, &andy, NULL);
@@ -861,18 +805,18 @@ START_TEST(search_syntax_is_text)
     ck_assert_int_eq(cardstore_contact_search(cs, NULL, record, &s),
                      CARDSTORE_EINVAL);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(search_follows_changes)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields f = {.name = "Gus Ng", .phone = "+15550100"};
     int64_t id;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     id = add_contact(cs, &f, NULL);
     finds_one(cs, "gus", id);
@@ -891,20 +835,20 @@ START_TEST(search_follows_changes)
     finds_none(cs, "pilot");
     cardstore_free(cs);
     /* The index agrees with its content table. */
-    raw_exec(&d, "INSERT INTO contacts_fts (contacts_fts) "
-                 "VALUES ('integrity-check')");
-    db_remove(&d);
+    tmpdb_exec(&d, "INSERT INTO contacts_fts (contacts_fts) "
+                   "VALUES ('integrity-check')");
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(self_card)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     char *xml = (char *)&d; /* must be reset */
     int uploaded = -1;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
     ck_assert_ptr_null(xml);
@@ -937,26 +881,26 @@ START_TEST(self_card)
     ck_assert_ptr_nonnull(strstr(xml, "Me Too"));
     ck_assert_int_eq(uploaded, 0);
     free(xml);
-    ck_assert_int_eq(raw_int(&d, "SELECT count(*) FROM self"), 1);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM self"), 1);
 
     ck_assert_int_eq(cardstore_self_set(cs, NULL, 0), 0);
     ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
     ck_assert_ptr_null(xml);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(survives_reopen)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields f = {.name = "Ida", .phone = "+15550200"};
     struct cardstore_card a = inbox_card("r-1", "Jo", NULL, 100);
     struct cardstore_card *got = NULL;
     int64_t contact, card = 0;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     contact = add_contact(cs, &f, NULL);
     ck_assert_int_eq(cardstore_inbox_add(cs, &a, &card), 1);
@@ -971,19 +915,19 @@ START_TEST(survives_reopen)
     cardstore_card_free(got);
     finds_one(cs, "5550200", contact);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(rollback_leaves_store_unchanged)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields f = {.name = "Kim", .phone = "+15550300"};
     struct cardstore_card a = inbox_card("t-1", "Lu", "+15550301", 100);
     int64_t id = 0, contact = 0, kept;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     kept = add_contact(cs, &f, NULL);
     ck_assert_int_eq(cardstore_begin(cs), 0);
@@ -1012,7 +956,7 @@ START_TEST(rollback_leaves_store_unchanged)
     ck_assert_int_eq(contact_count(cs), 2);
     ck_assert_int_eq(cardstore_commit(cs), CARDSTORE_EDB);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
@@ -1020,7 +964,7 @@ END_TEST
  * nothing and adds nothing. */
 START_TEST(failed_save_rolls_back)
 {
-    struct db d;
+    struct tmpdb d;
     struct cardstore *cs;
     struct vcard_fields f = {
         .name = "Mo", .phone = "+15550400", .email = "mo@example.com"};
@@ -1029,13 +973,13 @@ START_TEST(failed_save_rolls_back)
     struct cardstore_card *got = NULL;
     int64_t ia = 0, ib = 0, contact = 0, existing;
 
-    db_init(&d);
+    tmpdb_init(&d);
     cs = db_open(&d);
     existing = add_contact(cs, &f, NULL);
     ck_assert_int_eq(cardstore_inbox_add(cs, &a, &ia), 1);
     ck_assert_int_eq(cardstore_inbox_add(cs, &b, &ib), 1);
-    raw_exec(&d, "CREATE TRIGGER no_delete BEFORE DELETE ON inbox BEGIN "
-                 "SELECT RAISE(ABORT, 'inbox is read-only'); END");
+    tmpdb_exec(&d, "CREATE TRIGGER no_delete BEFORE DELETE ON inbox BEGIN "
+                   "SELECT RAISE(ABORT, 'inbox is read-only'); END");
 
     ck_assert_int_eq(
         cardstore_inbox_save(cs, ia, CARDSTORE_MERGE_ASK, &contact),
@@ -1063,7 +1007,7 @@ START_TEST(failed_save_rolls_back)
     ck_assert_str_eq(got->f.org, "Kept");
     cardstore_card_free(got);
     cardstore_free(cs);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 

@@ -4,28 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sqlite3.h>
 
 #include "component/store.h"
 #include "sql/migrations.h"
+#include "tests/tmpdb.h"
 
-struct db {
-    char dir[64];
-    char path[96];
-};
-
-static void db_init(struct db *d)
-{
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(d->dir, sizeof d->dir, "%s/cardx-store-XXXXXX",
-             tmp && strlen(tmp) < 32 ? tmp : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(d->dir));
-    snprintf(d->path, sizeof d->path, "%s/cardxd.db", d->dir);
-}
-
-static struct store *db_open(const struct db *d)
+static struct store *db_open(const struct tmpdb *d)
 {
     struct store *st = NULL;
     char *err = NULL;
@@ -35,47 +20,6 @@ static struct store *db_open(const struct db *d)
     ck_assert_ptr_null(err);
     ck_assert_ptr_nonnull(st);
     return st;
-}
-
-static void db_remove(const struct db *d)
-{
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-    char path[128];
-    size_t i;
-
-    for (i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(path, sizeof path, "%s%s", d->path, suffix[i]);
-        unlink(path);
-    }
-    ck_assert_int_eq(rmdir(d->dir), 0);
-}
-
-/* Runs a one-integer query on a separate connection, to see what is really
- * on disk rather than what the store reports. */
-static int64_t raw_int(const struct db *d, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    int64_t v;
-
-    ck_assert_int_eq(sqlite3_open_v2(d->path, &db, SQLITE_OPEN_READWRITE, NULL),
-                     SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
-    v = sqlite3_column_int64(s, 0);
-    ck_assert_int_eq(sqlite3_finalize(s), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
-    return v;
-}
-
-static void raw_exec(const struct db *d, const char *sql)
-{
-    sqlite3 *db = NULL;
-
-    ck_assert_int_eq(sqlite3_open_v2(d->path, &db, SQLITE_OPEN_READWRITE, NULL),
-                     SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
 }
 
 /* A card from sender to recipient; strings are literals, not owned. */
@@ -103,28 +47,28 @@ static void two_users(struct store *st)
 
 START_TEST(migrations_applied)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     char *jid = NULL;
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     ck_assert_int_eq(
         store_user_register(st, "+15550001", "alice@example.test", 1), 0);
     store_free(st);
     ck_assert_uint_gt(component_migrations_count, 0);
-    ck_assert_int_eq(raw_int(&d, "PRAGMA user_version"),
+    ck_assert_int_eq(tmpdb_int(&d, "PRAGMA user_version"),
                      (int64_t)component_migrations_count);
-    ck_assert_int_eq(raw_int(&d, "SELECT count(*) FROM sqlite_master WHERE "
-                                 "name IN ('users', 'cards', 'inbox', "
-                                 "'inbox_recipient')"),
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM sqlite_master WHERE "
+                                   "name IN ('users', 'cards', 'inbox', "
+                                   "'inbox_recipient')"),
                      4);
     /* The session table is TEMP: never in the file. */
-    ck_assert_int_eq(raw_int(&d, "SELECT count(*) FROM sqlite_master "
-                                 "WHERE name = 'sessions'"),
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM sqlite_master "
+                                   "WHERE name = 'sessions'"),
                      0);
-    ck_assert_int_eq(raw_int(&d, "SELECT journal_mode = 'wal' "
-                                 "FROM pragma_journal_mode"),
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT journal_mode = 'wal' "
+                                   "FROM pragma_journal_mode"),
                      1);
 
     /* Reopening applies nothing twice and keeps the data. */
@@ -133,42 +77,42 @@ START_TEST(migrations_applied)
     ck_assert_str_eq(jid, "alice@example.test");
     free(jid);
     store_free(st);
-    ck_assert_int_eq(raw_int(&d, "PRAGMA user_version"),
+    ck_assert_int_eq(tmpdb_int(&d, "PRAGMA user_version"),
                      (int64_t)component_migrations_count);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(newer_schema_refused)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st = (struct store *)&d; /* must be reset to NULL */
     char *err = NULL;
     char sql[64];
 
-    db_init(&d);
+    tmpdb_init(&d);
     store_free(db_open(&d));
     snprintf(sql, sizeof sql, "PRAGMA user_version = %zu",
              component_migrations_count + 1);
-    raw_exec(&d, sql);
+    tmpdb_exec(&d, sql);
     ck_assert_int_eq(store_open(d.path, "normal", &st, &err), STORE_EDB);
     ck_assert_ptr_null(st);
     ck_assert_ptr_nonnull(err);
     ck_assert_msg(strstr(err, "newer") != NULL, "unclear error: %s", err);
     free(err);
-    ck_assert_int_eq(raw_int(&d, "PRAGMA user_version"),
+    ck_assert_int_eq(tmpdb_int(&d, "PRAGMA user_version"),
                      (int64_t)component_migrations_count + 1);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(synchronous_setting)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st = NULL;
     char *err = NULL;
 
-    db_init(&d);
+    tmpdb_init(&d);
     ck_assert_int_lt(store_open(d.path, "off", &st, &err), 0);
     ck_assert_ptr_null(st);
     ck_assert_ptr_nonnull(strstr(err, "synchronous"));
@@ -178,18 +122,18 @@ START_TEST(synchronous_setting)
     ck_assert_ptr_null(err);
     store_free(st);
     store_free(NULL);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(not_a_database)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st = NULL;
     char *err = NULL;
     FILE *f;
 
-    db_init(&d);
+    tmpdb_init(&d);
     f = fopen(d.path, "w");
     ck_assert_ptr_nonnull(f);
     fputs("this is not an SQLite database, just some text long enough "
@@ -201,7 +145,7 @@ START_TEST(not_a_database)
     ck_assert_msg(strstr(err, d.path) && strstr(err, "not a database"),
                   "unclear error: %s", err);
     free(err);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
@@ -252,11 +196,11 @@ END_TEST
 
 START_TEST(register_lookup)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     char *s = (char *)"unset";
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     two_users(st);
     ck_assert_int_eq(store_user_jid(st, "+15550002", &s), 0);
@@ -273,19 +217,19 @@ START_TEST(register_lookup)
     /* The same pair again is a no-op, not a conflict. */
     ck_assert_int_eq(
         store_user_register(st, "+15550001", "alice@example.test", 200), 0);
-    ck_assert_int_eq(raw_int(&d, "SELECT count(*) FROM users"), 2);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM users"), 2);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(register_conflict)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     char *s = NULL;
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     two_users(st);
     ck_assert_int_eq(
@@ -305,17 +249,17 @@ START_TEST(register_conflict)
     ck_assert_int_eq(store_user_phone(st, "mallory@example.test", &s),
                      STORE_ENOTFOUND);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(number_change)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     char *s = NULL;
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     two_users(st);
     ck_assert_int_eq(
@@ -330,15 +274,15 @@ START_TEST(number_change)
     ck_assert_int_eq(store_user_jid(st, "+15550001", &s), 0);
     ck_assert_str_eq(s, "dave@example.test");
     free(s);
-    ck_assert_int_eq(raw_int(&d, "SELECT count(*) FROM users"), 3);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM users"), 3);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(remove_cascades)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     struct store_inbox_item a1 = card("a1", "alice@example.test");
     struct store_inbox_item a2 = card("a2", "alice@example.test");
@@ -346,7 +290,7 @@ START_TEST(remove_cascades)
     int64_t n = -1;
     char *s = NULL;
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     two_users(st);
     ck_assert_int_eq(store_card_set(st, "alice@example.test", "<a/>", 5), 0);
@@ -363,22 +307,22 @@ START_TEST(remove_cascades)
     ck_assert_int_eq(store_inbox_count(st, "alice@example.test", &n), 0);
     ck_assert_int_eq(n, 0);
     /* The rows themselves are gone, and only alice's. */
-    ck_assert_int_eq(raw_int(&d, "SELECT count(*) FROM cards"), 1);
-    ck_assert_int_eq(raw_int(&d, "SELECT count(*) FROM inbox"), 1);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM cards"), 1);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox"), 1);
     ck_assert_int_eq(
-        raw_int(&d, "SELECT count(*) FROM inbox WHERE card_id = 'b1'"), 1);
+        tmpdb_int(&d, "SELECT count(*) FROM inbox WHERE card_id = 'b1'"), 1);
     ck_assert_int_eq(store_card_get(st, "bob@example.test", &s), 0);
     ck_assert_str_eq(s, "<b/>");
     free(s);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(card_set_get)
 {
     static const char piece[] = "<N>O'Brien \"Bob\" \\ Zoë 名刺 🙂</N>\n";
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     size_t size = 64 * 1024;
     char *big = malloc(size + 1);
@@ -389,7 +333,7 @@ START_TEST(card_set_get)
     for (i = 0; i < size; i++)
         big[i] = piece[i % (sizeof piece - 1)];
     big[size] = '\0';
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     two_users(st);
     ck_assert_int_eq(store_card_get(st, "alice@example.test", &s),
@@ -406,12 +350,12 @@ START_TEST(card_set_get)
     ck_assert_uint_eq(strlen(s), size);
     ck_assert(memcmp(s, big, size + 1) == 0);
     free(s);
-    ck_assert_int_eq(raw_int(&d, "SELECT count(*) FROM cards"), 1);
-    ck_assert_int_eq(raw_int(&d, "SELECT updated_at FROM cards"), 2);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM cards"), 1);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT updated_at FROM cards"), 2);
     ck_assert_int_eq(store_card_get(st, "bob@example.test", &s),
                      STORE_ENOTFOUND);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
     free(big);
 }
 END_TEST
@@ -439,7 +383,7 @@ static int remember(void *ud, const struct store_inbox_item *item)
 START_TEST(inbox_order_count)
 {
     static const char *const order[] = {"a1", "b1", "a2", "b2", "a3"};
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     struct store_inbox_item it;
     struct seen seen = {0};
@@ -447,7 +391,7 @@ START_TEST(inbox_order_count)
     int64_t n = -1;
     int i;
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     two_users(st);
     for (i = 0; i < 5; i++) {
@@ -493,18 +437,18 @@ START_TEST(inbox_order_count)
     ck_assert_int_eq(store_inbox_count(st, "nobody@example.test", &n), 0);
     ck_assert_int_eq(n, 0);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(inbox_mark_sent)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     struct store_inbox_item it;
     struct seen seen = {0};
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     two_users(st);
     it = card("a1", "alice@example.test");
@@ -519,19 +463,19 @@ START_TEST(inbox_mark_sent)
     ck_assert_int_eq(seen.attempts[0], 2);
     ck_assert_int_eq(seen.attempts[1], 0);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(inbox_take)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     struct store_inbox_item it;
     struct store_inbox_item *got = (struct store_inbox_item *)&d;
     int64_t n = -1;
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     two_users(st);
     it = card("a1", "alice@example.test");
@@ -568,7 +512,7 @@ START_TEST(inbox_take)
     store_inbox_item_free(NULL);
     ck_assert_int_eq(store_inbox_take(st, "alice@example.test", "a1", &got),
                      STORE_ENOTFOUND);
-    ck_assert_int_eq(raw_int(&d, "SELECT count(*) FROM inbox"), 0);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox"), 0);
 
     /* Optional fields stay NULL; item NULL just deletes. */
     it = card("a2", "alice@example.test");
@@ -584,19 +528,19 @@ START_TEST(inbox_take)
     ck_assert_int_eq(store_inbox_count(st, "alice@example.test", &n), 0);
     ck_assert_int_eq(n, 0);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(inbox_duplicate_id)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     struct store_inbox_item it;
     struct store_inbox_item *got = NULL;
     int64_t n = -1;
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     two_users(st);
     it = card("same", "alice@example.test");
@@ -617,7 +561,7 @@ START_TEST(inbox_duplicate_id)
     it = card("next", "bob@example.test");
     ck_assert_int_eq(store_inbox_push(st, &it), 0);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
@@ -636,12 +580,12 @@ START_TEST(sessions)
 {
     char seen[256] = "";
 
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     int online = -1;
     int receipts = -1;
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     ck_assert_int_eq(store_session_add(st, "a@x.test/phone", "a@x.test"), 1);
     ck_assert_int_eq(store_session_add(st, "a@x.test/phone", "a@x.test"), 0);
@@ -690,18 +634,18 @@ START_TEST(sessions)
     ck_assert_int_eq(store_session_count(st, "a@x.test", &online, NULL), 0);
     ck_assert_int_eq(online, 0);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(transactions)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     struct store_inbox_item it;
     int64_t n = -1;
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     two_users(st);
     ck_assert_int_eq(store_begin(st), 0);
@@ -722,7 +666,7 @@ START_TEST(transactions)
     ck_assert_int_eq(
         store_inbox_take(st, "alice@example.test", "dropped", NULL),
         STORE_ENOTFOUND);
-    ck_assert_int_eq(raw_int(&d, "SELECT count(*) FROM inbox"), 2);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox"), 2);
 
     /* No transaction open: these fail rather than pretend. */
     ck_assert_int_eq(store_commit(st), STORE_EDB);
@@ -731,20 +675,20 @@ START_TEST(transactions)
     ck_assert_int_eq(store_begin(st), STORE_EDB);
     ck_assert_int_eq(store_rollback(st), 0);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
 START_TEST(survives_reopen)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     struct store_inbox_item it;
     struct store_inbox_item *got = NULL;
     char *s = NULL;
     int64_t old;
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     two_users(st);
     ck_assert_int_eq(store_card_set(st, "bob@example.test", "<bob/>", 9), 0);
@@ -768,7 +712,7 @@ START_TEST(survives_reopen)
     ck_assert_int_eq(store_inbox_push(st, &it), 0);
     ck_assert_int_gt(it.seq, old);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
@@ -795,13 +739,13 @@ static int mark_and_take(void *ud, const struct store_inbox_item *item)
 
 START_TEST(each_callback_uses_store)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     struct store_inbox_item it;
     struct marker m = {0};
     struct seen seen = {0};
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     m.st = st;
     two_users(st);
@@ -822,7 +766,7 @@ START_TEST(each_callback_uses_store)
     ck_assert_int_eq(seen.attempts[0], 1);
     ck_assert_int_eq(seen.attempts[1], 1);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
@@ -851,14 +795,14 @@ static int check_user(void *ud, const char *jid, const char *phone)
  * store. */
 START_TEST(user_each)
 {
-    struct db d;
+    struct tmpdb d;
     struct store *st;
     struct users_seen u = {0};
     char jid[32];
     char phone[16];
     int i;
 
-    db_init(&d);
+    tmpdb_init(&d);
     st = db_open(&d);
     u.st = st;
     ck_assert_int_eq(store_begin(st), 0);
@@ -875,7 +819,7 @@ START_TEST(user_each)
     ck_assert_int_eq(store_user_each(st, check_user, &u), -7);
     ck_assert_int_eq(u.n, 70);
     store_free(st);
-    db_remove(&d);
+    tmpdb_remove(&d);
 }
 END_TEST
 
