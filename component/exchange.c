@@ -95,23 +95,41 @@ static char *require_registered(struct service *svc, xmpp_stanza_t *req,
     return phone;
 }
 
+/* The bare JID of a registered user whose vCard iq is addressed to the
+ * component, the caller's to free; NULL after replying with the error.
+ * elsewhere says why an iq to a proxy JID is refused. */
+static char *vcard_requester(struct service *svc, xmpp_stanza_t *iq,
+                             const char *elsewhere)
+{
+    char *bare, *phone;
+
+    if (!to_component(svc, iq)) {
+        service_error(svc, iq, ERR_CANCEL, "service-unavailable", elsewhere);
+        return NULL;
+    }
+    bare = service_check_sender(svc, iq);
+    if (!bare)
+        return NULL;
+    phone = require_registered(svc, iq, bare);
+    if (!phone) {
+        free(bare);
+        return NULL;
+    }
+    free(phone);
+    return bare;
+}
+
 void exchange_vcard_get(struct service *svc, xmpp_stanza_t *iq,
                         xmpp_stanza_t *vcard)
 {
-    char *bare, *phone = NULL, *text = NULL;
+    char *bare, *text = NULL;
     xmpp_stanza_t *reply = NULL, *card = NULL;
     int rc;
 
     (void)vcard;
-    if (!to_component(svc, iq)) {
-        service_error(svc, iq, ERR_CANCEL, "service-unavailable",
-                      "cards of other users are not published");
+    bare = vcard_requester(svc, iq, "cards of other users are not published");
+    if (!bare)
         return;
-    }
-    if (!(bare = service_check_sender(svc, iq)))
-        return;
-    if (!(phone = require_registered(svc, iq, bare)))
-        goto out;
     rc = store_card_get(svc->store, bare, &text);
     if (rc < 0 && rc != STORE_ENOTFOUND) {
         service_error(svc, iq, ERR_WAIT, "internal-server-error",
@@ -134,25 +152,19 @@ void exchange_vcard_get(struct service *svc, xmpp_stanza_t *iq,
     service_emit(svc, reply);
 out:
     free(text);
-    free(phone);
     free(bare);
 }
 
 void exchange_vcard_set(struct service *svc, xmpp_stanza_t *iq,
                         xmpp_stanza_t *vcard)
 {
-    char *bare, *phone = NULL, *text = NULL;
+    char *bare, *text = NULL;
     const char *why = NULL;
 
-    if (!to_component(svc, iq)) {
-        service_error(svc, iq, ERR_CANCEL, "service-unavailable",
-                      "upload your card to the service's own address");
+    bare = vcard_requester(svc, iq,
+                           "upload your card to the service's own address");
+    if (!bare)
         return;
-    }
-    if (!(bare = service_check_sender(svc, iq)))
-        return;
-    if (!(phone = require_registered(svc, iq, bare)))
-        goto out;
     if (vcard_check(vcard, svc->cfg->vcard_max_bytes, &why) < 0) {
         service_error(svc, iq, ERR_MODIFY, "not-acceptable", why);
         goto out;
@@ -173,7 +185,6 @@ void exchange_vcard_set(struct service *svc, xmpp_stanza_t *iq,
     service_emit(svc, stanza_reply(svc->ctx, iq, "result"));
 out:
     free(text);
-    free(phone);
     free(bare);
 }
 
@@ -583,8 +594,6 @@ static int send_check_sender(struct service *svc, struct send_job *job)
     return 0;
 }
 
-/* Validates the recipient's number and finds who has it. Reports the
- * failure and returns -1 when there is no such user. */
 /* True when s has the shape of E.164: '+' and 1 to 15 digits. */
 static int looks_e164(const char *s)
 {
@@ -599,6 +608,8 @@ static int looks_e164(const char *s)
     return n >= 1 && n <= 15;
 }
 
+/* Validates the recipient's number and finds who has it. Reports the
+ * failure and returns -1 when there is no such user. */
 static int send_find_recipient(struct service *svc, struct send_job *job,
                                const char *number)
 {

@@ -46,7 +46,9 @@ void itest_teardown(void)
     itest_h = NULL;
 }
 
-struct xclient *itest_relogin(const char *user, int presence, int receipts)
+/* Logs in user; with accept, approves every subscription request. */
+static struct xclient *itest_connect(const char *user, int presence,
+                                     int receipts, int accept)
 {
     char *jid = harness_jid(itest_h, user);
     struct xclient *c = NULL;
@@ -59,10 +61,20 @@ struct xclient *itest_relogin(const char *user, int presence, int receipts)
     ck_assert_msg(rc == 0, "login of %s failed: %d", user, rc);
     xclient_set_disco_features(c,
                                receipts ? features_receipts : features_plain);
-    xclient_auto_accept_subscriptions(c, 1);
+    xclient_auto_accept_subscriptions(c, accept);
     if (presence)
         ck_assert_int_eq(xclient_send_presence(c), 0);
     return c;
+}
+
+struct xclient *itest_relogin(const char *user, int presence, int receipts)
+{
+    return itest_connect(user, presence, receipts, 1);
+}
+
+struct xclient *itest_relogin_unsubscribing(const char *user, int presence)
+{
+    return itest_connect(user, presence, 1, 0);
 }
 
 struct xclient *itest_login(const char *user, int presence, int receipts)
@@ -115,6 +127,46 @@ void itest_register_phone(struct xclient *c, const char *phone)
     itest_iq_ok(c, xml);
 }
 
+void itest_upload_card(struct xclient *c, const char *name, const char *phone)
+{
+    char xml[1024];
+
+    snprintf(xml, sizeof(xml),
+             "<iq type='set'><vCard xmlns='" NS_VCARD "'><FN>%s</FN><ORG>"
+             "<ORGNAME>Changhong</ORGNAME></ORG><TEL><CELL/><NUMBER>%s"
+             "</NUMBER></TEL><X-KEEP>kept &amp; safe</X-KEEP></vCard></iq>",
+             name, phone);
+    itest_iq_ok(c, xml);
+}
+
+const char *itest_send(struct xclient *c, const char *to, const char *note,
+                       struct itest_sent *out)
+{
+    xmpp_stanza_t *reply = NULL, *sent;
+    char xml[512];
+    int rc;
+
+    snprintf(xml, sizeof(xml),
+             "<iq type='set'><send xmlns='" NS_CARDX "' to='%s'>%s%s%s</send>"
+             "</iq>",
+             to, note ? "<note>" : "", note ? note : "", note ? "</note>" : "");
+    out->id[0] = '\0';
+    rc = itest_iq(c, xml, &reply);
+    if (rc == -EPROTO) {
+        snprintf(out->status, sizeof(out->status), "error:%s",
+                 itest_condition(reply));
+    } else {
+        ck_assert_int_eq(rc, 0);
+        sent = xmpp_stanza_get_child_by_ns(reply, NS_CARDX);
+        ck_assert_ptr_nonnull(sent);
+        snprintf(out->status, sizeof(out->status), "%s",
+                 xmpp_stanza_get_attribute(sent, "status"));
+        snprintf(out->id, sizeof(out->id), "%s", xmpp_stanza_get_id(sent));
+    }
+    xmpp_stanza_release(reply);
+    return out->status;
+}
+
 static int is_card(xmpp_stanza_t *stanza, void *ud)
 {
     const char *name = xmpp_stanza_get_name(stanza);
@@ -131,6 +183,22 @@ xmpp_stanza_t *itest_wait_card(struct xclient *c, int timeout_ms)
     if (xclient_wait(c, is_card, NULL, timeout_ms, &msg) != 0)
         return NULL;
     return msg;
+}
+
+void itest_ack(struct xclient *c, xmpp_stanza_t *card)
+{
+    char xml[512];
+
+    snprintf(xml, sizeof(xml),
+             "<message to='%s'><received xmlns='" NS_RECEIPTS
+             "' id='%s'/></message>",
+             xmpp_stanza_get_from(card), xmpp_stanza_get_id(card));
+    ck_assert_int_eq(xclient_send_text(c, xml), 0);
+}
+
+void itest_proxy_jid(char *buf, size_t len, const char *phone)
+{
+    snprintf(buf, len, "%s@%s", phone, harness_component_domain(itest_h));
 }
 
 int itest_run(Suite *s)

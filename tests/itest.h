@@ -31,6 +31,10 @@ struct xclient *itest_login(const char *user, int presence, int receipts);
 /* Logs in an already created account (no registration). */
 struct xclient *itest_relogin(const char *user, int presence, int receipts);
 
+/* itest_relogin() with receipts, for a client that leaves subscription
+ * requests unanswered, as a user who never approves the service. */
+struct xclient *itest_relogin_unsubscribing(const char *user, int presence);
+
 /* Sends the iq parsed from xml (its to defaults to the component) and waits
  * for the answer; returns 0 on result, -EPROTO on error (reply set in both
  * cases, the caller releases it), another negative errno otherwise. */
@@ -45,8 +49,31 @@ const char *itest_condition(xmpp_stanza_t *stanza);
 /* Registers a phone number for c with the component; the iq must succeed. */
 void itest_register_phone(struct xclient *c, const char *phone);
 
+/* Uploads c's card to the component: name and phone, with an element
+ * vcard-temp does not know that the service must keep. The iq must
+ * succeed. */
+void itest_upload_card(struct xclient *c, const char *name, const char *phone);
+
+/* What the component answered to a card sent by iq. */
+struct itest_sent {
+    char status[64]; /* "delivered", "queued" or "error:CONDITION" */
+    char id[64];     /* the card's id; "" after an error */
+};
+
+/* Sends c's card to the number to (with note unless NULL) by the
+ * urn:cardx:0 iq and returns out->status. An iq that fails otherwise than
+ * with an error reply fails the test. */
+const char *itest_send(struct xclient *c, const char *to, const char *note,
+                       struct itest_sent *out);
+
 /* Waits for a message that carries a card; NULL on timeout. */
 xmpp_stanza_t *itest_wait_card(struct xclient *c, int timeout_ms);
+
+/* Acknowledges a delivered card with a XEP-0184 receipt to its sender. */
+void itest_ack(struct xclient *c, xmpp_stanza_t *card);
+
+/* Writes the component's proxy JID of phone ("PHONE@component") to buf. */
+void itest_proxy_jid(char *buf, size_t len, const char *phone);
 
 /* Runs the suite without forking (the harness lives in this process) and
  * returns the exit status. */

@@ -10,24 +10,12 @@
 #include "tests/itest.h"
 #include "xep/ns.h"
 
-#define CARD_IQ                                                                \
-    "<iq type='set'><vCard xmlns='vcard-temp'><FN>%s</FN><TEL><CELL/>"         \
-    "<NUMBER>%s</NUMBER></TEL></vCard></iq>"
-
 /* What a completed command said. */
 struct note {
     char status[16];
     char type[16];
     char text[512];
 };
-
-static void upload_card(struct xclient *c, const char *name, const char *phone)
-{
-    char xml[512];
-
-    snprintf(xml, sizeof(xml), CARD_IQ, name, phone);
-    itest_iq_ok(c, xml);
-}
 
 /* Sends a command request (action, sessionid and the submitted fields
  * optional) and returns itest_iq()'s code; *reply as there. */
@@ -197,17 +185,6 @@ static const char *registered_phone(struct xclient *c)
     return phone;
 }
 
-static void ack_receipt(struct xclient *c, xmpp_stanza_t *card)
-{
-    char xml[512];
-
-    snprintf(xml, sizeof(xml),
-             "<message to='%s'><received xmlns='" NS_RECEIPTS
-             "' id='%s'/></message>",
-             xmpp_stanza_get_from(card), xmpp_stanza_get_id(card));
-    ck_assert_int_eq(xclient_send_text(c, xml), 0);
-}
-
 static int has_feature(xmpp_stanza_t *q, const char *var)
 {
     for (xmpp_stanza_t *f = xmpp_stanza_get_children(q); f;
@@ -350,7 +327,7 @@ START_TEST(send_by_command)
 
     register_cmd(a, "+8613800138121");
     register_cmd(b, "+8613800138122");
-    upload_card(a, "Alice Command", "+8613800138121");
+    itest_upload_card(a, "Alice Command", "+8613800138121");
     /* Let cardxd see b's session (presence after registration). */
     xclient_send_presence(b);
     xclient_pump(b, 300);
@@ -364,7 +341,7 @@ START_TEST(send_by_command)
     ck_assert_ptr_nonnull(strstr(body, "Alice Command"));
     ck_assert_ptr_nonnull(strstr(body, "from the command"));
     xmpp_free(xclient_ctx(b), body);
-    ack_receipt(b, card);
+    itest_ack(b, card);
     xmpp_stanza_release(card);
 
     /* Offline: queued, and it arrives at the next login. */
@@ -377,7 +354,7 @@ START_TEST(send_by_command)
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the queued card did not arrive");
     ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_ns(card, NS_DELAY));
-    ack_receipt(b, card);
+    itest_ack(b, card);
     xmpp_stanza_release(card);
     xclient_disconnect_free(a);
     xclient_disconnect_free(b);
@@ -404,7 +381,7 @@ START_TEST(send_command_errors)
     send_cmd(a, "+8613800138131", NULL, &n);
     ck_assert_str_eq(n.type, "error");
     ck_assert_ptr_nonnull(strstr(n.text, "no business card"));
-    upload_card(a, "Alice Errors", "+8613800138131");
+    itest_upload_card(a, "Alice Errors", "+8613800138131");
     send_cmd(a, "+8613800138139", NULL, &n);
     ck_assert_str_eq(n.type, "error");
     ck_assert_str_eq(n.text, "no cardx user has the number +8613800138139");
@@ -485,7 +462,7 @@ START_TEST(inbox_command)
 
     register_cmd(a, "+8613800138151");
     register_cmd(b, "+8613800138152");
-    upload_card(a, "Alice Inbox", "+8613800138151");
+    itest_upload_card(a, "Alice Inbox", "+8613800138151");
 
     ck_assert_int_eq(command_iq(b, "inbox", NULL, NULL, NULL, &reply), 0);
     note_read(b, reply, &n);
@@ -523,11 +500,11 @@ START_TEST(inbox_command)
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the inbox was not sent again");
     ck_assert_str_eq(xmpp_stanza_get_id(card), id1);
-    ack_receipt(b, card);
+    itest_ack(b, card);
     xmpp_stanza_release(card);
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the second card was not sent again");
-    ack_receipt(b, card);
+    itest_ack(b, card);
     xmpp_stanza_release(card);
     xclient_pump(b, 300);
 
@@ -600,8 +577,7 @@ START_TEST(gateway_lookup)
                      0);
     q = xmpp_stanza_get_child_by_ns(reply, NS_GATEWAY);
     text = xmpp_stanza_get_text(xmpp_stanza_get_child_by_name(q, "jid"));
-    snprintf(want, sizeof(want), "+8613800138000@%s",
-             harness_component_domain(itest_harness()));
+    itest_proxy_jid(want, sizeof(want), "+8613800138000");
     ck_assert_str_eq(text, want);
     xmpp_free(xclient_ctx(a), text);
     xmpp_stanza_release(reply);
@@ -644,7 +620,7 @@ START_TEST(never_acked_card_given_up)
 
     register_cmd(a, "+8613800138171");
     register_cmd(b, "+8613800138172");
-    upload_card(a, "Alice Persistent", "+8613800138171");
+    itest_upload_card(a, "Alice Persistent", "+8613800138171");
     xclient_disconnect_free(b);
     xclient_pump(a, 300);
     send_cmd(a, "+8613800138172", NULL, &n);

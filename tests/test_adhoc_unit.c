@@ -5,95 +5,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "component/config.h"
-#include "component/service.h"
-#include "component/store.h"
+#include "tests/svcfix.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
-#define DOMAIN "cards.example.test"
+#define DOMAIN SVCFIX_DOMAIN
 #define USER "alice@example.test/phone"
 /* Mirrors of adhoc.c's limits: the tests check them from outside. */
 #define TTL_MS (10 * 60 * 1000)
 #define SESSIONS_MAX 256
 
-struct fixture {
-    xmpp_ctx_t *ctx;
-    struct cardxd_config *cfg;
-    struct store *store;
-    struct service *svc;
-    char path[64];
-    xmpp_stanza_t *answer; /* the iq the service sent last */
-    int nout;
-    int64_t now;
-};
-
-static int capture(void *ud, xmpp_stanza_t *stanza)
+/* The one iq among what the service sent: presences (the subscription
+ * after a registration) are not answers. */
+static xmpp_stanza_t *answer(struct svcfix *fx)
 {
-    struct fixture *fx = ud;
-    const char *name = xmpp_stanza_get_name(stanza);
+    xmpp_stanza_t *iq = NULL;
+    int n = 0;
 
-    /* Presences (the subscription after a registration) are not answers. */
-    if (!name || strcmp(name, "iq") != 0)
-        return 0;
-    if (fx->answer)
-        xmpp_stanza_release(fx->answer);
-    fx->answer = xmpp_stanza_copy(stanza);
-    fx->nout++;
-    return 0;
-}
+    for (int i = 0; i < fx->nout; i++) {
+        const char *name = xmpp_stanza_get_name(fx->out[i]);
 
-static void fx_init(struct fixture *fx)
-{
-    struct service_io io = {capture, fx};
-    char *err = NULL;
-    int fd;
-
-    memset(fx, 0, sizeof(*fx));
-    fx->ctx = xmpp_ctx_new(NULL, NULL);
-    fx->cfg = config_new();
-    ck_assert_ptr_nonnull(fx->cfg);
-    free(fx->cfg->domain);
-    fx->cfg->domain = strdup(DOMAIN);
-    snprintf(fx->path, sizeof(fx->path), "/tmp/cardx-adhoc-XXXXXX");
-    fd = mkstemp(fx->path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    ck_assert_int_eq(store_open(fx->path, "normal", &fx->store, &err), 0);
-    fx->svc = service_new(fx->ctx, fx->cfg, fx->store, &io, NULL);
-    ck_assert_ptr_nonnull(fx->svc);
-    fx->now = 1000;
-}
-
-static void fx_free(struct fixture *fx)
-{
-    static const char *const suffixes[] = {"", "-wal", "-shm"};
-    char path[80];
-
-    if (fx->answer)
-        xmpp_stanza_release(fx->answer);
-    service_free(fx->svc); /* with sessions still open: nothing may leak */
-    store_free(fx->store);
-    config_free(fx->cfg);
-    xmpp_ctx_free(fx->ctx);
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(path, sizeof(path), "%s%s", fx->path, suffixes[i]);
-        unlink(path);
+        if (name && strcmp(name, "iq") == 0) {
+            iq = fx->out[i];
+            n++;
+        }
     }
+    ck_assert_int_eq(n, 1);
+    return iq;
 }
 
 /* Hands a command request to the service, from USER unless from is set;
  * action, sid and fields (submitted) are optional. Returns the answer
  * (borrowed until the next call), which must be the only iq sent. */
-static xmpp_stanza_t *command(struct fixture *fx, const char *from,
+static xmpp_stanza_t *command(struct svcfix *fx, const char *from,
                               const char *to, const char *node,
                               const char *action, const char *sid,
                               const char *form)
 {
     char xml[1024], attrs[192] = "";
-    xmpp_stanza_t *st;
     size_t n = 0;
 
     if (action)
@@ -106,13 +56,9 @@ static xmpp_stanza_t *command(struct fixture *fx, const char *from,
         "<iq type='set' id='c1' from='%s' to='%s'><command xmlns='" NS_COMMANDS
         "' node='%s'%s>%s</command></iq>",
         from ? from : USER, to ? to : DOMAIN, node, attrs, form ? form : "");
-    st = xmpp_stanza_new_from_string(fx->ctx, xml);
-    ck_assert_msg(st != NULL, "bad test XML: %s", xml);
-    fx->nout = 0;
-    service_handle(fx->svc, st, fx->now);
-    xmpp_stanza_release(st);
-    ck_assert_int_eq(fx->nout, 1);
-    return fx->answer;
+    svcfix_clear_out(fx);
+    svcfix_feed(fx, xml);
+    return answer(fx);
 }
 
 #define PHONE_FORM(number)                                                     \
@@ -128,7 +74,7 @@ static const char *attr_of_command(xmpp_stanza_t *reply, const char *name)
 }
 
 /* Starts the register command; copies the new session's id. */
-static void start(struct fixture *fx, char *sid, size_t len)
+static void start(struct svcfix *fx, char *sid, size_t len)
 {
     xmpp_stanza_t *r = command(fx, NULL, NULL, "register", NULL, NULL, NULL);
 
@@ -166,10 +112,10 @@ static void assert_completed(xmpp_stanza_t *r, const char *note_type)
 
 START_TEST(session_completes_once)
 {
-    struct fixture fx;
+    struct svcfix fx;
     char sid[64];
 
-    fx_init(&fx);
+    svcfix_init(&fx);
     start(&fx, sid, sizeof(sid));
     assert_completed(command(&fx, NULL, NULL, "register", "complete", sid,
                              PHONE_FORM("+8613800138000")),
@@ -177,16 +123,16 @@ START_TEST(session_completes_once)
     assert_error(command(&fx, NULL, NULL, "register", "complete", sid,
                          PHONE_FORM("+8613800138000")),
                  "bad-request", "bad-sessionid");
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 
 START_TEST(session_expires)
 {
-    struct fixture fx;
+    struct svcfix fx;
     char sid[64];
 
-    fx_init(&fx);
+    svcfix_init(&fx);
     start(&fx, sid, sizeof(sid));
     fx.now += TTL_MS - 1;
     /* Still open a moment before: a wrong step leaves it open. */
@@ -200,21 +146,21 @@ START_TEST(session_expires)
     assert_error(command(&fx, NULL, NULL, "register", "complete", sid,
                          PHONE_FORM("+8613800138000")),
                  "bad-request", "bad-sessionid");
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 
 START_TEST(sessions_capped)
 {
-    struct fixture fx;
+    struct svcfix fx;
     char first[64], sid[64];
 
-    fx_init(&fx);
+    svcfix_init(&fx);
     start(&fx, first, sizeof(first));
     for (int i = 0; i < SESSIONS_MAX; i++)
         start(&fx, sid, sizeof(sid));
     /* The oldest made room for the newest; sessions are left open for
-     * fx_free(). */
+     * svcfix_free(). */
     assert_error(command(&fx, NULL, NULL, "register", "complete", first,
                          PHONE_FORM("+8613800138000")),
                  "bad-request", "bad-sessionid");
@@ -222,16 +168,16 @@ START_TEST(sessions_capped)
                              PHONE_FORM("+8613800138000")),
                      "info");
     start(&fx, sid, sizeof(sid));
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 
 START_TEST(session_steps)
 {
-    struct fixture fx;
+    struct svcfix fx;
     char sid[64];
 
-    fx_init(&fx);
+    svcfix_init(&fx);
     /* No form submitted: the session stays for the right request. */
     start(&fx, sid, sizeof(sid));
     assert_error(command(&fx, NULL, NULL, "register", "complete", sid, NULL),
@@ -257,16 +203,16 @@ START_TEST(session_steps)
     assert_completed(command(&fx, NULL, NULL, "register", NULL, sid,
                              PHONE_FORM("+8613800138000")),
                      "info");
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 
 START_TEST(requests_refused)
 {
-    struct fixture fx;
+    struct svcfix fx;
     xmpp_stanza_t *r;
 
-    fx_init(&fx);
+    svcfix_init(&fx);
     assert_error(command(&fx, NULL, NULL, "register", "dance", NULL, NULL),
                  "bad-request", "malformed-action");
     assert_error(command(&fx, NULL, NULL, "register", "complete", NULL,
@@ -284,7 +230,7 @@ START_TEST(requests_refused)
     r = command(&fx, NULL, NULL, "inbox", NULL, NULL, NULL);
     assert_completed(r, "error");
     ck_assert_ptr_nonnull(attr_of_command(r, "sessionid"));
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 

@@ -11,68 +11,6 @@
 #include "tests/itest.h"
 #include "xep/ns.h"
 
-#define CARD_XML                                                               \
-    "<vCard xmlns='vcard-temp'><FN>%s</FN><ORG><ORGNAME>Changhong</ORGNAME>"   \
-    "</ORG><TEL><CELL/><NUMBER>%s</NUMBER></TEL><X-KEEP>kept &amp; "           \
-    "safe</X-KEEP></vCard>"
-
-static void upload_card(struct xclient *c, const char *name, const char *phone)
-{
-    char xml[1024], card[768];
-
-    snprintf(card, sizeof(card), CARD_XML, name, phone);
-    snprintf(xml, sizeof(xml), "<iq type='set'>%s</iq>", card);
-    itest_iq_ok(c, xml);
-}
-
-/* Sends a card by the urn:cardx:0 iq; returns the status ("delivered",
- * "queued") in a static buffer, or the error condition prefixed "error:". */
-static const char *send_iq(struct xclient *c, const char *to, const char *note,
-                           char *card_id, size_t idlen)
-{
-    static char result[64];
-    xmpp_stanza_t *reply = NULL, *sent;
-    char xml[512];
-    int rc;
-
-    snprintf(xml, sizeof(xml),
-             "<iq type='set'><send xmlns='" NS_CARDX "' to='%s'>%s%s%s</send>"
-             "</iq>",
-             to, note ? "<note>" : "", note ? note : "", note ? "</note>" : "");
-    rc = itest_iq(c, xml, &reply);
-    if (rc == -EPROTO) {
-        snprintf(result, sizeof(result), "error:%s", itest_condition(reply));
-    } else {
-        ck_assert_int_eq(rc, 0);
-        sent = xmpp_stanza_get_child_by_ns(reply, NS_CARDX);
-        ck_assert_ptr_nonnull(sent);
-        snprintf(result, sizeof(result), "%s",
-                 xmpp_stanza_get_attribute(sent, "status"));
-        if (card_id)
-            snprintf(card_id, idlen, "%s", xmpp_stanza_get_id(sent));
-    }
-    xmpp_stanza_release(reply);
-    return result;
-}
-
-/* Acknowledges a delivered card with a XEP-0184 receipt to its sender. */
-static void ack_receipt(struct xclient *c, xmpp_stanza_t *card)
-{
-    char xml[512];
-
-    snprintf(xml, sizeof(xml),
-             "<message to='%s'><received xmlns='" NS_RECEIPTS
-             "' id='%s'/></message>",
-             xmpp_stanza_get_from(card), xmpp_stanza_get_id(card));
-    ck_assert_int_eq(xclient_send_text(c, xml), 0);
-}
-
-static void proxy(char *buf, size_t len, const char *phone)
-{
-    snprintf(buf, len, "%s@%s", phone,
-             harness_component_domain(itest_harness()));
-}
-
 START_TEST(registration)
 {
     struct xclient *a = itest_login("reg_a", 1, 1);
@@ -159,7 +97,7 @@ START_TEST(own_card)
     xmpp_stanza_release(reply);
 
     itest_register_phone(a, "+8613800138201");
-    upload_card(a, "Alice Wang", "+8613800138201");
+    itest_upload_card(a, "Alice Wang", "+8613800138201");
     ck_assert_int_eq(
         itest_iq(a, "<iq type='get'><vCard xmlns='vcard-temp'/></iq>", &reply),
         0);
@@ -189,19 +127,20 @@ START_TEST(send_online)
     struct xclient *a = itest_login("on_a", 1, 1);
     struct xclient *b = itest_login("on_b", 1, 1);
     xmpp_stanza_t *card, *vcard;
-    char id[64], *body;
+    struct itest_sent sent;
+    char *body;
 
     itest_register_phone(a, "+8613800138301");
     itest_register_phone(b, "+8613800138302");
-    upload_card(a, "Alice Online", "+8613800138301");
+    itest_upload_card(a, "Alice Online", "+8613800138301");
     /* Let cardxd see b's session (presence after registration). */
     xclient_send_presence(b);
     xclient_pump(b, 300);
-    ck_assert_str_eq(send_iq(a, "+8613800138302", "hello", id, sizeof(id)),
+    ck_assert_str_eq(itest_send(a, "+8613800138302", "hello", &sent),
                      "delivered");
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the card did not arrive");
-    ck_assert_str_eq(xmpp_stanza_get_id(card), id);
+    ck_assert_str_eq(xmpp_stanza_get_id(card), sent.id);
     ck_assert_ptr_null(xmpp_stanza_get_child_by_ns(card, NS_DELAY));
     ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_ns(card, NS_RECEIPTS));
     vcard = xmpp_stanza_get_child_by_ns(card, NS_VCARD);
@@ -212,7 +151,7 @@ START_TEST(send_online)
     xmpp_free(xclient_ctx(b), body);
     ck_assert_ptr_nonnull(
         strstr(xmpp_stanza_get_from(card), "+8613800138301@"));
-    ack_receipt(b, card);
+    itest_ack(b, card);
     xmpp_stanza_release(card);
     xclient_disconnect_free(a);
     xclient_disconnect_free(b);
@@ -226,21 +165,20 @@ START_TEST(send_offline_then_login)
     struct xclient *a = itest_login("off_a", 1, 1);
     struct xclient *b = itest_login("off_b", 1, 1);
     xmpp_stanza_t *card;
-    char id[64];
+    struct itest_sent sent;
 
     itest_register_phone(a, "+8613800138401");
     itest_register_phone(b, "+8613800138402");
-    upload_card(a, "Alice Offline", "+8613800138401");
+    itest_upload_card(a, "Alice Offline", "+8613800138401");
     xclient_disconnect_free(b);
     xclient_pump(a, 300);
-    ck_assert_str_eq(send_iq(a, "+8613800138402", NULL, id, sizeof(id)),
-                     "queued");
+    ck_assert_str_eq(itest_send(a, "+8613800138402", NULL, &sent), "queued");
 
     /* First login: no ack. */
     b = itest_relogin("off_b", 1, 1);
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the waiting card did not arrive");
-    ck_assert_str_eq(xmpp_stanza_get_id(card), id);
+    ck_assert_str_eq(xmpp_stanza_get_id(card), sent.id);
     ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_ns(card, NS_DELAY));
     xmpp_stanza_release(card);
     xclient_disconnect_free(b);
@@ -249,8 +187,8 @@ START_TEST(send_offline_then_login)
     b = itest_relogin("off_b", 1, 1);
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the unacknowledged card was not resent");
-    ck_assert_str_eq(xmpp_stanza_get_id(card), id);
-    ack_receipt(b, card);
+    ck_assert_str_eq(xmpp_stanza_get_id(card), sent.id);
+    itest_ack(b, card);
     xmpp_stanza_release(card);
     xclient_pump(b, 300);
     xclient_disconnect_free(b);
@@ -267,20 +205,21 @@ START_TEST(send_errors)
 {
     struct xclient *a = itest_login("err_a", 1, 1);
     struct xclient *u = itest_login("err_unreg", 1, 1);
+    struct itest_sent sent;
     xmpp_stanza_t *err = NULL;
     char to[128], xml[512];
 
     itest_register_phone(a, "+8613800138501");
-    upload_card(a, "Alice Errors", "+8613800138501");
-    ck_assert_str_eq(send_iq(a, "+8613800138599", NULL, NULL, 0),
+    itest_upload_card(a, "Alice Errors", "+8613800138501");
+    ck_assert_str_eq(itest_send(a, "+8613800138599", NULL, &sent),
                      "error:item-not-found");
-    ck_assert_str_eq(send_iq(a, "not a number", NULL, NULL, 0),
+    ck_assert_str_eq(itest_send(a, "not a number", NULL, &sent),
                      "error:not-acceptable");
-    ck_assert_str_eq(send_iq(u, "+8613800138501", NULL, NULL, 0),
+    ck_assert_str_eq(itest_send(u, "+8613800138501", NULL, &sent),
                      "error:registration-required");
 
     /* The same by message: the error comes from the proxy JID. */
-    proxy(to, sizeof(to), "+8613800138599");
+    itest_proxy_jid(to, sizeof(to), "+8613800138599");
     snprintf(xml, sizeof(xml),
              "<message to='%s' type='chat' id='m1'><body>hi</body></message>",
              to);
@@ -307,14 +246,14 @@ START_TEST(message_send_receipt_and_reply)
 
     itest_register_phone(a, "+8613800138601");
     itest_register_phone(b, "+8613800138602");
-    upload_card(a, "Alice Message", "+8613800138601");
-    upload_card(b, "Bob Message", "+8613800138602");
+    itest_upload_card(a, "Alice Message", "+8613800138601");
+    itest_upload_card(b, "Bob Message", "+8613800138602");
     xclient_send_presence(a);
     xclient_send_presence(b);
     xclient_pump(b, 300);
 
     /* Chat states alone do not send a card. */
-    proxy(to, sizeof(to), "+8613800138602");
+    itest_proxy_jid(to, sizeof(to), "+8613800138602");
     snprintf(xml, sizeof(xml),
              "<message to='%s' type='chat'><composing "
              "xmlns='http://jabber.org/protocol/chatstates'/></message>",
@@ -329,7 +268,7 @@ START_TEST(message_send_receipt_and_reply)
     ck_assert_int_eq(xclient_send_text(a, xml), 0);
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the card did not arrive");
-    ack_receipt(b, card);
+    itest_ack(b, card);
 
     /* Alice's client sees her message as delivered. */
     ck_assert_int_eq(xclient_wait_message(a, ITEST_TIMEOUT_MS, &got), 0);
@@ -350,7 +289,7 @@ START_TEST(message_send_receipt_and_reply)
     ck_assert_msg(card != NULL, "the card sent back did not arrive");
     ck_assert_ptr_nonnull(
         strstr(xmpp_stanza_get_from(card), "+8613800138602@"));
-    ack_receipt(a, card);
+    itest_ack(a, card);
     xmpp_stanza_release(card);
     xclient_disconnect_free(a);
     xclient_disconnect_free(b);
@@ -362,14 +301,15 @@ START_TEST(client_without_receipts)
 {
     struct xclient *a = itest_login("norc_a", 1, 1);
     struct xclient *b = itest_login("norc_b", 1, 0);
+    struct itest_sent sent;
     xmpp_stanza_t *card;
 
     itest_register_phone(a, "+8613800138701");
     itest_register_phone(b, "+8613800138702");
-    upload_card(a, "Alice NoReceipt", "+8613800138701");
+    itest_upload_card(a, "Alice NoReceipt", "+8613800138701");
     xclient_disconnect_free(b);
     xclient_pump(a, 300);
-    ck_assert_str_eq(send_iq(a, "+8613800138702", NULL, NULL, 0), "queued");
+    ck_assert_str_eq(itest_send(a, "+8613800138702", NULL, &sent), "queued");
     b = itest_relogin("norc_b", 1, 0);
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the card did not arrive");
@@ -390,16 +330,15 @@ START_TEST(survives_kill_and_restart)
     struct xclient *a = itest_login("kill_a", 1, 1);
     struct xclient *b = itest_login("kill_b", 1, 1);
     xmpp_stanza_t *card;
-    char id[64];
+    struct itest_sent sent;
     int ups, status;
 
     itest_register_phone(a, "+8613800138801");
     itest_register_phone(b, "+8613800138802");
-    upload_card(a, "Alice Durable", "+8613800138801");
+    itest_upload_card(a, "Alice Durable", "+8613800138801");
     xclient_disconnect_free(b);
     xclient_pump(a, 300);
-    ck_assert_str_eq(send_iq(a, "+8613800138802", NULL, id, sizeof(id)),
-                     "queued");
+    ck_assert_str_eq(itest_send(a, "+8613800138802", NULL, &sent), "queued");
     xclient_disconnect_free(a);
     status = harness_cardxd_kill(h, SIGKILL);
     ck_assert(status >= 0 && WIFSIGNALED(status) &&
@@ -413,8 +352,8 @@ START_TEST(survives_kill_and_restart)
     b = itest_relogin("kill_b", 1, 1);
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the card was lost");
-    ck_assert_str_eq(xmpp_stanza_get_id(card), id);
-    ack_receipt(b, card);
+    ck_assert_str_eq(xmpp_stanza_get_id(card), sent.id);
+    itest_ack(b, card);
     xmpp_stanza_release(card);
     /* Exactly once: nothing more now, nor at the next login. */
     ck_assert_ptr_null(itest_wait_card(b, ITEST_QUIET_MS));
@@ -431,13 +370,14 @@ START_TEST(card_from_users_server)
 {
     struct xclient *a = itest_login("srv_a", 1, 1);
     struct xclient *b = itest_login("srv_b", 1, 1);
+    struct itest_sent sent;
     xmpp_stanza_t *card;
     char *body;
 
     itest_register_phone(a, "+8613800138901");
     itest_register_phone(b, "+8613800138902");
     /* No card anywhere yet. */
-    ck_assert_str_eq(send_iq(a, "+8613800138902", NULL, NULL, 0),
+    ck_assert_str_eq(itest_send(a, "+8613800138902", NULL, &sent),
                      "error:not-acceptable");
     /* A vCard on Alice's own account (XEP-0054: no 'to', her server). */
     {
@@ -452,13 +392,13 @@ START_TEST(card_from_users_server)
     }
     xclient_send_presence(b);
     xclient_pump(b, 300);
-    ck_assert_str_eq(send_iq(a, "+8613800138902", NULL, NULL, 0), "delivered");
+    ck_assert_str_eq(itest_send(a, "+8613800138902", NULL, &sent), "delivered");
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the card did not arrive");
     body = xmpp_message_get_body(card);
     ck_assert_ptr_nonnull(strstr(body, "Alice On Server"));
     xmpp_free(xclient_ctx(b), body);
-    ack_receipt(b, card);
+    itest_ack(b, card);
     xmpp_stanza_release(card);
     xclient_disconnect_free(a);
     xclient_disconnect_free(b);
@@ -470,24 +410,23 @@ START_TEST(flush_oldest_first)
 {
     struct xclient *a = itest_login("ord_a", 1, 1);
     struct xclient *b = itest_login("ord_b", 1, 1);
-    char ids[3][64];
+    struct itest_sent sent[3];
     xmpp_stanza_t *card;
 
     itest_register_phone(a, "+8613800139001");
     itest_register_phone(b, "+8613800139002");
-    upload_card(a, "Alice Order", "+8613800139001");
+    itest_upload_card(a, "Alice Order", "+8613800139001");
     xclient_disconnect_free(b);
     xclient_pump(a, 300);
     for (int i = 0; i < 3; i++)
-        ck_assert_str_eq(
-            send_iq(a, "+8613800139002", NULL, ids[i], sizeof(ids[i])),
-            "queued");
+        ck_assert_str_eq(itest_send(a, "+8613800139002", NULL, &sent[i]),
+                         "queued");
     b = itest_relogin("ord_b", 1, 1);
     for (int i = 0; i < 3; i++) {
         card = itest_wait_card(b, ITEST_TIMEOUT_MS);
         ck_assert_msg(card != NULL, "card %d did not arrive", i);
-        ck_assert_str_eq(xmpp_stanza_get_id(card), ids[i]);
-        ack_receipt(b, card);
+        ck_assert_str_eq(xmpp_stanza_get_id(card), sent[i].id);
+        itest_ack(b, card);
         xmpp_stanza_release(card);
     }
     xclient_pump(b, 300);
@@ -503,6 +442,7 @@ START_TEST(probe_after_restart)
     struct harness *h = itest_harness();
     struct xclient *a = itest_login("probe_a", 1, 1);
     struct xclient *b = itest_login("probe_b", 0, 1);
+    struct itest_sent sent;
     xmpp_stanza_t *card;
     int ups;
 
@@ -511,7 +451,7 @@ START_TEST(probe_after_restart)
     ck_assert_int_eq(xclient_send_presence(b), 0);
     itest_register_phone(a, "+8613800139101");
     itest_register_phone(b, "+8613800139102");
-    upload_card(a, "Alice Probe", "+8613800139101");
+    itest_upload_card(a, "Alice Probe", "+8613800139101");
     xclient_pump(b, 500);
     ups = harness_cardxd_link_ups(h);
     ck_assert_int_ge(harness_cardxd_stop(h), 0);
@@ -519,10 +459,10 @@ START_TEST(probe_after_restart)
     ck_assert_int_eq(harness_cardxd_wait_link_up(h, ups + 1, ITEST_TIMEOUT_MS),
                      0);
     xclient_pump(b, 1000); /* the probe's answer reaches cardxd */
-    ck_assert_str_eq(send_iq(a, "+8613800139102", NULL, NULL, 0), "delivered");
+    ck_assert_str_eq(itest_send(a, "+8613800139102", NULL, &sent), "delivered");
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the card did not arrive");
-    ack_receipt(b, card);
+    itest_ack(b, card);
     xmpp_stanza_release(card);
     xclient_disconnect_free(a);
     xclient_disconnect_free(b);

@@ -12,8 +12,6 @@
 
 #define GRANT_PHRASE "presence=managed_entity (urn:xmpp:privilege:"
 
-static const char *const client_features[] = {NS_DISCO_INFO, NS_RECEIPTS, NULL};
-
 /* Runs the program's harness with privileges granted (the harness reads
  * this when itest_setup() creates it), or without. */
 static void setup_privileged(void)
@@ -26,26 +24,6 @@ static void setup_plain(void)
 {
     ck_assert_int_eq(unsetenv("CARDX_PRIVILEGED"), 0);
     itest_setup();
-}
-
-/* Logs in an existing account whose client never answers subscription
- * requests; with presence, sends broadcast presence (no 'to'). */
-static struct xclient *login_unsubscribing(const char *user, int presence)
-{
-    char *jid = harness_jid(itest_harness(), user);
-    struct xclient *c = NULL;
-    int rc;
-
-    ck_assert_ptr_nonnull(jid);
-    rc = xclient_connect(jid, ITEST_PASSWORD, "127.0.0.1",
-                         harness_c2s_port(itest_harness()), ITEST_TIMEOUT_MS,
-                         &c);
-    free(jid);
-    ck_assert_msg(rc == 0, "login of %s failed: %d", user, rc);
-    xclient_set_disco_features(c, client_features);
-    if (presence)
-        ck_assert_int_eq(xclient_send_presence(c), 0);
-    return c;
 }
 
 static int is_component_subscribe(xmpp_stanza_t *stanza, void *ud)
@@ -68,7 +46,7 @@ static void create_unsubscribed(const char *user, const char *phone)
 
     ck_assert_int_eq(harness_register(itest_harness(), user, ITEST_PASSWORD),
                      0);
-    c = login_unsubscribing(user, 0);
+    c = itest_relogin_unsubscribing(user, 0);
     itest_register_phone(c, phone);
     xclient_disconnect_free(c);
 }
@@ -85,55 +63,14 @@ static void expect_subscribe_request(struct xclient *c)
     xmpp_stanza_release(sub);
 }
 
-static void upload_card(struct xclient *c, const char *name)
-{
-    char xml[256];
-
-    snprintf(xml, sizeof(xml),
-             "<iq type='set'><vCard xmlns='" NS_VCARD
-             "'><FN>%s</FN></vCard></iq>",
-             name);
-    itest_iq_ok(c, xml);
-}
-
 /* A sender with a number and a card, online. */
 static struct xclient *sender(const char *user, const char *phone)
 {
     struct xclient *c = itest_login(user, 1, 1);
 
     itest_register_phone(c, phone);
-    upload_card(c, user);
+    itest_upload_card(c, user, phone);
     return c;
-}
-
-/* Sends the sender's card to number; it must be queued (the recipient is
- * offline). Writes the card id to id. */
-static void send_queued(struct xclient *c, const char *number, char *id,
-                        size_t idlen)
-{
-    xmpp_stanza_t *reply = NULL, *sent;
-    char xml[256];
-
-    snprintf(xml, sizeof(xml),
-             "<iq type='set'><send xmlns='" NS_CARDX "' to='%s'/></iq>",
-             number);
-    ck_assert_int_eq(itest_iq(c, xml, &reply), 0);
-    sent = xmpp_stanza_get_child_by_ns(reply, NS_CARDX);
-    ck_assert_ptr_nonnull(sent);
-    ck_assert_str_eq(xmpp_stanza_get_attribute(sent, "status"), "queued");
-    snprintf(id, idlen, "%s", xmpp_stanza_get_id(sent));
-    xmpp_stanza_release(reply);
-}
-
-static void ack(struct xclient *c, xmpp_stanza_t *card)
-{
-    char xml[512];
-
-    snprintf(xml, sizeof(xml),
-             "<message to='%s'><received xmlns='" NS_RECEIPTS
-             "' id='%s'/></message>",
-             xmpp_stanza_get_from(card), xmpp_stanza_get_id(card));
-    ck_assert_int_eq(xclient_send_text(c, xml), 0);
 }
 
 /* Waits for the card with this id, then checks no second copy follows
@@ -147,7 +84,7 @@ static void expect_card_once(struct xclient *c, const char *id)
     ck_assert_str_eq(xmpp_stanza_get_id(card), id);
     again = itest_wait_card(c, ITEST_QUIET_MS);
     ck_assert_msg(again == NULL, "the card arrived twice");
-    ack(c, card);
+    itest_ack(c, card);
     xmpp_stanza_release(card);
     xclient_pump(c, 300);
 }
@@ -227,13 +164,13 @@ START_TEST(unsubscribed_user_gets_waiting_card)
 {
     struct xclient *a = sender("priv_a", "+8613800139001");
     struct xclient *b;
-    char id[64];
+    struct itest_sent sent;
 
     create_unsubscribed("priv_b", "+8613800139002");
-    send_queued(a, "+8613800139002", id, sizeof(id));
-    b = login_unsubscribing("priv_b", 1);
+    ck_assert_str_eq(itest_send(a, "+8613800139002", NULL, &sent), "queued");
+    b = itest_relogin_unsubscribing("priv_b", 1);
     expect_subscribe_request(b);
-    expect_card_once(b, id);
+    expect_card_once(b, sent.id);
     ck_assert_msg(!component_subscribed(b), "cardxd was subscribed");
     xclient_disconnect_free(b);
     xclient_disconnect_free(a);
@@ -247,17 +184,18 @@ START_TEST(subscribed_user_gets_card_once)
     struct harness *h = itest_harness();
     struct xclient *a = sender("dup_a", "+8613800139101");
     struct xclient *b = itest_login("dup_b", 1, 1);
-    char id[64], online[128];
+    struct itest_sent sent;
+    char online[128];
     char *jid;
 
     itest_register_phone(b, "+8613800139102");
     xclient_pump(b, 500); /* the subscription is approved */
     xclient_disconnect_free(b);
     xclient_pump(a, 300);
-    send_queued(a, "+8613800139102", id, sizeof(id));
+    ck_assert_str_eq(itest_send(a, "+8613800139102", NULL, &sent), "queued");
     b = itest_relogin("dup_b", 1, 1);
     ck_assert_msg(component_subscribed(b), "the subscription is missing");
-    expect_card_once(b, id);
+    expect_card_once(b, sent.id);
     /* One new session, however many copies of its presence came in. */
     jid = strdup(xclient_jid(b));
     ck_assert_ptr_nonnull(jid);
@@ -276,18 +214,19 @@ START_TEST(unprivileged_needs_subscription_or_directed_presence)
 {
     struct xclient *a = sender("plain_a", "+8613800139201");
     struct xclient *b;
-    char id[64], xml[256];
+    struct itest_sent sent;
+    char xml[256];
 
     ck_assert_int_eq(wait_grant_logged(ITEST_QUIET_MS), 0);
     create_unsubscribed("plain_b", "+8613800139202");
-    send_queued(a, "+8613800139202", id, sizeof(id));
-    b = login_unsubscribing("plain_b", 1);
+    ck_assert_str_eq(itest_send(a, "+8613800139202", NULL, &sent), "queued");
+    b = itest_relogin_unsubscribing("plain_b", 1);
     expect_subscribe_request(b);
     ck_assert_ptr_null(itest_wait_card(b, ITEST_QUIET_MS));
     snprintf(xml, sizeof(xml), "<presence to='%s'/>",
              harness_component_domain(itest_harness()));
     ck_assert_int_eq(xclient_send_text(b, xml), 0);
-    expect_card_once(b, id);
+    expect_card_once(b, sent.id);
     xclient_disconnect_free(b);
     xclient_disconnect_free(a);
 }

@@ -5,92 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "component/config.h"
-#include "component/service.h"
-#include "component/store.h"
+#include "tests/svcfix.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
-
-#define OUT_MAX 32
-
-struct fixture {
-    xmpp_ctx_t *ctx;
-    struct cardxd_config *cfg;
-    struct store *store;
-    struct service *svc;
-    char path[64];
-    xmpp_stanza_t *out[OUT_MAX]; /* what the service sent */
-    int nout;
-    int64_t now;
-};
-
-static int capture(void *ud, xmpp_stanza_t *stanza)
-{
-    struct fixture *fx = ud;
-
-    ck_assert_int_lt(fx->nout, OUT_MAX);
-    fx->out[fx->nout++] = xmpp_stanza_copy(stanza);
-    return 0;
-}
-
-static void fx_init(struct fixture *fx)
-{
-    struct service_io io = {capture, fx};
-    char *err = NULL;
-    int fd;
-
-    memset(fx, 0, sizeof(*fx));
-    fx->ctx = xmpp_ctx_new(NULL, NULL);
-    fx->cfg = config_new();
-    ck_assert_ptr_nonnull(fx->cfg);
-    free(fx->cfg->domain);
-    fx->cfg->domain = strdup("cards.example.test");
-    free(fx->cfg->default_region);
-    fx->cfg->default_region = strdup("CN");
-    snprintf(fx->path, sizeof(fx->path), "/tmp/cardx-svc-XXXXXX");
-    fd = mkstemp(fx->path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    ck_assert_int_eq(store_open(fx->path, "normal", &fx->store, &err), 0);
-    fx->svc = service_new(fx->ctx, fx->cfg, fx->store, &io, NULL);
-    ck_assert_ptr_nonnull(fx->svc);
-    fx->now = 1000;
-}
-
-static void fx_clear_out(struct fixture *fx)
-{
-    for (int i = 0; i < fx->nout; i++)
-        xmpp_stanza_release(fx->out[i]);
-    fx->nout = 0;
-}
-
-static void fx_free(struct fixture *fx)
-{
-    char wal[80];
-
-    fx_clear_out(fx);
-    service_free(fx->svc);
-    store_free(fx->store);
-    config_free(fx->cfg);
-    xmpp_ctx_free(fx->ctx);
-    unlink(fx->path);
-    snprintf(wal, sizeof(wal), "%s-wal", fx->path);
-    unlink(wal);
-    snprintf(wal, sizeof(wal), "%s-shm", fx->path);
-    unlink(wal);
-}
-
-/* Hands the stanza written as XML to the service. */
-static void feed(struct fixture *fx, const char *xml)
-{
-    xmpp_stanza_t *st = xmpp_stanza_new_from_string(fx->ctx, xml);
-
-    ck_assert_msg(st != NULL, "bad test XML: %s", xml);
-    service_handle(fx->svc, st, fx->now);
-    xmpp_stanza_release(st);
-}
 
 static const char *cond(xmpp_stanza_t *st)
 {
@@ -101,56 +19,59 @@ static const char *cond(xmpp_stanza_t *st)
 
 START_TEST(foreign_domain_refused)
 {
-    struct fixture fx;
+    struct svcfix fx;
 
-    fx_init(&fx);
-    feed(&fx, "<iq type='get' id='1' from='mallory@evil.test/x' "
-              "to='cards.example.test'><query xmlns='" NS_REGISTER "'/></iq>");
+    svcfix_init(&fx);
+    svcfix_feed(&fx, "<iq type='get' id='1' from='mallory@evil.test/x' "
+                     "to='cards.example.test'><query xmlns='" NS_REGISTER
+                     "'/></iq>");
     ck_assert_int_eq(fx.nout, 1);
     ck_assert_str_eq(cond(fx.out[0]), "not-allowed");
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 
 START_TEST(errors_never_answered)
 {
-    struct fixture fx;
+    struct svcfix fx;
 
-    fx_init(&fx);
-    feed(&fx, "<iq type='error' id='1' from='a@example.test/x' "
-              "to='cards.example.test'><error type='cancel'><bad-request "
-              "xmlns='" NS_STANZAS "'/></error></iq>");
-    feed(&fx, "<message type='error' id='2' from='a@example.test/x' "
-              "to='+8613800138000@cards.example.test'><body>x</body>"
-              "</message>");
-    feed(&fx, "<presence type='error' from='a@example.test/x' "
-              "to='cards.example.test'/>");
-    feed(&fx, "<iq type='result' id='unknown' from='a@example.test/x' "
-              "to='cards.example.test'/>");
+    svcfix_init(&fx);
+    svcfix_feed(&fx,
+                "<iq type='error' id='1' from='a@example.test/x' "
+                "to='cards.example.test'><error type='cancel'><bad-request "
+                "xmlns='" NS_STANZAS "'/></error></iq>");
+    svcfix_feed(&fx, "<message type='error' id='2' from='a@example.test/x' "
+                     "to='+8613800138000@cards.example.test'><body>x</body>"
+                     "</message>");
+    svcfix_feed(&fx, "<presence type='error' from='a@example.test/x' "
+                     "to='cards.example.test'/>");
+    svcfix_feed(&fx, "<iq type='result' id='unknown' from='a@example.test/x' "
+                     "to='cards.example.test'/>");
     ck_assert_int_eq(fx.nout, 0);
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 
 START_TEST(malformed_requests)
 {
-    struct fixture fx;
+    struct svcfix fx;
 
-    fx_init(&fx);
-    feed(&fx, "<iq type='get' id='1' from='a@example.test/x' "
-              "to='cards.example.test'/>");
+    svcfix_init(&fx);
+    svcfix_feed(&fx, "<iq type='get' id='1' from='a@example.test/x' "
+                     "to='cards.example.test'/>");
     ck_assert_int_eq(fx.nout, 1);
     ck_assert_str_eq(cond(fx.out[0]), "bad-request");
-    feed(&fx, "<iq type='get' id='2' from='a@example.test/x' "
-              "to='cards.example.test'><query xmlns='" NS_DISCO_INFO
-              "' node='nope'/></iq>");
+    svcfix_feed(&fx, "<iq type='get' id='2' from='a@example.test/x' "
+                     "to='cards.example.test'><query xmlns='" NS_DISCO_INFO
+                     "' node='nope'/></iq>");
     ck_assert_int_eq(fx.nout, 2);
     ck_assert_str_eq(cond(fx.out[1]), "item-not-found");
-    feed(&fx, "<iq type='set' id='3' from='a@example.test/x' "
-              "to='cards.example.test'><send xmlns='" NS_CARDX "'/></iq>");
+    svcfix_feed(&fx,
+                "<iq type='set' id='3' from='a@example.test/x' "
+                "to='cards.example.test'><send xmlns='" NS_CARDX "'/></iq>");
     ck_assert_int_eq(fx.nout, 3);
     ck_assert_str_eq(cond(fx.out[2]), "bad-request");
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 
@@ -158,58 +79,59 @@ END_TEST
  * gets the help text. */
 START_TEST(messages_that_do_not_send)
 {
-    struct fixture fx;
+    struct svcfix fx;
     char *body;
 
-    fx_init(&fx);
+    svcfix_init(&fx);
     ck_assert_int_eq(
         store_user_register(fx.store, "+8613800138000", "a@example.test", 1),
         0);
-    feed(&fx, "<message type='chat' from='a@example.test/x' "
-              "to='+8613900139000@cards.example.test'><composing "
-              "xmlns='http://jabber.org/protocol/chatstates'/></message>");
-    feed(&fx, "<message type='chat' from='a@example.test/x' "
-              "to='+8613900139000@cards.example.test'><body>  \n</body>"
-              "</message>");
+    svcfix_feed(&fx,
+                "<message type='chat' from='a@example.test/x' "
+                "to='+8613900139000@cards.example.test'><composing "
+                "xmlns='http://jabber.org/protocol/chatstates'/></message>");
+    svcfix_feed(&fx, "<message type='chat' from='a@example.test/x' "
+                     "to='+8613900139000@cards.example.test'><body>  \n</body>"
+                     "</message>");
     ck_assert_int_eq(fx.nout, 0);
-    feed(&fx, "<message type='chat' from='a@example.test/x' "
-              "to='cards.example.test'><body>help?</body></message>");
+    svcfix_feed(&fx, "<message type='chat' from='a@example.test/x' "
+                     "to='cards.example.test'><body>help?</body></message>");
     ck_assert_int_eq(fx.nout, 1);
     body = xmpp_message_get_body(fx.out[0]);
     ck_assert_ptr_nonnull(strstr(body, "+NUMBER@cards.example.test"));
     xmpp_free(fx.ctx, body);
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 
 START_TEST(presence_answers)
 {
-    struct fixture fx;
+    struct svcfix fx;
 
-    fx_init(&fx);
-    feed(&fx, "<presence type='subscribe' from='a@example.test' "
-              "to='cards.example.test'/>");
-    feed(&fx, "<presence type='probe' from='a@example.test' "
-              "to='cards.example.test'/>");
-    feed(&fx, "<presence type='unsubscribe' from='a@example.test' "
-              "to='cards.example.test'/>");
+    svcfix_init(&fx);
+    svcfix_feed(&fx, "<presence type='subscribe' from='a@example.test' "
+                     "to='cards.example.test'/>");
+    svcfix_feed(&fx, "<presence type='probe' from='a@example.test' "
+                     "to='cards.example.test'/>");
+    svcfix_feed(&fx, "<presence type='unsubscribe' from='a@example.test' "
+                     "to='cards.example.test'/>");
     ck_assert_int_eq(fx.nout, 3);
     ck_assert_str_eq(xmpp_stanza_get_type(fx.out[0]), "subscribed");
     ck_assert_ptr_null(xmpp_stanza_get_type(fx.out[1]));
     ck_assert_str_eq(xmpp_stanza_get_type(fx.out[2]), "unsubscribed");
     ck_assert_str_eq(xmpp_stanza_get_to(fx.out[0]), "a@example.test");
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 
 /* Only the recipient may acknowledge a card; cards are not published. */
 START_TEST(ack_only_by_recipient)
 {
-    struct fixture fx;
+    struct svcfix fx;
     struct store_inbox_item it = {0};
     int64_t n = -1;
 
-    fx_init(&fx);
+    svcfix_init(&fx);
     ck_assert_int_eq(
         store_user_register(fx.store, "+8613800138000", "a@example.test", 1),
         0);
@@ -223,29 +145,30 @@ START_TEST(ack_only_by_recipient)
     it.vcard = "<vCard xmlns='vcard-temp'><FN>A</FN></vCard>";
     it.created = 1;
     ck_assert_int_eq(store_inbox_push(fx.store, &it), 0);
-    feed(&fx, "<iq type='set' id='1' from='a@example.test/x' "
-              "to='cards.example.test'><ack xmlns='" NS_CARDX
-              "' id='card-1'/></iq>");
+    svcfix_feed(&fx, "<iq type='set' id='1' from='a@example.test/x' "
+                     "to='cards.example.test'><ack xmlns='" NS_CARDX
+                     "' id='card-1'/></iq>");
     ck_assert_int_eq(fx.nout, 1);
     ck_assert_str_eq(cond(fx.out[0]), "item-not-found");
     /* A receipt from the wrong user does nothing either. */
-    feed(&fx,
-         "<message from='a@example.test/x' "
-         "to='+8613800138000@cards.example.test'><received xmlns='" NS_RECEIPTS
-         "' id='card-1'/></message>");
+    svcfix_feed(
+        &fx,
+        "<message from='a@example.test/x' "
+        "to='+8613800138000@cards.example.test'><received xmlns='" NS_RECEIPTS
+        "' id='card-1'/></message>");
     ck_assert_int_eq(store_inbox_count(fx.store, "b@example.test", &n), 0);
     ck_assert_int_eq(n, 1);
-    feed(&fx, "<iq type='set' id='2' from='b@example.test/x' "
-              "to='cards.example.test'><ack xmlns='" NS_CARDX
-              "' id='card-1'/></iq>");
+    svcfix_feed(&fx, "<iq type='set' id='2' from='b@example.test/x' "
+                     "to='cards.example.test'><ack xmlns='" NS_CARDX
+                     "' id='card-1'/></iq>");
     ck_assert_str_eq(xmpp_stanza_get_type(fx.out[fx.nout - 1]), "result");
     ck_assert_int_eq(store_inbox_count(fx.store, "b@example.test", &n), 0);
     ck_assert_int_eq(n, 0);
-    feed(&fx, "<iq type='get' id='3' from='a@example.test/x' "
-              "to='+8613900139000@cards.example.test'><vCard "
-              "xmlns='vcard-temp'/></iq>");
+    svcfix_feed(&fx, "<iq type='get' id='3' from='a@example.test/x' "
+                     "to='+8613900139000@cards.example.test'><vCard "
+                     "xmlns='vcard-temp'/></iq>");
     ck_assert_str_eq(cond(fx.out[fx.nout - 1]), "service-unavailable");
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 
@@ -253,10 +176,10 @@ END_TEST
  * time the send fails with a clear error, not silence. */
 START_TEST(card_fetch_times_out)
 {
-    struct fixture fx;
+    struct svcfix fx;
     int timeout;
 
-    fx_init(&fx);
+    svcfix_init(&fx);
     ck_assert_int_eq(
         store_user_register(fx.store, "+8613800138000", "a@example.test", 1),
         0);
@@ -264,9 +187,9 @@ START_TEST(card_fetch_times_out)
         store_user_register(fx.store, "+8613900139000", "b@example.test", 1),
         0);
     ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
-    feed(&fx, "<iq type='set' id='s1' from='a@example.test/x' "
-              "to='cards.example.test'><send xmlns='" NS_CARDX
-              "' to='+8613900139000'/></iq>");
+    svcfix_feed(&fx, "<iq type='set' id='s1' from='a@example.test/x' "
+                     "to='cards.example.test'><send xmlns='" NS_CARDX
+                     "' to='+8613900139000'/></iq>");
     ck_assert_int_eq(fx.nout, 1); /* the fetch from a's server */
     ck_assert_str_eq(xmpp_stanza_get_to(fx.out[0]), "a@example.test");
     ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_ns(fx.out[0], NS_VCARD));
@@ -279,7 +202,7 @@ START_TEST(card_fetch_times_out)
     ck_assert_str_eq(xmpp_stanza_get_id(fx.out[1]), "s1");
     ck_assert_str_eq(cond(fx.out[1]), "not-acceptable");
     ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
-    fx_free(&fx);
+    svcfix_free(&fx);
 }
 END_TEST
 
