@@ -35,6 +35,13 @@ static int cardxd_send(void *userdata, xmpp_stanza_t *stanza)
     return link_send(cd->link, stanza);
 }
 
+static size_t cardxd_pending(void *userdata)
+{
+    struct cardxd *cd = userdata;
+
+    return link_pending(cd->link);
+}
+
 static void cardxd_up(void *userdata)
 {
     struct cardxd *cd = userdata;
@@ -85,6 +92,7 @@ int cardxd_new(const struct cardxd_config *cfg, const struct log *lg,
         goto fail;
     io.send = cardxd_send;
     io.userdata = cd;
+    io.pending = cardxd_pending;
     cd->service = service_new(cd->ctx, cfg, cd->store, &io, lg);
     cd->link = link_new(cd->ctx, &params, &cb, cd, lg);
     if (!cd->service || !cd->link)

@@ -13,6 +13,9 @@
 #include "xep/stanza.h"
 #include "xep/vcard.h"
 
+/* The start-up probe waits while more than this is queued for the server. */
+#define PROBE_LOW_WATER (256u * 1024u)
+
 /* Bytes of randomness in a card id (hex-encoded, prefixed). */
 #define CARD_ID_BYTES 16
 
@@ -937,8 +940,35 @@ static int probe_user(void *ud, const char *jid, const char *phone)
     return 0;
 }
 
-void exchange_probe_all(struct service *svc)
+void exchange_probe_start(struct service *svc)
 {
-    if (store_user_each(svc->store, probe_user, svc) < 0)
+    svc->probing = 1;
+    svc->probe_cursor = 0;
+}
+
+int exchange_probe_ready(const struct service *svc)
+{
+    size_t pending = svc->io.pending ? svc->io.pending(svc->io.userdata) : 0;
+
+    return svc->probing && pending < PROBE_LOW_WATER;
+}
+
+/* A page at a time, and only while the output has drained: probing a
+ * million users in one go would queue hundreds of megabytes for the server
+ * and overflow the link's output cap, which drops the link, which probes
+ * again, forever. */
+int exchange_probe_step(struct service *svc)
+{
+    int n;
+
+    if (!exchange_probe_ready(svc))
+        return svc->probing;
+    n = store_user_next_page(svc->store, &svc->probe_cursor, probe_user, svc);
+    if (n < 0)
         log_error(svc->log, "probing users: %s", store_errmsg(svc->store));
+    if (n <= 0) {
+        svc->probing = 0;
+        log_info(svc->log, "presence probe of registered users done");
+    }
+    return svc->probing;
 }

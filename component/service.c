@@ -434,11 +434,13 @@ void service_link_up(struct service *svc, int64_t now_ms)
     if (store_session_clear(svc->store) < 0)
         log_error(svc->log, "cannot reset sessions: %s",
                   store_errmsg(svc->store));
-    exchange_probe_all(svc);
+    exchange_probe_start(svc);
+    exchange_probe_step(svc);
 }
 
 void service_link_down(struct service *svc)
 {
+    svc->probing = 0;
     pending_fail_all(svc);
     if (store_session_clear(svc->store) < 0)
         log_error(svc->log, "cannot reset sessions: %s",
@@ -448,6 +450,9 @@ void service_link_down(struct service *svc)
 int service_timeout(struct service *svc, int64_t now_ms)
 {
     int64_t first = -1;
+
+    if (exchange_probe_ready(svc))
+        return 0;
 
     for (struct pending *p = svc->pending; p; p = p->next) {
         if (first < 0 || p->deadline < first)
@@ -463,6 +468,7 @@ void service_tick(struct service *svc, int64_t now_ms)
     struct pending **pp = &svc->pending;
 
     svc->now_ms = now_ms;
+    exchange_probe_step(svc);
     while (*pp) {
         struct pending *p = *pp;
 

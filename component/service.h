@@ -4,6 +4,7 @@
 #ifndef CARDX_COMPONENT_SERVICE_H
 #define CARDX_COMPONENT_SERVICE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <strophe.h>
 
@@ -17,6 +18,9 @@ struct service_io {
     /* Sends a stanza (borrowed) to the server. Returns 0 or -1. */
     int (*send)(void *userdata, xmpp_stanza_t *stanza);
     void *userdata;
+    /* Bytes sent but not yet written out, so that bulk work (the start-up
+     * presence probe) goes at the pace the server reads. NULL: always 0. */
+    size_t (*pending)(void *userdata);
 };
 
 /* Creates the service over an open store. cfg, st, io and lg are borrowed

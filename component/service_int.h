@@ -26,6 +26,8 @@ struct service {
     uint64_t next_id;            /* for ids of our own iqs */
     int64_t now_ms;              /* monotonic time of the event being handled */
     struct adhoc_session *adhoc; /* open ad-hoc command sessions (adhoc.c) */
+    int probing;                 /* the start-up presence probe is under way */
+    int64_t probe_cursor;        /* last user probed (store_user_next_page) */
 };
 
 /* --- service.c --- */
@@ -128,8 +130,14 @@ void exchange_ack_iq(struct service *svc, xmpp_stanza_t *iq,
                      xmpp_stanza_t *ack);
 void exchange_message(struct service *svc, xmpp_stanza_t *msg);
 void exchange_presence(struct service *svc, xmpp_stanza_t *pres);
-/* Asks every registered user's server for their presence. */
-void exchange_probe_all(struct service *svc);
+/* Starts asking every registered user's server for their presence; the
+ * work goes a page of users at a time through exchange_probe_step(). */
+void exchange_probe_start(struct service *svc);
+/* Probes the next page of users if the link has room. Returns 1 while
+ * users are left, 0 when the probe is done. */
+int exchange_probe_step(struct service *svc);
+/* True when a probe step would run now (work left, output drained). */
+int exchange_probe_ready(const struct service *svc);
 /* The user's sessions are known: send every waiting card, oldest first. */
 void exchange_flush(struct service *svc, const char *bare);
 

@@ -374,6 +374,30 @@ int store_user_each(struct store *st,
     return ret;
 }
 
+int store_user_next_page(struct store *st, int64_t *cursor,
+                         int (*fn)(void *ud, const char *jid,
+                                   const char *phone),
+                         void *ud)
+{
+    struct store_user_row rows[STORE_USER_PAGE];
+    size_t n = 0, i;
+    int ret;
+
+    memset(rows, 0, sizeof rows);
+    ret = store_user_page(st, *cursor, rows, &n);
+    for (i = 0; ret == 0 && i < n; i++)
+        fn(ud, rows[i].jid, rows[i].phone);
+    for (i = 0; i < n; i++) {
+        free(rows[i].jid);
+        free(rows[i].phone);
+    }
+    if (ret < 0)
+        return ret;
+    if (n > 0)
+        *cursor = rows[n - 1].id;
+    return (int)n;
+}
+
 /* --- the user's own card --- */
 
 int store_card_set(struct store *st, const char *jid, const char *vcard,

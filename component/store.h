@@ -16,17 +16,17 @@ struct store;
 /* A card waiting for (or in flight to) its recipient. All strings are owned
  * by the item; optional ones may be NULL. */
 struct store_inbox_item {
-    int64_t seq;          /* insertion order, assigned by push */
-    char *card_id;        /* stable id used as the message id */
-    char *recipient_jid;  /* bare JID */
-    char *sender_phone;   /* E.164 */
-    char *sender_jid;     /* bare JID */
-    char *vcard;          /* serialised <vCard xmlns='vcard-temp'> */
-    char *note;           /* optional */
-    int64_t created;      /* unix seconds */
-    int attempts;         /* times sent so far */
-    char *receipt_to;     /* optional: full JID that asked for a receipt */
-    char *receipt_id;     /* optional: id of the sender's message */
+    int64_t seq;         /* insertion order, assigned by push */
+    char *card_id;       /* stable id used as the message id */
+    char *recipient_jid; /* bare JID */
+    char *sender_phone;  /* E.164 */
+    char *sender_jid;    /* bare JID */
+    char *vcard;         /* serialised <vCard xmlns='vcard-temp'> */
+    char *note;          /* optional */
+    int64_t created;     /* unix seconds */
+    int attempts;        /* times sent so far */
+    char *receipt_to;    /* optional: full JID that asked for a receipt */
+    char *receipt_id;    /* optional: id of the sender's message */
 };
 
 /* Opens (creating if needed) the database at path, sets WAL, foreign keys
@@ -65,6 +65,16 @@ int store_user_remove(struct store *st, const char *jid);
 int store_user_each(struct store *st,
                     int (*fn)(void *ud, const char *jid, const char *phone),
                     void *ud);
+
+/* Visits the next page of users registered after *cursor (start at 0;
+ * ids are positive), in registration order, and moves *cursor past them.
+ * Returns how many were visited (0 when none are left) or a negative code;
+ * fn's return value is ignored. Lets a caller walk a million users a page
+ * at a time, between other work. */
+int store_user_next_page(struct store *st, int64_t *cursor,
+                         int (*fn)(void *ud, const char *jid,
+                                   const char *phone),
+                         void *ud);
 
 /* --- the user's own card --- */
 

@@ -24,9 +24,16 @@ static void svcfix_set(char **field, const char *value)
     ck_assert_ptr_nonnull(*field);
 }
 
+static size_t svcfix_pending(void *ud)
+{
+    struct svcfix *fx = ud;
+
+    return fx->pending;
+}
+
 void svcfix_init(struct svcfix *fx)
 {
-    struct service_io io = {svcfix_capture, fx};
+    struct service_io io = {svcfix_capture, fx, svcfix_pending};
     char *err = NULL;
     int fd;
 

@@ -11,7 +11,7 @@
 #include "component/store.h"
 
 #define SVCFIX_DOMAIN "cards.example.test"
-#define SVCFIX_OUT_MAX 32
+#define SVCFIX_OUT_MAX 512
 
 struct svcfix {
     xmpp_ctx_t *ctx;
@@ -21,7 +21,8 @@ struct svcfix {
     char path[64];
     xmpp_stanza_t *out[SVCFIX_OUT_MAX]; /* copies of what the service sent */
     int nout;
-    int64_t now; /* the clock svcfix_feed() hands the service */
+    int64_t now;    /* the clock svcfix_feed() hands the service */
+    size_t pending; /* what the service_io pending hook reports */
 };
 
 /* Sets up the service for SVCFIX_DOMAIN with default region CN. The

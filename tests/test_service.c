@@ -206,6 +206,44 @@ START_TEST(card_fetch_times_out)
 }
 END_TEST
 
+/* The start-up probe goes a page at a time and waits while the output has
+ * not drained, so a million users cannot overflow the link. */
+START_TEST(probe_is_paced)
+{
+    struct svcfix fx;
+    char jid[64], phone[32];
+    int probes = 0;
+
+    svcfix_init(&fx);
+    for (int i = 0; i < 150; i++) {
+        snprintf(jid, sizeof(jid), "u%d@example.test", i);
+        snprintf(phone, sizeof(phone), "+86138%08d", i);
+        ck_assert_int_eq(store_user_register(fx.store, phone, jid, 1), 0);
+    }
+    fx.pending = 10u << 20; /* the server is not reading */
+    service_link_up(fx.svc, fx.now);
+    ck_assert_int_eq(fx.nout, 0);
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
+    fx.pending = 0; /* drained: one page per tick until all are probed */
+    for (int round = 0; round < 10 && service_timeout(fx.svc, fx.now) == 0;
+         round++) {
+        int before = fx.nout;
+
+        service_tick(fx.svc, fx.now);
+        ck_assert_int_le(fx.nout - before, 2 * 64);
+    }
+    for (int i = 0; i < fx.nout; i++) {
+        const char *type = xmpp_stanza_get_type(fx.out[i]);
+
+        probes += type && strcmp(type, "probe") == 0;
+    }
+    ck_assert_int_eq(probes, 150);
+    ck_assert_int_eq(fx.nout, 300); /* a probe and our presence each */
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
+    svcfix_free(&fx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("service");
@@ -220,6 +258,7 @@ int main(void)
     tcase_add_test(tc, presence_answers);
     tcase_add_test(tc, ack_only_by_recipient);
     tcase_add_test(tc, card_fetch_times_out);
+    tcase_add_test(tc, probe_is_paced);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
