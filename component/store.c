@@ -154,8 +154,10 @@ void store_free(struct store *st)
 
     if (!st)
         return;
+    /* finalize repeats the last step's error, already reported when it
+     * happened, and always releases the statement. */
     for (i = 0; i < OP_COUNT; i++)
-        sqlite3_finalize(st->stmt[i]);
+        (void)sqlite3_finalize(st->stmt[i]);
     /* Fails only with a statement left unfinalised: a bug here. */
     rc = sqlite3_close(st->db);
     assert(rc == SQLITE_OK);

@@ -19,7 +19,7 @@ static int migrate_user_version(sqlite3 *db, int *version, char **err)
     if (rc == SQLITE_OK)
         rc = sqlite3_finalize(s);
     else
-        sqlite3_finalize(s);
+        (void)sqlite3_finalize(s); /* rc already holds the error */
     if (rc != SQLITE_OK)
         return sqlutil_fail(err, -1, "cannot read the schema version: %s",
                             sqlite3_errmsg(db));
@@ -47,9 +47,18 @@ static int migrate_one(sqlite3 *db, const struct migration *m, char **err)
         return 0;
     sqlutil_fail(err, -1, "migration %d failed: %s", m->version,
                  sqlite3_errmsg(db));
-    /* Some errors end the transaction on their own. */
-    if (!sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    /* Some errors end the transaction on their own. A failed rollback
+     * leaves SQLite to roll back when the connection closes, which the
+     * caller does on this error; say so rather than hide it. */
+    if (!sqlite3_get_autocommit(db) &&
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK && *err) {
+        char *more = NULL;
+
+        if (asprintf(&more, "%s (and the rollback failed)", *err) >= 0) {
+            free(*err);
+            *err = more;
+        }
+    }
     return -1;
 }
 
