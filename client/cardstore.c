@@ -66,6 +66,7 @@ enum cs_op {
     OP_CONTACT_DELETE,
     OP_CONTACT_IDS,
     OP_CONTACT_SEARCH,
+    OP_CONTACT_MATCHES,
     OP_CONTACT_BY_DIGITS,
     OP_SELF_GET,
     OP_SELF_SET,
@@ -104,11 +105,18 @@ static const char *const cs_sql[OP_COUNT] = {
     [OP_CONTACT_DELETE] = "DELETE FROM contacts WHERE id = ?1",
     [OP_CONTACT_IDS] = "SELECT id FROM contacts "
                        "ORDER BY name COLLATE NOCASE NULLS LAST, id",
-    /* Weights follow the column order: a name hit counts most. */
+    /* Weights follow the column order: a name hit counts most. Ranking
+     * reads only the index (an external-content table's rows are read for
+     * column values alone), and LIMIT keeps just the best ?2 while it
+     * sorts; the caller reads those contacts' cards. */
     [OP_CONTACT_SEARCH] = "SELECT rowid FROM contacts_fts "
                           "WHERE contacts_fts MATCH ?1 ORDER BY "
                           "bm25(contacts_fts, 10.0, 5.0, 5.0, 3.0, 2.0, 1.0, "
-                          "1.0), rowid",
+                          "1.0), rowid LIMIT ?2",
+    /* Walks the matches without ranking them: cheaper than a window
+     * count(*) on the ranked query. */
+    [OP_CONTACT_MATCHES] = "SELECT count(*) FROM contacts_fts "
+                           "WHERE contacts_fts MATCH ?1",
     [OP_CONTACT_BY_DIGITS] = "SELECT id FROM contacts WHERE phone_digits = ?1 "
                              "ORDER BY id LIMIT 1",
     [OP_SELF_GET] = "SELECT vcard_xml, uploaded FROM self WHERE id = 1",
@@ -406,8 +414,10 @@ void cardstore_free(struct cardstore *cs)
         return;
     if (cs->tok)
         cs->tok_api.xDelete(cs->tok);
+    /* finalize repeats the last step's error, already reported when it
+     * happened, and always releases the statement. */
     for (i = 0; i < OP_COUNT; i++)
-        sqlite3_finalize(cs->stmt[i]);
+        (void)sqlite3_finalize(cs->stmt[i]);
     /* Fails only with a statement left unfinalised: a bug here. */
     rc = sqlite3_close(cs->db);
     assert(rc == SQLITE_OK);
@@ -1109,20 +1119,44 @@ static int cs_query_build(struct cardstore *cs, const char *text, char **out)
     return 0;
 }
 
+/* The number of contacts matching query, the FTS5 query of text. */
+static int cs_count_matches(struct cardstore *cs, const char *query,
+                            int64_t *total)
+{
+    sqlite3_stmt *s = cs->stmt[OP_CONTACT_MATCHES];
+
+    return cs_get_int(cs, s, cs_bind(cs, s, 1, "t", query), total, "no count");
+}
+
 int cardstore_contact_search(struct cardstore *cs, const char *text,
-                             cardstore_visit fn, void *ud)
+                             size_t limit, cardstore_visit fn, void *ud,
+                             int64_t *total)
 {
     sqlite3_stmt *s = cs->stmt[OP_CONTACT_SEARCH];
+    /* SQLite takes a negative LIMIT for none. */
+    int64_t max = limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit;
+    struct cs_ids ids = {0};
+    int64_t matches;
     char *query = NULL;
     int ret;
 
+    if (total)
+        *total = 0;
     if (!text)
         return cs_fail(cs, CARDSTORE_EINVAL, "no search text");
     ret = cs_query_build(cs, text, &query);
     if (ret < 0 || !query)
         return ret;
-    ret = cs_visit_query(cs, OP_CONTACT_SEARCH, cs_bind(cs, s, 1, "t", query),
-                         OP_CONTACT_GET, fn, ud);
+    ret = cs_ids_collect(cs, s, cs_bind(cs, s, 1, "tl", query, max), &ids);
+    matches = (int64_t)ids.n;
+    /* Only a full page may have left matches out. */
+    if (ret == 0 && total && max >= 0 && ids.n == limit)
+        ret = cs_count_matches(cs, query, &matches);
+    if (ret == 0 && total)
+        *total = matches;
+    if (ret == 0)
+        ret = cs_visit_ids(cs, &ids, OP_CONTACT_GET, fn, ud);
+    free(ids.v);
     free(query);
     return ret;
 }

@@ -3,6 +3,7 @@
 #ifndef CARDX_CLIENT_CARDSTORE_H
 #define CARDX_CLIENT_CARDSTORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "xep/vcard.h"
@@ -104,9 +105,13 @@ int cardstore_contact_list(struct cardstore *cs, cardstore_visit fn, void *ud);
  * word), best first. A number matches by any run of its digits (the
  * national part, the last four...); leading zeros of a long one are also
  * tried without ("0013800138000"). Text with nothing to search for
- * (only punctuation) visits nothing. */
+ * (only punctuation) visits nothing. Visits the best limit of them (0: all
+ * of them), reading only those cards. *total (total may be NULL) receives
+ * how many match in all, counted without reading them, before the first
+ * visit; it is 0 when the search failed before that. */
 int cardstore_contact_search(struct cardstore *cs, const char *text,
-                             cardstore_visit fn, void *ud);
+                             size_t limit, cardstore_visit fn, void *ud,
+                             int64_t *total);
 /* The (oldest) contact whose phone has the digits of e164,
  * CARDSTORE_ENOTFOUND if none. */
 int cardstore_contact_by_phone(struct cardstore *cs, const char *e164,

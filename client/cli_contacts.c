@@ -36,6 +36,12 @@ static int contacts_list(struct cardx_cmd *c, struct cardstore *cs)
     return CARDX_EXIT_OK;
 }
 
+/* What contacts search shows without --all or --limit: a screenful or
+ * two, and the query stays fast however many contacts match. */
+#define SEARCH_LIMIT 50
+
+#define SEARCH_USAGE "usage: cardx contacts search [--limit N | --all] TEXT"
+
 /* Joins the words of a search, so `search Alice Wang` needs no quotes. */
 static char *join_words(int argc, char **argv)
 {
@@ -56,28 +62,82 @@ static char *join_words(int argc, char **argv)
     return text;
 }
 
+/* Reads --limit N, --limit=N and --all, anywhere among the words (until
+ * "--"), and points words[0..*nwords) at the other arguments. *limit is 0
+ * for all. Returns 0 or an exit status after reporting. */
+static int search_args(struct cardx_cmd *c, int argc, char **argv, char **words,
+                       int *nwords, size_t *limit)
+{
+    int options = 1;
+
+    *nwords = 0;
+    *limit = SEARCH_LIMIT;
+    for (int i = 0; i < argc; i++) {
+        const char *value = NULL;
+        int64_t v;
+
+        if (options && strcmp(argv[i], "--") == 0) {
+            options = 0;
+        } else if (options && strcmp(argv[i], "--all") == 0) {
+            *limit = 0;
+        } else if (options && strncmp(argv[i], "--limit=", 8) == 0) {
+            value = argv[i] + 8;
+        } else if (options && strcmp(argv[i], "--limit") == 0) {
+            if (++i == argc)
+                return cmd_fail(c, CARDX_EXIT_USAGE, "--limit needs a number");
+            value = argv[i];
+        } else {
+            words[(*nwords)++] = argv[i];
+        }
+        if (!value)
+            continue;
+        v = cmd_parse_id(value);
+        if (v < 0 || value[0] == '#')
+            return cmd_fail(c, CARDX_EXIT_USAGE,
+                            "--limit: '%s' is not a positive number", value);
+        *limit = (size_t)v;
+    }
+    return *nwords ? CARDX_EXIT_OK
+                   : cmd_fail(c, CARDX_EXIT_USAGE, SEARCH_USAGE);
+}
+
+/* Lists the best limit contacts matching text (0: all), then how many more
+ * there are. */
+static int search_print(struct cardx_cmd *c, struct cardstore *cs,
+                        const char *text, size_t limit)
+{
+    struct list_state st = {c, 0};
+    int64_t total = 0;
+
+    if (cardstore_contact_search(cs, text, limit, list_one, &st, &total) < 0)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    if (!st.count)
+        fprintf(c->out, "no contact matches '%s'\n", text);
+    else if (total > st.count)
+        fprintf(c->out, "… and %lld more (use --all or --limit N)\n",
+                (long long)(total - st.count));
+    return CARDX_EXIT_OK;
+}
+
 static int contacts_search(struct cardx_cmd *c, struct cardstore *cs, int argc,
                            char **argv)
 {
-    struct list_state st = {c, 0};
-    char *text;
-    int rc;
+    char **words = calloc(argc > 0 ? (size_t)argc : 1, sizeof *words);
+    char *text = NULL;
+    size_t limit;
+    int status, nwords;
 
-    if (argc < 1)
-        return cmd_fail(c, CARDX_EXIT_USAGE,
-                        "usage: cardx contacts search TEXT");
-    text = join_words(argc, argv);
-    if (!text)
+    if (!words)
         return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    rc = cardstore_contact_search(cs, text, list_one, &st);
-    if (rc < 0) {
-        free(text);
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    status = search_args(c, argc, argv, words, &nwords, &limit);
+    if (status == CARDX_EXIT_OK) {
+        text = join_words(nwords, words);
+        status = text ? search_print(c, cs, text, limit)
+                      : cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
     }
-    if (!st.count)
-        fprintf(c->out, "no contact matches '%s'\n", text);
     free(text);
-    return CARDX_EXIT_OK;
+    free(words);
+    return status;
 }
 
 static int64_t contact_id(struct cardx_cmd *c, const char *arg, int *status)
@@ -204,8 +264,8 @@ int cmd_contacts(struct cardx_cmd *c, int argc, char **argv)
     if (strcmp(sub, "delete") == 0)
         return contacts_delete(c, cs, argc - 2, argv + 2);
     return cmd_fail(c, CARDX_EXIT_USAGE,
-                    "usage: cardx contacts [list | search TEXT | show ID | "
-                    "edit ID FIELD=VALUE... | delete ID...]");
+                    "usage: cardx contacts [list | search [--limit N | --all] "
+                    "TEXT | show ID | edit ID FIELD=VALUE... | delete ID...]");
 }
 
 /* --- export --- */

@@ -44,11 +44,14 @@ const struct cmd_spec cmd_specs[] = {
      "--merge (update that contact) or --new (keep both)."},
     {"contacts", cmd_contacts,
      "cardx contacts [list]\n"
-     "cardx contacts search TEXT\n"
+     "cardx contacts search [--limit N | --all] TEXT\n"
      "cardx contacts show ID\n"
      "cardx contacts edit ID FIELD=VALUE...\n"
      "cardx contacts delete ID...",
-     "browse and edit saved contacts (works offline)", NULL},
+     "browse and edit saved contacts (works offline)",
+     "search shows the best 50 matches, best first (a match in the name\n"
+     "counts most), and how many more there are; --limit N shows the best\n"
+     "N, --all every match."},
     {"export", cmd_export, "cardx export FILE.vcf",
      "write all contacts as vCard text ('-' for standard output)", NULL},
     {"import", cmd_import, "cardx import FILE.vcf",

@@ -60,7 +60,7 @@ static int record(void *ud, const struct cardstore_card *c)
 static struct seen search(struct cardstore *cs, const char *text)
 {
     struct seen s = {0};
-    int rc = cardstore_contact_search(cs, text, record, &s);
+    int rc = cardstore_contact_search(cs, text, 0, record, &s, NULL);
 
     ck_assert_msg(rc == 0, "search \"%s\": %d %s", text, rc,
                   cardstore_errmsg(cs));
@@ -630,8 +630,8 @@ START_TEST(visitor_calls_store)
     cs = db_open(&d);
     for (i = 0; i < 3; i++)
         add_contact(cs, &f, NULL);
-    ck_assert_int_eq(cardstore_contact_search(cs, "eve", delete_visited, cs),
-                     0);
+    ck_assert_int_eq(
+        cardstore_contact_search(cs, "eve", 0, delete_visited, cs, NULL), 0);
     ck_assert_int_eq(contact_count(cs), 0);
     cardstore_free(cs);
     tmpdb_remove(&d);
@@ -802,7 +802,7 @@ START_TEST(search_syntax_is_text)
         finds_one(cs, text, ia);
         free(text);
     }
-    ck_assert_int_eq(cardstore_contact_search(cs, NULL, record, &s),
+    ck_assert_int_eq(cardstore_contact_search(cs, NULL, 0, record, &s, NULL),
                      CARDSTORE_EINVAL);
     cardstore_free(cs);
     tmpdb_remove(&d);
@@ -837,6 +837,141 @@ START_TEST(search_follows_changes)
     /* The index agrees with its content table. */
     tmpdb_exec(&d, "INSERT INTO contacts_fts (contacts_fts) "
                    "VALUES ('integrity-check')");
+    tmpdb_remove(&d);
+}
+END_TEST
+
+/* Enough matches that a limit leaves most out. */
+#define MANY 120
+
+struct many {
+    int64_t id[MANY];
+    size_t n;
+};
+
+static int collect(void *ud, const struct cardstore_card *c)
+{
+    struct many *m = ud;
+
+    ck_assert_uint_lt(m->n, MANY);
+    m->id[m->n++] = c->id;
+    return 0;
+}
+
+static struct many search_limit(struct cardstore *cs, const char *text,
+                                size_t limit, int64_t *total)
+{
+    struct many m = {{0}, 0};
+    int rc = cardstore_contact_search(cs, text, limit, collect, &m, total);
+
+    ck_assert_msg(rc == 0, "search \"%s\" limit %zu: %d %s", text, limit, rc,
+                  cardstore_errmsg(cs));
+    return m;
+}
+
+static int is_one_of(int64_t id, const int64_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == id)
+            return 1;
+    return 0;
+}
+
+/* MANY contacts match "zed": every twelfth by name, which ranks it before
+ * the others (a hit in the note); as many others do not match at all. */
+static void add_zeds(struct cardstore *cs, int64_t *best, size_t *nbest)
+{
+    char name[32], note[32];
+    struct vcard_fields f = {.name = name, .note = note};
+    int64_t id;
+
+    *nbest = 0;
+    ck_assert_int_eq(cardstore_begin(cs), 0);
+    for (int i = 0; i < 2 * MANY; i++) {
+        int named = i < MANY && i % 12 == 5;
+
+        snprintf(name, sizeof name, "%s Person %d", named ? "Zed" : "Al", i);
+        snprintf(note, sizeof note, "%s",
+                 named      ? "plain"
+                 : i < MANY ? "zed fan"
+                            : "other");
+        id = add_contact(cs, &f, NULL);
+        if (named)
+            best[(*nbest)++] = id;
+    }
+    ck_assert_int_eq(cardstore_commit(cs), 0);
+}
+
+START_TEST(search_limit_and_total)
+{
+    struct tmpdb d;
+    struct cardstore *cs;
+    struct many all, top;
+    struct seen s = {.stop_after = 3};
+    int64_t best[MANY], total;
+    size_t nbest, i;
+
+    tmpdb_init(&d);
+    cs = db_open(&d);
+    add_zeds(cs, best, &nbest);
+    ck_assert_uint_eq(nbest, 10);
+
+    /* 0 is no limit: the name hits first. */
+    total = -1;
+    all = search_limit(cs, "zed", 0, &total);
+    ck_assert_uint_eq(all.n, MANY);
+    ck_assert_int_eq(total, MANY);
+    for (i = 0; i < nbest; i++)
+        ck_assert(is_one_of(all.id[i], best, nbest));
+
+    /* A limit keeps the best, in the same order, and counts the rest. */
+    total = -1;
+    top = search_limit(cs, "zed", 10, &total);
+    ck_assert_uint_eq(top.n, 10);
+    ck_assert_int_eq(total, MANY);
+    ck_assert_mem_eq(top.id, all.id, 10 * sizeof top.id[0]);
+    top = search_limit(cs, "zed", 1, NULL);
+    ck_assert_uint_eq(top.n, 1);
+    ck_assert_int_eq(top.id[0], all.id[0]);
+    top = search_limit(cs, "zed", MANY, &total);
+    ck_assert_uint_eq(top.n, MANY);
+    ck_assert_int_eq(total, MANY);
+    top = search_limit(cs, "zed", 1000, &total);
+    ck_assert_uint_eq(top.n, MANY);
+    ck_assert_int_eq(total, MANY);
+    ck_assert_mem_eq(top.id, all.id, MANY * sizeof top.id[0]);
+    /* Two words: only the named ones have both. */
+    top = search_limit(cs, "zed person", 4, &total);
+    ck_assert_uint_eq(top.n, 4);
+    ck_assert_int_eq(total, MANY);
+    top = search_limit(cs, "zed plain", 4, &total);
+    ck_assert_uint_eq(top.n, 4);
+    ck_assert_int_eq(total, nbest);
+    for (i = 0; i < top.n; i++)
+        ck_assert(is_one_of(top.id[i], best, nbest));
+
+    /* Nothing found, or nothing to look for: a total of 0. */
+    total = -1;
+    top = search_limit(cs, "nobody", 10, &total);
+    ck_assert_uint_eq(top.n, 0);
+    ck_assert_int_eq(total, 0);
+    total = -1;
+    top = search_limit(cs, " \" ", 10, &total);
+    ck_assert_uint_eq(top.n, 0);
+    ck_assert_int_eq(total, 0);
+
+    /* The total is known before the visitor stops. */
+    total = -1;
+    ck_assert_int_eq(
+        cardstore_contact_search(cs, "zed", 10, record, &s, &total), 7);
+    ck_assert_uint_eq(s.n, 3);
+    ck_assert_int_eq(total, MANY);
+    ck_assert_mem_eq(s.id, all.id, 3 * sizeof s.id[0]);
+    total = -1;
+    ck_assert_int_eq(cardstore_contact_search(cs, NULL, 10, record, &s, &total),
+                     CARDSTORE_EINVAL);
+    ck_assert_int_eq(total, 0);
+    cardstore_free(cs);
     tmpdb_remove(&d);
 }
 END_TEST
@@ -1034,6 +1169,7 @@ int main(void)
     tcase_add_test(tc, search_ranks_name_first);
     tcase_add_test(tc, search_syntax_is_text);
     tcase_add_test(tc, search_follows_changes);
+    tcase_add_test(tc, search_limit_and_total);
     tcase_add_test(tc, self_card);
     tcase_add_test(tc, survives_reopen);
     tcase_add_test(tc, rollback_leaves_store_unchanged);

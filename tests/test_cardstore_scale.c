@@ -1,5 +1,5 @@
-/* The card store's search on 100,000 contacts: right rows, and (printed,
- * not asserted: timing is for benchmarks) how long it took. */
+/* The card store's search on 100,000 contacts: right rows and totals, and
+ * (printed, not asserted: timing is for benchmarks) how long it took. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +12,26 @@
 #define CONTACTS 100000
 #define ORGS 300
 
+/* What a search visited (at most MAX_IDS ids kept, best first) and how
+ * many matched in all. */
+#define MAX_IDS 64
+
 struct hits {
     size_t n;
     int64_t first;
+    int64_t id[MAX_IDS];
+    int64_t total;
 };
 
 static int count(void *ud, const struct cardstore_card *c)
 {
     struct hits *h = ud;
 
-    if (h->n++ == 0)
+    if (h->n == 0)
         h->first = c->id;
+    if (h->n < MAX_IDS)
+        h->id[h->n] = c->id;
+    h->n++;
     return 0;
 }
 
@@ -35,18 +44,26 @@ static double ms_since(const struct timespec *t0)
            (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static struct hits search(struct cardstore *cs, const char *text)
+/* Searches text for the best limit (0: all), timed for information. */
+static struct hits search_n(struct cardstore *cs, const char *text,
+                            size_t limit)
 {
-    struct hits h = {0, 0};
+    struct hits h = {0};
     struct timespec t0;
     int rc;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = cardstore_contact_search(cs, text, count, &h);
-    fprintf(stderr, "search \"%s\": %zu rows in %.2f ms\n", text, h.n,
-            ms_since(&t0));
+    rc = cardstore_contact_search(cs, text, limit, count, &h, &h.total);
+    fprintf(stderr, "search \"%s\" limit %zu: %zu of %lld rows in %.2f ms\n",
+            text, limit, h.n, (long long)h.total, ms_since(&t0));
     ck_assert_msg(rc == 0, "search \"%s\": %s", text, cardstore_errmsg(cs));
+    ck_assert_int_ge(h.total, (int64_t)h.n);
     return h;
+}
+
+static struct hits search(struct cardstore *cs, const char *text)
+{
+    return search_n(cs, text, 0);
 }
 
 /* Contact i: "Person NNNNNN", +86138000NNNNN... and one of ORGS orgs. */
@@ -77,7 +94,7 @@ START_TEST(search_100k)
     struct cardstore_card c = {0};
     struct cardstore *cs = NULL;
     struct timespec t0;
-    struct hits h;
+    struct hits h, all;
     char *err = NULL;
     int64_t id, target = 0;
     int i;
@@ -126,6 +143,26 @@ START_TEST(search_100k)
     ck_assert_uint_eq(h.n, 34);
     h = search(cs, "nobody");
     ck_assert_uint_eq(h.n, 0);
+
+    /* Broad queries, as the command runs them: the best 50 and a count.
+     * i % 300 in 120..129 for 3,330 of them; every one is a Tester. */
+    all = search(cs, "acme12");
+    ck_assert_uint_eq(all.n, 3330);
+    ck_assert_int_eq(all.total, 3330);
+    h = search_n(cs, "acme12", 50);
+    ck_assert_uint_eq(h.n, 50);
+    ck_assert_int_eq(h.total, 3330);
+    ck_assert_mem_eq(h.id, all.id, 50 * sizeof h.id[0]);
+    h = search_n(cs, "tester", 50);
+    ck_assert_uint_eq(h.n, 50);
+    ck_assert_int_eq(h.total, CONTACTS);
+    h = search_n(cs, "acme123 person04", 50);
+    ck_assert_uint_eq(h.n, 34);
+    ck_assert_int_eq(h.total, 34);
+    h = search_n(cs, "Person042424", 50);
+    ck_assert_uint_eq(h.n, 1);
+    ck_assert_int_eq(h.first, target);
+    ck_assert_int_eq(h.total, 1);
 
     cardstore_free(cs);
     remove_db(dir, path);

@@ -528,6 +528,38 @@ START_TEST(inbox_save_flags)
 }
 END_TEST
 
+/* contacts search shows the best 50 and says how many more there are. */
+START_TEST(search_limits)
+{
+    struct fixture fx;
+    char path[PATH_MAX + 16], line[PATH_MAX + 64];
+    FILE *f;
+
+    fx_open(&fx);
+    snprintf(path, sizeof(path), "%s/many.vcf", fx.dir);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 60; i++)
+        fprintf(f,
+                "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Tester %d\r\n"
+                "END:VCARD\r\n",
+                i);
+    fclose(f);
+    snprintf(line, sizeof(line), "import '%s'", path);
+    ck_assert_int_eq(fx_run(&fx, line), 0);
+    ck_assert_int_eq(fx_run(&fx, "contacts search Tester"), 0);
+    assert_has(fx.out_text, "and 10 more (use --all or --limit N)");
+    ck_assert_int_eq(fx_run(&fx, "contacts search --limit 5 Tester"), 0);
+    assert_has(fx.out_text, "and 55 more");
+    ck_assert_int_eq(fx_run(&fx, "contacts search --all Tester"), 0);
+    ck_assert_ptr_null(strstr(fx.out_text, "more (use"));
+    assert_has(fx.out_text, "Tester 59");
+    ck_assert_int_eq(fx_run(&fx, "contacts search --limit 0 Tester"),
+                     CARDX_EXIT_USAGE);
+    fx_close(&fx);
+}
+END_TEST
+
 START_TEST(import_export)
 {
     struct fixture fx;
@@ -600,6 +632,7 @@ int main(void)
     tcase_add_test(tk, help_and_unknown);
     tcase_add_test(tk, inbox_save_flags);
     tcase_add_test(tk, import_export);
+    tcase_add_test(tk, search_limits);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, tp);
     suite_add_tcase(s, tk);
