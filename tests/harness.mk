@@ -8,7 +8,7 @@ tests_libharness_la_SOURCES = tests/harness.h tests/harness.c \
 tests_libharness_la_CPPFLAGS = $(TEST_CPPFLAGS)
 HARNESS_LIBS = tests/libharness.la $(XEP_LIBS)
 EXTRA_DIST += tests/servers/prosody.sh tests/servers/prosody.cfg.lua.in \
-	tests/servers/ejabberd.sh tests/servers/ejabberd.yml.in
+	tests/servers/ejabberd.sh tests/servers/ejabberd.yml.in tests/servers/lib.sh
 
 check_PROGRAMS += tests/test_harness
 tests_test_harness_SOURCES = tests/test_harness.c

@@ -35,13 +35,12 @@ die() {
     exit 1
 }
 
+# shellcheck source=tests/servers/lib.sh
+. "$here/lib.sh"
+
 usage() {
     sed -n '3,7s/^#   /usage: /p' "$0" >&2
     exit 2
-}
-
-port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # Rejects values that would break the YAML string they are pasted into.
@@ -49,13 +48,6 @@ check_value() {
     case $2 in
     '' | *[\"\\\'@\|:#]* | *[[:space:]]*) die "bad $1: '$2'" ;;
     esac
-}
-
-check_port() {
-    case $2 in
-    '' | *[!0-9]*) die "bad $1: '$2'" ;;
-    esac
-    [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "bad $1: '$2'"
 }
 
 cmd_config() {
@@ -123,11 +115,7 @@ cmd_run() {
 
 # Prints the pid recorded in RUNDIR/ejabberd.pid if that process still lives.
 running_pid() {
-    local pid
-    pid=$(cat "$1/ejabberd.pid" 2>/dev/null) || return 1
-    case $pid in '' | *[!0-9]*) return 1 ;; esac
-    kill -0 "$pid" 2>/dev/null || return 1
-    echo "$pid"
+    pidfile_running "$1/ejabberd.pid"
 }
 
 # Ports the config listens on, for the waits on start and stop.
@@ -169,31 +157,14 @@ cmd_start() {
 
 cmd_stop() {
     [ $# -eq 1 ] || usage
-    local rundir=$1 pid tenths port
-    if ! pid=$(running_pid "$rundir"); then
+    local rundir=$1
+    running_pid "$rundir" >/dev/null || {
         rm -f "$rundir/ejabberd.pid"
         return 0
-    fi
+    }
     # SIGTERM makes ejabberd shut down cleanly (Mnesia is flushed).
-    kill -TERM "$pid" 2>/dev/null || true
-    tenths=100
-    while kill -0 "$pid" 2>/dev/null && [ "$tenths" -gt 0 ]; do
-        sleep 0.1
-        tenths=$((tenths - 1))
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        echo "ejabberd.sh: ejabberd (pid $pid) ignored TERM; killing it" >&2
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$rundir/ejabberd.pid"
-    for port in $(config_ports "$rundir"); do
-        tenths=50
-        while port_open "$port"; do
-            [ "$tenths" -gt 0 ] || die "port 127.0.0.1:$port still open"
-            tenths=$((tenths - 1))
-            sleep 0.1
-        done
-    done
+    pidfile_stop "ejabberd.sh: ejabberd" "$rundir/ejabberd.pid" 100
+    wait_ports_closed $(config_ports "$rundir")
 }
 
 [ $# -ge 1 ] || usage

@@ -30,14 +30,12 @@ die() {
     exit 1
 }
 
+# shellcheck source=tests/servers/lib.sh
+. "$here/lib.sh"
+
 usage() {
     sed -n '4,8s/^#   /usage: /p' "$0" >&2
     exit 2
-}
-
-# True when something accepts TCP connections on 127.0.0.1:$1.
-port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # Waits up to $2 tenths of a second for all the following ports to open,
@@ -59,13 +57,6 @@ check_value() {
     case $2 in
     '' | *[\"\\\'@\|]* | *[[:space:]]*) die "bad $1: '$2'" ;;
     esac
-}
-
-check_port() {
-    case $2 in
-    '' | *[!0-9]*) die "bad $1: '$2'" ;;
-    esac
-    [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "bad $1: '$2'"
 }
 
 cmd_config() {
@@ -98,11 +89,7 @@ cmd_config() {
 
 # Prints the pid recorded in RUNDIR/prosody.pid if that process still lives.
 running_pid() {
-    local pid
-    pid=$(cat "$1/prosody.pid" 2>/dev/null) || return 1
-    case $pid in '' | *[!0-9]*) return 1 ;; esac
-    kill -0 "$pid" 2>/dev/null || return 1
-    echo "$pid"
+    pidfile_running "$1/prosody.pid"
 }
 
 cmd_run() {
@@ -152,32 +139,13 @@ config_ports() {
 
 cmd_stop() {
     [ $# -eq 1 ] || usage
-    local rundir=$1 pid tenths port
-    if pid=$(running_pid "$rundir"); then
-        kill -TERM "$pid" 2>/dev/null || true
-        tenths=50
-        while kill -0 "$pid" 2>/dev/null && [ "$tenths" -gt 0 ]; do
-            sleep 0.1
-            tenths=$((tenths - 1))
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "prosody.sh: Prosody (pid $pid) ignored TERM; killing it" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    else
+    local rundir=$1
+    running_pid "$rundir" >/dev/null || {
         rm -f "$rundir/prosody.pid"
         return 0
-    fi
-    rm -f "$rundir/prosody.pid"
-    # The listening sockets close as the process exits: wait for that.
-    for port in $(config_ports "$rundir"); do
-        tenths=50
-        while port_open "$port"; do
-            [ "$tenths" -gt 0 ] || die "port 127.0.0.1:$port still open"
-            tenths=$((tenths - 1))
-            sleep 0.1
-        done
-    done
+    }
+    pidfile_stop "prosody.sh: Prosody" "$rundir/prosody.pid" 50
+    wait_ports_closed $(config_ports "$rundir")
 }
 
 cmd_register() {
