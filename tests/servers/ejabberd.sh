@@ -158,12 +158,8 @@ cmd_start() {
 cmd_stop() {
     [ $# -eq 1 ] || usage
     local rundir=$1
-    running_pid "$rundir" >/dev/null || {
-        rm -f "$rundir/ejabberd.pid"
-        return 0
-    }
     # SIGTERM makes ejabberd shut down cleanly (Mnesia is flushed).
-    pidfile_stop "ejabberd.sh: ejabberd" "$rundir/ejabberd.pid" 100
+    pidfile_stop "ejabberd.sh: ejabberd" "$rundir/ejabberd.pid" 100 || return 0
     wait_ports_closed $(config_ports "$rundir")
 }
 

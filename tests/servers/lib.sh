@@ -24,19 +24,22 @@ pidfile_running() {
 }
 
 # Stops the process of pid file $2 ($1 names it in messages): TERM, up to
-# $3 tenths of a second, then KILL; removes the pid file.
+# $3 tenths of a second, then KILL; removes the pid file. False when it was
+# not running (nothing to wait for then).
 pidfile_stop() {
     local name=$1 file=$2 tenths=$3 pid
-    if pid=$(pidfile_running "$file"); then
-        kill -TERM "$pid" 2>/dev/null || true
-        while kill -0 "$pid" 2>/dev/null && [ "$tenths" -gt 0 ]; do
-            sleep 0.1
-            tenths=$((tenths - 1))
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "$name (pid $pid) ignored TERM; killing it" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
+    if ! pid=$(pidfile_running "$file"); then
+        rm -f "$file"
+        return 1
+    fi
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && [ "$tenths" -gt 0 ]; do
+        sleep 0.1
+        tenths=$((tenths - 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "$name (pid $pid) ignored TERM; killing it" >&2
+        kill -KILL "$pid" 2>/dev/null || true
     fi
     rm -f "$file"
 }

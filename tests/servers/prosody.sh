@@ -140,11 +140,7 @@ config_ports() {
 cmd_stop() {
     [ $# -eq 1 ] || usage
     local rundir=$1
-    running_pid "$rundir" >/dev/null || {
-        rm -f "$rundir/prosody.pid"
-        return 0
-    }
-    pidfile_stop "prosody.sh: Prosody" "$rundir/prosody.pid" 50
+    pidfile_stop "prosody.sh: Prosody" "$rundir/prosody.pid" 50 || return 0
     wait_ports_closed $(config_ports "$rundir")
 }
 
