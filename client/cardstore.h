@@ -6,14 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "xep/vcard.h"
+#include "common/errors.h"
+#include "card/vcard.h"
 
-#define CARDSTORE_OK 0
-#define CARDSTORE_EDB -1       /* SQLite failed; see cardstore_errmsg() */
-#define CARDSTORE_ENOTFOUND -2 /* no such row */
-#define CARDSTORE_EEXISTS -3   /* save: a contact has the same number */
-#define CARDSTORE_ENOMEM -4
-#define CARDSTORE_EINVAL -5    /* bad argument (e.g. unknown field) */
+#define CARDSTORE_OK CX_OK
+#define CARDSTORE_EDB CX_EDB /* SQLite failed; see cardstore_errmsg() */
+#define CARDSTORE_ENOTFOUND CX_ENOTFOUND /* no such row */
+#define CARDSTORE_EEXISTS CX_EEXISTS /* save: a contact has the same number */
+#define CARDSTORE_ENOMEM CX_ENOMEM
+#define CARDSTORE_EINVAL CX_EINVAL /* bad argument (e.g. unknown field) */
 
 /* What inbox_save does when a contact with the same phone number exists. */
 enum cardstore_merge {

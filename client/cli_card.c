@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "xep/vcardtext.h"
+#include "card/vcardtext.h"
 
 /* The own card as a stanza (NULL when none is set) and its fields. Returns
  * 0 or an exit status after reporting. */

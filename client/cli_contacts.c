@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "client/cliparse.h"
-#include "xep/vcardtext.h"
+#include "card/vcardtext.h"
 
 struct list_state {
     struct cardx_cmd *c;

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "xep/vcard.h"
+#include "card/vcard.h"
 
 void cliparse_free(char **argv)
 {

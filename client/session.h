@@ -6,7 +6,8 @@
 
 #include <strophe.h>
 
-#include "xep/vcard.h"
+#include "common/errors.h"
+#include "card/vcard.h"
 
 /*
  * A session owns one xmpp_ctx and at most one connection at a time; every
@@ -21,13 +22,13 @@
  * one-line reason in session_errmsg().
  */
 
-#define SESSION_OK 0
-#define SESSION_ENOMEM (-1)
-#define SESSION_ENET (-2)     /* cannot connect, stream lost, or timed out */
-#define SESSION_EAUTH (-3)    /* the server refused the login */
-#define SESSION_EREFUSED (-4) /* an error reply: see session_error_cond() */
-#define SESSION_EEXISTS (-5)  /* registration: the account exists already */
-#define SESSION_ENOTSUPP (-6) /* server lacks a needed feature (IBR, TLS) */
+#define SESSION_OK CX_OK
+#define SESSION_ENOMEM CX_ENOMEM
+#define SESSION_ENET CX_ENET /* cannot connect, stream lost, or timed out */
+#define SESSION_EAUTH CX_EAUTH /* the server refused the login */
+#define SESSION_EREFUSED CX_EREFUSED /* an error reply: session_error_cond() */
+#define SESSION_EEXISTS CX_EEXISTS   /* registration: the account exists */
+#define SESSION_ENOTSUPP CX_ENOTSUPP /* server lacks a feature (IBR, TLS) */
 
 struct session_options {
     const char *jid;       /* bare JID of the account */

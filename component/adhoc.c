@@ -10,7 +10,7 @@
 
 #include "component/service_int.h"
 #include "xep/ns.h"
-#include "xep/phone.h"
+#include "common/phone.h"
 #include "xep/stanza.h"
 
 /* Sessions wait for one form each; a person fills it in within minutes.

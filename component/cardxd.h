@@ -3,7 +3,7 @@
 #define CARDX_COMPONENT_CARDXD_H
 
 #include "component/config.h"
-#include "xep/log.h"
+#include "common/log.h"
 
 struct cardxd;
 

@@ -18,14 +18,14 @@
 #define CONFIG_DEFAULT_RECONNECT_MIN_MS 500
 #define CONFIG_DEFAULT_RECONNECT_MAX_MS 30000
 #define CONFIG_DEFAULT_USER_DOMAINS "" /* parent domain of `domain` */
-#define CONFIG_DEFAULT_DATABASE "cardxd.sqlite"
+#define CONFIG_DEFAULT_DATABASE CARDXD_STATEDIR "/cardxd.sqlite"
 #define CONFIG_DEFAULT_SYNCHRONOUS "normal"
 #define CONFIG_DEFAULT_REGION "" /* none: numbers must start with + */
 #define CONFIG_DEFAULT_VCARD_MAX_BYTES 65536
 #define CONFIG_DEFAULT_STANZA_MAX_BYTES 1048576
 #define CONFIG_DEFAULT_FETCH_TIMEOUT_MS 5000
 #define CONFIG_DEFAULT_MAX_ATTEMPTS 10 /* deliveries of a card never acked */
-#define CONFIG_DEFAULT_LOG_LEVEL LOG_INFO
+#define CONFIG_DEFAULT_LOG_LEVEL LOG_LEVEL_INFO
 /* ---- End of defaults. ---- */
 
 /* Upper bounds that catch typos (an extra zero or two) rather than policy. */
@@ -646,8 +646,8 @@ static char *validate_key(const struct cardxd_config *cfg,
                               "to %ld",
                               k->name, k->section, k->min, k->max);
     case KEY_LOG_LEVEL:
-        if ((int)cfg->log_level >= (int)LOG_ERROR &&
-            (int)cfg->log_level <= (int)LOG_DEBUG)
+        if ((int)cfg->log_level >= (int)LOG_LEVEL_ERROR &&
+            (int)cfg->log_level <= (int)LOG_LEVEL_DEBUG)
             return NULL;
         return format_message("bad %s in [%s]", k->name, k->section);
     }

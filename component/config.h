@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "xep/log.h"
+#include "common/log.h"
 
 /* Every key of the file, with its default in config.c (the one home of the
  * defaults). Strings are owned by the struct. */

@@ -9,9 +9,9 @@
 
 #include "component/service_int.h"
 #include "xep/ns.h"
-#include "xep/phone.h"
+#include "common/phone.h"
 #include "xep/stanza.h"
-#include "xep/vcard.h"
+#include "card/vcard.h"
 
 /* The start-up probe waits while more than this is queued for the server. */
 #define PROBE_LOW_WATER (256u * 1024u)

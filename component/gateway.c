@@ -6,7 +6,7 @@
 
 #include "component/service_int.h"
 #include "xep/ns.h"
-#include "xep/phone.h"
+#include "common/phone.h"
 #include "xep/stanza.h"
 
 #define GATEWAY_DESC                                                           \

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <strophe.h>
 
-#include "xep/log.h"
+#include "common/log.h"
 
 /* Pending output beyond which the server is considered stuck and the link is
  * dropped (a server that stops reading must not make cardxd grow forever). */

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
     int debug = 0, test = 0, c, rc = EXIT_FAILURE;
     struct cardxd_config *cfg = NULL;
     struct cardxd *cd = NULL;
-    struct log lg = {LOG_INFO, NULL};
+    struct log lg = {LOG_LEVEL_INFO, NULL};
     char *err = NULL;
 
     while ((c = getopt_long(argc, argv, "c:dthV", opts, NULL)) != -1) {
@@ -79,7 +79,7 @@ int main(int argc, char **argv)
         rc = EXIT_SUCCESS;
         goto out;
     }
-    lg.level = debug ? LOG_DEBUG : cfg->log_level;
+    lg.level = debug ? LOG_LEVEL_DEBUG : cfg->log_level;
     if (cardxd_new(cfg, &lg, &cd, &err) < 0) {
         fprintf(stderr, "cardxd: %s\n", err);
         goto out;

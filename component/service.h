@@ -10,7 +10,7 @@
 
 #include "component/config.h"
 #include "component/store.h"
-#include "xep/log.h"
+#include "common/log.h"
 
 struct service;
 

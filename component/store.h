@@ -5,11 +5,13 @@
 
 #include <stdint.h>
 
-#define STORE_OK 0
-#define STORE_EDB -1       /* SQLite failed; see store_errmsg() */
-#define STORE_ENOTFOUND -2 /* no such row */
-#define STORE_ECONFLICT -3 /* the phone number belongs to another JID */
-#define STORE_ENOMEM -4
+#include "common/errors.h"
+
+#define STORE_OK CX_OK
+#define STORE_EDB CX_EDB             /* SQLite failed; see store_errmsg() */
+#define STORE_ENOTFOUND CX_ENOTFOUND /* no such row */
+#define STORE_ECONFLICT CX_EEXISTS   /* the number belongs to another JID */
+#define STORE_ENOMEM CX_ENOMEM
 
 struct store;
 

@@ -9,7 +9,7 @@ cd "$top"
 [ -x "$top/configure" ] || "$top/autogen.sh"
 
 build=${BUILD_DIR:-$top/build/test}
-BUILD_DIR=$build "$top/scripts/build.sh" --enable-sanitizers
+BUILD_DIR=$build "$top/scripts/build.sh" --enable-werror --enable-sanitizers
 
 status=0
 cd "$build"
@@ -30,7 +30,7 @@ done
 if [ "$status" -eq 0 ] && [ "${CARDX_SKIP_VALGRIND:-0}" != 1 ]; then
     # Valgrind wants a build without ASan: a second, plain build.
     vbuild=$top/build/valgrind
-    BUILD_DIR=$vbuild "$top/scripts/build.sh"
+    BUILD_DIR=$vbuild "$top/scripts/build.sh" --enable-werror
     (cd "$vbuild" && make -j"$(nproc)" check-valgrind) || status=1
 fi
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "xep/phone.h"
+#include "common/phone.h"
 
 struct ok_case {
     const char *input;

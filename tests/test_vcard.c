@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strophe.h>
 
-#include "xep/vcard.h"
+#include "card/vcard.h"
 
 static char *slurp(const char *name)
 {

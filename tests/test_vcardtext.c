@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strophe.h>
 
-#include "xep/vcardtext.h"
+#include "card/vcardtext.h"
 
 #define MAXCARDS 8
 

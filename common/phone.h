@@ -1,14 +1,16 @@
 /* Phone number validation and E.164 normalisation over libphonenumber. */
-#ifndef CARDX_XEP_PHONE_H
-#define CARDX_XEP_PHONE_H
+#ifndef CARDX_COMMON_PHONE_H
+#define CARDX_COMMON_PHONE_H
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define PHONE_OK 0
-#define PHONE_EINVALID -1 /* not a valid number; *why says why */
-#define PHONE_ENOMEM -2
+#include "common/errors.h"
+
+#define PHONE_OK CX_OK
+#define PHONE_EINVALID CX_EINVAL /* not a valid number; *why says why */
+#define PHONE_ENOMEM CX_ENOMEM
 
 /* Longest input accepted, in bytes; real numbers with formatting fit easily. */
 #define PHONE_INPUT_MAX 64

@@ -1,5 +1,5 @@
 /* The business-card field model and vcard-temp (XEP-0054) stanzas. */
-#include "xep/vcard.h"
+#include "card/vcard.h"
 
 #include <assert.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Leveled logging to a stream, passed explicitly to each module. */
-#include "xep/log.h"
+#include "common/log.h"
 
 #include <stdarg.h>
 #include <string.h>

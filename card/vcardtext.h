@@ -1,10 +1,10 @@
 /* vCard text (RFC 6350 4.0 and RFC 2426 3.0) import and export. */
-#ifndef CARDX_XEP_VCARDTEXT_H
-#define CARDX_XEP_VCARDTEXT_H
+#ifndef CARDX_CARD_VCARDTEXT_H
+#define CARDX_CARD_VCARDTEXT_H
 
 #include <strophe.h>
 
-#include "xep/vcard.h"
+#include "card/vcard.h"
 
 /* One card read from or written to text. f holds the fields cardx knows;
  * the other two members keep everything else so export after import loses

@@ -1,5 +1,5 @@
 // Implements xep/phone.h on libphonenumber; no C++ exception reaches C.
-#include "xep/phone.h"
+#include "common/phone.h"
 
 #include <cstdlib>
 #include <cstring>

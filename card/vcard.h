@@ -1,6 +1,6 @@
 /* The business-card field model and vcard-temp (XEP-0054) stanzas. */
-#ifndef CARDX_XEP_VCARD_H
-#define CARDX_XEP_VCARD_H
+#ifndef CARDX_CARD_VCARD_H
+#define CARDX_CARD_VCARD_H
 
 #include <stddef.h>
 #include <strophe.h>

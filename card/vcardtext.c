@@ -1,5 +1,5 @@
 /* vCard text (RFC 6350 4.0 and RFC 2426 3.0) import and export. */
-#include "xep/vcardtext.h"
+#include "card/vcardtext.h"
 
 #include <ctype.h>
 #include <stdio.h>

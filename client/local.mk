@@ -1,0 +1,20 @@
+# client/: libcardx (the local card store, settings, the session on
+# libstrophe, the commands) and the thin cardx program with its man page.
+noinst_LTLIBRARIES += client/libcardx.la
+client_libcardx_la_SOURCES = client/cardstore.h client/cardstore.c \
+	$(MIGRATE_SOURCES) \
+	client/settings.h client/settings.c \
+	client/cliparse.h client/cliparse.c \
+	client/session.h client/session.c \
+	client/commands.h client/commands_int.h client/commands.c \
+	client/cli_help.c client/cli_card.c client/cli_inbox.c \
+	client/cli_contacts.c client/cli_online.c client/cli_shell.c
+nodist_client_libcardx_la_SOURCES = sql/client_migrations.c
+CARDX_LIBS = client/libcardx.la $(XEP_LIBS) $(PHONE_LIBS) $(SQLITE_LIBS) \
+	$(INIH_LIBS)
+
+bin_PROGRAMS += client/cardx
+client_cardx_SOURCES = client/main.c
+nodist_EXTRA_client_cardx_SOURCES = dummy.cxx
+client_cardx_LDADD = $(CARDX_LIBS)
+dist_man1_MANS = client/cardx.1

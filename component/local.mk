@@ -1,0 +1,21 @@
+# component/: libcardxd (config, store, link, the service core and one room
+# per feature) and the thin cardxd program.
+noinst_LTLIBRARIES += component/libcardxd.la
+component_libcardxd_la_SOURCES = component/config.h component/config.c \
+	component/store.h component/store.c $(MIGRATE_SOURCES) \
+	component/link.h component/link.c \
+	component/service.h component/service.c component/service_int.h \
+	component/register.c component/exchange.c \
+	component/adhoc.c component/gateway.c component/privilege.c \
+	component/cardxd.h component/cardxd.c
+nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
+component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"'
+CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
+	$(SQLITE_LIBS) $(INIH_LIBS)
+EXTRA_DIST += component/cardxd.conf.example
+
+bin_PROGRAMS += component/cardxd
+component_cardxd_SOURCES = component/main.c
+nodist_EXTRA_component_cardxd_SOURCES = dummy.cxx
+component_cardxd_LDADD = $(CARDXD_LIBS)

@@ -1,0 +1,21 @@
+# sql/: numbered migrations, embedded into the programs at build time.
+# embed.sh turns sql/NAME/NNN_*.sql into sql/NAME_migrations.c; each store
+# compiles that file and $(MIGRATE_SOURCES) (migrate_apply, and sqlutil_open
+# that applies them) into its own library.
+MIGRATE_SOURCES = sql/migrations.h sql/migrate.c sql/sqlutil.h sql/sqlutil.c
+SQL_EMBED = $(SHELL) $(top_srcdir)/sql/embed.sh
+EXTRA_DIST += sql/embed.sh
+
+COMPONENT_SQL = sql/component/001_init.sql
+CLIENT_SQL = sql/client/001_init.sql
+EXTRA_DIST += $(COMPONENT_SQL) $(CLIENT_SQL)
+BUILT_SOURCES += sql/component_migrations.c sql/client_migrations.c
+CLEANFILES += sql/component_migrations.c sql/client_migrations.c
+sql/component_migrations.c: $(COMPONENT_SQL) sql/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) sql && files= && \
+	for f in $(COMPONENT_SQL); do files="$$files $(srcdir)/$$f"; done && \
+	$(SQL_EMBED) component_migrations $$files > $@.tmp && mv $@.tmp $@
+sql/client_migrations.c: $(CLIENT_SQL) sql/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) sql && files= && \
+	for f in $(CLIENT_SQL); do files="$$files $(srcdir)/$$f"; done && \
+	$(SQL_EMBED) client_migrations $$files > $@.tmp && mv $@.tmp $@
