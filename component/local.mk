@@ -4,10 +4,20 @@ noinst_LTLIBRARIES += component/libcardxd.la
 component_libcardxd_la_SOURCES = component/config.h component/config.c \
 	component/store.h component/store.c $(MIGRATE_SOURCES) \
 	component/link.h component/link.c \
-	component/service.h component/service.c component/service_int.h \
-	component/register.c component/exchange.c \
-	component/adhoc.c component/gateway.c component/privilege.c \
+	component/service.h component/service.c component/service_core.h \
+	component/service_disco.c component/feature.h \
 	component/cardxd.h component/cardxd.c
+# One room per feature, and the table that lists them.
+component_libcardxd_la_SOURCES += component/features/table.c \
+	component/features/basic.c \
+	component/features/register.h component/features/register.c \
+	component/features/adhoc.h component/features/adhoc.c \
+	component/features/adhoc_commands.c \
+	component/features/gateway.c component/features/owncard.c \
+	component/features/privilege.c component/features/ack.c \
+	component/features/send.h component/features/send.c \
+	component/features/presence.c component/features/probe.c \
+	component/features/deliver.h component/features/deliver.c
 nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
 component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"'

@@ -1,5 +1,5 @@
-/* cardxd's stanza handlers: dispatch, service discovery, ping, version, and
- * the bookkeeping of iqs cardxd itself sends. */
+/* cardxd's service core: dispatch through the feature table, emitting,
+ * errors, and the bookkeeping of iqs cardxd itself sends. */
 #include "component/service.h"
 
 #include <inttypes.h>
@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buildconf.h"
-#include "component/service_int.h"
-#include "xep/ns.h"
+#include "common/util.h"
+#include "component/feature.h"
+#include "component/service_core.h"
 #include "xep/stanza.h"
 
+/* An iq we sent, waiting for its answer. */
 struct pending {
     struct pending *next;
     char *id;
@@ -22,53 +23,50 @@ struct pending {
     void (*data_free)(void *);
 };
 
-/* Features advertised on the component JID, in disco#info order. */
-static const char *const service_features[] = {
-    NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING,    NS_VERSION,
-    NS_REGISTER,   NS_COMMANDS,    NS_GATEWAY, NS_VCARD,
-    NS_RECEIPTS,   NS_CARDX,       NULL};
-
-static void strv_free(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
-}
+struct service {
+    xmpp_ctx_t *ctx;
+    const struct cardxd_config *cfg;
+    struct store *store;
+    struct service_io io;
+    const struct log *log;
+    struct strv user_domains; /* who may use the service */
+    struct pending *pending;  /* our iqs awaiting an answer, oldest first */
+    uint64_t next_id;         /* for ids of our own iqs */
+    int64_t now_ms;           /* monotonic time of the event being handled */
+    size_t nfeatures;
+    void **state; /* one slot per feature, in table order */
+};
 
 /* Splits the configured user domains; empty means the parent domain of the
  * component (cards.example.org serves example.org). */
-static char **domains_parse(const struct cardxd_config *cfg)
+static int domains_parse(struct service *svc)
 {
+    const struct cardxd_config *cfg = svc->cfg;
     const char *list = cfg->user_domains ? cfg->user_domains : "";
     const char *dot = strchr(cfg->domain, '.');
-    size_t n = 0, cap = 4;
-    char **v = calloc(cap + 1, sizeof(*v));
-    char *copy = strdup(*list ? list : (dot ? dot + 1 : cfg->domain));
-    char *save = NULL;
 
-    if (!v || !copy)
-        goto fail;
-    for (char *tok = strtok_r(copy, " ,\t", &save); tok;
-         tok = strtok_r(NULL, " ,\t", &save)) {
-        if (n == cap) {
-            char **grown = realloc(v, (2 * cap + 1) * sizeof(*v));
+    if (!*list)
+        list = dot ? dot + 1 : cfg->domain;
+    return strv_split(&svc->user_domains, list, " ,\t");
+}
 
-            if (!grown)
-                goto fail;
-            v = grown;
-            cap *= 2;
+static int features_init(struct service *svc)
+{
+    while (service_features[svc->nfeatures])
+        svc->nfeatures++;
+    svc->state = calloc(svc->nfeatures + 1, sizeof(*svc->state));
+    if (!svc->state)
+        return CX_ENOMEM;
+    for (size_t i = 0; i < svc->nfeatures; i++) {
+        const struct feature *f = service_features[i];
+        int rc = f->init ? f->init(svc, &svc->state[i]) : 0;
+
+        if (rc < 0) {
+            log_error(svc->log, "cannot start the %s feature", f->name);
+            return rc;
         }
-        v[n] = strdup(tok);
-        if (!v[n])
-            goto fail;
-        v[++n] = NULL;
     }
-    free(copy);
-    return v;
-fail:
-    free(copy);
-    strv_free(v);
-    return NULL;
+    return 0;
 }
 
 struct service *service_new(xmpp_ctx_t *ctx, const struct cardxd_config *cfg,
@@ -84,9 +82,8 @@ struct service *service_new(xmpp_ctx_t *ctx, const struct cardxd_config *cfg,
     svc->store = st;
     svc->io = *io;
     svc->log = lg;
-    svc->user_domains = domains_parse(cfg);
-    if (!svc->user_domains) {
-        free(svc);
+    if (domains_parse(svc) < 0 || features_init(svc) < 0) {
+        service_free(svc);
         return NULL;
     }
     return svc;
@@ -123,9 +120,57 @@ void service_free(struct service *svc)
         svc->pending = p->next;
         pending_free(p);
     }
-    adhoc_sessions_free(svc);
-    strv_free(svc->user_domains);
+    for (size_t i = 0; svc->state && i < svc->nfeatures; i++) {
+        if (service_features[i]->free)
+            service_features[i]->free(svc, svc->state[i]);
+    }
+    free(svc->state);
+    strv_clear(&svc->user_domains);
     free(svc);
+}
+
+xmpp_ctx_t *service_ctx(const struct service *svc)
+{
+    return svc->ctx;
+}
+
+const struct cardxd_config *service_config(const struct service *svc)
+{
+    return svc->cfg;
+}
+
+struct store *service_store(const struct service *svc)
+{
+    return svc->store;
+}
+
+const struct log *service_log(const struct service *svc)
+{
+    return svc->log;
+}
+
+int64_t service_now_ms(const struct service *svc)
+{
+    return svc->now_ms;
+}
+
+void *service_state(const struct service *svc, const struct feature *f)
+{
+    for (size_t i = 0; i < svc->nfeatures; i++) {
+        if (service_features[i] == f)
+            return svc->state[i];
+    }
+    return NULL;
+}
+
+size_t service_output_pending(const struct service *svc)
+{
+    return svc->io.pending ? svc->io.pending(svc->io.userdata) : 0;
+}
+
+int service_send(struct service *svc, xmpp_stanza_t *stanza)
+{
+    return svc->io.send(svc->io.userdata, stanza) < 0 ? -1 : 0;
 }
 
 void service_emit(struct service *svc, xmpp_stanza_t *stanza)
@@ -134,7 +179,7 @@ void service_emit(struct service *svc, xmpp_stanza_t *stanza)
         log_error(svc->log, "out of memory building a stanza");
         return;
     }
-    if (svc->io.send(svc->io.userdata, stanza) < 0)
+    if (service_send(svc, stanza) < 0)
         log_warn(svc->log, "could not send a stanza: link not up");
     xmpp_stanza_release(stanza);
 }
@@ -162,7 +207,7 @@ int service_request(struct service *svc, xmpp_stanza_t *iq, pending_done done,
     p->done = done;
     p->data = data;
     p->data_free = data_free;
-    if (svc->io.send(svc->io.userdata, iq) < 0) {
+    if (service_send(svc, iq) < 0) {
         p->data = NULL; /* the caller keeps data on failure */
         goto fail;
     }
@@ -199,18 +244,27 @@ static void pending_answer(struct service *svc, xmpp_stanza_t *iq)
     log_debug(svc->log, "unexpected iq answer id=%s from %s", id, from);
 }
 
-int service_user_allowed(const struct service *svc, const char *bare)
+int service_serves_domain(const struct service *svc, const char *domain)
 {
-    const char *at = strchr(bare, '@');
-    const char *domain = at ? at + 1 : NULL;
-
-    if (!domain || !*domain || at == bare)
-        return 0;
-    for (size_t i = 0; svc->user_domains[i]; i++) {
-        if (strcmp(svc->user_domains[i], domain) == 0)
+    for (size_t i = 0; i < svc->user_domains.n; i++) {
+        if (strcmp(svc->user_domains.v[i], domain) == 0)
             return 1;
     }
     return 0;
+}
+
+int service_user_allowed(const struct service *svc, const char *bare)
+{
+    const char *at = strchr(bare, '@');
+
+    if (!at || at == bare || !at[1])
+        return 0;
+    return service_serves_domain(svc, at + 1);
+}
+
+const char *service_main_domain(const struct service *svc)
+{
+    return svc->user_domains.n ? svc->user_domains.v[0] : "this server";
 }
 
 xmpp_stanza_t *service_first_tag(xmpp_stanza_t *stanza)
@@ -234,7 +288,7 @@ char *service_check_sender(struct service *svc, xmpp_stanza_t *req)
     }
     if (!service_user_allowed(svc, bare)) {
         snprintf(text, sizeof(text), "only users of %s may use this service",
-                 svc->user_domains[0] ? svc->user_domains[0] : "this server");
+                 service_main_domain(svc));
         service_error(svc, req, ERR_CANCEL, "not-allowed", text);
         free(bare);
         return NULL;
@@ -242,139 +296,31 @@ char *service_check_sender(struct service *svc, xmpp_stanza_t *req)
     return bare;
 }
 
-int service_form_field(xmpp_ctx_t *ctx, xmpp_stanza_t *form, const char *var,
-                       const char *type, const char *label, const char *value,
-                       int required)
+int service_to_component(const struct service *svc, xmpp_stanza_t *stanza)
 {
-    xmpp_stanza_t *f = stanza_add_child(ctx, form, "field", NULL);
+    const char *to = xmpp_stanza_get_to(stanza);
 
-    if (!f || xmpp_stanza_set_attribute(f, "var", var) ||
-        xmpp_stanza_set_attribute(f, "type", type))
-        return -1;
-    if (label && xmpp_stanza_set_attribute(f, "label", label))
-        return -1;
-    if (required && !stanza_add_child(ctx, f, "required", NULL))
-        return -1;
-    if (value && stanza_add_text_child(ctx, f, "value", value) < 0)
-        return -1;
-    return 0;
+    return to && strcmp(to, svc->cfg->domain) == 0;
 }
 
-char *service_form_value(xmpp_stanza_t *form, const char *var)
+char *service_proxy_jid(const struct service *svc, const char *phone)
 {
-    for (xmpp_stanza_t *f = xmpp_stanza_get_children(form); f;
-         f = xmpp_stanza_get_next(f)) {
-        const char *name = xmpp_stanza_get_name(f);
-        const char *v = xmpp_stanza_get_attribute(f, "var");
-        xmpp_stanza_t *value;
-
-        if (!name || strcmp(name, "field") != 0 || !v || strcmp(v, var) != 0)
-            continue;
-        value = xmpp_stanza_get_child_by_name(f, "value");
-        return value ? xmpp_stanza_get_text(value) : NULL;
-    }
-    return NULL;
+    return str_printf("%s@%s", phone, svc->cfg->domain);
 }
 
-static void disco_info(struct service *svc, xmpp_stanza_t *iq,
-                       xmpp_stanza_t *query)
+/* The first route of any feature for an iq of type with this payload. */
+static feature_iq_fn route_find(const char *type, const char *name,
+                                const char *ns)
 {
-    xmpp_stanza_t *reply, *q, *id;
-    const char *node = xmpp_stanza_get_attribute(query, "node");
-
-    if (node) {
-        adhoc_disco_info(svc, iq, node); /* the only nodes are commands */
-        return;
+    for (const struct feature *const *f = service_features; *f; f++) {
+        for (const struct feature_iq *r = (*f)->iqs; r && r->type; r++) {
+            if (strcmp(r->type, type) == 0 && strcmp(r->ns, ns) == 0 &&
+                strcmp(r->name, name) == 0)
+                return r->fn;
+        }
     }
-    reply = stanza_reply(svc->ctx, iq, "result");
-    if (!reply ||
-        !(q = stanza_add_child(svc->ctx, reply, "query", NS_DISCO_INFO)))
-        goto oom;
-    /* Addresses here are phone numbers, hence a PSTN gateway (XEP-0100). */
-    id = stanza_add_child(svc->ctx, q, "identity", NULL);
-    if (!id || xmpp_stanza_set_attribute(id, "category", "gateway") ||
-        xmpp_stanza_set_attribute(id, "type", "pstn") ||
-        xmpp_stanza_set_attribute(id, "name", "cardx business cards"))
-        goto oom;
-    for (const char *const *f = service_features; *f; f++) {
-        xmpp_stanza_t *feat = stanza_add_child(svc->ctx, q, "feature", NULL);
-
-        if (!feat || xmpp_stanza_set_attribute(feat, "var", *f))
-            goto oom;
-    }
-    service_emit(svc, reply);
-    return;
-oom:
-    xmpp_stanza_release(reply);
-    service_emit(svc, NULL);
+    return service_core_route(type, name, ns);
 }
-
-static void disco_items(struct service *svc, xmpp_stanza_t *iq,
-                        xmpp_stanza_t *query)
-{
-    xmpp_stanza_t *reply;
-    const char *node = xmpp_stanza_get_attribute(query, "node");
-
-    if (node) {
-        adhoc_disco_items(svc, iq, node);
-        return;
-    }
-    reply = stanza_reply(svc->ctx, iq, "result");
-    if (reply && !stanza_add_child(svc->ctx, reply, "query", NS_DISCO_ITEMS)) {
-        xmpp_stanza_release(reply);
-        reply = NULL;
-    }
-    service_emit(svc, reply);
-}
-
-static void ping(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
-{
-    (void)query;
-    service_emit(svc, stanza_reply(svc->ctx, iq, "result"));
-}
-
-static void version(struct service *svc, xmpp_stanza_t *iq,
-                    xmpp_stanza_t *query)
-{
-    xmpp_stanza_t *reply = stanza_reply(svc->ctx, iq, "result");
-    xmpp_stanza_t *q;
-
-    (void)query;
-    if (!reply ||
-        !(q = stanza_add_child(svc->ctx, reply, "query", NS_VERSION)) ||
-        stanza_add_text_child(svc->ctx, q, "name", "cardxd") < 0 ||
-        stanza_add_text_child(svc->ctx, q, "version", PACKAGE_VERSION) < 0) {
-        xmpp_stanza_release(reply);
-        reply = NULL;
-    }
-    service_emit(svc, reply);
-}
-
-typedef void (*iq_handler)(struct service *svc, xmpp_stanza_t *iq,
-                           xmpp_stanza_t *payload);
-
-struct iq_route {
-    const char *type; /* "get" or "set" */
-    const char *name; /* payload element */
-    const char *ns;   /* its namespace */
-    iq_handler fn;
-};
-
-static const struct iq_route iq_routes[] = {
-    {"get", "query", NS_DISCO_INFO, disco_info},
-    {"get", "query", NS_DISCO_ITEMS, disco_items},
-    {"get", "ping", NS_PING, ping},
-    {"get", "query", NS_VERSION, version},
-    {"get", "query", NS_REGISTER, register_get},
-    {"set", "query", NS_REGISTER, register_set},
-    {"get", "vCard", NS_VCARD, exchange_vcard_get},
-    {"set", "vCard", NS_VCARD, exchange_vcard_set},
-    {"set", "send", NS_CARDX, exchange_send_iq},
-    {"set", "ack", NS_CARDX, exchange_ack_iq},
-    {"set", "command", NS_COMMANDS, adhoc_execute},
-    {"get", "query", NS_GATEWAY, gateway_get},
-    {"set", "query", NS_GATEWAY, gateway_set},
-};
 
 static void service_iq(struct service *svc, xmpp_stanza_t *iq)
 {
@@ -382,6 +328,7 @@ static void service_iq(struct service *svc, xmpp_stanza_t *iq)
     xmpp_stanza_t *payload = service_first_tag(iq);
     const char *ns = payload ? xmpp_stanza_get_ns(payload) : NULL;
     const char *name = payload ? xmpp_stanza_get_name(payload) : NULL;
+    feature_iq_fn fn;
 
     if (!type)
         return;
@@ -396,17 +343,30 @@ static void service_iq(struct service *svc, xmpp_stanza_t *iq)
                       "an iq get or set needs one namespaced child");
         return;
     }
-    for (size_t i = 0; i < sizeof(iq_routes) / sizeof(iq_routes[0]); i++) {
-        const struct iq_route *r = &iq_routes[i];
+    fn = route_find(type, name, ns);
+    if (fn)
+        fn(svc, iq, payload);
+    else
+        service_error(svc, iq, ERR_CANCEL, "service-unavailable",
+                      "this service does not handle that request");
+}
 
-        if (strcmp(r->type, type) == 0 && strcmp(r->ns, ns) == 0 &&
-            strcmp(r->name, name) == 0) {
-            r->fn(svc, iq, payload);
+/* Offers a message or presence to each feature's hook until one takes it;
+ * one of type error goes to every bounce hook. */
+static void service_offer(struct service *svc, xmpp_stanza_t *stanza,
+                          int message)
+{
+    int bounce = stanza_is_error(stanza);
+
+    for (const struct feature *const *f = service_features; *f; f++) {
+        int (*hook)(struct service *, xmpp_stanza_t *) =
+            message ? (*f)->message : (*f)->presence;
+
+        if (bounce && (*f)->bounce)
+            (*f)->bounce(svc, stanza);
+        else if (!bounce && hook && hook(svc, stanza))
             return;
-        }
     }
-    service_error(svc, iq, ERR_CANCEL, "service-unavailable",
-                  "this service does not handle that request");
 }
 
 void service_handle(struct service *svc, xmpp_stanza_t *stanza, int64_t now_ms)
@@ -418,42 +378,41 @@ void service_handle(struct service *svc, xmpp_stanza_t *stanza, int64_t now_ms)
         return;
     if (strcmp(name, "iq") == 0)
         service_iq(svc, stanza); /* answers to our requests may be errors */
-    else if (stanza_is_error(stanza))
-        exchange_message(svc, stanza); /* bounces: logged, never answered */
-    else if (strcmp(name, "message") == 0 && privilege_message(svc, stanza))
-        return; /* the server's grant of privileges (XEP-0356) */
     else if (strcmp(name, "message") == 0)
-        exchange_message(svc, stanza);
+        service_offer(svc, stanza, 1);
     else if (strcmp(name, "presence") == 0)
-        exchange_presence(svc, stanza);
+        service_offer(svc, stanza, 0);
 }
 
 void service_link_up(struct service *svc, int64_t now_ms)
 {
     svc->now_ms = now_ms;
-    if (store_session_clear(svc->store) < 0)
-        log_error(svc->log, "cannot reset sessions: %s",
-                  store_errmsg(svc->store));
-    exchange_probe_start(svc);
-    exchange_probe_step(svc);
+    for (const struct feature *const *f = service_features; *f; f++) {
+        if ((*f)->link_up)
+            (*f)->link_up(svc);
+    }
 }
 
 void service_link_down(struct service *svc)
 {
-    svc->probing = 0;
     pending_fail_all(svc);
-    if (store_session_clear(svc->store) < 0)
-        log_error(svc->log, "cannot reset sessions: %s",
-                  store_errmsg(svc->store));
+    for (const struct feature *const *f = service_features; *f; f++) {
+        if ((*f)->link_down)
+            (*f)->link_down(svc);
+    }
 }
 
 int service_timeout(struct service *svc, int64_t now_ms)
 {
     int64_t first = -1;
 
-    if (exchange_probe_ready(svc))
-        return 0;
+    svc->now_ms = now_ms;
+    for (const struct feature *const *f = service_features; *f; f++) {
+        int ms = (*f)->timeout ? (*f)->timeout(svc) : -1;
 
+        if (ms >= 0 && (first < 0 || now_ms + ms < first))
+            first = now_ms + ms;
+    }
     for (struct pending *p = svc->pending; p; p = p->next) {
         if (first < 0 || p->deadline < first)
             first = p->deadline;
@@ -468,7 +427,10 @@ void service_tick(struct service *svc, int64_t now_ms)
     struct pending **pp = &svc->pending;
 
     svc->now_ms = now_ms;
-    exchange_probe_step(svc);
+    for (const struct feature *const *f = service_features; *f; f++) {
+        if ((*f)->tick)
+            (*f)->tick(svc);
+    }
     while (*pp) {
         struct pending *p = *pp;
 

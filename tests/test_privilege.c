@@ -196,10 +196,10 @@ START_TEST(subscribed_user_gets_card_once)
     b = itest_relogin("dup_b", 1, 1);
     ck_assert_msg(component_subscribed(b), "the subscription is missing");
     expect_card_once(b, sent.id);
-    /* One new session, however many copies of its presence came in. */
+    /* One new resource, however many copies of its presence came in. */
     jid = strdup(xclient_jid(b));
     ck_assert_ptr_nonnull(jid);
-    snprintf(online, sizeof(online), "session %s online", jid);
+    snprintf(online, sizeof(online), "resource %s online", jid);
     ck_assert_int_eq(harness_cardxd_log_count(h, online), 1);
     free(jid);
     xclient_disconnect_free(b);

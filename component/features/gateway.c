@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "component/service_int.h"
+#include "component/feature.h"
 #include "xep/ns.h"
 #include "common/phone.h"
 #include "xep/stanza.h"
@@ -19,16 +19,15 @@
  * is not for the component. */
 static int gateway_addressed(struct service *svc, xmpp_stanza_t *iq)
 {
-    const char *to = xmpp_stanza_get_to(iq);
-
-    if (to && strcmp(to, svc->cfg->domain) == 0)
+    if (service_to_component(svc, iq))
         return 1;
     service_error(svc, iq, ERR_CANCEL, "service-unavailable",
                   "ask the service's own address for the gateway lookup");
     return 0;
 }
 
-void gateway_get(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
+static void gateway_get(struct service *svc, xmpp_stanza_t *iq,
+                        xmpp_stanza_t *query)
 {
     xmpp_stanza_t *reply = NULL, *q;
     char *bare;
@@ -36,11 +35,12 @@ void gateway_get(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
     (void)query;
     if (!gateway_addressed(svc, iq) || !(bare = service_check_sender(svc, iq)))
         return;
-    reply = stanza_reply(svc->ctx, iq, "result");
+    reply = stanza_reply(service_ctx(svc), iq, "result");
     if (!reply ||
-        !(q = stanza_add_child(svc->ctx, reply, "query", NS_GATEWAY)) ||
-        stanza_add_text_child(svc->ctx, q, "desc", GATEWAY_DESC) < 0 ||
-        stanza_add_text_child(svc->ctx, q, "prompt", "Phone number") < 0) {
+        !(q = stanza_add_child(service_ctx(svc), reply, "query", NS_GATEWAY)) ||
+        stanza_add_text_child(service_ctx(svc), q, "desc", GATEWAY_DESC) < 0 ||
+        stanza_add_text_child(service_ctx(svc), q, "prompt", "Phone number") <
+            0) {
         xmpp_stanza_release(reply);
         reply = NULL;
     }
@@ -52,14 +52,12 @@ void gateway_get(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
 static xmpp_stanza_t *gateway_jid_reply(struct service *svc, xmpp_stanza_t *iq,
                                         const char *e164)
 {
-    xmpp_stanza_t *reply = stanza_reply(svc->ctx, iq, "result"), *q;
-    char *jid = NULL;
+    xmpp_stanza_t *reply = stanza_reply(service_ctx(svc), iq, "result"), *q;
+    char *jid = service_proxy_jid(svc, e164);
 
-    if (asprintf(&jid, "%s@%s", e164, svc->cfg->domain) < 0)
-        jid = NULL;
     if (!reply || !jid ||
-        !(q = stanza_add_child(svc->ctx, reply, "query", NS_GATEWAY)) ||
-        stanza_add_text_child(svc->ctx, q, "jid", jid) < 0) {
+        !(q = stanza_add_child(service_ctx(svc), reply, "query", NS_GATEWAY)) ||
+        stanza_add_text_child(service_ctx(svc), q, "jid", jid) < 0) {
         xmpp_stanza_release(reply);
         reply = NULL;
     }
@@ -67,7 +65,8 @@ static xmpp_stanza_t *gateway_jid_reply(struct service *svc, xmpp_stanza_t *iq,
     return reply;
 }
 
-void gateway_set(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
+static void gateway_set(struct service *svc, xmpp_stanza_t *iq,
+                        xmpp_stanza_t *query)
 {
     xmpp_stanza_t *prompt = xmpp_stanza_get_child_by_name(query, "prompt");
     char *input = NULL, *e164 = NULL, *bare;
@@ -86,7 +85,8 @@ void gateway_set(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
     /* Any valid number has a proxy JID, registered or not, so that clients
      * can add contacts ahead; a card sent to a number nobody registered
      * fails with item-not-found then. */
-    rc = phone_normalize(input, svc->cfg->default_region, &e164, &why);
+    rc = phone_normalize(input, service_config(svc)->default_region, &e164,
+                         &why);
     if (rc == PHONE_ENOMEM) {
         service_emit(svc, NULL);
     } else if (rc != PHONE_OK) {
@@ -99,6 +99,20 @@ void gateway_set(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
 out:
     free(e164);
     if (input)
-        xmpp_free(svc->ctx, input);
+        xmpp_free(service_ctx(svc), input);
     free(bare);
 }
+
+static const char *const gateway_disco[] = {NS_GATEWAY, NULL};
+
+static const struct feature_iq gateway_iqs[] = {
+    {"get", "query", NS_GATEWAY, gateway_get},
+    {"set", "query", NS_GATEWAY, gateway_set},
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct feature feature_gateway = {
+    .name = "gateway lookup (XEP-0100)",
+    .disco = gateway_disco,
+    .iqs = gateway_iqs,
+};

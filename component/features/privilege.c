@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "component/service_int.h"
+#include "component/feature.h"
 #include "xep/ns.h"
 
 /*
@@ -20,7 +20,7 @@
  * With presence "managed_entity" (or "roster") the server then sends cardxd
  * every available and unavailable presence of its users as ordinary
  * directed presence from their full JIDs, in both namespace versions. Those
- * go through exchange_presence() like any other, so nothing more is needed
+ * go through the presence feature like any other, so nothing more is needed
  * than telling the administrator; a user who is also subscribed sends the
  * same presence twice, which the session table absorbs (a known full JID is
  * not new). Prosody also sends the presence of sessions already online when
@@ -46,11 +46,7 @@ static int from_served_server(const struct service *svc, const char *from)
 {
     if (!from || strchr(from, '@') || strchr(from, '/'))
         return 0;
-    for (size_t i = 0; svc->user_domains[i]; i++) {
-        if (strcmp(svc->user_domains[i], from) == 0)
-            return 1;
-    }
-    return 0;
+    return service_serves_domain(svc, from);
 }
 
 /* Appends "access=type" for each <perm/> to buf (truncating if need be)
@@ -85,7 +81,9 @@ static int describe_perms(xmpp_stanza_t *priv, char *buf, size_t len)
     return presence;
 }
 
-int privilege_message(struct service *svc, xmpp_stanza_t *msg)
+/* Logs the privileges the server grants if msg is that grant; takes msg
+ * then (returns 1), else passes it on (0). */
+static int privilege_message(struct service *svc, xmpp_stanza_t *msg)
 {
     xmpp_stanza_t *priv = privilege_child(msg);
     const char *from = xmpp_stanza_get_from(msg);
@@ -95,17 +93,23 @@ int privilege_message(struct service *svc, xmpp_stanza_t *msg)
     if (!priv || (from && strchr(from, '@')))
         return 0; /* not a grant; users' messages go their usual way */
     if (!from_served_server(svc, from)) {
-        log_warn(svc->log, "ignoring privileges from %s: not a served domain",
+        log_warn(service_log(svc),
+                 "ignoring privileges from %s: not a served domain",
                  from ? from : "(no sender)");
         return 1;
     }
     presence = describe_perms(priv, perms, sizeof(perms));
-    log_info(svc->log, "privileges granted by %s: %s (%s)", from,
+    log_info(service_log(svc), "privileges granted by %s: %s (%s)", from,
              *perms ? perms : "none", xmpp_stanza_get_ns(priv));
     if (presence)
-        log_info(svc->log,
+        log_info(service_log(svc),
                  "%s sends its users' presence: no subscription "
                  "needed there",
                  from);
     return 1;
 }
+
+const struct feature feature_privilege = {
+    .name = "privileged entity (XEP-0356)",
+    .message = privilege_message,
+};

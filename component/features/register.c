@@ -1,13 +1,14 @@
-/* Phone registration on the component JID: a phone number is the user's
- * identity; one number maps to one bare JID and back. The change itself is
- * shared by XEP-0077 (here) and the ad-hoc commands (adhoc.c). */
+/* Phone registration on the component JID (XEP-0077): a phone number is
+ * the user's identity; one number maps to one bare JID and back. The change
+ * itself is shared with the ad-hoc command (adhoc_commands.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "component/service_int.h"
+#include "component/features/register.h"
+#include "xep/form.h"
 #include "xep/ns.h"
 #include "common/phone.h"
 #include "xep/stanza.h"
@@ -16,25 +17,34 @@
     "Enter your phone number in international form (+8613800138000). "         \
     "Others send you business cards by this number."
 
+int register_form_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone,
+                       const char *form_type)
+{
+    if (form_add_head(ctx, x, "Register your phone number",
+                      REGISTER_INSTRUCTIONS " Entering another one changes "
+                                            "it.") < 0 ||
+        (form_type && form_add_field(ctx, x, "FORM_TYPE", "hidden", NULL,
+                                     form_type, 0) < 0) ||
+        form_add_field(ctx, x, "phone", "text-single", "Phone number", phone,
+                       1) < 0)
+        return -1;
+    return 0;
+}
+
+/* The XEP-0077 form: the shared one, typed by FORM_TYPE. */
 static int register_form(xmpp_ctx_t *ctx, xmpp_stanza_t *query,
                          const char *phone)
 {
     xmpp_stanza_t *x = stanza_add_child(ctx, query, "x", NS_DATA);
 
     if (!x || xmpp_stanza_set_type(x, "form") ||
-        stanza_add_text_child(ctx, x, "title", "Register your phone number") <
-            0 ||
-        stanza_add_text_child(ctx, x, "instructions", REGISTER_INSTRUCTIONS) <
-            0 ||
-        service_form_field(ctx, x, "FORM_TYPE", "hidden", NULL, NS_REGISTER,
-                           0) < 0 ||
-        service_form_field(ctx, x, "phone", "text-single", "Phone number",
-                           phone, 1) < 0)
+        register_form_fill(ctx, x, phone, NS_REGISTER) < 0)
         return -1;
     return 0;
 }
 
-void register_get(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
+static void register_get(struct service *svc, xmpp_stanza_t *iq,
+                         xmpp_stanza_t *query)
 {
     char *bare = service_check_sender(svc, iq);
     char *phone = NULL;
@@ -44,20 +54,21 @@ void register_get(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
     (void)query;
     if (!bare)
         return;
-    rc = store_user_phone(svc->store, bare, &phone);
+    rc = store_user_phone(service_store(svc), bare, &phone);
     if (rc < 0 && rc != STORE_ENOTFOUND) {
         service_error(svc, iq, ERR_WAIT, "internal-server-error",
                       "the registration store failed");
         goto out;
     }
-    reply = stanza_reply(svc->ctx, iq, "result");
+    reply = stanza_reply(service_ctx(svc), iq, "result");
     if (!reply ||
-        !(q = stanza_add_child(svc->ctx, reply, "query", NS_REGISTER)) ||
-        stanza_add_text_child(svc->ctx, q, "instructions",
+        !(q = stanza_add_child(service_ctx(svc), reply, "query",
+                               NS_REGISTER)) ||
+        stanza_add_text_child(service_ctx(svc), q, "instructions",
                               REGISTER_INSTRUCTIONS) < 0 ||
-        (phone && !stanza_add_child(svc->ctx, q, "registered", NULL)) ||
-        stanza_add_text_child(svc->ctx, q, "phone", phone) < 0 ||
-        register_form(svc->ctx, q, phone) < 0) {
+        (phone && !stanza_add_child(service_ctx(svc), q, "registered", NULL)) ||
+        stanza_add_text_child(service_ctx(svc), q, "phone", phone) < 0 ||
+        register_form(service_ctx(svc), q, phone) < 0) {
         xmpp_stanza_release(reply);
         reply = NULL;
     }
@@ -75,7 +86,7 @@ static char *register_phone_input(xmpp_stanza_t *query)
     xmpp_stanza_t *el;
 
     if (x)
-        return service_form_value(x, "phone");
+        return form_get_value(x, "phone");
     el = xmpp_stanza_get_child_by_name(query, "phone");
     return el ? xmpp_stanza_get_text(el) : NULL;
 }
@@ -84,10 +95,10 @@ static char *register_phone_input(xmpp_stanza_t *query)
 static void register_presence(struct service *svc, const char *bare,
                               const char *type)
 {
-    xmpp_stanza_t *p = xmpp_presence_new(svc->ctx);
+    xmpp_stanza_t *p = xmpp_presence_new(service_ctx(svc));
 
     if (p && (xmpp_stanza_set_type(p, type) ||
-              xmpp_stanza_set_from(p, svc->cfg->domain) ||
+              xmpp_stanza_set_from(p, service_config(svc)->domain) ||
               xmpp_stanza_set_to(p, bare))) {
         xmpp_stanza_release(p);
         p = NULL;
@@ -132,7 +143,8 @@ void register_change(struct service *svc, const char *bare, const char *input,
     int rc;
 
     memset(out, 0, sizeof(*out));
-    rc = phone_normalize(input, svc->cfg->default_region, &e164, &why);
+    rc = phone_normalize(input, service_config(svc)->default_region, &e164,
+                         &why);
     if (rc == PHONE_ENOMEM) {
         outcome_fail(out, ERR_WAIT, "internal-server-error", "out of memory");
         return;
@@ -144,18 +156,19 @@ void register_change(struct service *svc, const char *bare, const char *input,
         return;
     }
     snprintf(out->phone, sizeof(out->phone), "%s", e164);
-    rc = store_user_register(svc->store, e164, bare, (int64_t)time(NULL));
+    rc = store_user_register(service_store(svc), e164, bare,
+                             (int64_t)time(NULL));
     if (rc == STORE_ECONFLICT) {
         outcome_fail(out, ERR_CANCEL, "conflict",
                      "the number %s is already registered to another account",
                      e164);
     } else if (rc < 0) {
-        log_error(svc->log, "registering %s: %s", bare,
-                  store_errmsg(svc->store));
+        log_error(service_log(svc), "registering %s: %s", bare,
+                  store_errmsg(service_store(svc)));
         outcome_fail(out, ERR_WAIT, "internal-server-error",
                      "the registration store failed");
     } else {
-        log_info(svc->log, "registered %s as %s", bare, e164);
+        log_info(service_log(svc), "registered %s as %s", bare, e164);
         snprintf(out->text, sizeof(out->text),
                  "Your phone number is now %s: others can send you business "
                  "cards by it.",
@@ -168,24 +181,24 @@ void register_drop(struct service *svc, const char *bare,
                    struct register_outcome *out)
 {
     char *phone = NULL;
-    int rc = store_user_phone(svc->store, bare, &phone);
+    int rc = store_user_phone(service_store(svc), bare, &phone);
 
     memset(out, 0, sizeof(*out));
     if (rc == 0) {
         snprintf(out->phone, sizeof(out->phone), "%s", phone);
-        rc = store_user_remove(svc->store, bare);
+        rc = store_user_remove(service_store(svc), bare);
     }
     free(phone);
     if (rc == STORE_ENOTFOUND) {
         outcome_fail(out, ERR_AUTH, "registration-required",
                      "you have no phone number registered here");
     } else if (rc < 0) {
-        log_error(svc->log, "unregistering %s: %s", bare,
-                  store_errmsg(svc->store));
+        log_error(service_log(svc), "unregistering %s: %s", bare,
+                  store_errmsg(service_store(svc)));
         outcome_fail(out, ERR_WAIT, "internal-server-error",
                      "the registration store failed");
     } else {
-        log_info(svc->log, "unregistered %s", bare);
+        log_info(service_log(svc), "unregistered %s", bare);
         snprintf(out->text, sizeof(out->text),
                  "%s is no longer registered; your card and the cards "
                  "waiting for you are deleted.",
@@ -203,11 +216,12 @@ static void register_answer(struct service *svc, xmpp_stanza_t *iq,
         service_error(svc, iq, out->type, out->condition, out->text);
         return;
     }
-    service_emit(svc, stanza_reply(svc->ctx, iq, "result"));
+    service_emit(svc, stanza_reply(service_ctx(svc), iq, "result"));
     register_announce(svc, bare, registered);
 }
 
-void register_set(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
+static void register_set(struct service *svc, xmpp_stanza_t *iq,
+                         xmpp_stanza_t *query)
 {
     struct register_outcome out;
     char *bare = service_check_sender(svc, iq);
@@ -231,6 +245,20 @@ void register_set(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *query)
         register_answer(svc, iq, bare, &out, 1);
     }
     if (input)
-        xmpp_free(svc->ctx, input);
+        xmpp_free(service_ctx(svc), input);
     free(bare);
 }
+
+static const char *const register_disco[] = {NS_REGISTER, NULL};
+
+static const struct feature_iq register_iqs[] = {
+    {"get", "query", NS_REGISTER, register_get},
+    {"set", "query", NS_REGISTER, register_set},
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct feature feature_register = {
+    .name = "registration (XEP-0077)",
+    .disco = register_disco,
+    .iqs = register_iqs,
+};

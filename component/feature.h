@@ -1,0 +1,125 @@
+/* What the service core offers the features, and what a feature is: one
+ * entry in the service's table (features/table.c). Not a public API. */
+#ifndef CARDX_COMPONENT_FEATURE_H
+#define CARDX_COMPONENT_FEATURE_H
+
+#include <stdint.h>
+#include <strophe.h>
+
+#include "common/log.h"
+#include "component/config.h"
+#include "component/service.h"
+#include "component/store.h"
+
+/*
+ * The core (service.c, service_disco.c) dispatches every stanza by walking
+ * the table: an iq get or set to the first route that matches its type and
+ * payload, a message or presence to each feature's hook in table order
+ * until one takes it. disco#info on the component JID lists every
+ * feature's namespaces, so what is advertised is what is routed. A feature
+ * that keeps state between stanzas gets a slot from the core
+ * (service_state()); it is created by init and released by free.
+ *
+ * Handlers answer through the core (service_emit(), service_error()) and
+ * never return errors to it: a request that cannot be served is answered
+ * with an XMPP error, which is the only report the sender can act on.
+ */
+
+/* Handles an iq get or set whose first child is payload (both borrowed). */
+typedef void (*feature_iq_fn)(struct service *svc, xmpp_stanza_t *iq,
+                              xmpp_stanza_t *payload);
+
+struct feature_iq {
+    const char *type; /* "get" or "set" */
+    const char *name; /* the payload element */
+    const char *ns;   /* its namespace */
+    feature_iq_fn fn;
+};
+
+/* Every member may be NULL (or empty) when the feature has no such part. */
+struct feature {
+    const char *name;
+    /* Namespaces advertised in disco#info of the component, NULL-ended. */
+    const char *const *disco;
+    /* iq routes, ended by an entry whose type is NULL. */
+    const struct feature_iq *iqs;
+    /* A message (not an error); returns 1 when it took it (no later
+     * feature sees it), 0 to pass it on. */
+    int (*message)(struct service *svc, xmpp_stanza_t *msg);
+    /* A presence (not an error); 1 when it took it, else 0. */
+    int (*presence)(struct service *svc, xmpp_stanza_t *pres);
+    /* A message or presence of type error: something we sent bounced. */
+    void (*bounce)(struct service *svc, xmpp_stanza_t *stanza);
+    /* disco#info and disco#items of a node on the component JID; return 1
+     * when they answered (the node is theirs), 0 to pass it on. */
+    int (*node_info)(struct service *svc, xmpp_stanza_t *iq, const char *node);
+    int (*node_items)(struct service *svc, xmpp_stanza_t *iq, const char *node);
+    /* Creates the feature's state (*state, NULL if it keeps none) at
+     * service_new(); returns 0 or a negative CX_* code. */
+    int (*init)(struct service *svc, void **state);
+    /* Releases what init made. Called at service_free() even when state
+     * is NULL. */
+    void (*free)(struct service *svc, void *state);
+    /* The link to the server came up, or went down. */
+    void (*link_up)(struct service *svc);
+    void (*link_down)(struct service *svc);
+    /* Milliseconds until tick has work (0: now), or -1 for none. */
+    int (*timeout)(struct service *svc);
+    void (*tick)(struct service *svc);
+};
+
+/* The table, in dispatch order, ended by NULL (features/table.c). */
+extern const struct feature *const service_features[];
+
+/* --- what the core offers (service.c) --- */
+
+/* Called once with the answer to an iq we sent (borrowed), or with NULL
+ * when it timed out or the link went down. */
+typedef void (*pending_done)(struct service *svc, xmpp_stanza_t *reply,
+                             void *data);
+
+/* The borrowed parts of the service every handler needs. */
+xmpp_ctx_t *service_ctx(const struct service *svc);
+const struct cardxd_config *service_config(const struct service *svc);
+struct store *service_store(const struct service *svc);
+const struct log *service_log(const struct service *svc);
+/* Monotonic milliseconds of the event being handled. */
+int64_t service_now_ms(const struct service *svc);
+/* The state slot of feature f (what its init stored). */
+void *service_state(const struct service *svc, const struct feature *f);
+/* Bytes handed to the link but not yet written out (0 when unknown). */
+size_t service_output_pending(const struct service *svc);
+
+/* Sends and releases stanza; NULL (a failed build) is logged. */
+void service_emit(struct service *svc, xmpp_stanza_t *stanza);
+/* Sends stanza (borrowed, kept by the caller). Returns 0, or -1 when the
+ * link is not up. */
+int service_send(struct service *svc, xmpp_stanza_t *stanza);
+/* Replies to req with an error (type ERR_*, a defined condition, a text). */
+void service_error(struct service *svc, xmpp_stanza_t *req, const char *type,
+                   const char *condition, const char *text);
+/* Sends iq (borrowed; its id is set here) and calls done with the answer.
+ * data is freed with data_free after done ran (data_free may be NULL).
+ * Returns 0, or -1 with data still the caller's. */
+int service_request(struct service *svc, xmpp_stanza_t *iq, pending_done done,
+                    void *data, void (*data_free)(void *));
+
+/* True when the bare JID's domain may use this service. */
+int service_user_allowed(const struct service *svc, const char *bare);
+/* True when domain is one of the served user domains. */
+int service_serves_domain(const struct service *svc, const char *domain);
+/* The first served user domain, for messages ("this server" if none). */
+const char *service_main_domain(const struct service *svc);
+/* Checks the sender of req may use the service; replies with an error and
+ * returns NULL if not, else returns its bare JID (caller frees). */
+char *service_check_sender(struct service *svc, xmpp_stanza_t *req);
+/* True when the stanza is addressed to the component itself, not to the
+ * proxy JID of a number. */
+int service_to_component(const struct service *svc, xmpp_stanza_t *stanza);
+/* "+NUMBER@component": the address a phone number has on this service,
+ * the caller's to free, or NULL when memory ran out. */
+char *service_proxy_jid(const struct service *svc, const char *phone);
+/* The first child element of a stanza, skipping text (borrowed). */
+xmpp_stanza_t *service_first_tag(xmpp_stanza_t *stanza);
+
+#endif

@@ -1,0 +1,34 @@
+/* Between the ad-hoc command framework (adhoc.c) and the commands it runs
+ * (adhoc_commands.c). */
+#ifndef CARDX_COMPONENT_FEATURES_ADHOC_H
+#define CARDX_COMPONENT_FEATURES_ADHOC_H
+
+#include <stddef.h>
+
+#include "component/feature.h"
+
+struct adhoc_command {
+    const char *node;
+    const char *name;
+    int registered; /* only for users with a number */
+    /* Fills the first stage's form; NULL for a one-stage command. phone is
+     * the user's number or NULL. Returns 0 or -1. */
+    int (*form)(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone);
+    /* Does the command and answers iq; form is the submitted form (NULL for
+     * a one-stage command). */
+    void (*run)(struct service *svc, xmpp_stanza_t *iq, const char *sid,
+                xmpp_stanza_t *form, const char *bare, const char *phone);
+};
+
+/* The commands, in the order clients list them; the first registers. */
+extern const struct adhoc_command adhoc_commands[];
+extern const size_t adhoc_ncommands;
+
+/* Completes the command req with a note (type "info" or "error") for the
+ * user: errors of the request itself are told this way, as plain text. sid
+ * NULL echoes req's sessionid. */
+void adhoc_done(struct service *svc, xmpp_stanza_t *req, const char *sid,
+                const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,188 @@
+/* The ad-hoc commands themselves (XEP-0050): registering, sending a card,
+ * the inbox and unregistering, each a form and what its submission does. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/phone.h"
+#include "component/features/adhoc.h"
+#include "component/features/deliver.h"
+#include "component/features/register.h"
+#include "component/features/send.h"
+#include "xep/form.h"
+#include "xep/ns.h"
+#include "xep/stanza.h"
+
+static int register_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
+{
+    return register_form_fill(ctx, x, phone, NULL);
+}
+
+static void register_run(struct service *svc, xmpp_stanza_t *iq,
+                         const char *sid, xmpp_stanza_t *form, const char *bare,
+                         const char *phone)
+{
+    char *input = form_get_value(form, "phone");
+    struct register_outcome out;
+
+    (void)phone;
+    if (!input || !*input) {
+        adhoc_done(svc, iq, sid, "error", "enter your phone number");
+    } else {
+        register_change(svc, bare, input, &out);
+        adhoc_done(svc, iq, sid, out.type ? "error" : "info", "%s", out.text);
+        if (!out.type)
+            register_announce(svc, bare, 1);
+    }
+    if (input)
+        xmpp_free(service_ctx(svc), input);
+}
+
+static int send_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
+{
+    (void)phone;
+    if (form_add_head(ctx, x, "Send your business card",
+                      "Enter the phone number of the person who should get "
+                      "your card; the note is shown with it.") < 0 ||
+        form_add_field(ctx, x, "number", "text-single", "Their phone number",
+                       NULL, 1) < 0 ||
+        form_add_field(ctx, x, "note", "text-single", "Note (optional)", NULL,
+                       0) < 0)
+        return -1;
+    return 0;
+}
+
+/* The outcome of a send started by send_run(); req is the submission. */
+static void send_done_note(struct service *svc, xmpp_stanza_t *req,
+                           const char *card_id, const char *status,
+                           const char *condition, const char *text, void *ud)
+{
+    xmpp_stanza_t *c = xmpp_stanza_get_child_by_ns(req, NS_COMMANDS);
+    xmpp_stanza_t *x = c ? xmpp_stanza_get_child_by_ns(c, NS_DATA) : NULL;
+    char *number = x ? form_get_value(x, "number") : NULL;
+    char *e164 = NULL;
+    const char *to;
+
+    (void)card_id;
+    (void)ud;
+    /* The form is all the state there is: it names the recipient again. */
+    if (number)
+        phone_normalize(number, service_config(svc)->default_region, &e164,
+                        NULL);
+    to = e164 ? e164 : number ? number : "them";
+    if (condition)
+        adhoc_done(svc, req, NULL, "error", "%s", text ? text : condition);
+    else if (strcmp(status, "delivered") == 0)
+        adhoc_done(svc, req, NULL, "info", "Card delivered to %s.", to);
+    else
+        adhoc_done(svc, req, NULL, "info",
+                   "Card queued for %s: they are offline; it reaches them "
+                   "when they next come online.",
+                   to);
+    free(e164);
+    if (number)
+        xmpp_free(service_ctx(svc), number);
+}
+
+static void send_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
+                     xmpp_stanza_t *form, const char *bare, const char *phone)
+{
+    char *number = form_get_value(form, "number");
+    char *note = form_get_value(form, "note");
+
+    (void)bare;
+    (void)phone;
+    if (!number || !*number)
+        adhoc_done(svc, iq, sid, "error",
+                   "enter the phone number to send your card to");
+    else
+        send_card(svc, iq, number, note, SEND_VIA_OTHER, send_done_note, NULL);
+    if (number)
+        xmpp_free(service_ctx(svc), number);
+    if (note)
+        xmpp_free(service_ctx(svc), note);
+}
+
+/* One stage: counts the waiting cards and sends them to the sessions the
+ * service knows; without one it says how to become known. */
+static void inbox_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
+                      xmpp_stanza_t *form, const char *bare, const char *phone)
+{
+    int64_t n = 0;
+    int online = 0;
+    char count[64];
+
+    (void)form;
+    (void)phone;
+    if (store_inbox_count(service_store(svc), bare, &n) < 0 ||
+        store_session_count(service_store(svc), bare, &online, NULL) < 0) {
+        log_error(service_log(svc), "counting the inbox of %s: %s", bare,
+                  store_errmsg(service_store(svc)));
+        adhoc_done(svc, iq, sid, "error", "the card store failed");
+        return;
+    }
+    if (n == 0) {
+        adhoc_done(svc, iq, sid, "info", "No cards wait for you.");
+        return;
+    }
+    snprintf(count, sizeof(count), "%" PRId64 " card%s wait%s for you", n,
+             n == 1 ? "" : "s", n == 1 ? "s" : "");
+    if (!online) {
+        adhoc_done(svc, iq, sid, "info",
+                   "%s: come online (send your presence to %s, or accept "
+                   "its presence subscription) to receive them.",
+                   count, service_config(svc)->domain);
+        return;
+    }
+    adhoc_done(svc, iq, sid, "info", "%s: they are being sent to you now.",
+               count);
+    deliver_flush(svc, bare);
+}
+
+static int unregister_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
+{
+    char label[128];
+
+    snprintf(label, sizeof(label), "Unregister %s", phone);
+    if (form_add_head(ctx, x, "Unregister your phone number",
+                      "Your number stops reaching you; your card and the cards "
+                      "waiting for you are deleted.") < 0 ||
+        form_add_field(ctx, x, "confirm", "boolean", label, "0", 1) < 0)
+        return -1;
+    return 0;
+}
+
+static void unregister_run(struct service *svc, xmpp_stanza_t *iq,
+                           const char *sid, xmpp_stanza_t *form,
+                           const char *bare, const char *phone)
+{
+    char *confirm = form_get_value(form, "confirm");
+    int yes =
+        confirm && (strcmp(confirm, "1") == 0 || strcmp(confirm, "true") == 0);
+    struct register_outcome out;
+
+    (void)phone;
+    if (confirm)
+        xmpp_free(service_ctx(svc), confirm);
+    if (!yes) {
+        adhoc_done(svc, iq, sid, "info", "Nothing changed: not confirmed.");
+        return;
+    }
+    register_drop(svc, bare, &out);
+    adhoc_done(svc, iq, sid, out.type ? "error" : "info", "%s", out.text);
+    if (!out.type)
+        register_announce(svc, bare, 0);
+}
+
+const struct adhoc_command adhoc_commands[] = {
+    {"register", "Register or change your phone number", 0, register_form,
+     register_run},
+    {"send", "Send your card to a phone number", 1, send_form, send_run},
+    {"inbox", "Cards waiting for you", 1, NULL, inbox_run},
+    {"unregister", "Unregister your phone number", 1, unregister_form,
+     unregister_run},
+};
+
+const size_t adhoc_ncommands =
+    sizeof(adhoc_commands) / sizeof(adhoc_commands[0]);

@@ -1,0 +1,32 @@
+/* Delivery of stored cards to their recipient's online resources, and the
+ * one way a card leaves the inbox. */
+#ifndef CARDX_COMPONENT_FEATURES_DELIVER_H
+#define CARDX_COMPONENT_FEATURES_DELIVER_H
+
+#include "component/feature.h"
+
+/* Why a card leaves the inbox. Each is evidence of a different strength,
+ * and is logged as such. */
+enum deliver_end {
+    DELIVER_ACKED,   /* the recipient's client acknowledged it */
+    DELIVER_HANDED,  /* handed to resources that never acknowledge */
+    DELIVER_GAVE_UP, /* max_attempts deliveries, none acknowledged */
+};
+
+/* Sends a stored card (borrowed) to every online resource of its
+ * recipient and counts the attempt; delayed marks it as coming from the
+ * inbox (XEP-0203). Returns how many resources it went to. */
+int deliver_card(struct service *svc, const struct store_inbox_item *item,
+                 int delayed);
+
+/* Takes card_id out of recipient's inbox for the reason why, and sends
+ * its sender the receipt they asked for. Returns 0, STORE_ENOTFOUND when
+ * no such card waits for that recipient, or another negative code when the
+ * store failed (logged). */
+int deliver_retire(struct service *svc, const char *recipient,
+                   const char *card_id, enum deliver_end why);
+
+/* The user's resources are known: send every waiting card, oldest first. */
+void deliver_flush(struct service *svc, const char *bare);
+
+#endif

@@ -1,0 +1,140 @@
+/* Who is online: users' presence, the resources (full JIDs) the store
+ * keeps while they are online, what each client can do, and answers to
+ * subscriptions and probes of the service. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "component/features/deliver.h"
+#include "xep/ns.h"
+#include "xep/stanza.h"
+
+struct caps_job {
+    char *full;
+    char *bare;
+};
+
+static void caps_job_free(void *data)
+{
+    struct caps_job *job = data;
+
+    if (!job)
+        return;
+    free(job->full);
+    free(job->bare);
+    free(job);
+}
+
+/* The new resource's disco#info tells whether its client acks cards; then
+ * every waiting card goes out. */
+static void resource_discovered(struct service *svc, xmpp_stanza_t *reply,
+                                void *data)
+{
+    struct caps_job *job = data;
+    xmpp_stanza_t *q = reply && !stanza_is_error(reply)
+                           ? xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO)
+                           : NULL;
+    int receipts = 0;
+
+    for (xmpp_stanza_t *f = q ? xmpp_stanza_get_children(q) : NULL; f;
+         f = xmpp_stanza_get_next(f)) {
+        const char *var = xmpp_stanza_get_attribute(f, "var");
+
+        if (var && strcmp(var, NS_RECEIPTS) == 0)
+            receipts = 1;
+    }
+    log_debug(service_log(svc), "resource %s %s receipts", job->full,
+              receipts ? "supports" : "does not support");
+    if (store_session_set_receipts(service_store(svc), job->full, receipts) < 0)
+        log_error(service_log(svc), "recording resource %s: %s", job->full,
+                  store_errmsg(service_store(svc)));
+    deliver_flush(svc, job->bare);
+}
+
+/* A full JID of a registered user came online: learn what its client can
+ * do, then flush. */
+static void resource_online(struct service *svc, const char *full,
+                            const char *bare)
+{
+    struct caps_job *job;
+    xmpp_stanza_t *iq;
+    int rc = store_session_add(service_store(svc), full, bare);
+
+    if (rc < 0) {
+        log_error(service_log(svc), "recording resource %s: %s", full,
+                  store_errmsg(service_store(svc)));
+        return;
+    }
+    if (rc == 0)
+        return; /* a presence update of a known resource */
+    log_debug(service_log(svc), "resource %s online", full);
+    job = calloc(1, sizeof(*job));
+    iq = xmpp_iq_new(service_ctx(svc), "get", "disco");
+    if (!job || !iq || !(job->full = strdup(full)) ||
+        !(job->bare = strdup(bare)) ||
+        xmpp_stanza_set_from(iq, service_config(svc)->domain) ||
+        xmpp_stanza_set_to(iq, full) ||
+        !stanza_add_child(service_ctx(svc), iq, "query", NS_DISCO_INFO) ||
+        service_request(svc, iq, resource_discovered, job, caps_job_free) < 0) {
+        caps_job_free(job);
+        deliver_flush(svc, bare); /* unknown support: deliver anyway */
+    }
+    if (iq)
+        xmpp_stanza_release(iq);
+}
+
+/* Answers a presence with one of ours of the given type (NULL: available). */
+static void presence_answer(struct service *svc, xmpp_stanza_t *pres,
+                            const char *type)
+{
+    xmpp_stanza_t *p = stanza_reply(service_ctx(svc), pres, type);
+
+    if (p)
+        xmpp_stanza_del_attribute(p, "id");
+    service_emit(svc, p);
+}
+
+static int presence_handle(struct service *svc, xmpp_stanza_t *pres)
+{
+    const char *type = xmpp_stanza_get_type(pres);
+    const char *from = xmpp_stanza_get_from(pres);
+    char *bare = stanza_bare_jid(from), *phone = NULL;
+
+    if (!bare || !service_user_allowed(svc, bare))
+        goto out;
+    if (!type || strcmp(type, "available") == 0) {
+        if (strchr(from, '/') &&
+            store_user_phone(service_store(svc), bare, &phone) == 0)
+            resource_online(svc, from, bare);
+    } else if (strcmp(type, "unavailable") == 0) {
+        if (store_session_remove(service_store(svc), from) < 0)
+            log_error(service_log(svc), "forgetting resource %s: %s", from,
+                      store_errmsg(service_store(svc)));
+    } else if (strcmp(type, "subscribe") == 0) {
+        presence_answer(svc, pres, "subscribed");
+    } else if (strcmp(type, "unsubscribe") == 0) {
+        presence_answer(svc, pres, "unsubscribed");
+    } else if (strcmp(type, "probe") == 0) {
+        presence_answer(svc, pres, NULL);
+    }
+out:
+    free(phone);
+    free(bare);
+    return 1;
+}
+
+/* Resources are only known while the link is up: each (re)attachment
+ * learns them again from presence. */
+static void presence_forget_all(struct service *svc)
+{
+    if (store_session_clear(service_store(svc)) < 0)
+        log_error(service_log(svc), "cannot reset online resources: %s",
+                  store_errmsg(service_store(svc)));
+}
+
+const struct feature feature_presence = {
+    .name = "presence",
+    .presence = presence_handle,
+    .link_up = presence_forget_all,
+    .link_down = presence_forget_all,
+};
