@@ -109,9 +109,7 @@ static xmpp_stanza_t *rebuild(xmpp_ctx_t *ctx, xmpp_stanza_t *e,
     }
     for (size_t i = 0; i < n && rc == 0; i++)
         if (vals[i] && !done[i])
-            rc = stanza_add_text_child(ctx, out, subs[i], vals[i]) == 0
-                     ? 0
-                     : CX_ENOMEM;
+            rc = stanza_add_text_child(ctx, out, subs[i], vals[i]);
     if (rc != 0 && out) {
         xmpp_stanza_release(out);
         out = NULL;

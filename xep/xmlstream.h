@@ -40,7 +40,9 @@ struct xmlstream_callbacks {
 /* Creates a parser. default_ns is the stream's content namespace (e.g.
  * "jabber:component:accept"): top-level elements in it get no xmlns
  * attribute, any other namespace is set on the element that introduces it.
- * Returns NULL on allocation failure. */
+ * The parser copies default_ns and cb and keeps ctx and userdata, which must
+ * outlive it. Returns a parser the caller frees with xmlstream_free(), or
+ * NULL on allocation failure. */
 struct xmlstream *xmlstream_new(xmpp_ctx_t *ctx, const char *default_ns,
                                 const struct xmlstream_callbacks *cb,
                                 void *userdata);
