@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <strophe.h>
 
+#include "common/errors.h"
+
 /* The fields cardx edits and shows. Every member is NULL or a non-empty
  * string owned by the struct (allocated with malloc). A zeroed struct is an
  * empty card. */
@@ -13,15 +15,17 @@ struct vcard_fields {
         *note;
 };
 
-/* Error codes besides -1 (which each function documents). */
-#define VCARD_ENOMEM (-2)
+/* The project's codes (common/errors.h) under this module's names; each
+ * function says which it returns. */
+#define VCARD_ENOMEM CX_ENOMEM
+#define VCARD_EINVAL CX_EINVAL
 
 /* Frees every member and zeroes f. Accepts NULL. */
 void vcard_fields_clear(struct vcard_fields *f);
 
 /* Sets the member named field ("name", "phone", ... see vcard_field_names)
- * to a copy of value; NULL or "" clears it. Returns 0, -1 for an unknown
- * field name or VCARD_ENOMEM (f unchanged then). */
+ * to a copy of value; NULL or "" clears it. Returns 0, VCARD_EINVAL for an
+ * unknown field name or VCARD_ENOMEM (f unchanged then). */
 int vcard_fields_set(struct vcard_fields *f, const char *field,
                      const char *value);
 
@@ -49,14 +53,15 @@ int vcard_is_vcard(xmpp_stanza_t *stanza);
  * the first TEL), the EMAIL with <PREF/> and <INTERNET/> the email (else the
  * first), the first ORG/ORGNAME, TITLE, URL and DESC (note), the <WORK/> ADR
  * (else the first) as its non-empty parts joined with ", ". Values are
- * trimmed; empty ones stay NULL. Returns 0, -1 when vcard is not a
+ * trimmed; empty ones stay NULL. Returns 0, VCARD_EINVAL when vcard is not a
  * vcard-temp vCard, or VCARD_ENOMEM; out is left cleared on error. */
 int vcard_parse(xmpp_stanza_t *vcard, struct vcard_fields *out);
 
 /* A new <vCard xmlns='vcard-temp'/> holding the set fields: FN, N (FAMILY,
  * GIVEN), TEL (CELL, VOICE, NUMBER), EMAIL (INTERNET, PREF, USERID),
  * ORG/ORGNAME, TITLE, ADR (WORK, the whole address in STREET), URL, DESC.
- * The caller releases it; NULL on allocation failure. */
+ * The caller releases it with xmpp_stanza_release(); NULL on allocation
+ * failure. */
 xmpp_stanza_t *vcard_build(xmpp_ctx_t *ctx, const struct vcard_fields *f);
 
 /* A new copy of vcard in which the fields cardx knows are set to f, while
@@ -68,8 +73,9 @@ xmpp_stanza_t *vcard_build(xmpp_ctx_t *ctx, const struct vcard_fields *f);
  * element, so other numbers or addresses of the card survive (and
  * vcard_parse may then show one of them).
  * It returns a new stanza rather than editing vcard because libstrophe
- * cannot unlink a child. The caller releases the result; NULL when vcard is
- * not a vcard-temp vCard or on allocation failure. */
+ * cannot unlink a child. The caller releases the result with
+ * xmpp_stanza_release(); NULL when vcard is not a vcard-temp vCard or on
+ * allocation failure. */
 xmpp_stanza_t *vcard_merge(xmpp_ctx_t *ctx, xmpp_stanza_t *vcard,
                            const struct vcard_fields *f);
 
@@ -77,13 +83,13 @@ xmpp_stanza_t *vcard_merge(xmpp_ctx_t *ctx, xmpp_stanza_t *vcard,
  * phone when there is no name) then "Phone:", "Email:", "Organisation:",
  * "Title:", "Address:", "Web:", "About:" (the card's note) lines for the set
  * fields, and "Note: NOTE" for the sender's note when it is neither NULL nor
- * empty. No trailing newline. The caller frees it; NULL on allocation
- * failure. */
+ * empty. No trailing newline. The caller frees it with free(); NULL on
+ * allocation failure. */
 char *vcard_summary(const struct vcard_fields *f, const char *note);
 
 /* 0 when vcard is a vcard-temp vCard whose serialised form is at most
- * max_bytes long; otherwise -1 and *why (may be NULL) points at a static
- * reason. */
+ * max_bytes long; otherwise VCARD_EINVAL (VCARD_ENOMEM when serialising ran
+ * out of memory) and *why (may be NULL) points at a static reason. */
 int vcard_check(xmpp_stanza_t *vcard, size_t max_bytes, const char **why);
 
 /* The serialised XML of vcard. The caller frees it with free(); NULL on
@@ -91,9 +97,10 @@ int vcard_check(xmpp_stanza_t *vcard, size_t max_bytes, const char **why);
 char *vcard_to_text(xmpp_stanza_t *vcard);
 
 /* Parses xml (an optional XML declaration, then one element) into a new
- * stanza the caller releases. Namespaces, attributes, unknown children and
- * text survive; namespace prefixes are rewritten as xmlns attributes. NULL
- * when xml is not well-formed or its root is not a vcard-temp vCard. */
+ * stanza the caller releases with xmpp_stanza_release(). Namespaces,
+ * attributes, unknown children and text survive; namespace prefixes are
+ * rewritten as xmlns attributes. NULL when xml is not well-formed or its root
+ * is not a vcard-temp vCard. */
 xmpp_stanza_t *vcard_from_text(xmpp_ctx_t *ctx, const char *xml);
 
 #endif

@@ -41,10 +41,13 @@ int vcardtext_card_copy(struct vcardtext_card *dst,
  * address, its non-empty components joined with ", "; URL; NOTE -> note.
  * For each, a property with a value wins over an empty one. The text must
  * be UTF-8; CHARSET parameters are ignored.
- * Returns the number of cards, or -1 with *err (when err is not NULL) set to
- * a malloc'd one-line message naming the line, e.g. "line 7: property
- * without ':'", "line 12: END:VCARD missing", "no BEGIN:VCARD found". Cards
- * before the error have been passed to fn already. */
+ * Returns the number of cards, or a negative code with *err (when err is not
+ * NULL) set to a one-line message naming the line, which the caller frees
+ * with free() (NULL when memory ran out for it too): VCARD_EINVAL when the
+ * text is not valid vCard or fn stopped, e.g. "line 7: property without
+ * ':'", "line 12: END:VCARD missing", "no BEGIN:VCARD found", "line 9: card
+ * not accepted"; VCARD_ENOMEM with "out of memory". Cards before the error
+ * have been passed to fn already. */
 int vcardtext_parse(const char *text,
                     int (*fn)(void *ud, const struct vcardtext_card *c),
                     void *ud, char **err);
@@ -53,13 +56,13 @@ int vcardtext_parse(const char *text,
  * when the name is unset), N, TEL;TYPE=cell, EMAIL, ORG, TITLE,
  * ADR;TYPE=work (the address in the street component), URL, NOTE, the extra
  * lines, END; CRLF line ends, values escaped, lines folded at 75 octets
- * without splitting a UTF-8 sequence. The caller frees it; NULL on
- * allocation failure. */
+ * without splitting a UTF-8 sequence. The caller frees it with free(); NULL
+ * on allocation failure. */
 char *vcardtext_write(const struct vcardtext_card *c);
 
 /* A new vcard-temp vCard with c's fields (vcard_build); the extra lines
  * are dropped, as vcard-temp has no place for most of them. The caller
- * releases it; NULL on allocation failure. */
+ * releases it with xmpp_stanza_release(); NULL on allocation failure. */
 xmpp_stanza_t *vcardtext_to_vcard_temp(xmpp_ctx_t *ctx,
                                        const struct vcardtext_card *c);
 

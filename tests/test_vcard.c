@@ -92,7 +92,7 @@ START_TEST(fields_api)
     ck_assert_int_eq(vcard_fields_set(&f, "phone", "+1 555 0100"), 0);
     ck_assert_str_eq(f.phone, "+1 555 0100");
     ck_assert_str_eq(vcard_fields_get(&f, "phone"), "+1 555 0100");
-    ck_assert_int_eq(vcard_fields_set(&f, "nickname", "x"), -1);
+    ck_assert_int_eq(vcard_fields_set(&f, "nickname", "x"), VCARD_EINVAL);
     ck_assert_ptr_null(vcard_fields_get(&f, "nickname"));
     ck_assert_ptr_null(vcard_fields_get(&f, "email"));
     ck_assert_int_eq(vcard_fields_set(&f, "phone", ""), 0);
@@ -194,10 +194,10 @@ START_TEST(parse_fallbacks)
         ck_assert_ptr_null(vcard_fields_get(&f, *n));
 
     v = xmpp_stanza_new_from_string(ctx, "<vCard><FN>x</FN></vCard>");
-    ck_assert_int_eq(vcard_parse(v, &f), -1);
+    ck_assert_int_eq(vcard_parse(v, &f), VCARD_EINVAL);
     xmpp_stanza_release(v);
     v = xmpp_stanza_new_from_string(ctx, "<query xmlns='vcard-temp'/>");
-    ck_assert_int_eq(vcard_parse(v, &f), -1);
+    ck_assert_int_eq(vcard_parse(v, &f), VCARD_EINVAL);
     xmpp_stanza_release(v);
     vcard_fields_clear(&f);
     xmpp_ctx_free(ctx);
@@ -422,11 +422,11 @@ START_TEST(check_size_limit)
     free(text);
     ck_assert_int_eq(vcard_check(v, len, &why), 0);
     ck_assert_ptr_null(why);
-    ck_assert_int_eq(vcard_check(v, len - 1, &why), -1);
+    ck_assert_int_eq(vcard_check(v, len - 1, &why), VCARD_EINVAL);
     ck_assert_str_eq(why, "the card is larger than the limit");
-    ck_assert_int_eq(vcard_check(v, len - 1, NULL), -1);
+    ck_assert_int_eq(vcard_check(v, len - 1, NULL), VCARD_EINVAL);
     other = xmpp_stanza_new_from_string(ctx, "<vCard xmlns='urn:other'/>");
-    ck_assert_int_eq(vcard_check(other, 100000, &why), -1);
+    ck_assert_int_eq(vcard_check(other, 100000, &why), VCARD_EINVAL);
     ck_assert_str_eq(why, "not a vcard-temp vCard");
     xmpp_stanza_release(other);
     xmpp_stanza_release(v);

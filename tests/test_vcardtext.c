@@ -74,13 +74,14 @@ static void expect_error(const char *text, const char *want)
     struct collect col = {0};
     char *err = NULL;
 
-    ck_assert_int_eq(vcardtext_parse(text, collect_fn, &col, &err), -1);
+    ck_assert_int_eq(vcardtext_parse(text, collect_fn, &col, &err),
+                     VCARD_EINVAL);
     ck_assert_ptr_nonnull(err);
     ck_assert_str_eq(err, want);
     free(err);
     collect_free(&col);
     /* Callers may not want the message. */
-    ck_assert_int_eq(vcardtext_parse(text, NULL, NULL, NULL), -1);
+    ck_assert_int_eq(vcardtext_parse(text, NULL, NULL, NULL), VCARD_EINVAL);
 }
 
 /* True when s[0..n) holds only whole, well-formed UTF-8 sequences. */
@@ -291,7 +292,8 @@ START_TEST(several_cards)
 
     /* A callback that refuses the second card stops the import. */
     col.stop_at = 2;
-    ck_assert_int_eq(vcardtext_parse(text, collect_fn, &col, &err), -1);
+    ck_assert_int_eq(vcardtext_parse(text, collect_fn, &col, &err),
+                     VCARD_EINVAL);
     ck_assert_int_eq(col.n, 1);
     ck_assert_str_eq(err, "line 10: card not accepted");
     free(err);
@@ -415,7 +417,7 @@ START_TEST(malformed_input)
     ck_assert_int_eq(vcardtext_parse("BEGIN:VCARD\nFN:A\nEND:VCARD\n"
                                      "BEGIN:VCARD\nFN:B\n",
                                      collect_fn, &col, &err),
-                     -1);
+                     VCARD_EINVAL);
     ck_assert_int_eq(col.n, 1);
     ck_assert_str_eq(col.cards[0].f.name, "A");
     ck_assert_str_eq(err, "line 5: END:VCARD missing");
@@ -428,7 +430,7 @@ START_TEST(malformed_input)
         int n;
         v40[cut] = '\0';
         n = vcardtext_parse(v40, NULL, NULL, &err);
-        ck_assert(n == -1 ? err != NULL : n == 1 && err == NULL);
+        ck_assert(n == VCARD_EINVAL ? err != NULL : n == 1 && err == NULL);
         free(err);
         v40[cut] = saved;
     }

@@ -363,7 +363,7 @@ START_TEST(whitespace_keepalives)
     /* Whitespace inside a stanza is content and is kept. */
     ck_assert_str_eq(c.stanzas[1], "<b> <c/> </b>");
     /* Anything else between stanzas is not a keepalive. */
-    ck_assert_int_eq(xmlstream_feed(xs, "x", 1), -1);
+    ck_assert_int_eq(xmlstream_feed(xs, "x", 1), CX_EINVAL);
     ck_assert_ptr_nonnull(strstr(xmlstream_error(xs), "text outside"));
     collect_clear(&c);
     xmlstream_free(xs);
@@ -380,7 +380,7 @@ static void expect_error(const char *body, const char *what)
     const char *err;
 
     ck_assert_ptr_null(xmlstream_error(xs));
-    ck_assert_int_eq(feed_after_header(xs, body), -1);
+    ck_assert_int_eq(feed_after_header(xs, body), CX_EINVAL);
     err = xmlstream_error(xs);
     ck_assert_ptr_nonnull(err);
     ck_assert_msg(strstr(err, what), "error '%s' lacks '%s'", err, what);
@@ -451,7 +451,7 @@ START_TEST(doctype_rejected)
     struct collect c;
     struct xmlstream *xs = component_parser(ctx, &c);
 
-    ck_assert_int_eq(xmlstream_feed(xs, laughs, strlen(laughs)), -1);
+    ck_assert_int_eq(xmlstream_feed(xs, laughs, strlen(laughs)), CX_EINVAL);
     ck_assert_ptr_nonnull(strstr(xmlstream_error(xs), "DOCTYPE not allowed"));
     ck_assert_int_eq(c.started, 0);
     ck_assert_uint_eq(c.n, 0);
@@ -478,11 +478,11 @@ START_TEST(wrong_root_rejected)
     static const char html[] = "<html><body/></html>";
     static const char plain[] = "<stream><message/></stream>";
 
-    ck_assert_int_eq(xmlstream_feed(xs, html, strlen(html)), -1);
+    ck_assert_int_eq(xmlstream_feed(xs, html, strlen(html)), CX_EINVAL);
     ck_assert_ptr_nonnull(strstr(xmlstream_error(xs), "root element"));
     ck_assert_int_eq(xmlstream_reset(xs), 0);
     /* Right name, wrong (no) namespace. */
-    ck_assert_int_eq(xmlstream_feed(xs, plain, strlen(plain)), -1);
+    ck_assert_int_eq(xmlstream_feed(xs, plain, strlen(plain)), CX_EINVAL);
     ck_assert_int_eq(c.started, 0);
     collect_clear(&c);
     xmlstream_free(xs);
@@ -497,11 +497,11 @@ START_TEST(error_is_sticky)
     struct xmlstream *xs = component_parser(ctx, &c);
     char *first;
 
-    ck_assert_int_eq(feed_after_header(xs, "<a><b></a>"), -1);
+    ck_assert_int_eq(feed_after_header(xs, "<a><b></a>"), CX_EINVAL);
     first = strdup(xmlstream_error(xs));
-    ck_assert_int_eq(xmlstream_feed(xs, "<c/>", 4), -1);
-    ck_assert_int_eq(xmlstream_feed(xs, "", 0), -1);
-    ck_assert_int_eq(xmlstream_feed(xs, header, strlen(header)), -1);
+    ck_assert_int_eq(xmlstream_feed(xs, "<c/>", 4), CX_EINVAL);
+    ck_assert_int_eq(xmlstream_feed(xs, "", 0), CX_EINVAL);
+    ck_assert_int_eq(xmlstream_feed(xs, header, strlen(header)), CX_EINVAL);
     ck_assert_str_eq(xmlstream_error(xs), first);
     ck_assert_uint_eq(c.n, 0);
     free(first);
@@ -529,7 +529,7 @@ START_TEST(size_cap_exact)
     for (size_t i = 0; i < strlen(ok); i++)
         ck_assert_int_eq(xmlstream_feed(xs, ok + i, 1), 0);
     ck_assert_uint_eq(c.n, 2);
-    ck_assert_int_eq(xmlstream_feed(xs, big, strlen(big)), -1);
+    ck_assert_int_eq(xmlstream_feed(xs, big, strlen(big)), CX_EINVAL);
     ck_assert_ptr_nonnull(strstr(xmlstream_error(xs), "stanza too large"));
     ck_assert_uint_eq(c.n, 2);
 
@@ -541,7 +541,7 @@ START_TEST(size_cap_exact)
     xmlstream_set_max_stanza(xs, limit);
     for (size_t i = 0; i < limit; i++)
         ck_assert_int_eq(xmlstream_feed(xs, big + i, 1), 0);
-    ck_assert_int_eq(xmlstream_feed(xs, big + limit, 1), -1);
+    ck_assert_int_eq(xmlstream_feed(xs, big + limit, 1), CX_EINVAL);
     ck_assert_uint_eq(c.n, 2);
 
     collect_clear(&c);
@@ -568,7 +568,7 @@ START_TEST(size_cap_endless_token)
         rc = xmlstream_feed(xs, chunk, sizeof(chunk));
         fed += sizeof(chunk);
     }
-    ck_assert_int_eq(rc, -1);
+    ck_assert_int_eq(rc, CX_EINVAL);
     ck_assert_uint_gt(fed, 4096);
     ck_assert_uint_le(fed, 4096 + sizeof(chunk));
     collect_clear(&c);
@@ -590,7 +590,7 @@ START_TEST(size_cap_default_and_off)
     strcpy(big, "<message><body>");
     memset(big + strlen(big), 'x', n);
     strcpy(big + strlen("<message><body>") + n, "</body></message>");
-    ck_assert_int_eq(feed_after_header(xs, big), -1);
+    ck_assert_int_eq(feed_after_header(xs, big), CX_EINVAL);
     ck_assert_ptr_nonnull(strstr(xmlstream_error(xs), "too large"));
 
     ck_assert_int_eq(xmlstream_reset(xs), 0);
@@ -612,7 +612,7 @@ START_TEST(header_cap)
     struct xmlstream *xs = component_parser(ctx, &c);
 
     xmlstream_set_max_stanza(xs, 64);
-    ck_assert_int_eq(xmlstream_feed(xs, header, strlen(header)), -1);
+    ck_assert_int_eq(xmlstream_feed(xs, header, strlen(header)), CX_EINVAL);
     ck_assert_ptr_nonnull(strstr(xmlstream_error(xs), "header too large"));
     ck_assert_int_eq(c.started, 0);
     collect_clear(&c);
@@ -640,7 +640,7 @@ START_TEST(reset_starts_new_stream)
 
     /* And after an error too. */
     ck_assert_int_eq(xmlstream_reset(xs), 0);
-    ck_assert_int_eq(feed_after_header(xs, "<a><b>&x;"), -1);
+    ck_assert_int_eq(feed_after_header(xs, "<a><b>&x;"), CX_EINVAL);
     ck_assert_int_eq(xmlstream_reset(xs), 0);
     ck_assert_int_eq(feed_after_header(xs, "<a><b>y</b></a>"), 0);
     ck_assert_str_eq(c.stanzas[c.n - 1], "<a><b>y</b></a>");
@@ -659,7 +659,7 @@ START_TEST(stream_end_then_nothing)
     ck_assert_int_eq(feed_after_header(xs, "<a/></stream:stream>"), 0);
     ck_assert_int_eq(c.ended, 1);
     ck_assert_int_eq(xmlstream_feed(xs, "\n", 1), 0);
-    ck_assert_int_eq(xmlstream_feed(xs, "<b/>", 4), -1);
+    ck_assert_int_eq(xmlstream_feed(xs, "<b/>", 4), CX_EINVAL);
     ck_assert_ptr_nonnull(
         strstr(xmlstream_error(xs), "data after </stream:stream>"));
     ck_assert_uint_eq(c.n, 1);
@@ -828,7 +828,7 @@ static void count_stanza(void *ud, xmpp_stanza_t *stanza)
     (*(size_t *)ud)++;
 }
 
-/* Every libstrophe allocation failing in turn: -1 and "out of memory",
+/* Every libstrophe allocation failing in turn: CX_ENOMEM and "out of memory",
  * never a crash or a leak (ASan and valgrind watch). */
 START_TEST(out_of_memory)
 {
@@ -860,7 +860,7 @@ START_TEST(out_of_memory)
             ck_assert_uint_eq(count, N_EXPECTED);
             break;
         }
-        ck_assert_int_eq(rc, -1);
+        ck_assert_int_eq(rc, CX_ENOMEM);
         ck_assert_uint_lt(count, N_EXPECTED);
         failures++;
     }

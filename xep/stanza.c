@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errors.h"
 #include "xep/ns.h"
 
 int stanza_is_error(xmpp_stanza_t *stanza)
@@ -62,14 +63,14 @@ int stanza_add_text_child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent,
     xmpp_stanza_t *body;
 
     if (!child)
-        return -1;
+        return CX_ENOMEM;
     body = xmpp_stanza_new(ctx);
     if (!body)
-        return -1;
+        return CX_ENOMEM;
     if (xmpp_stanza_set_text(body, text ? text : "") != XMPP_EOK ||
         xmpp_stanza_add_child_ex(child, body, 0) != XMPP_EOK) {
         xmpp_stanza_release(body);
-        return -1;
+        return CX_ENOMEM;
     }
     return 0;
 }

@@ -4,6 +4,8 @@
 
 #include <strophe.h>
 
+#include "common/errors.h"
+
 /* XMPP error types (RFC 6120 8.3.2). */
 #define ERR_CANCEL "cancel"
 #define ERR_MODIFY "modify"
@@ -15,20 +17,24 @@ int stanza_is_error(xmpp_stanza_t *stanza);
 
 /* A reply to req of the same element name with to/from swapped and the same
  * id, of the given type ("result" for iq). Returns a new stanza the caller
- * releases, or NULL on allocation failure. */
+ * releases with xmpp_stanza_release(), or NULL on allocation failure. */
 xmpp_stanza_t *stanza_reply(xmpp_ctx_t *ctx, xmpp_stanza_t *req,
                             const char *type);
 
 /* An error reply to req: type is one of ERR_*, condition a defined condition
  * (e.g. "item-not-found"), text an optional human-readable explanation.
- * Returns a new stanza the caller releases, or NULL. */
+ * Returns a new stanza the caller releases with xmpp_stanza_release(), or
+ * NULL on allocation failure. */
 xmpp_stanza_t *stanza_error_reply(xmpp_ctx_t *ctx, xmpp_stanza_t *req,
                                   const char *type, const char *condition,
                                   const char *text);
 
-/* Finds the error condition of an error stanza (borrowed element name), or
- * NULL. When text is not NULL it receives the borrowed <text/> content or
- * NULL; the caller frees it with xmpp_free(). */
+/* The defined condition of an error stanza: the name of the first child of
+ * <error/> in the stanzas namespace other than <text/>, borrowed from stanza
+ * (valid while it lives), or NULL when there is none. When text is not NULL,
+ * *text receives a new copy of the <text/> content, which the caller frees
+ * with xmpp_free() on the stanza's context, or NULL when there is no
+ * <text/> or memory ran out. */
 const char *stanza_error_condition(xmpp_stanza_t *stanza, char **text);
 
 /* Adds <name xmlns=ns> (ns may be NULL) under parent and returns it
@@ -36,7 +42,7 @@ const char *stanza_error_condition(xmpp_stanza_t *stanza, char **text);
 xmpp_stanza_t *stanza_add_child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent,
                                 const char *name, const char *ns);
 
-/* Adds <name>text</name> under parent. Returns 0 or -1. */
+/* Adds <name>text</name> under parent. Returns 0 or CX_ENOMEM. */
 int stanza_add_text_child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent,
                           const char *name, const char *text);
 

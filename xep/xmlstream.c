@@ -1,4 +1,4 @@
-/* Incremental XMPP stream parser: expat events assembled into stanzas. */
+/* Incremental XMPP stream parser: stream framing, limits and the API. */
 #include "xep/xmlstream.h"
 
 #include <assert.h>
@@ -8,12 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errors.h"
 #include "xep/ns.h"
-
-/* Expat joins namespace URI, local name and prefix with this byte. 0xFF never
- * occurs in UTF-8, so no name or URI can contain it and splitting is
- * unambiguous; '|' or '\n' would make expat reject URIs that carry them. */
-#define XS_SEP '\xFF'
+#include "xep/xmlstream_int.h"
 
 /* Most bytes handed to expat per XML_Parse() call: the size cap is checked
  * between slices, which bounds what expat buffers for one unfinished token. */
@@ -27,48 +24,12 @@
 XML_Bool XML_SetReparseDeferralEnabled(XML_Parser parser, XML_Bool enabled)
     __attribute__((weak));
 
-enum xs_state { XS_PROLOG, XS_OPEN, XS_ENDED };
+/* Records the first failure: code for xmlstream_feed() to return and the
+ * message for xmlstream_error(). */
+static void xs_fail(struct xmlstream *xs, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-/* One open element of the stanza being built. */
-struct xs_frame {
-    xmpp_stanza_t *node; /* frame 0 holds the stanza's reference */
-    char *ns;            /* the element's namespace URI, "" for none */
-};
-
-struct xmlstream {
-    xmpp_ctx_t *ctx;
-    char *default_ns; /* NULL: every top-level element carries its xmlns */
-    struct xmlstream_callbacks cb;
-    void *userdata;
-    XML_Parser parser;
-    size_t max_stanza;
-    enum xs_state state;
-    int failed;
-    int in_callback;
-    unsigned long long fed; /* bytes given to expat since reset */
-    /* Where the bytes counted against the cap begin: the open top-level
-     * element's '<', or else the end of the last top-level event (header,
-     * stanza, keepalive), so an unfinished start tag counts too. */
-    unsigned long long mark;
-    struct xs_frame *frames;
-    size_t nframes, frames_cap;
-    char *text; /* character data not yet attached to the open element */
-    size_t text_len, text_cap;
-    char error[256];
-};
-
-/* An expat name split in place: "uri SEP local [SEP prefix]" or "local". */
-struct xs_name {
-    char *buf;
-    const char *uri; /* NULL when the name is in no namespace */
-    const char *local;
-    const char *prefix; /* NULL when written without one */
-};
-
-static void xs_fail(struct xmlstream *xs, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void xs_fail(struct xmlstream *xs, const char *fmt, ...)
+static void xs_fail(struct xmlstream *xs, int code, const char *fmt, ...)
 {
     va_list ap;
 
@@ -77,7 +38,7 @@ static void xs_fail(struct xmlstream *xs, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(xs->error, sizeof(xs->error), fmt, ap);
     va_end(ap);
-    xs->failed = 1;
+    xs->failed = code;
     /* Outside a handler this just marks expat finished, which is harmless:
      * nothing is parsed again before a reset. */
     XML_StopParser(xs->parser, XML_FALSE);
@@ -86,61 +47,14 @@ static void xs_fail(struct xmlstream *xs, const char *fmt, ...)
 /* Fails with what, followed by the current position in the input. */
 static void xs_fail_at(struct xmlstream *xs, const char *what)
 {
-    xs_fail(xs, "%s at line %llu, column %llu", what,
+    xs_fail(xs, CX_EINVAL, "%s at line %llu, column %llu", what,
             (unsigned long long)XML_GetCurrentLineNumber(xs->parser),
             (unsigned long long)XML_GetCurrentColumnNumber(xs->parser) + 1);
 }
 
 static void xs_fail_oom(struct xmlstream *xs)
 {
-    xs_fail(xs, "out of memory");
-}
-
-static int xs_name_split(struct xs_name *n, const char *raw)
-{
-    char *sep;
-
-    n->buf = strdup(raw);
-    if (!n->buf)
-        return -1;
-    n->uri = NULL;
-    n->local = n->buf;
-    n->prefix = NULL;
-    sep = strchr(n->buf, XS_SEP);
-    if (!sep)
-        return 0;
-    *sep = '\0';
-    n->uri = n->buf;
-    n->local = sep + 1;
-    sep = strchr(sep + 1, XS_SEP);
-    if (sep) {
-        *sep = '\0';
-        n->prefix = sep + 1;
-    }
-    return 0;
-}
-
-/* Joins a and b with sep (a NUL sep joins nothing). Caller frees. */
-static char *xs_join(const char *a, char sep, const char *b)
-{
-    size_t alen = strlen(a), blen = strlen(b);
-    char *s = malloc(alen + blen + 2);
-
-    if (!s)
-        return NULL;
-    memcpy(s, a, alen);
-    if (sep)
-        s[alen++] = sep;
-    memcpy(s + alen, b, blen + 1);
-    return s;
-}
-
-/* The name as written: "prefix:local" or "local". Caller frees. */
-static char *xs_qname(const struct xs_name *n)
-{
-    if (n->uri && n->prefix)
-        return xs_join(n->prefix, ':', n->local);
-    return strdup(n->local);
+    xs_fail(xs, CX_ENOMEM, "out of memory");
 }
 
 static int xs_is_space(const char *s, size_t len)
@@ -149,17 +63,6 @@ static int xs_is_space(const char *s, size_t len)
         if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
             return 0;
     return 1;
-}
-
-/* Releases the stanza under construction and any pending text. */
-static void xs_discard(struct xmlstream *xs)
-{
-    if (xs->nframes > 0)
-        xmpp_stanza_release(xs->frames[0].node);
-    for (size_t i = 0; i < xs->nframes; i++)
-        free(xs->frames[i].ns);
-    xs->nframes = 0;
-    xs->text_len = 0;
 }
 
 /* Offset just past the event being handled. */
@@ -175,160 +78,12 @@ static int xs_check_size(struct xmlstream *xs, unsigned long long end)
     if (!xs->max_stanza || end - xs->mark <= xs->max_stanza)
         return 0;
     if (xs->state == XS_PROLOG)
-        xs_fail(xs, "stream header too large (over %zu bytes)", xs->max_stanza);
+        xs_fail(xs, CX_EINVAL, "stream header too large (over %zu bytes)",
+                xs->max_stanza);
     else
-        xs_fail(xs, "stanza too large (over %zu bytes)", xs->max_stanza);
-    return -1;
-}
-
-static int xs_flush_text(struct xmlstream *xs)
-{
-    xmpp_stanza_t *t;
-
-    if (xs->text_len == 0)
-        return 0;
-    t = xmpp_stanza_new(xs->ctx);
-    if (!t)
-        return -1;
-    if (xmpp_stanza_set_text_with_size(t, xs->text, xs->text_len) != XMPP_EOK ||
-        xmpp_stanza_add_child_ex(xs->frames[xs->nframes - 1].node, t, 0) !=
-            XMPP_EOK) {
-        xmpp_stanza_release(t);
-        return -1;
-    }
-    xs->text_len = 0;
-    return 0;
-}
-
-static int xs_append_text(struct xmlstream *xs, const char *s, size_t len)
-{
-    if (xs->text_len + len > xs->text_cap) {
-        size_t cap = xs->text_cap ? xs->text_cap : 256;
-        char *p;
-
-        while (cap < xs->text_len + len)
-            cap *= 2;
-        p = realloc(xs->text, cap);
-        if (!p)
-            return -1;
-        xs->text = p;
-        xs->text_cap = cap;
-    }
-    memcpy(xs->text + xs->text_len, s, len);
-    xs->text_len += len;
-    return 0;
-}
-
-static int xs_push(struct xmlstream *xs, xmpp_stanza_t *node, char *ns)
-{
-    if (xs->nframes == xs->frames_cap) {
-        size_t cap = xs->frames_cap ? 2 * xs->frames_cap : 8;
-        struct xs_frame *f = realloc(xs->frames, cap * sizeof(*f));
-
-        if (!f)
-            return -1;
-        xs->frames = f;
-        xs->frames_cap = cap;
-    }
-    xs->frames[xs->nframes].node = node;
-    xs->frames[xs->nframes].ns = ns;
-    xs->nframes++;
-    return 0;
-}
-
-/* A prefixed attribute needs its prefix bound in the output too: declare it
- * on node unless an enclosing element of the stanza already binds it so. */
-static int xs_declare_prefix(struct xmlstream *xs, xmpp_stanza_t *node,
-                             const char *prefix, const char *uri)
-{
-    char *key = xs_join("xmlns:", '\0', prefix);
-    int rc = 0;
-
-    if (!key)
-        return -1;
-    for (size_t i = xs->nframes; i > 0; i--) {
-        const char *v = xmpp_stanza_get_attribute(xs->frames[i - 1].node, key);
-
-        if (v) {
-            if (strcmp(v, uri) == 0)
-                goto out;
-            break; /* rebound further in: the outer binding is shadowed */
-        }
-    }
-    if (xmpp_stanza_set_attribute(node, key, uri) != XMPP_EOK)
-        rc = -1;
-out:
-    free(key);
-    return rc;
-}
-
-static int xs_copy_attrs(struct xmlstream *xs, xmpp_stanza_t *node,
-                         const XML_Char **atts)
-{
-    for (size_t i = 0; atts[i]; i += 2) {
-        struct xs_name n;
-        char *qname;
-        int rc = -1;
-
-        if (xs_name_split(&n, atts[i]))
-            return -1;
-        qname = xs_qname(&n);
-        if (qname &&
-            xmpp_stanza_set_attribute(node, qname, atts[i + 1]) == XMPP_EOK)
-            rc = 0;
-        /* xml: is bound by definition and must not be declared again. */
-        if (rc == 0 && n.uri && n.prefix && strcmp(n.prefix, "xml") != 0)
-            rc = xs_declare_prefix(xs, node, n.prefix, n.uri);
-        free(qname);
-        free(n.buf);
-        if (rc)
-            return -1;
-    }
-    return 0;
-}
-
-/* Builds the element, hangs it under the open one (if any) and pushes it. */
-static int xs_open_element(struct xmlstream *xs, const XML_Char *name,
-                           const XML_Char **atts)
-{
-    struct xs_name n;
-    xmpp_stanza_t *node, *owned;
-    const char *ns, *parent_ns;
-    char *ns_copy;
-    int rc = -1;
-
-    if (xs_name_split(&n, name))
-        return -1;
-    ns = n.uri ? n.uri : "";
-    if (xs->nframes > 0)
-        parent_ns = xs->frames[xs->nframes - 1].ns;
-    else
-        parent_ns = xs->default_ns ? xs->default_ns : "";
-    node = owned = xmpp_stanza_new(xs->ctx);
-    ns_copy = strdup(ns);
-    if (!node || !ns_copy || xmpp_stanza_set_name(node, n.local) != XMPP_EOK)
-        goto out;
-    if (strcmp(ns, parent_ns) != 0 && xmpp_stanza_set_ns(node, ns) != XMPP_EOK)
-        goto out;
-    if (xs_copy_attrs(xs, node, atts))
-        goto out;
-    if (xs->nframes > 0) {
-        if (xmpp_stanza_add_child_ex(xs->frames[xs->nframes - 1].node, node,
-                                     0) != XMPP_EOK)
-            goto out;
-        owned = NULL; /* the parent has it now */
-    }
-    if (xs_push(xs, node, ns_copy))
-        goto out;
-    owned = NULL;
-    ns_copy = NULL;
-    rc = 0;
-out:
-    if (owned)
-        xmpp_stanza_release(owned);
-    free(ns_copy);
-    free(n.buf);
-    return rc;
+        xs_fail(xs, CX_EINVAL, "stanza too large (over %zu bytes)",
+                xs->max_stanza);
+    return CX_EINVAL;
 }
 
 /* Hands the stream header's attributes, with names as written, upwards. */
@@ -342,18 +97,18 @@ static int xs_report_stream_start(struct xmlstream *xs, const XML_Char **atts)
         count++;
     pairs = calloc(count + 1, sizeof(*pairs));
     if (!pairs)
-        return -1;
+        return CX_ENOMEM;
     for (i = 0; i < count && rc == 0; i += 2) {
         struct xs_name n;
 
         if (xs_name_split(&n, atts[i])) {
-            rc = -1;
+            rc = CX_ENOMEM;
             break;
         }
         pairs[i] = xs_qname(&n);
         pairs[i + 1] = strdup(atts[i + 1]);
         if (!pairs[i] || !pairs[i + 1])
-            rc = -1;
+            rc = CX_ENOMEM;
         free(n.buf);
     }
     if (rc == 0) {
@@ -447,10 +202,8 @@ static void xs_end_element(void *ud, const XML_Char *name)
     }
     if (xs_check_size(xs, xs_event_end(xs)))
         return;
-    xs->nframes--;
-    node = xs->frames[xs->nframes].node;
-    free(xs->frames[xs->nframes].ns);
-    if (xs->nframes == 0) {
+    node = xs_close_element(xs);
+    if (node) {
         xs->mark = xs_event_end(xs);
         xs_deliver(xs, node);
     }
@@ -636,7 +389,7 @@ int xmlstream_feed(struct xmlstream *xs, const char *buf, size_t len)
     }
     if (xs->failed) {
         xs_discard(xs);
-        return -1;
+        return xs->failed;
     }
     return 0;
 }
@@ -655,9 +408,10 @@ int xmlstream_reset(struct xmlstream *xs)
     xs->error[0] = '\0';
     xs->fed = 0;
     xs->mark = 0;
+    /* Expat refuses only when it cannot allocate the parser's context. */
     if (!XML_ParserReset(xs->parser, "UTF-8")) {
-        xs_fail(xs, "cannot reset the XML parser");
-        return -1;
+        xs_fail(xs, CX_ENOMEM, "cannot reset the XML parser");
+        return CX_ENOMEM;
     }
     xs_setup(xs);
     return 0;

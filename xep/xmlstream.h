@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <strophe.h>
 
+#include "common/errors.h"
+
 struct xmlstream;
 
 /* Events of one stream, each fired by the byte that completes it. All
@@ -38,7 +40,9 @@ struct xmlstream_callbacks {
 /* Creates a parser. default_ns is the stream's content namespace (e.g.
  * "jabber:component:accept"): top-level elements in it get no xmlns
  * attribute, any other namespace is set on the element that introduces it.
- * Returns NULL on allocation failure. */
+ * The parser copies default_ns and cb and keeps ctx and userdata, which must
+ * outlive it. Returns a parser the caller frees with xmlstream_free(), or
+ * NULL on allocation failure. */
 struct xmlstream *xmlstream_new(xmpp_ctx_t *ctx, const char *default_ns,
                                 const struct xmlstream_callbacks *cb,
                                 void *userdata);
@@ -51,15 +55,17 @@ void xmlstream_free(struct xmlstream *xs);
 void xmlstream_set_max_stanza(struct xmlstream *xs, size_t max_bytes);
 
 /* Feeds the next len bytes of the stream, in any split. Callbacks run from
- * inside this call. Returns 0, or -1 when the input is not well-formed, a
- * stanza exceeds the cap, or memory ran out; the parser is then unusable
- * until xmlstream_reset() and xmlstream_error() says why. */
+ * inside this call. Returns 0, CX_EINVAL when the input is not well-formed,
+ * breaks an XMPP rule (DTD, comment, text between stanzas, ...) or a stanza
+ * exceeds the cap, or CX_ENOMEM when memory ran out; the parser is then
+ * unusable until xmlstream_reset() and xmlstream_error() says why. */
 int xmlstream_feed(struct xmlstream *xs, const char *buf, size_t len);
 
-/* Why the last xmlstream_feed() failed (borrowed), or NULL. */
+/* Why the last xmlstream_feed() failed (borrowed from xs, valid until the
+ * next feed, reset or free), or NULL. */
 const char *xmlstream_error(const struct xmlstream *xs);
 
-/* Starts over for a new stream (after a reconnect). Returns 0 or -1. */
+/* Starts over for a new stream (after a reconnect). Returns 0 or CX_ENOMEM. */
 int xmlstream_reset(struct xmlstream *xs);
 
 #endif
