@@ -2,7 +2,9 @@
 # per feature) and the thin cardxd program.
 noinst_LTLIBRARIES += component/libcardxd.la
 component_libcardxd_la_SOURCES = component/config.h component/config.c \
-	component/store.h component/store.c $(MIGRATE_SOURCES) \
+	component/store.h component/store_int.h component/store.c \
+	component/store_user.c component/store_inbox.c component/store_session.c \
+	$(MIGRATE_SOURCES) \
 	component/link.h component/link.c \
 	component/service.h component/service.c component/service_int.h \
 	component/register.c component/exchange.c \
