@@ -148,26 +148,34 @@ int store_column_dup(struct store *st, sqlite3_stmt *s, int col, char **out)
     return 0;
 }
 
+int store_step(sqlite3_stmt *s, int rc)
+{
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : sqlutil_code(rc);
+}
+
+int store_end(sqlite3_stmt *s, int ret)
+{
+    int rc = sqlutil_reset(s, SQLITE_OK);
+
+    return ret < 0 ? ret : sqlutil_code(rc);
+}
+
 int store_get_text(struct store *st, enum store_op op, const char *key,
                    char **out, const char *notfound)
 {
     sqlite3_stmt *s = store_stmt(st, op);
-    int rc = sqlutil_bind(s, 1, "t", key);
-    int ret = 0;
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", key));
 
     *out = NULL;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    if (ret == 1)
         ret = store_column_dup(st, s, 0, out);
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
+    else if (ret == 0)
         ret = store_fail(st, STORE_ENOTFOUND, notfound);
-        rc = SQLITE_OK;
-    }
-    rc = sqlutil_reset(s, rc);
-    if (ret == 0)
-        ret = sqlutil_code(rc);
+    ret = store_end(s, ret);
     if (ret < 0) {
         free(*out);
         *out = NULL;

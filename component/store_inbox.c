@@ -72,15 +72,12 @@ static int store_inbox_list(struct store *st, const char *recipient_jid,
                             struct store_inbox_item **items, size_t *n)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_LIST);
-    int rc = sqlutil_bind(s, 1, "t", recipient_jid);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", recipient_jid));
     size_t cap = 0;
-    int ret = 0;
 
     *items = NULL;
     *n = 0;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    while (rc == SQLITE_ROW && ret == 0) {
+    while (ret == 1) {
         if (*n == cap) {
             size_t more = cap ? 2 * cap : 8;
             struct store_inbox_item *p =
@@ -96,11 +93,9 @@ static int store_inbox_list(struct store *st, const char *recipient_jid,
         memset(&(*items)[*n], 0, sizeof **items);
         ret = store_item_read(st, s, recipient_jid, &(*items)[(*n)++]);
         if (ret == 0)
-            rc = sqlite3_step(s);
+            ret = store_step(s, SQLITE_OK);
     }
-    rc = sqlutil_reset(s,
-                       rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc);
-    return ret != 0 ? ret : sqlutil_code(rc);
+    return store_end(s, ret);
 }
 
 /* Collects first so that fn runs with no statement active and may call
@@ -126,15 +121,13 @@ int store_inbox_count(struct store *st, const char *recipient_jid,
                       int64_t *count)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_COUNT);
-    int rc = sqlutil_bind(s, 1, "t", recipient_jid);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", recipient_jid));
 
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    if (ret == 1) {
         *count = sqlite3_column_int64(s, 0);
-        rc = SQLITE_OK;
+        ret = 0;
     }
-    return sqlutil_code(sqlutil_reset(s, rc));
+    return store_end(s, ret);
 }
 
 int store_inbox_mark_sent(struct store *st, const char *card_id)
@@ -149,24 +142,17 @@ static int store_inbox_get(struct store *st, const char *recipient_jid,
                            const char *card_id, struct store_inbox_item **item)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_GET);
-    int rc = sqlutil_bind(s, 1, "tt", card_id, recipient_jid);
-    int ret = 0;
+    int ret = store_step(s, sqlutil_bind(s, 1, "tt", card_id, recipient_jid));
 
     *item = NULL;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    if (ret == 1) {
         *item = calloc(1, sizeof **item);
         ret = *item ? store_item_read(st, s, recipient_jid, *item)
                     : store_fail(st, STORE_ENOMEM, "out of memory");
-        rc = SQLITE_OK;
-    } else if (rc == SQLITE_DONE) {
+    } else if (ret == 0) {
         ret = store_fail(st, STORE_ENOTFOUND, "no such card");
-        rc = SQLITE_OK;
     }
-    rc = sqlutil_reset(s, rc);
-    if (ret == 0)
-        ret = sqlutil_code(rc);
+    ret = store_end(s, ret);
     if (ret < 0) {
         store_inbox_item_free(*item);
         *item = NULL;

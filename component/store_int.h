@@ -62,6 +62,15 @@ int store_exec(struct store *st, enum store_op op);
 int store_write(struct store *st, sqlite3_stmt *s, int rc,
                 const char *notfound);
 
+/* Steps s, whose binding gave rc, to its first row. Returns 1 with s on
+ * that row, 0 when there is none, or a negative code; in every case the
+ * call ends with store_end(). */
+int store_step(sqlite3_stmt *s, int rc);
+
+/* Ends a call on s: resets it and clears its bindings. Returns ret when it
+ * is negative (the first failure wins), else 0 or the reset's failure. */
+int store_end(sqlite3_stmt *s, int ret);
+
 /* Copies text column col of the current row into *out (NULL for NULL), the
  * caller's to free(). Returns 0 or STORE_ENOMEM. */
 int store_column_dup(struct store *st, sqlite3_stmt *s, int col, char **out);

@@ -38,18 +38,16 @@ int store_session_count(struct store *st, const char *bare_jid, int *online,
                         int *receipts)
 {
     sqlite3_stmt *s = store_stmt(st, OP_SESSION_COUNT);
-    int rc = sqlutil_bind(s, 1, "t", bare_jid);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", bare_jid));
 
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    if (ret == 1) {
         if (online)
             *online = sqlite3_column_int(s, 0);
         if (receipts)
             *receipts = sqlite3_column_int(s, 1);
-        rc = SQLITE_OK;
+        ret = 0;
     }
-    return sqlutil_code(sqlutil_reset(s, rc));
+    return store_end(s, ret);
 }
 
 /* Reads the full JIDs of bare_jid into *out, left empty on failure. */
@@ -57,19 +55,18 @@ static int store_session_list(struct store *st, const char *bare_jid,
                               struct strv *out)
 {
     sqlite3_stmt *s = store_stmt(st, OP_SESSION_LIST);
-    int rc = sqlutil_bind(s, 1, "t", bare_jid);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", bare_jid));
 
-    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while (ret == 1) {
         const char *full = (const char *)sqlite3_column_text(s, 0);
 
-        rc = full && strv_push(out, full) == 0 ? SQLITE_OK : SQLITE_NOMEM;
+        ret = full && strv_push(out, full) == 0 ? store_step(s, SQLITE_OK)
+                                                : STORE_ENOMEM;
     }
-    if (rc == SQLITE_DONE)
-        rc = SQLITE_OK;
-    rc = sqlutil_code(sqlutil_reset(s, rc));
-    if (rc < 0)
+    ret = store_end(s, ret);
+    if (ret < 0)
         strv_clear(out);
-    return rc;
+    return ret;
 }
 
 /* Collects first so that fn runs with no statement active. */

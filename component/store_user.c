@@ -59,13 +59,10 @@ static int store_user_page(struct store *st, int64_t after,
                            struct store_user_row *rows, size_t *n)
 {
     sqlite3_stmt *s = store_stmt(st, OP_USER_PAGE);
-    int rc = sqlutil_bind(s, 1, "li", after, STORE_USER_PAGE);
-    int ret = 0;
+    int ret = store_step(s, sqlutil_bind(s, 1, "li", after, STORE_USER_PAGE));
 
     *n = 0;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    while (rc == SQLITE_ROW && ret == 0 && *n < STORE_USER_PAGE) {
+    while (ret == 1 && *n < STORE_USER_PAGE) {
         struct store_user_row *row = &rows[(*n)++];
 
         row->id = sqlite3_column_int64(s, 0);
@@ -73,11 +70,10 @@ static int store_user_page(struct store *st, int64_t after,
         if (ret == 0)
             ret = store_column_dup(st, s, 2, &row->phone);
         if (ret == 0)
-            rc = sqlite3_step(s);
+            ret = store_step(s, SQLITE_OK);
     }
-    rc = sqlutil_reset(s,
-                       rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc);
-    return ret != 0 ? ret : sqlutil_code(rc);
+    /* A full page stops on a row (ret 1): the next page starts after it. */
+    return store_end(s, ret);
 }
 
 /* Reads a page at a time so that fn runs with no statement active and
