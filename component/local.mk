@@ -1,7 +1,8 @@
 # component/: libcardxd (config, store, link, the service core and one room
 # per feature) and the thin cardxd program.
 noinst_LTLIBRARIES += component/libcardxd.la
-component_libcardxd_la_SOURCES = component/config.h component/config.c \
+component_libcardxd_la_SOURCES = component/config.h component/config_int.h \
+	component/config.c component/config_check.c component/config_load.c \
 	component/store.h component/store_int.h component/store.c \
 	component/store_user.c component/store_inbox.c component/store_session.c \
 	$(MIGRATE_SOURCES) \
