@@ -1,11 +1,8 @@
 # component/: libcardxd (config, store, link, the service core and one room
 # per feature) and the thin cardxd program.
 noinst_LTLIBRARIES += component/libcardxd.la
-component_libcardxd_la_SOURCES = component/config.h component/config_int.h \
-	component/config.c component/config_check.c component/config_load.c \
-	component/store.h component/store_int.h component/store.c \
-	component/store_user.c component/store_inbox.c component/store_session.c \
-	$(MIGRATE_SOURCES) \
+component_libcardxd_la_SOURCES = component/config.h component/config.c \
+	component/store.h component/store.c $(MIGRATE_SOURCES) \
 	component/link.h component/link.c \
 	component/service.h component/service.c component/service_int.h \
 	component/register.c component/exchange.c \
@@ -14,6 +11,11 @@ component_libcardxd_la_SOURCES = component/config.h component/config_int.h \
 nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
 component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"'
+# The config and the store, one file per job, with their private headers.
+component_libcardxd_la_SOURCES += component/config_int.h \
+	component/config_check.c component/config_load.c \
+	component/store_int.h component/store_user.c component/store_inbox.c \
+	component/store_session.c
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
 	$(SQLITE_LIBS) $(INIH_LIBS)
 EXTRA_DIST += component/cardxd.conf.example
