@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "component/link.h"
 #include "component/service.h"
 #include "component/store.h"
@@ -46,7 +47,7 @@ static void cardxd_up(void *userdata)
 {
     struct cardxd *cd = userdata;
 
-    service_link_up(cd->service, link_now_ms());
+    service_link_up(cd->service, clock_now_ms());
 }
 
 static void cardxd_down(void *userdata)
@@ -60,7 +61,7 @@ static void cardxd_stanza(void *userdata, xmpp_stanza_t *stanza)
 {
     struct cardxd *cd = userdata;
 
-    service_handle(cd->service, stanza, link_now_ms());
+    service_handle(cd->service, stanza, clock_now_ms());
 }
 
 int cardxd_new(const struct cardxd_config *cfg, const struct log *lg,
@@ -191,7 +192,7 @@ int cardxd_run(struct cardxd *cd)
              PACKAGE_VERSION, cd->cfg->domain, cd->cfg->host, cd->cfg->port);
     for (;;) {
         struct pollfd fds[2] = {{sfd, POLLIN, 0}, {-1, 0, 0}};
-        int64_t now = link_now_ms();
+        int64_t now = clock_now_ms();
         int timeout;
 
         link_tick(cd->link, now);
@@ -223,7 +224,7 @@ int cardxd_run(struct cardxd *cd)
             /* Everything one read brings is one transaction: a commit per
              * batch rather than per card (group commit). */
             open = batch_begin(cd);
-            link_process(cd->link, fds[1].revents, link_now_ms());
+            link_process(cd->link, fds[1].revents, clock_now_ms());
             batch_end(cd, open);
         }
         link_flush(cd->link);

@@ -25,7 +25,7 @@ struct cardxd_config {
     /* [phone] */
     char *default_region; /* ISO 3166 region for numbers typed without + */
     /* [limits] */
-    size_t vcard_max_bytes; /* largest accepted card */
+    size_t vcard_max_bytes;  /* largest accepted card */
     size_t stanza_max_bytes; /* largest accepted stanza on the link */
     int fetch_timeout_ms;    /* wait for a user's vCard from their server */
     /* Deliveries of a card the recipient never acknowledges before it is

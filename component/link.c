@@ -13,9 +13,9 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "xep/handshake.h"
 #include "xep/ns.h"
 #include "xep/xmlstream.h"
@@ -59,14 +59,6 @@ struct link {
     size_t outlen;
     size_t outcap;
 };
-
-int64_t link_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Records why the link must go down; the first reason wins. */
 static void link_mark_failed(struct link *ln, const char *fmt, ...)
@@ -131,7 +123,7 @@ static int link_backoff_ms(const struct link *ln)
     if (delay > ln->backoff_max_ms)
         delay = ln->backoff_max_ms;
     if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-        r = (unsigned int)link_now_ms();
+        r = (unsigned int)clock_now_ms();
     return (int)(delay / 2 +
                  (delay > 1 ? r % (unsigned int)(delay / 2 + 1) : 0));
 }
@@ -384,7 +376,7 @@ static void link_check_failed(struct link *ln, int64_t now)
 void link_drop(struct link *ln, const char *why)
 {
     link_mark_failed(ln, "%s", why);
-    link_check_failed(ln, link_now_ms());
+    link_check_failed(ln, clock_now_ms());
 }
 
 static void link_connect(struct link *ln, int64_t now)
@@ -529,7 +521,7 @@ void link_process(struct link *ln, short revents, int64_t now_ms)
 void link_shutdown(struct link *ln, int timeout_ms)
 {
     static const char close_tag[] = "</stream:stream>";
-    int64_t end = link_now_ms() + timeout_ms;
+    int64_t end = clock_now_ms() + timeout_ms;
 
     if (ln->fd < 0)
         return;
@@ -537,7 +529,7 @@ void link_shutdown(struct link *ln, int timeout_ms)
         link_append(ln, close_tag, sizeof(close_tag) - 1);
     while (ln->outpos < ln->outlen && !ln->failed) {
         struct pollfd p = {ln->fd, POLLOUT, 0};
-        int64_t left = end - link_now_ms();
+        int64_t left = end - clock_now_ms();
 
         if (left <= 0 || poll(&p, 1, (int)left) <= 0)
             break;

@@ -81,7 +81,4 @@ void link_tick(struct link *ln, int64_t now_ms);
 /* Closes the stream politely and flushes what it can within timeout_ms. */
 void link_shutdown(struct link *ln, int timeout_ms);
 
-/* Monotonic clock in milliseconds. */
-int64_t link_now_ms(void);
-
 #endif

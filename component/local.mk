@@ -21,6 +21,11 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
 component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"'
+# The config and the store, one file per job, with their private headers.
+component_libcardxd_la_SOURCES += component/config_int.h \
+	component/config_check.c component/config_load.c \
+	component/store_int.h component/store_user.c component/store_inbox.c \
+	component/store_session.c
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
 	$(SQLITE_LIBS) $(INIH_LIBS)
 EXTRA_DIST += component/cardxd.conf.example

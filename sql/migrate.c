@@ -2,27 +2,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/util.h"
 #include "sql/sqlutil.h"
 
 static int migrate_user_version(sqlite3 *db, int *version, char **err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+    char buf[24];
 
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) {
-            *version = sqlite3_column_int(s, 0);
-            rc = SQLITE_OK;
-        }
-    }
-    if (rc == SQLITE_OK)
-        rc = sqlite3_finalize(s);
-    else
-        (void)sqlite3_finalize(s); /* rc already holds the error */
-    if (rc != SQLITE_OK)
+    if (sqlutil_pragma(db, "PRAGMA user_version", buf, sizeof buf) != SQLITE_OK)
         return sqlutil_fail(err, -1, "cannot read the schema version: %s",
                             sqlite3_errmsg(db));
+    /* SQLite prints the 32-bit integer it keeps: always a valid number. */
+    *version = (int)strtol(buf, NULL, 10);
     return 0;
 }
 
@@ -52,9 +43,9 @@ static int migrate_one(sqlite3 *db, const struct migration *m, char **err)
      * caller does on this error; say so rather than hide it. */
     if (!sqlite3_get_autocommit(db) &&
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK && *err) {
-        char *more = NULL;
+        char *more = str_printf("%s (and the rollback failed)", *err);
 
-        if (asprintf(&more, "%s (and the rollback failed)", *err) >= 0) {
+        if (more) {
             free(*err);
             *err = more;
         }

@@ -1,5 +1,5 @@
-/* Opening cardx's SQLite databases and binding their statements, shared by
- * cardxd's store and cardx's card store. */
+/* Opening cardx's SQLite databases and running their prepared statements,
+ * shared by cardxd's store and cardx's card store. */
 #include "sql/sqlutil.h"
 
 #include <assert.h>
@@ -9,6 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/errors.h"
+#include "common/util.h"
+
 /* How long a call waits for another connection's lock before SQLITE_BUSY. */
 #define SQLUTIL_BUSY_MS 5000
 
@@ -17,8 +20,7 @@ int sqlutil_fail(char **err, int code, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    if (vasprintf(err, fmt, ap) < 0)
-        *err = NULL;
+    *err = str_vprintf(fmt, ap);
     va_end(ap);
     return code;
 }
@@ -113,10 +115,7 @@ int sqlutil_open(const char *path, const struct sqlutil_spec *spec,
     else
         rc = sqlutil_setup(db, path, sync_sql, spec, err);
     if (rc < 0) {
-        /* Fails only with a statement left unfinalised: a bug here. */
-        rc = sqlite3_close(db);
-        assert(rc == SQLITE_OK);
-        (void)rc;
+        sqlutil_close(db);
         return -1;
     }
     *out = db;
@@ -135,6 +134,54 @@ int sqlutil_prepare_all(sqlite3 *db, const char *path, const char *const *sql,
                                 sql[i], sqlite3_errmsg(db));
     }
     return 0;
+}
+
+void sqlutil_finalize_all(sqlite3_stmt **stmt, size_t n)
+{
+    size_t i;
+
+    /* finalize repeats the last step's error, already reported when it
+     * happened, and always releases the statement. */
+    for (i = 0; i < n; i++) {
+        (void)sqlite3_finalize(stmt[i]);
+        stmt[i] = NULL;
+    }
+}
+
+void sqlutil_close(sqlite3 *db)
+{
+    /* Fails only with a statement left unfinalised: a bug of the caller. */
+    int rc = sqlite3_close(db);
+
+    assert(rc == SQLITE_OK);
+    (void)rc;
+}
+
+int sqlutil_reset(sqlite3_stmt *s, int rc)
+{
+    int reset = sqlite3_reset(s);
+    int clear = sqlite3_clear_bindings(s);
+
+    if (rc != SQLITE_OK)
+        return rc;
+    return reset != SQLITE_OK ? reset : clear;
+}
+
+int sqlutil_run(sqlite3_stmt *s, int rc)
+{
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+    }
+    return sqlutil_reset(s, rc);
+}
+
+int sqlutil_code(int rc)
+{
+    if (rc == SQLITE_OK)
+        return CX_OK;
+    return rc == SQLITE_NOMEM ? CX_ENOMEM : CX_EDB;
 }
 
 int sqlutil_vbind(sqlite3_stmt *s, int first, const char *types, va_list ap)

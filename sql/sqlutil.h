@@ -36,6 +36,31 @@ int sqlutil_open(const char *path, const struct sqlutil_spec *spec,
 int sqlutil_prepare_all(sqlite3 *db, const char *path, const char *const *sql,
                         size_t n, sqlite3_stmt **stmt, char **err);
 
+/* Finalizes stmt[0..n), as sqlutil_prepare_all() filled it (NULLs are
+ * skipped), and sets each to NULL. Their last errors were reported when
+ * they happened, so none is returned. */
+void sqlutil_finalize_all(sqlite3_stmt **stmt, size_t n);
+
+/* Closes db, whose statements must all be finalized already (asserted: a
+ * statement left over is a bug). Accepts NULL. */
+void sqlutil_close(sqlite3 *db);
+
+/* Ends one use of a prepared statement: resets it and clears its bindings,
+ * so that it holds no lock and no pointer to the caller's strings. rc is
+ * the result so far; returns it, or the reset's failure when rc was
+ * SQLITE_OK. */
+int sqlutil_reset(sqlite3_stmt *s, int rc);
+
+/* Steps s, a statement that yields no rows (a write, BEGIN, COMMIT,
+ * ROLLBACK), once, then sqlutil_reset()s it. rc is the result of binding
+ * it: when it is not SQLITE_OK, s is only reset. Returns SQLITE_OK or the
+ * first failure. */
+int sqlutil_run(sqlite3_stmt *s, int rc);
+
+/* Maps an SQLite result to common/errors.h: SQLITE_OK is CX_OK,
+ * SQLITE_NOMEM CX_ENOMEM and every other failure CX_EDB. */
+int sqlutil_code(int rc);
+
 /* Runs sql, one statement (a PRAGMA), and copies the first column of its
  * first row into buf ("" when there is none). Returns an SQLite result. */
 int sqlutil_pragma(sqlite3 *db, const char *sql, char *buf, size_t size);

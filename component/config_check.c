@@ -1,0 +1,192 @@
+/* cardxd configuration: the checks of values, the messages that explain a
+ * rejected one, and config_validate(). */
+#include "component/config_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+#define CONFIG_MAX_DOMAIN_LEN 1023 /* RFC 7622 domainpart */
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+           c == '\f';
+}
+
+/* A domainpart as a component or user server would present it: labels
+ * separated by single dots, no JID or URL punctuation, no whitespace. */
+const char *config_check_domain(const char *value)
+{
+    size_t len = strlen(value);
+
+    if (len == 0)
+        return "must not be empty";
+    if (len > CONFIG_MAX_DOMAIN_LEN)
+        return "is too long for a domain";
+    if (value[0] == '.' || value[len - 1] == '.' || strstr(value, ".."))
+        return "has an empty label (stray '.')";
+    for (const char *p = value; *p; p++) {
+        if (*p == '@' || *p == '/' || *p == ':' || is_space(*p) ||
+            (unsigned char)*p < 0x20 || *p == 0x7f)
+            return "is not a domain name (no '@', '/', ':' or spaces)";
+    }
+    return NULL;
+}
+
+const char *config_check_nonempty(const char *value)
+{
+    return value[0] ? NULL : "must not be empty";
+}
+
+const char *config_check_host(const char *value)
+{
+    if (!value[0])
+        return "must not be empty";
+    for (const char *p = value; *p; p++) {
+        if (is_space(*p) || (unsigned char)*p < 0x20)
+            return "must not contain spaces";
+    }
+    return NULL;
+}
+
+/* Space- or comma-separated domains; empty is allowed (parent domain). */
+const char *config_check_domain_list(const char *value)
+{
+    const char *p = value;
+
+    while (*p) {
+        char one[CONFIG_MAX_DOMAIN_LEN + 1];
+        size_t n = strcspn(p, " \t,");
+
+        if (n > CONFIG_MAX_DOMAIN_LEN)
+            return "lists a domain that is too long";
+        memcpy(one, p, n);
+        one[n] = '\0';
+        if (n > 0 && config_check_domain(one))
+            return "lists something that is not a domain name";
+        p += n;
+        p += strspn(p, " \t,");
+    }
+    return NULL;
+}
+
+const char *config_check_synchronous(const char *value)
+{
+    if (strcmp(value, "normal") == 0 || strcmp(value, "full") == 0)
+        return NULL;
+    return "must be normal or full";
+}
+
+const char *config_check_region(const char *value)
+{
+    if (value[0] == '\0')
+        return NULL;
+    if (strlen(value) == 2 && value[0] >= 'A' && value[0] <= 'Z' &&
+        value[1] >= 'A' && value[1] <= 'Z')
+        return NULL;
+    return "must be empty or two uppercase letters (ISO 3166, e.g. FR)";
+}
+
+char *config_msg_bad(const struct key_spec *k, const char *value,
+                     const char *why)
+{
+    const char *sep = why ? ": " : "";
+
+    if (!why)
+        why = "";
+    if (!value || k->hide_value)
+        return str_printf("bad %s in [%s]%s%s", k->name, k->section, sep, why);
+    return str_printf("bad %s '%s' in [%s]%s%s", k->name, value, k->section,
+                      sep, why);
+}
+
+char *config_msg_range(const struct key_spec *k, const char *value)
+{
+    char why[96];
+
+    snprintf(why, sizeof(why), "expected an integer from %ld to %ld", k->min,
+             k->max);
+    return config_msg_bad(k, value, why);
+}
+
+bool config_pair_inverted(const struct cardxd_config *cfg, size_t i)
+{
+    return config_number_value(cfg, &config_keys[config_pairs[i].lo]) >
+           config_number_value(cfg, &config_keys[config_pairs[i].hi]);
+}
+
+char *config_msg_pair(const struct cardxd_config *cfg, size_t i)
+{
+    const struct key_spec *lo = &config_keys[config_pairs[i].lo];
+    const struct key_spec *hi = &config_keys[config_pairs[i].hi];
+
+    return str_printf("%s (%ld) is greater than %s (%ld) in [%s]", lo->name,
+                      config_number_value(cfg, lo), hi->name,
+                      config_number_value(cfg, hi), lo->section);
+}
+
+/* The domain users are served from when user_domains is empty: everything
+ * after the first label of the component's own domain. */
+static bool has_parent_domain(const char *domain)
+{
+    const char *dot = strchr(domain, '.');
+
+    return dot && dot[1] != '\0';
+}
+
+static char *validate_key(const struct cardxd_config *cfg,
+                          const struct key_spec *k)
+{
+    const char *s, *why;
+    long v;
+
+    switch (k->type) {
+    case KEY_STRING:
+        s = config_string_value(cfg, k);
+        if (!s)
+            return k->required ? str_printf("missing required key '%s' in [%s]",
+                                            k->name, k->section)
+                               : NULL;
+        why = k->check ? k->check(s) : NULL;
+        return why ? config_msg_bad(k, s, why) : NULL;
+    case KEY_INT:
+    case KEY_SIZE:
+        v = config_number_value(cfg, k);
+        if (v >= k->min && v <= k->max)
+            return NULL;
+        return config_msg_range(k, NULL);
+    case KEY_LOG_LEVEL:
+        if ((int)cfg->log_level >= (int)LOG_LEVEL_ERROR &&
+            (int)cfg->log_level <= (int)LOG_LEVEL_DEBUG)
+            return NULL;
+        return config_msg_bad(k, NULL, NULL);
+    }
+    return NULL;
+}
+
+int config_validate(const struct cardxd_config *cfg, char **err)
+{
+    *err = NULL;
+    for (size_t k = 0; k < NKEYS; k++) {
+        *err = validate_key(cfg, &config_keys[k]);
+        if (*err)
+            return -1;
+    }
+    for (size_t i = 0; i < config_npairs; i++) {
+        if (!config_pair_inverted(cfg, i))
+            continue;
+        *err = config_msg_pair(cfg, i);
+        return -1;
+    }
+    if (cfg->user_domains[strspn(cfg->user_domains, " \t,")] == '\0' &&
+        !has_parent_domain(cfg->domain)) {
+        *err = str_printf("user_domains in [component] is empty and "
+                          "domain '%s' has no parent domain to use",
+                          cfg->domain);
+        return -1;
+    }
+    return 0;
+}

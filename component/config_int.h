@@ -1,0 +1,92 @@
+/* What the config's files share: the table of keys, the struct accessors
+ * and the messages. Private to component/config*.c. */
+#ifndef CARDX_COMPONENT_CONFIG_INT_H
+#define CARDX_COMPONENT_CONFIG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "component/config.h"
+
+enum key_type { KEY_STRING, KEY_INT, KEY_SIZE, KEY_LOG_LEVEL };
+
+/* One key of the file: where it lives in the struct and what it accepts.
+ * Loading and validation both read this table so they cannot disagree. */
+struct key_spec {
+    const char *section;
+    const char *name;
+    enum key_type type;
+    size_t offset;
+    long min, max;   /* KEY_INT, KEY_SIZE */
+    bool required;   /* KEY_STRING: NULL is an error */
+    bool hide_value; /* never echo it in messages */
+    /* KEY_STRING: NULL if the value is acceptable, else why not. */
+    const char *(*check)(const char *value);
+};
+
+enum key_id {
+    K_DOMAIN,
+    K_SECRET,
+    K_HOST,
+    K_PORT,
+    K_RECONNECT_MIN,
+    K_RECONNECT_MAX,
+    K_USER_DOMAINS,
+    K_DATABASE,
+    K_SYNCHRONOUS,
+    K_DEFAULT_REGION,
+    K_VCARD_MAX,
+    K_STANZA_MAX,
+    K_FETCH_TIMEOUT,
+    K_MAX_ATTEMPTS,
+    K_LOG_LEVEL,
+    NKEYS
+};
+
+/* Every key, indexed by enum key_id (config.c). */
+extern const struct key_spec config_keys[NKEYS];
+
+/* Pairs of keys where the first must not exceed the second (config.c). */
+struct key_pair {
+    enum key_id lo, hi;
+};
+extern const struct key_pair config_pairs[];
+extern const size_t config_npairs;
+
+/* The field of k in cfg. */
+char **config_string_field(struct cardxd_config *cfg, const struct key_spec *k);
+const char *config_string_value(const struct cardxd_config *cfg,
+                                const struct key_spec *k);
+long config_number_value(const struct cardxd_config *cfg,
+                         const struct key_spec *k);
+void config_set_number(struct cardxd_config *cfg, const struct key_spec *k,
+                       long v);
+
+/* A deep copy, or NULL when memory ran out. */
+struct cardxd_config *config_copy(const struct cardxd_config *src);
+
+/* The checks of string keys (config_check.c): NULL if value is
+ * acceptable, else why not. */
+const char *config_check_domain(const char *value);
+const char *config_check_nonempty(const char *value);
+const char *config_check_host(const char *value);
+const char *config_check_domain_list(const char *value);
+const char *config_check_synchronous(const char *value);
+const char *config_check_region(const char *value);
+
+/* The messages loading and validation share, so the file and the final
+ * check word a mistake alike. Each returns a string the caller frees, or
+ * NULL when memory ran out. */
+
+/* "bad NAME 'VALUE' in [SECTION]: WHY", without 'VALUE' when value is NULL
+ * or k hides it, and without ": WHY" when why is NULL. */
+char *config_msg_bad(const struct key_spec *k, const char *value,
+                     const char *why);
+/* config_msg_bad() for a number outside [k->min, k->max]. */
+char *config_msg_range(const struct key_spec *k, const char *value);
+/* Whether pair i of config_pairs is inverted in cfg. */
+bool config_pair_inverted(const struct cardxd_config *cfg, size_t i);
+/* "LO (n) is greater than HI (m) in [SECTION]" for pair i. */
+char *config_msg_pair(const struct cardxd_config *cfg, size_t i);
+
+#endif

@@ -1,0 +1,187 @@
+/* cardxd's store: the inbox of cards waiting for (or in flight to) their
+ * recipients. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "component/store_int.h"
+#include "sql/sqlutil.h"
+
+int store_inbox_push(struct store *st, struct store_inbox_item *item)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_PUSH);
+    int rc = sqlutil_bind(
+        s, 1, "ttttttlitt", item->card_id, item->recipient_jid,
+        item->sender_phone, item->sender_jid, item->vcard, item->note,
+        item->created, item->attempts, item->receipt_to, item->receipt_id);
+    int ret = store_write(st, s, rc, "no such recipient");
+
+    if (ret == 0)
+        item->seq = sqlite3_last_insert_rowid(st->db);
+    return ret;
+}
+
+/* Frees the strings of item, not item itself. */
+static void store_item_clear(struct store_inbox_item *item)
+{
+    free(item->card_id);
+    free(item->recipient_jid);
+    free(item->sender_phone);
+    free(item->sender_jid);
+    free(item->vcard);
+    free(item->note);
+    free(item->receipt_to);
+    free(item->receipt_id);
+}
+
+void store_inbox_item_free(struct store_inbox_item *item)
+{
+    if (!item)
+        return;
+    store_item_clear(item);
+    free(item);
+}
+
+/* Fills the zeroed item from a row of INBOX_COLUMNS. The recipient is not
+ * a column: rows are always selected by it. */
+static int store_item_read(struct store *st, sqlite3_stmt *s,
+                           const char *recipient_jid,
+                           struct store_inbox_item *item)
+{
+    item->seq = sqlite3_column_int64(s, 0);
+    item->created = sqlite3_column_int64(s, 6);
+    item->attempts = sqlite3_column_int(s, 7);
+    item->recipient_jid = strdup(recipient_jid);
+    if (!item->recipient_jid)
+        return store_fail(st, STORE_ENOMEM, "out of memory");
+    if (store_column_dup(st, s, 1, &item->card_id) ||
+        store_column_dup(st, s, 2, &item->sender_phone) ||
+        store_column_dup(st, s, 3, &item->sender_jid) ||
+        store_column_dup(st, s, 4, &item->vcard) ||
+        store_column_dup(st, s, 5, &item->note) ||
+        store_column_dup(st, s, 8, &item->receipt_to) ||
+        store_column_dup(st, s, 9, &item->receipt_id))
+        return STORE_ENOMEM;
+    return 0;
+}
+
+/* Reads the whole inbox of recipient_jid. *n counts the items to clear
+ * (and *items is to free), also on failure. */
+static int store_inbox_list(struct store *st, const char *recipient_jid,
+                            struct store_inbox_item **items, size_t *n)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_LIST);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", recipient_jid));
+    size_t cap = 0;
+
+    *items = NULL;
+    *n = 0;
+    while (ret == 1) {
+        if (*n == cap) {
+            size_t more = cap ? 2 * cap : 8;
+            struct store_inbox_item *p =
+                reallocarray(*items, more, sizeof **items);
+
+            if (!p) {
+                ret = store_fail(st, STORE_ENOMEM, "out of memory");
+                break;
+            }
+            *items = p;
+            cap = more;
+        }
+        memset(&(*items)[*n], 0, sizeof **items);
+        ret = store_item_read(st, s, recipient_jid, &(*items)[(*n)++]);
+        if (ret == 0)
+            ret = store_step(s, SQLITE_OK);
+    }
+    return store_end(s, ret);
+}
+
+/* Collects first so that fn runs with no statement active and may call
+ * the store (mark a card sent, take it, even list again). */
+int store_inbox_each(struct store *st, const char *recipient_jid,
+                     int (*fn)(void *ud, const struct store_inbox_item *item),
+                     void *ud)
+{
+    struct store_inbox_item *items;
+    size_t n;
+    size_t i;
+    int ret = store_inbox_list(st, recipient_jid, &items, &n);
+
+    for (i = 0; ret == 0 && i < n; i++)
+        ret = fn(ud, &items[i]);
+    for (i = 0; i < n; i++)
+        store_item_clear(&items[i]);
+    free(items);
+    return ret;
+}
+
+int store_inbox_count(struct store *st, const char *recipient_jid,
+                      int64_t *count)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_COUNT);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", recipient_jid));
+
+    if (ret == 1) {
+        *count = sqlite3_column_int64(s, 0);
+        ret = 0;
+    }
+    return store_end(s, ret);
+}
+
+int store_inbox_mark_sent(struct store *st, const char *card_id)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_MARK);
+
+    return store_write(st, s, sqlutil_bind(s, 1, "t", card_id), "no such card");
+}
+
+/* Reads the card into a new *item without deleting it. */
+static int store_inbox_get(struct store *st, const char *recipient_jid,
+                           const char *card_id, struct store_inbox_item **item)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_GET);
+    int ret = store_step(s, sqlutil_bind(s, 1, "tt", card_id, recipient_jid));
+
+    *item = NULL;
+    if (ret == 1) {
+        *item = calloc(1, sizeof **item);
+        ret = *item ? store_item_read(st, s, recipient_jid, *item)
+                    : store_fail(st, STORE_ENOMEM, "out of memory");
+    } else if (ret == 0) {
+        ret = store_fail(st, STORE_ENOTFOUND, "no such card");
+    }
+    ret = store_end(s, ret);
+    if (ret < 0) {
+        store_inbox_item_free(*item);
+        *item = NULL;
+    }
+    return ret;
+}
+
+/* Reads before deleting so that running out of memory loses no card. */
+int store_inbox_take(struct store *st, const char *recipient_jid,
+                     const char *card_id, struct store_inbox_item **item)
+{
+    struct store_inbox_item *got = NULL;
+    sqlite3_stmt *s;
+    int ret;
+
+    if (item) {
+        *item = NULL;
+        ret = store_inbox_get(st, recipient_jid, card_id, &got);
+        if (ret < 0)
+            return ret;
+    }
+    s = store_stmt(st, OP_INBOX_DELETE);
+    ret = store_write(st, s, sqlutil_bind(s, 1, "tt", card_id, recipient_jid),
+                      "no such card");
+    if (ret < 0) {
+        store_inbox_item_free(got);
+        return ret;
+    }
+    if (item)
+        *item = got;
+    return 0;
+}

@@ -1,0 +1,84 @@
+/* What the store's files share: the statements, the struct and its call
+ * helpers. Private to component/store*.c. */
+#ifndef CARDX_COMPONENT_STORE_INT_H
+#define CARDX_COMPONENT_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "component/store.h"
+
+/* One prepared statement per operation; their SQL is in store.c. */
+enum store_op {
+    OP_BEGIN,
+    OP_COMMIT,
+    OP_ROLLBACK,
+    OP_USER_SET_PHONE,
+    OP_USER_INSERT,
+    OP_USER_PHONE,
+    OP_USER_JID,
+    OP_USER_REMOVE,
+    OP_USER_PAGE,
+    OP_CARD_SET,
+    OP_CARD_GET,
+    OP_INBOX_PUSH,
+    OP_INBOX_LIST,
+    OP_INBOX_COUNT,
+    OP_INBOX_MARK,
+    OP_INBOX_GET,
+    OP_INBOX_DELETE,
+    OP_SESSION_ADD,
+    OP_SESSION_REMOVE,
+    OP_SESSION_RECEIPTS,
+    OP_SESSION_COUNT,
+    OP_SESSION_LIST,
+    OP_SESSION_CLEAR,
+    OP_COUNT
+};
+
+/* The inbox columns store_item_read (store_inbox.c) expects, in its order;
+ * the statements of store.c select them. */
+#define INBOX_COLUMNS                                                          \
+    "seq, card_id, sender_phone, sender_jid, vcard, note, created_at, "        \
+    "attempts, receipt_to, receipt_id"
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[OP_COUNT];
+    /* Set when the last call failed for a reason of ours, not SQLite's. */
+    const char *msg;
+};
+
+/* Starts a call with op's statement, forgetting the last failure of ours. */
+sqlite3_stmt *store_stmt(struct store *st, enum store_op op);
+
+/* Records msg (static) as the reason of this call's failure; returns code. */
+int store_fail(struct store *st, int code, const char *msg);
+
+/* Runs op, a statement without parameters nor rows. */
+int store_exec(struct store *st, enum store_op op);
+
+/* sqlutil_run() for a write that must touch a row: STORE_ENOTFOUND with
+ * notfound as the message if none. rc is the result of binding s. */
+int store_write(struct store *st, sqlite3_stmt *s, int rc,
+                const char *notfound);
+
+/* Steps s, whose binding gave rc, to its first row. Returns 1 with s on
+ * that row, 0 when there is none, or a negative code; in every case the
+ * call ends with store_end(). */
+int store_step(sqlite3_stmt *s, int rc);
+
+/* Ends a call on s: resets it and clears its bindings. Returns ret when it
+ * is negative (the first failure wins), else 0 or the reset's failure. */
+int store_end(sqlite3_stmt *s, int ret);
+
+/* Copies text column col of the current row into *out (NULL for NULL), the
+ * caller's to free(). Returns 0 or STORE_ENOMEM. */
+int store_column_dup(struct store *st, sqlite3_stmt *s, int col, char **out);
+
+/* Runs op (one text parameter, key) for its single text column, copied
+ * into *out for the caller to free(). STORE_ENOTFOUND with notfound as the
+ * message when there is no row. */
+int store_get_text(struct store *st, enum store_op op, const char *key,
+                   char **out, const char *notfound);
+
+#endif

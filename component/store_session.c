@@ -1,0 +1,88 @@
+/* cardxd's store: the sessions online now, in a TEMP table that dies with
+ * the process. */
+#include <stdlib.h>
+#include <sqlite3.h>
+
+#include "common/util.h"
+#include "component/store_int.h"
+#include "sql/sqlutil.h"
+
+int store_session_add(struct store *st, const char *full_jid,
+                      const char *bare_jid)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_SESSION_ADD);
+    int rc = sqlutil_run(s, sqlutil_bind(s, 1, "tt", full_jid, bare_jid));
+
+    if (rc != SQLITE_OK)
+        return sqlutil_code(rc);
+    return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int store_session_remove(struct store *st, const char *full_jid)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_SESSION_REMOVE);
+
+    return sqlutil_code(sqlutil_run(s, sqlutil_bind(s, 1, "t", full_jid)));
+}
+
+int store_session_set_receipts(struct store *st, const char *full_jid,
+                               int receipts)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_SESSION_RECEIPTS);
+
+    return store_write(st, s, sqlutil_bind(s, 1, "ti", full_jid, receipts != 0),
+                       "no such session");
+}
+
+int store_session_count(struct store *st, const char *bare_jid, int *online,
+                        int *receipts)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_SESSION_COUNT);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", bare_jid));
+
+    if (ret == 1) {
+        if (online)
+            *online = sqlite3_column_int(s, 0);
+        if (receipts)
+            *receipts = sqlite3_column_int(s, 1);
+        ret = 0;
+    }
+    return store_end(s, ret);
+}
+
+/* Reads the full JIDs of bare_jid into *out, left empty on failure. */
+static int store_session_list(struct store *st, const char *bare_jid,
+                              struct strv *out)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_SESSION_LIST);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", bare_jid));
+
+    while (ret == 1) {
+        const char *full = (const char *)sqlite3_column_text(s, 0);
+
+        ret = full && strv_push(out, full) == 0 ? store_step(s, SQLITE_OK)
+                                                : STORE_ENOMEM;
+    }
+    ret = store_end(s, ret);
+    if (ret < 0)
+        strv_clear(out);
+    return ret;
+}
+
+/* Collects first so that fn runs with no statement active. */
+int store_session_each(struct store *st, const char *bare_jid,
+                       int (*fn)(void *ud, const char *full_jid), void *ud)
+{
+    struct strv full = {0};
+    int ret = store_session_list(st, bare_jid, &full);
+
+    for (size_t i = 0; ret == 0 && i < full.n; i++)
+        ret = fn(ud, full.v[i]);
+    strv_clear(&full);
+    return ret;
+}
+
+int store_session_clear(struct store *st)
+{
+    return store_exec(st, OP_SESSION_CLEAR);
+}
