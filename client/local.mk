@@ -1,7 +1,10 @@
 # client/: libcardx (the local card store, settings, the session on
 # libstrophe, the commands) and the thin cardx program with its man page.
 noinst_LTLIBRARIES += client/libcardx.la
-client_libcardx_la_SOURCES = client/cardstore.h client/cardstore.c \
+client_libcardx_la_SOURCES = client/cardstore.h client/cardstore_int.h \
+	client/cardstore.c client/cardstore_stmt.c client/cardstore_cards.c \
+	client/cardstore_inbox.c client/cardstore_contacts.c \
+	client/cardstore_search.c client/cardstore_self.c \
 	$(MIGRATE_SOURCES) \
 	client/settings.h client/settings.c \
 	client/cliparse.h client/cliparse.c \
