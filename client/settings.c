@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,25 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/util.h"
+
 #define SETTINGS_SECTION "account"
 /* Bounds that catch typos, not policy. */
 #define MAX_TIMEOUT_S 600
 #define MAX_QUIET_MS 60000
-
-static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A malloc'd formatted string, or NULL when memory ran out. */
-static char *format(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-    int n;
-
-    va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    return n < 0 ? NULL : s;
-}
 
 static void wipe_free(char *s)
 {
@@ -167,7 +153,7 @@ static int set_string(char **slot, const char *value, char **err)
     if (value[0]) {
         copy = strdup(value);
         if (!copy) {
-            *err = format("out of memory");
+            *err = str_printf("out of memory");
             return -1;
         }
     }
@@ -184,7 +170,7 @@ static int set_server(struct cardx_settings *s, const char *value, char **err)
     int port = 0;
 
     if (value[0] && settings_parse_server(value, &host, &port) < 0) {
-        *err = format("bad server '%s': expected HOST or HOST:PORT", value);
+        *err = str_printf("bad server '%s': expected HOST or HOST:PORT", value);
         return -1;
     }
     free(s->server_host);
@@ -201,7 +187,7 @@ int settings_set(struct cardx_settings *s, const char *key, const char *value,
     *err = NULL;
     if (strcmp(key, "jid") == 0) {
         if (value[0] && !jid_ok(value)) {
-            *err = format("bad jid '%s': expected user@domain", value);
+            *err = str_printf("bad jid '%s': expected user@domain", value);
             return -1;
         }
         return set_string(&s->jid, value, err);
@@ -213,7 +199,7 @@ int settings_set(struct cardx_settings *s, const char *key, const char *value,
     if (strcmp(key, "component") == 0) {
         if (value[0] &&
             (has_space(value) || strchr(value, '@') || strchr(value, '/'))) {
-            *err = format("bad component '%s': expected a domain", value);
+            *err = str_printf("bad component '%s': expected a domain", value);
             return -1;
         }
         return set_string(&s->component, value, err);
@@ -227,7 +213,7 @@ int settings_set(struct cardx_settings *s, const char *key, const char *value,
     if (strcmp(key, "tls") == 0) {
         if (parse_bool(value, &s->tls) == 0)
             return 0;
-        *err = format("bad tls '%s': expected yes or no", value);
+        *err = str_printf("bad tls '%s': expected yes or no", value);
         return -1;
     }
     if (strcmp(key, "timeout") == 0) {
@@ -235,19 +221,20 @@ int settings_set(struct cardx_settings *s, const char *key, const char *value,
             s->timeout_ms = n * 1000;
             return 0;
         }
-        *err = format("bad timeout '%s': expected seconds from 1 to %d", value,
-                      MAX_TIMEOUT_S);
+        *err = str_printf("bad timeout '%s': expected seconds from 1 to %d",
+                          value, MAX_TIMEOUT_S);
         return -1;
     }
     if (strcmp(key, "sync_quiet") == 0) {
         if (parse_int(value, 0, MAX_QUIET_MS, &s->quiet_ms) == 0)
             return 0;
-        *err = format("bad sync_quiet '%s': expected milliseconds from 0 to "
-                      "%d",
-                      value, MAX_QUIET_MS);
+        *err =
+            str_printf("bad sync_quiet '%s': expected milliseconds from 0 to "
+                       "%d",
+                       value, MAX_QUIET_MS);
         return -1;
     }
-    *err = format("unknown key '%s'", key);
+    *err = str_printf("unknown key '%s'", key);
     return -1;
 }
 
@@ -260,17 +247,17 @@ static char *xdg_dir(const char *var, const char *fallback, char **err)
 
     /* The XDG spec says relative values are to be ignored. */
     if (base && base[0] == '/')
-        dir = format("%s/cardx", base);
+        dir = str_printf("%s/cardx", base);
     else if (home && home[0])
-        dir = format("%s/%s/cardx", home, fallback);
+        dir = str_printf("%s/%s/cardx", home, fallback);
     else {
-        *err = format("neither $%s nor $HOME is set: use --data-dir and "
-                      "--config",
-                      var);
+        *err = str_printf("neither $%s nor $HOME is set: use --data-dir and "
+                          "--config",
+                          var);
         return NULL;
     }
     if (!dir)
-        *err = format("out of memory");
+        *err = str_printf("out of memory");
     return dir;
 }
 
@@ -288,10 +275,10 @@ int settings_default_paths(struct cardx_settings *s, char **err)
         dir = xdg_dir("XDG_CONFIG_HOME", ".config", err);
         if (!dir)
             return -1;
-        s->config_path = format("%s/%s", dir, SETTINGS_CONFIG_NAME);
+        s->config_path = str_printf("%s/%s", dir, SETTINGS_CONFIG_NAME);
         free(dir);
         if (!s->config_path) {
-            *err = format("out of memory");
+            *err = str_printf("out of memory");
             return -1;
         }
     }
@@ -301,13 +288,14 @@ int settings_default_paths(struct cardx_settings *s, char **err)
 static int check_stat(const char *path, const struct stat *st, char **err)
 {
     if (!S_ISREG(st->st_mode)) {
-        *err = format("%s: not a regular file", path);
+        *err = str_printf("%s: not a regular file", path);
         return -1;
     }
     if (st->st_mode & 077) {
-        *err = format("refusing to read %s: its mode is %04o, but it may "
-                      "hold your password, so it must be 0600 (chmod 600 %s)",
-                      path, (unsigned)(st->st_mode & 07777), path);
+        *err =
+            str_printf("refusing to read %s: its mode is %04o, but it may "
+                       "hold your password, so it must be 0600 (chmod 600 %s)",
+                       path, (unsigned)(st->st_mode & 07777), path);
         return -1;
     }
     return 0;
@@ -319,7 +307,7 @@ int settings_check_mode(const char *path, char **err)
 
     *err = NULL;
     if (stat(path, &st) < 0) {
-        *err = format("%s: %s", path, strerror(errno));
+        *err = str_printf("%s: %s", path, strerror(errno));
         return -1;
     }
     return check_stat(path, &st, err);
@@ -354,17 +342,17 @@ static int on_pair(void *user, const char *section, const char *name,
     if (ld->err)
         return 0;
     if (section[0] && strcmp(section, SETTINGS_SECTION) != 0)
-        ld->err = format("%s:%d: unknown section [%s] (keys go in [%s])",
-                         ld->path, ld->lineno, section, SETTINGS_SECTION);
+        ld->err = str_printf("%s:%d: unknown section [%s] (keys go in [%s])",
+                             ld->path, ld->lineno, section, SETTINGS_SECTION);
     else if (settings_set(ld->s, name, value, &why) < 0)
-        ld->err = format("%s:%d: %s", ld->path, ld->lineno,
-                         why ? why : "out of memory");
+        ld->err = str_printf("%s:%d: %s", ld->path, ld->lineno,
+                             why ? why : "out of memory");
     else if (strcmp(name, "password") == 0) {
         ld->s->password_from = SETTINGS_FROM_FILE;
         wipe_free(ld->s->file_password);
         ld->s->file_password = value[0] ? strdup(value) : NULL;
         if (value[0] && !ld->s->file_password)
-            ld->err = format("out of memory");
+            ld->err = str_printf("out of memory");
     }
     free(why);
     return ld->err ? 0 : 1;
@@ -382,12 +370,12 @@ int settings_load(struct cardx_settings *s, const char *path, int must_exist,
     if (!ld.file) {
         if (errno == ENOENT && !must_exist)
             return 0;
-        *err = format("cannot read %s: %s", path, strerror(errno));
+        *err = str_printf("cannot read %s: %s", path, strerror(errno));
         return -1;
     }
     if (fstat(fileno(ld.file), &st) < 0 || check_stat(path, &st, err) < 0) {
         if (!*err)
-            *err = format("%s: %s", path, strerror(errno));
+            *err = str_printf("%s: %s", path, strerror(errno));
         fclose(ld.file);
         return -1;
     }
@@ -398,8 +386,8 @@ int settings_load(struct cardx_settings *s, const char *path, int must_exist,
         return -1;
     }
     if (rc != 0) {
-        *err = rc > 0 ? format("%s:%d: syntax error", path, rc)
-                      : format("%s: cannot parse", path);
+        *err = rc > 0 ? str_printf("%s:%d: syntax error", path, rc)
+                      : str_printf("%s: cannot parse", path);
         return -1;
     }
     return 0;
@@ -411,7 +399,7 @@ static int make_dirs(const char *dir, char **err)
     char *copy = strdup(dir);
 
     if (!copy) {
-        *err = format("out of memory");
+        *err = str_printf("out of memory");
         return -1;
     }
     for (char *p = copy + 1;; p++) {
@@ -421,7 +409,7 @@ static int make_dirs(const char *dir, char **err)
 
         *p = '\0';
         if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
-            *err = format("cannot create %s: %s", copy, strerror(errno));
+            *err = str_printf("cannot create %s: %s", copy, strerror(errno));
             free(copy);
             return -1;
         }
@@ -478,9 +466,9 @@ int settings_save(const struct cardx_settings *s, char **err)
 
     *err = NULL;
     dir = dir_of(s->config_path);
-    tmp = format("%s.tmp", s->config_path);
+    tmp = str_printf("%s.tmp", s->config_path);
     if (!dir || !tmp) {
-        *err = format("out of memory");
+        *err = str_printf("out of memory");
         goto out;
     }
     if (make_dirs(dir, err) < 0)
@@ -488,24 +476,25 @@ int settings_save(const struct cardx_settings *s, char **err)
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     f = fd < 0 ? NULL : fdopen(fd, "w");
     if (!f) {
-        *err = format("cannot write %s: %s", tmp, strerror(errno));
+        *err = str_printf("cannot write %s: %s", tmp, strerror(errno));
         if (fd >= 0)
             close(fd);
         goto out;
     }
     /* O_CREAT's mode does not apply to a leftover file. */
     if (fchmod(fd, 0600) < 0 || write_settings(f, s) < 0) {
-        *err = format("cannot write %s: %s", tmp, strerror(errno));
+        *err = str_printf("cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     if (fclose(f) != 0) {
         f = NULL;
-        *err = format("cannot write %s: %s", tmp, strerror(errno));
+        *err = str_printf("cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     f = NULL;
     if (rename(tmp, s->config_path) < 0) {
-        *err = format("cannot replace %s: %s", s->config_path, strerror(errno));
+        *err = str_printf("cannot replace %s: %s", s->config_path,
+                          strerror(errno));
         goto out;
     }
     rc = 0;
@@ -528,7 +517,7 @@ char *settings_component(const struct cardx_settings *s)
     if (!s->jid)
         return NULL;
     at = strchr(s->jid, '@');
-    return at ? format(SETTINGS_COMPONENT_PREFIX "%s", at + 1) : NULL;
+    return at ? str_printf(SETTINGS_COMPONENT_PREFIX "%s", at + 1) : NULL;
 }
 
 char *settings_store_path(const struct cardx_settings *s, char **err)
@@ -537,13 +526,13 @@ char *settings_store_path(const struct cardx_settings *s, char **err)
 
     *err = NULL;
     if (!s->data_dir) {
-        *err = format("no data directory");
+        *err = str_printf("no data directory");
         return NULL;
     }
     if (make_dirs(s->data_dir, err) < 0)
         return NULL;
-    path = format("%s/%s", s->data_dir, SETTINGS_STORE_NAME);
+    path = str_printf("%s/%s", s->data_dir, SETTINGS_STORE_NAME);
     if (!path)
-        *err = format("out of memory");
+        *err = str_printf("out of memory");
     return path;
 }
