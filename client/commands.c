@@ -446,12 +446,12 @@ int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
         const char *field, *value;
         int rc = cliparse_assignment(argv[i], &field, &value);
 
-        if (rc == -1)
+        if (rc == CX_EINVAL)
             return cmd_fail(c, CARDX_EXIT_USAGE,
                             "'%s' is not FIELD=VALUE (e.g. name=\"Alice "
                             "Wang\")",
                             argv[i]);
-        if (rc == -2)
+        if (rc == CX_ENOTFOUND)
             return cmd_fail(c, CARDX_EXIT_USAGE,
                             "unknown field in '%s' (fields: name, given, "
                             "family, phone, email, org, title, address, url, "

@@ -327,7 +327,8 @@ START_TEST(split_unterminated)
 {
     char **argv = (char **)1, *err = NULL;
 
-    ck_assert_int_eq(cliparse_split("card set name=\"Alice", &argv, &err), -1);
+    ck_assert_int_eq(cliparse_split("card set name=\"Alice", &argv, &err),
+                     CX_EINVAL);
     ck_assert_ptr_null(argv);
     ck_assert_str_eq(err, "unterminated quote");
     free(err);
@@ -348,10 +349,12 @@ START_TEST(assignments)
     ck_assert_int_eq(cliparse_assignment("email=", &field, &value), 0);
     ck_assert_str_eq(field, "email");
     ck_assert_str_eq(value, "");
-    ck_assert_int_eq(cliparse_assignment("name", &field, &value), -1);
-    ck_assert_int_eq(cliparse_assignment("=x", &field, &value), -1);
-    ck_assert_int_eq(cliparse_assignment("nick=Al", &field, &value), -2);
-    ck_assert_int_eq(cliparse_assignment("names=Al", &field, &value), -2);
+    ck_assert_int_eq(cliparse_assignment("name", &field, &value), CX_EINVAL);
+    ck_assert_int_eq(cliparse_assignment("=x", &field, &value), CX_EINVAL);
+    ck_assert_int_eq(cliparse_assignment("nick=Al", &field, &value),
+                     CX_ENOTFOUND);
+    ck_assert_int_eq(cliparse_assignment("names=Al", &field, &value),
+                     CX_ENOTFOUND);
 }
 END_TEST
 
