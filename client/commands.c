@@ -111,6 +111,23 @@ int cmd_run(struct cardx_cmd *c, int argc, char **argv)
     return spec->run(c, argc, argv);
 }
 
+int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
+                 char **argv, const char *usage)
+{
+    const char *name = argc > 1 ? argv[1] : subs[0].name;
+    struct cardstore *cs;
+    int status;
+
+    cs = cmd_store(c, &status);
+    if (!cs)
+        return status;
+    for (const struct cmd_sub *sub = subs; sub->name; sub++) {
+        if (strcmp(sub->name, name) == 0 && (sub->takes_args || argc <= 2))
+            return sub->run(c, cs, argc > 1 ? argc - 2 : 0, argv + 2);
+    }
+    return cmd_fail(c, CARDX_EXIT_USAGE, "%s", usage);
+}
+
 struct cardstore *cmd_store(struct cardx_cmd *c, int *status)
 {
     char *path, *err = NULL;
