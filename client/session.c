@@ -41,7 +41,7 @@ static int copy_opt(char **dst, const char *src)
     if (!src)
         return 0;
     *dst = strdup(src);
-    return *dst ? 0 : -1;
+    return *dst ? 0 : SESSION_ENOMEM;
 }
 
 int session_new(const struct session_options *o, struct session **out)

@@ -66,8 +66,8 @@ static char *child_text(xmpp_stanza_t *parent, const char *name)
     return copy;
 }
 
-/* Fills c from a card delivery (xep/cardx.md section 5). Returns 0, -1 when
- * it is not a usable card, VCARD_ENOMEM. */
+/* Fills c from a card delivery (xep/cardx.md section 5). Returns 0,
+ * CX_EINVAL when it is not a usable card, or CX_ENOMEM. */
 static int parse_card(xmpp_stanza_t *msg, xmpp_stanza_t *card,
                       struct session_card *c)
 {
@@ -80,7 +80,7 @@ static int parse_card(xmpp_stanza_t *msg, xmpp_stanza_t *card,
     if (!id)
         id = xmpp_stanza_get_id(msg);
     if (!id || !id[0])
-        return -1;
+        return CX_EINVAL;
     if (!phone) {
         node = xmpp_jid_node(ctx, xmpp_stanza_get_from(msg));
         phone = node;
@@ -91,16 +91,16 @@ static int parse_card(xmpp_stanza_t *msg, xmpp_stanza_t *card,
         xmpp_free(ctx, node);
     c->note = child_text(card, "note");
     if (!c->card_id || (phone && !c->sender_phone))
-        return VCARD_ENOMEM;
+        return CX_ENOMEM;
     vcard = xmpp_stanza_get_child_by_name_and_ns(msg, "vCard", NS_VCARD);
     if (vcard) {
         int rc = vcard_parse(vcard, &c->f);
 
         if (rc == VCARD_ENOMEM)
-            return rc;
+            return CX_ENOMEM;
         c->vcard_xml = vcard_to_text(vcard);
         if (!c->vcard_xml)
-            return VCARD_ENOMEM;
+            return CX_ENOMEM;
     }
     return 0;
 }
