@@ -348,25 +348,6 @@ static int import_one(void *ud, const struct vcardtext_card *vc)
     return 0;
 }
 
-static char *slurp(FILE *f)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    char buf[8192];
-    size_t n;
-
-    if (!mem)
-        return NULL;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        fwrite(buf, 1, n, mem);
-    if ((fclose(mem) != 0) | ferror(f)) {
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
 int cmd_import(struct cardx_cmd *c, int argc, char **argv)
 {
     struct import_state st = {0};
@@ -384,7 +365,7 @@ int cmd_import(struct cardx_cmd *c, int argc, char **argv)
     if (!f)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s: %s", argv[1],
                         strerror(errno));
-    text = slurp(f);
+    text = cmd_slurp(f);
     if (f != c->in)
         fclose(f);
     if (!text)

@@ -397,6 +397,25 @@ out:
     return status;
 }
 
+char *cmd_slurp(FILE *f)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    char buf[8192];
+    size_t n;
+
+    if (!mem)
+        return NULL;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        fwrite(buf, 1, n, mem);
+    if ((fclose(mem) != 0) | ferror(f)) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 int64_t cmd_parse_id(const char *arg)
 {
     char *end;

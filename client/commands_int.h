@@ -108,6 +108,10 @@ int cmd_sync_inbox(struct cardx_cmd *c, int *added);
 /* "2 new cards" / "no new cards". */
 void cmd_print_count(struct cardx_cmd *c, int added);
 
+/* The rest of f as a string, the caller's to free; NULL when it cannot be
+ * read or memory ran out. */
+char *cmd_slurp(FILE *f);
+
 /* Parses a positive row id; -1 when arg is not one. */
 int64_t cmd_parse_id(const char *arg);
 
