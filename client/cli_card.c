@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "card/vcardtext.h"
+#include "common/util.h"
 
 /* The own card as a stanza (NULL when none is set) and its fields. Returns
  * 0 or an exit status after reporting. */
@@ -143,7 +144,8 @@ static int run_editor(const char *path)
     pid_t pid;
     int ws;
 
-    if (asprintf(&script, "%s \"$@\"", editor && editor[0] ? editor : "vi") < 0)
+    script = str_printf("%s \"$@\"", editor && editor[0] ? editor : "vi");
+    if (!script)
         return -1;
     pid = fork();
     if (pid == 0) {
@@ -163,25 +165,11 @@ static int run_editor(const char *path)
 static char *read_file(const char *path)
 {
     FILE *f = fopen(path, "re");
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem;
-    char buf[4096];
-    size_t n;
+    char *text;
 
     if (!f)
         return NULL;
-    mem = open_memstream(&text, &len);
-    if (!mem) {
-        fclose(f);
-        return NULL;
-    }
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        fwrite(buf, 1, n, mem);
-    if (ferror(f) | (fclose(mem) != 0)) {
-        free(text);
-        text = NULL;
-    }
+    text = cmd_slurp(f);
     fclose(f);
     return text;
 }

@@ -25,10 +25,13 @@ static int list_one(void *ud, const struct cardstore_card *card)
     return 0;
 }
 
-static int contacts_list(struct cardx_cmd *c, struct cardstore *cs)
+static int contacts_list(struct cardx_cmd *c, struct cardstore *cs, int argc,
+                         char **argv)
 {
     struct list_state st = {c, 0};
 
+    (void)argc;
+    (void)argv;
     if (cardstore_contact_list(cs, list_one, &st) < 0)
         return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
     if (!st.count)
@@ -244,28 +247,18 @@ static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
     return CARDX_EXIT_OK;
 }
 
+static const struct cmd_sub contacts_subs[] = {
+    {"list", contacts_list, 0},     {"search", contacts_search, 1},
+    {"show", contacts_show, 1},     {"edit", contacts_edit, 1},
+    {"delete", contacts_delete, 1}, {NULL, NULL, 0},
+};
+
 int cmd_contacts(struct cardx_cmd *c, int argc, char **argv)
 {
-    const char *sub = argc > 1 ? argv[1] : "list";
-    struct cardstore *cs;
-    int status;
-
-    cs = cmd_store(c, &status);
-    if (!cs)
-        return status;
-    if (strcmp(sub, "list") == 0 && argc <= 2)
-        return contacts_list(c, cs);
-    if (strcmp(sub, "search") == 0)
-        return contacts_search(c, cs, argc - 2, argv + 2);
-    if (strcmp(sub, "show") == 0)
-        return contacts_show(c, cs, argc - 2, argv + 2);
-    if (strcmp(sub, "edit") == 0)
-        return contacts_edit(c, cs, argc - 2, argv + 2);
-    if (strcmp(sub, "delete") == 0)
-        return contacts_delete(c, cs, argc - 2, argv + 2);
-    return cmd_fail(c, CARDX_EXIT_USAGE,
-                    "usage: cardx contacts [list | search [--limit N | --all] "
-                    "TEXT | show ID | edit ID FIELD=VALUE... | delete ID...]");
+    return cmd_dispatch(c, contacts_subs, argc, argv,
+                        "usage: cardx contacts [list | search [--limit N | "
+                        "--all] TEXT | show ID | edit ID FIELD=VALUE... | "
+                        "delete ID...]");
 }
 
 /* --- export --- */
@@ -355,25 +348,6 @@ static int import_one(void *ud, const struct vcardtext_card *vc)
     return 0;
 }
 
-static char *slurp(FILE *f)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    char buf[8192];
-    size_t n;
-
-    if (!mem)
-        return NULL;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        fwrite(buf, 1, n, mem);
-    if ((fclose(mem) != 0) | ferror(f)) {
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
 int cmd_import(struct cardx_cmd *c, int argc, char **argv)
 {
     struct import_state st = {0};
@@ -391,7 +365,7 @@ int cmd_import(struct cardx_cmd *c, int argc, char **argv)
     if (!f)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s: %s", argv[1],
                         strerror(errno));
-    text = slurp(f);
+    text = cmd_slurp(f);
     if (f != c->in)
         fclose(f);
     if (!text)

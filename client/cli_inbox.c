@@ -29,10 +29,13 @@ static int list_one(void *ud, const struct cardstore_card *card)
     return 0;
 }
 
-static int inbox_list(struct cardx_cmd *c, struct cardstore *cs)
+static int inbox_list(struct cardx_cmd *c, struct cardstore *cs, int argc,
+                      char **argv)
 {
     int64_t n = 0;
 
+    (void)argc;
+    (void)argv;
     if (cardstore_inbox_count(cs, &n) != CARDSTORE_OK ||
         (n > 0 && cardstore_inbox_list(cs, list_one, c) < 0))
         return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
@@ -224,24 +227,15 @@ static int inbox_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
     return CARDX_EXIT_OK;
 }
 
+static const struct cmd_sub inbox_subs[] = {
+    {"list", inbox_list, 0}, {"show", inbox_show, 1},
+    {"save", inbox_save, 1}, {"delete", inbox_delete, 1},
+    {NULL, NULL, 0},
+};
+
 int cmd_inbox(struct cardx_cmd *c, int argc, char **argv)
 {
-    const char *sub = argc > 1 ? argv[1] : "list";
-    struct cardstore *cs;
-    int status;
-
-    cs = cmd_store(c, &status);
-    if (!cs)
-        return status;
-    if (strcmp(sub, "list") == 0 && argc <= 2)
-        return inbox_list(c, cs);
-    if (strcmp(sub, "show") == 0)
-        return inbox_show(c, cs, argc - 2, argv + 2);
-    if (strcmp(sub, "save") == 0)
-        return inbox_save(c, cs, argc - 2, argv + 2);
-    if (strcmp(sub, "delete") == 0)
-        return inbox_delete(c, cs, argc - 2, argv + 2);
-    return cmd_fail(c, CARDX_EXIT_USAGE,
-                    "usage: cardx inbox [list | show N | save N... | delete "
-                    "N...]");
+    return cmd_dispatch(c, inbox_subs, argc, argv,
+                        "usage: cardx inbox [list | show N | save N... | "
+                        "delete N...]");
 }

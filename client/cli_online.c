@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -46,7 +47,7 @@ static xmpp_stanza_t *component_iq(struct cardx_cmd *c, const char *type,
 
 int cmd_sync_inbox(struct cardx_cmd *c, int *added)
 {
-    long long start, last;
+    int64_t start, last;
     int rc, status;
 
     rc = session_presence(c->session, NULL);
@@ -55,7 +56,7 @@ int cmd_sync_inbox(struct cardx_cmd *c, int *added)
     if (rc != SESSION_OK)
         return cmd_fail(c, cmd_session_status(rc), "%s",
                         session_errmsg(c->session));
-    start = session_now_ms();
+    start = clock_now_ms();
     for (;;) {
         rc = session_run(c->session, SLICE_MS);
         if (rc != SESSION_OK)
@@ -67,7 +68,7 @@ int cmd_sync_inbox(struct cardx_cmd *c, int *added)
         last = session_last_activity(c->session);
         if (last < start)
             last = start;
-        if (session_now_ms() - last >= c->settings->quiet_ms)
+        if (clock_now_ms() - last >= c->settings->quiet_ms)
             return CARDX_EXIT_OK;
     }
 }
@@ -331,7 +332,7 @@ int cmd_register(struct cardx_cmd *c, int argc, char **argv)
     struct session *s;
     const char *number;
     char *e164 = NULL;
-    long long deadline;
+    int64_t deadline;
     int status;
 
     if (c->in_shell)
@@ -353,8 +354,8 @@ int cmd_register(struct cardx_cmd *c, int argc, char **argv)
         return status;
     fprintf(c->out, "registered %s for %s\n", e164 ? e164 : number,
             c->settings->jid);
-    deadline = session_now_ms() + APPROVAL_WAIT_MS;
-    while (!session_component_approved(s) && session_now_ms() < deadline &&
+    deadline = clock_now_ms() + APPROVAL_WAIT_MS;
+    while (!session_component_approved(s) && clock_now_ms() < deadline &&
            session_run(s, SLICE_MS) == SESSION_OK)
         ;
     save_settings(c, e164 ? e164 : number);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "client/cliparse.h"
+#include "common/util.h"
 
 #define SHELL_LINE_MAX 8192
 #define SHELL_SLICE_MS 100
@@ -21,9 +22,9 @@ struct shell {
     char buf[SHELL_LINE_MAX];
     size_t len;
     int eof, quit;
-    int announced;      /* presence sent on the current connection */
-    int backoff_ms;     /* next delay between attempts */
-    long long next_try; /* when to reconnect while offline */
+    int announced;    /* presence sent on the current connection */
+    int backoff_ms;   /* next delay between attempts */
+    int64_t next_try; /* when to reconnect while offline */
 };
 
 static void prompt(struct shell *sh)
@@ -115,7 +116,7 @@ static void announce(struct shell *sh)
 
 static void schedule_retry(struct shell *sh)
 {
-    sh->next_try = session_now_ms() + sh->backoff_ms;
+    sh->next_try = clock_now_ms() + sh->backoff_ms;
     sh->backoff_ms *= 2;
     if (sh->backoff_ms > BACKOFF_MAX_MS)
         sh->backoff_ms = BACKOFF_MAX_MS;
@@ -127,7 +128,7 @@ static void try_reconnect(struct shell *sh)
     struct cardx_cmd *c = sh->c;
     int rc;
 
-    if (session_now_ms() < sh->next_try)
+    if (clock_now_ms() < sh->next_try)
         return;
     rc = session_connect(c->session);
     if (rc == SESSION_OK) {

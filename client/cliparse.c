@@ -6,6 +6,8 @@
 #include <strings.h>
 
 #include "card/vcard.h"
+#include "common/errors.h"
+#include "common/util.h"
 
 void cliparse_free(char **argv)
 {
@@ -19,19 +21,6 @@ void cliparse_free(char **argv)
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Appends word (taken over) to the NULL-terminated *argv of n words. */
-static int push_word(char ***argv, int n, char *word)
-{
-    char **grown = realloc(*argv, (size_t)(n + 2) * sizeof(**argv));
-
-    if (!grown)
-        return -1;
-    grown[n] = word;
-    grown[n + 1] = NULL;
-    *argv = grown;
-    return 0;
 }
 
 /* Reads one word starting at *pp into out (big enough for the rest of the
@@ -68,44 +57,39 @@ static int read_word(const char **pp, char *out)
     return quote ? -1 : 0;
 }
 
+/* Fails a split: no words, and *err saying why (NULL if even that
+ * allocation failed). */
+static int split_fail(struct strv *sv, char ***argv, char **err, int code)
+{
+    strv_clear(sv);
+    *argv = NULL;
+    *err = strdup(code == CX_EINVAL ? "unterminated quote" : "out of memory");
+    return code;
+}
+
 int cliparse_split(const char *line, char ***argv, char **err)
 {
+    struct strv sv = {0};
     const char *p = line;
-    size_t len = strlen(line);
-    int n = 0;
+    char *word = malloc(strlen(line) + 1); /* big enough for any word */
+    int rc = 0;
 
     *err = NULL;
-    *argv = calloc(1, sizeof(**argv));
-    if (!*argv)
-        goto nomem;
-    for (;;) {
-        char *word;
-
+    while (word && rc == 0) {
         while (is_blank(*p))
             p++;
         if (!*p || *p == '#')
-            return n;
-        word = malloc(len + 1);
-        if (!word)
-            goto nomem;
-        if (read_word(&p, word) < 0) {
-            free(word);
-            cliparse_free(*argv);
-            *argv = NULL;
-            *err = strdup("unterminated quote");
-            return -1;
-        }
-        if (push_word(argv, n, word) < 0) {
-            free(word);
-            goto nomem;
-        }
-        n++;
+            break;
+        rc = read_word(&p, word) < 0 ? CX_EINVAL : strv_push(&sv, word);
     }
-nomem:
-    cliparse_free(*argv);
-    *argv = NULL;
-    *err = strdup("out of memory");
-    return -1;
+    free(word);
+    if (!word || rc < 0)
+        return split_fail(&sv, argv, err, word ? rc : CX_ENOMEM);
+    /* No words is an empty array, not NULL. */
+    *argv = sv.v ? sv.v : calloc(1, sizeof(**argv));
+    if (!*argv)
+        return split_fail(&sv, argv, err, CX_ENOMEM);
+    return (int)sv.n;
 }
 
 int cliparse_assignment(const char *arg, const char **field, const char **value)
@@ -116,7 +100,7 @@ int cliparse_assignment(const char *arg, const char **field, const char **value)
     *field = NULL;
     *value = NULL;
     if (!eq || eq == arg)
-        return -1;
+        return CX_EINVAL;
     n = (size_t)(eq - arg);
     for (const char *const *name = vcard_field_names(); *name; name++) {
         if (strlen(*name) == n && strncasecmp(*name, arg, n) == 0) {
@@ -125,5 +109,5 @@ int cliparse_assignment(const char *arg, const char **field, const char **value)
             return 0;
         }
     }
-    return -2;
+    return CX_ENOTFOUND;
 }

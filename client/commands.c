@@ -111,6 +111,23 @@ int cmd_run(struct cardx_cmd *c, int argc, char **argv)
     return spec->run(c, argc, argv);
 }
 
+int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
+                 char **argv, const char *usage)
+{
+    const char *name = argc > 1 ? argv[1] : subs[0].name;
+    struct cardstore *cs;
+    int status;
+
+    cs = cmd_store(c, &status);
+    if (!cs)
+        return status;
+    for (const struct cmd_sub *sub = subs; sub->name; sub++) {
+        if (strcmp(sub->name, name) == 0 && (sub->takes_args || argc <= 2))
+            return sub->run(c, cs, argc > 1 ? argc - 2 : 0, argv + 2);
+    }
+    return cmd_fail(c, CARDX_EXIT_USAGE, "%s", usage);
+}
+
 struct cardstore *cmd_store(struct cardx_cmd *c, int *status)
 {
     char *path, *err = NULL;
@@ -380,6 +397,25 @@ out:
     return status;
 }
 
+char *cmd_slurp(FILE *f)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    char buf[8192];
+    size_t n;
+
+    if (!mem)
+        return NULL;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        fwrite(buf, 1, n, mem);
+    if ((fclose(mem) != 0) | ferror(f)) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 int64_t cmd_parse_id(const char *arg)
 {
     char *end;
@@ -446,12 +482,12 @@ int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
         const char *field, *value;
         int rc = cliparse_assignment(argv[i], &field, &value);
 
-        if (rc == -1)
+        if (rc == CX_EINVAL)
             return cmd_fail(c, CARDX_EXIT_USAGE,
                             "'%s' is not FIELD=VALUE (e.g. name=\"Alice "
                             "Wang\")",
                             argv[i]);
-        if (rc == -2)
+        if (rc == CX_ENOTFOUND)
             return cmd_fail(c, CARDX_EXIT_USAGE,
                             "unknown field in '%s' (fields: name, given, "
                             "family, phone, email, org, title, address, url, "

@@ -32,6 +32,21 @@ struct cmd_spec {
     const char *details;  /* paragraphs, may be NULL */
 };
 
+/* One subcommand of a command on the card store ("inbox show"): it gets
+ * the open store and the arguments after its name. */
+struct cmd_sub {
+    const char *name;
+    int (*run)(struct cardx_cmd *c, struct cardstore *cs, int argc,
+               char **argv);
+    int takes_args; /* 0: any argument makes it a usage error */
+};
+
+/* Opens the store and runs the subcommand argv[1] of subs (NULL-name
+ * terminated; without argv[1], the first), passing the arguments after
+ * it. An unknown subcommand fails with usage. Returns the exit status. */
+int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
+                 char **argv, const char *usage);
+
 /* The commands, NULL-name terminated (cli_help.c). */
 extern const struct cmd_spec cmd_specs[];
 const struct cmd_spec *cmd_find(const char *name);
@@ -92,6 +107,10 @@ int cmd_sync_inbox(struct cardx_cmd *c, int *added);
 
 /* "2 new cards" / "no new cards". */
 void cmd_print_count(struct cardx_cmd *c, int added);
+
+/* The rest of f as a string, the caller's to free; NULL when it cannot be
+ * read or memory ran out. */
+char *cmd_slurp(FILE *f);
 
 /* Parses a positive row id; -1 when arg is not one. */
 int64_t cmd_parse_id(const char *arg);

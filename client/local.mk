@@ -1,11 +1,16 @@
 # client/: libcardx (the local card store, settings, the session on
 # libstrophe, the commands) and the thin cardx program with its man page.
 noinst_LTLIBRARIES += client/libcardx.la
-client_libcardx_la_SOURCES = client/cardstore.h client/cardstore.c \
+client_libcardx_la_SOURCES = client/cardstore.h client/cardstore_int.h \
+	client/cardstore.c client/cardstore_stmt.c client/cardstore_cards.c \
+	client/cardstore_inbox.c client/cardstore_contacts.c \
+	client/cardstore_search.c client/cardstore_self.c \
 	$(MIGRATE_SOURCES) \
 	client/settings.h client/settings.c \
 	client/cliparse.h client/cliparse.c \
-	client/session.h client/session.c \
+	client/session.h client/session_int.h client/session.c \
+	client/session_connect.c client/session_incoming.c client/session_iq.c \
+	client/session_register.c \
 	client/commands.h client/commands_int.h client/commands.c \
 	client/cli_help.c client/cli_card.c client/cli_inbox.c \
 	client/cli_contacts.c client/cli_online.c client/cli_shell.c

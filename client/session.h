@@ -4,6 +4,7 @@
 #ifndef CARDX_CLIENT_SESSION_H
 #define CARDX_CLIENT_SESSION_H
 
+#include <stdint.h>
 #include <strophe.h>
 
 #include "common/errors.h"
@@ -116,15 +117,12 @@ int session_run(struct session *s, int ms);
 /* The oldest card not yet taken, for the caller to free, or NULL. */
 struct session_card *session_take_card(struct session *s);
 
-/* Monotonic milliseconds of the last stanza received from the component,
- * 0 if none yet: lets sync wait for a quiet period. */
-long long session_last_activity(const struct session *s);
+/* Monotonic milliseconds (clock_now_ms) of the last stanza received from the
+ * component, 0 if none yet: lets sync wait for a quiet period. */
+int64_t session_last_activity(const struct session *s);
 
 /* 1 once this connection approved the component's presence subscription
  * (and asked for its presence in return), else 0. */
 int session_component_approved(const struct session *s);
-
-/* A monotonic clock in milliseconds. */
-long long session_now_ms(void);
 
 #endif

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,25 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/errors.h"
+#include "common/util.h"
+
 #define SETTINGS_SECTION "account"
 /* Bounds that catch typos, not policy. */
 #define MAX_TIMEOUT_S 600
 #define MAX_QUIET_MS 60000
-
-static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A malloc'd formatted string, or NULL when memory ran out. */
-static char *format(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-    int n;
-
-    va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    return n < 0 ? NULL : s;
-}
 
 static void wipe_free(char *s)
 {
@@ -87,34 +74,34 @@ int settings_parse_server(const char *value, char **host, int *port)
     *host = NULL;
     *port = 0;
     if (!value[0] || has_space(value))
-        return -1;
+        return CX_EINVAL;
     if (value[0] == '[') {
         end = strchr(value, ']');
         if (!end || end == value + 1)
-            return -1;
+            return CX_EINVAL;
         colon = end[1] == ':' ? end + 1 : NULL;
         if (!colon && end[1])
-            return -1;
+            return CX_EINVAL;
         value++;
         hlen = (size_t)(end - value);
     } else {
         colon = strrchr(value, ':');
         if (colon && strchr(value, ':') != colon)
-            return -1; /* a bare IPv6 address needs brackets */
+            return CX_EINVAL; /* a bare IPv6 address needs brackets */
         hlen = colon ? (size_t)(colon - value) : strlen(value);
     }
     if (hlen == 0)
-        return -1;
+        return CX_EINVAL;
     if (colon) {
         errno = 0;
         n = strtol(colon + 1, &p, 10);
         if (errno || *p || colon[1] < '0' || colon[1] > '9' || n < 1 ||
             n > 65535)
-            return -1;
+            return CX_EINVAL;
         *port = (int)n;
     }
     *host = strndup(value, hlen);
-    return *host ? 0 : -1;
+    return *host ? 0 : CX_ENOMEM;
 }
 
 /* Strict decimal integer in [min, max]. */
@@ -124,11 +111,11 @@ static int parse_int(const char *v, long min, long max, int *out)
     long n;
 
     if (v[0] < '0' || v[0] > '9')
-        return -1;
+        return CX_EINVAL;
     errno = 0;
     n = strtol(v, &end, 10);
     if (errno || *end || n < min || n > max)
-        return -1;
+        return CX_EINVAL;
     *out = (int)n;
     return 0;
 }
@@ -148,7 +135,7 @@ static int parse_bool(const char *v, int *out)
             return 0;
         }
     }
-    return -1;
+    return CX_EINVAL;
 }
 
 /* A bare JID: one '@' with text on both sides, no resource, no spaces. */
@@ -167,8 +154,8 @@ static int set_string(char **slot, const char *value, char **err)
     if (value[0]) {
         copy = strdup(value);
         if (!copy) {
-            *err = format("out of memory");
-            return -1;
+            *err = str_printf("out of memory");
+            return CX_ENOMEM;
         }
     }
     if (slot[0] && strlen(slot[0]))
@@ -184,8 +171,8 @@ static int set_server(struct cardx_settings *s, const char *value, char **err)
     int port = 0;
 
     if (value[0] && settings_parse_server(value, &host, &port) < 0) {
-        *err = format("bad server '%s': expected HOST or HOST:PORT", value);
-        return -1;
+        *err = str_printf("bad server '%s': expected HOST or HOST:PORT", value);
+        return CX_EINVAL;
     }
     free(s->server_host);
     s->server_host = host;
@@ -201,8 +188,8 @@ int settings_set(struct cardx_settings *s, const char *key, const char *value,
     *err = NULL;
     if (strcmp(key, "jid") == 0) {
         if (value[0] && !jid_ok(value)) {
-            *err = format("bad jid '%s': expected user@domain", value);
-            return -1;
+            *err = str_printf("bad jid '%s': expected user@domain", value);
+            return CX_EINVAL;
         }
         return set_string(&s->jid, value, err);
     }
@@ -213,8 +200,8 @@ int settings_set(struct cardx_settings *s, const char *key, const char *value,
     if (strcmp(key, "component") == 0) {
         if (value[0] &&
             (has_space(value) || strchr(value, '@') || strchr(value, '/'))) {
-            *err = format("bad component '%s': expected a domain", value);
-            return -1;
+            *err = str_printf("bad component '%s': expected a domain", value);
+            return CX_EINVAL;
         }
         return set_string(&s->component, value, err);
     }
@@ -227,72 +214,77 @@ int settings_set(struct cardx_settings *s, const char *key, const char *value,
     if (strcmp(key, "tls") == 0) {
         if (parse_bool(value, &s->tls) == 0)
             return 0;
-        *err = format("bad tls '%s': expected yes or no", value);
-        return -1;
+        *err = str_printf("bad tls '%s': expected yes or no", value);
+        return CX_EINVAL;
     }
     if (strcmp(key, "timeout") == 0) {
         if (parse_int(value, 1, MAX_TIMEOUT_S, &n) == 0) {
             s->timeout_ms = n * 1000;
             return 0;
         }
-        *err = format("bad timeout '%s': expected seconds from 1 to %d", value,
-                      MAX_TIMEOUT_S);
-        return -1;
+        *err = str_printf("bad timeout '%s': expected seconds from 1 to %d",
+                          value, MAX_TIMEOUT_S);
+        return CX_EINVAL;
     }
     if (strcmp(key, "sync_quiet") == 0) {
         if (parse_int(value, 0, MAX_QUIET_MS, &s->quiet_ms) == 0)
             return 0;
-        *err = format("bad sync_quiet '%s': expected milliseconds from 0 to "
-                      "%d",
-                      value, MAX_QUIET_MS);
-        return -1;
+        *err =
+            str_printf("bad sync_quiet '%s': expected milliseconds from 0 to "
+                       "%d",
+                       value, MAX_QUIET_MS);
+        return CX_EINVAL;
     }
-    *err = format("unknown key '%s'", key);
-    return -1;
+    *err = str_printf("unknown key '%s'", key);
+    return CX_ENOTFOUND;
 }
 
-/* base (an XDG variable, else $HOME/fallback) + "/cardx". */
-static char *xdg_dir(const char *var, const char *fallback, char **err)
+/* base (an XDG variable, else $HOME/fallback) + "/cardx" into a new
+ * *dir. */
+static int xdg_dir(const char *var, const char *fallback, char **dir,
+                   char **err)
 {
     const char *base = getenv(var);
     const char *home = getenv("HOME");
-    char *dir;
 
     /* The XDG spec says relative values are to be ignored. */
     if (base && base[0] == '/')
-        dir = format("%s/cardx", base);
+        *dir = str_printf("%s/cardx", base);
     else if (home && home[0])
-        dir = format("%s/%s/cardx", home, fallback);
+        *dir = str_printf("%s/%s/cardx", home, fallback);
     else {
-        *err = format("neither $%s nor $HOME is set: use --data-dir and "
-                      "--config",
-                      var);
-        return NULL;
+        *dir = NULL;
+        *err = str_printf("neither $%s nor $HOME is set: use --data-dir and "
+                          "--config",
+                          var);
+        return CX_EINVAL;
     }
-    if (!dir)
-        *err = format("out of memory");
-    return dir;
+    if (*dir)
+        return 0;
+    *err = str_printf("out of memory");
+    return CX_ENOMEM;
 }
 
 int settings_default_paths(struct cardx_settings *s, char **err)
 {
     char *dir;
+    int rc;
 
     *err = NULL;
     if (!s->data_dir) {
-        s->data_dir = xdg_dir("XDG_DATA_HOME", ".local/share", err);
-        if (!s->data_dir)
-            return -1;
+        rc = xdg_dir("XDG_DATA_HOME", ".local/share", &s->data_dir, err);
+        if (rc < 0)
+            return rc;
     }
     if (!s->config_path) {
-        dir = xdg_dir("XDG_CONFIG_HOME", ".config", err);
-        if (!dir)
-            return -1;
-        s->config_path = format("%s/%s", dir, SETTINGS_CONFIG_NAME);
+        rc = xdg_dir("XDG_CONFIG_HOME", ".config", &dir, err);
+        if (rc < 0)
+            return rc;
+        s->config_path = str_printf("%s/%s", dir, SETTINGS_CONFIG_NAME);
         free(dir);
         if (!s->config_path) {
-            *err = format("out of memory");
-            return -1;
+            *err = str_printf("out of memory");
+            return CX_ENOMEM;
         }
     }
     return 0;
@@ -301,14 +293,15 @@ int settings_default_paths(struct cardx_settings *s, char **err)
 static int check_stat(const char *path, const struct stat *st, char **err)
 {
     if (!S_ISREG(st->st_mode)) {
-        *err = format("%s: not a regular file", path);
-        return -1;
+        *err = str_printf("%s: not a regular file", path);
+        return CX_EINVAL;
     }
     if (st->st_mode & 077) {
-        *err = format("refusing to read %s: its mode is %04o, but it may "
-                      "hold your password, so it must be 0600 (chmod 600 %s)",
-                      path, (unsigned)(st->st_mode & 07777), path);
-        return -1;
+        *err =
+            str_printf("refusing to read %s: its mode is %04o, but it may "
+                       "hold your password, so it must be 0600 (chmod 600 %s)",
+                       path, (unsigned)(st->st_mode & 07777), path);
+        return CX_EINVAL;
     }
     return 0;
 }
@@ -319,8 +312,8 @@ int settings_check_mode(const char *path, char **err)
 
     *err = NULL;
     if (stat(path, &st) < 0) {
-        *err = format("%s: %s", path, strerror(errno));
-        return -1;
+        *err = str_printf("%s: %s", path, strerror(errno));
+        return CX_EIO;
     }
     return check_stat(path, &st, err);
 }
@@ -332,6 +325,7 @@ struct load {
     FILE *file;
     int lineno;
     char *err;
+    int code; /* with err, the failure's CX_* code */
 };
 
 /* inih reader counting lines, so errors can name them. */
@@ -353,18 +347,20 @@ static int on_pair(void *user, const char *section, const char *name,
 
     if (ld->err)
         return 0;
+    ld->code = CX_EINVAL;
     if (section[0] && strcmp(section, SETTINGS_SECTION) != 0)
-        ld->err = format("%s:%d: unknown section [%s] (keys go in [%s])",
-                         ld->path, ld->lineno, section, SETTINGS_SECTION);
-    else if (settings_set(ld->s, name, value, &why) < 0)
-        ld->err = format("%s:%d: %s", ld->path, ld->lineno,
-                         why ? why : "out of memory");
+        ld->err = str_printf("%s:%d: unknown section [%s] (keys go in [%s])",
+                             ld->path, ld->lineno, section, SETTINGS_SECTION);
+    else if ((ld->code = settings_set(ld->s, name, value, &why)) < 0)
+        ld->err = str_printf("%s:%d: %s", ld->path, ld->lineno,
+                             why ? why : "out of memory");
     else if (strcmp(name, "password") == 0) {
         ld->s->password_from = SETTINGS_FROM_FILE;
         wipe_free(ld->s->file_password);
         ld->s->file_password = value[0] ? strdup(value) : NULL;
+        ld->code = CX_ENOMEM;
         if (value[0] && !ld->s->file_password)
-            ld->err = format("out of memory");
+            ld->err = str_printf("out of memory");
     }
     free(why);
     return ld->err ? 0 : 1;
@@ -382,25 +378,26 @@ int settings_load(struct cardx_settings *s, const char *path, int must_exist,
     if (!ld.file) {
         if (errno == ENOENT && !must_exist)
             return 0;
-        *err = format("cannot read %s: %s", path, strerror(errno));
-        return -1;
+        *err = str_printf("cannot read %s: %s", path, strerror(errno));
+        return CX_EIO;
     }
-    if (fstat(fileno(ld.file), &st) < 0 || check_stat(path, &st, err) < 0) {
+    rc = fstat(fileno(ld.file), &st) < 0 ? CX_EIO : check_stat(path, &st, err);
+    if (rc < 0) {
         if (!*err)
-            *err = format("%s: %s", path, strerror(errno));
+            *err = str_printf("%s: %s", path, strerror(errno));
         fclose(ld.file);
-        return -1;
+        return rc;
     }
     rc = ini_parse_stream(read_line, &ld, on_pair, &ld);
     fclose(ld.file);
     if (ld.err) {
         *err = ld.err;
-        return -1;
+        return ld.code;
     }
     if (rc != 0) {
-        *err = rc > 0 ? format("%s:%d: syntax error", path, rc)
-                      : format("%s: cannot parse", path);
-        return -1;
+        *err = rc > 0 ? str_printf("%s:%d: syntax error", path, rc)
+                      : str_printf("%s: cannot parse", path);
+        return CX_EINVAL;
     }
     return 0;
 }
@@ -411,8 +408,8 @@ static int make_dirs(const char *dir, char **err)
     char *copy = strdup(dir);
 
     if (!copy) {
-        *err = format("out of memory");
-        return -1;
+        *err = str_printf("out of memory");
+        return CX_ENOMEM;
     }
     for (char *p = copy + 1;; p++) {
         if (*p != '/' && *p != '\0')
@@ -421,9 +418,9 @@ static int make_dirs(const char *dir, char **err)
 
         *p = '\0';
         if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
-            *err = format("cannot create %s: %s", copy, strerror(errno));
+            *err = str_printf("cannot create %s: %s", copy, strerror(errno));
             free(copy);
-            return -1;
+            return CX_EIO;
         }
         *p = save;
         if (!save)
@@ -467,45 +464,48 @@ static int write_settings(FILE *f, const struct cardx_settings *s)
     if (!s->tls)
         fprintf(f, "tls = no\n");
     write_key(f, "password", s->file_password);
-    return fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -1;
+    return fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : CX_EIO;
 }
 
 int settings_save(const struct cardx_settings *s, char **err)
 {
     char *dir = NULL, *tmp = NULL;
     FILE *f = NULL;
-    int fd, rc = -1;
+    int fd, rc = CX_ENOMEM;
 
     *err = NULL;
     dir = dir_of(s->config_path);
-    tmp = format("%s.tmp", s->config_path);
+    tmp = str_printf("%s.tmp", s->config_path);
     if (!dir || !tmp) {
-        *err = format("out of memory");
+        *err = str_printf("out of memory");
         goto out;
     }
-    if (make_dirs(dir, err) < 0)
+    rc = make_dirs(dir, err);
+    if (rc < 0)
         goto out;
+    rc = CX_EIO;
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     f = fd < 0 ? NULL : fdopen(fd, "w");
     if (!f) {
-        *err = format("cannot write %s: %s", tmp, strerror(errno));
+        *err = str_printf("cannot write %s: %s", tmp, strerror(errno));
         if (fd >= 0)
             close(fd);
         goto out;
     }
     /* O_CREAT's mode does not apply to a leftover file. */
     if (fchmod(fd, 0600) < 0 || write_settings(f, s) < 0) {
-        *err = format("cannot write %s: %s", tmp, strerror(errno));
+        *err = str_printf("cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     if (fclose(f) != 0) {
         f = NULL;
-        *err = format("cannot write %s: %s", tmp, strerror(errno));
+        *err = str_printf("cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     f = NULL;
     if (rename(tmp, s->config_path) < 0) {
-        *err = format("cannot replace %s: %s", s->config_path, strerror(errno));
+        *err = str_printf("cannot replace %s: %s", s->config_path,
+                          strerror(errno));
         goto out;
     }
     rc = 0;
@@ -528,7 +528,7 @@ char *settings_component(const struct cardx_settings *s)
     if (!s->jid)
         return NULL;
     at = strchr(s->jid, '@');
-    return at ? format(SETTINGS_COMPONENT_PREFIX "%s", at + 1) : NULL;
+    return at ? str_printf(SETTINGS_COMPONENT_PREFIX "%s", at + 1) : NULL;
 }
 
 char *settings_store_path(const struct cardx_settings *s, char **err)
@@ -537,13 +537,13 @@ char *settings_store_path(const struct cardx_settings *s, char **err)
 
     *err = NULL;
     if (!s->data_dir) {
-        *err = format("no data directory");
+        *err = str_printf("no data directory");
         return NULL;
     }
     if (make_dirs(s->data_dir, err) < 0)
         return NULL;
-    path = format("%s/%s", s->data_dir, SETTINGS_STORE_NAME);
+    path = str_printf("%s/%s", s->data_dir, SETTINGS_STORE_NAME);
     if (!path)
-        *err = format("out of memory");
+        *err = str_printf("out of memory");
     return path;
 }

@@ -2,6 +2,8 @@
 #ifndef CARDX_CLIENT_SETTINGS_H
 #define CARDX_CLIENT_SETTINGS_H
 
+#include "common/errors.h"
+
 /* Defaults, stated once. */
 #define SETTINGS_DEFAULT_PORT 5222
 #define SETTINGS_DEFAULT_TIMEOUT_MS 10000
@@ -47,35 +49,40 @@ void settings_free(struct cardx_settings *s);
 /* Sets one key as the config file names it: jid, password, server
  * (HOST[:PORT]), component, phone, tls (yes/no), cafile, timeout
  * (seconds), sync_quiet (milliseconds), data_dir. Values are checked; "" unsets
- * a string. Returns 0, or -1 with *err (caller frees) saying why. */
+ * a string. Returns 0, or with *err (caller frees) saying why CX_EINVAL for
+ * a bad value, CX_ENOTFOUND for an unknown key, CX_ENOMEM. */
 int settings_set(struct cardx_settings *s, const char *key, const char *value,
                  char **err);
 
 /* Fills data_dir and config_path where still NULL from $XDG_DATA_HOME and
  * $XDG_CONFIG_HOME (else ~/.local/share and ~/.config, from $HOME), with
- * "/cardx" appended. Returns 0, or -1 with *err. */
+ * "/cardx" appended. Returns 0, or with *err CX_EINVAL (no $HOME) or
+ * CX_ENOMEM. */
 int settings_default_paths(struct cardx_settings *s, char **err);
 
 /* 0 when the file at path is a regular file that neither group nor others
- * can read or write; else -1 with *err naming the mode and the fix. */
+ * can read or write; else CX_EINVAL with *err naming the mode and the fix,
+ * or CX_EIO when it cannot be looked at. */
 int settings_check_mode(const char *path, char **err);
 
 /* Reads the INI file at path (keys in [account], see settings_set) over s.
  * A missing file is fine unless must_exist. The file is refused unless
  * settings_check_mode() accepts it. Unknown sections or keys are errors.
- * Returns 0, or -1 with *err ("path:line: why"); s may be partly updated
- * on error. */
+ * Returns 0, or with *err ("path:line: why") CX_EIO when it cannot be read,
+ * CX_EINVAL when it is refused or wrong (or settings_set's code); s may be
+ * partly updated on error. */
 int settings_load(struct cardx_settings *s, const char *path, int must_exist,
                   char **err);
 
 /* Writes jid, server, component, phone, tls and the password the file
  * held (file_password; a password from elsewhere is never written) to
  * s->config_path with mode 0600, creating its directory; atomically
- * replaces an existing file. Returns 0 or -1 with *err. */
+ * replaces an existing file. Returns 0, or CX_EIO or CX_ENOMEM with *err. */
 int settings_save(const struct cardx_settings *s, char **err);
 
 /* Splits "HOST", "HOST:PORT" or "[V6ADDR]:PORT". *host is the caller's to
- * free; *port is 0 when absent. Returns 0, or -1 when malformed. */
+ * free; *port is 0 when absent. Returns 0, CX_EINVAL when malformed, or
+ * CX_ENOMEM. */
 int settings_parse_server(const char *value, char **host, int *port);
 
 /* The component JID: s->component, else "cards." + the JID's domain. NULL

@@ -75,7 +75,7 @@ START_TEST(server_rejects)
     int port;
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        ck_assert_msg(settings_parse_server(bad[i], &host, &port) == -1,
+        ck_assert_msg(settings_parse_server(bad[i], &host, &port) == CX_EINVAL,
                       "accepted '%s'", bad[i]);
         ck_assert_ptr_null(host);
     }
@@ -91,26 +91,27 @@ START_TEST(set_checks_values)
     ck_assert_int_eq(s->timeout_ms, SETTINGS_DEFAULT_TIMEOUT_MS);
     ck_assert_int_eq(settings_set(s, "jid", "bob@example.org", &err), 0);
     ck_assert_str_eq(s->jid, "bob@example.org");
-    ck_assert_int_eq(settings_set(s, "jid", "bob@example.org/phone", &err), -1);
+    ck_assert_int_eq(settings_set(s, "jid", "bob@example.org/phone", &err),
+                     CX_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "user@domain"));
     free(err);
-    ck_assert_int_eq(settings_set(s, "jid", "example.org", &err), -1);
+    ck_assert_int_eq(settings_set(s, "jid", "example.org", &err), CX_EINVAL);
     free(err);
     ck_assert_int_eq(settings_set(s, "tls", "no", &err), 0);
     ck_assert_int_eq(s->tls, 0);
-    ck_assert_int_eq(settings_set(s, "tls", "maybe", &err), -1);
+    ck_assert_int_eq(settings_set(s, "tls", "maybe", &err), CX_EINVAL);
     free(err);
     ck_assert_int_eq(settings_set(s, "timeout", "3", &err), 0);
     ck_assert_int_eq(s->timeout_ms, 3000);
-    ck_assert_int_eq(settings_set(s, "timeout", "0", &err), -1);
+    ck_assert_int_eq(settings_set(s, "timeout", "0", &err), CX_EINVAL);
     free(err);
     ck_assert_int_eq(settings_set(s, "sync_quiet", "250", &err), 0);
     ck_assert_int_eq(s->quiet_ms, 250);
-    ck_assert_int_eq(settings_set(s, "sync_quiet", "-1", &err), -1);
+    ck_assert_int_eq(settings_set(s, "sync_quiet", "-1", &err), CX_EINVAL);
     free(err);
-    ck_assert_int_eq(settings_set(s, "server", "h:99999", &err), -1);
+    ck_assert_int_eq(settings_set(s, "server", "h:99999", &err), CX_EINVAL);
     free(err);
-    ck_assert_int_eq(settings_set(s, "colour", "red", &err), -1);
+    ck_assert_int_eq(settings_set(s, "colour", "red", &err), CX_ENOTFOUND);
     ck_assert_ptr_nonnull(strstr(err, "unknown key 'colour'"));
     free(err);
     /* "" unsets */
@@ -198,15 +199,15 @@ START_TEST(load_refuses_open_mode)
     make_tmpdir(dir);
     snprintf(path, sizeof(path), "%s/cardx.conf", dir);
     write_file(path, "[account]\npassword = s3cret\n", 0644);
-    ck_assert_int_eq(settings_load(s, path, 1, &err), -1);
+    ck_assert_int_eq(settings_load(s, path, 1, &err), CX_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "0644"));
     ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
     ck_assert_ptr_null(s->password);
     free(err);
-    ck_assert_int_eq(settings_check_mode(path, &err), -1);
+    ck_assert_int_eq(settings_check_mode(path, &err), CX_EINVAL);
     free(err);
     ck_assert_int_eq(chmod(path, 0640), 0);
-    ck_assert_int_eq(settings_load(s, path, 1, &err), -1);
+    ck_assert_int_eq(settings_load(s, path, 1, &err), CX_EINVAL);
     free(err);
     ck_assert_int_eq(chmod(path, 0600), 0);
     ck_assert_int_eq(settings_check_mode(path, &err), 0);
@@ -227,19 +228,19 @@ START_TEST(load_errors)
     snprintf(path, sizeof(path), "%s/cardx.conf", dir);
     /* missing: fine unless required */
     ck_assert_int_eq(settings_load(s, path, 0, &err), 0);
-    ck_assert_int_eq(settings_load(s, path, 1, &err), -1);
+    ck_assert_int_eq(settings_load(s, path, 1, &err), CX_EIO);
     free(err);
     write_file(path, "[account]\njid = bob@example.org\n[other]\nx = 1\n",
                0600);
-    ck_assert_int_eq(settings_load(s, path, 1, &err), -1);
+    ck_assert_int_eq(settings_load(s, path, 1, &err), CX_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, ":4: unknown section [other]"));
     free(err);
     write_file(path, "[account]\n\ntls = perhaps\n", 0600);
-    ck_assert_int_eq(settings_load(s, path, 1, &err), -1);
+    ck_assert_int_eq(settings_load(s, path, 1, &err), CX_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, ":3: bad tls"));
     free(err);
     write_file(path, "[account\n", 0600);
-    ck_assert_int_eq(settings_load(s, path, 1, &err), -1);
+    ck_assert_int_eq(settings_load(s, path, 1, &err), CX_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, ":1: syntax error"));
     free(err);
     settings_free(s);
@@ -327,7 +328,8 @@ START_TEST(split_unterminated)
 {
     char **argv = (char **)1, *err = NULL;
 
-    ck_assert_int_eq(cliparse_split("card set name=\"Alice", &argv, &err), -1);
+    ck_assert_int_eq(cliparse_split("card set name=\"Alice", &argv, &err),
+                     CX_EINVAL);
     ck_assert_ptr_null(argv);
     ck_assert_str_eq(err, "unterminated quote");
     free(err);
@@ -348,10 +350,12 @@ START_TEST(assignments)
     ck_assert_int_eq(cliparse_assignment("email=", &field, &value), 0);
     ck_assert_str_eq(field, "email");
     ck_assert_str_eq(value, "");
-    ck_assert_int_eq(cliparse_assignment("name", &field, &value), -1);
-    ck_assert_int_eq(cliparse_assignment("=x", &field, &value), -1);
-    ck_assert_int_eq(cliparse_assignment("nick=Al", &field, &value), -2);
-    ck_assert_int_eq(cliparse_assignment("names=Al", &field, &value), -2);
+    ck_assert_int_eq(cliparse_assignment("name", &field, &value), CX_EINVAL);
+    ck_assert_int_eq(cliparse_assignment("=x", &field, &value), CX_EINVAL);
+    ck_assert_int_eq(cliparse_assignment("nick=Al", &field, &value),
+                     CX_ENOTFOUND);
+    ck_assert_int_eq(cliparse_assignment("names=Al", &field, &value),
+                     CX_ENOTFOUND);
 }
 END_TEST
 
