@@ -1,6 +1,5 @@
 /* cardx's local card store: opening it, and the SQL of every statement,
  * prepared once at open; every call then binds, steps and resets one. */
-#include <assert.h>
 #include <stdlib.h>
 
 #include "client/cardstore_int.h"
@@ -158,21 +157,12 @@ int cardstore_open(const char *path, struct cardstore **out, char **err)
 
 void cardstore_free(struct cardstore *cs)
 {
-    int rc;
-    int i;
-
     if (!cs)
         return;
     if (cs->tok)
         cs->tok_api.xDelete(cs->tok);
-    /* finalize repeats the last step's error, already reported when it
-     * happened, and always releases the statement. */
-    for (i = 0; i < OP_COUNT; i++)
-        (void)sqlite3_finalize(cs->stmt[i]);
-    /* Fails only with a statement left unfinalised: a bug here. */
-    rc = sqlite3_close(cs->db);
-    assert(rc == SQLITE_OK);
-    (void)rc;
+    sqlutil_finalize_all(cs->stmt, OP_COUNT);
+    sqlutil_close(cs->db);
     xmpp_ctx_free(cs->ctx);
     free(cs);
 }

@@ -58,14 +58,11 @@ int cs_bind_fields(struct cardstore *cs, sqlite3_stmt *s,
  * result so far; the reset can only repeat a failed step's error. */
 int cs_end(struct cardstore *cs, sqlite3_stmt *s, int ret)
 {
-    int reset = sqlite3_reset(s);
-    int clear = sqlite3_clear_bindings(s);
+    int rc = sqlutil_reset(s, SQLITE_OK);
 
     if (ret != 0)
         return ret;
-    if (reset != SQLITE_OK)
-        return cs_db_fail(cs, reset);
-    return clear == SQLITE_OK ? 0 : cs_db_fail(cs, clear);
+    return rc == SQLITE_OK ? 0 : cs_db_fail(cs, rc);
 }
 
 /* Steps a statement that yields no rows, given the result of binding it,
@@ -74,12 +71,10 @@ int cs_run(struct cardstore *cs, sqlite3_stmt *s, int ret)
 {
     int rc;
 
-    if (ret == 0) {
-        rc = sqlite3_step(s);
-        if (rc != SQLITE_DONE)
-            ret = cs_db_fail(cs, rc);
-    }
-    return cs_end(cs, s, ret);
+    if (ret != 0)
+        return cs_end(cs, s, ret);
+    rc = sqlutil_run(s, SQLITE_OK);
+    return rc == SQLITE_OK ? 0 : cs_db_fail(cs, rc);
 }
 
 int cs_exec(struct cardstore *cs, enum cs_op op)
