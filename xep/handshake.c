@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strophe.h>
 
+#include "common/errors.h"
+
 int handshake_digest(const char *stream_id, const char *secret,
                      char out[HANDSHAKE_DIGEST_SIZE])
 {
@@ -14,12 +16,12 @@ int handshake_digest(const char *stream_id, const char *secret,
     unsigned char *buf;
 
     if (!stream_id || !secret || !out)
-        return -1;
+        return CX_EINVAL;
     idlen = strlen(stream_id);
     secretlen = strlen(secret);
     buf = malloc(idlen + secretlen + 1);
     if (!buf)
-        return -1;
+        return CX_ENOMEM;
     memcpy(buf, stream_id, idlen);
     memcpy(buf + idlen, secret, secretlen);
     xmpp_sha1_digest(buf, idlen + secretlen, digest);

@@ -8,8 +8,8 @@
 #define HANDSHAKE_DIGEST_SIZE 41
 
 /* Writes lowercase hex(SHA-1(stream_id || secret)) into out, which must hold
- * HANDSHAKE_DIGEST_SIZE bytes. Returns 0, or -1 when an argument is NULL or
- * memory ran out. */
+ * HANDSHAKE_DIGEST_SIZE bytes. Returns 0, CX_EINVAL when an argument is
+ * NULL, or CX_ENOMEM. */
 int handshake_digest(const char *stream_id, const char *secret,
                      char out[HANDSHAKE_DIGEST_SIZE]);
 
