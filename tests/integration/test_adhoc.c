@@ -1,0 +1,663 @@
+/* Integration tests of what standard clients use against a real server and
+ * cardxd: XEP-0050 ad-hoc commands, XEP-0100 gateway lookup, and that a
+ * client which never acknowledges does not get a card forever. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/integration/itest.h"
+#include "xep/ns.h"
+
+/* What a completed command said. */
+struct note {
+    char status[16];
+    char type[16];
+    char text[512];
+};
+
+/* Sends a command request (action, sessionid and the submitted fields
+ * optional) and returns itest_iq()'s code; *reply as there. */
+static int command_iq(struct xclient *c, const char *node, const char *action,
+                      const char *sid, const char *fields,
+                      xmpp_stanza_t **reply)
+{
+    char xml[2048], attrs[256] = "", form[1024] = "";
+    size_t n = 0;
+
+    if (action)
+        n += (size_t)snprintf(attrs + n, sizeof(attrs) - n, " action='%s'",
+                              action);
+    if (sid)
+        snprintf(attrs + n, sizeof(attrs) - n, " sessionid='%s'", sid);
+    if (fields)
+        snprintf(form, sizeof(form),
+                 "<x xmlns='" NS_DATA "' type='submit'>%s</x>", fields);
+    snprintf(xml, sizeof(xml),
+             "<iq type='set'><command xmlns='" NS_COMMANDS
+             "' node='%s'%s>%s</command></iq>",
+             node, attrs, form);
+    return itest_iq(c, xml, reply);
+}
+
+static xmpp_stanza_t *command_el(xmpp_stanza_t *reply)
+{
+    xmpp_stanza_t *c = xmpp_stanza_get_child_by_ns(reply, NS_COMMANDS);
+
+    ck_assert_msg(c != NULL, "no <command/> in the reply");
+    return c;
+}
+
+/* Reads status and note of a command reply. */
+static void note_read(struct xclient *c, xmpp_stanza_t *reply, struct note *out)
+{
+    xmpp_stanza_t *cmd = command_el(reply);
+    xmpp_stanza_t *note = xmpp_stanza_get_child_by_name(cmd, "note");
+    char *text = note ? xmpp_stanza_get_text(note) : NULL;
+
+    snprintf(out->status, sizeof(out->status), "%s",
+             xmpp_stanza_get_attribute(cmd, "status"));
+    snprintf(out->type, sizeof(out->type), "%s",
+             note ? xmpp_stanza_get_type(note) : "");
+    snprintf(out->text, sizeof(out->text), "%s", text ? text : "");
+    if (text)
+        xmpp_free(xclient_ctx(c), text);
+}
+
+/* The first value of field var in the form of a command reply (static
+ * buffer), or NULL when there is no such field; "" for no value. */
+static const char *form_field(struct xclient *c, xmpp_stanza_t *reply,
+                              const char *var, const char **type)
+{
+    static char value[256];
+    xmpp_stanza_t *x = xmpp_stanza_get_child_by_ns(command_el(reply), NS_DATA);
+
+    ck_assert_msg(x != NULL, "no form in the reply");
+    for (xmpp_stanza_t *f = xmpp_stanza_get_children(x); f;
+         f = xmpp_stanza_get_next(f)) {
+        const char *v = xmpp_stanza_get_attribute(f, "var");
+        xmpp_stanza_t *val;
+        char *text;
+
+        if (!v || strcmp(v, var) != 0)
+            continue;
+        if (type)
+            *type = xmpp_stanza_get_type(f);
+        val = xmpp_stanza_get_child_by_name(f, "value");
+        text = val ? xmpp_stanza_get_text(val) : NULL;
+        snprintf(value, sizeof(value), "%s", text ? text : "");
+        if (text)
+            xmpp_free(xclient_ctx(c), text);
+        return value;
+    }
+    return NULL;
+}
+
+/* Starts node, which must answer with its form; copies the sessionid and
+ * returns the reply (the caller releases it). */
+static xmpp_stanza_t *command_start(struct xclient *c, const char *node,
+                                    char *sid, size_t len)
+{
+    xmpp_stanza_t *reply = NULL, *cmd;
+    int rc = command_iq(c, node, "execute", NULL, NULL, &reply);
+
+    ck_assert_msg(rc == 0, "command %s failed: %d %s", node, rc,
+                  reply ? itest_condition(reply) : "");
+    cmd = command_el(reply);
+    ck_assert_str_eq(xmpp_stanza_get_attribute(cmd, "node"), node);
+    ck_assert_str_eq(xmpp_stanza_get_attribute(cmd, "status"), "executing");
+    ck_assert_ptr_nonnull(xmpp_stanza_get_attribute(cmd, "sessionid"));
+    ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_name(cmd, "actions"));
+    snprintf(sid, len, "%s", xmpp_stanza_get_attribute(cmd, "sessionid"));
+    return reply;
+}
+
+/* Submits fields to session sid, which must complete; fills out. */
+static void command_submit(struct xclient *c, const char *node, const char *sid,
+                           const char *fields, struct note *out)
+{
+    xmpp_stanza_t *reply = NULL;
+    int rc = command_iq(c, node, "complete", sid, fields, &reply);
+
+    ck_assert_msg(rc == 0, "command %s failed: %d %s", node, rc,
+                  reply ? itest_condition(reply) : "");
+    ck_assert_str_eq(xmpp_stanza_get_attribute(command_el(reply), "sessionid"),
+                     sid);
+    note_read(c, reply, out);
+    ck_assert_str_eq(out->status, "completed");
+    xmpp_stanza_release(reply);
+}
+
+/* Both stages of a command with a form. */
+static void command_run(struct xclient *c, const char *node, const char *fields,
+                        struct note *out)
+{
+    char sid[64];
+
+    xmpp_stanza_release(command_start(c, node, sid, sizeof(sid)));
+    command_submit(c, node, sid, fields, out);
+}
+
+static void register_cmd(struct xclient *c, const char *phone)
+{
+    char fields[256];
+    struct note n;
+
+    snprintf(fields, sizeof(fields),
+             "<field var='phone'><value>%s</value></field>", phone);
+    command_run(c, "register", fields, &n);
+    ck_assert_msg(strcmp(n.type, "info") == 0, "register failed: %s", n.text);
+}
+
+static void send_cmd(struct xclient *c, const char *number, const char *note,
+                     struct note *out)
+{
+    char fields[512];
+
+    snprintf(fields, sizeof(fields),
+             "<field var='number'><value>%s</value></field>"
+             "<field var='note'><value>%s</value></field>",
+             number, note ? note : "");
+    command_run(c, "send", fields, out);
+}
+
+/* The registered number of c by XEP-0077 (static buffer; "" if none). */
+static const char *registered_phone(struct xclient *c)
+{
+    static char phone[64];
+    xmpp_stanza_t *reply = NULL, *q, *el;
+    char *text;
+
+    ck_assert_int_eq(
+        itest_iq(c, "<iq type='get'><query xmlns='" NS_REGISTER "'/></iq>",
+                 &reply),
+        0);
+    q = xmpp_stanza_get_child_by_ns(reply, NS_REGISTER);
+    el = xmpp_stanza_get_child_by_name(q, "phone");
+    text = el ? xmpp_stanza_get_text(el) : NULL;
+    snprintf(phone, sizeof(phone), "%s",
+             text && xmpp_stanza_get_child_by_name(q, "registered") ? text
+                                                                    : "");
+    if (text)
+        xmpp_free(xclient_ctx(c), text);
+    xmpp_stanza_release(reply);
+    return phone;
+}
+
+static int has_feature(xmpp_stanza_t *q, const char *var)
+{
+    for (xmpp_stanza_t *f = xmpp_stanza_get_children(q); f;
+         f = xmpp_stanza_get_next(f)) {
+        const char *v = xmpp_stanza_get_attribute(f, "var");
+
+        if (v && strcmp(v, var) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+START_TEST(commands_discovered)
+{
+    struct xclient *a = itest_login("disco_a", 1, 1);
+    const char *comp = harness_component_domain(itest_harness());
+    xmpp_stanza_t *reply = NULL, *q, *id;
+    static const char *const nodes[] = {"register", "send", "inbox",
+                                        "unregister"};
+    int n = 0;
+
+    ck_assert_int_eq(
+        itest_iq(a, "<iq type='get'><query xmlns='" NS_DISCO_INFO "'/></iq>",
+                 &reply),
+        0);
+    q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO);
+    ck_assert(has_feature(q, NS_COMMANDS));
+    ck_assert(has_feature(q, NS_GATEWAY));
+    xmpp_stanza_release(reply);
+
+    ck_assert_int_eq(itest_iq(a,
+                              "<iq type='get'><query xmlns='" NS_DISCO_ITEMS
+                              "' node='" NS_COMMANDS "'/></iq>",
+                              &reply),
+                     0);
+    q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_ITEMS);
+    ck_assert_str_eq(xmpp_stanza_get_attribute(q, "node"), NS_COMMANDS);
+    for (xmpp_stanza_t *it = xmpp_stanza_get_children(q); it;
+         it = xmpp_stanza_get_next(it), n++) {
+        ck_assert_int_lt(n, 4);
+        ck_assert_str_eq(xmpp_stanza_get_attribute(it, "jid"), comp);
+        ck_assert_str_eq(xmpp_stanza_get_attribute(it, "node"), nodes[n]);
+        ck_assert_ptr_nonnull(xmpp_stanza_get_attribute(it, "name"));
+    }
+    ck_assert_int_eq(n, 4);
+    xmpp_stanza_release(reply);
+
+    /* Without a node: no items (the commands are under their node). */
+    ck_assert_int_eq(
+        itest_iq(a, "<iq type='get'><query xmlns='" NS_DISCO_ITEMS "'/></iq>",
+                 &reply),
+        0);
+    q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_ITEMS);
+    ck_assert_ptr_null(xmpp_stanza_get_children(q));
+    xmpp_stanza_release(reply);
+
+    ck_assert_int_eq(itest_iq(a,
+                              "<iq type='get'><query xmlns='" NS_DISCO_INFO
+                              "' node='send'/></iq>",
+                              &reply),
+                     0);
+    q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO);
+    id = xmpp_stanza_get_child_by_name(q, "identity");
+    ck_assert_str_eq(xmpp_stanza_get_attribute(id, "category"), "automation");
+    ck_assert_str_eq(xmpp_stanza_get_attribute(id, "type"), "command-node");
+    ck_assert(has_feature(q, NS_COMMANDS));
+    ck_assert(has_feature(q, NS_DATA));
+    xmpp_stanza_release(reply);
+
+    ck_assert_int_eq(itest_iq(a,
+                              "<iq type='get'><query xmlns='" NS_DISCO_INFO
+                              "' node='nope'/></iq>",
+                              &reply),
+                     -EPROTO);
+    ck_assert_str_eq(itest_condition(reply), "item-not-found");
+    xmpp_stanza_release(reply);
+    xclient_disconnect_free(a);
+}
+END_TEST
+
+START_TEST(register_by_command)
+{
+    struct xclient *a = itest_login("cmdreg_a", 1, 1);
+    struct xclient *b = itest_login("cmdreg_b", 1, 1);
+    xmpp_stanza_t *reply;
+    const char *type = NULL, *value;
+    struct note n;
+    char sid[64];
+
+    /* The form: a required phone field, empty while not registered. */
+    reply = command_start(a, "register", sid, sizeof(sid));
+    value = form_field(a, reply, "phone", &type);
+    ck_assert_ptr_nonnull(value);
+    ck_assert_str_eq(type, "text-single");
+    ck_assert_str_eq(value, "");
+    xmpp_stanza_release(reply);
+    command_submit(a, "register", sid,
+                   "<field var='phone'><value>138 0013 8111</value></field>",
+                   &n);
+    ck_assert_str_eq(n.type, "info");
+    ck_assert_ptr_nonnull(strstr(n.text, "+8613800138111"));
+    /* The same registration XEP-0077 sees. */
+    ck_assert_str_eq(registered_phone(a), "+8613800138111");
+
+    /* Prefilled with the current number; a change frees the old one. */
+    reply = command_start(a, "register", sid, sizeof(sid));
+    ck_assert_str_eq(form_field(a, reply, "phone", NULL), "+8613800138111");
+    xmpp_stanza_release(reply);
+    command_submit(a, "register", sid,
+                   "<field var='phone'><value>+8613800138112</value></field>",
+                   &n);
+    ck_assert_str_eq(n.type, "info");
+    ck_assert_str_eq(registered_phone(a), "+8613800138112");
+    register_cmd(b, "+8613800138111");
+
+    /* Errors are notes in plain text. */
+    command_run(b, "register",
+                "<field var='phone'><value>+8613800138112</value></field>", &n);
+    ck_assert_str_eq(n.type, "error");
+    ck_assert_ptr_nonnull(strstr(n.text, "already registered"));
+    command_run(b, "register", "<field var='phone'><value>12</value></field>",
+                &n);
+    ck_assert_str_eq(n.type, "error");
+    ck_assert_ptr_nonnull(strstr(n.text, "invalid phone number '12'"));
+    command_run(b, "register", "<field var='phone'/>", &n);
+    ck_assert_str_eq(n.type, "error");
+    ck_assert_str_eq(registered_phone(b), "+8613800138111");
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
+START_TEST(send_by_command)
+{
+    struct xclient *a = itest_login("cmdsend_a", 1, 1);
+    struct xclient *b = itest_login("cmdsend_b", 1, 1);
+    xmpp_stanza_t *card;
+    struct note n;
+    char *body;
+
+    register_cmd(a, "+8613800138121");
+    register_cmd(b, "+8613800138122");
+    itest_upload_card(a, "Alice Command", "+8613800138121");
+    /* Let cardxd see b's session (presence after registration). */
+    xclient_send_presence(b);
+    xclient_pump(b, 300);
+
+    send_cmd(a, "138 0013 8122", "from the command", &n);
+    ck_assert_str_eq(n.type, "info");
+    ck_assert_str_eq(n.text, "Card delivered to +8613800138122.");
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the card did not arrive");
+    body = xmpp_message_get_body(card);
+    ck_assert_ptr_nonnull(strstr(body, "Alice Command"));
+    ck_assert_ptr_nonnull(strstr(body, "from the command"));
+    xmpp_free(xclient_ctx(b), body);
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+
+    /* Offline: queued, and it arrives at the next login. */
+    xclient_disconnect_free(b);
+    xclient_pump(a, 300);
+    send_cmd(a, "+8613800138122", NULL, &n);
+    ck_assert_str_eq(n.type, "info");
+    ck_assert_ptr_nonnull(strstr(n.text, "Card queued for +8613800138122"));
+    b = itest_relogin("cmdsend_b", 1, 1);
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the queued card did not arrive");
+    ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_ns(card, NS_DELAY));
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
+START_TEST(send_command_errors)
+{
+    struct xclient *a = itest_login("cmderr_a", 1, 1);
+    struct xclient *u = itest_login("cmderr_u", 1, 1);
+    xmpp_stanza_t *reply = NULL;
+    struct note n;
+
+    /* Not registered: no form, the command completes with the reason. */
+    ck_assert_int_eq(command_iq(u, "send", NULL, NULL, NULL, &reply), 0);
+    note_read(u, reply, &n);
+    xmpp_stanza_release(reply);
+    ck_assert_str_eq(n.status, "completed");
+    ck_assert_str_eq(n.type, "error");
+    ck_assert_ptr_nonnull(strstr(n.text, "register your phone number first"));
+
+    register_cmd(a, "+8613800138131");
+    /* No card here nor on the account yet. */
+    send_cmd(a, "+8613800138131", NULL, &n);
+    ck_assert_str_eq(n.type, "error");
+    ck_assert_ptr_nonnull(strstr(n.text, "no business card"));
+    itest_upload_card(a, "Alice Errors", "+8613800138131");
+    send_cmd(a, "+8613800138139", NULL, &n);
+    ck_assert_str_eq(n.type, "error");
+    ck_assert_str_eq(n.text, "no cardx user has the number +8613800138139");
+    send_cmd(a, "not a number", NULL, &n);
+    ck_assert_str_eq(n.type, "error");
+    ck_assert_ptr_nonnull(strstr(n.text, "invalid phone number"));
+    send_cmd(a, "", NULL, &n);
+    ck_assert_str_eq(n.type, "error");
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(u);
+}
+END_TEST
+
+/* Requests no form can lead to are iq errors with XEP-0050 conditions. */
+START_TEST(command_protocol_errors)
+{
+    struct xclient *a = itest_login("cmdproto_a", 1, 1);
+    struct xclient *b = itest_login("cmdproto_b", 1, 1);
+    xmpp_stanza_t *reply = NULL, *err;
+    char sid[64];
+    struct note n;
+
+    ck_assert_int_eq(command_iq(a, "nope", NULL, NULL, NULL, &reply), -EPROTO);
+    ck_assert_str_eq(itest_condition(reply), "item-not-found");
+    xmpp_stanza_release(reply);
+
+    ck_assert_int_eq(command_iq(a, "register", "complete", "not-a-session",
+                                "<field var='phone'><value>+8613800138141"
+                                "</value></field>",
+                                &reply),
+                     -EPROTO);
+    ck_assert_str_eq(itest_condition(reply), "bad-request");
+    err = xmpp_stanza_get_child_by_name(reply, "error");
+    ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_name_and_ns(
+        err, "bad-sessionid", NS_COMMANDS));
+    xmpp_stanza_release(reply);
+
+    ck_assert_int_eq(command_iq(a, "register", "jump", NULL, NULL, &reply),
+                     -EPROTO);
+    ck_assert_str_eq(itest_condition(reply), "bad-request");
+    xmpp_stanza_release(reply);
+
+    /* Someone else's session is no session. */
+    xmpp_stanza_release(command_start(a, "register", sid, sizeof(sid)));
+    ck_assert_int_eq(command_iq(b, "register", "complete", sid,
+                                "<field var='phone'><value>+8613800138142"
+                                "</value></field>",
+                                &reply),
+                     -EPROTO);
+    ck_assert_str_eq(itest_condition(reply), "bad-request");
+    xmpp_stanza_release(reply);
+
+    /* Cancel ends the session: it cannot be completed afterwards. */
+    ck_assert_int_eq(command_iq(a, "register", "cancel", sid, NULL, &reply), 0);
+    note_read(a, reply, &n);
+    ck_assert_str_eq(n.status, "canceled");
+    xmpp_stanza_release(reply);
+    ck_assert_int_eq(command_iq(a, "register", "complete", sid,
+                                "<field var='phone'><value>+8613800138141"
+                                "</value></field>",
+                                &reply),
+                     -EPROTO);
+    ck_assert_str_eq(itest_condition(reply), "bad-request");
+    xmpp_stanza_release(reply);
+    ck_assert_str_eq(registered_phone(a), "");
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
+START_TEST(inbox_command)
+{
+    struct xclient *a = itest_login("cmdinbox_a", 1, 1);
+    struct xclient *b = itest_login("cmdinbox_b", 0, 1);
+    xmpp_stanza_t *reply = NULL, *card;
+    struct note n;
+    char id1[64];
+
+    register_cmd(a, "+8613800138151");
+    register_cmd(b, "+8613800138152");
+    itest_upload_card(a, "Alice Inbox", "+8613800138151");
+
+    ck_assert_int_eq(command_iq(b, "inbox", NULL, NULL, NULL, &reply), 0);
+    note_read(b, reply, &n);
+    xmpp_stanza_release(reply);
+    ck_assert_str_eq(n.status, "completed");
+    ck_assert_str_eq(n.text, "No cards wait for you.");
+
+    /* b sent no presence: cardxd does not see b online. */
+    send_cmd(a, "+8613800138152", "one", &n);
+    ck_assert_ptr_nonnull(strstr(n.text, "queued"));
+    send_cmd(a, "+8613800138152", "two", &n);
+    ck_assert_int_eq(command_iq(b, "inbox", "execute", NULL, NULL, &reply), 0);
+    note_read(b, reply, &n);
+    xmpp_stanza_release(reply);
+    ck_assert_str_eq(n.type, "info");
+    ck_assert_ptr_nonnull(strstr(n.text, "2 cards wait for you"));
+    ck_assert_ptr_nonnull(strstr(n.text, "come online"));
+
+    /* Online: both arrive; not acknowledged, they still wait. */
+    ck_assert_int_eq(xclient_send_presence(b), 0);
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the first card did not arrive");
+    snprintf(id1, sizeof(id1), "%s", xmpp_stanza_get_id(card));
+    xmpp_stanza_release(card);
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the second card did not arrive");
+    xmpp_stanza_release(card);
+
+    /* The command sends them again now, the same cards. */
+    ck_assert_int_eq(command_iq(b, "inbox", NULL, NULL, NULL, &reply), 0);
+    note_read(b, reply, &n);
+    xmpp_stanza_release(reply);
+    ck_assert_ptr_nonnull(strstr(n.text, "2 cards wait for you"));
+    ck_assert_ptr_nonnull(strstr(n.text, "sent to you now"));
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the inbox was not sent again");
+    ck_assert_str_eq(xmpp_stanza_get_id(card), id1);
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the second card was not sent again");
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    xclient_pump(b, 300);
+
+    ck_assert_int_eq(command_iq(b, "inbox", NULL, NULL, NULL, &reply), 0);
+    note_read(b, reply, &n);
+    xmpp_stanza_release(reply);
+    ck_assert_str_eq(n.text, "No cards wait for you.");
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
+START_TEST(unregister_command)
+{
+    struct xclient *a = itest_login("cmdunreg_a", 1, 1);
+    xmpp_stanza_t *reply = NULL;
+    const char *type = NULL, *value;
+    struct note n;
+    char sid[64];
+
+    register_cmd(a, "+8613800138161");
+    reply = command_start(a, "unregister", sid, sizeof(sid));
+    value = form_field(a, reply, "confirm", &type);
+    ck_assert_ptr_nonnull(value);
+    ck_assert_str_eq(type, "boolean");
+    xmpp_stanza_release(reply);
+    command_submit(a, "unregister", sid,
+                   "<field var='confirm'><value>0</value></field>", &n);
+    ck_assert_str_eq(n.type, "info");
+    ck_assert_str_eq(registered_phone(a), "+8613800138161");
+
+    command_run(a, "unregister",
+                "<field var='confirm'><value>true</value></field>", &n);
+    ck_assert_str_eq(n.type, "info");
+    ck_assert_ptr_nonnull(strstr(n.text, "+8613800138161"));
+    ck_assert_str_eq(registered_phone(a), "");
+
+    /* Nothing left to unregister. */
+    ck_assert_int_eq(command_iq(a, "unregister", NULL, NULL, NULL, &reply), 0);
+    note_read(a, reply, &n);
+    xmpp_stanza_release(reply);
+    ck_assert_str_eq(n.status, "completed");
+    ck_assert_str_eq(n.type, "error");
+    xclient_disconnect_free(a);
+}
+END_TEST
+
+START_TEST(gateway_lookup)
+{
+    struct xclient *a = itest_login("gw_a", 1, 1);
+    xmpp_stanza_t *reply = NULL, *q;
+    char *text, want[128];
+
+    ck_assert_int_eq(
+        itest_iq(a, "<iq type='get'><query xmlns='" NS_GATEWAY "'/></iq>",
+                 &reply),
+        0);
+    q = xmpp_stanza_get_child_by_ns(reply, NS_GATEWAY);
+    ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_name(q, "desc"));
+    text = xmpp_stanza_get_text(xmpp_stanza_get_child_by_name(q, "prompt"));
+    ck_assert_str_eq(text, "Phone number");
+    xmpp_free(xclient_ctx(a), text);
+    xmpp_stanza_release(reply);
+
+    /* Any valid number, registered or not, national form included. */
+    ck_assert_int_eq(itest_iq(a,
+                              "<iq type='set'><query xmlns='" NS_GATEWAY
+                              "'><prompt>138 0013 8000</prompt></query></iq>",
+                              &reply),
+                     0);
+    q = xmpp_stanza_get_child_by_ns(reply, NS_GATEWAY);
+    text = xmpp_stanza_get_text(xmpp_stanza_get_child_by_name(q, "jid"));
+    itest_proxy_jid(want, sizeof(want), "+8613800138000");
+    ck_assert_str_eq(text, want);
+    xmpp_free(xclient_ctx(a), text);
+    xmpp_stanza_release(reply);
+
+    ck_assert_int_eq(itest_iq(a,
+                              "<iq type='set'><query xmlns='" NS_GATEWAY
+                              "'><prompt>12</prompt></query></iq>",
+                              &reply),
+                     -EPROTO);
+    ck_assert_str_eq(itest_condition(reply), "not-acceptable");
+    xmpp_stanza_release(reply);
+    ck_assert_int_eq(
+        itest_iq(a, "<iq type='set'><query xmlns='" NS_GATEWAY "'/></iq>",
+                 &reply),
+        -EPROTO);
+    ck_assert_str_eq(itest_condition(reply), "bad-request");
+    xmpp_stanza_release(reply);
+    xclient_disconnect_free(a);
+}
+END_TEST
+
+/* [limits] max_attempts: a client that announces receipts but never acks
+ * gets a card at most that many times. Restarts cardxd: keep it last. */
+START_TEST(never_acked_card_given_up)
+{
+    struct harness *h = itest_harness();
+    struct xclient *a = itest_login("maxatt_a", 1, 1);
+    struct xclient *b = itest_login("maxatt_b", 1, 1);
+    xmpp_stanza_t *card;
+    struct note n;
+    int ups, got = 0;
+
+    ck_assert_int_ge(harness_cardxd_stop(h), 0);
+    ck_assert_int_eq(
+        harness_cardxd_config_append(h, "[limits]\nmax_attempts = 2\n"), 0);
+    ups = harness_cardxd_link_ups(h);
+    ck_assert_int_eq(harness_cardxd_start(h), 0);
+    ck_assert_int_eq(harness_cardxd_wait_link_up(h, ups + 1, ITEST_TIMEOUT_MS),
+                     0);
+
+    register_cmd(a, "+8613800138171");
+    register_cmd(b, "+8613800138172");
+    itest_upload_card(a, "Alice Persistent", "+8613800138171");
+    xclient_disconnect_free(b);
+    xclient_pump(a, 300);
+    send_cmd(a, "+8613800138172", NULL, &n);
+    ck_assert_ptr_nonnull(strstr(n.text, "queued"));
+    for (int login = 0; login < 3; login++) {
+        b = itest_relogin("maxatt_b", 1, 1);
+        card =
+            itest_wait_card(b, login < 2 ? ITEST_TIMEOUT_MS : ITEST_QUIET_MS);
+        if (card)
+            got++;
+        ck_assert_msg(card != NULL || login == 2, "login %d got no card",
+                      login + 1);
+        if (card)
+            xmpp_stanza_release(card);
+        xclient_disconnect_free(b);
+    }
+    ck_assert_int_eq(got, 2);
+    xclient_disconnect_free(a);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("adhoc");
+    TCase *tc = tcase_create("standard clients");
+
+    tcase_add_unchecked_fixture(tc, itest_setup, itest_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, commands_discovered);
+    tcase_add_test(tc, register_by_command);
+    tcase_add_test(tc, send_by_command);
+    tcase_add_test(tc, send_command_errors);
+    tcase_add_test(tc, command_protocol_errors);
+    tcase_add_test(tc, inbox_command);
+    tcase_add_test(tc, unregister_command);
+    tcase_add_test(tc, gateway_lookup);
+    tcase_add_test(tc, never_acked_card_given_up);
+    suite_add_tcase(s, tc);
+    return itest_run(s);
+}

@@ -1,0 +1,255 @@
+/* Unit tests of XEP-0050 command sessions without a network: stanzas go
+ * into service_handle() with a chosen clock, so that expiry and the session
+ * cap can be seen, over a real SQLite store on a temporary file. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/lib/svcfix.h"
+#include "xep/ns.h"
+#include "xep/stanza.h"
+
+#define DOMAIN SVCFIX_DOMAIN
+#define USER "alice@example.test/phone"
+/* Mirrors of adhoc.c's limits: the tests check them from outside. */
+#define TTL_MS (10 * 60 * 1000)
+#define SESSIONS_MAX 256
+
+/* The one iq among what the service sent: presences (the subscription
+ * after a registration) are not answers. */
+static xmpp_stanza_t *answer(struct svcfix *fx)
+{
+    xmpp_stanza_t *iq = NULL;
+    int n = 0;
+
+    for (int i = 0; i < fx->nout; i++) {
+        const char *name = xmpp_stanza_get_name(fx->out[i]);
+
+        if (name && strcmp(name, "iq") == 0) {
+            iq = fx->out[i];
+            n++;
+        }
+    }
+    ck_assert_int_eq(n, 1);
+    return iq;
+}
+
+/* Hands a command request to the service, from USER unless from is set;
+ * action, sid and fields (submitted) are optional. Returns the answer
+ * (borrowed until the next call), which must be the only iq sent. */
+static xmpp_stanza_t *command(struct svcfix *fx, const char *from,
+                              const char *to, const char *node,
+                              const char *action, const char *sid,
+                              const char *form)
+{
+    char xml[1024], attrs[192] = "";
+    size_t n = 0;
+
+    if (action)
+        n += (size_t)snprintf(attrs + n, sizeof(attrs) - n, " action='%s'",
+                              action);
+    if (sid)
+        snprintf(attrs + n, sizeof(attrs) - n, " sessionid='%s'", sid);
+    snprintf(
+        xml, sizeof(xml),
+        "<iq type='set' id='c1' from='%s' to='%s'><command xmlns='" NS_COMMANDS
+        "' node='%s'%s>%s</command></iq>",
+        from ? from : USER, to ? to : DOMAIN, node, attrs, form ? form : "");
+    svcfix_clear_out(fx);
+    svcfix_feed(fx, xml);
+    return answer(fx);
+}
+
+#define PHONE_FORM(number)                                                     \
+    "<x xmlns='" NS_DATA "' type='submit'><field var='phone'><value>" number   \
+    "</value></field></x>"
+
+static const char *attr_of_command(xmpp_stanza_t *reply, const char *name)
+{
+    xmpp_stanza_t *c = xmpp_stanza_get_child_by_ns(reply, NS_COMMANDS);
+
+    ck_assert_msg(c != NULL, "no <command/> in the answer");
+    return xmpp_stanza_get_attribute(c, name);
+}
+
+/* Starts the register command; copies the new session's id. */
+static void start(struct svcfix *fx, char *sid, size_t len)
+{
+    xmpp_stanza_t *r = command(fx, NULL, NULL, "register", NULL, NULL, NULL);
+
+    ck_assert_str_eq(xmpp_stanza_get_type(r), "result");
+    ck_assert_str_eq(attr_of_command(r, "status"), "executing");
+    snprintf(sid, len, "%s", attr_of_command(r, "sessionid"));
+    ck_assert_uint_gt(strlen(sid), 0);
+}
+
+/* The error condition and the XEP-0050 condition of an iq error. */
+static void assert_error(xmpp_stanza_t *r, const char *condition,
+                         const char *specific)
+{
+    xmpp_stanza_t *err = xmpp_stanza_get_child_by_name(r, "error");
+    const char *c = stanza_error_condition(r, NULL);
+
+    ck_assert_str_eq(xmpp_stanza_get_type(r), "error");
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(c, condition);
+    if (specific)
+        ck_assert_ptr_nonnull(
+            xmpp_stanza_get_child_by_name_and_ns(err, specific, NS_COMMANDS));
+}
+
+static void assert_completed(xmpp_stanza_t *r, const char *note_type)
+{
+    xmpp_stanza_t *c = xmpp_stanza_get_child_by_ns(r, NS_COMMANDS);
+    xmpp_stanza_t *note = c ? xmpp_stanza_get_child_by_name(c, "note") : NULL;
+
+    ck_assert_str_eq(xmpp_stanza_get_type(r), "result");
+    ck_assert_str_eq(attr_of_command(r, "status"), "completed");
+    ck_assert_ptr_nonnull(note);
+    ck_assert_str_eq(xmpp_stanza_get_type(note), note_type);
+}
+
+START_TEST(session_completes_once)
+{
+    struct svcfix fx;
+    char sid[64];
+
+    svcfix_init(&fx);
+    start(&fx, sid, sizeof(sid));
+    assert_completed(command(&fx, NULL, NULL, "register", "complete", sid,
+                             PHONE_FORM("+8613800138000")),
+                     "info");
+    assert_error(command(&fx, NULL, NULL, "register", "complete", sid,
+                         PHONE_FORM("+8613800138000")),
+                 "bad-request", "bad-sessionid");
+    svcfix_free(&fx);
+}
+END_TEST
+
+START_TEST(session_expires)
+{
+    struct svcfix fx;
+    char sid[64];
+
+    svcfix_init(&fx);
+    start(&fx, sid, sizeof(sid));
+    fx.now += TTL_MS - 1;
+    /* Still open a moment before: a wrong step leaves it open. */
+    assert_error(command(&fx, NULL, NULL, "register", "prev", sid, NULL),
+                 "bad-request", "bad-action");
+    fx.now += 1;
+    assert_error(command(&fx, NULL, NULL, "register", "complete", sid,
+                         PHONE_FORM("+8613800138000")),
+                 "not-allowed", "session-expired");
+    /* An expired session is forgotten. */
+    assert_error(command(&fx, NULL, NULL, "register", "complete", sid,
+                         PHONE_FORM("+8613800138000")),
+                 "bad-request", "bad-sessionid");
+    svcfix_free(&fx);
+}
+END_TEST
+
+START_TEST(sessions_capped)
+{
+    struct svcfix fx;
+    char first[64], sid[64];
+
+    svcfix_init(&fx);
+    start(&fx, first, sizeof(first));
+    for (int i = 0; i < SESSIONS_MAX; i++)
+        start(&fx, sid, sizeof(sid));
+    /* The oldest made room for the newest; sessions are left open for
+     * svcfix_free(). */
+    assert_error(command(&fx, NULL, NULL, "register", "complete", first,
+                         PHONE_FORM("+8613800138000")),
+                 "bad-request", "bad-sessionid");
+    assert_completed(command(&fx, NULL, NULL, "register", "complete", sid,
+                             PHONE_FORM("+8613800138000")),
+                     "info");
+    start(&fx, sid, sizeof(sid));
+    svcfix_free(&fx);
+}
+END_TEST
+
+START_TEST(session_steps)
+{
+    struct svcfix fx;
+    char sid[64];
+
+    svcfix_init(&fx);
+    /* No form submitted: the session stays for the right request. */
+    start(&fx, sid, sizeof(sid));
+    assert_error(command(&fx, NULL, NULL, "register", "complete", sid, NULL),
+                 "bad-request", "bad-payload");
+    /* Another node, or another resource of the same user: not its session. */
+    assert_error(command(&fx, NULL, NULL, "unregister", "complete", sid,
+                         PHONE_FORM("+8613800138000")),
+                 "bad-request", "bad-sessionid");
+    assert_error(command(&fx, "alice@example.test/laptop", NULL, "register",
+                         "complete", sid, PHONE_FORM("+8613800138000")),
+                 "bad-request", "bad-sessionid");
+    /* A form of type cancel cancels, like action='cancel'. */
+    ck_assert_str_eq(
+        attr_of_command(command(&fx, NULL, NULL, "register", NULL, sid,
+                                "<x xmlns='" NS_DATA "' type='cancel'/>"),
+                        "status"),
+        "canceled");
+    assert_error(command(&fx, NULL, NULL, "register", "complete", sid,
+                         PHONE_FORM("+8613800138000")),
+                 "bad-request", "bad-sessionid");
+    /* No action on a session with a submitted form completes it. */
+    start(&fx, sid, sizeof(sid));
+    assert_completed(command(&fx, NULL, NULL, "register", NULL, sid,
+                             PHONE_FORM("+8613800138000")),
+                     "info");
+    svcfix_free(&fx);
+}
+END_TEST
+
+START_TEST(requests_refused)
+{
+    struct svcfix fx;
+    xmpp_stanza_t *r;
+
+    svcfix_init(&fx);
+    assert_error(command(&fx, NULL, NULL, "register", "dance", NULL, NULL),
+                 "bad-request", "malformed-action");
+    assert_error(command(&fx, NULL, NULL, "register", "complete", NULL,
+                         PHONE_FORM("+8613800138000")),
+                 "bad-request", "bad-sessionid");
+    r = command(&fx, NULL, NULL, "register", "cancel", NULL, NULL);
+    ck_assert_str_eq(attr_of_command(r, "status"), "canceled");
+    assert_error(command(&fx, NULL, "+8613800138000@" DOMAIN, "register", NULL,
+                         NULL, NULL),
+                 "item-not-found", NULL);
+    assert_error(
+        command(&fx, "mallory@evil.test/x", NULL, "register", NULL, NULL, NULL),
+        "not-allowed", NULL);
+    /* One stage: the inbox of a user without a number completes at once. */
+    r = command(&fx, NULL, NULL, "inbox", NULL, NULL, NULL);
+    assert_completed(r, "error");
+    ck_assert_ptr_nonnull(attr_of_command(r, "sessionid"));
+    svcfix_free(&fx);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("adhoc_unit");
+    TCase *tc = tcase_create("sessions");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, session_completes_once);
+    tcase_add_test(tc, session_expires);
+    tcase_add_test(tc, sessions_capped);
+    tcase_add_test(tc, session_steps);
+    tcase_add_test(tc, requests_refused);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

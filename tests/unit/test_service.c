@@ -1,0 +1,268 @@
+/* Unit tests of cardxd's stanza handlers without a network: stanzas go into
+ * service_handle() and what the service sends is collected, over a real
+ * SQLite store on a temporary file. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/lib/svcfix.h"
+#include "xep/ns.h"
+#include "xep/stanza.h"
+
+static const char *cond(xmpp_stanza_t *st)
+{
+    const char *c = stanza_error_condition(st, NULL);
+
+    return c ? c : "";
+}
+
+START_TEST(foreign_domain_refused)
+{
+    struct svcfix fx;
+
+    svcfix_init(&fx);
+    svcfix_feed(&fx, "<iq type='get' id='1' from='mallory@evil.test/x' "
+                     "to='cards.example.test'><query xmlns='" NS_REGISTER
+                     "'/></iq>");
+    ck_assert_int_eq(fx.nout, 1);
+    ck_assert_str_eq(cond(fx.out[0]), "not-allowed");
+    svcfix_free(&fx);
+}
+END_TEST
+
+START_TEST(errors_never_answered)
+{
+    struct svcfix fx;
+
+    svcfix_init(&fx);
+    svcfix_feed(&fx,
+                "<iq type='error' id='1' from='a@example.test/x' "
+                "to='cards.example.test'><error type='cancel'><bad-request "
+                "xmlns='" NS_STANZAS "'/></error></iq>");
+    svcfix_feed(&fx, "<message type='error' id='2' from='a@example.test/x' "
+                     "to='+8613800138000@cards.example.test'><body>x</body>"
+                     "</message>");
+    svcfix_feed(&fx, "<presence type='error' from='a@example.test/x' "
+                     "to='cards.example.test'/>");
+    svcfix_feed(&fx, "<iq type='result' id='unknown' from='a@example.test/x' "
+                     "to='cards.example.test'/>");
+    ck_assert_int_eq(fx.nout, 0);
+    svcfix_free(&fx);
+}
+END_TEST
+
+START_TEST(malformed_requests)
+{
+    struct svcfix fx;
+
+    svcfix_init(&fx);
+    svcfix_feed(&fx, "<iq type='get' id='1' from='a@example.test/x' "
+                     "to='cards.example.test'/>");
+    ck_assert_int_eq(fx.nout, 1);
+    ck_assert_str_eq(cond(fx.out[0]), "bad-request");
+    svcfix_feed(&fx, "<iq type='get' id='2' from='a@example.test/x' "
+                     "to='cards.example.test'><query xmlns='" NS_DISCO_INFO
+                     "' node='nope'/></iq>");
+    ck_assert_int_eq(fx.nout, 2);
+    ck_assert_str_eq(cond(fx.out[1]), "item-not-found");
+    svcfix_feed(&fx,
+                "<iq type='set' id='3' from='a@example.test/x' "
+                "to='cards.example.test'><send xmlns='" NS_CARDX "'/></iq>");
+    ck_assert_int_eq(fx.nout, 3);
+    ck_assert_str_eq(cond(fx.out[2]), "bad-request");
+    svcfix_free(&fx);
+}
+END_TEST
+
+/* Chat states and markers are not card sends; a body to the service itself
+ * gets the help text. */
+START_TEST(messages_that_do_not_send)
+{
+    struct svcfix fx;
+    char *body;
+
+    svcfix_init(&fx);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613800138000", "a@example.test", 1),
+        0);
+    svcfix_feed(&fx,
+                "<message type='chat' from='a@example.test/x' "
+                "to='+8613900139000@cards.example.test'><composing "
+                "xmlns='http://jabber.org/protocol/chatstates'/></message>");
+    svcfix_feed(&fx, "<message type='chat' from='a@example.test/x' "
+                     "to='+8613900139000@cards.example.test'><body>  \n</body>"
+                     "</message>");
+    ck_assert_int_eq(fx.nout, 0);
+    svcfix_feed(&fx, "<message type='chat' from='a@example.test/x' "
+                     "to='cards.example.test'><body>help?</body></message>");
+    ck_assert_int_eq(fx.nout, 1);
+    body = xmpp_message_get_body(fx.out[0]);
+    ck_assert_ptr_nonnull(strstr(body, "+NUMBER@cards.example.test"));
+    xmpp_free(fx.ctx, body);
+    svcfix_free(&fx);
+}
+END_TEST
+
+START_TEST(presence_answers)
+{
+    struct svcfix fx;
+
+    svcfix_init(&fx);
+    svcfix_feed(&fx, "<presence type='subscribe' from='a@example.test' "
+                     "to='cards.example.test'/>");
+    svcfix_feed(&fx, "<presence type='probe' from='a@example.test' "
+                     "to='cards.example.test'/>");
+    svcfix_feed(&fx, "<presence type='unsubscribe' from='a@example.test' "
+                     "to='cards.example.test'/>");
+    ck_assert_int_eq(fx.nout, 3);
+    ck_assert_str_eq(xmpp_stanza_get_type(fx.out[0]), "subscribed");
+    ck_assert_ptr_null(xmpp_stanza_get_type(fx.out[1]));
+    ck_assert_str_eq(xmpp_stanza_get_type(fx.out[2]), "unsubscribed");
+    ck_assert_str_eq(xmpp_stanza_get_to(fx.out[0]), "a@example.test");
+    svcfix_free(&fx);
+}
+END_TEST
+
+/* Only the recipient may acknowledge a card; cards are not published. */
+START_TEST(ack_only_by_recipient)
+{
+    struct svcfix fx;
+    struct store_inbox_item it = {0};
+    int64_t n = -1;
+
+    svcfix_init(&fx);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613800138000", "a@example.test", 1),
+        0);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613900139000", "b@example.test", 1),
+        0);
+    it.card_id = "card-1";
+    it.recipient_jid = "b@example.test";
+    it.sender_phone = "+8613800138000";
+    it.sender_jid = "a@example.test";
+    it.vcard = "<vCard xmlns='vcard-temp'><FN>A</FN></vCard>";
+    it.created = 1;
+    ck_assert_int_eq(store_inbox_push(fx.store, &it), 0);
+    svcfix_feed(&fx, "<iq type='set' id='1' from='a@example.test/x' "
+                     "to='cards.example.test'><ack xmlns='" NS_CARDX
+                     "' id='card-1'/></iq>");
+    ck_assert_int_eq(fx.nout, 1);
+    ck_assert_str_eq(cond(fx.out[0]), "item-not-found");
+    /* A receipt from the wrong user does nothing either. */
+    svcfix_feed(
+        &fx,
+        "<message from='a@example.test/x' "
+        "to='+8613800138000@cards.example.test'><received xmlns='" NS_RECEIPTS
+        "' id='card-1'/></message>");
+    ck_assert_int_eq(store_inbox_count(fx.store, "b@example.test", &n), 0);
+    ck_assert_int_eq(n, 1);
+    svcfix_feed(&fx, "<iq type='set' id='2' from='b@example.test/x' "
+                     "to='cards.example.test'><ack xmlns='" NS_CARDX
+                     "' id='card-1'/></iq>");
+    ck_assert_str_eq(xmpp_stanza_get_type(fx.out[fx.nout - 1]), "result");
+    ck_assert_int_eq(store_inbox_count(fx.store, "b@example.test", &n), 0);
+    ck_assert_int_eq(n, 0);
+    svcfix_feed(&fx, "<iq type='get' id='3' from='a@example.test/x' "
+                     "to='+8613900139000@cards.example.test'><vCard "
+                     "xmlns='vcard-temp'/></iq>");
+    ck_assert_str_eq(cond(fx.out[fx.nout - 1]), "service-unavailable");
+    svcfix_free(&fx);
+}
+END_TEST
+
+/* No card uploaded: cardxd asks the user's server; when no answer comes in
+ * time the send fails with a clear error, not silence. */
+START_TEST(card_fetch_times_out)
+{
+    struct svcfix fx;
+    int timeout;
+
+    svcfix_init(&fx);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613800138000", "a@example.test", 1),
+        0);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613900139000", "b@example.test", 1),
+        0);
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
+    svcfix_feed(&fx, "<iq type='set' id='s1' from='a@example.test/x' "
+                     "to='cards.example.test'><send xmlns='" NS_CARDX
+                     "' to='+8613900139000'/></iq>");
+    ck_assert_int_eq(fx.nout, 1); /* the fetch from a's server */
+    ck_assert_str_eq(xmpp_stanza_get_to(fx.out[0]), "a@example.test");
+    ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_ns(fx.out[0], NS_VCARD));
+    timeout = service_timeout(fx.svc, fx.now);
+    ck_assert_int_eq(timeout, fx.cfg->fetch_timeout_ms);
+    service_tick(fx.svc, fx.now + timeout - 1);
+    ck_assert_int_eq(fx.nout, 1);
+    service_tick(fx.svc, fx.now + timeout);
+    ck_assert_int_eq(fx.nout, 2);
+    ck_assert_str_eq(xmpp_stanza_get_id(fx.out[1]), "s1");
+    ck_assert_str_eq(cond(fx.out[1]), "not-acceptable");
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
+    svcfix_free(&fx);
+}
+END_TEST
+
+/* The start-up probe goes a page at a time and waits while the output has
+ * not drained, so a million users cannot overflow the link. */
+START_TEST(probe_is_paced)
+{
+    struct svcfix fx;
+    char jid[64], phone[32];
+    int probes = 0;
+
+    svcfix_init(&fx);
+    for (int i = 0; i < 150; i++) {
+        snprintf(jid, sizeof(jid), "u%d@example.test", i);
+        snprintf(phone, sizeof(phone), "+86138%08d", i);
+        ck_assert_int_eq(store_user_register(fx.store, phone, jid, 1), 0);
+    }
+    fx.pending = 10u << 20; /* the server is not reading */
+    service_link_up(fx.svc, fx.now);
+    ck_assert_int_eq(fx.nout, 0);
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
+    fx.pending = 0; /* drained: one page per tick until all are probed */
+    for (int round = 0; round < 10 && service_timeout(fx.svc, fx.now) == 0;
+         round++) {
+        int before = fx.nout;
+
+        service_tick(fx.svc, fx.now);
+        ck_assert_int_le(fx.nout - before, 2 * 64);
+    }
+    for (int i = 0; i < fx.nout; i++) {
+        const char *type = xmpp_stanza_get_type(fx.out[i]);
+
+        probes += type && strcmp(type, "probe") == 0;
+    }
+    ck_assert_int_eq(probes, 150);
+    ck_assert_int_eq(fx.nout, 300); /* a probe and our presence each */
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
+    svcfix_free(&fx);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("service");
+    TCase *tc = tcase_create("handlers");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_test(tc, foreign_domain_refused);
+    tcase_add_test(tc, errors_never_answered);
+    tcase_add_test(tc, malformed_requests);
+    tcase_add_test(tc, messages_that_do_not_send);
+    tcase_add_test(tc, presence_answers);
+    tcase_add_test(tc, ack_only_by_recipient);
+    tcase_add_test(tc, card_fetch_times_out);
+    tcase_add_test(tc, probe_is_paced);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
