@@ -200,15 +200,3 @@ void itest_proxy_jid(char *buf, size_t len, const char *phone)
 {
     snprintf(buf, len, "%s@%s", phone, harness_component_domain(itest_h));
 }
-
-int itest_run(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    int failed;
-
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}

@@ -75,8 +75,4 @@ void itest_ack(struct xclient *c, xmpp_stanza_t *card);
 /* Writes the component's proxy JID of phone ("PHONE@component") to buf. */
 void itest_proxy_jid(char *buf, size_t len, const char *phone);
 
-/* Runs the suite without forking (the harness lives in this process) and
- * returns the exit status. */
-int itest_run(Suite *s);
-
 #endif

@@ -9,6 +9,7 @@
 
 #include "tests/integration/itest.h"
 #include "xep/ns.h"
+#include "tests/lib/runner.h"
 
 /* What a completed command said. */
 struct note {
@@ -642,7 +643,7 @@ START_TEST(never_acked_card_given_up)
 }
 END_TEST
 
-int main(void)
+static Suite *adhoc_suite(void)
 {
     Suite *s = suite_create("adhoc");
     TCase *tc = tcase_create("standard clients");
@@ -659,5 +660,7 @@ int main(void)
     tcase_add_test(tc, gateway_lookup);
     tcase_add_test(tc, never_acked_card_given_up);
     suite_add_tcase(s, tc);
-    return itest_run(s);
+    return s;
 }
+
+TEST_MAIN_NOFORK(adhoc_suite)

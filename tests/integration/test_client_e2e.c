@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tests/integration/harness.h"
+#include "tests/lib/runner.h"
 
 #define RUN_TIMEOUT_MS 60000
 #define SHELL_WAIT_MS 20000
@@ -473,7 +474,6 @@ int main(void)
 {
     Suite *s = suite_create("client_e2e");
     TCase *tc = tcase_create("users");
-    SRunner *sr;
     int failed;
 
     the_harness = harness_new();
@@ -494,12 +494,8 @@ int main(void)
     tcase_add_test(tc, reply_reaches_sender);
     tcase_add_test(tc, offline);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
     /* The servers live in this process: no fork per test. */
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = test_run(s, TEST_NOFORK);
     if (failed)
         harness_keep_rundir(the_harness);
     harness_free(the_harness);

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "tests/integration/itest.h"
+#include "tests/lib/runner.h"
 #include "xep/ns.h"
 
 START_TEST(registration)
@@ -469,7 +470,7 @@ START_TEST(probe_after_restart)
 }
 END_TEST
 
-int main(void)
+static Suite *exchange_suite(void)
 {
     Suite *s = suite_create("exchange");
     TCase *tc = tcase_create("prosody");
@@ -488,5 +489,7 @@ int main(void)
     tcase_add_test(tc, flush_oldest_first);
     tcase_add_test(tc, probe_after_restart);
     suite_add_tcase(s, tc);
-    return itest_run(s);
+    return s;
 }
+
+TEST_MAIN_NOFORK(exchange_suite)

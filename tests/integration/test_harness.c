@@ -11,6 +11,7 @@
 
 #include "tests/integration/harness.h"
 #include "tests/integration/xclient.h"
+#include "tests/lib/runner.h"
 
 #define TIMEOUT_MS 5000
 
@@ -375,7 +376,6 @@ int main(void)
     Suite *s = suite_create("harness");
     TCase *tc = tcase_create("prosody");
     TCase *tc_cardxd = tcase_create("cardxd");
-    SRunner *sr;
     int failed;
 
     xmpp_initialize();
@@ -394,12 +394,8 @@ int main(void)
     tcase_add_test(tc_cardxd, cardxd_process_control);
     suite_add_tcase(s, tc_cardxd);
 
-    sr = srunner_create(s);
     /* The servers and clients live in this process: no fork per test. */
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    failed = test_run(s, TEST_NOFORK);
     if (failed)
         harness_keep_rundir(the_harness);
     harness_free(the_harness);

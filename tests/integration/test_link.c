@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "tests/integration/itest.h"
+#include "tests/lib/runner.h"
 #include "xep/ns.h"
 
 static int has_feature(xmpp_stanza_t *query, const char *var)
@@ -181,7 +182,7 @@ START_TEST(clean_stop)
 }
 END_TEST
 
-int main(void)
+static Suite *link_suite(void)
 {
     Suite *s = suite_create("link");
     TCase *tc = tcase_create("prosody");
@@ -195,5 +196,7 @@ int main(void)
     tcase_add_test(tc, reconnect_after_restart);
     tcase_add_test(tc, clean_stop);
     suite_add_tcase(s, tc);
-    return itest_run(s);
+    return s;
 }
+
+TEST_MAIN_NOFORK(link_suite)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "tests/integration/itest.h"
+#include "tests/lib/runner.h"
 #include "xep/ns.h"
 
 #define GRANT_PHRASE "presence=managed_entity (urn:xmpp:privilege:"
@@ -232,7 +233,7 @@ START_TEST(unprivileged_needs_subscription_or_directed_presence)
 }
 END_TEST
 
-int main(void)
+static Suite *privilege_suite(void)
 {
     Suite *s = suite_create("privilege");
     TCase *priv = tcase_create("privileged");
@@ -249,5 +250,7 @@ int main(void)
     tcase_set_timeout(plain, 120);
     tcase_add_test(plain, unprivileged_needs_subscription_or_directed_presence);
     suite_add_tcase(s, plain);
-    return itest_run(s);
+    return s;
 }
+
+TEST_MAIN_NOFORK(privilege_suite)

@@ -9,6 +9,7 @@
 #include "tests/lib/svcfix.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
+#include "tests/lib/runner.h"
 
 #define DOMAIN SVCFIX_DOMAIN
 #define USER "alice@example.test/phone"
@@ -234,12 +235,10 @@ START_TEST(requests_refused)
 }
 END_TEST
 
-int main(void)
+static Suite *adhoc_unit_suite(void)
 {
     Suite *s = suite_create("adhoc_unit");
     TCase *tc = tcase_create("sessions");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, session_completes_once);
     tcase_add_test(tc, session_expires);
@@ -247,9 +246,7 @@ int main(void)
     tcase_add_test(tc, session_steps);
     tcase_add_test(tc, requests_refused);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(adhoc_unit_suite)

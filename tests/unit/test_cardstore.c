@@ -9,6 +9,7 @@
 
 #include "client/cardstore.h"
 #include "sql/migrations.h"
+#include "tests/lib/runner.h"
 #include "tests/lib/tmpdb.h"
 
 #define MAX_SEEN 16
@@ -1146,12 +1147,10 @@ START_TEST(failed_save_rolls_back)
 }
 END_TEST
 
-int main(void)
+static Suite *cardstore_suite(void)
 {
     Suite *s = suite_create("cardstore");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, migrations_applied);
     tcase_add_test(tc, newer_schema_refused);
@@ -1175,9 +1174,7 @@ int main(void)
     tcase_add_test(tc, rollback_leaves_store_unchanged);
     tcase_add_test(tc, failed_save_rolls_back);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+TEST_MAIN(cardstore_suite)

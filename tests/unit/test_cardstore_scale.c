@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "client/cardstore.h"
+#include "tests/lib/runner.h"
 
 #define CONTACTS 100000
 #define ORGS 300
@@ -169,19 +170,15 @@ START_TEST(search_100k)
 }
 END_TEST
 
-int main(void)
+static Suite *cardstore_scale_suite(void)
 {
     Suite *s = suite_create("cardstore_scale");
     TCase *tc = tcase_create("scale");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, search_100k);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+TEST_MAIN(cardstore_scale_suite)

@@ -12,6 +12,7 @@
 #include "client/cliparse.h"
 #include "client/commands_int.h"
 #include "client/settings.h"
+#include "tests/lib/runner.h"
 
 /* A fresh private directory; path receives its name. */
 static void make_tmpdir(char path[PATH_MAX])
@@ -606,14 +607,12 @@ START_TEST(import_export)
 }
 END_TEST
 
-int main(void)
+static Suite *client_cli_suite(void)
 {
     Suite *s = suite_create("client_cli");
     TCase *tc = tcase_create("settings");
     TCase *tp = tcase_create("parse");
     TCase *tk = tcase_create("commands");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, server_forms);
     tcase_add_test(tc, server_rejects);
@@ -636,9 +635,7 @@ int main(void)
     suite_add_tcase(s, tc);
     suite_add_tcase(s, tp);
     suite_add_tcase(s, tk);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+TEST_MAIN(client_cli_suite)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "component/config.h"
+#include "tests/lib/runner.h"
 
 #define FIXTURES SRCDIR "/tests/unit/data/config/"
 #define EXAMPLE SRCDIR "/component/cardxd.conf.example"
@@ -409,12 +410,10 @@ START_TEST(validate_parent_domain)
 }
 END_TEST
 
-int main(void)
+static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, defaults_documented);
     tcase_add_test(tc, example_loads_and_validates);
@@ -432,9 +431,7 @@ int main(void)
     tcase_add_test(tc, validate_values);
     tcase_add_test(tc, validate_parent_domain);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+TEST_MAIN(config_suite)

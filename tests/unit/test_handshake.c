@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strophe.h>
 
+#include "tests/lib/runner.h"
 #include "xep/handshake.h"
 #include "xep/stanza.h"
 
@@ -66,21 +67,17 @@ START_TEST(bare_jid)
 }
 END_TEST
 
-int main(void)
+static Suite *handshake_suite(void)
 {
     Suite *s = suite_create("handshake");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, digest_known_vector);
     tcase_add_test(tc, digest_empty);
     tcase_add_test(tc, error_reply_shape);
     tcase_add_test(tc, bare_jid);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(handshake_suite)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/phone.h"
+#include "tests/lib/runner.h"
 
 struct ok_case {
     const char *input;
@@ -245,12 +246,10 @@ START_TEST(library_is_silent)
 }
 END_TEST
 
-int main(void)
+static Suite *phone_suite(void)
 {
     Suite *s = suite_create("phone");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_loop_test(tc, normalize_valid, 0,
                         sizeof(ok_cases) / sizeof(ok_cases[0]));
@@ -262,9 +261,7 @@ int main(void)
     tcase_add_test(tc, format_international);
     tcase_add_test(tc, library_is_silent);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(phone_suite)

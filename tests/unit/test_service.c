@@ -9,6 +9,7 @@
 #include "tests/lib/svcfix.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
+#include "tests/lib/runner.h"
 
 static const char *cond(xmpp_stanza_t *st)
 {
@@ -244,12 +245,10 @@ START_TEST(probe_is_paced)
 }
 END_TEST
 
-int main(void)
+static Suite *service_suite(void)
 {
     Suite *s = suite_create("service");
     TCase *tc = tcase_create("handlers");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, foreign_domain_refused);
     tcase_add_test(tc, errors_never_answered);
@@ -260,9 +259,7 @@ int main(void)
     tcase_add_test(tc, card_fetch_times_out);
     tcase_add_test(tc, probe_is_paced);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(service_suite)

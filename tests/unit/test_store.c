@@ -8,6 +8,7 @@
 
 #include "component/store.h"
 #include "sql/migrations.h"
+#include "tests/lib/runner.h"
 #include "tests/lib/tmpdb.h"
 
 static struct store *db_open(const struct tmpdb *d)
@@ -823,12 +824,10 @@ START_TEST(user_each)
 }
 END_TEST
 
-int main(void)
+static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, migrations_applied);
     tcase_add_test(tc, newer_schema_refused);
@@ -850,9 +849,7 @@ int main(void)
     tcase_add_test(tc, each_callback_uses_store);
     tcase_add_test(tc, user_each);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }
+
+TEST_MAIN(store_suite)

@@ -6,6 +6,7 @@
 #include <strophe.h>
 
 #include "card/vcard.h"
+#include "tests/lib/runner.h"
 
 static char *slurp(const char *name)
 {
@@ -497,12 +498,10 @@ START_TEST(text_prolog_and_errors)
 }
 END_TEST
 
-int main(void)
+static Suite *vcard_suite(void)
 {
     Suite *s = suite_create("vcard");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, fields_api);
     tcase_add_test(tc, parse_realistic);
@@ -516,9 +515,7 @@ int main(void)
     tcase_add_test(tc, text_roundtrip_exact);
     tcase_add_test(tc, text_prolog_and_errors);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(vcard_suite)

@@ -6,6 +6,7 @@
 #include <strophe.h>
 
 #include "card/vcardtext.h"
+#include "tests/lib/runner.h"
 
 #define MAXCARDS 8
 
@@ -509,12 +510,10 @@ START_TEST(to_vcard_temp)
 }
 END_TEST
 
-int main(void)
+static Suite *vcardtext_suite(void)
 {
     Suite *s = suite_create("vcardtext");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, parse_v40);
     tcase_add_test(tc, parse_v30);
@@ -527,9 +526,7 @@ int main(void)
     tcase_add_test(tc, long_note_folds);
     tcase_add_test(tc, to_vcard_temp);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(vcardtext_suite)

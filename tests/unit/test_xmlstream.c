@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strophe.h>
 
+#include "tests/lib/runner.h"
 #include "xep/ns.h"
 #include "xep/xmlstream.h"
 
@@ -868,12 +869,10 @@ START_TEST(out_of_memory)
 }
 END_TEST
 
-int main(void)
+static Suite *xmlstream_suite(void)
 {
     Suite *s = suite_create("xmlstream");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, component_whole);
     tcase_add_test(tc, component_byte_by_byte);
@@ -902,9 +901,7 @@ int main(void)
     tcase_add_test(tc, client_default_namespace);
     tcase_add_test(tc, out_of_memory);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
+
+TEST_MAIN(xmlstream_suite)
