@@ -7,12 +7,13 @@ AM_TESTS_ENVIRONMENT = CK_DEFAULT_TIMEOUT=60; export CK_DEFAULT_TIMEOUT; \
 	CARDX_SRCDIR='$(abs_top_srcdir)'; export CARDX_SRCDIR; \
 	CARDX_BUILDDIR='$(abs_top_builddir)'; export CARDX_BUILDDIR;
 
-# The suite runner every Check program's main() is and the unit tests'
-# fixtures (in-process service, temporary database). A static convenience
-# library: a test links only the members it uses, so the fixtures' product
-# libraries stay optional.
+# The suite runner every Check program's main() is, the stanza path matcher
+# of the scenario tests, and the unit tests' fixtures (in-process service,
+# temporary database). A static convenience library: a test links only the
+# members it uses, so the fixtures' product libraries stay optional.
 check_LTLIBRARIES = tests/lib/libtestlib.la
 tests_lib_libtestlib_la_SOURCES = tests/lib/runner.h tests/lib/runner.c \
+	tests/lib/stanza_match.h tests/lib/stanza_match.c \
 	tests/lib/svcfix.h tests/lib/svcfix.c \
 	tests/lib/tmpdb.h tests/lib/tmpdb.c
 tests_lib_libtestlib_la_CPPFLAGS = $(TEST_CPPFLAGS)

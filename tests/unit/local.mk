@@ -4,7 +4,7 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_phone tests/unit/test_vcard tests/unit/test_vcardtext \
 	tests/unit/test_config tests/unit/test_store tests/unit/test_service \
 	tests/unit/test_adhoc_unit tests/unit/test_cardstore \
-	tests/unit/test_client_cli
+	tests/unit/test_client_cli tests/unit/test_stanza_match
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -84,6 +84,12 @@ tests_unit_test_client_cli_SOURCES = tests/unit/test_client_cli.c
 nodist_EXTRA_tests_unit_test_client_cli_SOURCES = dummy.cxx
 tests_unit_test_client_cli_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_client_cli_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) \
+	$(CHECK_LIBS)
+
+# The shared test library's stanza path matcher.
+tests_unit_test_stanza_match_SOURCES = tests/unit/test_stanza_match.c
+tests_unit_test_stanza_match_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_stanza_match_LDADD = $(TESTLIB_LIBS) $(XEP_LIBS) \
 	$(CHECK_LIBS)
 
 check-valgrind: $(VALGRIND_TESTS)
