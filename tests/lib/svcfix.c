@@ -2,10 +2,13 @@
 #include "tests/lib/svcfix.h"
 
 #include <check.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "tests/lib/stanza_match.h"
 
 static int svcfix_capture(void *ud, xmpp_stanza_t *stanza)
 {
@@ -84,4 +87,22 @@ void svcfix_feed(struct svcfix *fx, const char *xml)
     ck_assert_msg(st != NULL, "bad test XML: %s", xml);
     service_handle(fx->svc, st, fx->now);
     xmpp_stanza_release(st);
+}
+
+xmpp_stanza_t *svcfix_expect_at(struct svcfix *fx, const char *file, int line,
+                                int i, const char *fmt, ...)
+{
+    char why[STANZA_WHY_MAX];
+    int k = i < 0 ? fx->nout + i : i;
+    va_list ap;
+    int rc;
+
+    ck_assert_msg(k >= 0 && k < fx->nout, "no stanza %d: the service sent %d",
+                  i, fx->nout);
+    va_start(ap, fmt);
+    rc = stanza_vmismatch(fx->out[k], why, sizeof(why), fmt, ap);
+    va_end(ap);
+    ck_assert_msg(rc == 0, "%s:%d: sent stanza %d of %d: %s", file, line, k,
+                  fx->nout, why);
+    return fx->out[k];
 }

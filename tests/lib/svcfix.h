@@ -39,4 +39,16 @@ void svcfix_free(struct svcfix *fx);
 /* Hands the stanza written as XML to the service at fx->now. */
 void svcfix_feed(struct svcfix *fx, const char *xml);
 
+/* Fails the test unless the service sent stanza i (from 0; a negative i
+ * counts from the end, -1 being the last sent) and it matches the path
+ * (tests/lib/stanza_match.h) that the format fmt makes; the failure shows
+ * the stanza as XML. Returns the stanza, owned by fx. */
+#define svcfix_expect(fx, i, ...)                                              \
+    svcfix_expect_at((fx), __FILE__, __LINE__, (i), __VA_ARGS__)
+
+/* svcfix_expect() naming the caller's file and line in the failure. */
+xmpp_stanza_t *svcfix_expect_at(struct svcfix *fx, const char *file, int line,
+                                int i, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 #endif
