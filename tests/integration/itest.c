@@ -3,10 +3,12 @@
 #include "tests/integration/itest.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/lib/stanza_match.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -107,6 +109,26 @@ void itest_iq_ok(struct xclient *c, const char *xml)
     ck_assert_msg(rc == 0, "iq failed (%d, %s): %s", rc,
                   reply ? itest_condition(reply) : "no reply", xml);
     xmpp_stanza_release(reply);
+}
+
+xmpp_stanza_t *itest_iq_expect_at(struct xclient *c, const char *file, int line,
+                                  const char *xml, const char *fmt, ...)
+{
+    xmpp_stanza_t *reply = NULL;
+    char why[STANZA_WHY_MAX];
+    va_list ap;
+    int rc = itest_iq(c, xml, &reply);
+
+    ck_assert_msg((rc == 0 || rc == -EPROTO) && reply, "iq failed (%d): %s", rc,
+                  xml);
+    va_start(ap, fmt);
+    rc = stanza_vmismatch(reply, why, sizeof(why), fmt, ap);
+    va_end(ap);
+    if (rc != 0)
+        xmpp_stanza_release(
+            reply); /* a failure in this process must not leak */
+    ck_assert_msg(rc == 0, "%s:%d: reply to %s: %s", file, line, xml, why);
+    return reply;
 }
 
 const char *itest_condition(xmpp_stanza_t *stanza)

@@ -43,6 +43,18 @@ int itest_iq(struct xclient *c, const char *xml, xmpp_stanza_t **reply);
 /* itest_iq() that must succeed; the reply is released. */
 void itest_iq_ok(struct xclient *c, const char *xml);
 
+/* Sends the iq as itest_iq() does and fails the test unless a reply came
+ * (result or error) and it matches the path (tests/lib/stanza_match.h)
+ * that the format fmt makes; the failure shows the reply as XML. Returns
+ * the reply; the caller releases it. */
+#define itest_iq_expect(c, xml, ...)                                           \
+    itest_iq_expect_at((c), __FILE__, __LINE__, (xml), __VA_ARGS__)
+
+/* itest_iq_expect() naming the caller's file and line in the failure. */
+xmpp_stanza_t *itest_iq_expect_at(struct xclient *c, const char *file, int line,
+                                  const char *xml, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* The error condition of an error stanza (borrowed) or "". */
 const char *itest_condition(xmpp_stanza_t *stanza);
 

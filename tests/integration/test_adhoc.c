@@ -8,8 +8,9 @@
 #include <string.h>
 
 #include "tests/integration/itest.h"
-#include "xep/ns.h"
 #include "tests/lib/runner.h"
+#include "tests/lib/stanza_match.h"
+#include "xep/ns.h"
 
 /* What a completed command said. */
 struct note {
@@ -42,57 +43,44 @@ static int command_iq(struct xclient *c, const char *node, const char *action,
     return itest_iq(c, xml, reply);
 }
 
-static xmpp_stanza_t *command_el(xmpp_stanza_t *reply)
-{
-    xmpp_stanza_t *c = xmpp_stanza_get_child_by_ns(reply, NS_COMMANDS);
+/* Steps of the paths into a command reply. */
+#define COMMAND "/iq/{" NS_COMMANDS "}command"
+#define FORM COMMAND "/{" NS_DATA "}x"
+/* The queries of successful disco and gateway replies. */
+#define INFO "/iq[@type='result']/{" NS_DISCO_INFO "}query"
+#define ITEMS "/iq[@type='result']/{" NS_DISCO_ITEMS "}query"
+#define GATEWAY "/iq[@type='result']/{" NS_GATEWAY "}query"
 
-    ck_assert_msg(c != NULL, "no <command/> in the reply");
-    return c;
+/* Copies the text at path in reply to buf ("" when the path ends nowhere). */
+static void text_at(xmpp_stanza_t *reply, const char *path, char *buf,
+                    size_t len)
+{
+    char *text = stanza_match_text(reply, path);
+
+    snprintf(buf, len, "%s", text ? text : "");
+    free(text);
 }
 
 /* Reads status and note of a command reply. */
-static void note_read(struct xclient *c, xmpp_stanza_t *reply, struct note *out)
+static void note_read(xmpp_stanza_t *reply, struct note *out)
 {
-    xmpp_stanza_t *cmd = command_el(reply);
-    xmpp_stanza_t *note = xmpp_stanza_get_child_by_name(cmd, "note");
-    char *text = note ? xmpp_stanza_get_text(note) : NULL;
-
-    snprintf(out->status, sizeof(out->status), "%s",
-             xmpp_stanza_get_attribute(cmd, "status"));
-    snprintf(out->type, sizeof(out->type), "%s",
-             note ? xmpp_stanza_get_type(note) : "");
-    snprintf(out->text, sizeof(out->text), "%s", text ? text : "");
-    if (text)
-        xmpp_free(xclient_ctx(c), text);
+    stanza_expect(reply, COMMAND);
+    text_at(reply, COMMAND "/@status", out->status, sizeof(out->status));
+    text_at(reply, COMMAND "/note/@type", out->type, sizeof(out->type));
+    text_at(reply, COMMAND "/note", out->text, sizeof(out->text));
 }
 
 /* The first value of field var in the form of a command reply (static
- * buffer), or NULL when there is no such field; "" for no value. */
-static const char *form_field(struct xclient *c, xmpp_stanza_t *reply,
-                              const char *var, const char **type)
+ * buffer); "" for no value. The field must be there. */
+static const char *form_value(xmpp_stanza_t *reply, const char *var)
 {
     static char value[256];
-    xmpp_stanza_t *x = xmpp_stanza_get_child_by_ns(command_el(reply), NS_DATA);
+    char path[256];
 
-    ck_assert_msg(x != NULL, "no form in the reply");
-    for (xmpp_stanza_t *f = xmpp_stanza_get_children(x); f;
-         f = xmpp_stanza_get_next(f)) {
-        const char *v = xmpp_stanza_get_attribute(f, "var");
-        xmpp_stanza_t *val;
-        char *text;
-
-        if (!v || strcmp(v, var) != 0)
-            continue;
-        if (type)
-            *type = xmpp_stanza_get_type(f);
-        val = xmpp_stanza_get_child_by_name(f, "value");
-        text = val ? xmpp_stanza_get_text(val) : NULL;
-        snprintf(value, sizeof(value), "%s", text ? text : "");
-        if (text)
-            xmpp_free(xclient_ctx(c), text);
-        return value;
-    }
-    return NULL;
+    stanza_expect(reply, FORM "/field[@var='%s']", var);
+    snprintf(path, sizeof(path), FORM "/field[@var='%s']/value", var);
+    text_at(reply, path, value, sizeof(value));
+    return value;
 }
 
 /* Starts node, which must answer with its form; copies the sessionid and
@@ -100,17 +88,16 @@ static const char *form_field(struct xclient *c, xmpp_stanza_t *reply,
 static xmpp_stanza_t *command_start(struct xclient *c, const char *node,
                                     char *sid, size_t len)
 {
-    xmpp_stanza_t *reply = NULL, *cmd;
+    xmpp_stanza_t *reply = NULL;
     int rc = command_iq(c, node, "execute", NULL, NULL, &reply);
 
     ck_assert_msg(rc == 0, "command %s failed: %d %s", node, rc,
                   reply ? itest_condition(reply) : "");
-    cmd = command_el(reply);
-    ck_assert_str_eq(xmpp_stanza_get_attribute(cmd, "node"), node);
-    ck_assert_str_eq(xmpp_stanza_get_attribute(cmd, "status"), "executing");
-    ck_assert_ptr_nonnull(xmpp_stanza_get_attribute(cmd, "sessionid"));
-    ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_name(cmd, "actions"));
-    snprintf(sid, len, "%s", xmpp_stanza_get_attribute(cmd, "sessionid"));
+    stanza_expect(reply,
+                  COMMAND "[@node='%s'][@status='executing'][@sessionid]"
+                          "/actions",
+                  node);
+    text_at(reply, COMMAND "/@sessionid", sid, len);
     return reply;
 }
 
@@ -123,9 +110,8 @@ static void command_submit(struct xclient *c, const char *node, const char *sid,
 
     ck_assert_msg(rc == 0, "command %s failed: %d %s", node, rc,
                   reply ? itest_condition(reply) : "");
-    ck_assert_str_eq(xmpp_stanza_get_attribute(command_el(reply), "sessionid"),
-                     sid);
-    note_read(c, reply, out);
+    stanza_expect(reply, COMMAND "[@sessionid='%s']", sid);
+    note_read(reply, out);
     ck_assert_str_eq(out->status, "completed");
     xmpp_stanza_release(reply);
 }
@@ -167,101 +153,66 @@ static void send_cmd(struct xclient *c, const char *number, const char *note,
 static const char *registered_phone(struct xclient *c)
 {
     static char phone[64];
-    xmpp_stanza_t *reply = NULL, *q, *el;
-    char *text;
+    xmpp_stanza_t *reply = itest_iq_expect(
+        c, "<iq type='get'><query xmlns='" NS_REGISTER "'/></iq>",
+        "/iq[@type='result']/{" NS_REGISTER "}query");
 
-    ck_assert_int_eq(
-        itest_iq(c, "<iq type='get'><query xmlns='" NS_REGISTER "'/></iq>",
-                 &reply),
-        0);
-    q = xmpp_stanza_get_child_by_ns(reply, NS_REGISTER);
-    el = xmpp_stanza_get_child_by_name(q, "phone");
-    text = el ? xmpp_stanza_get_text(el) : NULL;
-    snprintf(phone, sizeof(phone), "%s",
-             text && xmpp_stanza_get_child_by_name(q, "registered") ? text
-                                                                    : "");
-    if (text)
-        xmpp_free(xclient_ctx(c), text);
+    phone[0] = '\0';
+    if (stanza_match(reply, "/iq/{" NS_REGISTER "}query/registered") == 1)
+        text_at(reply, "/iq/{" NS_REGISTER "}query/phone", phone,
+                sizeof(phone));
     xmpp_stanza_release(reply);
     return phone;
-}
-
-static int has_feature(xmpp_stanza_t *q, const char *var)
-{
-    for (xmpp_stanza_t *f = xmpp_stanza_get_children(q); f;
-         f = xmpp_stanza_get_next(f)) {
-        const char *v = xmpp_stanza_get_attribute(f, "var");
-
-        if (v && strcmp(v, var) == 0)
-            return 1;
-    }
-    return 0;
 }
 
 START_TEST(commands_discovered)
 {
     struct xclient *a = itest_login("disco_a", 1, 1);
     const char *comp = harness_component_domain(itest_harness());
-    xmpp_stanza_t *reply = NULL, *q, *id;
+    xmpp_stanza_t *reply = NULL, *q;
     static const char *const nodes[] = {"register", "send", "inbox",
                                         "unregister"};
     int n = 0;
 
-    ck_assert_int_eq(
-        itest_iq(a, "<iq type='get'><query xmlns='" NS_DISCO_INFO "'/></iq>",
-                 &reply),
-        0);
-    q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO);
-    ck_assert(has_feature(q, NS_COMMANDS));
-    ck_assert(has_feature(q, NS_GATEWAY));
+    reply = itest_iq_expect(
+        a, "<iq type='get'><query xmlns='" NS_DISCO_INFO "'/></iq>",
+        INFO "/feature[@var='" NS_COMMANDS "']");
+    stanza_expect(reply, INFO "/feature[@var='" NS_GATEWAY "']");
     xmpp_stanza_release(reply);
 
-    ck_assert_int_eq(itest_iq(a,
-                              "<iq type='get'><query xmlns='" NS_DISCO_ITEMS
-                              "' node='" NS_COMMANDS "'/></iq>",
-                              &reply),
-                     0);
+    reply = itest_iq_expect(a,
+                            "<iq type='get'><query xmlns='" NS_DISCO_ITEMS
+                            "' node='" NS_COMMANDS "'/></iq>",
+                            ITEMS "[@node='" NS_COMMANDS "']");
+    /* The four commands, in this order and nothing else. */
     q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_ITEMS);
-    ck_assert_str_eq(xmpp_stanza_get_attribute(q, "node"), NS_COMMANDS);
     for (xmpp_stanza_t *it = xmpp_stanza_get_children(q); it;
          it = xmpp_stanza_get_next(it), n++) {
         ck_assert_int_lt(n, 4);
-        ck_assert_str_eq(xmpp_stanza_get_attribute(it, "jid"), comp);
-        ck_assert_str_eq(xmpp_stanza_get_attribute(it, "node"), nodes[n]);
-        ck_assert_ptr_nonnull(xmpp_stanza_get_attribute(it, "name"));
+        stanza_expect(it, "/item[@jid='%s'][@node='%s'][@name]", comp,
+                      nodes[n]);
     }
     ck_assert_int_eq(n, 4);
     xmpp_stanza_release(reply);
 
     /* Without a node: no items (the commands are under their node). */
-    ck_assert_int_eq(
-        itest_iq(a, "<iq type='get'><query xmlns='" NS_DISCO_ITEMS "'/></iq>",
-                 &reply),
-        0);
+    reply = itest_iq_expect(
+        a, "<iq type='get'><query xmlns='" NS_DISCO_ITEMS "'/></iq>", ITEMS);
     q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_ITEMS);
     ck_assert_ptr_null(xmpp_stanza_get_children(q));
     xmpp_stanza_release(reply);
 
-    ck_assert_int_eq(itest_iq(a,
-                              "<iq type='get'><query xmlns='" NS_DISCO_INFO
-                              "' node='send'/></iq>",
-                              &reply),
-                     0);
-    q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO);
-    id = xmpp_stanza_get_child_by_name(q, "identity");
-    ck_assert_str_eq(xmpp_stanza_get_attribute(id, "category"), "automation");
-    ck_assert_str_eq(xmpp_stanza_get_attribute(id, "type"), "command-node");
-    ck_assert(has_feature(q, NS_COMMANDS));
-    ck_assert(has_feature(q, NS_DATA));
+    reply = itest_iq_expect(
+        a, "<iq type='get'><query xmlns='" NS_DISCO_INFO "' node='send'/></iq>",
+        INFO "/identity[@category='automation']"
+             "[@type='command-node']");
+    stanza_expect(reply, INFO "/feature[@var='" NS_COMMANDS "']");
+    stanza_expect(reply, INFO "/feature[@var='" NS_DATA "']");
     xmpp_stanza_release(reply);
 
-    ck_assert_int_eq(itest_iq(a,
-                              "<iq type='get'><query xmlns='" NS_DISCO_INFO
-                              "' node='nope'/></iq>",
-                              &reply),
-                     -EPROTO);
-    ck_assert_str_eq(itest_condition(reply), "item-not-found");
-    xmpp_stanza_release(reply);
+    xmpp_stanza_release(itest_iq_expect(
+        a, "<iq type='get'><query xmlns='" NS_DISCO_INFO "' node='nope'/></iq>",
+        "/iq[@type='error']/error/{" NS_STANZAS "}item-not-found"));
     xclient_disconnect_free(a);
 }
 END_TEST
@@ -271,16 +222,13 @@ START_TEST(register_by_command)
     struct xclient *a = itest_login("cmdreg_a", 1, 1);
     struct xclient *b = itest_login("cmdreg_b", 1, 1);
     xmpp_stanza_t *reply;
-    const char *type = NULL, *value;
     struct note n;
     char sid[64];
 
     /* The form: a required phone field, empty while not registered. */
     reply = command_start(a, "register", sid, sizeof(sid));
-    value = form_field(a, reply, "phone", &type);
-    ck_assert_ptr_nonnull(value);
-    ck_assert_str_eq(type, "text-single");
-    ck_assert_str_eq(value, "");
+    stanza_expect(reply, FORM "/field[@var='phone'][@type='text-single']");
+    ck_assert_str_eq(form_value(reply, "phone"), "");
     xmpp_stanza_release(reply);
     command_submit(a, "register", sid,
                    "<field var='phone'><value>138 0013 8111</value></field>",
@@ -292,7 +240,7 @@ START_TEST(register_by_command)
 
     /* Prefilled with the current number; a change frees the old one. */
     reply = command_start(a, "register", sid, sizeof(sid));
-    ck_assert_str_eq(form_field(a, reply, "phone", NULL), "+8613800138111");
+    ck_assert_str_eq(form_value(reply, "phone"), "+8613800138111");
     xmpp_stanza_release(reply);
     command_submit(a, "register", sid,
                    "<field var='phone'><value>+8613800138112</value></field>",
@@ -354,7 +302,7 @@ START_TEST(send_by_command)
     b = itest_relogin("cmdsend_b", 1, 1);
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the queued card did not arrive");
-    ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_ns(card, NS_DELAY));
+    stanza_expect(card, "/message/{" NS_DELAY "}delay");
     itest_ack(b, card);
     xmpp_stanza_release(card);
     xclient_disconnect_free(a);
@@ -371,7 +319,7 @@ START_TEST(send_command_errors)
 
     /* Not registered: no form, the command completes with the reason. */
     ck_assert_int_eq(command_iq(u, "send", NULL, NULL, NULL, &reply), 0);
-    note_read(u, reply, &n);
+    note_read(reply, &n);
     xmpp_stanza_release(reply);
     ck_assert_str_eq(n.status, "completed");
     ck_assert_str_eq(n.type, "error");
@@ -401,7 +349,7 @@ START_TEST(command_protocol_errors)
 {
     struct xclient *a = itest_login("cmdproto_a", 1, 1);
     struct xclient *b = itest_login("cmdproto_b", 1, 1);
-    xmpp_stanza_t *reply = NULL, *err;
+    xmpp_stanza_t *reply = NULL;
     char sid[64];
     struct note n;
 
@@ -415,9 +363,7 @@ START_TEST(command_protocol_errors)
                                 &reply),
                      -EPROTO);
     ck_assert_str_eq(itest_condition(reply), "bad-request");
-    err = xmpp_stanza_get_child_by_name(reply, "error");
-    ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_name_and_ns(
-        err, "bad-sessionid", NS_COMMANDS));
+    stanza_expect(reply, "/iq/error/{" NS_COMMANDS "}bad-sessionid");
     xmpp_stanza_release(reply);
 
     ck_assert_int_eq(command_iq(a, "register", "jump", NULL, NULL, &reply),
@@ -437,7 +383,7 @@ START_TEST(command_protocol_errors)
 
     /* Cancel ends the session: it cannot be completed afterwards. */
     ck_assert_int_eq(command_iq(a, "register", "cancel", sid, NULL, &reply), 0);
-    note_read(a, reply, &n);
+    note_read(reply, &n);
     ck_assert_str_eq(n.status, "canceled");
     xmpp_stanza_release(reply);
     ck_assert_int_eq(command_iq(a, "register", "complete", sid,
@@ -466,7 +412,7 @@ START_TEST(inbox_command)
     itest_upload_card(a, "Alice Inbox", "+8613800138151");
 
     ck_assert_int_eq(command_iq(b, "inbox", NULL, NULL, NULL, &reply), 0);
-    note_read(b, reply, &n);
+    note_read(reply, &n);
     xmpp_stanza_release(reply);
     ck_assert_str_eq(n.status, "completed");
     ck_assert_str_eq(n.text, "No cards wait for you.");
@@ -476,7 +422,7 @@ START_TEST(inbox_command)
     ck_assert_ptr_nonnull(strstr(n.text, "queued"));
     send_cmd(a, "+8613800138152", "two", &n);
     ck_assert_int_eq(command_iq(b, "inbox", "execute", NULL, NULL, &reply), 0);
-    note_read(b, reply, &n);
+    note_read(reply, &n);
     xmpp_stanza_release(reply);
     ck_assert_str_eq(n.type, "info");
     ck_assert_ptr_nonnull(strstr(n.text, "2 cards wait for you"));
@@ -494,7 +440,7 @@ START_TEST(inbox_command)
 
     /* The command sends them again now, the same cards. */
     ck_assert_int_eq(command_iq(b, "inbox", NULL, NULL, NULL, &reply), 0);
-    note_read(b, reply, &n);
+    note_read(reply, &n);
     xmpp_stanza_release(reply);
     ck_assert_ptr_nonnull(strstr(n.text, "2 cards wait for you"));
     ck_assert_ptr_nonnull(strstr(n.text, "sent to you now"));
@@ -510,7 +456,7 @@ START_TEST(inbox_command)
     xclient_pump(b, 300);
 
     ck_assert_int_eq(command_iq(b, "inbox", NULL, NULL, NULL, &reply), 0);
-    note_read(b, reply, &n);
+    note_read(reply, &n);
     xmpp_stanza_release(reply);
     ck_assert_str_eq(n.text, "No cards wait for you.");
     xclient_disconnect_free(a);
@@ -522,15 +468,12 @@ START_TEST(unregister_command)
 {
     struct xclient *a = itest_login("cmdunreg_a", 1, 1);
     xmpp_stanza_t *reply = NULL;
-    const char *type = NULL, *value;
     struct note n;
     char sid[64];
 
     register_cmd(a, "+8613800138161");
     reply = command_start(a, "unregister", sid, sizeof(sid));
-    value = form_field(a, reply, "confirm", &type);
-    ck_assert_ptr_nonnull(value);
-    ck_assert_str_eq(type, "boolean");
+    stanza_expect(reply, FORM "/field[@var='confirm'][@type='boolean']");
     xmpp_stanza_release(reply);
     command_submit(a, "unregister", sid,
                    "<field var='confirm'><value>0</value></field>", &n);
@@ -545,7 +488,7 @@ START_TEST(unregister_command)
 
     /* Nothing left to unregister. */
     ck_assert_int_eq(command_iq(a, "unregister", NULL, NULL, NULL, &reply), 0);
-    note_read(a, reply, &n);
+    note_read(reply, &n);
     xmpp_stanza_release(reply);
     ck_assert_str_eq(n.status, "completed");
     ck_assert_str_eq(n.type, "error");
@@ -556,32 +499,22 @@ END_TEST
 START_TEST(gateway_lookup)
 {
     struct xclient *a = itest_login("gw_a", 1, 1);
-    xmpp_stanza_t *reply = NULL, *q;
-    char *text, want[128];
+    xmpp_stanza_t *reply = NULL;
+    char want[128];
 
-    ck_assert_int_eq(
-        itest_iq(a, "<iq type='get'><query xmlns='" NS_GATEWAY "'/></iq>",
-                 &reply),
-        0);
-    q = xmpp_stanza_get_child_by_ns(reply, NS_GATEWAY);
-    ck_assert_ptr_nonnull(xmpp_stanza_get_child_by_name(q, "desc"));
-    text = xmpp_stanza_get_text(xmpp_stanza_get_child_by_name(q, "prompt"));
-    ck_assert_str_eq(text, "Phone number");
-    xmpp_free(xclient_ctx(a), text);
+    reply = itest_iq_expect(
+        a, "<iq type='get'><query xmlns='" NS_GATEWAY "'/></iq>",
+        GATEWAY "/desc");
+    stanza_expect(reply, GATEWAY "/prompt[text()='Phone number']");
     xmpp_stanza_release(reply);
 
     /* Any valid number, registered or not, national form included. */
-    ck_assert_int_eq(itest_iq(a,
-                              "<iq type='set'><query xmlns='" NS_GATEWAY
-                              "'><prompt>138 0013 8000</prompt></query></iq>",
-                              &reply),
-                     0);
-    q = xmpp_stanza_get_child_by_ns(reply, NS_GATEWAY);
-    text = xmpp_stanza_get_text(xmpp_stanza_get_child_by_name(q, "jid"));
     itest_proxy_jid(want, sizeof(want), "+8613800138000");
-    ck_assert_str_eq(text, want);
-    xmpp_free(xclient_ctx(a), text);
-    xmpp_stanza_release(reply);
+    xmpp_stanza_release(
+        itest_iq_expect(a,
+                        "<iq type='set'><query xmlns='" NS_GATEWAY
+                        "'><prompt>138 0013 8000</prompt></query></iq>",
+                        GATEWAY "/jid[text()='%s']", want));
 
     ck_assert_int_eq(itest_iq(a,
                               "<iq type='set'><query xmlns='" NS_GATEWAY
