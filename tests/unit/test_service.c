@@ -14,6 +14,9 @@
 /* An iq error reply with this id and stanza error condition. */
 #define ERROR_PATH(id, condition)                                              \
     "/iq[@type='error'][@id='" id "']/error/{" NS_STANZAS "}" condition
+/* The query of a successful gateway reply with this id. */
+#define GATEWAY_PATH(id)                                                       \
+    "/iq[@type='result'][@id='" id "']/{" NS_GATEWAY "}query"
 
 START_TEST(foreign_domain_refused)
 {
@@ -241,6 +244,40 @@ START_TEST(probe_is_paced)
 }
 END_TEST
 
+/* XEP-0100 gateway lookup: a typed number becomes the JID to write to,
+ * any valid number (registered or not, national form included). */
+START_TEST(gateway_lookup)
+{
+    struct svcfix fx;
+
+    svcfix_init(&fx);
+    svcfix_feed(&fx,
+                "<iq type='get' id='g1' from='a@example.test/x' "
+                "to='cards.example.test'><query xmlns='" NS_GATEWAY "'/></iq>");
+    ck_assert_int_eq(fx.nout, 1);
+    svcfix_expect(&fx, 0, GATEWAY_PATH("g1") "/desc");
+    svcfix_expect(&fx, 0, GATEWAY_PATH("g1") "/prompt[text()='Phone number']");
+    svcfix_feed(&fx, "<iq type='set' id='g2' from='a@example.test/x' "
+                     "to='cards.example.test'><query xmlns='" NS_GATEWAY
+                     "'><prompt>138 0013 8000</prompt></query></iq>");
+    ck_assert_int_eq(fx.nout, 2);
+    svcfix_expect(
+        &fx, 1,
+        GATEWAY_PATH("g2") "/jid[text()='+8613800138000@" SVCFIX_DOMAIN "']");
+    svcfix_feed(&fx, "<iq type='set' id='g3' from='a@example.test/x' "
+                     "to='cards.example.test'><query xmlns='" NS_GATEWAY
+                     "'><prompt>12</prompt></query></iq>");
+    ck_assert_int_eq(fx.nout, 3);
+    svcfix_expect(&fx, 2, ERROR_PATH("g3", "not-acceptable"));
+    svcfix_feed(&fx,
+                "<iq type='set' id='g4' from='a@example.test/x' "
+                "to='cards.example.test'><query xmlns='" NS_GATEWAY "'/></iq>");
+    ck_assert_int_eq(fx.nout, 4);
+    svcfix_expect(&fx, 3, ERROR_PATH("g4", "bad-request"));
+    svcfix_free(&fx);
+}
+END_TEST
+
 static Suite *service_suite(void)
 {
     Suite *s = suite_create("service");
@@ -254,6 +291,7 @@ static Suite *service_suite(void)
     tcase_add_test(tc, ack_only_by_recipient);
     tcase_add_test(tc, card_fetch_times_out);
     tcase_add_test(tc, probe_is_paced);
+    tcase_add_test(tc, gateway_lookup);
     suite_add_tcase(s, tc);
     return s;
 }
