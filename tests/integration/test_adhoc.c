@@ -1,8 +1,10 @@
 /* Integration tests of what standard clients use against a real server and
- * cardxd: XEP-0050 ad-hoc commands, XEP-0100 gateway lookup, and that a
- * client which never acknowledges does not get a card forever. */
+ * cardxd: XEP-0050 ad-hoc commands, that XEP-0100 gateway lookup is
+ * announced, and that a client which never acknowledges does not get a
+ * card forever. Handler logic alone (the lookup itself, command protocol
+ * errors) is tested without a server in tests/unit/test_service and
+ * tests/unit/test_adhoc_unit. */
 #include <check.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,10 +48,9 @@ static int command_iq(struct xclient *c, const char *node, const char *action,
 /* Steps of the paths into a command reply. */
 #define COMMAND "/iq/{" NS_COMMANDS "}command"
 #define FORM COMMAND "/{" NS_DATA "}x"
-/* The queries of successful disco and gateway replies. */
+/* The queries of successful disco replies. */
 #define INFO "/iq[@type='result']/{" NS_DISCO_INFO "}query"
 #define ITEMS "/iq[@type='result']/{" NS_DISCO_ITEMS "}query"
-#define GATEWAY "/iq[@type='result']/{" NS_GATEWAY "}query"
 
 /* Copies the text at path in reply to buf ("" when the path ends nowhere). */
 static void text_at(xmpp_stanza_t *reply, const char *path, char *buf,
@@ -344,61 +345,6 @@ START_TEST(send_command_errors)
 }
 END_TEST
 
-/* Requests no form can lead to are iq errors with XEP-0050 conditions. */
-START_TEST(command_protocol_errors)
-{
-    struct xclient *a = itest_login("cmdproto_a", 1, 1);
-    struct xclient *b = itest_login("cmdproto_b", 1, 1);
-    xmpp_stanza_t *reply = NULL;
-    char sid[64];
-    struct note n;
-
-    ck_assert_int_eq(command_iq(a, "nope", NULL, NULL, NULL, &reply), -EPROTO);
-    ck_assert_str_eq(itest_condition(reply), "item-not-found");
-    xmpp_stanza_release(reply);
-
-    ck_assert_int_eq(command_iq(a, "register", "complete", "not-a-session",
-                                "<field var='phone'><value>+8613800138141"
-                                "</value></field>",
-                                &reply),
-                     -EPROTO);
-    ck_assert_str_eq(itest_condition(reply), "bad-request");
-    stanza_expect(reply, "/iq/error/{" NS_COMMANDS "}bad-sessionid");
-    xmpp_stanza_release(reply);
-
-    ck_assert_int_eq(command_iq(a, "register", "jump", NULL, NULL, &reply),
-                     -EPROTO);
-    ck_assert_str_eq(itest_condition(reply), "bad-request");
-    xmpp_stanza_release(reply);
-
-    /* Someone else's session is no session. */
-    xmpp_stanza_release(command_start(a, "register", sid, sizeof(sid)));
-    ck_assert_int_eq(command_iq(b, "register", "complete", sid,
-                                "<field var='phone'><value>+8613800138142"
-                                "</value></field>",
-                                &reply),
-                     -EPROTO);
-    ck_assert_str_eq(itest_condition(reply), "bad-request");
-    xmpp_stanza_release(reply);
-
-    /* Cancel ends the session: it cannot be completed afterwards. */
-    ck_assert_int_eq(command_iq(a, "register", "cancel", sid, NULL, &reply), 0);
-    note_read(reply, &n);
-    ck_assert_str_eq(n.status, "canceled");
-    xmpp_stanza_release(reply);
-    ck_assert_int_eq(command_iq(a, "register", "complete", sid,
-                                "<field var='phone'><value>+8613800138141"
-                                "</value></field>",
-                                &reply),
-                     -EPROTO);
-    ck_assert_str_eq(itest_condition(reply), "bad-request");
-    xmpp_stanza_release(reply);
-    ck_assert_str_eq(registered_phone(a), "");
-    xclient_disconnect_free(a);
-    xclient_disconnect_free(b);
-}
-END_TEST
-
 START_TEST(inbox_command)
 {
     struct xclient *a = itest_login("cmdinbox_a", 1, 1);
@@ -496,43 +442,6 @@ START_TEST(unregister_command)
 }
 END_TEST
 
-START_TEST(gateway_lookup)
-{
-    struct xclient *a = itest_login("gw_a", 1, 1);
-    xmpp_stanza_t *reply = NULL;
-    char want[128];
-
-    reply = itest_iq_expect(
-        a, "<iq type='get'><query xmlns='" NS_GATEWAY "'/></iq>",
-        GATEWAY "/desc");
-    stanza_expect(reply, GATEWAY "/prompt[text()='Phone number']");
-    xmpp_stanza_release(reply);
-
-    /* Any valid number, registered or not, national form included. */
-    itest_proxy_jid(want, sizeof(want), "+8613800138000");
-    xmpp_stanza_release(
-        itest_iq_expect(a,
-                        "<iq type='set'><query xmlns='" NS_GATEWAY
-                        "'><prompt>138 0013 8000</prompt></query></iq>",
-                        GATEWAY "/jid[text()='%s']", want));
-
-    ck_assert_int_eq(itest_iq(a,
-                              "<iq type='set'><query xmlns='" NS_GATEWAY
-                              "'><prompt>12</prompt></query></iq>",
-                              &reply),
-                     -EPROTO);
-    ck_assert_str_eq(itest_condition(reply), "not-acceptable");
-    xmpp_stanza_release(reply);
-    ck_assert_int_eq(
-        itest_iq(a, "<iq type='set'><query xmlns='" NS_GATEWAY "'/></iq>",
-                 &reply),
-        -EPROTO);
-    ck_assert_str_eq(itest_condition(reply), "bad-request");
-    xmpp_stanza_release(reply);
-    xclient_disconnect_free(a);
-}
-END_TEST
-
 /* [limits] max_attempts: a client that announces receipts but never acks
  * gets a card at most that many times. Restarts cardxd: keep it last. */
 START_TEST(never_acked_card_given_up)
@@ -587,10 +496,8 @@ static Suite *adhoc_suite(void)
     tcase_add_test(tc, register_by_command);
     tcase_add_test(tc, send_by_command);
     tcase_add_test(tc, send_command_errors);
-    tcase_add_test(tc, command_protocol_errors);
     tcase_add_test(tc, inbox_command);
     tcase_add_test(tc, unregister_command);
-    tcase_add_test(tc, gateway_lookup);
     tcase_add_test(tc, never_acked_card_given_up);
     suite_add_tcase(s, tc);
     return s;

@@ -220,6 +220,42 @@ START_TEST(requests_refused)
 }
 END_TEST
 
+/* Requests no form can lead to, as a client on a real server would make
+ * them: iq errors with XEP-0050 conditions, and nothing registered. */
+START_TEST(protocol_errors)
+{
+    struct svcfix fx;
+    char sid[64];
+
+    svcfix_init(&fx);
+    assert_error(command(&fx, NULL, NULL, "nope", NULL, NULL, NULL),
+                 "item-not-found", NULL);
+    assert_error(command(&fx, NULL, NULL, "register", "complete",
+                         "not-a-session", PHONE_FORM("+8613800138141")),
+                 "bad-request", "bad-sessionid");
+    assert_error(command(&fx, NULL, NULL, "register", "jump", NULL, NULL),
+                 "bad-request", NULL);
+    /* Someone else's session is no session. */
+    start(&fx, sid, sizeof(sid));
+    assert_error(command(&fx, "bob@example.test/x", NULL, "register",
+                         "complete", sid, PHONE_FORM("+8613800138142")),
+                 "bad-request", NULL);
+    /* Cancel ends the session: it cannot be completed afterwards. */
+    stanza_expect(command(&fx, NULL, NULL, "register", "cancel", sid, NULL),
+                  "/iq[@type='result']/" COMMAND "[@status='canceled']");
+    assert_error(command(&fx, NULL, NULL, "register", "complete", sid,
+                         PHONE_FORM("+8613800138141")),
+                 "bad-request", NULL);
+    svcfix_clear_out(&fx);
+    svcfix_feed(&fx, "<iq type='get' id='r1' from='" USER "' to='" DOMAIN
+                     "'><query xmlns='" NS_REGISTER "'/></iq>");
+    stanza_expect(answer(&fx), "/iq[@type='result']/{" NS_REGISTER "}query");
+    ck_assert_int_eq(
+        stanza_match(answer(&fx), "/iq/{" NS_REGISTER "}query/registered"), 0);
+    svcfix_free(&fx);
+}
+END_TEST
+
 static Suite *adhoc_unit_suite(void)
 {
     Suite *s = suite_create("adhoc_unit");
@@ -230,6 +266,7 @@ static Suite *adhoc_unit_suite(void)
     tcase_add_test(tc, sessions_capped);
     tcase_add_test(tc, session_steps);
     tcase_add_test(tc, requests_refused);
+    tcase_add_test(tc, protocol_errors);
     suite_add_tcase(s, tc);
     return s;
 }
