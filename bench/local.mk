@@ -13,7 +13,7 @@ bench_cardx_bench_CPPFLAGS = $(AM_CPPFLAGS) \
 # Links libphone (C++) through libcardxd and libcardx.
 nodist_EXTRA_bench_cardx_bench_SOURCES = dummy.cxx
 bench_cardx_bench_LDADD = component/libcardxd.la client/libcardx.la \
-	tests/libharness.la $(CARDXD_LIBS) $(SQLITE_LIBS)
+	tests/integration/libharness.la $(CARDXD_LIBS) $(SQLITE_LIBS)
 
 EXTRA_DIST += bench/prosody-bench.sh
 CLEANFILES += $(EXTRA_PROGRAMS)

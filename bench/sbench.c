@@ -9,7 +9,7 @@
 
 #include "bench/benchutil.h"
 #include "bench/stub.h"
-#include "tests/harness.h"
+#include "tests/integration/harness.h"
 #include "xep/ns.h"
 
 /* Resource of every session the stub plays. */

@@ -10,8 +10,8 @@
 #include "bench/loadgen.h"
 #include "bench/prefill.h"
 #include "bench/workloads.h"
-#include "tests/harness.h"
-#include "tests/xclient.h"
+#include "tests/integration/harness.h"
+#include "tests/integration/xclient.h"
 
 #ifndef SRCDIR
 #define SRCDIR "."

@@ -13,7 +13,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 run=$top/run/service
-prosody_sh=$top/tests/servers/prosody.sh
+prosody_sh=$top/tests/integration/servers/prosody.sh
 c2s_port=${CARDX_C2S_PORT:-5222}
 component_port=${CARDX_COMPONENT_PORT:-5347}
 domain=localhost

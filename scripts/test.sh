@@ -20,12 +20,12 @@ export ASAN_OPTIONS UBSAN_OPTIONS
 make -j"$(nproc)" check || status=1
 
 # Each Check binary's own summary line, then one total for the whole run.
-for log in tests/*.log; do
+for log in $(find tests -name '*.log' | sort); do
     case "$log" in */test-suite.log) continue ;; esac
     line=$(grep -E '^[0-9]+%: Checks: ' "$log" | tail -n 1 || true)
     [ -n "$line" ] && echo "$(basename "$log" .log): $line"
 done
-[ "$status" -eq 0 ] || cat tests/test-suite.log 2>/dev/null || cat test-suite.log || true
+[ "$status" -eq 0 ] || cat test-suite.log 2>/dev/null || true
 
 if [ "$status" -eq 0 ] && [ "${CARDX_SKIP_VALGRIND:-0}" != 1 ]; then
     # Valgrind wants a build without ASan: a second, plain build.

@@ -1,0 +1,826 @@
+/* Integration-test harness: throwaway XMPP server and cardxd processes. */
+#include "tests/integration/harness.h"
+#include "tests/integration/xclient.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SRCDIR
+#define SRCDIR "."
+#endif
+#ifndef BUILDDIR
+#define BUILDDIR "."
+#endif
+
+#define LINK_UP_PHRASE "component link up"
+#define PORTS_CLOSE_MS 5000
+#define REGISTER_MS 10000
+#define CARDXD_STOP_MS 10000
+#define SCRIPT_MS 30000
+#define POLL_MS 20
+
+/* A child process we started; pid 0 when there is none to collect. */
+struct child {
+    pid_t pid;
+    int status; /* wait status once collected */
+    int collected;
+};
+
+/* What differs between the servers the harness runs. Both are driven by
+ * tests/integration/servers/NAME.sh: "config" writes the config, "run" execs
+ * the server in the foreground. */
+struct server_kind {
+    enum harness_server id;
+    const char *name;         /* as in $CARDX_SERVER and the script's name */
+    const char *label;        /* for messages */
+    const char *log;          /* the server's own log, in the run dir */
+    const char *out;          /* its stdout and stderr, in the run dir */
+    const char *ready_phrase; /* in log once it serves; NULL: ports suffice */
+    int start_ms;             /* bounds the start */
+    int stop_ms;              /* bounds a clean stop before SIGKILL */
+};
+
+static const struct server_kind server_kinds[] = {
+    {HARNESS_PROSODY, "prosody", "Prosody", "prosody.log", "prosody.out", NULL,
+     10000, 5000},
+    /* Starts in 2-5 s (Mnesia tables are created on the first start) and
+     * takes about 3 s to stop cleanly. */
+    {HARNESS_EJABBERD, "ejabberd", "ejabberd", "ejabberd.log", "ejabberd.out",
+     " is started in the node ", 30000, 15000},
+};
+
+struct harness {
+    char *rundir;
+    char secret[33];
+    int c2s_port;
+    int component_port;
+    int keep;
+    int privileged; /* grant cardxd privileged presence (XEP-0356) */
+    const struct server_kind *kind;
+    struct child server;
+    struct child cardxd;
+    int link_ups_at_start;
+    char *cardxd_extra; /* INI text appended to cardxd.conf; may be NULL */
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+/* Returns a malloc'd "rundir/name", or NULL. */
+static char *run_path(const struct harness *h, const char *name)
+{
+    char *path;
+
+    if (asprintf(&path, "%s/%s", h->rundir, name) < 0)
+        return NULL;
+    return path;
+}
+
+static const char *srcdir(void)
+{
+    const char *dir = getenv("CARDX_SRCDIR");
+
+    return dir && *dir ? dir : SRCDIR;
+}
+
+static const char *builddir(void)
+{
+    const char *dir = getenv("CARDX_BUILDDIR");
+
+    return dir && *dir ? dir : BUILDDIR;
+}
+
+int harness_port_open(int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((unsigned short)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int open;
+
+    if (fd < 0)
+        return 0;
+    open = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    close(fd);
+    return open;
+}
+
+/* Binds a listening-capable socket to 127.0.0.1:port; -1 if taken. */
+static int bind_port(int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((unsigned short)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return -1;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Picks two distinct free ports below Linux's ephemeral range (32768+), so
+ * that outgoing connections cannot grab them between server restarts. */
+static int pick_ports(struct harness *h)
+{
+    int fds[2] = {-1, -1};
+    int ports[2];
+    int found = 0;
+    unsigned short r;
+
+    for (int tries = 0; tries < 200 && found < 2; tries++) {
+        if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+            break;
+        ports[found] = 20000 + r % 12000;
+        if (found == 1 && ports[1] == ports[0])
+            continue;
+        fds[found] = bind_port(ports[found]);
+        if (fds[found] >= 0)
+            found++;
+    }
+    for (int i = 0; i < found; i++)
+        close(fds[i]);
+    if (found < 2) {
+        fprintf(stderr, "harness: no free loopback ports found\n");
+        return -EADDRINUSE;
+    }
+    h->c2s_port = ports[0];
+    h->component_port = ports[1];
+    return 0;
+}
+
+static int make_secret(struct harness *h)
+{
+    unsigned char raw[16];
+
+    if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+        return -errno;
+    for (size_t i = 0; i < sizeof(raw); i++)
+        snprintf(h->secret + 2 * i, 3, "%02x", raw[i]);
+    return 0;
+}
+
+/* The server named by $CARDX_SERVER (default: Prosody), or NULL. */
+static const struct server_kind *server_from_env(void)
+{
+    const char *name = getenv("CARDX_SERVER");
+
+    if (!name || !*name)
+        return &server_kinds[0];
+    for (size_t i = 0; i < sizeof(server_kinds) / sizeof(server_kinds[0]);
+         i++) {
+        if (strcmp(server_kinds[i].name, name) == 0)
+            return &server_kinds[i];
+    }
+    fprintf(stderr,
+            "harness: unknown CARDX_SERVER '%s' (prosody or ejabberd)\n", name);
+    return NULL;
+}
+
+struct harness *harness_new(void)
+{
+    struct harness *h = calloc(1, sizeof(*h));
+    const char *tmp = getenv("TMPDIR");
+    const char *priv = getenv("CARDX_PRIVILEGED");
+
+    if (!h)
+        return NULL;
+    h->kind = server_from_env();
+    if (!h->kind) {
+        free(h);
+        return NULL;
+    }
+    h->privileged = priv && strcmp(priv, "1") == 0;
+    if (asprintf(&h->rundir, "%s/cardx-harness-XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp") < 0) {
+        h->rundir = NULL;
+        goto fail;
+    }
+    if (!mkdtemp(h->rundir)) {
+        fprintf(stderr, "harness: mkdtemp %s: %s\n", h->rundir,
+                strerror(errno));
+        goto fail;
+    }
+    if (pick_ports(h) < 0 || make_secret(h) < 0)
+        goto fail;
+    fprintf(stderr,
+            "harness: %s%s, run dir %s, c2s port %d, component port %d\n",
+            h->kind->name, h->privileged ? " (cardxd privileged)" : "",
+            h->rundir, h->c2s_port, h->component_port);
+    return h;
+fail:
+    if (h->rundir)
+        rmdir(h->rundir);
+    free(h->rundir);
+    free(h);
+    return NULL;
+}
+
+/* Collects the child without blocking; 1 once it is gone. */
+static int child_gone(struct child *c)
+{
+    pid_t r;
+
+    if (c->collected || c->pid <= 0)
+        return 1;
+    r = waitpid(c->pid, &c->status, WNOHANG);
+    if (r == c->pid || (r < 0 && errno == ECHILD)) {
+        c->collected = 1;
+        c->pid = 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* Sends sig, waits up to wait_ms for the exit, then SIGKILLs and reaps. */
+static void child_stop(struct child *c, int sig, int wait_ms, const char *name)
+{
+    long long deadline = now_ms() + wait_ms;
+
+    if (child_gone(c))
+        return;
+    kill(c->pid, sig);
+    while (!child_gone(c) && now_ms() < deadline)
+        sleep_ms(POLL_MS);
+    if (child_gone(c))
+        return;
+    fprintf(stderr,
+            "harness: %s (pid %d) still running after %d ms; "
+            "killing it\n",
+            name, (int)c->pid, wait_ms);
+    kill(c->pid, SIGKILL);
+    if (waitpid(c->pid, &c->status, 0) < 0)
+        c->status = 0;
+    c->collected = 1;
+    c->pid = 0;
+}
+
+/* What a freshly forked server child does before exec: die with us, own
+ * process group (a terminal's Ctrl-C goes to the test, which then takes the
+ * servers down), output to a log file. Only async-signal-safe calls. */
+static void child_setup(pid_t parent, int log_fd)
+{
+    int null_fd;
+
+    setpgid(0, 0);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        _exit(127);
+    null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 ||
+        dup2(log_fd, 2) < 0)
+        _exit(127);
+}
+
+/* Forks and execs argv with output appended to log_path. */
+static int spawn(struct child *c, char *const argv[], const char *log_path)
+{
+    pid_t parent = getpid();
+    int log_fd =
+        open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    pid_t pid;
+
+    if (log_fd < 0) {
+        fprintf(stderr, "harness: %s: %s\n", log_path, strerror(errno));
+        return -errno;
+    }
+    pid = fork();
+    if (pid < 0) {
+        int err = -errno;
+
+        close(log_fd);
+        return err;
+    }
+    if (pid == 0) {
+        child_setup(parent, log_fd);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(log_fd);
+    c->pid = pid;
+    c->status = 0;
+    c->collected = 0;
+    return 0;
+}
+
+/* Runs argv (an interpreter, a script, its command...) to completion, at most
+ * SCRIPT_MS, output inherited. Returns 0 when it exited with status 0. */
+static int run_command(char *const argv[])
+{
+    struct child c = {0};
+    long long deadline = now_ms() + SCRIPT_MS;
+    pid_t pid = fork();
+
+    if (pid < 0)
+        return -errno;
+    if (pid == 0) {
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    c.pid = pid;
+    while (!child_gone(&c) && now_ms() < deadline)
+        sleep_ms(POLL_MS);
+    if (!c.collected) {
+        fprintf(stderr, "harness: %s %s timed out\n", argv[1], argv[2]);
+        child_stop(&c, SIGKILL, 0, argv[0]);
+        return -ETIMEDOUT;
+    }
+    if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0) {
+        fprintf(stderr, "harness: %s %s failed (wait status %d)\n", argv[1],
+                argv[2], c.status);
+        return -EIO;
+    }
+    return 0;
+}
+
+/* The script that configures and runs the server; caller frees. */
+static char *server_script(const struct harness *h)
+{
+    char *path;
+
+    if (asprintf(&path, "%s/tests/integration/servers/%s.sh", srcdir(),
+                 h->kind->name) < 0)
+        return NULL;
+    return path;
+}
+
+static int write_server_config(struct harness *h)
+{
+    char c2s[16], comp[16];
+    char *script = server_script(h);
+    int rc;
+
+    if (!script)
+        return -ENOMEM;
+    snprintf(c2s, sizeof(c2s), "%d", h->c2s_port);
+    snprintf(comp, sizeof(comp), "%d", h->component_port);
+    char *argv[] = {"/bin/bash",
+                    script,
+                    "config",
+                    h->rundir,
+                    c2s,
+                    comp,
+                    HARNESS_DOMAIN,
+                    HARNESS_COMPONENT_DOMAIN,
+                    h->secret,
+                    h->privileged ? "privileged" : NULL,
+                    NULL};
+    rc = run_command(argv);
+    free(script);
+    return rc;
+}
+
+/* How many ready lines the server's log holds (it appends across restarts),
+ * 0 without a log. */
+static int server_ready_lines(const struct harness *h)
+{
+    char *path = run_path(h, h->kind->log), line[4096];
+    FILE *f = path ? fopen(path, "r") : NULL;
+    int n = 0;
+
+    free(path);
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, h->kind->ready_phrase))
+            n++;
+    fclose(f);
+    return n;
+}
+
+/* Waits for both ports and, if the server has one, a ready line beyond
+ * the ready_before the log held; fails early if the server exits. ejabberd
+ * listens before it accepts, hence the log line. */
+static int wait_server_ready(struct harness *h, int ready_before)
+{
+    const struct server_kind *k = h->kind;
+    long long deadline = now_ms() + k->start_ms;
+
+    while (now_ms() < deadline) {
+        if (child_gone(&h->server)) {
+            fprintf(stderr,
+                    "harness: %s exited during startup (wait status %d)\n",
+                    k->label, h->server.status);
+            return -ECHILD;
+        }
+        if (harness_port_open(h->c2s_port) &&
+            harness_port_open(h->component_port) &&
+            (!k->ready_phrase || server_ready_lines(h) > ready_before))
+            return 0;
+        sleep_ms(POLL_MS);
+    }
+    fprintf(stderr, "harness: %s did not serve within %d ms\n", k->label,
+            k->start_ms);
+    return -ETIMEDOUT;
+}
+
+/* After the server exited: its sockets close with it, but wait for that so
+ * that a restart never meets EADDRINUSE. */
+static void wait_ports_closed(const struct harness *h)
+{
+    long long deadline = now_ms() + PORTS_CLOSE_MS;
+
+    while ((harness_port_open(h->c2s_port) ||
+            harness_port_open(h->component_port)) &&
+           now_ms() < deadline)
+        sleep_ms(POLL_MS);
+}
+
+int harness_server_start(struct harness *h)
+{
+    char *script = NULL, *out = NULL;
+    int rc, ready_before;
+
+    if (!child_gone(&h->server))
+        return -EALREADY;
+    ready_before = h->kind->ready_phrase ? server_ready_lines(h) : 0;
+    rc = write_server_config(h);
+    if (rc < 0)
+        return rc;
+    script = server_script(h);
+    out = run_path(h, h->kind->out);
+    rc = -ENOMEM;
+    if (!script || !out)
+        goto out;
+    /* "run" execs the server in this process: the death signal and the
+     * process group set up by spawn() apply to the server itself. */
+    char *argv[] = {"/bin/bash", script, "run", h->rundir, NULL};
+    rc = spawn(&h->server, argv, out);
+    if (rc < 0)
+        goto out;
+    rc = wait_server_ready(h, ready_before);
+    if (rc < 0) {
+        child_stop(&h->server, SIGKILL, 0, h->kind->label);
+        fprintf(stderr, "harness: see %s/%s and %s\n", h->rundir, h->kind->log,
+                h->kind->out);
+    }
+out:
+    free(script);
+    free(out);
+    return rc;
+}
+
+int harness_server_stop(struct harness *h)
+{
+    if (child_gone(&h->server))
+        return 0;
+    child_stop(&h->server, SIGTERM, h->kind->stop_ms, h->kind->label);
+    wait_ports_closed(h);
+    return 0;
+}
+
+int harness_server_restart(struct harness *h)
+{
+    int rc = harness_server_stop(h);
+
+    return rc < 0 ? rc : harness_server_start(h);
+}
+
+int harness_server_running(struct harness *h)
+{
+    return !child_gone(&h->server);
+}
+
+int harness_prosody_start(struct harness *h)
+{
+    return harness_server_start(h);
+}
+
+int harness_prosody_stop(struct harness *h)
+{
+    return harness_server_stop(h);
+}
+
+int harness_prosody_restart(struct harness *h)
+{
+    return harness_server_restart(h);
+}
+
+int harness_prosody_running(struct harness *h)
+{
+    return harness_server_running(h);
+}
+
+/* prosodyctl writes the account straight into Prosody's data directory. */
+static int register_prosody(struct harness *h, const char *user,
+                            const char *password)
+{
+    char *script = server_script(h);
+    int rc;
+
+    if (!script)
+        return -ENOMEM;
+    char *argv[] = {"/bin/bash",  script,         "register",       h->rundir,
+                    (char *)user, HARNESS_DOMAIN, (char *)password, NULL};
+    rc = run_command(argv);
+    free(script);
+    return rc;
+}
+
+int harness_register(struct harness *h, const char *user, const char *password)
+{
+    char *jid;
+    int rc;
+
+    if (h->kind->id == HARNESS_PROSODY)
+        return register_prosody(h, user, password);
+    /* ejabberdctl would need Erlang distribution and takes over a second a
+     * call; in-band registration is quick. */
+    jid = harness_jid(h, user);
+    if (!jid)
+        return -ENOMEM;
+    rc = xclient_register_account(jid, password, "127.0.0.1", h->c2s_port,
+                                  REGISTER_MS);
+    if (rc < 0)
+        fprintf(stderr, "harness: in-band registration of %s failed: %d\n", jid,
+                rc);
+    free(jid);
+    return rc;
+}
+
+int harness_cardxd_config_append(struct harness *h, const char *ini)
+{
+    char *joined;
+
+    if (asprintf(&joined, "%s%s\n", h->cardxd_extra ? h->cardxd_extra : "",
+                 ini) < 0)
+        return -ENOMEM;
+    free(h->cardxd_extra);
+    h->cardxd_extra = joined;
+    return 0;
+}
+
+static int write_cardxd_config(struct harness *h, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    int rc;
+
+    if (!f) {
+        fprintf(stderr, "harness: %s: %s\n", path, strerror(errno));
+        return -errno;
+    }
+    fprintf(f,
+            "; written by the test harness\n"
+            "[component]\n"
+            "domain = %s\nsecret = %s\nhost = 127.0.0.1\nport = %d\n"
+            "reconnect_min = 100\nreconnect_max = 1000\n"
+            "[storage]\ndatabase = %s/cardxd.sqlite\n"
+            "[log]\nlevel = debug\n"
+            "[phone]\ndefault_region = CN\n",
+            HARNESS_COMPONENT_DOMAIN, h->secret, h->component_port, h->rundir);
+    if (h->cardxd_extra)
+        fputs(h->cardxd_extra, f);
+    rc = ferror(f) ? -EIO : 0;
+    if (fclose(f) != 0)
+        rc = -EIO;
+    return rc;
+}
+
+int harness_cardxd_start(struct harness *h)
+{
+    char *conf = run_path(h, "cardxd.conf");
+    char *log = run_path(h, "cardxd.log");
+    char *prog = NULL;
+    char *argv[4];
+    int rc = -ENOMEM;
+
+    if (!child_gone(&h->cardxd)) {
+        rc = -EALREADY;
+        goto out;
+    }
+    if (!conf || !log ||
+        asprintf(&prog, "%s/component/cardxd", builddir()) < 0) {
+        prog = NULL;
+        goto out;
+    }
+    rc = write_cardxd_config(h, conf);
+    if (rc < 0)
+        goto out;
+    rc = harness_cardxd_link_ups(h);
+    if (rc < 0)
+        goto out;
+    h->link_ups_at_start = rc;
+    argv[0] = prog;
+    argv[1] = "-c";
+    argv[2] = conf;
+    argv[3] = NULL;
+    rc = spawn(&h->cardxd, argv, log);
+out:
+    free(conf);
+    free(log);
+    free(prog);
+    return rc;
+}
+
+/* The wait status of a collected cardxd, or -ECHILD. */
+static int cardxd_result(struct harness *h)
+{
+    if (!h->cardxd.collected)
+        return -ECHILD;
+    h->cardxd.collected = 0; /* hand the status out once */
+    return h->cardxd.status;
+}
+
+int harness_cardxd_stop(struct harness *h)
+{
+    child_stop(&h->cardxd, SIGTERM, CARDXD_STOP_MS, "cardxd");
+    return cardxd_result(h);
+}
+
+int harness_cardxd_kill(struct harness *h, int sig)
+{
+    child_stop(&h->cardxd, sig, CARDXD_STOP_MS, "cardxd");
+    return cardxd_result(h);
+}
+
+int harness_cardxd_running(struct harness *h)
+{
+    return !child_gone(&h->cardxd);
+}
+
+int harness_cardxd_log_count(struct harness *h, const char *phrase)
+{
+    char *path = run_path(h, "cardxd.log");
+    char line[4096];
+    FILE *f;
+    int n = 0;
+
+    if (!path)
+        return -ENOMEM;
+    f = fopen(path, "r");
+    free(path);
+    if (!f)
+        return errno == ENOENT ? 0 : -errno;
+    /* A line longer than the buffer is read in pieces; the phrases sought
+     * are short and cardxd's lines are not, in practice, long enough to
+     * split one. */
+    while (fgets(line, sizeof(line), f))
+        if (strstr(line, phrase))
+            n++;
+    fclose(f);
+    return n;
+}
+
+int harness_cardxd_link_ups(struct harness *h)
+{
+    return harness_cardxd_log_count(h, LINK_UP_PHRASE);
+}
+
+int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+
+    for (;;) {
+        int ups = harness_cardxd_link_ups(h);
+
+        if (ups < 0)
+            return ups;
+        if (ups >= n)
+            return 0;
+        if (child_gone(&h->cardxd)) {
+            fprintf(stderr,
+                    "harness: cardxd is not running (see %s/"
+                    "cardxd.log)\n",
+                    h->rundir);
+            return -ECHILD;
+        }
+        if (now_ms() >= deadline) {
+            fprintf(stderr,
+                    "harness: no '%s' #%d in %s/cardxd.log within "
+                    "%d ms\n",
+                    LINK_UP_PHRASE, n, h->rundir, timeout_ms);
+            return -ETIMEDOUT;
+        }
+        sleep_ms(POLL_MS);
+    }
+}
+
+int harness_cardxd_wait_connected(struct harness *h, int timeout_ms)
+{
+    return harness_cardxd_wait_link_up(h, h->link_ups_at_start + 1, timeout_ms);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    if (remove(path) < 0)
+        fprintf(stderr, "harness: remove %s: %s\n", path, strerror(errno));
+    return 0;
+}
+
+void harness_keep_rundir(struct harness *h)
+{
+    h->keep = 1;
+}
+
+void harness_free(struct harness *h)
+{
+    const char *keep_env;
+
+    if (!h)
+        return;
+    child_stop(&h->cardxd, SIGTERM, CARDXD_STOP_MS, "cardxd");
+    harness_server_stop(h);
+    keep_env = getenv("CARDX_KEEP_RUNDIR");
+    if (h->keep || (keep_env && *keep_env))
+        fprintf(stderr, "harness: kept run dir %s (%s, %s, cardxd.log)\n",
+                h->rundir, h->kind->log, h->kind->out);
+    else
+        nftw(h->rundir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(h->cardxd_extra);
+    free(h->rundir);
+    free(h);
+}
+
+const char *harness_rundir(const struct harness *h)
+{
+    return h->rundir;
+}
+
+const char *harness_domain(const struct harness *h)
+{
+    (void)h;
+    return HARNESS_DOMAIN;
+}
+
+const char *harness_component_domain(const struct harness *h)
+{
+    (void)h;
+    return HARNESS_COMPONENT_DOMAIN;
+}
+
+const char *harness_secret(const struct harness *h)
+{
+    return h->secret;
+}
+
+int harness_c2s_port(const struct harness *h)
+{
+    return h->c2s_port;
+}
+
+int harness_component_port(const struct harness *h)
+{
+    return h->component_port;
+}
+
+char *harness_jid(const struct harness *h, const char *user)
+{
+    char *jid;
+
+    (void)h;
+    if (asprintf(&jid, "%s@%s", user, HARNESS_DOMAIN) < 0)
+        return NULL;
+    return jid;
+}
+
+enum harness_server harness_server(const struct harness *h)
+{
+    return h->kind->id;
+}
+
+const char *harness_server_name(const struct harness *h)
+{
+    return h->kind->name;
+}
+
+void harness_enable_privileges(struct harness *h)
+{
+    h->privileged = 1;
+}
+
+int harness_privileged(const struct harness *h)
+{
+    return h->privileged;
+}

@@ -1,0 +1,76 @@
+# tests/integration/: real servers on loopback, started by the harness.
+
+# The harness (throwaway Prosody or ejabberd, cardxd runner, synchronous
+# XMPP client; bench/ links it too) and the shared integration-test helpers.
+# Integration tests run with CK_NOFORK: the harness lives in the process.
+noinst_LTLIBRARIES += tests/integration/libharness.la
+tests_integration_libharness_la_SOURCES = tests/integration/harness.h \
+	tests/integration/harness.c tests/integration/xclient.h \
+	tests/integration/xclient.c
+tests_integration_libharness_la_CPPFLAGS = $(TEST_CPPFLAGS)
+HARNESS_LIBS = tests/integration/libharness.la $(XEP_LIBS)
+check_LTLIBRARIES += tests/integration/libitest.la
+tests_integration_libitest_la_SOURCES = tests/integration/itest.h \
+	tests/integration/itest.c
+tests_integration_libitest_la_CPPFLAGS = $(TEST_CPPFLAGS)
+ITEST_LIBS = tests/integration/libitest.la $(TESTLIB_LIBS) $(HARNESS_LIBS) \
+	$(CHECK_LIBS)
+EXTRA_DIST += tests/integration/servers/prosody.sh \
+	tests/integration/servers/prosody.cfg.lua.in \
+	tests/integration/servers/ejabberd.sh \
+	tests/integration/servers/ejabberd.yml.in \
+	tests/integration/servers/lib.sh
+
+ITESTS = tests/integration/test_harness tests/integration/test_link \
+	tests/integration/test_exchange tests/integration/test_privilege \
+	tests/integration/test_adhoc tests/integration/test_slix \
+	tests/integration/test_client_e2e
+check_PROGRAMS += $(ITESTS)
+TESTS += $(ITESTS)
+
+tests_integration_test_harness_SOURCES = tests/integration/test_harness.c
+tests_integration_test_harness_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_harness_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
+	$(CHECK_LIBS)
+tests_integration_test_link_SOURCES = tests/integration/test_link.c
+tests_integration_test_link_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_link_LDADD = $(ITEST_LIBS)
+tests_integration_test_exchange_SOURCES = tests/integration/test_exchange.c
+tests_integration_test_exchange_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_exchange_LDADD = $(ITEST_LIBS)
+tests_integration_test_privilege_SOURCES = tests/integration/test_privilege.c
+tests_integration_test_privilege_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_privilege_LDADD = $(ITEST_LIBS)
+# Commands and gateway lookup against a real server.
+tests_integration_test_adhoc_SOURCES = tests/integration/test_adhoc.c
+tests_integration_test_adhoc_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_adhoc_LDADD = $(ITEST_LIBS)
+# A client stack that is not ours (slixmpp, Debian's python3-slixmpp run by
+# /usr/bin/python3) through the whole flow. Not a Check program.
+tests_integration_test_slix_SOURCES = tests/integration/test_slix.c
+tests_integration_test_slix_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_slix_LDADD = $(HARNESS_LIBS)
+EXTRA_DIST += tests/integration/slix/standard_client.py
+# The cardx program driven like a user against the server and cardxd.
+tests_integration_test_client_e2e_SOURCES = \
+	tests/integration/test_client_e2e.c
+tests_integration_test_client_e2e_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_client_e2e_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
+	$(CHECK_LIBS)
+EXTRA_tests_integration_test_client_e2e_DEPENDENCIES = \
+	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
+
+# The integration tests again with ejabberd as the server: each wrapper runs
+# the same binary with CARDX_SERVER=ejabberd (see harness.h).
+EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
+	tests/integration/test_exchange_ejabberd.sh \
+	tests/integration/test_privilege_ejabberd.sh \
+	tests/integration/test_client_e2e_ejabberd.sh \
+	tests/integration/test_adhoc_ejabberd.sh \
+	tests/integration/test_slix_ejabberd.sh
+TESTS += $(EJABBERD_TESTS)
+EXTRA_DIST += $(EJABBERD_TESTS)
+
+# docs/ADMIN.md quotes the server configs the tests run: keep them equal.
+TESTS += tests/integration/admin_guide.sh
+EXTRA_DIST += tests/integration/admin_guide.sh docs/ADMIN.md

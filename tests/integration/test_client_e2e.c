@@ -1,0 +1,503 @@
+/* End-to-end test of the cardx program, driven like a user against a real
+ * Prosody and cardxd: register, send, sync, inbox, contacts, the shell,
+ * reconnection and working offline. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/integration/harness.h"
+#include "tests/lib/runner.h"
+
+#define RUN_TIMEOUT_MS 60000
+#define SHELL_WAIT_MS 20000
+#define LINK_WAIT_MS 30000
+#define ALICE_PHONE "+8613800138000"
+#define BOB_PHONE "+8613900139000"
+
+/* Check fixtures take no argument: the shared harness lives here. */
+static struct harness *the_harness;
+
+struct user {
+    const char *name;
+    const char *password;
+    char dir[PATH_MAX];
+};
+
+static struct user alice = {"alice", "alice-pw", ""};
+static struct user bob = {"bob", "bob-pw", ""};
+
+/* What one run of cardx left. */
+struct result {
+    int status; /* exit status, or -1 when it did not exit normally */
+    char *out, *err;
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *cardx_path(void)
+{
+    static char path[PATH_MAX];
+    const char *dir = getenv("CARDX_BUILDDIR");
+
+    snprintf(path, sizeof(path), "%s/client/cardx", dir ? dir : BUILDDIR);
+    return path;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    int ch;
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(mem);
+    while ((ch = getc(f)) != EOF)
+        putc(ch, mem);
+    fclose(f);
+    fclose(mem);
+    return text;
+}
+
+static void result_free(struct result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* argv for cardx as u: the per-user config and data, then args. */
+static void build_argv(const struct user *u, const char *const *args,
+                       char *argv[], size_t max, char *config, char *data)
+{
+    size_t n = 0;
+
+    ck_assert_int_lt(
+        snprintf(config, 2 * PATH_MAX, "--config=%s/cardx.conf", u->dir),
+        2 * PATH_MAX);
+    ck_assert_int_lt(snprintf(data, 2 * PATH_MAX, "--data-dir=%s/data", u->dir),
+                     2 * PATH_MAX);
+    argv[n++] = (char *)cardx_path();
+    argv[n++] = config;
+    argv[n++] = data;
+    for (; *args && n + 1 < max; args++)
+        argv[n++] = (char *)*args;
+    argv[n] = NULL;
+}
+
+/* In the child: the user's password and a short sync quiet period. */
+static void child_env(const struct user *u)
+{
+    setenv("CARDX_PASSWORD", u->password, 1);
+    setenv("CARDX_SYNC_QUIET_MS", "700", 1);
+    unsetenv("EDITOR");
+}
+
+/* Waits for pid within the run timeout, killing it after. */
+static int wait_child(pid_t pid)
+{
+    long long deadline = now_ms() + RUN_TIMEOUT_MS;
+    int ws;
+
+    for (;;) {
+        pid_t r = waitpid(pid, &ws, WNOHANG);
+
+        if (r == pid)
+            return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+        ck_assert_int_eq(r, 0);
+        if (now_ms() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &ws, 0);
+            ck_abort_msg("cardx did not finish within %d ms", RUN_TIMEOUT_MS);
+        }
+        usleep(20000);
+    }
+}
+
+/* Runs cardx as u with args (NULL-terminated), stdin from /dev/null. */
+static struct result run(const struct user *u, const char *const *args)
+{
+    char config[2 * PATH_MAX], data[2 * PATH_MAX];
+    char out[PATH_MAX + 8], err[PATH_MAX + 8];
+    char *argv[32];
+    struct result r;
+    pid_t pid;
+
+    build_argv(u, args, argv, 32, config, data);
+    snprintf(out, sizeof(out), "%s/out", u->dir);
+    snprintf(err, sizeof(err), "%s/err", u->dir);
+    fflush(NULL);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+        if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 ||
+            dup2(e, 2) < 0)
+            _exit(126);
+        child_env(u);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    r.status = wait_child(pid);
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+}
+
+#define RUN(u, ...) run((u), (const char *const[]){__VA_ARGS__, NULL})
+
+static void assert_has(const char *text, const char *part)
+{
+    ck_assert_msg(strstr(text, part), "'%s' not in:\n%s", part, text);
+}
+
+/* Runs and asserts the exit status and that stdout holds want. */
+static void expect(const struct user *u, int status, const char *want,
+                   const char *const *args)
+{
+    struct result r = run(u, args);
+
+    ck_assert_msg(r.status == status,
+                  "exit %d, not %d; stdout:\n%s\nstderr:\n%s", r.status, status,
+                  r.out, r.err);
+    if (want)
+        assert_has(r.out, want);
+    result_free(&r);
+}
+
+#define EXPECT(u, status, want, ...)                                           \
+    expect((u), (status), (want), (const char *const[]){__VA_ARGS__, NULL})
+
+/* --- the shell, through pipes --- */
+
+struct shell {
+    pid_t pid;
+    int in, out; /* our ends: its stdin, its stdout */
+    char buf[65536];
+    size_t len, seen; /* seen: where the next expect starts */
+};
+
+static void shell_start(struct shell *sh, const struct user *u)
+{
+    char config[2 * PATH_MAX], data[2 * PATH_MAX], err[PATH_MAX + 16];
+    char *argv[8];
+    int to_child[2], from_child[2];
+
+    memset(sh, 0, sizeof(*sh));
+    build_argv(u, (const char *const[]){"shell", NULL}, argv, 8, config, data);
+    snprintf(err, sizeof(err), "%s/shell.err", u->dir);
+    ck_assert_int_eq(pipe(to_child), 0);
+    ck_assert_int_eq(pipe(from_child), 0);
+    fflush(NULL);
+    sh->pid = fork();
+    ck_assert_int_ge(sh->pid, 0);
+    if (sh->pid == 0) {
+        int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+        if (e < 0 || dup2(to_child[0], 0) < 0 || dup2(from_child[1], 1) < 0 ||
+            dup2(e, 2) < 0)
+            _exit(126);
+        close(to_child[1]);
+        close(from_child[0]);
+        child_env(u);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    sh->in = to_child[1];
+    sh->out = from_child[0];
+}
+
+/* Reads the shell's output until it holds want after what earlier expects
+ * consumed; fails after timeout_ms. */
+static void shell_expect(struct shell *sh, const char *want, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    char *hit;
+
+    for (;;) {
+        struct pollfd pfd = {.fd = sh->out, .events = POLLIN};
+        ssize_t n;
+
+        sh->buf[sh->len] = '\0';
+        hit = strstr(sh->buf + sh->seen, want);
+        if (hit) {
+            sh->seen = (size_t)(hit - sh->buf) + strlen(want);
+            return;
+        }
+        ck_assert_msg(now_ms() < deadline, "shell never printed '%s'; got:\n%s",
+                      want, sh->buf);
+        if (poll(&pfd, 1, 100) <= 0)
+            continue;
+        n = read(sh->out, sh->buf + sh->len, sizeof(sh->buf) - 1 - sh->len);
+        ck_assert_msg(n > 0, "shell closed its output; got:\n%s", sh->buf);
+        sh->len += (size_t)n;
+    }
+}
+
+static void shell_say(struct shell *sh, const char *line)
+{
+    size_t len = strlen(line);
+
+    ck_assert_int_eq(write(sh->in, line, len), (ssize_t)len);
+    ck_assert_int_eq(write(sh->in, "\n", 1), 1);
+}
+
+/* quit, then it must exit 0. */
+static void shell_quit(struct shell *sh)
+{
+    shell_say(sh, "quit");
+    close(sh->in);
+    ck_assert_int_eq(wait_child(sh->pid), 0);
+    close(sh->out);
+}
+
+/* --- setup --- */
+
+static void start_servers(void)
+{
+    struct harness *h = the_harness;
+
+    ck_assert_int_eq(harness_prosody_start(h), 0);
+    ck_assert_int_eq(harness_cardxd_start(h), 0);
+    ck_assert_int_eq(harness_cardxd_wait_connected(h, LINK_WAIT_MS), 0);
+}
+
+static void stop_servers(void)
+{
+    harness_cardxd_stop(the_harness);
+    harness_prosody_stop(the_harness);
+}
+
+/* The first run names the account and server; register saves them. */
+static void register_user(const struct user *u, const char *phone,
+                          const char *e164)
+{
+    char jid[128], server[64], want[128];
+    struct result r;
+
+    snprintf(jid, sizeof(jid), "--jid=%s@%s", u->name,
+             harness_domain(the_harness));
+    snprintf(server, sizeof(server), "--server=127.0.0.1:%d",
+             harness_c2s_port(the_harness));
+    r = RUN(u, jid, server, "--insecure-plaintext", "register", "--phone",
+            phone);
+    ck_assert_msg(r.status == 0, "register failed (%d):\n%s%s", r.status, r.out,
+                  r.err);
+    assert_has(r.out, "created account");
+    snprintf(want, sizeof(want), "registered %s for %s@", e164, u->name);
+    assert_has(r.out, want);
+    result_free(&r);
+}
+
+START_TEST(register_users)
+{
+    char path[PATH_MAX + 16];
+    struct stat st;
+
+    register_user(&alice, ALICE_PHONE, ALICE_PHONE);
+    register_user(&bob, "+86 139 0013 9000", BOB_PHONE);
+    /* register saved the account, privately */
+    snprintf(path, sizeof(path), "%s/cardx.conf", alice.dir);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    /* again, now from the saved settings: just logs in */
+    EXPECT(&alice, 0, "registered " ALICE_PHONE, "register");
+}
+END_TEST
+
+START_TEST(register_refusals)
+{
+    struct user mallory = {"mallory", "mallory-pw", ""};
+    struct user wrong = {"alice", "not-alices", ""};
+    char jid[128], server[64];
+    struct result r;
+
+    snprintf(mallory.dir, sizeof(mallory.dir), "%s/mallory",
+             harness_rundir(the_harness));
+    ck_assert_int_eq(mkdir(mallory.dir, 0700), 0);
+    snprintf(wrong.dir, sizeof(wrong.dir), "%s", mallory.dir);
+    snprintf(server, sizeof(server), "--server=127.0.0.1:%d",
+             harness_c2s_port(the_harness));
+    snprintf(jid, sizeof(jid), "--jid=alice@%s", harness_domain(the_harness));
+    r = RUN(&wrong, jid, server, "--insecure-plaintext", "register", "--phone",
+            "+8613700137000");
+    ck_assert_int_eq(r.status, 5);
+    assert_has(r.err, "exists with another password");
+    result_free(&r);
+    snprintf(jid, sizeof(jid), "--jid=mallory@%s", harness_domain(the_harness));
+    r = RUN(&mallory, jid, server, "--insecure-plaintext", "register",
+            "--phone", BOB_PHONE);
+    ck_assert_int_eq(r.status, 4);
+    assert_has(r.err, "already registered");
+    result_free(&r);
+    r = RUN(&mallory, jid, server, "--insecure-plaintext", "register",
+            "--phone", "12");
+    ck_assert_int_eq(r.status, 4);
+    assert_has(r.err, "invalid phone number");
+    result_free(&r);
+}
+END_TEST
+
+START_TEST(send_to_offline_is_queued)
+{
+    EXPECT(&alice, 0, "saved and uploaded", "card", "set", "name=Alice Wang",
+           "org=Changhong", "title=CEO");
+    EXPECT(&alice, 0, "queued: card card-", "send", BOB_PHONE, "--note",
+           "Nice to meet you");
+    EXPECT(&alice, 4, NULL, "send", "+8613600136000");
+}
+END_TEST
+
+START_TEST(sync_fills_inbox)
+{
+    struct result r;
+
+    EXPECT(&bob, 0, "1 new card", "sync");
+    r = RUN(&bob, "inbox", "list");
+    ck_assert_int_eq(r.status, 0);
+    assert_has(r.out, "#1 ");
+    assert_has(r.out, ALICE_PHONE);
+    assert_has(r.out, "Alice Wang, Changhong");
+    assert_has(r.out, "Nice to meet you");
+    result_free(&r);
+    /* acknowledged, so not sent again */
+    EXPECT(&bob, 0, "no new cards", "sync");
+    EXPECT(&bob, 0, "saved inbox #1 as contact", "inbox", "save", "1");
+    EXPECT(&bob, 0, "Alice Wang", "contacts", "search", "changhong");
+    EXPECT(&bob, 0, "the inbox is empty", "inbox");
+}
+END_TEST
+
+/* Bob stays online in the shell: Alice's card shows at once, and again
+ * after the server restarted under the shell. */
+START_TEST(shell_prints_arrivals)
+{
+    struct harness *h = the_harness;
+    struct shell sh;
+    int ups;
+
+    shell_start(&sh, &bob);
+    shell_expect(&sh, "no new cards", SHELL_WAIT_MS);
+    EXPECT(&alice, 0, "delivered: card", "send", BOB_PHONE);
+    shell_expect(&sh, "New card from " ALICE_PHONE ": Alice Wang (inbox #",
+                 SHELL_WAIT_MS);
+    shell_say(&sh, "inbox list");
+    shell_expect(&sh, "Alice Wang, Changhong", SHELL_WAIT_MS);
+    shell_say(&sh, "contacts search \"Alice Wang\"");
+    shell_expect(&sh, "Changhong", SHELL_WAIT_MS);
+
+    ups = harness_cardxd_link_ups(h);
+    ck_assert_int_ge(ups, 1);
+    ck_assert_int_eq(harness_prosody_restart(h), 0);
+    ck_assert_int_eq(harness_cardxd_wait_link_up(h, ups + 1, LINK_WAIT_MS), 0);
+    shell_expect(&sh, "back online", SHELL_WAIT_MS);
+    shell_expect(&sh, "new card", SHELL_WAIT_MS);
+    EXPECT(&alice, 0, NULL, "send", BOB_PHONE, "--note", "after restart");
+    shell_expect(&sh, "New card from " ALICE_PHONE, SHELL_WAIT_MS);
+    shell_quit(&sh);
+}
+END_TEST
+
+START_TEST(reply_reaches_sender)
+{
+    struct result r;
+
+    EXPECT(&bob, 0, "saved and uploaded", "card", "set", "name=Bob Li",
+           "org=Haier");
+    EXPECT(&bob, 0, "queued: card", "send", ALICE_PHONE);
+    EXPECT(&alice, 0, "1 new card", "sync");
+    r = RUN(&alice, "inbox");
+    ck_assert_int_eq(r.status, 0);
+    assert_has(r.out, BOB_PHONE);
+    assert_has(r.out, "Bob Li, Haier");
+    result_free(&r);
+}
+END_TEST
+
+/* With the server gone: everything local works, online commands fail
+ * plainly. */
+START_TEST(offline)
+{
+    char want[128];
+    struct result r;
+
+    ck_assert_int_eq(harness_prosody_stop(the_harness), 0);
+    EXPECT(&bob, 0, "Alice Wang", "contacts", "list");
+    EXPECT(&bob, 0, "Alice Wang", "contacts", "search", "alice");
+    EXPECT(&bob, 0, "title    CEO", "contacts", "show", "1");
+    EXPECT(&bob, 0, "after restart", "inbox", "list");
+    EXPECT(&alice, 0, "Bob Li", "inbox");
+    r = RUN(&bob, "send", ALICE_PHONE);
+    ck_assert_int_eq(r.status, 3);
+    snprintf(want, sizeof(want),
+             "cardx: cannot connect to 127.0.0.1:%d: Connection refused",
+             harness_c2s_port(the_harness));
+    assert_has(r.err, want);
+    result_free(&r);
+    EXPECT(&bob, 0, "not uploaded yet", "card", "set", "title=CTO");
+    EXPECT(&bob, 0, "(not uploaded yet", "card", "show");
+    EXPECT(&bob, 0, "Alice Wang", "contacts");
+}
+END_TEST
+
+/* Outside any test, so no ck_assert: returns 0 or -1. */
+static int make_user_dir(struct user *u)
+{
+    snprintf(u->dir, sizeof(u->dir), "%s/%s", harness_rundir(the_harness),
+             u->name);
+    return mkdir(u->dir, 0700);
+}
+
+int main(void)
+{
+    Suite *s = suite_create("client_e2e");
+    TCase *tc = tcase_create("users");
+    int failed;
+
+    the_harness = harness_new();
+    if (!the_harness)
+        return EXIT_FAILURE;
+    if (make_user_dir(&alice) < 0 || make_user_dir(&bob) < 0) {
+        perror("test_client_e2e: mkdir");
+        harness_free(the_harness);
+        return EXIT_FAILURE;
+    }
+    tcase_add_unchecked_fixture(tc, start_servers, stop_servers);
+    /* In order: each step builds on the previous ones. */
+    tcase_add_test(tc, register_users);
+    tcase_add_test(tc, register_refusals);
+    tcase_add_test(tc, send_to_offline_is_queued);
+    tcase_add_test(tc, sync_fills_inbox);
+    tcase_add_test(tc, shell_prints_arrivals);
+    tcase_add_test(tc, reply_reaches_sender);
+    tcase_add_test(tc, offline);
+    suite_add_tcase(s, tc);
+    /* The servers live in this process: no fork per test. */
+    failed = test_run(s, TEST_NOFORK);
+    if (failed)
+        harness_keep_rundir(the_harness);
+    harness_free(the_harness);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,5 +1,0 @@
-#!/bin/sh
-# Runs tests/test_exchange with ejabberd instead of Prosody as the server.
-CARDX_SERVER=ejabberd
-export CARDX_SERVER
-exec "${CARDX_BUILDDIR:-.}/tests/test_exchange" "$@"

@@ -1,0 +1,103 @@
+# tests/unit/: Check unit tests, no network; again under valgrind
+# (make check-valgrind).
+UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
+	tests/unit/test_phone tests/unit/test_vcard tests/unit/test_vcardtext \
+	tests/unit/test_config tests/unit/test_store tests/unit/test_service \
+	tests/unit/test_adhoc_unit tests/unit/test_cardstore \
+	tests/unit/test_client_cli tests/unit/test_stanza_match
+check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
+TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
+# 100,000 contacts: too slow under valgrind, so only in TESTS.
+VALGRIND_TESTS += $(UNIT_TESTS)
+
+tests_unit_test_handshake_SOURCES = tests/unit/test_handshake.c
+tests_unit_test_handshake_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_handshake_LDADD = $(TESTLIB_LIBS) $(XEP_LIBS) $(CHECK_LIBS)
+
+tests_unit_test_xmlstream_SOURCES = tests/unit/test_xmlstream.c
+tests_unit_test_xmlstream_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_xmlstream_LDADD = $(TESTLIB_LIBS) $(XEP_LIBS) $(CHECK_LIBS)
+
+tests_unit_test_phone_SOURCES = tests/unit/test_phone.c
+# Never built: only makes libtool link the test with the C++ driver.
+nodist_EXTRA_tests_unit_test_phone_SOURCES = dummy.cxx
+tests_unit_test_phone_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_phone_LDADD = $(TESTLIB_LIBS) $(PHONE_LIBS) \
+	common/libcommon.la $(CHECK_LIBS)
+
+tests_unit_test_vcard_SOURCES = tests/unit/test_vcard.c
+tests_unit_test_vcard_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_vcard_LDADD = $(TESTLIB_LIBS) $(XEP_LIBS) $(CHECK_LIBS)
+tests_unit_test_vcardtext_SOURCES = tests/unit/test_vcardtext.c
+tests_unit_test_vcardtext_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_vcardtext_LDADD = $(TESTLIB_LIBS) $(XEP_LIBS) $(CHECK_LIBS)
+EXTRA_DIST += tests/unit/data/vcard/card40.vcf \
+	tests/unit/data/vcard/card30.vcf tests/unit/data/vcard/several.vcf \
+	tests/unit/data/vcard/photo.xml
+
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+nodist_EXTRA_tests_unit_test_config_SOURCES = dummy.cxx
+tests_unit_test_config_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_config_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+EXTRA_DIST += tests/unit/data/config/full.conf \
+	tests/unit/data/config/unknown-key.conf \
+	tests/unit/data/config/unknown-section.conf \
+	tests/unit/data/config/bad-number.conf \
+	tests/unit/data/config/bad-port.conf \
+	tests/unit/data/config/syntax.conf \
+	tests/unit/data/config/bad-level.conf \
+	tests/unit/data/config/bad-region.conf \
+	tests/unit/data/config/bad-sync.conf \
+	tests/unit/data/config/no-secret.conf
+
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+# Never built: CARDXD_LIBS holds the C++ phone shim, so link as C++.
+nodist_EXTRA_tests_unit_test_store_SOURCES = dummy.cxx
+tests_unit_test_store_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_store_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+
+# The service's handlers alone: stanzas in, stanzas out, a real store.
+tests_unit_test_service_SOURCES = tests/unit/test_service.c
+nodist_EXTRA_tests_unit_test_service_SOURCES = dummy.cxx
+tests_unit_test_service_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_service_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+# XEP-0050 sessions without a network (expiry, the cap).
+tests_unit_test_adhoc_unit_SOURCES = tests/unit/test_adhoc_unit.c
+nodist_EXTRA_tests_unit_test_adhoc_unit_SOURCES = dummy.cxx
+tests_unit_test_adhoc_unit_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_adhoc_unit_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) \
+	$(CHECK_LIBS)
+
+tests_unit_test_cardstore_SOURCES = tests/unit/test_cardstore.c
+nodist_EXTRA_tests_unit_test_cardstore_SOURCES = dummy.cxx
+tests_unit_test_cardstore_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_cardstore_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
+tests_unit_test_cardstore_scale_SOURCES = tests/unit/test_cardstore_scale.c
+nodist_EXTRA_tests_unit_test_cardstore_scale_SOURCES = dummy.cxx
+tests_unit_test_cardstore_scale_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_cardstore_scale_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) \
+	$(CHECK_LIBS)
+
+# Pure client logic (settings, the config file's mode check, command-line
+# parsing) and the offline commands run through a command context.
+tests_unit_test_client_cli_SOURCES = tests/unit/test_client_cli.c
+nodist_EXTRA_tests_unit_test_client_cli_SOURCES = dummy.cxx
+tests_unit_test_client_cli_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_client_cli_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) \
+	$(CHECK_LIBS)
+
+# The shared test library's stanza path matcher.
+tests_unit_test_stanza_match_SOURCES = tests/unit/test_stanza_match.c
+tests_unit_test_stanza_match_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_stanza_match_LDADD = $(TESTLIB_LIBS) $(XEP_LIBS) \
+	$(CHECK_LIBS)
+
+check-valgrind: $(VALGRIND_TESTS)
+	@set -e; for t in $(VALGRIND_TESTS); do \
+	  echo "valgrind: $$t"; \
+	  CK_FORK=no $(LIBTOOL) --mode=execute valgrind -q --error-exitcode=1 \
+	    --leak-check=full --show-leak-kinds=definite,indirect \
+	    --errors-for-leak-kinds=definite,indirect \
+	    ./$$t || exit 1; \
+	done
+.PHONY: check-valgrind

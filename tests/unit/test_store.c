@@ -1,0 +1,855 @@
+/* Unit tests for cardxd's SQLite store and the migration machinery, each on
+ * a fresh database file under a temporary directory. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "component/store.h"
+#include "sql/migrations.h"
+#include "tests/lib/runner.h"
+#include "tests/lib/tmpdb.h"
+
+static struct store *db_open(const struct tmpdb *d)
+{
+    struct store *st = NULL;
+    char *err = NULL;
+    int rc = store_open(d->path, "normal", &st, &err);
+
+    ck_assert_msg(rc == 0, "store_open: %d %s", rc, err ? err : "");
+    ck_assert_ptr_null(err);
+    ck_assert_ptr_nonnull(st);
+    return st;
+}
+
+/* A card from sender to recipient; strings are literals, not owned. */
+static struct store_inbox_item card(const char *card_id, const char *to)
+{
+    struct store_inbox_item it = {0};
+
+    it.card_id = (char *)card_id;
+    it.recipient_jid = (char *)to;
+    it.sender_phone = "+14155550100";
+    it.sender_jid = "carol@example.test";
+    it.vcard = "<vCard xmlns='vcard-temp'><FN>Carol</FN></vCard>";
+    it.created = 1700000000;
+    return it;
+}
+
+/* Registers alice and bob, the two users most tests need. */
+static void two_users(struct store *st)
+{
+    ck_assert_int_eq(
+        store_user_register(st, "+15550001", "alice@example.test", 100), 0);
+    ck_assert_int_eq(
+        store_user_register(st, "+15550002", "bob@example.test", 101), 0);
+}
+
+START_TEST(migrations_applied)
+{
+    struct tmpdb d;
+    struct store *st;
+    char *jid = NULL;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    ck_assert_int_eq(
+        store_user_register(st, "+15550001", "alice@example.test", 1), 0);
+    store_free(st);
+    ck_assert_uint_gt(component_migrations_count, 0);
+    ck_assert_int_eq(tmpdb_int(&d, "PRAGMA user_version"),
+                     (int64_t)component_migrations_count);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM sqlite_master WHERE "
+                                   "name IN ('users', 'cards', 'inbox', "
+                                   "'inbox_recipient')"),
+                     4);
+    /* The session table is TEMP: never in the file. */
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM sqlite_master "
+                                   "WHERE name = 'sessions'"),
+                     0);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT journal_mode = 'wal' "
+                                   "FROM pragma_journal_mode"),
+                     1);
+
+    /* Reopening applies nothing twice and keeps the data. */
+    st = db_open(&d);
+    ck_assert_int_eq(store_user_jid(st, "+15550001", &jid), 0);
+    ck_assert_str_eq(jid, "alice@example.test");
+    free(jid);
+    store_free(st);
+    ck_assert_int_eq(tmpdb_int(&d, "PRAGMA user_version"),
+                     (int64_t)component_migrations_count);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(newer_schema_refused)
+{
+    struct tmpdb d;
+    struct store *st = (struct store *)&d; /* must be reset to NULL */
+    char *err = NULL;
+    char sql[64];
+
+    tmpdb_init(&d);
+    store_free(db_open(&d));
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %zu",
+             component_migrations_count + 1);
+    tmpdb_exec(&d, sql);
+    ck_assert_int_eq(store_open(d.path, "normal", &st, &err), STORE_EDB);
+    ck_assert_ptr_null(st);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err, "newer") != NULL, "unclear error: %s", err);
+    free(err);
+    ck_assert_int_eq(tmpdb_int(&d, "PRAGMA user_version"),
+                     (int64_t)component_migrations_count + 1);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(synchronous_setting)
+{
+    struct tmpdb d;
+    struct store *st = NULL;
+    char *err = NULL;
+
+    tmpdb_init(&d);
+    ck_assert_int_lt(store_open(d.path, "off", &st, &err), 0);
+    ck_assert_ptr_null(st);
+    ck_assert_ptr_nonnull(strstr(err, "synchronous"));
+    free(err);
+    err = NULL;
+    ck_assert_int_eq(store_open(d.path, "FULL", &st, &err), 0);
+    ck_assert_ptr_null(err);
+    store_free(st);
+    store_free(NULL);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(not_a_database)
+{
+    struct tmpdb d;
+    struct store *st = NULL;
+    char *err = NULL;
+    FILE *f;
+
+    tmpdb_init(&d);
+    f = fopen(d.path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("this is not an SQLite database, just some text long enough "
+          "to fill a header\n",
+          f);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(store_open(d.path, "normal", &st, &err), STORE_EDB);
+    ck_assert_ptr_null(st);
+    ck_assert_msg(strstr(err, d.path) && strstr(err, "not a database"),
+                  "unclear error: %s", err);
+    free(err);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+/* migrate_apply on its own: a failing script leaves the previous version
+ * intact, and a later run continues from there. */
+START_TEST(migrate_rolls_back)
+{
+    static const struct migration bad[] = {
+        {1, "CREATE TABLE a (x INTEGER);"},
+        {2, "CREATE TABLE b (y INTEGER); INSERT INTO nowhere VALUES (1);"},
+    };
+    static const struct migration good[] = {
+        {1, "CREATE TABLE a (x INTEGER);"},
+        {2, "CREATE TABLE b (y INTEGER);"},
+    };
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    char *err = NULL;
+
+    ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+    ck_assert_int_eq(migrate_apply(db, bad, 2, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "migration 2"));
+    free(err);
+    ck_assert_int_eq(sqlite3_prepare_v2(db,
+                                        "SELECT (SELECT user_version FROM "
+                                        "pragma_user_version), (SELECT "
+                                        "count(*) FROM sqlite_master)",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(s, 0), 1);
+    ck_assert_int_eq(sqlite3_column_int(s, 1), 1); /* a, not b */
+    ck_assert_int_eq(sqlite3_reset(s), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_get_autocommit(db), 1);
+
+    ck_assert_int_eq(migrate_apply(db, good, 2, &err), 0);
+    ck_assert_ptr_null(err);
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(s, 0), 2);
+    ck_assert_int_eq(sqlite3_column_int(s, 1), 2);
+    ck_assert_int_eq(sqlite3_finalize(s), SQLITE_OK);
+    ck_assert_int_eq(migrate_apply(db, good, 1, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "newer"));
+    free(err);
+    ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+END_TEST
+
+START_TEST(register_lookup)
+{
+    struct tmpdb d;
+    struct store *st;
+    char *s = (char *)"unset";
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    ck_assert_int_eq(store_user_jid(st, "+15550002", &s), 0);
+    ck_assert_str_eq(s, "bob@example.test");
+    free(s);
+    ck_assert_int_eq(store_user_phone(st, "alice@example.test", &s), 0);
+    ck_assert_str_eq(s, "+15550001");
+    free(s);
+    ck_assert_int_eq(store_user_jid(st, "+15559999", &s), STORE_ENOTFOUND);
+    ck_assert_ptr_null(s);
+    ck_assert_int_eq(store_user_phone(st, "nobody@example.test", &s),
+                     STORE_ENOTFOUND);
+    ck_assert_ptr_null(s);
+    /* The same pair again is a no-op, not a conflict. */
+    ck_assert_int_eq(
+        store_user_register(st, "+15550001", "alice@example.test", 200), 0);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM users"), 2);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(register_conflict)
+{
+    struct tmpdb d;
+    struct store *st;
+    char *s = NULL;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    ck_assert_int_eq(
+        store_user_register(st, "+15550001", "mallory@example.test", 300),
+        STORE_ECONFLICT);
+    ck_assert_ptr_nonnull(strstr(store_errmsg(st), "another JID"));
+    /* bob taking alice's number as a number change conflicts too. */
+    ck_assert_int_eq(
+        store_user_register(st, "+15550001", "bob@example.test", 300),
+        STORE_ECONFLICT);
+    ck_assert_int_eq(store_user_jid(st, "+15550001", &s), 0);
+    ck_assert_str_eq(s, "alice@example.test");
+    free(s);
+    ck_assert_int_eq(store_user_phone(st, "bob@example.test", &s), 0);
+    ck_assert_str_eq(s, "+15550002");
+    free(s);
+    ck_assert_int_eq(store_user_phone(st, "mallory@example.test", &s),
+                     STORE_ENOTFOUND);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(number_change)
+{
+    struct tmpdb d;
+    struct store *st;
+    char *s = NULL;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    ck_assert_int_eq(
+        store_user_register(st, "+15550009", "alice@example.test", 400), 0);
+    ck_assert_int_eq(store_user_phone(st, "alice@example.test", &s), 0);
+    ck_assert_str_eq(s, "+15550009");
+    free(s);
+    ck_assert_int_eq(store_user_jid(st, "+15550001", &s), STORE_ENOTFOUND);
+    /* The old number is free for someone else. */
+    ck_assert_int_eq(
+        store_user_register(st, "+15550001", "dave@example.test", 401), 0);
+    ck_assert_int_eq(store_user_jid(st, "+15550001", &s), 0);
+    ck_assert_str_eq(s, "dave@example.test");
+    free(s);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM users"), 3);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(remove_cascades)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item a1 = card("a1", "alice@example.test");
+    struct store_inbox_item a2 = card("a2", "alice@example.test");
+    struct store_inbox_item b1 = card("b1", "bob@example.test");
+    int64_t n = -1;
+    char *s = NULL;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    ck_assert_int_eq(store_card_set(st, "alice@example.test", "<a/>", 5), 0);
+    ck_assert_int_eq(store_card_set(st, "bob@example.test", "<b/>", 5), 0);
+    ck_assert_int_eq(store_inbox_push(st, &a1), 0);
+    ck_assert_int_eq(store_inbox_push(st, &a2), 0);
+    ck_assert_int_eq(store_inbox_push(st, &b1), 0);
+
+    ck_assert_int_eq(store_user_remove(st, "alice@example.test"), 0);
+    ck_assert_int_eq(store_user_remove(st, "alice@example.test"),
+                     STORE_ENOTFOUND);
+    ck_assert_int_eq(store_user_phone(st, "alice@example.test", &s),
+                     STORE_ENOTFOUND);
+    ck_assert_int_eq(store_inbox_count(st, "alice@example.test", &n), 0);
+    ck_assert_int_eq(n, 0);
+    /* The rows themselves are gone, and only alice's. */
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM cards"), 1);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox"), 1);
+    ck_assert_int_eq(
+        tmpdb_int(&d, "SELECT count(*) FROM inbox WHERE card_id = 'b1'"), 1);
+    ck_assert_int_eq(store_card_get(st, "bob@example.test", &s), 0);
+    ck_assert_str_eq(s, "<b/>");
+    free(s);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(card_set_get)
+{
+    static const char piece[] = "<N>O'Brien \"Bob\" \\ Zoë 名刺 🙂</N>\n";
+    struct tmpdb d;
+    struct store *st;
+    size_t size = 64 * 1024;
+    char *big = malloc(size + 1);
+    char *s = NULL;
+    size_t i;
+
+    ck_assert_ptr_nonnull(big);
+    for (i = 0; i < size; i++)
+        big[i] = piece[i % (sizeof piece - 1)];
+    big[size] = '\0';
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    ck_assert_int_eq(store_card_get(st, "alice@example.test", &s),
+                     STORE_ENOTFOUND);
+    ck_assert_ptr_null(s);
+    ck_assert_int_eq(store_card_set(st, "nobody@example.test", "<x/>", 1),
+                     STORE_ENOTFOUND);
+    ck_assert_int_eq(store_card_set(st, "alice@example.test", "<v1/>", 1), 0);
+    ck_assert_int_eq(store_card_get(st, "alice@example.test", &s), 0);
+    ck_assert_str_eq(s, "<v1/>");
+    free(s);
+    ck_assert_int_eq(store_card_set(st, "alice@example.test", big, 2), 0);
+    ck_assert_int_eq(store_card_get(st, "alice@example.test", &s), 0);
+    ck_assert_uint_eq(strlen(s), size);
+    ck_assert(memcmp(s, big, size + 1) == 0);
+    free(s);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM cards"), 1);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT updated_at FROM cards"), 2);
+    ck_assert_int_eq(store_card_get(st, "bob@example.test", &s),
+                     STORE_ENOTFOUND);
+    store_free(st);
+    tmpdb_remove(&d);
+    free(big);
+}
+END_TEST
+
+struct seen {
+    int n;
+    char ids[8][8];
+    int64_t seq[8];
+    int attempts[8];
+    int stop_after; /* 0: never */
+};
+
+static int remember(void *ud, const struct store_inbox_item *item)
+{
+    struct seen *seen = ud;
+
+    ck_assert_int_lt(seen->n, 8);
+    snprintf(seen->ids[seen->n], sizeof seen->ids[0], "%s", item->card_id);
+    seen->seq[seen->n] = item->seq;
+    seen->attempts[seen->n] = item->attempts;
+    seen->n++;
+    return seen->n == seen->stop_after ? 42 : 0;
+}
+
+START_TEST(inbox_order_count)
+{
+    static const char *const order[] = {"a1", "b1", "a2", "b2", "a3"};
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item it;
+    struct seen seen = {0};
+    int64_t seq[5];
+    int64_t n = -1;
+    int i;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    for (i = 0; i < 5; i++) {
+        it = card(order[i], order[i][0] == 'a' ? "alice@example.test"
+                                               : "bob@example.test");
+        it.seq = -1;
+        ck_assert_int_eq(store_inbox_push(st, &it), 0);
+        seq[i] = it.seq;
+        ck_assert(i == 0 || seq[i] > seq[i - 1]);
+    }
+    it = card("x1", "nobody@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), STORE_ENOTFOUND);
+
+    ck_assert_int_eq(
+        store_inbox_each(st, "alice@example.test", remember, &seen), 0);
+    ck_assert_int_eq(seen.n, 3);
+    ck_assert_str_eq(seen.ids[0], "a1");
+    ck_assert_str_eq(seen.ids[1], "a2");
+    ck_assert_str_eq(seen.ids[2], "a3");
+    ck_assert_int_eq(seen.seq[0], seq[0]);
+    ck_assert_int_eq(seen.seq[2], seq[4]);
+    memset(&seen, 0, sizeof seen);
+    ck_assert_int_eq(store_inbox_each(st, "bob@example.test", remember, &seen),
+                     0);
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert_str_eq(seen.ids[0], "b1");
+    ck_assert_str_eq(seen.ids[1], "b2");
+    /* A non-zero return stops the walk and is passed through. */
+    memset(&seen, 0, sizeof seen);
+    seen.stop_after = 2;
+    ck_assert_int_eq(
+        store_inbox_each(st, "alice@example.test", remember, &seen), 42);
+    ck_assert_int_eq(seen.n, 2);
+    memset(&seen, 0, sizeof seen);
+    ck_assert_int_eq(
+        store_inbox_each(st, "nobody@example.test", remember, &seen), 0);
+    ck_assert_int_eq(seen.n, 0);
+
+    ck_assert_int_eq(store_inbox_count(st, "alice@example.test", &n), 0);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(store_inbox_count(st, "bob@example.test", &n), 0);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(store_inbox_count(st, "nobody@example.test", &n), 0);
+    ck_assert_int_eq(n, 0);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(inbox_mark_sent)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item it;
+    struct seen seen = {0};
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    it = card("a1", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    it = card("a2", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(store_inbox_mark_sent(st, "a1"), 0);
+    ck_assert_int_eq(store_inbox_mark_sent(st, "a1"), 0);
+    ck_assert_int_eq(store_inbox_mark_sent(st, "zz"), STORE_ENOTFOUND);
+    ck_assert_int_eq(
+        store_inbox_each(st, "alice@example.test", remember, &seen), 0);
+    ck_assert_int_eq(seen.attempts[0], 2);
+    ck_assert_int_eq(seen.attempts[1], 0);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(inbox_take)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item it;
+    struct store_inbox_item *got = (struct store_inbox_item *)&d;
+    int64_t n = -1;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    it = card("a1", "alice@example.test");
+    it.note = "met at the fair";
+    it.attempts = 0;
+    it.receipt_to = "carol@example.test/phone";
+    it.receipt_id = "m-17";
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(store_inbox_mark_sent(st, "a1"), 0);
+
+    /* Not bob's card to take. */
+    ck_assert_int_eq(store_inbox_take(st, "bob@example.test", "a1", &got),
+                     STORE_ENOTFOUND);
+    ck_assert_ptr_null(got);
+    ck_assert_int_eq(store_inbox_take(st, "bob@example.test", "a1", NULL),
+                     STORE_ENOTFOUND);
+    ck_assert_int_eq(store_inbox_count(st, "alice@example.test", &n), 0);
+    ck_assert_int_eq(n, 1);
+
+    ck_assert_int_eq(store_inbox_take(st, "alice@example.test", "a1", &got), 0);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_int_eq(got->seq, it.seq);
+    ck_assert_str_eq(got->card_id, "a1");
+    ck_assert_str_eq(got->recipient_jid, "alice@example.test");
+    ck_assert_str_eq(got->sender_phone, it.sender_phone);
+    ck_assert_str_eq(got->sender_jid, it.sender_jid);
+    ck_assert_str_eq(got->vcard, it.vcard);
+    ck_assert_str_eq(got->note, "met at the fair");
+    ck_assert_int_eq(got->created, 1700000000);
+    ck_assert_int_eq(got->attempts, 1);
+    ck_assert_str_eq(got->receipt_to, "carol@example.test/phone");
+    ck_assert_str_eq(got->receipt_id, "m-17");
+    store_inbox_item_free(got);
+    store_inbox_item_free(NULL);
+    ck_assert_int_eq(store_inbox_take(st, "alice@example.test", "a1", &got),
+                     STORE_ENOTFOUND);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox"), 0);
+
+    /* Optional fields stay NULL; item NULL just deletes. */
+    it = card("a2", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(store_inbox_take(st, "alice@example.test", "a2", &got), 0);
+    ck_assert_ptr_null(got->note);
+    ck_assert_ptr_null(got->receipt_to);
+    ck_assert_ptr_null(got->receipt_id);
+    store_inbox_item_free(got);
+    it = card("a3", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(store_inbox_take(st, "alice@example.test", "a3", NULL), 0);
+    ck_assert_int_eq(store_inbox_count(st, "alice@example.test", &n), 0);
+    ck_assert_int_eq(n, 0);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(inbox_duplicate_id)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item it;
+    struct store_inbox_item *got = NULL;
+    int64_t n = -1;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    it = card("same", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    it = card("same", "bob@example.test");
+    it.vcard = "<other/>";
+    ck_assert_int_eq(store_inbox_push(st, &it), STORE_EDB);
+    ck_assert_ptr_nonnull(strstr(store_errmsg(st), "UNIQUE"));
+    ck_assert_int_eq(store_inbox_count(st, "bob@example.test", &n), 0);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(store_inbox_count(st, "alice@example.test", &n), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(store_inbox_take(st, "alice@example.test", "same", &got),
+                     0);
+    ck_assert_str_eq(got->vcard, card("same", "x").vcard);
+    store_inbox_item_free(got);
+    /* The store still works after the failure. */
+    it = card("next", "bob@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+/* Collects the full JIDs store_session_each reports, joined by spaces. */
+static int collect_session(void *ud, const char *full)
+{
+    char *acc = ud;
+
+    if (*acc)
+        strcat(acc, " ");
+    strcat(acc, full);
+    return 0;
+}
+
+START_TEST(sessions)
+{
+    char seen[256] = "";
+
+    struct tmpdb d;
+    struct store *st;
+    int online = -1;
+    int receipts = -1;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    ck_assert_int_eq(store_session_add(st, "a@x.test/phone", "a@x.test"), 1);
+    ck_assert_int_eq(store_session_add(st, "a@x.test/phone", "a@x.test"), 0);
+    ck_assert_int_eq(store_session_add(st, "a@x.test/desk", "a@x.test"), 1);
+    ck_assert_int_eq(store_session_add(st, "b@x.test/r", "b@x.test"), 1);
+    ck_assert_int_eq(store_session_set_receipts(st, "a@x.test/desk", 7), 0);
+    ck_assert_int_eq(store_session_set_receipts(st, "c@x.test/r", 1),
+                     STORE_ENOTFOUND);
+    ck_assert_int_eq(store_session_count(st, "a@x.test", &online, &receipts),
+                     0);
+    ck_assert_int_eq(online, 2);
+    ck_assert_int_eq(receipts, 1);
+    ck_assert_int_eq(store_session_count(st, "b@x.test", &online, NULL), 0);
+    ck_assert_int_eq(online, 1);
+    ck_assert_int_eq(store_session_count(st, "c@x.test", NULL, &receipts), 0);
+    ck_assert_int_eq(receipts, 0);
+    ck_assert_int_eq(store_session_each(st, "a@x.test", collect_session, seen),
+                     0);
+    ck_assert_str_eq(seen, "a@x.test/desk a@x.test/phone");
+    seen[0] = '\0';
+    ck_assert_int_eq(store_session_each(st, "c@x.test", collect_session, seen),
+                     0);
+    ck_assert_str_eq(seen, "");
+
+    ck_assert_int_eq(store_session_remove(st, "a@x.test/desk"), 0);
+    ck_assert_int_eq(store_session_remove(st, "a@x.test/desk"), 0);
+    ck_assert_int_eq(store_session_count(st, "a@x.test", &online, &receipts),
+                     0);
+    ck_assert_int_eq(online, 1);
+    ck_assert_int_eq(receipts, 0);
+    ck_assert_int_eq(store_session_set_receipts(st, "a@x.test/phone", 1), 0);
+    ck_assert_int_eq(store_session_set_receipts(st, "a@x.test/phone", 0), 0);
+    ck_assert_int_eq(store_session_count(st, "a@x.test", NULL, &receipts), 0);
+    ck_assert_int_eq(receipts, 0);
+
+    ck_assert_int_eq(store_session_clear(st), 0);
+    ck_assert_int_eq(store_session_count(st, "a@x.test", &online, NULL), 0);
+    ck_assert_int_eq(online, 0);
+    ck_assert_int_eq(store_session_count(st, "b@x.test", &online, NULL), 0);
+    ck_assert_int_eq(online, 0);
+
+    /* Not persistent: a new process starts with nobody online. */
+    ck_assert_int_eq(store_session_add(st, "a@x.test/phone", "a@x.test"), 1);
+    store_free(st);
+    st = db_open(&d);
+    ck_assert_int_eq(store_session_count(st, "a@x.test", &online, NULL), 0);
+    ck_assert_int_eq(online, 0);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(transactions)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item it;
+    int64_t n = -1;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    ck_assert_int_eq(store_begin(st), 0);
+    it = card("kept", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    it = card("kept2", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(store_commit(st), 0);
+
+    ck_assert_int_eq(store_begin(st), 0);
+    it = card("dropped", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(store_inbox_count(st, "alice@example.test", &n), 0);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(store_rollback(st), 0);
+    ck_assert_int_eq(store_inbox_count(st, "alice@example.test", &n), 0);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(
+        store_inbox_take(st, "alice@example.test", "dropped", NULL),
+        STORE_ENOTFOUND);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox"), 2);
+
+    /* No transaction open: these fail rather than pretend. */
+    ck_assert_int_eq(store_commit(st), STORE_EDB);
+    ck_assert_int_eq(store_rollback(st), STORE_EDB);
+    ck_assert_int_eq(store_begin(st), 0);
+    ck_assert_int_eq(store_begin(st), STORE_EDB);
+    ck_assert_int_eq(store_rollback(st), 0);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+START_TEST(survives_reopen)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item it;
+    struct store_inbox_item *got = NULL;
+    char *s = NULL;
+    int64_t old;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    ck_assert_int_eq(store_card_set(st, "bob@example.test", "<bob/>", 9), 0);
+    it = card("a1", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    store_free(st);
+
+    st = db_open(&d);
+    ck_assert_int_eq(store_user_jid(st, "+15550001", &s), 0);
+    ck_assert_str_eq(s, "alice@example.test");
+    free(s);
+    ck_assert_int_eq(store_card_get(st, "bob@example.test", &s), 0);
+    ck_assert_str_eq(s, "<bob/>");
+    free(s);
+    ck_assert_int_eq(store_inbox_take(st, "alice@example.test", "a1", &got), 0);
+    ck_assert_int_eq(got->seq, it.seq);
+    old = got->seq;
+    store_inbox_item_free(got);
+    /* AUTOINCREMENT: a taken card's seq is never handed out again. */
+    it = card("a2", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_gt(it.seq, old);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+struct marker {
+    struct store *st;
+    int calls;
+};
+
+/* Uses the store from inside the walk, as delivery does. */
+static int mark_and_take(void *ud, const struct store_inbox_item *item)
+{
+    struct marker *m = ud;
+    int64_t n = -1;
+
+    m->calls++;
+    ck_assert_int_eq(store_inbox_mark_sent(m->st, item->card_id), 0);
+    if (strcmp(item->card_id, "a2") == 0)
+        ck_assert_int_eq(
+            store_inbox_take(m->st, item->recipient_jid, item->card_id, NULL),
+            0);
+    ck_assert_int_eq(store_inbox_count(m->st, item->recipient_jid, &n), 0);
+    return 0;
+}
+
+START_TEST(each_callback_uses_store)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item it;
+    struct marker m = {0};
+    struct seen seen = {0};
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    m.st = st;
+    two_users(st);
+    it = card("a1", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    it = card("a2", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    it = card("a3", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(
+        store_inbox_each(st, "alice@example.test", mark_and_take, &m), 0);
+    ck_assert_int_eq(m.calls, 3);
+    ck_assert_int_eq(
+        store_inbox_each(st, "alice@example.test", remember, &seen), 0);
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert_str_eq(seen.ids[0], "a1");
+    ck_assert_str_eq(seen.ids[1], "a3");
+    ck_assert_int_eq(seen.attempts[0], 1);
+    ck_assert_int_eq(seen.attempts[1], 1);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+struct users_seen {
+    struct store *st;
+    int n;
+    int stop_at;
+};
+
+static int check_user(void *ud, const char *jid, const char *phone)
+{
+    struct users_seen *u = ud;
+    char want[32];
+    char *got = NULL;
+
+    snprintf(want, sizeof want, "u%03d@example.test", u->n);
+    ck_assert_str_eq(jid, want);
+    ck_assert_int_eq(store_user_jid(u->st, phone, &got), 0);
+    ck_assert_str_eq(got, jid);
+    free(got);
+    u->n++;
+    return u->n == u->stop_at ? -7 : 0;
+}
+
+/* More users than one page, in registration order, callback using the
+ * store. */
+START_TEST(user_each)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct users_seen u = {0};
+    char jid[32];
+    char phone[16];
+    int i;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    u.st = st;
+    ck_assert_int_eq(store_begin(st), 0);
+    for (i = 0; i < 150; i++) {
+        snprintf(jid, sizeof jid, "u%03d@example.test", i);
+        snprintf(phone, sizeof phone, "+1555%07d", 150 - i);
+        ck_assert_int_eq(store_user_register(st, phone, jid, i), 0);
+    }
+    ck_assert_int_eq(store_commit(st), 0);
+    ck_assert_int_eq(store_user_each(st, check_user, &u), 0);
+    ck_assert_int_eq(u.n, 150);
+    u.n = 0;
+    u.stop_at = 70;
+    ck_assert_int_eq(store_user_each(st, check_user, &u), -7);
+    ck_assert_int_eq(u.n, 70);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, migrations_applied);
+    tcase_add_test(tc, newer_schema_refused);
+    tcase_add_test(tc, synchronous_setting);
+    tcase_add_test(tc, not_a_database);
+    tcase_add_test(tc, migrate_rolls_back);
+    tcase_add_test(tc, register_lookup);
+    tcase_add_test(tc, register_conflict);
+    tcase_add_test(tc, number_change);
+    tcase_add_test(tc, remove_cascades);
+    tcase_add_test(tc, card_set_get);
+    tcase_add_test(tc, inbox_order_count);
+    tcase_add_test(tc, inbox_mark_sent);
+    tcase_add_test(tc, inbox_take);
+    tcase_add_test(tc, inbox_duplicate_id);
+    tcase_add_test(tc, sessions);
+    tcase_add_test(tc, transactions);
+    tcase_add_test(tc, survives_reopen);
+    tcase_add_test(tc, each_callback_uses_store);
+    tcase_add_test(tc, user_each);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(store_suite)
