@@ -44,31 +44,31 @@ static const char *const store_sql[OP_COUNT] = {
                      "card_id = ?1 AND recipient_id = " RECIPIENT_ID,
     [OP_INBOX_DELETE] = "DELETE FROM inbox WHERE "
                         "card_id = ?1 AND recipient_id = " RECIPIENT_ID,
-    [OP_SESSION_ADD] = "INSERT INTO temp.sessions (full_jid, bare_jid) "
+    [OP_ONLINE_ADD] = "INSERT INTO temp.resources (full_jid, bare_jid) "
                        "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
-    [OP_SESSION_REMOVE] = "DELETE FROM temp.sessions WHERE full_jid = ?1",
-    [OP_SESSION_RECEIPTS] = "UPDATE temp.sessions SET receipts = ?2 "
+    [OP_ONLINE_REMOVE] = "DELETE FROM temp.resources WHERE full_jid = ?1",
+    [OP_ONLINE_RECEIPTS] = "UPDATE temp.resources SET receipts = ?2 "
                             "WHERE full_jid = ?1",
-    [OP_SESSION_COUNT] = "SELECT count(*), coalesce(sum(receipts), 0) "
-                         "FROM temp.sessions WHERE bare_jid = ?1",
-    [OP_SESSION_LIST] = "SELECT full_jid FROM temp.sessions "
+    [OP_ONLINE_COUNT] = "SELECT count(*), coalesce(sum(receipts), 0) "
+                         "FROM temp.resources WHERE bare_jid = ?1",
+    [OP_ONLINE_LIST] = "SELECT full_jid FROM temp.resources "
                         "WHERE bare_jid = ?1 ORDER BY full_jid",
-    [OP_SESSION_CLEAR] = "DELETE FROM temp.sessions",
+    [OP_ONLINE_CLEAR] = "DELETE FROM temp.resources",
 };
 
 /* Who is online only matters while this process runs: never persisted. */
-static const char store_sessions_sql[] =
-    "CREATE TEMP TABLE sessions ("
+static const char store_resources_sql[] =
+    "CREATE TEMP TABLE resources ("
     " full_jid TEXT PRIMARY KEY,"
     " bare_jid TEXT NOT NULL,"
     " receipts INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX temp.sessions_bare ON sessions (bare_jid);";
+    "CREATE INDEX temp.resources_bare ON resources (bare_jid);";
 
-/* What only cardxd's store has: the sessions table and the statements. */
+/* What only cardxd's store has: the resources table and the statements. */
 static int store_setup(struct store *st, const char *path, char **err)
 {
-    if (sqlite3_exec(st->db, store_sessions_sql, NULL, NULL, NULL) != SQLITE_OK)
-        return sqlutil_fail(err, STORE_EDB, "%s: sessions table: %s", path,
+    if (sqlite3_exec(st->db, store_resources_sql, NULL, NULL, NULL) != SQLITE_OK)
+        return sqlutil_fail(err, STORE_EDB, "%s: resources table: %s", path,
                             sqlite3_errmsg(st->db));
     if (sqlutil_prepare_all(st->db, path, store_sql, OP_COUNT, st->stmt, err) <
         0)

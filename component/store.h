@@ -1,5 +1,5 @@
 /* cardxd's SQLite store: users, their own cards, the inbox of waiting cards
- * and (in a TEMP table) the sessions currently online. */
+ * and (in a TEMP table) the resources (full JIDs) currently online. */
 #ifndef CARDX_COMPONENT_STORE_H
 #define CARDX_COMPONENT_STORE_H
 
@@ -110,26 +110,26 @@ int store_inbox_take(struct store *st, const char *recipient_jid,
 /* Frees an item returned by the store. Accepts NULL. */
 void store_inbox_item_free(struct store_inbox_item *item);
 
-/* --- online sessions (TEMP table: gone when the process ends) --- */
+/* --- online resources (TEMP table: gone when the process ends) --- */
 
 /* Records a full JID as online. Returns 1 when it is new, 0 when it was
  * already known (a presence update), or a negative code. */
-int store_session_add(struct store *st, const char *full_jid,
+int store_online_add(struct store *st, const char *full_jid,
                       const char *bare_jid);
 /* Forgets a full JID. Returns 0 (also when it was not known) or an error. */
-int store_session_remove(struct store *st, const char *full_jid);
-/* Sets whether that session's client supports XEP-0184 receipts. */
-int store_session_set_receipts(struct store *st, const char *full_jid,
+int store_online_remove(struct store *st, const char *full_jid);
+/* Sets whether that resource's client supports XEP-0184 receipts. */
+int store_online_set_receipts(struct store *st, const char *full_jid,
                                int receipts);
-/* *online receives the number of sessions of bare_jid, *receipts how many of
+/* *online receives the number of resources of bare_jid, *receipts how many of
  * them support receipts; either pointer may be NULL. */
-int store_session_count(struct store *st, const char *bare_jid, int *online,
+int store_online_count(struct store *st, const char *bare_jid, int *online,
                         int *receipts);
-/* Calls fn for each online session (full JID) of bare_jid; stops early when
+/* Calls fn for each online resource (full JID) of bare_jid; stops early when
  * fn returns non-zero and returns that value. fn may use the store. */
-int store_session_each(struct store *st, const char *bare_jid,
+int store_online_each(struct store *st, const char *bare_jid,
                        int (*fn)(void *ud, const char *full_jid), void *ud);
-/* Forgets every session (the link to the server went down). */
-int store_session_clear(struct store *st);
+/* Forgets every resource (the link to the server went down). */
+int store_online_clear(struct store *st);
 
 #endif

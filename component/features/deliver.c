@@ -132,7 +132,7 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
                   item->card_id);
         return 0;
     }
-    if (store_session_each(service_store(svc), item->recipient_jid,
+    if (store_online_each(service_store(svc), item->recipient_jid,
                            deliver_session, &dc) < 0)
         log_error(service_log(svc), "listing sessions of %s: %s",
                   item->recipient_jid, store_errmsg(service_store(svc)));
@@ -233,7 +233,7 @@ void deliver_flush(struct service *svc, const char *bare)
     struct flush_ctx fc = {svc, 0};
     int online = 0;
 
-    if (store_session_count(service_store(svc), bare, &online, &fc.receipts) <
+    if (store_online_count(service_store(svc), bare, &online, &fc.receipts) <
             0 ||
         online == 0)
         return;

@@ -45,7 +45,7 @@ static void resource_discovered(struct service *svc, xmpp_stanza_t *reply,
     }
     log_debug(service_log(svc), "resource %s %s receipts", job->full,
               receipts ? "supports" : "does not support");
-    if (store_session_set_receipts(service_store(svc), job->full, receipts) < 0)
+    if (store_online_set_receipts(service_store(svc), job->full, receipts) < 0)
         log_error(service_log(svc), "recording resource %s: %s", job->full,
                   store_errmsg(service_store(svc)));
     deliver_flush(svc, job->bare);
@@ -58,7 +58,7 @@ static void resource_online(struct service *svc, const char *full,
 {
     struct caps_job *job;
     xmpp_stanza_t *iq;
-    int rc = store_session_add(service_store(svc), full, bare);
+    int rc = store_online_add(service_store(svc), full, bare);
 
     if (rc < 0) {
         log_error(service_log(svc), "recording resource %s: %s", full,
@@ -107,7 +107,7 @@ static int presence_handle(struct service *svc, xmpp_stanza_t *pres)
             store_user_phone(service_store(svc), bare, &phone) == 0)
             resource_online(svc, from, bare);
     } else if (strcmp(type, "unavailable") == 0) {
-        if (store_session_remove(service_store(svc), from) < 0)
+        if (store_online_remove(service_store(svc), from) < 0)
             log_error(service_log(svc), "forgetting resource %s: %s", from,
                       store_errmsg(service_store(svc)));
     } else if (strcmp(type, "subscribe") == 0) {
@@ -127,7 +127,7 @@ out:
  * learns them again from presence. */
 static void presence_forget_all(struct service *svc)
 {
-    if (store_session_clear(service_store(svc)) < 0)
+    if (store_online_clear(service_store(svc)) < 0)
         log_error(service_log(svc), "cannot reset online resources: %s",
                   store_errmsg(service_store(svc)));
 }

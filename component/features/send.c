@@ -123,7 +123,7 @@ static void send_commit(struct service *svc, struct send_job *job,
     }
     log_info(service_log(svc), "card %s from %s to %s accepted", card_id,
              job->sender_phone, job->recipient_phone);
-    if (store_session_count(service_store(svc), job->recipient_jid, &online,
+    if (store_online_count(service_store(svc), job->recipient_jid, &online,
                             &receipts) < 0)
         online = 0;
     send_reply(svc, job, card_id, online ? "delivered" : "queued");

@@ -566,7 +566,7 @@ START_TEST(inbox_duplicate_id)
 }
 END_TEST
 
-/* Collects the full JIDs store_session_each reports, joined by spaces. */
+/* Collects the full JIDs store_online_each reports, joined by spaces. */
 static int collect_session(void *ud, const char *full)
 {
     char *acc = ud;
@@ -588,51 +588,51 @@ START_TEST(sessions)
 
     tmpdb_init(&d);
     st = db_open(&d);
-    ck_assert_int_eq(store_session_add(st, "a@x.test/phone", "a@x.test"), 1);
-    ck_assert_int_eq(store_session_add(st, "a@x.test/phone", "a@x.test"), 0);
-    ck_assert_int_eq(store_session_add(st, "a@x.test/desk", "a@x.test"), 1);
-    ck_assert_int_eq(store_session_add(st, "b@x.test/r", "b@x.test"), 1);
-    ck_assert_int_eq(store_session_set_receipts(st, "a@x.test/desk", 7), 0);
-    ck_assert_int_eq(store_session_set_receipts(st, "c@x.test/r", 1),
+    ck_assert_int_eq(store_online_add(st, "a@x.test/phone", "a@x.test"), 1);
+    ck_assert_int_eq(store_online_add(st, "a@x.test/phone", "a@x.test"), 0);
+    ck_assert_int_eq(store_online_add(st, "a@x.test/desk", "a@x.test"), 1);
+    ck_assert_int_eq(store_online_add(st, "b@x.test/r", "b@x.test"), 1);
+    ck_assert_int_eq(store_online_set_receipts(st, "a@x.test/desk", 7), 0);
+    ck_assert_int_eq(store_online_set_receipts(st, "c@x.test/r", 1),
                      STORE_ENOTFOUND);
-    ck_assert_int_eq(store_session_count(st, "a@x.test", &online, &receipts),
+    ck_assert_int_eq(store_online_count(st, "a@x.test", &online, &receipts),
                      0);
     ck_assert_int_eq(online, 2);
     ck_assert_int_eq(receipts, 1);
-    ck_assert_int_eq(store_session_count(st, "b@x.test", &online, NULL), 0);
+    ck_assert_int_eq(store_online_count(st, "b@x.test", &online, NULL), 0);
     ck_assert_int_eq(online, 1);
-    ck_assert_int_eq(store_session_count(st, "c@x.test", NULL, &receipts), 0);
+    ck_assert_int_eq(store_online_count(st, "c@x.test", NULL, &receipts), 0);
     ck_assert_int_eq(receipts, 0);
-    ck_assert_int_eq(store_session_each(st, "a@x.test", collect_session, seen),
+    ck_assert_int_eq(store_online_each(st, "a@x.test", collect_session, seen),
                      0);
     ck_assert_str_eq(seen, "a@x.test/desk a@x.test/phone");
     seen[0] = '\0';
-    ck_assert_int_eq(store_session_each(st, "c@x.test", collect_session, seen),
+    ck_assert_int_eq(store_online_each(st, "c@x.test", collect_session, seen),
                      0);
     ck_assert_str_eq(seen, "");
 
-    ck_assert_int_eq(store_session_remove(st, "a@x.test/desk"), 0);
-    ck_assert_int_eq(store_session_remove(st, "a@x.test/desk"), 0);
-    ck_assert_int_eq(store_session_count(st, "a@x.test", &online, &receipts),
+    ck_assert_int_eq(store_online_remove(st, "a@x.test/desk"), 0);
+    ck_assert_int_eq(store_online_remove(st, "a@x.test/desk"), 0);
+    ck_assert_int_eq(store_online_count(st, "a@x.test", &online, &receipts),
                      0);
     ck_assert_int_eq(online, 1);
     ck_assert_int_eq(receipts, 0);
-    ck_assert_int_eq(store_session_set_receipts(st, "a@x.test/phone", 1), 0);
-    ck_assert_int_eq(store_session_set_receipts(st, "a@x.test/phone", 0), 0);
-    ck_assert_int_eq(store_session_count(st, "a@x.test", NULL, &receipts), 0);
+    ck_assert_int_eq(store_online_set_receipts(st, "a@x.test/phone", 1), 0);
+    ck_assert_int_eq(store_online_set_receipts(st, "a@x.test/phone", 0), 0);
+    ck_assert_int_eq(store_online_count(st, "a@x.test", NULL, &receipts), 0);
     ck_assert_int_eq(receipts, 0);
 
-    ck_assert_int_eq(store_session_clear(st), 0);
-    ck_assert_int_eq(store_session_count(st, "a@x.test", &online, NULL), 0);
+    ck_assert_int_eq(store_online_clear(st), 0);
+    ck_assert_int_eq(store_online_count(st, "a@x.test", &online, NULL), 0);
     ck_assert_int_eq(online, 0);
-    ck_assert_int_eq(store_session_count(st, "b@x.test", &online, NULL), 0);
+    ck_assert_int_eq(store_online_count(st, "b@x.test", &online, NULL), 0);
     ck_assert_int_eq(online, 0);
 
     /* Not persistent: a new process starts with nobody online. */
-    ck_assert_int_eq(store_session_add(st, "a@x.test/phone", "a@x.test"), 1);
+    ck_assert_int_eq(store_online_add(st, "a@x.test/phone", "a@x.test"), 1);
     store_free(st);
     st = db_open(&d);
-    ck_assert_int_eq(store_session_count(st, "a@x.test", &online, NULL), 0);
+    ck_assert_int_eq(store_online_count(st, "a@x.test", &online, NULL), 0);
     ck_assert_int_eq(online, 0);
     store_free(st);
     tmpdb_remove(&d);

@@ -1,4 +1,4 @@
-/* cardxd's store: the sessions online now, in a TEMP table that dies with
+/* cardxd's store: the resources online now, in a TEMP table that dies with
  * the process. */
 #include <stdlib.h>
 #include <sqlite3.h>
@@ -7,10 +7,10 @@
 #include "component/store_int.h"
 #include "sql/sqlutil.h"
 
-int store_session_add(struct store *st, const char *full_jid,
+int store_online_add(struct store *st, const char *full_jid,
                       const char *bare_jid)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_SESSION_ADD);
+    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_ADD);
     int rc = sqlutil_run(s, sqlutil_bind(s, 1, "tt", full_jid, bare_jid));
 
     if (rc != SQLITE_OK)
@@ -18,26 +18,26 @@ int store_session_add(struct store *st, const char *full_jid,
     return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }
 
-int store_session_remove(struct store *st, const char *full_jid)
+int store_online_remove(struct store *st, const char *full_jid)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_SESSION_REMOVE);
+    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_REMOVE);
 
     return sqlutil_code(sqlutil_run(s, sqlutil_bind(s, 1, "t", full_jid)));
 }
 
-int store_session_set_receipts(struct store *st, const char *full_jid,
+int store_online_set_receipts(struct store *st, const char *full_jid,
                                int receipts)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_SESSION_RECEIPTS);
+    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_RECEIPTS);
 
     return store_write(st, s, sqlutil_bind(s, 1, "ti", full_jid, receipts != 0),
-                       "no such session");
+                       "no such resource");
 }
 
-int store_session_count(struct store *st, const char *bare_jid, int *online,
+int store_online_count(struct store *st, const char *bare_jid, int *online,
                         int *receipts)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_SESSION_COUNT);
+    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_COUNT);
     int ret = store_step(s, sqlutil_bind(s, 1, "t", bare_jid));
 
     if (ret == 1) {
@@ -51,10 +51,10 @@ int store_session_count(struct store *st, const char *bare_jid, int *online,
 }
 
 /* Reads the full JIDs of bare_jid into *out, left empty on failure. */
-static int store_session_list(struct store *st, const char *bare_jid,
+static int store_online_list(struct store *st, const char *bare_jid,
                               struct strv *out)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_SESSION_LIST);
+    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_LIST);
     int ret = store_step(s, sqlutil_bind(s, 1, "t", bare_jid));
 
     while (ret == 1) {
@@ -70,11 +70,11 @@ static int store_session_list(struct store *st, const char *bare_jid,
 }
 
 /* Collects first so that fn runs with no statement active. */
-int store_session_each(struct store *st, const char *bare_jid,
+int store_online_each(struct store *st, const char *bare_jid,
                        int (*fn)(void *ud, const char *full_jid), void *ud)
 {
     struct strv full = {0};
-    int ret = store_session_list(st, bare_jid, &full);
+    int ret = store_online_list(st, bare_jid, &full);
 
     for (size_t i = 0; ret == 0 && i < full.n; i++)
         ret = fn(ud, full.v[i]);
@@ -82,7 +82,7 @@ int store_session_each(struct store *st, const char *bare_jid,
     return ret;
 }
 
-int store_session_clear(struct store *st)
+int store_online_clear(struct store *st)
 {
-    return store_exec(st, OP_SESSION_CLEAR);
+    return store_exec(st, OP_ONLINE_CLEAR);
 }
