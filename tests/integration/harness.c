@@ -1,4 +1,5 @@
 /* Integration-test harness: throwaway XMPP server and cardxd processes. */
+#include "common/util.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/xclient.h"
 
@@ -76,14 +77,6 @@ struct harness {
     int link_ups_at_start;
     char *cardxd_extra; /* INI text appended to cardxd.conf; may be NULL */
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int ms)
 {
@@ -264,12 +257,12 @@ static int child_gone(struct child *c)
 /* Sends sig, waits up to wait_ms for the exit, then SIGKILLs and reaps. */
 static void child_stop(struct child *c, int sig, int wait_ms, const char *name)
 {
-    long long deadline = now_ms() + wait_ms;
+    long long deadline = clock_now_ms() + wait_ms;
 
     if (child_gone(c))
         return;
     kill(c->pid, sig);
-    while (!child_gone(c) && now_ms() < deadline)
+    while (!child_gone(c) && clock_now_ms() < deadline)
         sleep_ms(POLL_MS);
     if (child_gone(c))
         return;
@@ -336,7 +329,7 @@ static int spawn(struct child *c, char *const argv[], const char *log_path)
 static int run_command(char *const argv[])
 {
     struct child c = {0};
-    long long deadline = now_ms() + SCRIPT_MS;
+    long long deadline = clock_now_ms() + SCRIPT_MS;
     pid_t pid = fork();
 
     if (pid < 0)
@@ -346,7 +339,7 @@ static int run_command(char *const argv[])
         _exit(127);
     }
     c.pid = pid;
-    while (!child_gone(&c) && now_ms() < deadline)
+    while (!child_gone(&c) && clock_now_ms() < deadline)
         sleep_ms(POLL_MS);
     if (!c.collected) {
         fprintf(stderr, "harness: %s %s timed out\n", argv[1], argv[2]);
@@ -422,9 +415,9 @@ static int server_ready_lines(const struct harness *h)
 static int wait_server_ready(struct harness *h, int ready_before)
 {
     const struct server_kind *k = h->kind;
-    long long deadline = now_ms() + k->start_ms;
+    long long deadline = clock_now_ms() + k->start_ms;
 
-    while (now_ms() < deadline) {
+    while (clock_now_ms() < deadline) {
         if (child_gone(&h->server)) {
             fprintf(stderr,
                     "harness: %s exited during startup (wait status %d)\n",
@@ -446,11 +439,11 @@ static int wait_server_ready(struct harness *h, int ready_before)
  * that a restart never meets EADDRINUSE. */
 static void wait_ports_closed(const struct harness *h)
 {
-    long long deadline = now_ms() + PORTS_CLOSE_MS;
+    long long deadline = clock_now_ms() + PORTS_CLOSE_MS;
 
     while ((harness_port_open(h->c2s_port) ||
             harness_port_open(h->component_port)) &&
-           now_ms() < deadline)
+           clock_now_ms() < deadline)
         sleep_ms(POLL_MS);
 }
 
@@ -696,7 +689,7 @@ int harness_cardxd_link_ups(struct harness *h)
 
 int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = clock_now_ms() + timeout_ms;
 
     for (;;) {
         int ups = harness_cardxd_link_ups(h);
@@ -712,7 +705,7 @@ int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
                     h->rundir);
             return -ECHILD;
         }
-        if (now_ms() >= deadline) {
+        if (clock_now_ms() >= deadline) {
             fprintf(stderr,
                     "harness: no '%s' #%d in %s/cardxd.log within "
                     "%d ms\n",

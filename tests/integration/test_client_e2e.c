@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "tests/integration/harness.h"
 #include "tests/lib/runner.h"
 
@@ -42,14 +43,6 @@ struct result {
     int status; /* exit status, or -1 when it did not exit normally */
     char *out, *err;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *cardx_path(void)
 {
@@ -113,7 +106,7 @@ static void child_env(const struct user *u)
 /* Waits for pid within the run timeout, killing it after. */
 static int wait_child(pid_t pid)
 {
-    long long deadline = now_ms() + RUN_TIMEOUT_MS;
+    long long deadline = clock_now_ms() + RUN_TIMEOUT_MS;
     int ws;
 
     for (;;) {
@@ -122,7 +115,7 @@ static int wait_child(pid_t pid)
         if (r == pid)
             return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
         ck_assert_int_eq(r, 0);
-        if (now_ms() > deadline) {
+        if (clock_now_ms() > deadline) {
             kill(pid, SIGKILL);
             waitpid(pid, &ws, 0);
             ck_abort_msg("cardx did not finish within %d ms", RUN_TIMEOUT_MS);
@@ -233,7 +226,7 @@ static void shell_start(struct shell *sh, const struct user *u)
  * consumed; fails after timeout_ms. */
 static void shell_expect(struct shell *sh, const char *want, int timeout_ms)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = clock_now_ms() + timeout_ms;
     char *hit;
 
     for (;;) {
@@ -246,7 +239,7 @@ static void shell_expect(struct shell *sh, const char *want, int timeout_ms)
             sh->seen = (size_t)(hit - sh->buf) + strlen(want);
             return;
         }
-        ck_assert_msg(now_ms() < deadline, "shell never printed '%s'; got:\n%s",
+        ck_assert_msg(clock_now_ms() < deadline, "shell never printed '%s'; got:\n%s",
                       want, sh->buf);
         if (poll(&pfd, 1, 100) <= 0)
             continue;

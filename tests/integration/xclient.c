@@ -1,4 +1,5 @@
 /* Synchronous libstrophe XMPP client for integration tests (see xclient.h). */
+#include "common/util.h"
 #include "tests/integration/xclient.h"
 
 #include <errno.h>
@@ -33,19 +34,11 @@ struct xclient {
     unsigned long next_id;
 };
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One turn of the event loop, blocking at most the time left (and at most
  * SLICE_MS, so callers re-check their condition often). */
 static void run_slice(xmpp_ctx_t *ctx, long long deadline)
 {
-    long long left = deadline - now_ms();
+    long long left = deadline - clock_now_ms();
 
     if (left > SLICE_MS)
         left = SLICE_MS;
@@ -203,8 +196,8 @@ void xclient_disconnect_free(struct xclient *c)
         return;
     if (c->conn && c->state != XC_DOWN) {
         xmpp_disconnect(c->conn);
-        deadline = now_ms() + DISCONNECT_MS;
-        while (c->state != XC_DOWN && now_ms() < deadline)
+        deadline = clock_now_ms() + DISCONNECT_MS;
+        while (c->state != XC_DOWN && clock_now_ms() < deadline)
             run_slice(c->ctx, deadline);
     }
     free_queue(c);
@@ -219,7 +212,7 @@ int xclient_connect(const char *jid, const char *password, const char *host,
                     int port, int timeout_ms, struct xclient **out)
 {
     struct xclient *c = calloc(1, sizeof(*c));
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = clock_now_ms() + timeout_ms;
     int rc = -ENOMEM;
 
     *out = NULL;
@@ -245,7 +238,7 @@ int xclient_connect(const char *jid, const char *password, const char *host,
         rc = -ECONNREFUSED;
         goto fail;
     }
-    while (c->state == XC_CONNECTING && now_ms() < deadline)
+    while (c->state == XC_CONNECTING && clock_now_ms() < deadline)
         run_slice(c->ctx, deadline);
     if (c->state != XC_UP) {
         rc = c->state == XC_CONNECTING ? -ETIMEDOUT : -ECONNREFUSED;
@@ -293,10 +286,10 @@ void xclient_set_disco_features(struct xclient *c, const char *const *features)
 /* Runs the loop until libstrophe has written everything queued. */
 static int flush(struct xclient *c)
 {
-    long long deadline = now_ms() + SEND_FLUSH_MS;
+    long long deadline = clock_now_ms() + SEND_FLUSH_MS;
 
     while (c->state == XC_UP && xmpp_conn_send_queue_len(c->conn) > 0) {
-        if (now_ms() >= deadline)
+        if (clock_now_ms() >= deadline)
             return -ETIMEDOUT;
         run_slice(c->ctx, deadline);
     }
@@ -325,9 +318,9 @@ int xclient_send_text(struct xclient *c, const char *xml)
 
 int xclient_pump(struct xclient *c, int ms)
 {
-    long long deadline = now_ms() + ms;
+    long long deadline = clock_now_ms() + ms;
 
-    while (c->state == XC_UP && now_ms() < deadline)
+    while (c->state == XC_UP && clock_now_ms() < deadline)
         run_slice(c->ctx, deadline);
     return c->state == XC_UP ? 0 : -ENOTCONN;
 }
@@ -335,7 +328,7 @@ int xclient_pump(struct xclient *c, int ms)
 int xclient_wait(struct xclient *c, int (*match)(xmpp_stanza_t *, void *),
                  void *ud, int timeout_ms, xmpp_stanza_t **out)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = clock_now_ms() + timeout_ms;
 
     *out = NULL;
     for (;;) {
@@ -347,7 +340,7 @@ int xclient_wait(struct xclient *c, int (*match)(xmpp_stanza_t *, void *),
         }
         if (c->state != XC_UP)
             return -ENOTCONN;
-        if (now_ms() >= deadline)
+        if (clock_now_ms() >= deadline)
             return -ETIMEDOUT;
         run_slice(c->ctx, deadline);
     }
@@ -594,7 +587,7 @@ int xclient_register_account(const char *jid, const char *password,
                              const char *host, int port, int timeout_ms)
 {
     struct registration r = {.password = password, .result = -ETIMEDOUT};
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = clock_now_ms() + timeout_ms;
     xmpp_conn_t *conn = NULL;
 
     signal(SIGPIPE, SIG_IGN);
@@ -615,7 +608,7 @@ int xclient_register_account(const char *jid, const char *password,
         r.result = -ECONNREFUSED;
         goto out;
     }
-    while (!r.done && !r.down && now_ms() < deadline)
+    while (!r.done && !r.down && clock_now_ms() < deadline)
         run_slice(r.ctx, deadline);
     if (!r.done && r.down)
         r.result = -ECONNREFUSED;
@@ -623,8 +616,8 @@ int xclient_register_account(const char *jid, const char *password,
     if (!r.down) {
         if (!r.done)
             xmpp_disconnect(conn);
-        deadline = now_ms() + DISCONNECT_MS;
-        while (!r.down && now_ms() < deadline)
+        deadline = clock_now_ms() + DISCONNECT_MS;
+        while (!r.down && clock_now_ms() < deadline)
             run_slice(r.ctx, deadline);
     }
 out:
