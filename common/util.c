@@ -87,6 +87,23 @@ void strv_clear(struct strv *sv)
     sv->n = sv->cap = 0;
 }
 
+int buf_reserve(char **data, size_t *cap, size_t need, size_t first)
+{
+    size_t grown_cap = *cap ? *cap : first;
+    char *grown;
+
+    if (need <= *cap)
+        return 0;
+    while (grown_cap < need)
+        grown_cap *= 2;
+    grown = realloc(*data, grown_cap);
+    if (!grown)
+        return CX_ENOMEM;
+    *data = grown;
+    *cap = grown_cap;
+    return 0;
+}
+
 int64_t clock_now_ms(void)
 {
     struct timespec ts;

@@ -30,6 +30,11 @@ int strv_split(struct strv *sv, const char *s, const char *seps);
 /* Frees every string and the array; leaves sv empty. Accepts NULL. */
 void strv_clear(struct strv *sv);
 
+/* Makes the byte buffer *data (of capacity *cap, possibly NULL and 0) hold
+ * at least need bytes, doubling from first. The contents are kept. Returns
+ * 0 or CX_ENOMEM (the buffer is unchanged then). */
+int buf_reserve(char **data, size_t *cap, size_t need, size_t first);
+
 /* Milliseconds of the monotonic clock, for deadlines and durations. */
 int64_t clock_now_ms(void);
 

@@ -94,18 +94,9 @@ static int link_append(struct link *ln, const char *data, size_t len)
         ln->outlen -= ln->outpos;
         ln->outpos = 0;
     }
-    if (ln->outlen + len > ln->outcap) {
-        size_t cap = ln->outcap ? ln->outcap : 4096;
-        char *grown;
-
-        while (cap < ln->outlen + len)
-            cap *= 2;
-        grown = realloc(ln->out, cap);
-        if (!grown)
-            return -1;
-        ln->out = grown;
-        ln->outcap = cap;
-    }
+    if (buf_reserve(&ln->out, &ln->outcap, ln->outlen + len,
+                    LINK_OUTBUF_FIRST) < 0)
+        return -1;
     memcpy(ln->out + ln->outlen, data, len);
     ln->outlen += len;
     return 0;

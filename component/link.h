@@ -15,6 +15,8 @@
 #define LINK_OUTBUF_MAX (64u * 1024u * 1024u)
 /* An empty output buffer larger than this is given back to the system. */
 #define LINK_OUTBUF_KEEP (1024u * 1024u)
+/* The first size of the output buffer; it doubles as needed. */
+#define LINK_OUTBUF_FIRST 4096u
 
 struct link;
 

@@ -69,18 +69,9 @@ int xs_flush_text(struct xmlstream *xs)
 
 int xs_append_text(struct xmlstream *xs, const char *s, size_t len)
 {
-    if (xs->text_len + len > xs->text_cap) {
-        size_t cap = xs->text_cap ? xs->text_cap : 256;
-        char *p;
-
-        while (cap < xs->text_len + len)
-            cap *= 2;
-        p = realloc(xs->text, cap);
-        if (!p)
-            return CX_ENOMEM;
-        xs->text = p;
-        xs->text_cap = cap;
-    }
+    if (buf_reserve(&xs->text, &xs->text_cap, xs->text_len + len,
+                    XS_TEXT_FIRST) < 0)
+        return CX_ENOMEM;
     memcpy(xs->text + xs->text_len, s, len);
     xs->text_len += len;
     return 0;

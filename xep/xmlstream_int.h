@@ -12,6 +12,8 @@
  * occurs in UTF-8, so no name or URI can contain it and splitting is
  * unambiguous; '|' or '\n' would make expat reject URIs that carry them. */
 #define XS_SEP '\xFF'
+/* The first size of the text buffer; it doubles as needed. */
+#define XS_TEXT_FIRST 256u
 
 enum xs_state { XS_PROLOG, XS_OPEN, XS_ENDED };
 
