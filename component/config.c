@@ -2,6 +2,7 @@
  * config's life (new, copy, free). */
 #include "component/config_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@
 #define CONFIG_DEFAULT_STANZA_MAX_BYTES 1048576
 #define CONFIG_DEFAULT_FETCH_TIMEOUT_MS 5000
 #define CONFIG_DEFAULT_MAX_ATTEMPTS 10 /* deliveries of a card never acked */
+#define CONFIG_DEFAULT_HANDOFF_GRACE_MS 86400000L /* one day */
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_LEVEL_INFO
 /* ---- End of defaults. ---- */
 
@@ -29,6 +31,8 @@
 #define CONFIG_MAX_STANZA_BYTES (64L << 20) /* 64 MiB */
 #define CONFIG_MAX_FETCH_TIMEOUT_MS 600000L /* ten minutes */
 #define CONFIG_MAX_ATTEMPTS 1000
+#define CONFIG_MIN_GRACE_MS 1000L        /* a second: tests use seconds */
+#define CONFIG_MAX_GRACE_MS 31536000000L /* a year */
 
 #define OFF(field) offsetof(struct cardxd_config, field)
 
@@ -66,6 +70,9 @@ const struct key_spec config_keys[NKEYS] = {
                          false, false, NULL},
     [K_MAX_ATTEMPTS] = {"limits", "max_attempts", KEY_INT, OFF(max_attempts), 1,
                         CONFIG_MAX_ATTEMPTS, false, false, NULL},
+    [K_HANDOFF_GRACE] = {"delivery", "handoff_grace", KEY_DURATION,
+                         OFF(handoff_grace_ms), CONFIG_MIN_GRACE_MS,
+                         CONFIG_MAX_GRACE_MS, false, false, NULL},
     [K_LOG_LEVEL] = {"log", "level", KEY_LOG_LEVEL, OFF(log_level), 0, 0, false,
                      false, NULL},
 };
@@ -96,6 +103,8 @@ long config_number_value(const struct cardxd_config *cfg,
 
     if (k->type == KEY_SIZE)
         return (long)*(const size_t *)p;
+    if (k->type == KEY_DURATION)
+        return (long)*(const int64_t *)p;
     return *(const int *)p;
 }
 
@@ -106,6 +115,8 @@ void config_set_number(struct cardxd_config *cfg, const struct key_spec *k,
 
     if (k->type == KEY_SIZE)
         *(size_t *)p = (size_t)v;
+    else if (k->type == KEY_DURATION)
+        *(int64_t *)p = v;
     else
         *(int *)p = (int)v;
 }
@@ -130,6 +141,7 @@ struct cardxd_config *config_new(void)
     cfg->stanza_max_bytes = CONFIG_DEFAULT_STANZA_MAX_BYTES;
     cfg->fetch_timeout_ms = CONFIG_DEFAULT_FETCH_TIMEOUT_MS;
     cfg->max_attempts = CONFIG_DEFAULT_MAX_ATTEMPTS;
+    cfg->handoff_grace_ms = CONFIG_DEFAULT_HANDOFF_GRACE_MS;
     cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
     if (!cfg->host || !cfg->user_domains || !cfg->database ||
         !cfg->synchronous || !cfg->default_region) {

@@ -3,6 +3,7 @@
 #define CARDX_COMPONENT_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/log.h"
 
@@ -31,6 +32,11 @@ struct cardxd_config {
     /* Deliveries of a card the recipient never acknowledges before it is
      * dropped (clients without receipts must not get it forever). */
     int max_attempts;
+    /* [delivery] */
+    /* How long a card handed only to resources that never acknowledge
+     * (no receipts, or capabilities unknown) stays, redelivered with the
+     * same id at each new resource, before it is retired. */
+    int64_t handoff_grace_ms;
     /* [log] */
     enum log_level log_level;
 };

@@ -2,6 +2,8 @@
  * rejected one, and config_validate(). */
 #include "component/config_int.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,12 +105,64 @@ char *config_msg_bad(const struct key_spec *k, const char *value,
                       sep, why);
 }
 
+/* The units a duration may be written in, largest first. */
+static const struct {
+    const char *unit;
+    long ms;
+} duration_units[] = {
+    {"d", 86400000L}, {"h", 3600000L}, {"m", 60000L}, {"s", 1000L}, {"ms", 1L},
+};
+
+#define NUNITS (sizeof(duration_units) / sizeof(duration_units[0]))
+
+int config_parse_duration(const char *value, long *ms)
+{
+    char *end;
+    long v;
+
+    if (!(value[0] >= '0' && value[0] <= '9'))
+        return -1;
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (errno || end == value)
+        return -1;
+    for (size_t i = 0; i < NUNITS; i++) {
+        if (strcmp(end, duration_units[i].unit) != 0)
+            continue;
+        if (v > LONG_MAX / duration_units[i].ms)
+            return -1;
+        *ms = v * duration_units[i].ms;
+        return 0;
+    }
+    return -1;
+}
+
+void config_format_duration(long ms, char *buf, size_t len)
+{
+    for (size_t i = 0; i < NUNITS; i++) {
+        if (ms % duration_units[i].ms == 0 || i == NUNITS - 1) {
+            snprintf(buf, len, "%ld%s", ms / duration_units[i].ms,
+                     duration_units[i].unit);
+            return;
+        }
+    }
+}
+
 char *config_msg_range(const struct key_spec *k, const char *value)
 {
-    char why[96];
+    char why[128], lo[32], hi[32];
 
-    snprintf(why, sizeof(why), "expected an integer from %ld to %ld", k->min,
-             k->max);
+    if (k->type == KEY_DURATION) {
+        config_format_duration(k->min, lo, sizeof(lo));
+        config_format_duration(k->max, hi, sizeof(hi));
+        snprintf(why, sizeof(why),
+                 "expected a duration with a unit (ms, s, m, h, d) from %s "
+                 "to %s",
+                 lo, hi);
+    } else {
+        snprintf(why, sizeof(why), "expected an integer from %ld to %ld",
+                 k->min, k->max);
+    }
     return config_msg_bad(k, value, why);
 }
 
@@ -154,6 +208,7 @@ static char *validate_key(const struct cardxd_config *cfg,
         return why ? config_msg_bad(k, s, why) : NULL;
     case KEY_INT:
     case KEY_SIZE:
+    case KEY_DURATION:
         v = config_number_value(cfg, k);
         if (v >= k->min && v <= k->max)
             return NULL;

@@ -8,7 +8,9 @@
 
 #include "component/config.h"
 
-enum key_type { KEY_STRING, KEY_INT, KEY_SIZE, KEY_LOG_LEVEL };
+/* KEY_DURATION: written with a unit (500ms, 30s, 10m, 12h, 30d), kept as
+ * int64_t milliseconds; min and max are in milliseconds. */
+enum key_type { KEY_STRING, KEY_INT, KEY_SIZE, KEY_DURATION, KEY_LOG_LEVEL };
 
 /* One key of the file: where it lives in the struct and what it accepts.
  * Loading and validation both read this table so they cannot disagree. */
@@ -17,7 +19,7 @@ struct key_spec {
     const char *name;
     enum key_type type;
     size_t offset;
-    long min, max;   /* KEY_INT, KEY_SIZE */
+    long min, max;   /* KEY_INT, KEY_SIZE, KEY_DURATION */
     bool required;   /* KEY_STRING: NULL is an error */
     bool hide_value; /* never echo it in messages */
     /* KEY_STRING: NULL if the value is acceptable, else why not. */
@@ -39,6 +41,7 @@ enum key_id {
     K_STANZA_MAX,
     K_FETCH_TIMEOUT,
     K_MAX_ATTEMPTS,
+    K_HANDOFF_GRACE,
     K_LOG_LEVEL,
     NKEYS
 };
@@ -82,6 +85,10 @@ const char *config_check_region(const char *value);
  * or k hides it, and without ": WHY" when why is NULL. */
 char *config_msg_bad(const struct key_spec *k, const char *value,
                      const char *why);
+/* Parses a duration with its unit into milliseconds. Returns 0 or -1. */
+int config_parse_duration(const char *value, long *ms);
+/* Writes a duration in the largest unit that divides it ("30d", "500ms"). */
+void config_format_duration(long ms, char *buf, size_t len);
 /* config_msg_bad() for a number outside [k->min, k->max]. */
 char *config_msg_range(const struct key_spec *k, const char *value);
 /* Whether pair i of config_pairs is inverted in cfg. */

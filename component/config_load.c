@@ -113,6 +113,13 @@ static int set_value(struct load_ctx *ctx, const struct key_spec *k,
         }
         ctx->cfg->log_level = level;
         return 0;
+    case KEY_DURATION:
+        if (config_parse_duration(value, &v) < 0 || v < k->min || v > k->max) {
+            load_fail_msg(ctx, config_msg_range(k, value));
+            return -1;
+        }
+        config_set_number(ctx->cfg, k, v);
+        return 0;
     case KEY_INT:
     case KEY_SIZE:
         if (parse_long(value, k->min, k->max, &v) < 0) {

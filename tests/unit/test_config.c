@@ -65,6 +65,7 @@ START_TEST(defaults_documented)
     ck_assert_uint_eq(cfg->stanza_max_bytes, 1048576);
     ck_assert_int_eq(cfg->fetch_timeout_ms, 5000);
     ck_assert_int_eq(cfg->max_attempts, 10);
+    ck_assert_int_eq(cfg->handoff_grace_ms, 86400000);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
     /* The defaults alone are not enough: domain and secret are required. */
     ck_assert_int_eq(config_validate(cfg, &err), -1);
@@ -116,7 +117,7 @@ START_TEST(example_states_defaults)
     fclose(in);
     fclose(out);
     /* Every key but domain and secret, which the example sets. */
-    ck_assert_int_eq(shown, 13);
+    ck_assert_int_eq(shown, 14);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -134,6 +135,7 @@ START_TEST(example_states_defaults)
     ck_assert_uint_eq(cfg->stanza_max_bytes, ref->stanza_max_bytes);
     ck_assert_int_eq(cfg->fetch_timeout_ms, ref->fetch_timeout_ms);
     ck_assert_int_eq(cfg->max_attempts, ref->max_attempts);
+    ck_assert_int_eq(cfg->handoff_grace_ms, ref->handoff_grace_ms);
     ck_assert_int_eq(cfg->log_level, ref->log_level);
     free(text);
     config_free(cfg);
@@ -163,6 +165,7 @@ START_TEST(full_overrides_every_key)
     ck_assert_uint_eq(cfg->stanza_max_bytes, 200000);
     ck_assert_int_eq(cfg->fetch_timeout_ms, 1234);
     ck_assert_int_eq(cfg->max_attempts, 7);
+    ck_assert_int_eq(cfg->handoff_grace_ms, 90 * 60 * 1000);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_DEBUG);
     config_free(cfg);
 }
@@ -287,7 +290,39 @@ static const struct {
     {"[phone]\ndefault_region = FRA\n", ":2: bad default_region 'FRA'"},
     {"[phone]\ndefault_region = F1\n", ":2: bad default_region 'F1'"},
     {"[log]\nlevel = INFO\n", ":2: bad level 'INFO'"},
+    {"[delivery]\nhandoff_grace = 60\n",
+     ":2: bad handoff_grace '60' in [delivery]: expected a duration with a "
+     "unit (ms, s, m, h, d) from 1s to 365d"},
+    {"[delivery]\nhandoff_grace = 10x\n", ":2: bad handoff_grace '10x'"},
+    {"[delivery]\nhandoff_grace = -5s\n", ":2: bad handoff_grace '-5s'"},
+    {"[delivery]\nhandoff_grace = 5 s\n", ":2: bad handoff_grace '5 s'"},
+    {"[delivery]\nhandoff_grace = 999ms\n", ":2: bad handoff_grace '999ms'"},
+    {"[delivery]\nhandoff_grace = 366d\n", ":2: bad handoff_grace '366d'"},
+    {"[delivery]\nhandoff_grace = 99999999999999999999d\n",
+     ":2: bad handoff_grace"},
 };
+
+/* Durations are written with a unit and kept in milliseconds. */
+static const struct {
+    const char *text;
+    long long ms;
+} durations[] = {
+    {"1000ms", 1000},  {"30s", 30000},        {"10m", 600000},
+    {"12h", 43200000}, {"30d", 2592000000LL}, {"365d", 31536000000LL},
+};
+
+START_TEST(duration_units)
+{
+    struct cardxd_config *cfg = config_new();
+    char text[96], *err = NULL;
+
+    snprintf(text, sizeof(text), "[delivery]\nhandoff_grace = %s\n",
+             durations[_i].text);
+    ck_assert_int_eq(load_text(cfg, text, &err), 0);
+    ck_assert_int_eq(cfg->handoff_grace_ms, durations[_i].ms);
+    config_free(cfg);
+}
+END_TEST
 
 START_TEST(text_error)
 {
@@ -425,6 +460,8 @@ static Suite *config_suite(void)
                         sizeof(fixture_errors) / sizeof(fixture_errors[0]));
     tcase_add_loop_test(tc, text_error, 0,
                         sizeof(text_errors) / sizeof(text_errors[0]));
+    tcase_add_loop_test(tc, duration_units, 0,
+                        sizeof(durations) / sizeof(durations[0]));
     tcase_add_test(tc, overlong_line);
     tcase_add_test(tc, unreadable_file);
     tcase_add_test(tc, validate_required_keys);
