@@ -38,6 +38,9 @@ int buf_reserve(char **data, size_t *cap, size_t need, size_t first);
 /* Milliseconds of the monotonic clock, for deadlines and durations. */
 int64_t clock_now_ms(void);
 
+/* Unix time in milliseconds, for what is stored and outlives the process. */
+int64_t clock_wall_ms(void);
+
 /* Writes prefix and 2 * nbytes random hex digits (from getrandom) into buf,
  * NUL-terminated. Returns 0, or CX_EINVAL when buf is too small, CX_EIO
  * when the kernel gave no randomness. */

@@ -393,13 +393,16 @@ void service_link_up(struct service *svc, int64_t now_ms)
     }
 }
 
+/* The features forget what the link told them (who is online) first, so
+ * that the answers that can no longer come are not read as answers about
+ * resources still there. */
 void service_link_down(struct service *svc)
 {
-    pending_fail_all(svc);
     for (const struct feature *const *f = service_features; *f; f++) {
         if ((*f)->link_down)
             (*f)->link_down(svc);
     }
+    pending_fail_all(svc);
 }
 
 int service_timeout(struct service *svc, int64_t now_ms)

@@ -38,21 +38,39 @@ static const char *const store_sql[OP_COUNT] = {
                       "ORDER BY seq",
     [OP_INBOX_COUNT] = "SELECT count(*) FROM inbox WHERE "
                        "recipient_id = (SELECT id FROM users WHERE jid = ?1)",
-    [OP_INBOX_MARK] = "UPDATE inbox SET attempts = attempts + 1 "
-                      "WHERE card_id = ?1",
+    /* ?2 NULL: it reached a resource that acknowledges, so only an ack
+     * retires it; else the first hand-off starts the grace period. */
+    [OP_INBOX_MARK] = "UPDATE inbox SET attempts = attempts + 1, "
+                      "handed_at = CASE WHEN ?2 IS NULL THEN NULL "
+                      "ELSE coalesce(handed_at, ?2) END WHERE card_id = ?1",
+    /* A bounce: the delivery reached nobody, so it does not count. */
+    [OP_INBOX_REQUEUE] = "UPDATE inbox SET handed_at = NULL, "
+                         "attempts = max(attempts - 1, 0) WHERE "
+                         "card_id = ?1 AND recipient_id = " RECIPIENT_ID,
+    [OP_INBOX_HANDED_FIRST] = "SELECT min(handed_at) FROM inbox "
+                              "WHERE handed_at IS NOT NULL",
+    [OP_INBOX_HANDED_BEFORE] = "SELECT u.jid, i.card_id FROM inbox i "
+                               "JOIN users u ON u.id = i.recipient_id "
+                               "WHERE i.handed_at IS NOT NULL AND "
+                               "i.handed_at <= ?1 ORDER BY i.handed_at "
+                               "LIMIT ?2",
     [OP_INBOX_GET] = "SELECT " INBOX_COLUMNS " FROM inbox WHERE "
                      "card_id = ?1 AND recipient_id = " RECIPIENT_ID,
     [OP_INBOX_DELETE] = "DELETE FROM inbox WHERE "
                         "card_id = ?1 AND recipient_id = " RECIPIENT_ID,
     [OP_ONLINE_ADD] = "INSERT INTO temp.resources (full_jid, bare_jid) "
-                       "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
+                      "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
     [OP_ONLINE_REMOVE] = "DELETE FROM temp.resources WHERE full_jid = ?1",
-    [OP_ONLINE_RECEIPTS] = "UPDATE temp.resources SET receipts = ?2 "
-                            "WHERE full_jid = ?1",
-    [OP_ONLINE_COUNT] = "SELECT count(*), coalesce(sum(receipts), 0) "
-                         "FROM temp.resources WHERE bare_jid = ?1",
+    /* What a resource did (ack) outweighs what it said (disco#info). */
+    [OP_ONLINE_RECEIPTS] = "UPDATE temp.resources "
+                           "SET receipts = max(receipts, ?2) "
+                           "WHERE full_jid = ?1",
+    [OP_ONLINE_GET] = "SELECT receipts FROM temp.resources "
+                      "WHERE full_jid = ?1",
+    [OP_ONLINE_COUNT] = "SELECT count(*), coalesce(sum(receipts > 0), 0) "
+                        "FROM temp.resources WHERE bare_jid = ?1",
     [OP_ONLINE_LIST] = "SELECT full_jid FROM temp.resources "
-                        "WHERE bare_jid = ?1 ORDER BY full_jid",
+                       "WHERE bare_jid = ?1 ORDER BY full_jid",
     [OP_ONLINE_CLEAR] = "DELETE FROM temp.resources",
 };
 
@@ -61,13 +79,14 @@ static const char store_resources_sql[] =
     "CREATE TEMP TABLE resources ("
     " full_jid TEXT PRIMARY KEY,"
     " bare_jid TEXT NOT NULL,"
-    " receipts INTEGER NOT NULL DEFAULT 0);"
+    " receipts INTEGER NOT NULL DEFAULT -1);" /* -1 unknown, 0 no, 1 yes */
     "CREATE INDEX temp.resources_bare ON resources (bare_jid);";
 
 /* What only cardxd's store has: the resources table and the statements. */
 static int store_setup(struct store *st, const char *path, char **err)
 {
-    if (sqlite3_exec(st->db, store_resources_sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(st->db, store_resources_sql, NULL, NULL, NULL) !=
+        SQLITE_OK)
         return sqlutil_fail(err, STORE_EDB, "%s: resources table: %s", path,
                             sqlite3_errmsg(st->db));
     if (sqlutil_prepare_all(st->db, path, store_sql, OP_COUNT, st->stmt, err) <

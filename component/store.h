@@ -29,6 +29,9 @@ struct store_inbox_item {
     int attempts;        /* times sent so far */
     char *receipt_to;    /* optional: full JID that asked for a receipt */
     char *receipt_id;    /* optional: id of the sender's message */
+    /* Unix ms of its first hand-off to resources none of which was known
+     * to acknowledge; 0 while it waits or after it reached one that does. */
+    int64_t handed_at;
 };
 
 /* Opens (creating if needed) the database at path, sets WAL, foreign keys
@@ -99,8 +102,25 @@ int store_inbox_each(struct store *st, const char *recipient_jid,
 /* Number of cards waiting for recipient_jid. */
 int store_inbox_count(struct store *st, const char *recipient_jid,
                       int64_t *count);
-/* Increments attempts of the card. */
-int store_inbox_mark_sent(struct store *st, const char *card_id);
+/* Counts a delivery of the card. handed_at 0 says it reached a resource
+ * that acknowledges (the card now waits for the ack alone); else it is the
+ * unix ms of this hand-off to resources that may never acknowledge, kept
+ * if an earlier one is recorded. */
+int store_inbox_mark_sent(struct store *st, const char *card_id,
+                          int64_t handed_at);
+/* A delivery of card_id to recipient_jid bounced: it waits again as if it
+ * had not been sent. STORE_ENOTFOUND when no such card waits for them. */
+int store_inbox_requeue(struct store *st, const char *recipient_jid,
+                        const char *card_id);
+/* *at receives the oldest handed_at of all cards, 0 when none. */
+int store_inbox_handed_first(struct store *st, int64_t *at);
+/* Calls fn with the recipient's bare JID and the id of up to limit cards
+ * handed at or before cutoff (unix ms), oldest first; fn may use the store.
+ * Stops early when fn returns non-zero and returns that value. */
+int store_inbox_handed_before(struct store *st, int64_t cutoff, int limit,
+                              int (*fn)(void *ud, const char *recipient_jid,
+                                        const char *card_id),
+                              void *ud);
 /* Deletes the card card_id if it waits for recipient_jid and returns it in
  * *item (the caller frees it with store_inbox_item_free()); item may be NULL
  * to just delete. STORE_ENOTFOUND when there is no such card for that
@@ -115,20 +135,26 @@ void store_inbox_item_free(struct store_inbox_item *item);
 /* Records a full JID as online. Returns 1 when it is new, 0 when it was
  * already known (a presence update), or a negative code. */
 int store_online_add(struct store *st, const char *full_jid,
-                      const char *bare_jid);
+                     const char *bare_jid);
 /* Forgets a full JID. Returns 0 (also when it was not known) or an error. */
 int store_online_remove(struct store *st, const char *full_jid);
-/* Sets whether that resource's client supports XEP-0184 receipts. */
+/* Records whether that resource's client acknowledges cards (1) or said it
+ * does not (0). A resource's value only goes up: one that acknowledged is
+ * not demoted by a later disco#info. STORE_ENOTFOUND for an unknown one. */
 int store_online_set_receipts(struct store *st, const char *full_jid,
-                               int receipts);
+                              int receipts);
+/* *receipts receives -1 (not known yet), 0 or 1 for a resource online;
+ * STORE_ENOTFOUND when it is not. */
+int store_online_receipts(struct store *st, const char *full_jid,
+                          int *receipts);
 /* *online receives the number of resources of bare_jid, *receipts how many of
- * them support receipts; either pointer may be NULL. */
+ * them are known to acknowledge cards; either pointer may be NULL. */
 int store_online_count(struct store *st, const char *bare_jid, int *online,
-                        int *receipts);
+                       int *receipts);
 /* Calls fn for each online resource (full JID) of bare_jid; stops early when
  * fn returns non-zero and returns that value. fn may use the store. */
 int store_online_each(struct store *st, const char *bare_jid,
-                       int (*fn)(void *ud, const char *full_jid), void *ud);
+                      int (*fn)(void *ud, const char *full_jid), void *ud);
 /* Forgets every resource (the link to the server went down). */
 int store_online_clear(struct store *st);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "common/util.h"
 #include "component/store_int.h"
 #include "sql/sqlutil.h"
 
@@ -52,6 +53,7 @@ static int store_item_read(struct store *st, sqlite3_stmt *s,
     item->seq = sqlite3_column_int64(s, 0);
     item->created = sqlite3_column_int64(s, 6);
     item->attempts = sqlite3_column_int(s, 7);
+    item->handed_at = sqlite3_column_int64(s, 10);
     item->recipient_jid = strdup(recipient_jid);
     if (!item->recipient_jid)
         return store_fail(st, STORE_ENOMEM, "out of memory");
@@ -130,11 +132,72 @@ int store_inbox_count(struct store *st, const char *recipient_jid,
     return store_end(s, ret);
 }
 
-int store_inbox_mark_sent(struct store *st, const char *card_id)
+int store_inbox_mark_sent(struct store *st, const char *card_id,
+                          int64_t handed_at)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_MARK);
+    int rc = sqlutil_bind(s, 1, "t", card_id);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "t", card_id), "no such card");
+    if (rc == SQLITE_OK)
+        rc = handed_at ? sqlite3_bind_int64(s, 2, handed_at)
+                       : sqlite3_bind_null(s, 2);
+    return store_write(st, s, rc, "no such card");
+}
+
+int store_inbox_requeue(struct store *st, const char *recipient_jid,
+                        const char *card_id)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_REQUEUE);
+
+    return store_write(st, s, sqlutil_bind(s, 1, "tt", card_id, recipient_jid),
+                       "no such card");
+}
+
+int store_inbox_handed_first(struct store *st, int64_t *at)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_HANDED_FIRST);
+    int ret = store_step(s, SQLITE_OK);
+
+    *at = 0;
+    if (ret == 1) {
+        *at = sqlite3_column_int64(s, 0); /* NULL reads as 0 */
+        ret = 0;
+    }
+    return store_end(s, ret);
+}
+
+/* Reads the (recipient, card id) pairs into two parallel vectors. */
+static int store_inbox_handed_list(struct store *st, int64_t cutoff, int limit,
+                                   struct strv *jids, struct strv *ids)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_HANDED_BEFORE);
+    int ret = store_step(s, sqlutil_bind(s, 1, "li", cutoff, limit));
+
+    while (ret == 1) {
+        const char *jid = (const char *)sqlite3_column_text(s, 0);
+        const char *id = (const char *)sqlite3_column_text(s, 1);
+
+        ret = jid && id && strv_push(jids, jid) == 0 && strv_push(ids, id) == 0
+                  ? store_step(s, SQLITE_OK)
+                  : store_fail(st, STORE_ENOMEM, "out of memory");
+    }
+    return store_end(s, ret);
+}
+
+/* Collects first so that fn runs with no statement active. */
+int store_inbox_handed_before(struct store *st, int64_t cutoff, int limit,
+                              int (*fn)(void *ud, const char *recipient_jid,
+                                        const char *card_id),
+                              void *ud)
+{
+    struct strv jids = {0}, ids = {0};
+    int ret = store_inbox_handed_list(st, cutoff, limit, &jids, &ids);
+
+    for (size_t i = 0; ret == 0 && i < ids.n && i < jids.n; i++)
+        ret = fn(ud, jids.v[i], ids.v[i]);
+    strv_clear(&jids);
+    strv_clear(&ids);
+    return ret;
 }
 
 /* Reads the card into a new *item without deleting it. */

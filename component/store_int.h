@@ -24,11 +24,15 @@ enum store_op {
     OP_INBOX_LIST,
     OP_INBOX_COUNT,
     OP_INBOX_MARK,
+    OP_INBOX_REQUEUE,
+    OP_INBOX_HANDED_FIRST,
+    OP_INBOX_HANDED_BEFORE,
     OP_INBOX_GET,
     OP_INBOX_DELETE,
     OP_ONLINE_ADD,
     OP_ONLINE_REMOVE,
     OP_ONLINE_RECEIPTS,
+    OP_ONLINE_GET,
     OP_ONLINE_COUNT,
     OP_ONLINE_LIST,
     OP_ONLINE_CLEAR,
@@ -39,7 +43,7 @@ enum store_op {
  * the statements of store.c select them. */
 #define INBOX_COLUMNS                                                          \
     "seq, card_id, sender_phone, sender_jid, vcard, note, created_at, "        \
-    "attempts, receipt_to, receipt_id"
+    "attempts, receipt_to, receipt_id, handed_at"
 
 struct store {
     sqlite3 *db;

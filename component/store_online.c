@@ -8,7 +8,7 @@
 #include "sql/sqlutil.h"
 
 int store_online_add(struct store *st, const char *full_jid,
-                      const char *bare_jid)
+                     const char *bare_jid)
 {
     sqlite3_stmt *s = store_stmt(st, OP_ONLINE_ADD);
     int rc = sqlutil_run(s, sqlutil_bind(s, 1, "tt", full_jid, bare_jid));
@@ -26,7 +26,7 @@ int store_online_remove(struct store *st, const char *full_jid)
 }
 
 int store_online_set_receipts(struct store *st, const char *full_jid,
-                               int receipts)
+                              int receipts)
 {
     sqlite3_stmt *s = store_stmt(st, OP_ONLINE_RECEIPTS);
 
@@ -34,8 +34,22 @@ int store_online_set_receipts(struct store *st, const char *full_jid,
                        "no such resource");
 }
 
+int store_online_receipts(struct store *st, const char *full_jid, int *receipts)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_GET);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", full_jid));
+
+    if (ret == 1) {
+        *receipts = sqlite3_column_int(s, 0);
+        ret = 0;
+    } else if (ret == 0) {
+        ret = store_fail(st, STORE_ENOTFOUND, "no such resource");
+    }
+    return store_end(s, ret);
+}
+
 int store_online_count(struct store *st, const char *bare_jid, int *online,
-                        int *receipts)
+                       int *receipts)
 {
     sqlite3_stmt *s = store_stmt(st, OP_ONLINE_COUNT);
     int ret = store_step(s, sqlutil_bind(s, 1, "t", bare_jid));
@@ -52,7 +66,7 @@ int store_online_count(struct store *st, const char *bare_jid, int *online,
 
 /* Reads the full JIDs of bare_jid into *out, left empty on failure. */
 static int store_online_list(struct store *st, const char *bare_jid,
-                              struct strv *out)
+                             struct strv *out)
 {
     sqlite3_stmt *s = store_stmt(st, OP_ONLINE_LIST);
     int ret = store_step(s, sqlutil_bind(s, 1, "t", bare_jid));
@@ -71,7 +85,7 @@ static int store_online_list(struct store *st, const char *bare_jid,
 
 /* Collects first so that fn runs with no statement active. */
 int store_online_each(struct store *st, const char *bare_jid,
-                       int (*fn)(void *ud, const char *full_jid), void *ud)
+                      int (*fn)(void *ud, const char *full_jid), void *ud)
 {
     struct strv full = {0};
     int ret = store_online_list(st, bare_jid, &full);

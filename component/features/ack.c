@@ -8,6 +8,22 @@
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
+/* Retires the card, and remembers that the resource full acknowledges
+ * cards whatever its disco#info said (some clients send receipts without
+ * advertising them). Returns what deliver_retire() does. */
+static int ack_card(struct service *svc, const char *full, const char *bare,
+                    const char *id)
+{
+    int rc = deliver_retire(svc, bare, id, DELIVER_ACKED);
+    int known;
+
+    if (full && store_online_receipts(service_store(svc), full, &known) == 0 &&
+        known < 1 && store_online_set_receipts(service_store(svc), full, 1) < 0)
+        log_error(service_log(svc), "recording resource %s: %s", full,
+                  store_errmsg(service_store(svc)));
+    return rc;
+}
+
 static void ack_iq(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *ack)
 {
     const char *id = xmpp_stanza_get_id(ack);
@@ -18,7 +34,8 @@ static void ack_iq(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *ack)
     if (!id)
         service_error(svc, iq, ERR_MODIFY, "bad-request",
                       "<ack/> needs the card's id");
-    else if (deliver_retire(svc, bare, id, DELIVER_ACKED) == STORE_ENOTFOUND)
+    else if (ack_card(svc, xmpp_stanza_get_from(iq), bare, id) ==
+             STORE_ENOTFOUND)
         service_error(svc, iq, ERR_CANCEL, "item-not-found",
                       "no such card waits for you");
     else
@@ -40,7 +57,8 @@ static int ack_receipt(struct service *svc, xmpp_stanza_t *msg)
         return 0;
     bare = stanza_bare_jid(xmpp_stanza_get_from(msg));
     if (bare)
-        deliver_retire(svc, bare, xmpp_stanza_get_id(received), DELIVER_ACKED);
+        ack_card(svc, xmpp_stanza_get_from(msg), bare,
+                 xmpp_stanza_get_id(received));
     free(bare);
     return 0;
 }

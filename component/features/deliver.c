@@ -2,6 +2,7 @@
  * one way a card leaves the inbox. */
 #include "component/features/deliver.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,13 +104,40 @@ fail:
     return NULL;
 }
 
+/* How many handed cards one sweep retires before it yields to other
+ * work; the next sweep follows at once. */
+#define DELIVER_SWEEP_BATCH 100
+
+/* The feature's state: when the next sweep of handed cards is due. */
+struct deliver {
+    int64_t next_sweep; /* monotonic ms; -1 when no handed card waits */
+};
+
+extern const struct feature feature_deliver;
+
+static struct deliver *deliver_of(struct service *svc)
+{
+    return service_state(svc, &feature_deliver);
+}
+
+/* A handed card's grace ends grace ms after at (unix ms): sweep then. */
+static void deliver_schedule(struct service *svc, int64_t wall_due)
+{
+    struct deliver *dv = deliver_of(svc);
+    int64_t left = wall_due - clock_wall_ms();
+    int64_t due = service_now_ms(svc) + (left > 0 ? left : 0);
+
+    if (dv->next_sweep < 0 || due < dv->next_sweep)
+        dv->next_sweep = due;
+}
+
 struct deliver_ctx {
     struct service *svc;
     xmpp_stanza_t *msg;
     int sent;
 };
 
-static int deliver_session(void *ud, const char *full)
+static int deliver_resource(void *ud, const char *full)
 {
     struct deliver_ctx *dc = ud;
 
@@ -118,6 +146,29 @@ static int deliver_session(void *ud, const char *full)
     if (service_send(dc->svc, dc->msg) == 0)
         dc->sent++;
     return 0;
+}
+
+/* Counts the delivery. Reaching a resource known to acknowledge means only
+ * its ack retires the card; reaching only others starts the grace period
+ * after which a card that was never acknowledged is retired. */
+static void deliver_count(struct service *svc,
+                          const struct store_inbox_item *item)
+{
+    struct store *st = service_store(svc);
+    int ackers = 0;
+    int64_t handed = 0;
+
+    if (store_online_count(st, item->recipient_jid, NULL, &ackers) < 0)
+        ackers = 0; /* unknown: the grace period is the safe side */
+    if (!ackers)
+        handed = item->handed_at ? item->handed_at : clock_wall_ms();
+    if (store_inbox_mark_sent(st, item->card_id, handed) < 0) {
+        log_error(service_log(svc), "counting delivery of %s: %s",
+                  item->card_id, store_errmsg(st));
+        return;
+    }
+    if (handed)
+        deliver_schedule(svc, handed + service_config(svc)->handoff_grace_ms);
 }
 
 /* Full JIDs rather than the bare one: a client that only sent directed
@@ -133,16 +184,14 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
         return 0;
     }
     if (store_online_each(service_store(svc), item->recipient_jid,
-                           deliver_session, &dc) < 0)
-        log_error(service_log(svc), "listing sessions of %s: %s",
+                          deliver_resource, &dc) < 0)
+        log_error(service_log(svc), "listing resources of %s: %s",
                   item->recipient_jid, store_errmsg(service_store(svc)));
     xmpp_stanza_release(dc.msg);
     if (!dc.sent)
         return 0;
-    if (store_inbox_mark_sent(service_store(svc), item->card_id) < 0)
-        log_error(service_log(svc), "counting delivery of %s: %s",
-                  item->card_id, store_errmsg(service_store(svc)));
-    log_debug(service_log(svc), "card %s sent to %d session(s) of %s%s",
+    deliver_count(svc, item);
+    log_debug(service_log(svc), "card %s sent to %d resource(s) of %s%s",
               item->card_id, dc.sent, item->recipient_jid,
               delayed ? " (from the inbox)" : "");
     return dc.sent;
@@ -178,16 +227,17 @@ int deliver_retire(struct service *svc, const char *recipient,
                    const char *card_id, enum deliver_end why)
 {
     static const char *const how[] = {
-        [DELIVER_ACKED] = "acknowledged",
-        [DELIVER_HANDED] = "delivered to a client without receipts and "
-                           "deleted",
-        [DELIVER_GAVE_UP] = "given up (no acknowledgement)",
+        [DELIVER_ACKED] = "acknowledged by",
+        [DELIVER_HANDED] = "retired (grace period over, never acknowledged) "
+                           "for",
+        [DELIVER_GAVE_UP] = "given up (max_attempts deliveries, never "
+                            "acknowledged) for",
     };
     struct store_inbox_item *item = NULL;
     int rc = store_inbox_take(service_store(svc), recipient, card_id, &item);
 
     if (rc == STORE_ENOTFOUND) {
-        log_debug(service_log(svc), "ack for unknown card %s from %s", card_id,
+        log_debug(service_log(svc), "no card %s waits for %s", card_id,
                   recipient);
         return rc;
     }
@@ -196,64 +246,140 @@ int deliver_retire(struct service *svc, const char *recipient,
                   store_errmsg(service_store(svc)));
         return rc;
     }
-    log_debug(service_log(svc), "card %s %s by %s", card_id, how[why],
-              recipient);
-    sender_receipt(svc, item);
+    if (why == DELIVER_ACKED)
+        log_debug(service_log(svc), "card %s %s %s", card_id, how[why],
+                  recipient);
+    else
+        log_warn(service_log(svc), "card %s %s %s after %d deliveries", card_id,
+                 how[why], recipient, item->attempts);
+    /* Only the recipient's acknowledgement is news of arrival. */
+    if (why == DELIVER_ACKED)
+        sender_receipt(svc, item);
     store_inbox_item_free(item);
     return 0;
 }
 
-struct flush_ctx {
-    struct service *svc;
-    int receipts; /* some online session of the recipient acks cards */
-};
-
 static int flush_one(void *ud, const struct store_inbox_item *item)
 {
-    struct flush_ctx *fc = ud;
+    struct service *svc = ud;
 
-    if (item->attempts >= service_config(fc->svc)->max_attempts) {
+    if (item->attempts >= service_config(svc)->max_attempts) {
         /* Someone who never acknowledges must not get the card forever. */
-        log_warn(service_log(fc->svc),
-                 "card %s to %s dropped after %d attempts", item->card_id,
-                 item->recipient_jid, item->attempts);
-        deliver_retire(fc->svc, item->recipient_jid, item->card_id,
+        deliver_retire(svc, item->recipient_jid, item->card_id,
                        DELIVER_GAVE_UP);
         return 0;
     }
-    deliver_card(fc->svc, item, 1);
-    if (!fc->receipts)
-        deliver_retire(fc->svc, item->recipient_jid, item->card_id,
-                       DELIVER_HANDED);
+    deliver_card(svc, item, 1);
     return 0;
 }
 
 void deliver_flush(struct service *svc, const char *bare)
 {
-    struct flush_ctx fc = {svc, 0};
     int online = 0;
 
-    if (store_online_count(service_store(svc), bare, &online, &fc.receipts) <
-            0 ||
+    if (store_online_count(service_store(svc), bare, &online, NULL) < 0 ||
         online == 0)
         return;
-    if (store_inbox_each(service_store(svc), bare, flush_one, &fc) < 0)
+    if (store_inbox_each(service_store(svc), bare, flush_one, svc) < 0)
         log_error(service_log(svc), "flushing the inbox of %s: %s", bare,
                   store_errmsg(service_store(svc)));
 }
 
-/* Something we sent bounced. The card stays stored; the next presence of
- * its recipient retries. */
+/* A delivery bounced (a hibernating XEP-0198 session that expired, say):
+ * it reached nobody, so the card waits again for the next resource.
+ * Anything else we sent that bounced is only logged. */
 static void deliver_bounce(struct service *svc, xmpp_stanza_t *stanza)
 {
     const char *id = xmpp_stanza_get_id(stanza);
     const char *from = xmpp_stanza_get_from(stanza);
+    const char *name = xmpp_stanza_get_name(stanza);
+    char *bare = stanza_bare_jid(from);
+    int rc = STORE_ENOTFOUND;
 
-    log_debug(service_log(svc), "%s %s to %s bounced",
-              xmpp_stanza_get_name(stanza), id ? id : "?", from ? from : "?");
+    if (id && bare && strcmp(name, "message") == 0)
+        rc = store_inbox_requeue(service_store(svc), bare, id);
+    if (rc == 0)
+        log_info(service_log(svc), "card %s bounced from %s: waiting again", id,
+                 from);
+    else if (rc == STORE_ENOTFOUND)
+        log_debug(service_log(svc), "%s %s to %s bounced", name, id ? id : "?",
+                  from ? from : "?");
+    else
+        log_error(service_log(svc), "putting back card %s: %s", id,
+                  store_errmsg(service_store(svc)));
+    free(bare);
+}
+
+static int retire_handed(void *ud, const char *recipient, const char *card_id)
+{
+    deliver_retire(ud, recipient, card_id, DELIVER_HANDED);
+    return 0;
+}
+
+/* Retires the cards whose grace period is over, a batch at a time, and
+ * schedules the next sweep for the oldest handed card left. */
+static void deliver_sweep(struct service *svc)
+{
+    struct deliver *dv = deliver_of(svc);
+    struct store *st = service_store(svc);
+    int64_t grace = service_config(svc)->handoff_grace_ms, first = 0;
+
+    if (dv->next_sweep < 0 || dv->next_sweep > service_now_ms(svc))
+        return;
+    dv->next_sweep = -1;
+    if (store_inbox_handed_before(st, clock_wall_ms() - grace,
+                                  DELIVER_SWEEP_BATCH, retire_handed,
+                                  svc) < 0 ||
+        store_inbox_handed_first(st, &first) < 0) {
+        log_error(service_log(svc), "retiring handed cards: %s",
+                  store_errmsg(st));
+        first = clock_wall_ms(); /* try again after a grace period */
+    }
+    if (first)
+        deliver_schedule(svc, first + grace);
+}
+
+static int deliver_timeout(struct service *svc)
+{
+    int64_t next = deliver_of(svc)->next_sweep;
+    int64_t left = next - service_now_ms(svc);
+
+    if (next < 0)
+        return -1;
+    return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* Cards whose grace ended while cardxd was stopped go at once. */
+static void deliver_link_up(struct service *svc)
+{
+    deliver_of(svc)->next_sweep = service_now_ms(svc);
+    deliver_sweep(svc);
+}
+
+static int deliver_init(struct service *svc, void **state)
+{
+    struct deliver *dv = calloc(1, sizeof(*dv));
+
+    (void)svc;
+    if (!dv)
+        return CX_ENOMEM;
+    dv->next_sweep = -1;
+    *state = dv;
+    return 0;
+}
+
+static void deliver_free(struct service *svc, void *state)
+{
+    (void)svc;
+    free(state);
 }
 
 const struct feature feature_deliver = {
     .name = "delivery",
     .bounce = deliver_bounce,
+    .init = deliver_init,
+    .free = deliver_free,
+    .link_up = deliver_link_up,
+    .timeout = deliver_timeout,
+    .tick = deliver_sweep,
 };

@@ -15,18 +15,20 @@ enum deliver_end {
 
 /* Sends a stored card (borrowed) to every online resource of its
  * recipient and counts the attempt; delayed marks it as coming from the
- * inbox (XEP-0203). Returns how many resources it went to. */
+ * inbox (XEP-0203). The card stays in the inbox. Returns how many
+ * resources it went to. */
 int deliver_card(struct service *svc, const struct store_inbox_item *item,
                  int delayed);
 
-/* Takes card_id out of recipient's inbox for the reason why, and sends
- * its sender the receipt they asked for. Returns 0, STORE_ENOTFOUND when
+/* Takes card_id out of recipient's inbox for the reason why; only an
+ * acknowledgement sends its sender the receipt they asked for. Returns 0, STORE_ENOTFOUND when
  * no such card waits for that recipient, or another negative code when the
  * store failed (logged). */
 int deliver_retire(struct service *svc, const char *recipient,
                    const char *card_id, enum deliver_end why);
 
-/* The user's resources are known: send every waiting card, oldest first. */
+/* The user's resources are known: send every card in their inbox, oldest
+ * first, those delivered before but not acknowledged included. */
 void deliver_flush(struct service *svc, const char *bare);
 
 #endif

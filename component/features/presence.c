@@ -25,29 +25,47 @@ static void caps_job_free(void *data)
     free(job);
 }
 
-/* The new resource's disco#info tells whether its client acks cards; then
- * every waiting card goes out. */
-static void resource_discovered(struct service *svc, xmpp_stanza_t *reply,
-                                void *data)
+/* True when a disco#info result lists XEP-0184 receipts. */
+static int caps_receipts(xmpp_stanza_t *reply)
 {
-    struct caps_job *job = data;
-    xmpp_stanza_t *q = reply && !stanza_is_error(reply)
-                           ? xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO)
-                           : NULL;
-    int receipts = 0;
+    xmpp_stanza_t *q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_INFO);
 
     for (xmpp_stanza_t *f = q ? xmpp_stanza_get_children(q) : NULL; f;
          f = xmpp_stanza_get_next(f)) {
         const char *var = xmpp_stanza_get_attribute(f, "var");
 
         if (var && strcmp(var, NS_RECEIPTS) == 0)
-            receipts = 1;
+            return 1;
     }
-    log_debug(service_log(svc), "resource %s %s receipts", job->full,
-              receipts ? "supports" : "does not support");
-    if (store_online_set_receipts(service_store(svc), job->full, receipts) < 0)
-        log_error(service_log(svc), "recording resource %s: %s", job->full,
-                  store_errmsg(service_store(svc)));
+    return 0;
+}
+
+/* The new resource's disco#info tells whether its client acks cards; then
+ * every waiting card goes out. */
+static void resource_discovered(struct service *svc, xmpp_stanza_t *reply,
+                                void *data)
+{
+    struct caps_job *job = data;
+    struct store *st = service_store(svc);
+    int known = 0, rc;
+
+    /* Gone meanwhile (unavailable, or the link went down): nothing to do. */
+    if (store_online_receipts(st, job->full, &known) < 0)
+        return;
+    if (reply && !stanza_is_error(reply)) {
+        int receipts = caps_receipts(reply);
+
+        log_debug(service_log(svc), "resource %s %s receipts", job->full,
+                  receipts ? "advertises" : "does not advertise");
+        rc = store_online_set_receipts(st, job->full, receipts);
+        if (rc < 0)
+            log_error(service_log(svc), "recording resource %s: %s", job->full,
+                      store_errmsg(st));
+    } else {
+        /* No answer is no evidence: it may still acknowledge. */
+        log_debug(service_log(svc), "resource %s did not say what it supports",
+                  job->full);
+    }
     deliver_flush(svc, job->bare);
 }
 

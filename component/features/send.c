@@ -99,7 +99,7 @@ static void send_commit(struct service *svc, struct send_job *job,
 {
     struct store_inbox_item item = {0};
     char card_id[48];
-    int online = 0, receipts = 0;
+    int online = 0;
 
     if (rand_hex_id(card_id, sizeof(card_id), "card-", CARD_ID_BYTES) < 0) {
         send_fail(svc, job, ERR_WAIT, "internal-server-error",
@@ -124,14 +124,12 @@ static void send_commit(struct service *svc, struct send_job *job,
     log_info(service_log(svc), "card %s from %s to %s accepted", card_id,
              job->sender_phone, job->recipient_phone);
     if (store_online_count(service_store(svc), job->recipient_jid, &online,
-                            &receipts) < 0)
+                           NULL) < 0)
         online = 0;
     send_reply(svc, job, card_id, online ? "delivered" : "queued");
-    if (!online)
-        return;
-    deliver_card(svc, &item, 0);
-    if (!receipts)
-        deliver_retire(svc, job->recipient_jid, card_id, DELIVER_HANDED);
+    /* It stays in the inbox until the recipient acknowledges it. */
+    if (online)
+        deliver_card(svc, &item, 0);
 }
 
 /* The sender's vCard from their own server arrived (or did not). */

@@ -456,13 +456,91 @@ START_TEST(inbox_mark_sent)
     ck_assert_int_eq(store_inbox_push(st, &it), 0);
     it = card("a2", "alice@example.test");
     ck_assert_int_eq(store_inbox_push(st, &it), 0);
-    ck_assert_int_eq(store_inbox_mark_sent(st, "a1"), 0);
-    ck_assert_int_eq(store_inbox_mark_sent(st, "a1"), 0);
-    ck_assert_int_eq(store_inbox_mark_sent(st, "zz"), STORE_ENOTFOUND);
+    ck_assert_int_eq(store_inbox_mark_sent(st, "a1", 0), 0);
+    ck_assert_int_eq(store_inbox_mark_sent(st, "a1", 0), 0);
+    ck_assert_int_eq(store_inbox_mark_sent(st, "zz", 0), STORE_ENOTFOUND);
     ck_assert_int_eq(
         store_inbox_each(st, "alice@example.test", remember, &seen), 0);
     ck_assert_int_eq(seen.attempts[0], 2);
     ck_assert_int_eq(seen.attempts[1], 0);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+struct retired {
+    int n;
+    char who[4][32];
+    char ids[4][8];
+};
+
+static int retire_cb(void *ud, const char *jid, const char *id)
+{
+    struct retired *r = ud;
+
+    ck_assert_int_lt(r->n, 4);
+    snprintf(r->who[r->n], sizeof r->who[0], "%s", jid);
+    snprintf(r->ids[r->n], sizeof r->ids[0], "%s", id);
+    r->n++;
+    return 0;
+}
+
+/* The hand-off clock: started by the first hand-off to resources that may
+ * never ack, kept by later ones, cleared by a delivery to one that acks or
+ * by a bounce; read back oldest first. */
+START_TEST(inbox_handoff)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item it, *got = NULL;
+    struct retired r = {0};
+    int64_t first = -1;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    it = card("a1", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    it = card("b1", "bob@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    it = card("a2", "alice@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(store_inbox_handed_first(st, &first), 0);
+    ck_assert_int_eq(first, 0);
+
+    ck_assert_int_eq(store_inbox_mark_sent(st, "a1", 5000), 0);
+    ck_assert_int_eq(store_inbox_mark_sent(st, "a1", 9000), 0); /* kept */
+    ck_assert_int_eq(store_inbox_mark_sent(st, "b1", 7000), 0);
+    ck_assert_int_eq(store_inbox_mark_sent(st, "a2", 6000), 0);
+    ck_assert_int_eq(store_inbox_mark_sent(st, "a2", 0), 0); /* an acker */
+    ck_assert_int_eq(store_inbox_handed_first(st, &first), 0);
+    ck_assert_int_eq(first, 5000);
+    ck_assert_int_eq(store_inbox_handed_before(st, 7000, 10, retire_cb, &r), 0);
+    ck_assert_int_eq(r.n, 2);
+    ck_assert_str_eq(r.ids[0], "a1");
+    ck_assert_str_eq(r.who[0], "alice@example.test");
+    ck_assert_str_eq(r.ids[1], "b1");
+    ck_assert_str_eq(r.who[1], "bob@example.test");
+    r.n = 0;
+    ck_assert_int_eq(store_inbox_handed_before(st, 7000, 1, retire_cb, &r), 0);
+    ck_assert_int_eq(r.n, 1);
+
+    /* A bounce: waiting again, the attempt not counted; only the
+     * recipient's own card. */
+    ck_assert_int_eq(store_inbox_requeue(st, "bob@example.test", "a1"),
+                     STORE_ENOTFOUND);
+    ck_assert_int_eq(store_inbox_requeue(st, "alice@example.test", "a1"), 0);
+    ck_assert_int_eq(store_inbox_take(st, "alice@example.test", "a1", &got), 0);
+    ck_assert_int_eq(got->handed_at, 0);
+    ck_assert_int_eq(got->attempts, 1);
+    store_inbox_item_free(got);
+    ck_assert_int_eq(store_inbox_handed_first(st, &first), 0);
+    ck_assert_int_eq(first, 7000);
+    ck_assert_int_eq(store_inbox_take(st, "bob@example.test", "b1", &got), 0);
+    ck_assert_int_eq(got->handed_at, 7000);
+    store_inbox_item_free(got);
+    ck_assert_int_eq(store_inbox_handed_first(st, &first), 0);
+    ck_assert_int_eq(first, 0);
     store_free(st);
     tmpdb_remove(&d);
 }
@@ -485,7 +563,7 @@ START_TEST(inbox_take)
     it.receipt_to = "carol@example.test/phone";
     it.receipt_id = "m-17";
     ck_assert_int_eq(store_inbox_push(st, &it), 0);
-    ck_assert_int_eq(store_inbox_mark_sent(st, "a1"), 0);
+    ck_assert_int_eq(store_inbox_mark_sent(st, "a1", 0), 0);
 
     /* Not bob's card to take. */
     ck_assert_int_eq(store_inbox_take(st, "bob@example.test", "a1", &got),
@@ -595,8 +673,7 @@ START_TEST(sessions)
     ck_assert_int_eq(store_online_set_receipts(st, "a@x.test/desk", 7), 0);
     ck_assert_int_eq(store_online_set_receipts(st, "c@x.test/r", 1),
                      STORE_ENOTFOUND);
-    ck_assert_int_eq(store_online_count(st, "a@x.test", &online, &receipts),
-                     0);
+    ck_assert_int_eq(store_online_count(st, "a@x.test", &online, &receipts), 0);
     ck_assert_int_eq(online, 2);
     ck_assert_int_eq(receipts, 1);
     ck_assert_int_eq(store_online_count(st, "b@x.test", &online, NULL), 0);
@@ -613,14 +690,22 @@ START_TEST(sessions)
 
     ck_assert_int_eq(store_online_remove(st, "a@x.test/desk"), 0);
     ck_assert_int_eq(store_online_remove(st, "a@x.test/desk"), 0);
-    ck_assert_int_eq(store_online_count(st, "a@x.test", &online, &receipts),
-                     0);
+    ck_assert_int_eq(store_online_count(st, "a@x.test", &online, &receipts), 0);
     ck_assert_int_eq(online, 1);
+    ck_assert_int_eq(receipts, 0);
+    /* Unknown until said; what a resource did is not undone by a later
+     * disco#info that does not list receipts. */
+    ck_assert_int_eq(store_online_receipts(st, "a@x.test/phone", &receipts), 0);
+    ck_assert_int_eq(receipts, -1);
+    ck_assert_int_eq(store_online_receipts(st, "c@x.test/r", &receipts),
+                     STORE_ENOTFOUND);
+    ck_assert_int_eq(store_online_set_receipts(st, "a@x.test/phone", 0), 0);
+    ck_assert_int_eq(store_online_receipts(st, "a@x.test/phone", &receipts), 0);
     ck_assert_int_eq(receipts, 0);
     ck_assert_int_eq(store_online_set_receipts(st, "a@x.test/phone", 1), 0);
     ck_assert_int_eq(store_online_set_receipts(st, "a@x.test/phone", 0), 0);
     ck_assert_int_eq(store_online_count(st, "a@x.test", NULL, &receipts), 0);
-    ck_assert_int_eq(receipts, 0);
+    ck_assert_int_eq(receipts, 1);
 
     ck_assert_int_eq(store_online_clear(st), 0);
     ck_assert_int_eq(store_online_count(st, "a@x.test", &online, NULL), 0);
@@ -729,7 +814,7 @@ static int mark_and_take(void *ud, const struct store_inbox_item *item)
     int64_t n = -1;
 
     m->calls++;
-    ck_assert_int_eq(store_inbox_mark_sent(m->st, item->card_id), 0);
+    ck_assert_int_eq(store_inbox_mark_sent(m->st, item->card_id, 0), 0);
     if (strcmp(item->card_id, "a2") == 0)
         ck_assert_int_eq(
             store_inbox_take(m->st, item->recipient_jid, item->card_id, NULL),
@@ -841,6 +926,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, card_set_get);
     tcase_add_test(tc, inbox_order_count);
     tcase_add_test(tc, inbox_mark_sent);
+    tcase_add_test(tc, inbox_handoff);
     tcase_add_test(tc, inbox_take);
     tcase_add_test(tc, inbox_duplicate_id);
     tcase_add_test(tc, sessions);
