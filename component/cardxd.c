@@ -64,6 +64,22 @@ static void cardxd_stanza(void *userdata, xmpp_stanza_t *stanza)
     service_handle(cd->service, stanza, clock_now_ms());
 }
 
+/* Where keepalive pings go: a domain the server serves itself, so that it
+ * answers at once. The first user domain, else the parent of the
+ * component's own (as the service reads user_domains). The caller frees;
+ * NULL when memory ran out. */
+static char *cardxd_ping_target(const struct cardxd_config *cfg)
+{
+    static const char seps[] = " ,\t";
+    const char *list = cfg->user_domains ? cfg->user_domains : "";
+    const char *dot = strchr(cfg->domain, '.');
+
+    list += strspn(list, seps);
+    if (*list)
+        return strndup(list, strcspn(list, seps));
+    return strdup(dot ? dot + 1 : cfg->domain);
+}
+
 int cardxd_new(const struct cardxd_config *cfg, const struct log *lg,
                struct cardxd **out, char **err)
 {
@@ -77,12 +93,16 @@ int cardxd_new(const struct cardxd_config *cfg, const struct log *lg,
         .reconnect_min_ms = cfg->reconnect_min_ms,
         .reconnect_max_ms = cfg->reconnect_max_ms,
         .stanza_max = cfg->stanza_max_bytes,
+        .keepalive_ms = cfg->keepalive_ms,
+        .read_timeout_ms = cfg->read_timeout_ms,
     };
     struct service_io io;
     struct cardxd *cd = calloc(1, sizeof(*cd));
+    char *ping_to = cardxd_ping_target(cfg);
 
     *err = NULL;
-    if (!cd)
+    params.ping_to = ping_to;
+    if (!cd || !ping_to)
         goto oom;
     cd->cfg = cfg;
     cd->log = lg;
@@ -98,12 +118,14 @@ int cardxd_new(const struct cardxd_config *cfg, const struct log *lg,
     cd->link = link_new(cd->ctx, &params, &cb, cd, lg);
     if (!cd->service || !cd->link)
         goto oom;
+    free(ping_to);
     *out = cd;
     return 0;
 oom:
     if (!*err)
         *err = strdup("out of memory");
 fail:
+    free(ping_to);
     cardxd_free(cd);
     return -1;
 }

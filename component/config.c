@@ -13,7 +13,9 @@
 #define CONFIG_DEFAULT_PORT 5347
 #define CONFIG_DEFAULT_RECONNECT_MIN_MS 500
 #define CONFIG_DEFAULT_RECONNECT_MAX_MS 30000
-#define CONFIG_DEFAULT_USER_DOMAINS "" /* parent domain of `domain` */
+#define CONFIG_DEFAULT_KEEPALIVE_MS 30000L    /* 30 s */
+#define CONFIG_DEFAULT_READ_TIMEOUT_MS 90000L /* 90 s */
+#define CONFIG_DEFAULT_USER_DOMAINS ""        /* parent domain of `domain` */
 #define CONFIG_DEFAULT_DATABASE CARDXD_STATEDIR "/cardxd.sqlite"
 #define CONFIG_DEFAULT_SYNCHRONOUS "normal"
 #define CONFIG_DEFAULT_REGION "" /* none: numbers must start with + */
@@ -32,6 +34,7 @@
 #define CONFIG_MAX_FETCH_TIMEOUT_MS 600000L /* ten minutes */
 #define CONFIG_MAX_ATTEMPTS 1000
 #define CONFIG_MIN_GRACE_MS 1000L        /* a second: tests use seconds */
+#define CONFIG_MIN_LINK_TIMER_MS 1000L   /* a second: tests use seconds */
 #define CONFIG_MAX_GRACE_MS 31536000000L /* a year */
 
 #define OFF(field) offsetof(struct cardxd_config, field)
@@ -51,6 +54,12 @@ const struct key_spec config_keys[NKEYS] = {
     [K_RECONNECT_MAX] = {"component", "reconnect_max", KEY_INT,
                          OFF(reconnect_max_ms), 1, CONFIG_MAX_DELAY_MS, false,
                          false, NULL},
+    [K_KEEPALIVE] = {"component", "keepalive", KEY_DURATION, OFF(keepalive_ms),
+                     CONFIG_MIN_LINK_TIMER_MS, CONFIG_MAX_DELAY_MS, false,
+                     false, NULL},
+    [K_READ_TIMEOUT] = {"component", "read_timeout", KEY_DURATION,
+                        OFF(read_timeout_ms), CONFIG_MIN_LINK_TIMER_MS,
+                        CONFIG_MAX_DELAY_MS, false, false, NULL},
     [K_USER_DOMAINS] = {"component", "user_domains", KEY_STRING,
                         OFF(user_domains), 0, 0, true, false,
                         config_check_domain_list},
@@ -78,9 +87,11 @@ const struct key_spec config_keys[NKEYS] = {
 };
 
 const struct key_pair config_pairs[] = {
-    {K_RECONNECT_MIN, K_RECONNECT_MAX},
+    {K_RECONNECT_MIN, K_RECONNECT_MAX, false},
+    /* the ping must have time to be answered before the link is dropped */
+    {K_KEEPALIVE, K_READ_TIMEOUT, true},
     /* a card travels inside a stanza */
-    {K_VCARD_MAX, K_STANZA_MAX},
+    {K_VCARD_MAX, K_STANZA_MAX, false},
 };
 
 const size_t config_npairs = sizeof(config_pairs) / sizeof(config_pairs[0]);
@@ -133,6 +144,8 @@ struct cardxd_config *config_new(void)
     cfg->port = CONFIG_DEFAULT_PORT;
     cfg->reconnect_min_ms = CONFIG_DEFAULT_RECONNECT_MIN_MS;
     cfg->reconnect_max_ms = CONFIG_DEFAULT_RECONNECT_MAX_MS;
+    cfg->keepalive_ms = CONFIG_DEFAULT_KEEPALIVE_MS;
+    cfg->read_timeout_ms = CONFIG_DEFAULT_READ_TIMEOUT_MS;
     cfg->user_domains = strdup(CONFIG_DEFAULT_USER_DOMAINS);
     cfg->database = strdup(CONFIG_DEFAULT_DATABASE);
     cfg->synchronous = strdup(CONFIG_DEFAULT_SYNCHRONOUS);

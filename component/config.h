@@ -17,6 +17,12 @@ struct cardxd_config {
     int port;             /* server's component port */
     int reconnect_min_ms; /* first reconnect delay */
     int reconnect_max_ms; /* cap of the exponential backoff */
+    /* Nothing received for this long: ping the server (XEP-0199), whose
+     * answer proves it still reads and routes. */
+    int64_t keepalive_ms;
+    /* Nothing received for this long: the server is hung or gone, the link
+     * is dropped and re-established. Greater than keepalive_ms. */
+    int64_t read_timeout_ms;
     /* Space- or comma-separated domains whose users may use the service;
      * empty means the parent domain of `domain`. */
     char *user_domains;

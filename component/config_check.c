@@ -168,18 +168,36 @@ char *config_msg_range(const struct key_spec *k, const char *value)
 
 bool config_pair_inverted(const struct cardxd_config *cfg, size_t i)
 {
-    return config_number_value(cfg, &config_keys[config_pairs[i].lo]) >
-           config_number_value(cfg, &config_keys[config_pairs[i].hi]);
+    long lo = config_number_value(cfg, &config_keys[config_pairs[i].lo]);
+    long hi = config_number_value(cfg, &config_keys[config_pairs[i].hi]);
+
+    return config_pairs[i].strict ? lo >= hi : lo > hi;
+}
+
+/* A number as the file would state it: durations with their unit. */
+static void config_format_number(const struct cardxd_config *cfg,
+                                 const struct key_spec *k, char *buf,
+                                 size_t len)
+{
+    long v = config_number_value(cfg, k);
+
+    if (k->type == KEY_DURATION)
+        config_format_duration(v, buf, len);
+    else
+        snprintf(buf, len, "%ld", v);
 }
 
 char *config_msg_pair(const struct cardxd_config *cfg, size_t i)
 {
     const struct key_spec *lo = &config_keys[config_pairs[i].lo];
     const struct key_spec *hi = &config_keys[config_pairs[i].hi];
+    char lo_text[32], hi_text[32];
 
-    return str_printf("%s (%ld) is greater than %s (%ld) in [%s]", lo->name,
-                      config_number_value(cfg, lo), hi->name,
-                      config_number_value(cfg, hi), lo->section);
+    config_format_number(cfg, lo, lo_text, sizeof(lo_text));
+    config_format_number(cfg, hi, hi_text, sizeof(hi_text));
+    return str_printf("%s (%s) is %s %s (%s) in [%s]", lo->name, lo_text,
+                      config_pairs[i].strict ? "not less than" : "greater than",
+                      hi->name, hi_text, lo->section);
 }
 
 /* The domain users are served from when user_domains is empty: everything

@@ -33,6 +33,8 @@ enum key_id {
     K_PORT,
     K_RECONNECT_MIN,
     K_RECONNECT_MAX,
+    K_KEEPALIVE,
+    K_READ_TIMEOUT,
     K_USER_DOMAINS,
     K_DATABASE,
     K_SYNCHRONOUS,
@@ -49,9 +51,11 @@ enum key_id {
 /* Every key, indexed by enum key_id (config.c). */
 extern const struct key_spec config_keys[NKEYS];
 
-/* Pairs of keys where the first must not exceed the second (config.c). */
+/* Pairs of keys where the first must not exceed the second, or with
+ * strict, must be less than it (config.c). */
 struct key_pair {
     enum key_id lo, hi;
+    bool strict;
 };
 extern const struct key_pair config_pairs[];
 extern const size_t config_npairs;
@@ -93,7 +97,8 @@ void config_format_duration(long ms, char *buf, size_t len);
 char *config_msg_range(const struct key_spec *k, const char *value);
 /* Whether pair i of config_pairs is inverted in cfg. */
 bool config_pair_inverted(const struct cardxd_config *cfg, size_t i);
-/* "LO (n) is greater than HI (m) in [SECTION]" for pair i. */
+/* "LO (n) is greater than HI (m) in [SECTION]" for pair i ("is not less
+ * than" for a strict pair; durations are written with their unit). */
 char *config_msg_pair(const struct cardxd_config *cfg, size_t i);
 
 #endif

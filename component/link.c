@@ -27,6 +27,8 @@
 #define LINK_READ_CHUNK 65536
 /* Reads per link_process() call before returning to the loop (fairness). */
 #define LINK_READS_PER_CALL 64
+/* The ids of our keepalive pings start so; their answers stop here. */
+#define LINK_PING_ID_PREFIX "cardxd-link-ping-"
 
 enum link_state {
     LINK_IDLE,       /* no socket; next_attempt says when to try */
@@ -49,9 +51,15 @@ struct link {
     int backoff_max_ms;
     enum link_state state;
     int fd;
-    int failures;         /* consecutive failed attempts */
-    int64_t next_attempt; /* IDLE: when to connect */
-    int64_t deadline;     /* CONNECTING..HANDSHAKE: give up after this */
+    int failures;            /* consecutive failed attempts */
+    int64_t next_attempt;    /* IDLE: when to connect */
+    int64_t deadline;        /* CONNECTING..HANDSHAKE: give up after this */
+    int64_t keepalive_ms;    /* 0: no pings */
+    int64_t read_timeout_ms; /* 0: silence is never fatal */
+    char *ping_to;           /* NULL: no pings */
+    int64_t last_rx;         /* UP: when the server last sent anything */
+    int64_t last_ping;       /* UP: when our last ping was queued */
+    uint64_t pings;          /* for the ids of our pings */
     struct xmlstream *parser;
     char *failed; /* set from parser callbacks; acted on after feeding */
     char *out;    /* pending output is out[outpos, outlen) */
@@ -208,6 +216,19 @@ static void link_stream_error(struct link *ln, xmpp_stanza_t *error)
         xmpp_free(ln->ctx, text);
 }
 
+/* True for the answer to one of our keepalive pings: it proved the server
+ * alive (any byte does) and is nobody else's business. */
+static int link_is_pong(xmpp_stanza_t *stanza)
+{
+    const char *name = xmpp_stanza_get_name(stanza);
+    const char *type = xmpp_stanza_get_type(stanza);
+    const char *id = xmpp_stanza_get_id(stanza);
+
+    return name && strcmp(name, "iq") == 0 && type &&
+           (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) && id &&
+           strncmp(id, LINK_PING_ID_PREFIX, strlen(LINK_PING_ID_PREFIX)) == 0;
+}
+
 static void on_stanza(void *userdata, xmpp_stanza_t *stanza)
 {
     struct link *ln = userdata;
@@ -229,10 +250,16 @@ static void on_stanza(void *userdata, xmpp_stanza_t *stanza)
         }
         ln->state = LINK_UP;
         ln->failures = 0;
+        ln->last_ping = ln->last_rx;
         log_info(ln->log, "component link up: attached to %s:%d as %s",
                  ln->host, ln->port, ln->domain);
         if (ln->cb.up)
             ln->cb.up(ln->userdata);
+        return;
+    }
+    if (ln->state == LINK_UP && link_is_pong(stanza)) {
+        log_debug(ln->log, "keepalive ping %s answered",
+                  xmpp_stanza_get_id(stanza));
         return;
     }
     if (ln->state == LINK_UP && ln->cb.stanza)
@@ -252,8 +279,9 @@ struct link *link_new(xmpp_ctx_t *ctx, const struct link_params *params,
                                                    on_stream_end};
     struct link *ln;
 
-    /* The domain goes into the stream header verbatim. */
-    if (strpbrk(params->domain, "<>&'\"") || params->port <= 0)
+    /* The domain and the ping's target go into XML verbatim. */
+    if (strpbrk(params->domain, "<>&'\"") || params->port <= 0 ||
+        (params->ping_to && strpbrk(params->ping_to, "<>&'\"")))
         return NULL;
     ln = calloc(1, sizeof(*ln));
     if (!ln)
@@ -272,6 +300,13 @@ struct link *link_new(xmpp_ctx_t *ctx, const struct link_params *params,
     ln->host = strdup(params->host);
     ln->domain = strdup(params->domain);
     ln->secret = strdup(params->secret);
+    ln->keepalive_ms = params->keepalive_ms > 0 ? params->keepalive_ms : 0;
+    ln->read_timeout_ms =
+        params->read_timeout_ms > 0 ? params->read_timeout_ms : 0;
+    if (params->ping_to && !(ln->ping_to = strdup(params->ping_to))) {
+        link_free(ln);
+        return NULL;
+    }
     ln->parser = xmlstream_new(ctx, NS_COMPONENT, &pcb, ln);
     if (!ln->host || !ln->domain || !ln->secret || !ln->parser) {
         link_free(ln);
@@ -293,6 +328,7 @@ void link_free(struct link *ln)
     free(ln->host);
     free(ln->domain);
     free(ln->secret);
+    free(ln->ping_to);
     free(ln);
 }
 
@@ -337,6 +373,28 @@ short link_events(const struct link *ln)
     return POLLIN | (ln->outpos < ln->outlen ? POLLOUT : 0);
 }
 
+/* When the next keepalive ping is due on an established link, or -1: a
+ * keepalive after the later of the last byte received and the last ping. */
+static int64_t link_ping_due(const struct link *ln)
+{
+    if (!ln->keepalive_ms || !ln->ping_to)
+        return -1;
+    return (ln->last_rx > ln->last_ping ? ln->last_rx : ln->last_ping) +
+           ln->keepalive_ms;
+}
+
+/* When an established link has work: the next ping or the read deadline,
+ * whichever comes first; -1 for none. */
+static int64_t link_up_due(const struct link *ln)
+{
+    int64_t ping = link_ping_due(ln);
+    int64_t dead = ln->read_timeout_ms ? ln->last_rx + ln->read_timeout_ms : -1;
+
+    if (ping < 0 || (dead >= 0 && dead < ping))
+        return dead;
+    return ping;
+}
+
 int link_timeout(const struct link *ln, int64_t now_ms)
 {
     int64_t when;
@@ -348,6 +406,8 @@ int link_timeout(const struct link *ln, int64_t now_ms)
     else if (ln->state != LINK_UP)
         when = ln->deadline;
     else
+        when = link_up_due(ln);
+    if (when < 0)
         return -1;
     return when <= now_ms ? 0 : (int)(when - now_ms);
 }
@@ -400,10 +460,53 @@ static void link_connect(struct link *ln, int64_t now)
         link_down(ln, now, strerror(errno));
 }
 
+/* Queues a XEP-0199 ping: a whitespace keepalive would prove only that the
+ * socket takes bytes, while an answered iq proves the server reads. */
+static void link_ping(struct link *ln, int64_t now)
+{
+    char *ping;
+
+    ln->last_ping = now;
+    if (asprintf(&ping,
+                 "<iq type='get' from='%s' to='%s' id='" LINK_PING_ID_PREFIX
+                 "%llu'><ping xmlns='" NS_PING "'/></iq>",
+                 ln->domain, ln->ping_to,
+                 (unsigned long long)++ln->pings) < 0) {
+        link_mark_failed(ln, "out of memory");
+        return;
+    }
+    log_debug(ln->log, "nothing from the server for %lld ms: pinging %s",
+              (long long)(now - ln->last_rx), ln->ping_to);
+    if (link_append(ln, ping, strlen(ping)) < 0)
+        link_mark_failed(ln, "output buffer full: the server stopped reading");
+    free(ping);
+}
+
+/* An established link: drop a server silent for read_timeout, ping one
+ * silent for keepalive. */
+static void link_check_alive(struct link *ln, int64_t now)
+{
+    int64_t ping = link_ping_due(ln);
+    char why[160];
+
+    if (ln->read_timeout_ms && now - ln->last_rx >= ln->read_timeout_ms) {
+        snprintf(why, sizeof(why),
+                 "nothing received from the server for %lld ms "
+                 "(read_timeout): it is hung or unreachable",
+                 (long long)(now - ln->last_rx));
+        link_down(ln, now, why);
+    } else if (ping >= 0 && now >= ping) {
+        link_ping(ln, now);
+        link_check_failed(ln, now);
+    }
+}
+
 void link_tick(struct link *ln, int64_t now_ms)
 {
     link_check_failed(ln, now_ms);
-    if (ln->state == LINK_IDLE && now_ms >= ln->next_attempt) {
+    if (ln->state == LINK_UP) {
+        link_check_alive(ln, now_ms);
+    } else if (ln->state == LINK_IDLE && now_ms >= ln->next_attempt) {
         log_debug(ln->log, "connecting to %s:%d", ln->host, ln->port);
         link_connect(ln, now_ms);
     } else if (ln->state != LINK_IDLE && ln->state != LINK_UP &&
@@ -460,7 +563,7 @@ void link_flush(struct link *ln)
     }
 }
 
-static void link_read(struct link *ln)
+static void link_read(struct link *ln, int64_t now)
 {
     char buf[LINK_READ_CHUNK];
 
@@ -478,6 +581,7 @@ static void link_read(struct link *ln)
                 link_mark_failed(ln, "read failed: %s", strerror(errno));
             return;
         }
+        ln->last_rx = now; /* whatever the server sends counts as life */
         if (xmlstream_feed(ln->parser, buf, (size_t)n) < 0) {
             static const char err[] =
                 "<stream:error><not-well-formed xmlns='" NS_STREAM_ERRORS
@@ -505,7 +609,7 @@ void link_process(struct link *ln, short revents, int64_t now_ms)
      * committed what the handlers did: nothing acknowledges a card that
      * is not on disk yet. */
     if (revents & (POLLIN | POLLHUP | POLLERR))
-        link_read(ln);
+        link_read(ln, now_ms);
     link_check_failed(ln, now_ms);
 }
 

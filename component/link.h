@@ -28,6 +28,13 @@ struct link_params {
     int reconnect_min_ms;
     int reconnect_max_ms;
     size_t stanza_max; /* largest incoming stanza, bytes */
+    /* Liveness of an established link: after keepalive_ms without a byte
+     * from the server a XEP-0199 ping goes to ping_to (a domain the server
+     * itself serves, so that it answers); after read_timeout_ms without a
+     * byte the link is dropped. 0 disables either. */
+    int64_t keepalive_ms;
+    int64_t read_timeout_ms;
+    const char *ping_to;
 };
 
 struct link_callbacks {
@@ -74,10 +81,12 @@ short link_events(const struct link *ln);
  * What handlers queue is written by the next link_flush(). */
 void link_process(struct link *ln, short revents, int64_t now_ms);
 
-/* Milliseconds until link_tick() has work (a reconnect due), or -1. */
+/* Milliseconds until link_tick() has work (a reconnect, a keepalive ping or
+ * a deadline due), or -1. */
 int link_timeout(const struct link *ln, int64_t now_ms);
 
-/* Starts a connection attempt when one is due. */
+/* Starts a connection attempt when one is due; on an established link,
+ * sends the keepalive ping or drops a silent server when due. */
 void link_tick(struct link *ln, int64_t now_ms);
 
 /* Closes the stream politely and flushes what it can within timeout_ms. */

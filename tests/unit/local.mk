@@ -4,7 +4,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_phone tests/unit/test_vcard tests/unit/test_vcardtext \
 	tests/unit/test_config tests/unit/test_store tests/unit/test_service \
 	tests/unit/test_deliver tests/unit/test_adhoc_unit tests/unit/test_cardstore \
-	tests/unit/test_client_cli tests/unit/test_stanza_match
+	tests/unit/test_client_cli tests/unit/test_stanza_match \
+	tests/unit/test_link_unit
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -66,6 +67,12 @@ tests_unit_test_deliver_SOURCES = tests/unit/test_deliver.c
 nodist_EXTRA_tests_unit_test_deliver_SOURCES = dummy.cxx
 tests_unit_test_deliver_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_deliver_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+# The link's keepalive and read deadline on an injected clock, against a
+# fake server on loopback.
+tests_unit_test_link_unit_SOURCES = tests/unit/test_link_unit.c
+nodist_EXTRA_tests_unit_test_link_unit_SOURCES = dummy.cxx
+tests_unit_test_link_unit_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_link_unit_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
 # XEP-0050 sessions without a network (expiry, the cap).
 tests_unit_test_adhoc_unit_SOURCES = tests/unit/test_adhoc_unit.c
 nodist_EXTRA_tests_unit_test_adhoc_unit_SOURCES = dummy.cxx

@@ -55,6 +55,8 @@ START_TEST(defaults_documented)
     ck_assert_int_eq(cfg->port, 5347);
     ck_assert_int_eq(cfg->reconnect_min_ms, 500);
     ck_assert_int_eq(cfg->reconnect_max_ms, 30000);
+    ck_assert_int_eq(cfg->keepalive_ms, 30000);
+    ck_assert_int_eq(cfg->read_timeout_ms, 90000);
     ck_assert_str_eq(cfg->user_domains, "");
     /* Under the state directory, never relative to the working one. */
     ck_assert_ptr_nonnull(strstr(cfg->database, "/lib/cardxd/cardxd.sqlite"));
@@ -117,12 +119,14 @@ START_TEST(example_states_defaults)
     fclose(in);
     fclose(out);
     /* Every key but domain and secret, which the example sets. */
-    ck_assert_int_eq(shown, 14);
+    ck_assert_int_eq(shown, 16);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
     ck_assert_int_eq(cfg->reconnect_min_ms, ref->reconnect_min_ms);
     ck_assert_int_eq(cfg->reconnect_max_ms, ref->reconnect_max_ms);
+    ck_assert_int_eq(cfg->keepalive_ms, ref->keepalive_ms);
+    ck_assert_int_eq(cfg->read_timeout_ms, ref->read_timeout_ms);
     ck_assert_str_eq(cfg->user_domains, ref->user_domains);
     /* The example names a system install's state directory; the default
      * follows the build's --localstatedir, so only the file is compared. */
@@ -156,6 +160,8 @@ START_TEST(full_overrides_every_key)
     ck_assert_int_eq(cfg->port, 15347);
     ck_assert_int_eq(cfg->reconnect_min_ms, 250);
     ck_assert_int_eq(cfg->reconnect_max_ms, 60000);
+    ck_assert_int_eq(cfg->keepalive_ms, 20000);
+    ck_assert_int_eq(cfg->read_timeout_ms, 120000);
     ck_assert_str_eq(cfg->user_domains,
                      "example.test, example.org other.example");
     ck_assert_str_eq(cfg->database, "/var/lib/cardxd/cards.db");
@@ -277,6 +283,15 @@ static const struct {
      ":2: reconnect_min (60000) is greater than reconnect_max (30000)"},
     {"[component]\nreconnect_max = 100\n\nreconnect_min = 200\n",
      ":4: reconnect_min (200) is greater than reconnect_max (100)"},
+    /* the ping needs time to be answered before the link is dropped */
+    {"[component]\nkeepalive = 90s\n",
+     ":2: keepalive (90s) is not less than read_timeout (90s) in "
+     "[component]"},
+    {"[component]\nread_timeout = 10s\nkeepalive = 1m\n",
+     ":3: keepalive (1m) is not less than read_timeout (10s)"},
+    {"[component]\nkeepalive = 500ms\n", ":2: bad keepalive '500ms'"},
+    {"[component]\nread_timeout = 2h\n", ":2: bad read_timeout '2h'"},
+    {"[component]\nread_timeout = 90\n", ":2: bad read_timeout '90'"},
     {"[limits]\nvcard_max = 2000000\n",
      ":2: vcard_max (2000000) is greater than stanza_max (1048576)"},
     {"[component]\ndomain = alice@example.test\n",
@@ -413,6 +428,14 @@ START_TEST(validate_values)
         strstr(err, "reconnect_min (60001) is greater than reconnect_max"));
     free(err);
     cfg->reconnect_min_ms = 500;
+
+    cfg->keepalive_ms = cfg->read_timeout_ms;
+    ck_assert_int_eq(config_validate(cfg, &err), -1);
+    ck_assert_str_eq(err, "keepalive (2m) is not less than read_timeout (2m) "
+                          "in [component]");
+    free(err);
+    cfg->keepalive_ms = cfg->read_timeout_ms - 1;
+    ck_assert_int_eq(config_validate(cfg, &err), 0);
 
     free(cfg->domain);
     cfg->domain = strdup("cards example");
