@@ -103,6 +103,12 @@ void service_error(struct service *svc, xmpp_stanza_t *req, const char *type,
  * Returns 0, or -1 with data still the caller's. */
 int service_request(struct service *svc, xmpp_stanza_t *iq, pending_done done,
                     void *data, void (*data_free)(void *));
+/* service_request() for a question whose answer is still wanted after the
+ * link dropped (the vCard of a send): instead of failing then, it is sent
+ * again once the link is back, with a fresh fetch_timeout. */
+int service_request_retry(struct service *svc, xmpp_stanza_t *iq,
+                          pending_done done, void *data,
+                          void (*data_free)(void *));
 
 /* True when the bare JID's domain may use this service. */
 int service_user_allowed(const struct service *svc, const char *bare);

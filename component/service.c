@@ -17,6 +17,10 @@ struct pending {
     struct pending *next;
     char *id;
     char *to; /* whom we asked: only they may answer */
+    /* A retryable request keeps its iq to send it again after a link drop;
+     * NULL for the others, which a link drop fails. */
+    xmpp_stanza_t *iq;
+    int parked; /* the link dropped: waiting to be sent again */
     int64_t deadline;
     pending_done done;
     void *data;
@@ -93,18 +97,57 @@ static void pending_free(struct pending *p)
 {
     if (p->data_free)
         p->data_free(p->data);
+    if (p->iq)
+        xmpp_stanza_release(p->iq);
     free(p->id);
     free(p->to);
     free(p);
 }
 
-/* Fails every outstanding request (their answers can no longer come). */
-static void pending_fail_all(struct service *svc)
+/* The link dropped, so no answer can come: a retryable request is parked
+ * until the link is back, any other fails now. */
+static void pending_link_down(struct service *svc)
 {
-    while (svc->pending) {
-        struct pending *p = svc->pending;
+    struct pending **pp = &svc->pending;
 
-        svc->pending = p->next;
+    while (*pp) {
+        struct pending *p = *pp;
+
+        if (p->iq) {
+            p->parked = 1;
+            pp = &p->next;
+            continue;
+        }
+        *pp = p->next;
+        p->done(svc, NULL, p->data);
+        pending_free(p);
+    }
+}
+
+/* The link is back: parked requests go again, each with a fresh deadline
+ * (the wait starts when the question leaves). One that cannot be sent
+ * fails. */
+static void pending_link_up(struct service *svc)
+{
+    struct pending **pp = &svc->pending;
+
+    while (*pp) {
+        struct pending *p = *pp;
+
+        if (!p->parked) {
+            pp = &p->next;
+            continue;
+        }
+        if (service_send(svc, p->iq) == 0) {
+            log_debug(svc->log, "request %s to %s sent again", p->id, p->to);
+            p->parked = 0;
+            p->deadline = svc->now_ms + svc->cfg->fetch_timeout_ms;
+            pp = &p->next;
+            continue;
+        }
+        log_warn(svc->log, "could not send request %s to %s again", p->id,
+                 p->to);
+        *pp = p->next;
         p->done(svc, NULL, p->data);
         pending_free(p);
     }
@@ -190,8 +233,11 @@ void service_error(struct service *svc, xmpp_stanza_t *req, const char *type,
     service_emit(svc, stanza_error_reply(svc->ctx, req, type, condition, text));
 }
 
-int service_request(struct service *svc, xmpp_stanza_t *iq, pending_done done,
-                    void *data, void (*data_free)(void *))
+/* service_request() and service_request_retry(): with retry, a copy of
+ * the iq is kept to send it again after a link drop. */
+static int pending_start(struct service *svc, xmpp_stanza_t *iq, int retry,
+                         pending_done done, void *data,
+                         void (*data_free)(void *))
 {
     struct pending *p = calloc(1, sizeof(*p)), **tail;
     char id[32];
@@ -202,6 +248,8 @@ int service_request(struct service *svc, xmpp_stanza_t *iq, pending_done done,
     p->id = strdup(id);
     p->to = xmpp_stanza_get_to(iq) ? strdup(xmpp_stanza_get_to(iq)) : NULL;
     if (!p->id || !p->to || xmpp_stanza_set_id(iq, id) != XMPP_EOK)
+        goto fail;
+    if (retry && !(p->iq = xmpp_stanza_copy(iq)))
         goto fail;
     p->deadline = svc->now_ms + svc->cfg->fetch_timeout_ms;
     p->done = done;
@@ -221,6 +269,19 @@ fail:
         pending_free(p);
     }
     return -1;
+}
+
+int service_request(struct service *svc, xmpp_stanza_t *iq, pending_done done,
+                    void *data, void (*data_free)(void *))
+{
+    return pending_start(svc, iq, 0, done, data, data_free);
+}
+
+int service_request_retry(struct service *svc, xmpp_stanza_t *iq,
+                          pending_done done, void *data,
+                          void (*data_free)(void *))
+{
+    return pending_start(svc, iq, 1, done, data, data_free);
 }
 
 /* Matches an iq result or error to the request it answers. */
@@ -387,6 +448,7 @@ void service_handle(struct service *svc, xmpp_stanza_t *stanza, int64_t now_ms)
 void service_link_up(struct service *svc, int64_t now_ms)
 {
     svc->now_ms = now_ms;
+    pending_link_up(svc);
     for (const struct feature *const *f = service_features; *f; f++) {
         if ((*f)->link_up)
             (*f)->link_up(svc);
@@ -402,7 +464,7 @@ void service_link_down(struct service *svc)
         if ((*f)->link_down)
             (*f)->link_down(svc);
     }
-    pending_fail_all(svc);
+    pending_link_down(svc);
 }
 
 int service_timeout(struct service *svc, int64_t now_ms)
@@ -417,7 +479,7 @@ int service_timeout(struct service *svc, int64_t now_ms)
             first = now_ms + ms;
     }
     for (struct pending *p = svc->pending; p; p = p->next) {
-        if (first < 0 || p->deadline < first)
+        if (!p->parked && (first < 0 || p->deadline < first))
             first = p->deadline;
     }
     if (first < 0)
@@ -437,7 +499,7 @@ void service_tick(struct service *svc, int64_t now_ms)
     while (*pp) {
         struct pending *p = *pp;
 
-        if (p->deadline > now_ms) {
+        if (p->parked || p->deadline > now_ms) {
             pp = &p->next;
             continue;
         }

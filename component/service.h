@@ -35,7 +35,9 @@ void service_free(struct service *svc);
 /* The link to the server is up: learn who is online. */
 void service_link_up(struct service *svc, int64_t now_ms);
 
-/* The link went down: every session is gone, pending requests fail. */
+/* The link went down: every session is gone; pending requests fail, but
+ * for retryable ones (service_request_retry()), sent again when the link
+ * comes back up. */
 void service_link_down(struct service *svc);
 
 /* Handles one stanza from the server (borrowed). */

@@ -183,7 +183,7 @@ static void send_start(struct service *svc, struct send_job *job)
     if (!iq || xmpp_stanza_set_from(iq, service_config(svc)->domain) ||
         xmpp_stanza_set_to(iq, job->sender_jid) ||
         !stanza_add_child(service_ctx(svc), iq, "vCard", NS_VCARD) ||
-        service_request(svc, iq, send_fetched, job, send_job_free) < 0) {
+        service_request_retry(svc, iq, send_fetched, job, send_job_free) < 0) {
         send_fail(svc, job, ERR_WAIT, "internal-server-error",
                   "could not fetch your card from your server");
         send_job_free(job);

@@ -14,6 +14,8 @@ static int svcfix_capture(void *ud, xmpp_stanza_t *stanza)
 {
     struct svcfix *fx = ud;
 
+    if (fx->link_down)
+        return -1;
     ck_assert_int_lt(fx->nout, SVCFIX_OUT_MAX);
     fx->out[fx->nout++] = xmpp_stanza_copy(stanza);
     return 0;

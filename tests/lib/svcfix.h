@@ -23,6 +23,7 @@ struct svcfix {
     int nout;
     int64_t now;    /* the clock svcfix_feed() hands the service */
     size_t pending; /* what the service_io pending hook reports */
+    int link_down;  /* while set, sends fail as on a dropped link */
 };
 
 /* Sets up the service for SVCFIX_DOMAIN with default region CN. The

@@ -209,6 +209,108 @@ START_TEST(card_fetch_times_out)
 }
 END_TEST
 
+/* How many stanzas the service sent from index first on match path. */
+static int count_sent(const struct svcfix *fx, int first, const char *path)
+{
+    int n = 0;
+
+    for (int i = first; i < fx->nout; i++)
+        n += stanza_match(fx->out[i], path) == 1;
+    return n;
+}
+
+/* The link drops while a send waits for the sender's vCard: the fetch is
+ * asked again once the link is back, with a fresh deadline, and the send
+ * is answered; a resource's disco#info is not retried (resources are
+ * forgotten on a link drop). */
+START_TEST(card_fetch_survives_link_drop)
+{
+    static const char fetch[] = "/iq[@type='get'][@to='a@example.test']"
+                                "[@id='%s']/{" NS_VCARD "}vCard";
+    static const char disco[] = "/iq[@type='get'][@to='b@example.test/phone']"
+                                "/{" NS_DISCO_INFO "}query";
+    struct svcfix fx;
+    char path[256], id[64];
+    int before;
+
+    svcfix_init(&fx);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613800138000", "a@example.test", 1),
+        0);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613900139000", "b@example.test", 1),
+        0);
+    svcfix_feed(&fx, "<presence from='b@example.test/phone' "
+                     "to='cards.example.test'/>");
+    svcfix_expect(&fx, 0, "%s", disco);
+    svcfix_feed(&fx, "<iq type='set' id='s1' from='a@example.test/x' "
+                     "to='cards.example.test'><send xmlns='" NS_CARDX
+                     "' to='+8613900139000'/></iq>");
+    ck_assert_int_eq(fx.nout, 2);
+    snprintf(id, sizeof(id), "%s",
+             xmpp_stanza_get_id(svcfix_expect(
+                 &fx, 1, "/iq[@to='a@example.test']/{" NS_VCARD "}vCard")));
+
+    fx.link_down = 1;
+    service_link_down(fx.svc);
+    /* Parked: no deadline runs and the sender hears nothing while the
+     * link is down (an error could not reach them anyway). */
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
+    service_tick(fx.svc, fx.now + 10 * fx.cfg->fetch_timeout_ms);
+    fx.link_down = 0;
+    ck_assert_int_eq(fx.nout, 2);
+
+    fx.now += 10 * fx.cfg->fetch_timeout_ms;
+    before = fx.nout;
+    service_link_up(fx.svc, fx.now);
+    snprintf(path, sizeof(path), fetch, id);
+    ck_assert_int_eq(count_sent(&fx, before, path), 1);
+    ck_assert_int_eq(count_sent(&fx, before, disco), 0);
+    /* The deadline starts again at the resend. */
+    service_tick(fx.svc, fx.now + fx.cfg->fetch_timeout_ms - 1);
+    ck_assert_int_eq(count_sent(&fx, before, "/iq[@id='s1']"), 0);
+
+    before = fx.nout;
+    snprintf(path, sizeof(path),
+             "<iq type='result' id='%s' from='a@example.test' "
+             "to='cards.example.test'><vCard xmlns='" NS_VCARD "'><FN>Alice"
+             "</FN><TEL><NUMBER>+8613800138000</NUMBER></TEL></vCard></iq>",
+             id);
+    svcfix_feed(&fx, path);
+    ck_assert_int_eq(
+        count_sent(&fx, before,
+                   "/iq[@type='result'][@id='s1']/{" NS_CARDX
+                   "}sent[@status='queued'][@to='+8613900139000']"),
+        1);
+    svcfix_free(&fx);
+}
+END_TEST
+
+/* A fetch sent again after a link drop still times out normally. */
+START_TEST(retried_fetch_times_out)
+{
+    struct svcfix fx;
+
+    svcfix_init(&fx);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613800138000", "a@example.test", 1),
+        0);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613900139000", "b@example.test", 1),
+        0);
+    svcfix_feed(&fx, "<iq type='set' id='s1' from='a@example.test/x' "
+                     "to='cards.example.test'><send xmlns='" NS_CARDX
+                     "' to='+8613900139000'/></iq>");
+    ck_assert_int_eq(fx.nout, 1);
+    service_link_down(fx.svc);
+    service_link_up(fx.svc, fx.now + 1000);
+    svcfix_clear_out(&fx);
+    service_tick(fx.svc, fx.now + 1000 + fx.cfg->fetch_timeout_ms);
+    ck_assert_int_eq(count_sent(&fx, 0, ERROR_PATH("s1", "not-acceptable")), 1);
+    svcfix_free(&fx);
+}
+END_TEST
+
 /* The start-up probe goes a page at a time and waits while the output has
  * not drained, so a million users cannot overflow the link. */
 START_TEST(probe_is_paced)
@@ -290,6 +392,8 @@ static Suite *service_suite(void)
     tcase_add_test(tc, presence_answers);
     tcase_add_test(tc, ack_only_by_recipient);
     tcase_add_test(tc, card_fetch_times_out);
+    tcase_add_test(tc, card_fetch_survives_link_drop);
+    tcase_add_test(tc, retried_fetch_times_out);
     tcase_add_test(tc, probe_is_paced);
     tcase_add_test(tc, gateway_lookup);
     suite_add_tcase(s, tc);
