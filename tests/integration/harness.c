@@ -485,6 +485,8 @@ int harness_server_stop(struct harness *h)
 {
     if (child_gone(&h->server))
         return 0;
+    /* A server a test stopped (SIGSTOP) must be able to exit cleanly. */
+    harness_server_signal(h, SIGCONT);
     child_stop(&h->server, SIGTERM, h->kind->stop_ms, h->kind->label);
     wait_ports_closed(h);
     return 0;
@@ -500,6 +502,17 @@ int harness_server_restart(struct harness *h)
 int harness_server_running(struct harness *h)
 {
     return !child_gone(&h->server);
+}
+
+int harness_server_signal(struct harness *h, int sig)
+{
+    if (child_gone(&h->server))
+        return -ESRCH;
+    /* The server leads its own process group (child_setup()): this reaches
+     * helpers it started too. */
+    if (kill(-h->server.pid, sig) < 0)
+        return -errno;
+    return 0;
 }
 
 int harness_prosody_start(struct harness *h)

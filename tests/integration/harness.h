@@ -91,6 +91,11 @@ int harness_server_restart(struct harness *h);
 /* 1 while the server process started by this harness lives, else 0. */
 int harness_server_running(struct harness *h);
 
+/* Sends sig to the server's process group, e.g. SIGSTOP to make it hang
+ * without closing its sockets and SIGCONT to resume it. -ESRCH when it
+ * does not run. harness_server_stop() resumes a stopped server first. */
+int harness_server_signal(struct harness *h, int sig);
+
 /* The names the first tests used, when Prosody was the only server: the
  * same as harness_server_start() and so on, whichever server runs. */
 int harness_prosody_start(struct harness *h);

@@ -2,6 +2,7 @@
  * real Prosody: disco, ping, version, unknown requests, reconnection. */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,11 @@
 #include "tests/integration/itest.h"
 #include "tests/lib/runner.h"
 #include "xep/ns.h"
+
+/* What cardxd logs when read_timeout drops the link, and (at debug level,
+ * which the harness sets) when its keepalive ping is answered. */
+#define DROP_PHRASE "(read_timeout)"
+#define PONG_PHRASE "keepalive ping"
 
 static int has_feature(xmpp_stanza_t *query, const char *var)
 {
@@ -160,6 +166,81 @@ START_TEST(reconnect_after_restart)
 }
 END_TEST
 
+/* Waits until cardxd.log holds more than n lines with phrase; 0, or -1
+ * after timeout_ms. */
+static int wait_log_count(struct harness *h, const char *phrase, int n,
+                          int timeout_ms)
+{
+    int64_t end = clock_now_ms() + timeout_ms;
+
+    while (harness_cardxd_log_count(h, phrase) <= n) {
+        if (clock_now_ms() >= end)
+            return -1;
+        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+    }
+    return 0;
+}
+
+/* The server hangs without closing the link (SIGSTOP): with [component]
+ * keepalive = 1s and read_timeout = 3s cardxd notices, drops the link,
+ * reattaches once the server runs again, and cards flow. An idle link
+ * stays up meanwhile, kept alive by answered pings. Restarts cardxd. */
+START_TEST(hung_server_detected)
+{
+    struct harness *h = itest_harness();
+    struct xclient *a, *b;
+    struct itest_sent sent;
+    xmpp_stanza_t *card;
+    int ups, drops, pongs, noticed;
+
+    ck_assert_int_ge(harness_cardxd_stop(h), 0);
+    ck_assert_int_eq(harness_cardxd_config_append(
+                         h, "[component]\nkeepalive = 1s\nread_timeout = 3s\n"),
+                     0);
+    ups = harness_cardxd_link_ups(h);
+    ck_assert_int_eq(harness_cardxd_start(h), 0);
+    ck_assert_int_eq(harness_cardxd_wait_link_up(h, ups + 1, ITEST_TIMEOUT_MS),
+                     0);
+    /* Idle, the link lives on answered pings: three answers and no drop. */
+    drops = harness_cardxd_log_count(h, DROP_PHRASE);
+    pongs = harness_cardxd_log_count(h, PONG_PHRASE);
+    ck_assert_int_eq(
+        wait_log_count(h, PONG_PHRASE, pongs + 2, ITEST_TIMEOUT_MS), 0);
+    ck_assert_int_eq(harness_cardxd_log_count(h, DROP_PHRASE), drops);
+    ck_assert_int_eq(harness_cardxd_link_ups(h), ups + 1);
+
+    ups = harness_cardxd_link_ups(h);
+    ck_assert_int_eq(harness_server_signal(h, SIGSTOP), 0);
+    /* No assertion until the server runs again: a failure here must not
+     * leave it stopped for the tests that follow. */
+    noticed = wait_log_count(h, DROP_PHRASE, drops, ITEST_TIMEOUT_MS);
+    ck_assert_int_eq(harness_server_signal(h, SIGCONT), 0);
+    ck_assert_msg(noticed == 0,
+                  "cardxd did not notice the hung server (see %s/cardxd.log)",
+                  harness_rundir(h));
+    ck_assert(harness_cardxd_running(h));
+    /* Attempts made while the server was stopped wait out the handshake
+     * timeout (10 s) before the next one. */
+    ck_assert_int_eq(harness_cardxd_wait_link_up(h, ups + 1, 30000), 0);
+
+    a = itest_login("hung_a", 1, 1);
+    b = itest_login("hung_b", 1, 1);
+    itest_register_phone(a, "+8613800138501");
+    itest_register_phone(b, "+8613800138502");
+    itest_upload_card(a, "Alice Patient", "+8613800138501");
+    xclient_send_presence(b);
+    xclient_pump(b, 300);
+    ck_assert_str_eq(itest_send(a, "+8613800138502", NULL, &sent), "delivered");
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the card did not arrive");
+    ck_assert_str_eq(xmpp_stanza_get_id(card), sent.id);
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
 /* SIGTERM stops cardxd cleanly: exit status 0, stream closed, logged. */
 START_TEST(clean_stop)
 {
@@ -186,6 +267,7 @@ static Suite *link_suite(void)
     tcase_add_test(tc, unknown_request);
     tcase_add_test(tc, error_not_answered);
     tcase_add_test(tc, reconnect_after_restart);
+    tcase_add_test(tc, hung_server_detected);
     tcase_add_test(tc, clean_stop);
     suite_add_tcase(s, tc);
     return s;
