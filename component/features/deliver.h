@@ -21,9 +21,9 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
                  int delayed);
 
 /* Takes card_id out of recipient's inbox for the reason why; only an
- * acknowledgement sends its sender the receipt they asked for. Returns 0, STORE_ENOTFOUND when
- * no such card waits for that recipient, or another negative code when the
- * store failed (logged). */
+ * acknowledgement sends its sender the receipt they asked for. Returns 0,
+ * STORE_ENOTFOUND when no such card waits for that recipient, or another
+ * negative code when the store failed (logged). */
 int deliver_retire(struct service *svc, const char *recipient,
                    const char *card_id, enum deliver_end why);
 
