@@ -1,6 +1,7 @@
 /* cardxd's SQLite store: its statements, opening and closing it, the
  * helpers every call uses and the caller's transactions. Each statement is
  * prepared once at open, then every call binds, steps and resets it. */
+#include <limits.h>
 #include <stdlib.h>
 #include <sqlite3.h>
 
@@ -45,14 +46,14 @@ static const char *const store_sql[OP_COUNT] = {
     [OP_INBOX_DELETE] = "DELETE FROM inbox WHERE "
                         "card_id = ?1 AND recipient_id = " RECIPIENT_ID,
     [OP_ONLINE_ADD] = "INSERT INTO temp.resources (full_jid, bare_jid) "
-                       "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
+                      "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
     [OP_ONLINE_REMOVE] = "DELETE FROM temp.resources WHERE full_jid = ?1",
     [OP_ONLINE_RECEIPTS] = "UPDATE temp.resources SET receipts = ?2 "
-                            "WHERE full_jid = ?1",
+                           "WHERE full_jid = ?1",
     [OP_ONLINE_COUNT] = "SELECT count(*), coalesce(sum(receipts), 0) "
-                         "FROM temp.resources WHERE bare_jid = ?1",
+                        "FROM temp.resources WHERE bare_jid = ?1",
     [OP_ONLINE_LIST] = "SELECT full_jid FROM temp.resources "
-                        "WHERE bare_jid = ?1 ORDER BY full_jid",
+                       "WHERE bare_jid = ?1 ORDER BY full_jid",
     [OP_ONLINE_CLEAR] = "DELETE FROM temp.resources",
 };
 
@@ -67,7 +68,8 @@ static const char store_resources_sql[] =
 /* What only cardxd's store has: the resources table and the statements. */
 static int store_setup(struct store *st, const char *path, char **err)
 {
-    if (sqlite3_exec(st->db, store_resources_sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(st->db, store_resources_sql, NULL, NULL, NULL) !=
+        SQLITE_OK)
         return sqlutil_fail(err, STORE_EDB, "%s: resources table: %s", path,
                             sqlite3_errmsg(st->db));
     if (sqlutil_prepare_all(st->db, path, store_sql, OP_COUNT, st->stmt, err) <
@@ -117,6 +119,40 @@ void store_free(struct store *st)
 const char *store_errmsg(const struct store *st)
 {
     return st->msg ? st->msg : sqlite3_errmsg(st->db);
+}
+
+enum store_fault store_fault(struct store *st)
+{
+    if (st->msg)
+        return STORE_FAULT_OTHER;
+    switch (sqlite3_errcode(st->db)) {
+    case SQLITE_FULL:
+        return STORE_FAULT_FULL;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return STORE_FAULT_BUSY;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        return STORE_FAULT_IO;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        st->damaged = 1;
+        return STORE_FAULT_CORRUPT;
+    default:
+        return STORE_FAULT_OTHER;
+    }
+}
+
+int store_damaged(const struct store *st)
+{
+    return st->damaged;
+}
+
+int store_set_busy_timeout(struct store *st, int64_t ms)
+{
+    int bounded = ms > INT_MAX ? INT_MAX : (int)ms;
+
+    return sqlutil_code(sqlite3_busy_timeout(st->db, bounded));
 }
 
 sqlite3_stmt *store_stmt(struct store *st, enum store_op op)
@@ -201,4 +237,9 @@ int store_commit(struct store *st)
 int store_rollback(struct store *st)
 {
     return store_exec(st, OP_ROLLBACK);
+}
+
+int store_in_transaction(const struct store *st)
+{
+    return !sqlite3_get_autocommit(st->db);
 }
