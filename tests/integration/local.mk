@@ -71,7 +71,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_privilege_ejabberd.sh \
 	tests/integration/test_client_e2e_ejabberd.sh \
 	tests/integration/test_adhoc_ejabberd.sh \
-	tests/integration/test_slix_ejabberd.sh
+	tests/integration/test_slix_ejabberd.sh \
+	tests/integration/test_dbfault_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 
