@@ -20,6 +20,19 @@
 /* How long a clean stop may spend flushing the closing stream. */
 #define CARDXD_SHUTDOWN_FLUSH_MS 1000
 
+/* The work of one read or tick in one transaction, kept until it commits
+ * so that it can be done again without one when the commit fails. */
+struct batch {
+    int open;             /* a transaction is open for it */
+    int tick;             /* it is service_tick()'s work, not stanzas */
+    int link_down;        /* the link went down during it */
+    struct link_mark out; /* where its replies start in the link's output */
+    /* Its stanzas (references), in order; NULL where the link came up. */
+    xmpp_stanza_t **in;
+    size_t n;
+    size_t cap;
+};
+
 struct cardxd {
     const struct cardxd_config *cfg;
     const struct log *log;
@@ -27,7 +40,40 @@ struct cardxd {
     struct store *store;
     struct service *service;
     struct link *link;
+    struct batch batch;
 };
+
+/* Keeps stanza (or NULL: the link came up) to handle it again should the
+ * batch fail. Without memory for that, the batch is committed early. */
+static void batch_keep(struct cardxd *cd, xmpp_stanza_t *stanza)
+{
+    struct batch *b = &cd->batch;
+
+    if (!b->open)
+        return;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 16;
+        xmpp_stanza_t **in = realloc(b->in, cap * sizeof(*in));
+
+        if (!in) {
+            log_error(cd->log, "out of memory keeping a batch");
+            return;
+        }
+        b->in = in;
+        b->cap = cap;
+    }
+    b->in[b->n++] = stanza ? xmpp_stanza_clone(stanza) : NULL;
+}
+
+static void batch_clear(struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->in[i])
+            xmpp_stanza_release(b->in[i]);
+    }
+    b->n = 0;
+    b->open = b->tick = b->link_down = 0;
+}
 
 static int cardxd_send(void *userdata, xmpp_stanza_t *stanza)
 {
@@ -43,17 +89,34 @@ static size_t cardxd_pending(void *userdata)
     return link_pending(cd->link);
 }
 
+static void batch_fail(struct cardxd *cd);
+
+/* SQLite rolled the batch's transaction back on its own (a disk full or an
+ * I/O error in a statement): what was done so far is lost, so do it again
+ * now, each request alone, and the rest of the batch without one. */
+static void batch_check(struct cardxd *cd)
+{
+    if (cd->batch.open && !store_in_transaction(cd->store)) {
+        log_warn(cd->log, "the database rolled a batch back: %s",
+                 store_errmsg(cd->store));
+        batch_fail(cd);
+    }
+}
+
 static void cardxd_up(void *userdata)
 {
     struct cardxd *cd = userdata;
 
+    batch_keep(cd, NULL);
     service_link_up(cd->service, clock_now_ms());
+    batch_check(cd);
 }
 
 static void cardxd_down(void *userdata)
 {
     struct cardxd *cd = userdata;
 
+    cd->batch.link_down = 1;
     service_link_down(cd->service);
 }
 
@@ -61,7 +124,39 @@ static void cardxd_stanza(void *userdata, xmpp_stanza_t *stanza)
 {
     struct cardxd *cd = userdata;
 
+    batch_keep(cd, stanza);
     service_handle(cd->service, stanza, clock_now_ms());
+    batch_check(cd);
+}
+
+int cardxd_check(const struct cardxd_config *cfg, const struct log *lg,
+                 char **err)
+{
+    int rc = store_check(cfg->database, cfg->check_timeout_ms, err);
+
+    if (rc > 0) {
+        log_warn(lg, "%s", *err);
+        free(*err);
+        *err = NULL;
+        rc = 0;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+/* Checks the database before anything writes to it (the migrations, the
+ * WAL), then opens it. */
+static int cardxd_open_store(const struct cardxd_config *cfg,
+                             const struct log *lg, struct store **out,
+                             char **err)
+{
+    if (cardxd_check(cfg, lg, err) < 0 ||
+        store_open(cfg->database, cfg->synchronous, out, err) < 0)
+        return -1;
+    if (store_set_busy_timeout(*out, cfg->busy_timeout_ms) < 0) {
+        *err = str_printf("%s: cannot set the busy timeout", cfg->database);
+        return -1;
+    }
+    return 0;
 }
 
 /* Where keepalive pings go: a domain the server serves itself, so that it
@@ -109,7 +204,7 @@ int cardxd_new(const struct cardxd_config *cfg, const struct log *lg,
     cd->ctx = xmpp_ctx_new(NULL, NULL);
     if (!cd->ctx)
         goto oom;
-    if (store_open(cfg->database, cfg->synchronous, &cd->store, err) < 0)
+    if (cardxd_open_store(cfg, lg, &cd->store, err) < 0)
         goto fail;
     io.send = cardxd_send;
     io.userdata = cd;
@@ -134,6 +229,8 @@ void cardxd_free(struct cardxd *cd)
 {
     if (!cd)
         return;
+    batch_clear(&cd->batch);
+    free(cd->batch.in);
     link_free(cd->link);
     service_free(cd->service);
     store_free(cd->store);
@@ -168,42 +265,82 @@ static int cardxd_signalfd(sigset_t *old)
 }
 
 /* Opens the transaction of one batch of work. Failing to open it is not
- * fatal: every store call then commits on its own. Returns whether a batch
- * is open. */
-static int batch_begin(struct cardxd *cd)
+ * fatal: every store call then commits on its own. */
+static void batch_begin(struct cardxd *cd, int tick)
 {
-    if (store_begin(cd->store) == 0)
-        return 1;
-    log_warn(cd->log,
-             "cannot open a transaction (%s): committing card by "
-             "card",
-             store_errmsg(cd->store));
-    return 0;
+    struct batch *b = &cd->batch;
+
+    batch_clear(b);
+    b->tick = tick;
+    if (store_begin(cd->store) < 0) {
+        log_warn(cd->log,
+                 "cannot open a transaction (%s): committing card by card",
+                 store_errmsg(cd->store));
+        return;
+    }
+    b->open = 1;
+    link_mark(cd->link, &b->out);
+    service_mark(cd->service);
+}
+
+/* The batch's transaction is lost: its replies are taken back before they
+ * leave (nobody may hear of a card that is not on disk), and its work is
+ * done again without a transaction, so that each store call commits alone
+ * and each request gets its own answer, an error where the store fails.
+ * The link stays up: other users' replies are not thrown away with it. */
+static void batch_fail(struct cardxd *cd)
+{
+    struct batch *b = &cd->batch;
+
+    b->open = 0;
+    link_rewind(cd->link, &b->out);
+    /* After some failures (a full disk, I/O) SQLite rolled back itself. */
+    if (store_in_transaction(cd->store) && store_rollback(cd->store) < 0)
+        log_error(cd->log, "rollback failed: %s", store_errmsg(cd->store));
+    if (b->link_down) {
+        service_settle(cd->service); /* nobody is left to answer */
+        batch_clear(b);
+        return;
+    }
+    service_rewind(cd->service);
+    if (b->tick)
+        service_tick(cd->service, clock_now_ms());
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->in[i])
+            service_handle(cd->service, b->in[i], clock_now_ms());
+        else
+            service_link_up(cd->service, clock_now_ms());
+    }
+    batch_clear(b);
 }
 
 /* Commits the batch. Replies queued during it are written only after this,
- * so nobody hears 'queued' or 'delivered' of a card that is not on disk;
- * when the commit fails they must never leave, so the link is dropped,
- * which discards them (senders retry; nothing was acknowledged). */
-static void batch_end(struct cardxd *cd, int open)
+ * so nobody hears 'queued' or 'delivered' of a card that is not on disk. */
+static void batch_end(struct cardxd *cd)
 {
-    char why[512];
+    struct batch *b = &cd->batch;
 
-    if (!open || store_commit(cd->store) == 0)
+    if (!b->open) {
+        batch_clear(b);
         return;
-    snprintf(why, sizeof(why), "cannot commit to the database: %s",
-             store_errmsg(cd->store));
-    log_error(cd->log, "%s", why);
-    if (store_rollback(cd->store) < 0)
-        log_error(cd->log, "rollback failed: %s", store_errmsg(cd->store));
-    link_drop(cd->link, why);
+    }
+    if (store_commit(cd->store) == 0) {
+        service_settle(cd->service);
+        batch_clear(b);
+        return;
+    }
+    log_warn(cd->log,
+             "cannot commit a batch of %zu stanzas (%s): handling them one "
+             "by one",
+             b->n, store_errmsg(cd->store));
+    batch_fail(cd);
 }
 
 int cardxd_run(struct cardxd *cd)
 {
     sigset_t old;
     int sfd = cardxd_signalfd(&old);
-    int rc = 0, open;
+    int rc = 0;
 
     if (sfd < 0) {
         log_error(cd->log, "cannot set up signal handling: %s",
@@ -219,9 +356,9 @@ int cardxd_run(struct cardxd *cd)
 
         link_tick(cd->link, now);
         if (service_timeout(cd->service, now) == 0) {
-            open = batch_begin(cd);
+            batch_begin(cd, 1);
             service_tick(cd->service, now);
-            batch_end(cd, open);
+            batch_end(cd);
         }
         link_flush(cd->link);
         fds[1].fd = link_fd(cd->link);
@@ -245,9 +382,9 @@ int cardxd_run(struct cardxd *cd)
         if (fds[1].fd >= 0 && fds[1].revents) {
             /* Everything one read brings is one transaction: a commit per
              * batch rather than per card (group commit). */
-            open = batch_begin(cd);
+            batch_begin(cd, 0);
             link_process(cd->link, fds[1].revents, clock_now_ms());
-            batch_end(cd, open);
+            batch_end(cd);
         }
         link_flush(cd->link);
     }

@@ -13,6 +13,13 @@ struct cardxd;
 int cardxd_new(const struct cardxd_config *cfg, const struct log *lg,
                struct cardxd **out, char **err);
 
+/* Checks the database of cfg for damage without changing it, as start-up
+ * does before it opens it (a check cut short by [storage] check_timeout is
+ * logged and passes). Returns 0, or -1 with *err set to a one-line message
+ * naming the file, the caller's to free(). */
+int cardxd_check(const struct cardxd_config *cfg, const struct log *lg,
+                 char **err);
+
 /* Runs until SIGINT or SIGTERM, reconnecting as needed. Returns 0 after a
  * clean stop, -1 on a fatal error (logged). */
 int cardxd_run(struct cardxd *cd);

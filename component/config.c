@@ -18,6 +18,8 @@
 #define CONFIG_DEFAULT_USER_DOMAINS ""        /* parent domain of `domain` */
 #define CONFIG_DEFAULT_DATABASE CARDXD_STATEDIR "/cardxd.sqlite"
 #define CONFIG_DEFAULT_SYNCHRONOUS "normal"
+#define CONFIG_DEFAULT_BUSY_TIMEOUT_MS 250L    /* then the request gets `wait` */
+#define CONFIG_DEFAULT_CHECK_TIMEOUT_MS 30000L /* start-up integrity check */
 #define CONFIG_DEFAULT_REGION "" /* none: numbers must start with + */
 #define CONFIG_DEFAULT_VCARD_MAX_BYTES 65536
 #define CONFIG_DEFAULT_STANZA_MAX_BYTES 1048576
@@ -33,6 +35,8 @@
 #define CONFIG_MAX_STANZA_BYTES (64L << 20) /* 64 MiB */
 #define CONFIG_MAX_FETCH_TIMEOUT_MS 600000L /* ten minutes */
 #define CONFIG_MAX_ATTEMPTS 1000
+#define CONFIG_MAX_BUSY_MS 60000L    /* a minute: every user waits it */
+#define CONFIG_MAX_CHECK_MS 86400000L /* a day */
 #define CONFIG_MIN_GRACE_MS 1000L        /* a second: tests use seconds */
 #define CONFIG_MIN_LINK_TIMER_MS 1000L   /* a second: tests use seconds */
 #define CONFIG_MAX_GRACE_MS 31536000000L /* a year */
@@ -67,6 +71,12 @@ const struct key_spec config_keys[NKEYS] = {
                     true, false, config_check_nonempty},
     [K_SYNCHRONOUS] = {"storage", "synchronous", KEY_STRING, OFF(synchronous),
                        0, 0, true, false, config_check_synchronous},
+    [K_BUSY_TIMEOUT] = {"storage", "busy_timeout", KEY_DURATION,
+                        OFF(busy_timeout_ms), 0, CONFIG_MAX_BUSY_MS, false,
+                        false, NULL},
+    [K_CHECK_TIMEOUT] = {"storage", "check_timeout", KEY_DURATION,
+                         OFF(check_timeout_ms), 0, CONFIG_MAX_CHECK_MS, false,
+                         false, NULL},
     [K_DEFAULT_REGION] = {"phone", "default_region", KEY_STRING,
                           OFF(default_region), 0, 0, true, false,
                           config_check_region},
@@ -155,6 +165,8 @@ struct cardxd_config *config_new(void)
     cfg->fetch_timeout_ms = CONFIG_DEFAULT_FETCH_TIMEOUT_MS;
     cfg->max_attempts = CONFIG_DEFAULT_MAX_ATTEMPTS;
     cfg->handoff_grace_ms = CONFIG_DEFAULT_HANDOFF_GRACE_MS;
+    cfg->busy_timeout_ms = CONFIG_DEFAULT_BUSY_TIMEOUT_MS;
+    cfg->check_timeout_ms = CONFIG_DEFAULT_CHECK_TIMEOUT_MS;
     cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
     if (!cfg->host || !cfg->user_domains || !cfg->database ||
         !cfg->synchronous || !cfg->default_region) {

@@ -29,6 +29,11 @@ struct cardxd_config {
     /* [storage] */
     char *database;    /* SQLite file path */
     char *synchronous; /* "normal" or "full" */
+    /* How long a call waits for another process's lock on the database
+     * before the request is answered `wait`: every user waits with it. */
+    int64_t busy_timeout_ms;
+    /* Bound of the integrity check at start (0: no check). */
+    int64_t check_timeout_ms;
     /* [phone] */
     char *default_region; /* ISO 3166 region for numbers typed without + */
     /* [limits] */

@@ -98,6 +98,30 @@ int service_send(struct service *svc, xmpp_stanza_t *stanza);
 /* Replies to req with an error (type ERR_*, a defined condition, a text). */
 void service_error(struct service *svc, xmpp_stanza_t *req, const char *type,
                    const char *condition, const char *text);
+/* The answer to a request the store could not serve. */
+struct service_fault {
+    const char *type;      /* ERR_* */
+    const char *condition; /* a defined condition */
+    const char *text;      /* for the requester */
+};
+
+/* What a requester hears once the store is damaged. */
+#define SERVICE_DAMAGED_TEXT                                                   \
+    "the card store is damaged; the administrator has been told"
+
+/* The answer for a failure of that kind: the one place that maps them. */
+void service_fault_answer(enum store_fault fault, struct service_fault *out);
+/* A store call just failed while doing what: logs it (a damaged store
+ * once) and sets *out to the answer the requester gets. */
+void service_store_failed(struct service *svc, const char *what,
+                          struct service_fault *out);
+/* service_store_failed(), then that answer as an error reply to req. */
+void service_store_error(struct service *svc, xmpp_stanza_t *req,
+                         const char *what);
+/* True, with *out the answer, when the store was found damaged: nothing
+ * more is accepted into it. */
+int service_store_refuses(struct service *svc, struct service_fault *out);
+
 /* Sends iq (borrowed; its id is set here) and calls done with the answer.
  * data is freed with data_free after done ran (data_free may be NULL).
  * Returns 0, or -1 with data still the caller's. */

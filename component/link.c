@@ -66,6 +66,8 @@ struct link {
     size_t outpos;
     size_t outlen;
     size_t outcap;
+    uint64_t connection; /* counts connections, for link_mark() */
+    uint64_t queued;     /* bytes queued on this connection */
 };
 
 /* Records why the link must go down; the first reason wins. */
@@ -107,6 +109,7 @@ static int link_append(struct link *ln, const char *data, size_t len)
         return -1;
     memcpy(ln->out + ln->outlen, data, len);
     ln->outlen += len;
+    ln->queued += len;
     return 0;
 }
 
@@ -137,6 +140,8 @@ static void link_down(struct link *ln, int64_t now, const char *why)
         close(ln->fd);
     ln->fd = -1;
     ln->outpos = ln->outlen = 0;
+    ln->connection++;
+    ln->queued = 0;
     xmlstream_reset(ln->parser);
     ln->state = LINK_IDLE;
     ln->failures++;
@@ -357,6 +362,26 @@ int link_send(struct link *ln, xmpp_stanza_t *stanza)
 size_t link_pending(const struct link *ln)
 {
     return ln->outlen - ln->outpos;
+}
+
+void link_mark(const struct link *ln, struct link_mark *mark)
+{
+    mark->connection = ln->connection;
+    mark->queued = ln->queued;
+}
+
+void link_rewind(struct link *ln, const struct link_mark *mark)
+{
+    uint64_t drop;
+
+    if (mark->connection != ln->connection || ln->queued < mark->queued)
+        return;
+    drop = ln->queued - mark->queued;
+    /* What was written already cannot be taken back. */
+    if (drop > ln->outlen - ln->outpos)
+        drop = ln->outlen - ln->outpos;
+    ln->outlen -= (size_t)drop;
+    ln->queued -= drop;
 }
 
 int link_fd(const struct link *ln)

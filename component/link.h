@@ -69,6 +69,20 @@ void link_flush(struct link *ln);
 /* Bytes queued for the server and not yet written. */
 size_t link_pending(const struct link *ln);
 
+/* A point in the output queue: what was queued before it. */
+struct link_mark {
+    uint64_t connection; /* which connection the output was for */
+    uint64_t queued;     /* bytes queued on it so far */
+};
+
+/* Notes where the queued output ends now. */
+void link_mark(const struct link *ln, struct link_mark *mark);
+
+/* Takes back what was queued after mark and not yet written (a batch of
+ * replies whose commit failed must never leave). Nothing happens when the
+ * connection changed since: its output is gone already. */
+void link_rewind(struct link *ln, const struct link_mark *mark);
+
 /* Drops the connection now, discarding unwritten output (it reconnects by
  * itself); why is logged. */
 void link_drop(struct link *ln, const char *why);

@@ -25,7 +25,7 @@ component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_check.c component/config_load.c \
 	component/store_int.h component/store_user.c component/store_inbox.c \
-	component/store_online.c
+	component/store_online.c component/store_admin.c
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
 	$(SQLITE_LIBS) $(INIH_LIBS)
 EXTRA_DIST += component/cardxd.conf.example

@@ -5,18 +5,23 @@
 
 #include "component/cardxd.h"
 #include "component/config.h"
+#include "component/store.h"
 #include "buildconf.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: cardxd -c FILE [-d] [-t]\n"
+            "Usage: cardxd -c FILE [-d] [-t | --backup COPY]\n"
             "Attach the cardx business-card service to an XMPP server as an\n"
             "external component (XEP-0114).\n\n"
             "  -c, --config FILE  configuration file (INI; see "
             "cardxd.conf.example)\n"
             "  -d, --debug        log debug messages (overrides [log] level)\n"
-            "  -t, --test         check the configuration and exit\n"
+            "  -t, --test         check the configuration and the database, "
+            "and exit\n"
+            "      --backup COPY  copy the database, even while cardxd runs, "
+            "to COPY\n"
+            "                     and exit\n"
             "  -h, --help         show this help\n"
             "  -V, --version      show the version\n");
 }
@@ -29,8 +34,9 @@ int main(int argc, char **argv)
         {"test", no_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"backup", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0}};
-    const char *path = NULL;
+    const char *path = NULL, *backup = NULL;
     int debug = 0, test = 0, c, rc = EXIT_FAILURE;
     struct cardxd_config *cfg = NULL;
     struct cardxd *cd = NULL;
@@ -51,6 +57,9 @@ int main(int argc, char **argv)
         case 'h':
             usage(stdout);
             return EXIT_SUCCESS;
+        case 'B':
+            backup = optarg;
+            break;
         case 'V':
             printf("cardxd %s\n", PACKAGE_VERSION);
             return EXIT_SUCCESS;
@@ -74,12 +83,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "cardxd: %s\n", err);
         goto out;
     }
+    lg.level = debug ? LOG_LEVEL_DEBUG : cfg->log_level;
+    if (backup) {
+        if (store_backup(cfg->database, backup, &err) < 0) {
+            fprintf(stderr, "cardxd: %s\n", err);
+            goto out;
+        }
+        printf("cardxd: %s copied to %s\n", cfg->database, backup);
+        rc = EXIT_SUCCESS;
+        goto out;
+    }
     if (test) {
+        if (cardxd_check(cfg, &lg, &err) < 0) {
+            fprintf(stderr, "cardxd: %s\n", err);
+            goto out;
+        }
         printf("cardxd: %s: configuration OK\n", path);
         rc = EXIT_SUCCESS;
         goto out;
     }
-    lg.level = debug ? LOG_LEVEL_DEBUG : cfg->log_level;
     if (cardxd_new(cfg, &lg, &cd, &err) < 0) {
         fprintf(stderr, "cardxd: %s\n", err);
         goto out;

@@ -15,6 +15,7 @@
 /* An iq we sent, waiting for its answer. */
 struct pending {
     struct pending *next;
+    uint64_t seq; /* the number in its id: the order they were made */
     char *id;
     char *to; /* whom we asked: only they may answer */
     /* A retryable request keeps its iq to send it again after a link drop;
@@ -36,7 +37,14 @@ struct service {
     struct strv user_domains; /* who may use the service */
     struct pending *pending;  /* our iqs awaiting an answer, oldest first */
     uint64_t next_id;         /* for ids of our own iqs */
-    int64_t now_ms;           /* monotonic time of the event being handled */
+    /* Between service_mark() and service_settle() or service_rewind():
+     * requests answered or expired meanwhile wait in retired, in case the
+     * work they did is rolled back and their answers handled again. */
+    int marking;
+    uint64_t mark; /* next_id at the mark: later requests are the batch's */
+    struct pending *retired;
+    int damage_logged; /* the damaged store was reported to the log */
+    int64_t now_ms;    /* monotonic time of the event being handled */
     size_t nfeatures;
     void **state; /* one slot per feature, in table order */
 };
@@ -104,12 +112,35 @@ static void pending_free(struct pending *p)
     free(p);
 }
 
+static void pending_free_list(struct pending **list)
+{
+    while (*list) {
+        struct pending *p = *list;
+
+        *list = p->next;
+        pending_free(p);
+    }
+}
+
+/* Ends a request whose done ran: freed, or kept while a batch may still
+ * be replayed. */
+static void pending_retire(struct service *svc, struct pending *p)
+{
+    if (!svc->marking || p->seq > svc->mark) {
+        pending_free(p);
+        return;
+    }
+    p->next = svc->retired;
+    svc->retired = p;
+}
+
 /* The link dropped, so no answer can come: a retryable request is parked
  * until the link is back, any other fails now. */
 static void pending_link_down(struct service *svc)
 {
     struct pending **pp = &svc->pending;
 
+    pending_free_list(&svc->retired);
     while (*pp) {
         struct pending *p = *pp;
 
@@ -157,12 +188,8 @@ void service_free(struct service *svc)
 {
     if (!svc)
         return;
-    while (svc->pending) {
-        struct pending *p = svc->pending;
-
-        svc->pending = p->next;
-        pending_free(p);
-    }
+    pending_free_list(&svc->pending);
+    pending_free_list(&svc->retired);
     for (size_t i = 0; svc->state && i < svc->nfeatures; i++) {
         if (service_features[i]->free)
             service_features[i]->free(svc, svc->state[i]);
@@ -244,7 +271,8 @@ static int pending_start(struct service *svc, xmpp_stanza_t *iq, int retry,
 
     if (!p)
         goto fail;
-    snprintf(id, sizeof(id), "cardxd-%" PRIu64, ++svc->next_id);
+    p->seq = ++svc->next_id;
+    snprintf(id, sizeof(id), "cardxd-%" PRIu64, p->seq);
     p->id = strdup(id);
     p->to = xmpp_stanza_get_to(iq) ? strdup(xmpp_stanza_get_to(iq)) : NULL;
     if (!p->id || !p->to || xmpp_stanza_set_id(iq, id) != XMPP_EOK)
@@ -298,7 +326,7 @@ static void pending_answer(struct service *svc, xmpp_stanza_t *iq)
         if (strcmp(p->id, id) == 0 && strcmp(p->to, from) == 0) {
             *pp = p->next;
             p->done(svc, iq, p->data);
-            pending_free(p);
+            pending_retire(svc, p);
             return;
         }
     }
@@ -506,6 +534,121 @@ void service_tick(struct service *svc, int64_t now_ms)
         *pp = p->next;
         log_debug(svc->log, "request %s to %s timed out", p->id, p->to);
         p->done(svc, NULL, p->data);
-        pending_free(p);
+        pending_retire(svc, p);
     }
+}
+
+void service_mark(struct service *svc)
+{
+    pending_free_list(&svc->retired);
+    svc->marking = 1;
+    svc->mark = svc->next_id;
+}
+
+void service_settle(struct service *svc)
+{
+    pending_free_list(&svc->retired);
+    svc->marking = 0;
+}
+
+/* Puts p back in the list, which stays ordered by seq (oldest first). */
+static void pending_reinsert(struct service *svc, struct pending *p)
+{
+    struct pending **pp = &svc->pending;
+
+    while (*pp && (*pp)->seq < p->seq)
+        pp = &(*pp)->next;
+    p->next = *pp;
+    *pp = p;
+}
+
+void service_rewind(struct service *svc)
+{
+    struct pending **pp = &svc->pending;
+
+    while (*pp) {
+        struct pending *p = *pp;
+
+        if (p->seq <= svc->mark) {
+            pp = &p->next;
+            continue;
+        }
+        *pp = p->next;
+        pending_free(p); /* asked in the batch: it will be asked again */
+    }
+    while (svc->retired) {
+        struct pending *p = svc->retired;
+
+        svc->retired = p->next;
+        pending_reinsert(svc, p);
+    }
+    svc->marking = 0;
+}
+
+void service_fault_answer(enum store_fault fault, struct service_fault *out)
+{
+    out->type = ERR_WAIT;
+    out->condition = "internal-server-error";
+    switch (fault) {
+    case STORE_FAULT_FULL:
+        out->condition = "resource-constraint";
+        out->text = "the card store is full; try again later";
+        break;
+    case STORE_FAULT_BUSY:
+        out->condition = "resource-constraint";
+        out->text = "the card store is busy; try again in a moment";
+        break;
+    case STORE_FAULT_IO:
+        out->text = "the card store cannot be read or written; try again "
+                    "later";
+        break;
+    case STORE_FAULT_CORRUPT:
+        out->text = SERVICE_DAMAGED_TEXT;
+        break;
+    default:
+        out->text = "the card store failed; try again later";
+        break;
+    }
+}
+
+/* Reports the damaged store to the log, once: it needs a person. */
+static void service_damage_log(struct service *svc)
+{
+    if (svc->damage_logged)
+        return;
+    svc->damage_logged = 1;
+    log_error(svc->log,
+              "the database %s is damaged (%s): cardxd accepts no more "
+              "cards; stop it and recover the file (see ADMIN.md)",
+              svc->cfg->database, store_errmsg(svc->store));
+}
+
+void service_store_failed(struct service *svc, const char *what,
+                          struct service_fault *out)
+{
+    enum store_fault fault = store_fault(svc->store);
+
+    if (fault == STORE_FAULT_CORRUPT)
+        service_damage_log(svc);
+    else
+        log_error(svc->log, "%s: %s", what, store_errmsg(svc->store));
+    service_fault_answer(fault, out);
+}
+
+void service_store_error(struct service *svc, xmpp_stanza_t *req,
+                         const char *what)
+{
+    struct service_fault f;
+
+    service_store_failed(svc, what, &f);
+    service_error(svc, req, f.type, f.condition, f.text);
+}
+
+int service_store_refuses(struct service *svc, struct service_fault *out)
+{
+    if (!store_damaged(svc->store))
+        return 0;
+    service_damage_log(svc);
+    service_fault_answer(STORE_FAULT_CORRUPT, out);
+    return 1;
 }

@@ -49,4 +49,16 @@ int service_timeout(struct service *svc, int64_t now_ms);
 /* Expires requests whose answer did not come in time. */
 void service_tick(struct service *svc, int64_t now_ms);
 
+/* A batch of work in one store transaction starts: remember the requests
+ * outstanding now. */
+void service_mark(struct service *svc);
+
+/* The batch's transaction committed: forget the mark. */
+void service_settle(struct service *svc);
+
+/* The batch's transaction was rolled back, and the caller handles its
+ * stanzas again: requests the batch made are forgotten (they will be made
+ * again) and those it answered or expired are outstanding once more. */
+void service_rewind(struct service *svc);
+
 #endif

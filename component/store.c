@@ -1,6 +1,7 @@
 /* cardxd's SQLite store: its statements, opening and closing it, the
  * helpers every call uses and the caller's transactions. Each statement is
  * prepared once at open, then every call binds, steps and resets it. */
+#include <limits.h>
 #include <stdlib.h>
 #include <sqlite3.h>
 
@@ -138,6 +139,40 @@ const char *store_errmsg(const struct store *st)
     return st->msg ? st->msg : sqlite3_errmsg(st->db);
 }
 
+enum store_fault store_fault(struct store *st)
+{
+    if (st->msg)
+        return STORE_FAULT_OTHER;
+    switch (sqlite3_errcode(st->db)) {
+    case SQLITE_FULL:
+        return STORE_FAULT_FULL;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return STORE_FAULT_BUSY;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        return STORE_FAULT_IO;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        st->damaged = 1;
+        return STORE_FAULT_CORRUPT;
+    default:
+        return STORE_FAULT_OTHER;
+    }
+}
+
+int store_damaged(const struct store *st)
+{
+    return st->damaged;
+}
+
+int store_set_busy_timeout(struct store *st, int64_t ms)
+{
+    int bounded = ms > INT_MAX ? INT_MAX : (int)ms;
+
+    return sqlutil_code(sqlite3_busy_timeout(st->db, bounded));
+}
+
 sqlite3_stmt *store_stmt(struct store *st, enum store_op op)
 {
     st->msg = NULL;
@@ -220,4 +255,9 @@ int store_commit(struct store *st)
 int store_rollback(struct store *st)
 {
     return store_exec(st, OP_ROLLBACK);
+}
+
+int store_in_transaction(const struct store *st)
+{
+    return !sqlite3_get_autocommit(st->db);
 }

@@ -48,10 +48,52 @@ void store_free(struct store *st);
 /* The last SQLite error message (borrowed). */
 const char *store_errmsg(const struct store *st);
 
+/* What kind of failure the last failed call was, for the answer its
+ * requester gets: the disk is full, another process holds a lock for
+ * longer than the busy timeout, an I/O error, a damaged file, or anything
+ * else. */
+enum store_fault {
+    STORE_FAULT_OTHER,
+    STORE_FAULT_FULL,
+    STORE_FAULT_BUSY,
+    STORE_FAULT_IO,
+    STORE_FAULT_CORRUPT,
+};
+
+/* Classifies the last failure. A damaged file (SQLITE_CORRUPT or
+ * SQLITE_NOTADB) is remembered for the store's life: see store_damaged().
+ * Call it right after the failed call, before any other. */
+enum store_fault store_fault(struct store *st);
+
+/* True once a call found the file damaged: nothing more should be written
+ * to it until an administrator has looked. */
+int store_damaged(const struct store *st);
+
+/* How long a call waits for another connection's lock before it fails
+ * with STORE_FAULT_BUSY. */
+int store_set_busy_timeout(struct store *st, int64_t ms);
+
+/* Checks the database at path for damage (PRAGMA quick_check: every page,
+ * not just the header) without writing to it, before store_open() migrates
+ * it. A missing file is fine (store_open() creates it). The check gives up
+ * after timeout_ms (0: no check). Returns 0 when the file is sound, 1 when
+ * the check was cut short (*err says so), or a negative code with *err a
+ * one-line message naming path. *err is the caller's to free(). */
+int store_check(const char *path, int64_t timeout_ms, char **err);
+
+/* Copies the database at src, which may be in use by a running cardxd,
+ * consistently into dst (written beside it, then renamed over it).
+ * Returns 0, or a negative code with *err a one-line message the caller
+ * frees. */
+int store_backup(const char *src, const char *dst, char **err);
+
 /* Group several writes into one transaction. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
+/* True while a transaction opened by store_begin() is still open: false
+ * after SQLite rolled it back on its own. */
+int store_in_transaction(const struct store *st);
 
 /* --- users --- */
 

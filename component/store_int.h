@@ -50,6 +50,7 @@ struct store {
     sqlite3_stmt *stmt[OP_COUNT];
     /* Set when the last call failed for a reason of ours, not SQLite's. */
     const char *msg;
+    int damaged; /* a call found the file damaged (store_damaged()) */
 };
 
 /* Starts a call with op's statement, forgetting the last failure of ours. */

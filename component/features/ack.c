@@ -28,18 +28,26 @@ static void ack_iq(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *ack)
 {
     const char *id = xmpp_stanza_get_id(ack);
     char *bare = service_check_sender(svc, iq);
+    struct service_fault f;
+    int rc = 0;
 
     if (!bare)
         return;
-    if (!id)
+    if (id)
+        rc = ack_card(svc, xmpp_stanza_get_from(iq), bare, id);
+    if (!id) {
         service_error(svc, iq, ERR_MODIFY, "bad-request",
                       "<ack/> needs the card's id");
-    else if (ack_card(svc, xmpp_stanza_get_from(iq), bare, id) ==
-             STORE_ENOTFOUND)
+    } else if (rc == STORE_ENOTFOUND) {
         service_error(svc, iq, ERR_CANCEL, "item-not-found",
                       "no such card waits for you");
-    else
+    } else if (rc < 0) {
+        /* deliver_retire() logged it: only the answer is left to give. */
+        service_fault_answer(store_fault(service_store(svc)), &f);
+        service_error(svc, iq, f.type, f.condition, f.text);
+    } else {
         service_emit(svc, stanza_reply(service_ctx(svc), iq, "result"));
+    }
     free(bare);
 }
 

@@ -223,9 +223,10 @@ static int adhoc_user_phone(struct service *svc, xmpp_stanza_t *iq,
     int rc = store_user_phone(service_store(svc), bare, phone);
 
     if (rc < 0 && rc != STORE_ENOTFOUND) {
-        log_error(service_log(svc), "looking up %s: %s", bare,
-                  store_errmsg(service_store(svc)));
-        adhoc_done(svc, iq, sid, "error", "the registration store failed");
+        struct service_fault f;
+
+        service_store_failed(svc, "looking up a user", &f);
+        adhoc_done(svc, iq, sid, "error", "%s", f.text);
         return -1;
     }
     if (cmd->registered && !*phone) {

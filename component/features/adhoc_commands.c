@@ -117,9 +117,10 @@ static void inbox_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
     (void)phone;
     if (store_inbox_count(service_store(svc), bare, &n) < 0 ||
         store_online_count(service_store(svc), bare, &online, NULL) < 0) {
-        log_error(service_log(svc), "counting the inbox of %s: %s", bare,
-                  store_errmsg(service_store(svc)));
-        adhoc_done(svc, iq, sid, "error", "the card store failed");
+        struct service_fault f;
+
+        service_store_failed(svc, "counting an inbox", &f);
+        adhoc_done(svc, iq, sid, "error", "%s", f.text);
         return;
     }
     if (n == 0) {

@@ -23,10 +23,7 @@ static char *require_registered(struct service *svc, xmpp_stanza_t *req,
                  service_config(svc)->domain);
         service_error(svc, req, ERR_AUTH, "registration-required", text);
     } else if (rc < 0) {
-        log_error(service_log(svc), "looking up %s: %s", bare,
-                  store_errmsg(service_store(svc)));
-        service_error(svc, req, ERR_WAIT, "internal-server-error",
-                      "the card store failed");
+        service_store_error(svc, req, "looking up a user");
     }
     return phone;
 }
@@ -68,8 +65,7 @@ static void owncard_get(struct service *svc, xmpp_stanza_t *iq,
         return;
     rc = store_card_get(service_store(svc), bare, &text);
     if (rc < 0 && rc != STORE_ENOTFOUND) {
-        service_error(svc, iq, ERR_WAIT, "internal-server-error",
-                      "the card store failed");
+        service_store_error(svc, iq, "reading a user's card");
         goto out;
     }
     reply = stanza_reply(service_ctx(svc), iq, "result");
@@ -96,6 +92,7 @@ static void owncard_set(struct service *svc, xmpp_stanza_t *iq,
 {
     char *bare, *text = NULL;
     const char *why = NULL;
+    struct service_fault f;
 
     bare = vcard_requester(svc, iq,
                            "upload your card to the service's own address");
@@ -110,12 +107,13 @@ static void owncard_set(struct service *svc, xmpp_stanza_t *iq,
         service_emit(svc, NULL);
         goto out;
     }
+    if (service_store_refuses(svc, &f)) {
+        service_error(svc, iq, f.type, f.condition, f.text);
+        goto out;
+    }
     if (store_card_set(service_store(svc), bare, text, (int64_t)time(NULL)) <
         0) {
-        log_error(service_log(svc), "storing the card of %s: %s", bare,
-                  store_errmsg(service_store(svc)));
-        service_error(svc, iq, ERR_WAIT, "internal-server-error",
-                      "the card store failed");
+        service_store_error(svc, iq, "storing a user's card");
         goto out;
     }
     log_info(service_log(svc), "stored the card of %s (%zu bytes)", bare,

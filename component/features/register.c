@@ -56,8 +56,7 @@ static void register_get(struct service *svc, xmpp_stanza_t *iq,
         return;
     rc = store_user_phone(service_store(svc), bare, &phone);
     if (rc < 0 && rc != STORE_ENOTFOUND) {
-        service_error(svc, iq, ERR_WAIT, "internal-server-error",
-                      "the registration store failed");
+        service_store_error(svc, iq, "looking up a registration");
         goto out;
     }
     reply = stanza_reply(service_ctx(svc), iq, "result");
@@ -140,6 +139,7 @@ void register_change(struct service *svc, const char *bare, const char *input,
 {
     const char *why = NULL;
     char *e164 = NULL;
+    struct service_fault f;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -163,10 +163,8 @@ void register_change(struct service *svc, const char *bare, const char *input,
                      "the number %s is already registered to another account",
                      e164);
     } else if (rc < 0) {
-        log_error(service_log(svc), "registering %s: %s", bare,
-                  store_errmsg(service_store(svc)));
-        outcome_fail(out, ERR_WAIT, "internal-server-error",
-                     "the registration store failed");
+        service_store_failed(svc, "registering a number", &f);
+        outcome_fail(out, f.type, f.condition, "%s", f.text);
     } else {
         log_info(service_log(svc), "registered %s as %s", bare, e164);
         snprintf(out->text, sizeof(out->text),
@@ -181,6 +179,7 @@ void register_drop(struct service *svc, const char *bare,
                    struct register_outcome *out)
 {
     char *phone = NULL;
+    struct service_fault f;
     int rc = store_user_phone(service_store(svc), bare, &phone);
 
     memset(out, 0, sizeof(*out));
@@ -193,10 +192,8 @@ void register_drop(struct service *svc, const char *bare,
         outcome_fail(out, ERR_AUTH, "registration-required",
                      "you have no phone number registered here");
     } else if (rc < 0) {
-        log_error(service_log(svc), "unregistering %s: %s", bare,
-                  store_errmsg(service_store(svc)));
-        outcome_fail(out, ERR_WAIT, "internal-server-error",
-                     "the registration store failed");
+        service_store_failed(svc, "unregistering a number", &f);
+        outcome_fail(out, f.type, f.condition, "%s", f.text);
     } else {
         log_info(service_log(svc), "unregistered %s", bare);
         snprintf(out->text, sizeof(out->text),

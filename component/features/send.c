@@ -58,6 +58,17 @@ static void send_fail(struct service *svc, struct send_job *job,
         service_error(svc, job->req, type, condition, text);
 }
 
+/* A store call failed while doing what: the sender hears why (busy, full,
+ * damaged) from the one mapping in the service core. */
+static void send_store_fail(struct service *svc, struct send_job *job,
+                            const char *what)
+{
+    struct service_fault f;
+
+    service_store_failed(svc, what, &f);
+    send_fail(svc, job, f.type, f.condition, f.text);
+}
+
 /* The sender asked for a XEP-0184 receipt on their message. */
 static void receipt_wanted(const struct send_job *job,
                            struct store_inbox_item *item)
@@ -115,10 +126,7 @@ static void send_commit(struct service *svc, struct send_job *job,
     item.created = (int64_t)time(NULL);
     receipt_wanted(job, &item);
     if (store_inbox_push(service_store(svc), &item) < 0) {
-        log_error(service_log(svc), "storing card for %s: %s",
-                  job->recipient_jid, store_errmsg(service_store(svc)));
-        send_fail(svc, job, ERR_WAIT, "internal-server-error",
-                  "the card could not be stored; try again");
+        send_store_fail(svc, job, "storing a card");
         return;
     }
     log_info(service_log(svc), "card %s from %s to %s accepted", card_id,
@@ -173,8 +181,7 @@ static void send_start(struct service *svc, struct send_job *job)
         return;
     }
     if (rc != STORE_ENOTFOUND) {
-        send_fail(svc, job, ERR_WAIT, "internal-server-error",
-                  "the card store failed");
+        send_store_fail(svc, job, "reading the sender's card");
         send_job_free(job);
         return;
     }
@@ -215,8 +222,7 @@ static int send_check_sender(struct service *svc, struct send_job *job)
         return -1;
     }
     if (rc < 0) {
-        send_fail(svc, job, ERR_WAIT, "internal-server-error",
-                  "the card store failed");
+        send_store_fail(svc, job, "looking up the sender");
         return -1;
     }
     return 0;
@@ -273,8 +279,7 @@ static int send_find_recipient(struct service *svc, struct send_job *job,
         return -1;
     }
     if (rc < 0) {
-        send_fail(svc, job, ERR_WAIT, "internal-server-error",
-                  "the card store failed");
+        send_store_fail(svc, job, "looking up the recipient");
         return -1;
     }
     return 0;
@@ -285,6 +290,7 @@ void send_card(struct service *svc, xmpp_stanza_t *req, const char *number,
                void *done_ud)
 {
     struct send_job *job = calloc(1, sizeof(*job));
+    struct service_fault f;
 
     if (!job) {
         service_emit(svc, NULL);
@@ -294,6 +300,10 @@ void send_card(struct service *svc, xmpp_stanza_t *req, const char *number,
     job->via = via;
     job->done = done;
     job->done_ud = done_ud;
+    if (service_store_refuses(svc, &f)) {
+        send_fail(svc, job, f.type, f.condition, f.text);
+        goto fail;
+    }
     if (send_check_sender(svc, job) < 0 ||
         send_find_recipient(svc, job, number) < 0)
         goto fail;

@@ -24,7 +24,7 @@ EXTRA_DIST += tests/integration/servers/prosody.sh \
 ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_exchange tests/integration/test_privilege \
 	tests/integration/test_adhoc tests/integration/test_slix \
-	tests/integration/test_client_e2e
+	tests/integration/test_client_e2e tests/integration/test_dbfault
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -35,6 +35,10 @@ tests_integration_test_harness_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
 tests_integration_test_link_SOURCES = tests/integration/test_link.c
 tests_integration_test_link_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_link_LDADD = $(ITEST_LIBS)
+tests_integration_test_dbfault_SOURCES = tests/integration/test_dbfault.c
+tests_integration_test_dbfault_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_dbfault_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_dbfault_DEPENDENCIES = component/cardxd$(EXEEXT)
 tests_integration_test_exchange_SOURCES = tests/integration/test_exchange.c
 tests_integration_test_exchange_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_exchange_LDADD = $(ITEST_LIBS)
@@ -67,7 +71,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_privilege_ejabberd.sh \
 	tests/integration/test_client_e2e_ejabberd.sh \
 	tests/integration/test_adhoc_ejabberd.sh \
-	tests/integration/test_slix_ejabberd.sh
+	tests/integration/test_slix_ejabberd.sh \
+	tests/integration/test_dbfault_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 

@@ -68,6 +68,8 @@ START_TEST(defaults_documented)
     ck_assert_int_eq(cfg->fetch_timeout_ms, 5000);
     ck_assert_int_eq(cfg->max_attempts, 10);
     ck_assert_int_eq(cfg->handoff_grace_ms, 86400000);
+    ck_assert_int_eq(cfg->busy_timeout_ms, 250);
+    ck_assert_int_eq(cfg->check_timeout_ms, 30000);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
     /* The defaults alone are not enough: domain and secret are required. */
     ck_assert_int_eq(config_validate(cfg, &err), -1);
@@ -119,7 +121,7 @@ START_TEST(example_states_defaults)
     fclose(in);
     fclose(out);
     /* Every key but domain and secret, which the example sets. */
-    ck_assert_int_eq(shown, 16);
+    ck_assert_int_eq(shown, 18);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -140,6 +142,8 @@ START_TEST(example_states_defaults)
     ck_assert_int_eq(cfg->fetch_timeout_ms, ref->fetch_timeout_ms);
     ck_assert_int_eq(cfg->max_attempts, ref->max_attempts);
     ck_assert_int_eq(cfg->handoff_grace_ms, ref->handoff_grace_ms);
+    ck_assert_int_eq(cfg->busy_timeout_ms, ref->busy_timeout_ms);
+    ck_assert_int_eq(cfg->check_timeout_ms, ref->check_timeout_ms);
     ck_assert_int_eq(cfg->log_level, ref->log_level);
     free(text);
     config_free(cfg);
@@ -172,6 +176,8 @@ START_TEST(full_overrides_every_key)
     ck_assert_int_eq(cfg->fetch_timeout_ms, 1234);
     ck_assert_int_eq(cfg->max_attempts, 7);
     ck_assert_int_eq(cfg->handoff_grace_ms, 90 * 60 * 1000);
+    ck_assert_int_eq(cfg->busy_timeout_ms, 2000);
+    ck_assert_int_eq(cfg->check_timeout_ms, 0);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_DEBUG);
     config_free(cfg);
 }
@@ -313,6 +319,7 @@ static const struct {
     {"[delivery]\nhandoff_grace = 5 s\n", ":2: bad handoff_grace '5 s'"},
     {"[delivery]\nhandoff_grace = 999ms\n", ":2: bad handoff_grace '999ms'"},
     {"[delivery]\nhandoff_grace = 366d\n", ":2: bad handoff_grace '366d'"},
+    {"[storage]\nbusy_timeout = 2m\n", ":2: bad busy_timeout '2m'"},
     {"[delivery]\nhandoff_grace = 99999999999999999999d\n",
      ":2: bad handoff_grace"},
 };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "component/feature.h"
 #include "tests/lib/runner.h"
 #include "tests/lib/stanza_match.h"
 #include "tests/lib/svcfix.h"
@@ -311,6 +312,81 @@ START_TEST(retried_fetch_times_out)
 }
 END_TEST
 
+/* What cardxd does when a batch's commit fails: the requests the batch
+ * made are forgotten (handled again, they are made again), and those it
+ * answered are outstanding again, so that the replayed answer finds them
+ * and the sender hears once the card is really stored. */
+START_TEST(batch_rewind_replays)
+{
+    struct svcfix fx;
+    static const char send[] = "<iq type='set' id='s1' "
+                               "from='a@example.test/x' "
+                               "to='cards.example.test'><send xmlns='" NS_CARDX
+                               "' to='+8613900139000'/></iq>";
+    char answer[512];
+    int64_t n = -1;
+
+    svcfix_init(&fx);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613800138000", "a@example.test", 1),
+        0);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613900139000", "b@example.test", 1),
+        0);
+    service_mark(fx.svc);
+    ck_assert_int_eq(store_begin(fx.store), 0);
+    svcfix_feed(&fx, send);
+    ck_assert_int_eq(fx.nout, 1); /* the fetch of a's card */
+    ck_assert_int_eq(store_rollback(fx.store), 0);
+    service_rewind(fx.svc);
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
+    svcfix_feed(&fx, send);
+    ck_assert_int_eq(fx.nout, 2);
+    snprintf(answer, sizeof(answer),
+             "<iq type='result' id='%s' from='a@example.test' "
+             "to='cards.example.test'><vCard xmlns='vcard-temp'><FN>A</FN>"
+             "</vCard></iq>",
+             xmpp_stanza_get_id(fx.out[1]));
+    /* The answer's batch fails: its reply is discarded by the caller, the
+     * card is not stored, and the request waits for its answer again. */
+    service_mark(fx.svc);
+    ck_assert_int_eq(store_begin(fx.store), 0);
+    svcfix_feed(&fx, answer);
+    svcfix_expect(&fx, 2, "/iq[@type='result'][@id='s1']/{" NS_CARDX "}sent");
+    ck_assert_int_eq(store_rollback(fx.store), 0);
+    service_rewind(fx.svc);
+    ck_assert_int_eq(store_inbox_count(fx.store, "b@example.test", &n), 0);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_ge(service_timeout(fx.svc, fx.now), 0);
+    svcfix_feed(&fx, answer);
+    ck_assert_int_eq(fx.nout, 4);
+    svcfix_expect(&fx, 3, "/iq[@type='result'][@id='s1']/{" NS_CARDX "}sent");
+    ck_assert_int_eq(store_inbox_count(fx.store, "b@example.test", &n), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
+    svcfix_free(&fx);
+}
+END_TEST
+
+/* The one mapping of store failures to what a requester hears. */
+START_TEST(store_faults_answered)
+{
+    struct service_fault f;
+
+    service_fault_answer(STORE_FAULT_FULL, &f);
+    ck_assert_str_eq(f.type, "wait");
+    ck_assert_str_eq(f.condition, "resource-constraint");
+    service_fault_answer(STORE_FAULT_BUSY, &f);
+    ck_assert_str_eq(f.condition, "resource-constraint");
+    service_fault_answer(STORE_FAULT_CORRUPT, &f);
+    ck_assert_str_eq(f.type, "wait");
+    ck_assert_str_eq(f.condition, "internal-server-error");
+    ck_assert_str_eq(f.text, SERVICE_DAMAGED_TEXT);
+    service_fault_answer(STORE_FAULT_IO, &f);
+    ck_assert_str_eq(f.condition, "internal-server-error");
+}
+END_TEST
+
 /* The start-up probe goes a page at a time and waits while the output has
  * not drained, so a million users cannot overflow the link. */
 START_TEST(probe_is_paced)
@@ -394,6 +470,8 @@ static Suite *service_suite(void)
     tcase_add_test(tc, card_fetch_times_out);
     tcase_add_test(tc, card_fetch_survives_link_drop);
     tcase_add_test(tc, retried_fetch_times_out);
+    tcase_add_test(tc, batch_rewind_replays);
+    tcase_add_test(tc, store_faults_answered);
     tcase_add_test(tc, probe_is_paced);
     tcase_add_test(tc, gateway_lookup);
     suite_add_tcase(s, tc);
