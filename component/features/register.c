@@ -288,7 +288,23 @@ void register_drop(struct service *svc, const char *bare,
     }
 }
 
-/* The XEP-0077 answer to a change or a removal: an empty result, then the
+/* A code went to phone: the result carries the form of the next step, as
+ * a get would fetch it, so a client knows a code is awaited. */
+static void register_answer_pending(struct service *svc, xmpp_stanza_t *iq,
+                                    const char *phone)
+{
+    xmpp_stanza_t *reply = stanza_reply(service_ctx(svc), iq, "result"), *q;
+
+    if (reply && (!(q = stanza_add_child(service_ctx(svc), reply, "query",
+                                         NS_REGISTER)) ||
+                  register_form(service_ctx(svc), q, NULL, phone) < 0)) {
+        xmpp_stanza_release(reply);
+        reply = NULL;
+    }
+    service_emit(svc, reply);
+}
+
+/* The XEP-0077 answer to a change or a removal: a result, then the
  * subscription follow-up (not while a number waits for its code); or the
  * error. */
 static void register_answer(struct service *svc, xmpp_stanza_t *iq,
@@ -299,9 +315,12 @@ static void register_answer(struct service *svc, xmpp_stanza_t *iq,
         service_error(svc, iq, out->type, out->condition, out->text);
         return;
     }
+    if (out->pending) {
+        register_answer_pending(svc, iq, out->phone);
+        return;
+    }
     service_emit(svc, stanza_reply(service_ctx(svc), iq, "result"));
-    if (!out->pending)
-        register_announce(svc, bare, registered);
+    register_announce(svc, bare, registered);
 }
 
 static void register_answer_change(struct service *svc, xmpp_stanza_t *iq,
