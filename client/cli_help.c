@@ -6,13 +6,16 @@
 #include "buildconf.h"
 
 const struct cmd_spec cmd_specs[] = {
-    {"register", cmd_register, "cardx register --phone NUMBER",
+    {"register", cmd_register, "cardx register --phone NUMBER [--code CODE]",
      "create your account if needed and register your phone number",
      "Creates the XMPP account (in-band registration) when it does not exist\n"
      "and the server allows it, logs in, registers NUMBER with cardxd so\n"
      "others can send you cards by it, and approves cardxd's presence\n"
-     "subscription. Saves jid, server, component and phone to the config\n"
-     "file (mode 0600) so later commands need no options."},
+     "subscription. When cardxd proves numbers, it sends a code to NUMBER\n"
+     "by text message: cardx asks for it on a terminal; otherwise run\n"
+     "register again with --code CODE. Saves jid, server, component and\n"
+     "phone to the config file (mode 0600) so later commands need no\n"
+     "options."},
     {"card", cmd_card,
      "cardx card [show]\n"
      "cardx card set FIELD=VALUE...\n"

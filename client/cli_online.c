@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "xep/form.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -181,37 +182,92 @@ int cmd_send(struct cardx_cmd *c, int argc, char **argv)
 
 /* --- register --- */
 
-/* Registers number with cardxd; *e164 receives the number as cardxd
- * normalised it (caller frees; NULL if it did not say). */
-static int register_phone(struct cardx_cmd *c, const char *number, char **e164)
+/* The XEP-0077 submission of the registration form: the number, and the
+ * code unless NULL. NULL when memory ran out. */
+static xmpp_stanza_t *register_iq(struct cardx_cmd *c, const char *number,
+                                  const char *code)
 {
-    xmpp_stanza_t *iq, *query, *reply = NULL, *phone;
-    char *text;
-    int rc;
+    xmpp_ctx_t *ctx = session_ctx(c->session);
+    xmpp_stanza_t *query, *x;
+    xmpp_stanza_t *iq = component_iq(c, "set", "query", NS_REGISTER, &query);
 
-    *e164 = NULL;
-    iq = component_iq(c, "set", "query", NS_REGISTER, &query);
-    if (!iq || stanza_add_text_child(session_ctx(c->session), query, "phone",
-                                     number) < 0) {
+    x = iq ? stanza_add_child(ctx, query, "x", NS_DATA) : NULL;
+    if (!x || xmpp_stanza_set_type(x, "submit") != XMPP_EOK ||
+        form_add_field(ctx, x, "FORM_TYPE", "hidden", NULL, NS_REGISTER, 0) <
+            0 ||
+        form_add_field(ctx, x, "phone", "text-single", NULL, number, 0) < 0 ||
+        (code &&
+         form_add_field(ctx, x, "code", "text-single", NULL, code, 0) < 0)) {
         if (iq)
             xmpp_stanza_release(iq);
-        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+        return NULL;
     }
-    rc = session_iq(c->session, iq, NULL);
+    return iq;
+}
+
+/* Submits number (and code); on a result that asks for a code, *pending
+ * receives the number it went to (caller frees). */
+static int register_submit(struct cardx_cmd *c, const char *number,
+                           const char *code, char **pending)
+{
+    xmpp_stanza_t *iq = register_iq(c, number, code), *reply = NULL, *q, *x;
+    int rc;
+
+    *pending = NULL;
+    if (!iq)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    rc = session_iq(c->session, iq, &reply);
     xmpp_stanza_release(iq);
     if (rc != SESSION_OK)
         return cmd_fail(c, cmd_iq_status(c, rc),
                         "cannot register %s with %s: %s", number, c->component,
                         session_errmsg(c->session));
-    /* Ask back for the number, to learn its E.164 form. */
-    iq = component_iq(c, "get", "query", NS_REGISTER, &query);
+    q = xmpp_stanza_get_child_by_name_and_ns(reply, "query", NS_REGISTER);
+    x = q ? xmpp_stanza_get_child_by_ns(q, NS_DATA) : NULL;
+    if (x && form_has_field(x, "code")) {
+        char *to = form_get_value(x, "phone");
+
+        *pending = strdup(to && *to ? to : number);
+        if (to)
+            xmpp_free(session_ctx(c->session), to);
+    }
+    xmpp_stanza_release(reply);
+    if (x && !*pending)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    return CARDX_EXIT_OK;
+}
+
+/* The code the user got on their phone, asked on the terminal; NULL when
+ * there is none (the caller frees it). */
+static char *register_ask_code(struct cardx_cmd *c, const char *pending)
+{
+    char buf[64];
+
+    if (!c->interactive)
+        return NULL;
+    fprintf(c->out, "code sent to %s: ", pending);
+    fflush(c->out);
+    if (!fgets(buf, sizeof(buf), c->in))
+        return NULL;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return buf[0] ? strdup(buf) : NULL;
+}
+
+/* The number cardxd holds for us, to learn its E.164 form (caller frees;
+ * NULL if it did not say). */
+static char *registered_number(struct cardx_cmd *c)
+{
+    xmpp_stanza_t *query, *reply = NULL, *phone;
+    xmpp_stanza_t *iq = component_iq(c, "get", "query", NS_REGISTER, &query);
+    char *text = NULL, *e164 = NULL;
+
     if (iq && session_iq(c->session, iq, &reply) == SESSION_OK) {
         query =
             xmpp_stanza_get_child_by_name_and_ns(reply, "query", NS_REGISTER);
         phone = query ? xmpp_stanza_get_child_by_name(query, "phone") : NULL;
         text = phone ? xmpp_stanza_get_text(phone) : NULL;
         if (text && text[0])
-            *e164 = strdup(text);
+            e164 = strdup(text);
         if (text)
             xmpp_free(session_ctx(c->session), text);
     }
@@ -219,7 +275,34 @@ static int register_phone(struct cardx_cmd *c, const char *number, char **e164)
         xmpp_stanza_release(reply);
     if (iq)
         xmpp_stanza_release(iq);
-    return CARDX_EXIT_OK;
+    return e164;
+}
+
+/* Registers number with cardxd, proving it with code (given, or asked for
+ * once cardxd sent one); *e164 receives the number as cardxd normalised it
+ * (caller frees; NULL if it did not say). */
+static int register_phone(struct cardx_cmd *c, const char *number,
+                          const char *code, char **e164)
+{
+    char *pending = NULL, *asked = NULL;
+    int status = register_submit(c, number, code, &pending);
+
+    *e164 = NULL;
+    if (status == CARDX_EXIT_OK && pending) {
+        asked = register_ask_code(c, pending);
+        if (!asked)
+            status = cmd_fail(c, CARDX_EXIT_USAGE,
+                              "a code was sent to %s: give it with cardx "
+                              "register --phone %s --code CODE",
+                              pending, number);
+        else
+            status = register_submit(c, number, asked, &pending);
+    }
+    free(asked);
+    free(pending);
+    if (status == CARDX_EXIT_OK)
+        *e164 = registered_number(c);
+    return status;
 }
 
 /* Creates the account if need be and logs in. */
@@ -309,28 +392,34 @@ static void save_settings(struct cardx_cmd *c, const char *e164)
     fprintf(c->out, "saved settings to %s\n", s->config_path);
 }
 
+#define REGISTER_USAGE "usage: cardx register --phone NUMBER [--code CODE]"
+
 static int register_args(struct cardx_cmd *c, int argc, char **argv,
-                         const char **phone)
+                         const char **phone, const char **code)
 {
     *phone = c->settings->phone;
+    *code = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v = option_value(argc, argv, &i, "--phone");
 
+        if (v) {
+            *phone = v;
+            continue;
+        }
+        v = option_value(argc, argv, &i, "--code");
         if (!v)
-            return cmd_fail(c, CARDX_EXIT_USAGE,
-                            "usage: cardx register --phone NUMBER");
-        *phone = v;
+            return cmd_fail(c, CARDX_EXIT_USAGE, REGISTER_USAGE);
+        *code = v;
     }
     if (!*phone)
-        return cmd_fail(c, CARDX_EXIT_USAGE,
-                        "usage: cardx register --phone NUMBER");
+        return cmd_fail(c, CARDX_EXIT_USAGE, REGISTER_USAGE);
     return CARDX_EXIT_OK;
 }
 
 int cmd_register(struct cardx_cmd *c, int argc, char **argv)
 {
     struct session *s;
-    const char *number;
+    const char *number, *code;
     char *e164 = NULL;
     int64_t deadline;
     int status;
@@ -338,7 +427,7 @@ int cmd_register(struct cardx_cmd *c, int argc, char **argv)
     if (c->in_shell)
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "register is not available in the shell");
-    status = register_args(c, argc, argv, &number);
+    status = register_args(c, argc, argv, &number, &code);
     if (status != CARDX_EXIT_OK)
         return status;
     s = cmd_session(c, &status);
@@ -349,7 +438,7 @@ int cmd_register(struct cardx_cmd *c, int argc, char **argv)
     if (status == CARDX_EXIT_OK && session_presence(s, NULL) != SESSION_OK)
         status = cmd_fail(c, CARDX_EXIT_NETWORK, "%s", session_errmsg(s));
     if (status == CARDX_EXIT_OK)
-        status = register_phone(c, number, &e164);
+        status = register_phone(c, number, code, &e164);
     if (status != CARDX_EXIT_OK)
         return status;
     fprintf(c->out, "registered %s for %s\n", e164 ? e164 : number,

@@ -26,6 +26,12 @@
 #define CONFIG_DEFAULT_FETCH_TIMEOUT_MS 5000
 #define CONFIG_DEFAULT_MAX_ATTEMPTS 10 /* deliveries of a card never acked */
 #define CONFIG_DEFAULT_HANDOFF_GRACE_MS 86400000L /* one day */
+#define CONFIG_DEFAULT_VERIFY_METHOD NULL         /* the admin must choose */
+#define CONFIG_DEFAULT_VERIFY_COMMAND NULL /* required with method command */
+#define CONFIG_DEFAULT_VERIFY_COMMAND_TIMEOUT_MS 30000L /* 30s */
+#define CONFIG_DEFAULT_VERIFY_CODE_TTL_MS 600000L       /* 10m */
+#define CONFIG_DEFAULT_VERIFY_MAX_TRIES 5
+#define CONFIG_DEFAULT_VERIFY_CODES_PER_DAY 5
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_LEVEL_INFO
 /* ---- End of defaults. ---- */
 
@@ -40,6 +46,13 @@
 #define CONFIG_MIN_GRACE_MS 1000L        /* a second: tests use seconds */
 #define CONFIG_MIN_LINK_TIMER_MS 1000L   /* a second: tests use seconds */
 #define CONFIG_MAX_GRACE_MS 31536000000L /* a year */
+#define CONFIG_MIN_GRACE_MS 1000L            /* a second: tests use seconds */
+#define CONFIG_MAX_GRACE_MS 31536000000L     /* a year */
+#define CONFIG_MIN_VERIFY_MS 1000L           /* tests use seconds */
+#define CONFIG_MAX_VERIFY_TIMEOUT_MS 600000L /* ten minutes */
+#define CONFIG_MAX_CODE_TTL_MS 86400000L     /* a day */
+#define CONFIG_MAX_TRIES 100
+#define CONFIG_MAX_CODES_PER_DAY 1000
 
 #define OFF(field) offsetof(struct cardxd_config, field)
 
@@ -92,6 +105,25 @@ const struct key_spec config_keys[NKEYS] = {
     [K_HANDOFF_GRACE] = {"delivery", "handoff_grace", KEY_DURATION,
                          OFF(handoff_grace_ms), CONFIG_MIN_GRACE_MS,
                          CONFIG_MAX_GRACE_MS, false, false, NULL},
+    /* Not required in the table: config_validate() explains the choice. */
+    [K_VERIFY_METHOD] = {"verify", "method", KEY_STRING, OFF(verify_method), 0,
+                         0, false, false, config_check_verify_method},
+    [K_VERIFY_COMMAND] = {"verify", "command", KEY_STRING, OFF(verify_command),
+                          0, 0, false, false, config_check_command},
+    [K_VERIFY_COMMAND_TIMEOUT] = {"verify", "command_timeout", KEY_DURATION,
+                                  OFF(verify_command_timeout_ms),
+                                  CONFIG_MIN_VERIFY_MS,
+                                  CONFIG_MAX_VERIFY_TIMEOUT_MS, false, false,
+                                  NULL},
+    [K_VERIFY_CODE_TTL] = {"verify", "code_ttl", KEY_DURATION,
+                           OFF(verify_code_ttl_ms), CONFIG_MIN_VERIFY_MS,
+                           CONFIG_MAX_CODE_TTL_MS, false, false, NULL},
+    [K_VERIFY_MAX_TRIES] = {"verify", "max_tries", KEY_INT,
+                            OFF(verify_max_tries), 1, CONFIG_MAX_TRIES, false,
+                            false, NULL},
+    [K_VERIFY_CODES_PER_DAY] = {"verify", "codes_per_day", KEY_INT,
+                                OFF(verify_codes_per_day), 0,
+                                CONFIG_MAX_CODES_PER_DAY, false, false, NULL},
     [K_LOG_LEVEL] = {"log", "level", KEY_LOG_LEVEL, OFF(log_level), 0, 0, false,
                      false, NULL},
 };
@@ -167,6 +199,12 @@ struct cardxd_config *config_new(void)
     cfg->handoff_grace_ms = CONFIG_DEFAULT_HANDOFF_GRACE_MS;
     cfg->busy_timeout_ms = CONFIG_DEFAULT_BUSY_TIMEOUT_MS;
     cfg->check_timeout_ms = CONFIG_DEFAULT_CHECK_TIMEOUT_MS;
+    cfg->verify_method = CONFIG_DEFAULT_VERIFY_METHOD;
+    cfg->verify_command = CONFIG_DEFAULT_VERIFY_COMMAND;
+    cfg->verify_command_timeout_ms = CONFIG_DEFAULT_VERIFY_COMMAND_TIMEOUT_MS;
+    cfg->verify_code_ttl_ms = CONFIG_DEFAULT_VERIFY_CODE_TTL_MS;
+    cfg->verify_max_tries = CONFIG_DEFAULT_VERIFY_MAX_TRIES;
+    cfg->verify_codes_per_day = CONFIG_DEFAULT_VERIFY_CODES_PER_DAY;
     cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
     if (!cfg->host || !cfg->user_domains || !cfg->database ||
         !cfg->synchronous || !cfg->default_region) {

@@ -48,6 +48,16 @@ struct cardxd_config {
      * (no receipts, or capabilities unknown) stays, redelivered with the
      * same id at each new resource, before it is retired. */
     int64_t handoff_grace_ms;
+    /* [verify] */
+    /* How a number is proven: "command" (a code sent by verify_command) or
+     * "none" (anyone may claim any number). NULL until the admin chooses:
+     * there is no default. */
+    char *verify_method;
+    char *verify_command; /* run as COMMAND NUMBER CODE; may be NULL */
+    int64_t verify_command_timeout_ms; /* then it is killed: not sent */
+    int64_t verify_code_ttl_ms;        /* how long a code is valid */
+    int verify_max_tries;              /* wrong codes before one is dead */
+    int verify_codes_per_day; /* per number and per account; 0: unlimited */
     /* [log] */
     enum log_level log_level;
 };

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 
@@ -90,6 +91,21 @@ const char *config_check_region(const char *value)
         value[1] >= 'A' && value[1] <= 'Z')
         return NULL;
     return "must be empty or two uppercase letters (ISO 3166, e.g. FR)";
+}
+
+const char *config_check_verify_method(const char *value)
+{
+    if (strcmp(value, "command") == 0 || strcmp(value, "none") == 0)
+        return NULL;
+    return "must be command or none";
+}
+
+/* Run without a shell, so it must name the program itself. */
+const char *config_check_command(const char *value)
+{
+    if (value[0] != '/')
+        return "must be an absolute path to a program (no shell is used)";
+    return NULL;
 }
 
 char *config_msg_bad(const struct key_spec *k, const char *value,
@@ -240,6 +256,32 @@ static char *validate_key(const struct cardxd_config *cfg,
     return NULL;
 }
 
+/* [verify] has no default: the admin must choose, and a program chosen
+ * must be one cardxd can run. */
+static int validate_verify(const struct cardxd_config *cfg, char **err)
+{
+    if (!cfg->verify_method) {
+        *err = str_printf("[verify] method is not set: choose command (a "
+                          "code sent to the number proves it) or none "
+                          "(anyone may claim any number); see "
+                          "docs/ADMIN.md");
+        return -1;
+    }
+    if (strcmp(cfg->verify_method, "command") != 0)
+        return 0;
+    if (!cfg->verify_command) {
+        *err = str_printf("[verify] method = command needs command = "
+                          "/path/to/program (run as PROGRAM NUMBER CODE)");
+        return -1;
+    }
+    if (access(cfg->verify_command, X_OK) < 0) {
+        *err = str_printf("cannot run [verify] command '%s': %s",
+                          cfg->verify_command, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int config_validate(const struct cardxd_config *cfg, char **err)
 {
     *err = NULL;
@@ -261,5 +303,5 @@ int config_validate(const struct cardxd_config *cfg, char **err)
                           cfg->domain);
         return -1;
     }
-    return 0;
+    return validate_verify(cfg, err);
 }

@@ -46,6 +46,12 @@ enum key_id {
     K_FETCH_TIMEOUT,
     K_MAX_ATTEMPTS,
     K_HANDOFF_GRACE,
+    K_VERIFY_METHOD,
+    K_VERIFY_COMMAND,
+    K_VERIFY_COMMAND_TIMEOUT,
+    K_VERIFY_CODE_TTL,
+    K_VERIFY_MAX_TRIES,
+    K_VERIFY_CODES_PER_DAY,
     K_LOG_LEVEL,
     NKEYS
 };
@@ -82,6 +88,8 @@ const char *config_check_host(const char *value);
 const char *config_check_domain_list(const char *value);
 const char *config_check_synchronous(const char *value);
 const char *config_check_region(const char *value);
+const char *config_check_verify_method(const char *value);
+const char *config_check_command(const char *value);
 
 /* The messages loading and validation share, so the file and the final
  * check word a mistake alike. Each returns a string the caller frees, or

@@ -17,7 +17,9 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/privilege.c component/features/ack.c \
 	component/features/send.h component/features/send.c \
 	component/features/presence.c component/features/probe.c \
-	component/features/deliver.h component/features/deliver.c
+	component/features/deliver.h component/features/deliver.c \
+	component/features/verify.h component/features/verify.c \
+	component/features/verify_code.h component/features/verify_code.c
 nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
 component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"'
@@ -25,9 +27,10 @@ component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_check.c component/config_load.c \
 	component/store_int.h component/store_user.c component/store_inbox.c \
-	component/store_online.c component/store_admin.c
+	component/store_online.c component/store_admin.c component/store_verify.c
+component_libcardxd_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
-	$(SQLITE_LIBS) $(INIH_LIBS)
+	$(SQLITE_LIBS) $(INIH_LIBS) $(CRYPTO_LIBS)
 EXTRA_DIST += component/cardxd.conf.example
 
 bin_PROGRAMS += component/cardxd

@@ -14,7 +14,9 @@ static const char *const store_sql[OP_COUNT] = {
     [OP_BEGIN] = "BEGIN IMMEDIATE",
     [OP_COMMIT] = "COMMIT",
     [OP_ROLLBACK] = "ROLLBACK",
-    [OP_USER_SET_PHONE] = "UPDATE users SET phone = ?1 WHERE jid = ?2",
+    /* A new number is unproven until store_user_prove(). */
+    [OP_USER_SET_PHONE] = "UPDATE users SET phone = ?1, proven_at = CASE "
+                          "WHEN phone = ?1 THEN proven_at END WHERE jid = ?2",
     [OP_USER_INSERT] = "INSERT INTO users (phone, jid, registered_at) "
                        "VALUES (?1, ?2, ?3)",
     [OP_USER_PHONE] = "SELECT phone FROM users WHERE jid = ?1",
@@ -73,6 +75,35 @@ static const char *const store_sql[OP_COUNT] = {
     [OP_ONLINE_LIST] = "SELECT full_jid FROM temp.resources "
                        "WHERE bare_jid = ?1 ORDER BY full_jid",
     [OP_ONLINE_CLEAR] = "DELETE FROM temp.resources",
+    [OP_USER_PROVE] = "UPDATE users SET proven_at = ?2 WHERE jid = ?1",
+    [OP_VERIFY_KEY_PUT] = "INSERT INTO verify_key (id, key) VALUES (1, ?1) "
+                          "ON CONFLICT (id) DO NOTHING",
+    [OP_VERIFY_KEY_GET] = "SELECT key FROM verify_key WHERE id = 1",
+    /* A new code replaces the claim's old one, with its tries. */
+    [OP_VERIFY_CLAIM_PUT] = "INSERT OR REPLACE INTO verify_claims (jid, "
+                            "phone, hash, issued_at, expires_at, tries) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+    [OP_VERIFY_ISSUED_ADD] = "INSERT INTO verify_issued (jid, phone, "
+                             "issued_at) VALUES (?1, ?2, ?3)",
+    [OP_VERIFY_CLAIM_GET] = "SELECT hash, issued_at, expires_at, tries FROM "
+                            "verify_claims WHERE jid = ?1 AND phone = ?2",
+    [OP_VERIFY_CLAIM_FAIL] = "UPDATE verify_claims SET tries = tries + 1 "
+                             "WHERE jid = ?1 AND phone = ?2",
+    /* ?3 NULL drops whatever code the claim has. */
+    [OP_VERIFY_CLAIM_DROP] = "DELETE FROM verify_claims WHERE jid = ?1 AND "
+                             "phone = ?2 AND (?3 IS NULL OR hash = ?3)",
+    [OP_VERIFY_CLAIM_LATEST] = "SELECT phone FROM verify_claims WHERE "
+                               "jid = ?1 AND expires_at > ?2 "
+                               "ORDER BY issued_at DESC LIMIT 1",
+    [OP_VERIFY_ISSUED_PHONE] = "SELECT count(*), min(issued_at) FROM "
+                               "verify_issued WHERE phone = ?1 AND "
+                               "issued_at > ?2",
+    [OP_VERIFY_ISSUED_JID] = "SELECT count(*), min(issued_at) FROM "
+                             "verify_issued WHERE jid = ?1 AND issued_at > ?2",
+    [OP_VERIFY_PRUNE_ISSUED] = "DELETE FROM verify_issued "
+                               "WHERE issued_at <= ?1",
+    [OP_VERIFY_PRUNE_CLAIMS] = "DELETE FROM verify_claims "
+                               "WHERE expires_at <= ?1",
 };
 
 /* Who is online only matters while this process runs: never persisted. */

@@ -105,6 +105,9 @@ int store_user_register(struct store *st, const char *phone, const char *jid,
 int store_user_phone(struct store *st, const char *jid, char **phone);
 /* *jid is set to a string the caller frees with free(). */
 int store_user_jid(struct store *st, const char *phone, char **jid);
+/* Records that jid proved its number at now (unix seconds). A change of
+ * number (store_user_register) makes it unproven again. */
+int store_user_prove(struct store *st, const char *jid, int64_t now);
 /* Deletes the user, their card and the cards waiting for them. */
 int store_user_remove(struct store *st, const char *jid);
 /* Calls fn for every registered user, in registration order; stops early
@@ -171,6 +174,51 @@ int store_inbox_take(struct store *st, const char *recipient_jid,
                      const char *card_id, struct store_inbox_item **item);
 /* Frees an item returned by the store. Accepts NULL. */
 void store_inbox_item_free(struct store_inbox_item *item);
+
+/* --- proving numbers: pending claims and their codes (verify) --- */
+
+#define STORE_VERIFY_KEY_BYTES 32
+#define STORE_VERIFY_HASH_BYTES 32
+
+/* A pending claim of a number by an account. Times are unix ms. */
+struct store_claim {
+    unsigned char hash[STORE_VERIFY_HASH_BYTES]; /* of the code */
+    int64_t issued_at;
+    int64_t expires_at;
+    int tries; /* wrong codes so far */
+};
+
+/* The database's key of code hashes: fresh becomes it unless one exists;
+ * key receives the one in force. */
+int store_verify_key(struct store *st,
+                     const unsigned char fresh[STORE_VERIFY_KEY_BYTES],
+                     unsigned char key[STORE_VERIFY_KEY_BYTES]);
+/* Puts the claim of phone by jid with a new code (replacing an older one
+ * and its tries) and counts the code as issued at c->issued_at. */
+int store_verify_claim_put(struct store *st, const char *jid, const char *phone,
+                           const struct store_claim *c);
+/* STORE_ENOTFOUND when jid has no claim on phone. */
+int store_verify_claim_get(struct store *st, const char *jid, const char *phone,
+                           struct store_claim *c);
+/* Counts a wrong code against the claim. */
+int store_verify_claim_fail(struct store *st, const char *jid,
+                            const char *phone);
+/* Drops the claim; with hash not NULL only while it holds that code. */
+int store_verify_claim_drop(struct store *st, const char *jid,
+                            const char *phone, const unsigned char *hash);
+/* *phone receives the number of jid's newest claim still valid at now (the
+ * caller frees it); STORE_ENOTFOUND when none. */
+int store_verify_claim_latest(struct store *st, const char *jid, int64_t now,
+                              char **phone);
+/* How many codes were issued after since to phone (*n_phone, the first at
+ * *first_phone) and to jid (*n_jid, *first_jid); a first is 0 when none. */
+int store_verify_issued(struct store *st, const char *phone, const char *jid,
+                        int64_t since, int64_t *n_phone, int64_t *first_phone,
+                        int64_t *n_jid, int64_t *first_jid);
+/* Forgets codes issued at or before issued_before and claims expired at
+ * or before expired_before. */
+int store_verify_prune(struct store *st, int64_t issued_before,
+                       int64_t expired_before);
 
 /* --- online resources (TEMP table: gone when the process ends) --- */
 

@@ -3,7 +3,7 @@
 set -eu
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
- libstrophe-dev libexpat1-dev libsqlite3-dev sqlite3 libinih-dev check
+ libstrophe-dev libssl-dev libexpat1-dev libsqlite3-dev sqlite3 libinih-dev check
  libphonenumber-dev prosody prosody-modules ejabberd python3-slixmpp
  valgrind ca-certificates"
 

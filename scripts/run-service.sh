@@ -7,7 +7,9 @@
 # cardxd as the component "cards.localhost" in the foreground. Everything
 # lives in ./run/service, wiped at each start; Ctrl-C (or SIGTERM) stops
 # cardxd, then Prosody. Accounts are created by in-band registration from
-# any XMPP client, or with the command printed at startup.
+# any XMPP client, or with the command printed at startup. Registering a
+# phone number takes the one-time code that cardxd logs (send-code-log.sh
+# stands in for an SMS gateway).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,6 +89,12 @@ reconnect_max = 5000
 [storage]
 database = $run/cardxd.sqlite
 
+[verify]
+; Registering a number asks for a code sent to it; here it is not texted
+; but printed in cardxd's log below, so the whole flow can be tried.
+method = command
+command = $top/scripts/send-code-log.sh
+
 [log]
 level = info
 EOF
@@ -102,7 +110,8 @@ trap 'exit 129' HUP
 echo "cardx is running: connect an XMPP client to 127.0.0.1:$c2s_port as" \
     "USER@$domain (create accounts by in-band registration from the client," \
     "or with: $prosody_sh register $run USER $domain PASSWORD)," \
-    "the card service is $component; press Ctrl-C to stop."
+    "the card service is $component; the codes that prove phone numbers" \
+    "appear below as 'cardx code for NUMBER: CODE'; press Ctrl-C to stop."
 
 # In the background only so that a signal to this script is handled at
 # once; its output still goes to this terminal.

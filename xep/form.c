@@ -47,3 +47,16 @@ char *form_get_value(xmpp_stanza_t *form, const char *var)
     }
     return NULL;
 }
+
+int form_has_field(xmpp_stanza_t *form, const char *var)
+{
+    for (xmpp_stanza_t *f = xmpp_stanza_get_children(form); f;
+         f = xmpp_stanza_get_next(f)) {
+        const char *name = xmpp_stanza_get_name(f);
+        const char *v = xmpp_stanza_get_attribute(f, "var");
+
+        if (name && strcmp(name, "field") == 0 && v && strcmp(v, var) == 0)
+            return 1;
+    }
+    return 0;
+}

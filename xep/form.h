@@ -18,4 +18,7 @@ int form_add_field(xmpp_ctx_t *ctx, xmpp_stanza_t *form, const char *var,
  * free with xmpp_free(), or NULL when absent. */
 char *form_get_value(xmpp_stanza_t *form, const char *var);
 
+/* 1 when form has a field var, else 0. */
+int form_has_field(xmpp_stanza_t *form, const char *var);
+
 #endif

@@ -1,6 +1,7 @@
 /* XEP-0050 ad-hoc commands on the component JID, for clients that know
  * nothing of cardx but can fill in data forms: runs, stages, answers and
  * the command nodes' discovery. The commands are in adhoc_commands.c. */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
-/* Runs wait for one form each; a person fills it in within minutes. The
+/* Runs wait for one form at a time; a person fills it in within minutes. The
  * cap bounds memory whatever clients do: the oldest run goes. XEP-0050
  * calls a run a session; its id goes on the wire as sessionid. */
 #define ADHOC_RUNS_MAX 256
@@ -45,8 +46,9 @@ static struct adhoc_run **adhoc_runs(struct service *svc)
 /* --- answers --- */
 
 /* A result for the command request req: <command node sessionid status/>,
- * the node echoed from req; sid NULL echoes req's sessionid. *command is
- * the new element (borrowed). NULL on allocation failure. */
+ * the node echoed from req; sid NULL echoes req's sessionid. *command (if
+ * command is not NULL) is the new element (borrowed). NULL on allocation
+ * failure. */
 static xmpp_stanza_t *adhoc_reply(struct service *svc, xmpp_stanza_t *req,
                                   const char *sid, const char *status,
                                   xmpp_stanza_t **command)
@@ -67,7 +69,8 @@ static xmpp_stanza_t *adhoc_reply(struct service *svc, xmpp_stanza_t *req,
             xmpp_stanza_release(reply);
         return NULL;
     }
-    *command = c;
+    if (command)
+        *command = c;
     return reply;
 }
 
@@ -238,12 +241,58 @@ static int adhoc_user_phone(struct service *svc, xmpp_stanza_t *iq,
     return 0;
 }
 
+/* Answers iq with a stage of cmd: the form fill makes, after a note if
+ * note_type is set, and opens the run sid that waits for it. */
+static void
+adhoc_stage(struct service *svc, xmpp_stanza_t *iq,
+            const struct adhoc_command *cmd, const char *sid,
+            int (*fill)(xmpp_ctx_t *, xmpp_stanza_t *, const char *),
+            const char *phone, const char *note_type, const char *note)
+{
+    xmpp_ctx_t *ctx = service_ctx(svc);
+    xmpp_stanza_t *reply = adhoc_reply(svc, iq, sid, "executing", NULL);
+    xmpp_stanza_t *c =
+        reply ? xmpp_stanza_get_child_by_ns(reply, NS_COMMANDS) : NULL;
+    xmpp_stanza_t *actions, *x, *n;
+
+    if (!c ||
+        (note_type && (stanza_add_text_child(ctx, c, "note", note) < 0 ||
+                       !(n = xmpp_stanza_get_child_by_name(c, "note")) ||
+                       xmpp_stanza_set_type(n, note_type))) ||
+        !(actions = stanza_add_child(ctx, c, "actions", NULL)) ||
+        xmpp_stanza_set_attribute(actions, "execute", "complete") ||
+        !stanza_add_child(ctx, actions, "complete", NULL) ||
+        !(x = stanza_add_child(ctx, c, "x", NS_DATA)) ||
+        xmpp_stanza_set_type(x, "form") || fill(ctx, x, phone) < 0 ||
+        run_open(svc, cmd, xmpp_stanza_get_from(iq), sid) < 0) {
+        if (reply)
+            xmpp_stanza_release(reply);
+        reply = NULL;
+    }
+    service_emit(svc, reply);
+}
+
+void adhoc_next_stage(struct service *svc, xmpp_stanza_t *req,
+                      int (*fill)(xmpp_ctx_t *ctx, xmpp_stanza_t *x,
+                                  const char *phone),
+                      const char *phone, const char *note_type,
+                      const char *note)
+{
+    xmpp_stanza_t *in = xmpp_stanza_get_child_by_ns(req, NS_COMMANDS);
+    const char *node = in ? xmpp_stanza_get_attribute(in, "node") : NULL;
+    const char *sid = in ? xmpp_stanza_get_attribute(in, "sessionid") : NULL;
+    const struct adhoc_command *cmd = command_find(svc, req, node);
+
+    /* The framework passed req to the command: it is one of its runs. */
+    assert(cmd && sid);
+    adhoc_stage(svc, req, cmd, sid, fill, phone, note_type, note);
+}
+
 /* The first stage: the form, with a new run; or a one-stage command. */
 static void adhoc_start(struct service *svc, xmpp_stanza_t *iq,
                         const struct adhoc_command *cmd, const char *bare)
 {
     char sid[ADHOC_RUNID_LEN], *phone = NULL;
-    xmpp_stanza_t *reply = NULL, *c, *actions, *x;
 
     if (rand_hex_id(sid, sizeof(sid), "", ADHOC_RUNID_BYTES) < 0) {
         service_error(svc, iq, ERR_WAIT, "internal-server-error",
@@ -252,24 +301,10 @@ static void adhoc_start(struct service *svc, xmpp_stanza_t *iq,
     }
     if (adhoc_user_phone(svc, iq, sid, cmd, bare, &phone) < 0)
         goto out;
-    if (!cmd->form) {
+    if (!cmd->form)
         cmd->run(svc, iq, sid, NULL, bare, phone);
-        goto out;
-    }
-    reply = adhoc_reply(svc, iq, sid, "executing", &c);
-    if (!reply ||
-        !(actions = stanza_add_child(service_ctx(svc), c, "actions", NULL)) ||
-        xmpp_stanza_set_attribute(actions, "execute", "complete") ||
-        !stanza_add_child(service_ctx(svc), actions, "complete", NULL) ||
-        !(x = stanza_add_child(service_ctx(svc), c, "x", NS_DATA)) ||
-        xmpp_stanza_set_type(x, "form") ||
-        cmd->form(service_ctx(svc), x, phone) < 0 ||
-        run_open(svc, cmd, xmpp_stanza_get_from(iq), sid) < 0) {
-        if (reply)
-            xmpp_stanza_release(reply);
-        reply = NULL;
-    }
-    service_emit(svc, reply);
+    else
+        adhoc_stage(svc, iq, cmd, sid, cmd->form, phone, NULL, NULL);
 out:
     free(phone);
 }
@@ -304,7 +339,7 @@ static void adhoc_continue(struct service *svc, xmpp_stanza_t *iq,
     }
     if (action && strcmp(action, "prev") == 0) {
         adhoc_error(svc, iq, ERR_MODIFY, "bad-request", "bad-action",
-                    "this command has a single stage");
+                    "this command cannot go back a stage");
         return;
     }
     if (!xtype || strcmp(xtype, "submit") != 0) {

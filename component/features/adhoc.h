@@ -15,7 +15,8 @@ struct adhoc_command {
      * the user's number or NULL. Returns 0 or -1. */
     int (*form)(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone);
     /* Does the command and answers iq; form is the submitted form (NULL for
-     * a one-stage command). */
+     * a one-stage command). It may answer later, and with another stage
+     * (adhoc_next_stage()). */
     void (*run)(struct service *svc, xmpp_stanza_t *iq, const char *sid,
                 xmpp_stanza_t *form, const char *bare, const char *phone);
 };
@@ -30,5 +31,14 @@ extern const size_t adhoc_ncommands;
 void adhoc_done(struct service *svc, xmpp_stanza_t *req, const char *sid,
                 const char *type, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* Answers req, a submission of a run of its command, with another stage:
+ * the form fill makes (given phone), under a note when note_type ("info"
+ * or "error") is not NULL; the run stays open for that form. */
+void adhoc_next_stage(struct service *svc, xmpp_stanza_t *req,
+                      int (*fill)(xmpp_ctx_t *ctx, xmpp_stanza_t *x,
+                                  const char *phone),
+                      const char *phone, const char *note_type,
+                      const char *note);
 
 #endif

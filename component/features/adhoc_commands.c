@@ -1,5 +1,6 @@
-/* The ad-hoc commands themselves (XEP-0050): registering, sending a card,
- * the inbox and unregistering, each a form and what its submission does. */
+/* The ad-hoc commands themselves (XEP-0050): registering (the number,
+ * then its code when numbers are proven), sending a card, the inbox and
+ * unregistering, each a form and what its submission does. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,24 +20,46 @@ static int register_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
     return register_form_fill(ctx, x, phone, NULL);
 }
 
+/* The second stage: the code for the number that waits for it. */
+static int register_code_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x,
+                              const char *pending)
+{
+    return register_code_form_fill(ctx, x, pending, NULL);
+}
+
+/* The outcome of either stage: the code's form (again after a wrong
+ * code), or the end of the command. */
+static void register_answered(struct service *svc, xmpp_stanza_t *req,
+                              const char *bare,
+                              const struct register_outcome *out)
+{
+    if (out->pending)
+        adhoc_next_stage(svc, req, register_code_form, out->phone, "info",
+                         out->text);
+    else if (out->retry)
+        adhoc_next_stage(svc, req, register_code_form, out->phone, "error",
+                         out->text);
+    else
+        adhoc_done(svc, req, NULL, out->type ? "error" : "info", "%s",
+                   out->text);
+    if (!out->type && !out->pending)
+        register_announce(svc, bare, 1);
+}
+
 static void register_run(struct service *svc, xmpp_stanza_t *iq,
                          const char *sid, xmpp_stanza_t *form, const char *bare,
                          const char *phone)
 {
     char *input = form_get_value(form, "phone");
-    struct register_outcome out;
+    char *code = form_get_value(form, "code");
 
+    (void)sid;
     (void)phone;
-    if (!input || !*input) {
-        adhoc_done(svc, iq, sid, "error", "enter your phone number");
-    } else {
-        register_change(svc, bare, input, &out);
-        adhoc_done(svc, iq, sid, out.type ? "error" : "info", "%s", out.text);
-        if (!out.type)
-            register_announce(svc, bare, 1);
-    }
+    register_request(svc, iq, bare, input, code, register_answered);
     if (input)
         xmpp_free(service_ctx(svc), input);
+    if (code)
+        xmpp_free(service_ctx(svc), code);
 }
 
 static int send_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)

@@ -1,6 +1,8 @@
 /* Phone registration on the component JID (XEP-0077): a phone number is
- * the user's identity; one number maps to one bare JID and back. The change
- * itself is shared with the ad-hoc command (adhoc_commands.c). */
+ * the user's identity; one number maps to one bare JID and back. With
+ * [verify] method = command it takes two submissions: the number (a code
+ * goes to it), then the code. The change itself is shared with the ad-hoc
+ * command (adhoc_commands.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 #include <time.h>
 
 #include "component/features/register.h"
+#include "component/features/verify.h"
 #include "xep/form.h"
 #include "xep/ns.h"
 #include "common/phone.h"
@@ -31,29 +34,52 @@ int register_form_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone,
     return 0;
 }
 
-/* The XEP-0077 form: the shared one, typed by FORM_TYPE. */
+int register_code_form_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x,
+                            const char *pending, const char *form_type)
+{
+    char instructions[160];
+
+    snprintf(instructions, sizeof(instructions),
+             "A code was sent to %s. Enter it to prove the number is yours; "
+             "entering another number asks for a code for that one.",
+             pending);
+    if (form_add_head(ctx, x, "Prove your phone number", instructions) < 0 ||
+        (form_type && form_add_field(ctx, x, "FORM_TYPE", "hidden", NULL,
+                                     form_type, 0) < 0) ||
+        form_add_field(ctx, x, "phone", "text-single", "Phone number", pending,
+                       1) < 0 ||
+        form_add_field(ctx, x, "code", "text-single", "Code", NULL, 1) < 0)
+        return -1;
+    return 0;
+}
+
+/* The XEP-0077 form, typed by FORM_TYPE: the code's when a number waits
+ * for one, else the number's. */
 static int register_form(xmpp_ctx_t *ctx, xmpp_stanza_t *query,
-                         const char *phone)
+                         const char *phone, const char *pending)
 {
     xmpp_stanza_t *x = stanza_add_child(ctx, query, "x", NS_DATA);
 
-    if (!x || xmpp_stanza_set_type(x, "form") ||
-        register_form_fill(ctx, x, phone, NS_REGISTER) < 0)
+    if (!x || xmpp_stanza_set_type(x, "form"))
         return -1;
-    return 0;
+    if (pending)
+        return register_code_form_fill(ctx, x, pending, NS_REGISTER);
+    return register_form_fill(ctx, x, phone, NS_REGISTER);
 }
 
 static void register_get(struct service *svc, xmpp_stanza_t *iq,
                          xmpp_stanza_t *query)
 {
     char *bare = service_check_sender(svc, iq);
-    char *phone = NULL;
+    char *phone = NULL, *pending = NULL;
     xmpp_stanza_t *reply = NULL, *q;
     int rc;
 
     (void)query;
     if (!bare)
         return;
+    if (verify_required(svc))
+        pending = verify_pending(svc, bare);
     rc = store_user_phone(service_store(svc), bare, &phone);
     if (rc < 0 && rc != STORE_ENOTFOUND) {
         service_store_error(svc, iq, "looking up a registration");
@@ -67,26 +93,28 @@ static void register_get(struct service *svc, xmpp_stanza_t *iq,
                               REGISTER_INSTRUCTIONS) < 0 ||
         (phone && !stanza_add_child(service_ctx(svc), q, "registered", NULL)) ||
         stanza_add_text_child(service_ctx(svc), q, "phone", phone) < 0 ||
-        register_form(service_ctx(svc), q, phone) < 0) {
+        register_form(service_ctx(svc), q, phone, pending) < 0) {
         xmpp_stanza_release(reply);
         reply = NULL;
     }
     service_emit(svc, reply);
 out:
+    free(pending);
     free(phone);
     free(bare);
 }
 
-/* The phone number of a set: the data form's field, else <phone/>. Returns a
- * string the caller frees with xmpp_free(), or NULL. */
-static char *register_phone_input(xmpp_stanza_t *query)
+/* Field var of a set: the data form's field, else the element of that
+ * name (XEP-0077's <phone/>). Returns a string the caller frees with
+ * xmpp_free(), or NULL. */
+static char *register_input(xmpp_stanza_t *query, const char *var)
 {
     xmpp_stanza_t *x = xmpp_stanza_get_child_by_ns(query, NS_DATA);
     xmpp_stanza_t *el;
 
     if (x)
-        return form_get_value(x, "phone");
-    el = xmpp_stanza_get_child_by_name(query, "phone");
+        return form_get_value(x, var);
+    el = xmpp_stanza_get_child_by_name(query, var);
     return el ? xmpp_stanza_get_text(el) : NULL;
 }
 
@@ -134,30 +162,39 @@ static void outcome_fail(struct register_outcome *out, const char *type,
     va_end(ap);
 }
 
-void register_change(struct service *svc, const char *bare, const char *input,
-                     struct register_outcome *out)
+/* The E.164 form of input in out->phone; 0, or -1 with out saying why. */
+static int register_normalize(struct service *svc, const char *input,
+                              struct register_outcome *out)
 {
     const char *why = NULL;
     char *e164 = NULL;
-    struct service_fault f;
-    int rc;
+    int rc = phone_normalize(input, service_config(svc)->default_region, &e164,
+                             &why);
 
-    memset(out, 0, sizeof(*out));
-    rc = phone_normalize(input, service_config(svc)->default_region, &e164,
-                         &why);
     if (rc == PHONE_ENOMEM) {
         outcome_fail(out, ERR_WAIT, "internal-server-error", "out of memory");
-        return;
+        return -1;
     }
     if (rc != PHONE_OK) {
         outcome_fail(out, ERR_MODIFY, "not-acceptable",
                      "invalid phone number '%s': %s", input,
                      why ? why : "not a valid number");
-        return;
+        return -1;
     }
     snprintf(out->phone, sizeof(out->phone), "%s", e164);
-    rc = store_user_register(service_store(svc), e164, bare,
-                             (int64_t)time(NULL));
+    free(e164);
+    return 0;
+}
+
+/* Without proof ([verify] method = none): the number is bare's at once. */
+static void register_change(struct service *svc, const char *bare,
+                            struct register_outcome *out)
+{
+    const char *e164 = out->phone;
+    struct service_fault f;
+    int rc = store_user_register(service_store(svc), e164, bare,
+                                 (int64_t)time(NULL));
+
     if (rc == STORE_ECONFLICT) {
         outcome_fail(out, ERR_CANCEL, "conflict",
                      "the number %s is already registered to another account",
@@ -172,7 +209,53 @@ void register_change(struct service *svc, const char *bare, const char *input,
                  "cards by it.",
                  e164);
     }
-    free(e164);
+}
+
+/* 1 when phone already is bare's number (asking again changes nothing and
+ * sends no code); 0 when not or unknown. */
+static int register_is_current(struct service *svc, const char *bare,
+                               const char *phone)
+{
+    char *cur = NULL;
+    int same = store_user_phone(service_store(svc), bare, &cur) == 0 &&
+               strcmp(cur, phone) == 0;
+
+    free(cur);
+    return same;
+}
+
+void register_request(struct service *svc, xmpp_stanza_t *req, const char *bare,
+                      const char *input, const char *code,
+                      register_done_fn done)
+{
+    struct register_outcome out;
+    char *pending = NULL;
+    int proving = verify_required(svc) && code && *code;
+
+    memset(&out, 0, sizeof(out));
+    if ((!input || !*input) && proving)
+        input = pending = verify_pending(svc, bare);
+    if (!input || !*input) {
+        outcome_fail(&out, ERR_MODIFY, "bad-request",
+                     proving ? "no number waits for a code: enter your phone "
+                               "number first"
+                             : "enter your phone number");
+    } else if (register_normalize(svc, input, &out) == 0) {
+        if (proving) {
+            verify_prove(svc, bare, out.phone, code, &out);
+        } else if (!verify_required(svc)) {
+            register_change(svc, bare, &out);
+        } else if (register_is_current(svc, bare, out.phone)) {
+            snprintf(out.text, sizeof(out.text), "Your phone number is %s.",
+                     out.phone);
+        } else {
+            free(pending);
+            verify_send(svc, req, bare, out.phone, done);
+            return;
+        }
+    }
+    free(pending);
+    done(svc, req, bare, &out);
 }
 
 void register_drop(struct service *svc, const char *bare,
@@ -203,8 +286,25 @@ void register_drop(struct service *svc, const char *bare,
     }
 }
 
-/* The XEP-0077 answer to a change or a removal: an empty result, then the
- * subscription follow-up; or the error. */
+/* A code went to phone: the result carries the form of the next step, as
+ * a get would fetch it, so a client knows a code is awaited. */
+static void register_answer_pending(struct service *svc, xmpp_stanza_t *iq,
+                                    const char *phone)
+{
+    xmpp_stanza_t *reply = stanza_reply(service_ctx(svc), iq, "result"), *q;
+
+    if (reply && (!(q = stanza_add_child(service_ctx(svc), reply, "query",
+                                         NS_REGISTER)) ||
+                  register_form(service_ctx(svc), q, NULL, phone) < 0)) {
+        xmpp_stanza_release(reply);
+        reply = NULL;
+    }
+    service_emit(svc, reply);
+}
+
+/* The XEP-0077 answer to a change or a removal: a result, then the
+ * subscription follow-up (not while a number waits for its code); or the
+ * error. */
 static void register_answer(struct service *svc, xmpp_stanza_t *iq,
                             const char *bare,
                             const struct register_outcome *out, int registered)
@@ -213,8 +313,19 @@ static void register_answer(struct service *svc, xmpp_stanza_t *iq,
         service_error(svc, iq, out->type, out->condition, out->text);
         return;
     }
+    if (out->pending) {
+        register_answer_pending(svc, iq, out->phone);
+        return;
+    }
     service_emit(svc, stanza_reply(service_ctx(svc), iq, "result"));
     register_announce(svc, bare, registered);
+}
+
+static void register_answer_change(struct service *svc, xmpp_stanza_t *iq,
+                                   const char *bare,
+                                   const struct register_outcome *out)
+{
+    register_answer(svc, iq, bare, out, 1);
 }
 
 static void register_set(struct service *svc, xmpp_stanza_t *iq,
@@ -222,7 +333,7 @@ static void register_set(struct service *svc, xmpp_stanza_t *iq,
 {
     struct register_outcome out;
     char *bare = service_check_sender(svc, iq);
-    char *input;
+    char *input, *code;
 
     if (!bare)
         return;
@@ -232,17 +343,18 @@ static void register_set(struct service *svc, xmpp_stanza_t *iq,
         free(bare);
         return;
     }
-    input = register_phone_input(query);
-    if (!input || !*input) {
+    input = register_input(query, "phone");
+    code = register_input(query, "code");
+    if ((!input || !*input) && (!code || !*code))
         service_error(svc, iq, ERR_MODIFY, "bad-request",
                       "give your phone number in <phone/> or the form's "
                       "'phone' field");
-    } else {
-        register_change(svc, bare, input, &out);
-        register_answer(svc, iq, bare, &out, 1);
-    }
+    else
+        register_request(svc, iq, bare, input, code, register_answer_change);
     if (input)
         xmpp_free(service_ctx(svc), input);
+    if (code)
+        xmpp_free(service_ctx(svc), code);
     free(bare);
 }
 

@@ -113,6 +113,22 @@ int harness_register(struct harness *h, const char *user, const char *password);
  * Calls accumulate. */
 int harness_cardxd_config_append(struct harness *h, const char *ini);
 
+/* Makes the next cardxd prove numbers with codes ([verify] method =
+ * command) sent by scripts/send-code-log.sh, which prints each code into
+ * cardxd.log as "cardx code for NUMBER: CODE" for harness_verify_code().
+ * Without it, the harness's cardxd.conf says method = none. */
+int harness_verify_by_log(struct harness *h);
+
+/* Six digits and a NUL. */
+#define HARNESS_CODE_LEN 7
+
+/* Waits up to timeout_ms until cardxd.log holds the n-th (from 1) code
+ * sent to phone (E.164), and copies it into code. -ENOENT if it never
+ * came. Count the codes so far with harness_cardxd_log_count(h,
+ * "cardx code for NUMBER: ") to await the next. */
+int harness_verify_code(struct harness *h, const char *phone, int n,
+                        char code[HARNESS_CODE_LEN], int timeout_ms);
+
 /* Writes RUNDIR/cardxd.conf and starts $CARDX_BUILDDIR/component/cardxd
  * (else BUILDDIR's) with it; does not wait for the link. -EALREADY if it
  * runs already. */

@@ -25,13 +25,17 @@ struct harness *itest_harness(void)
     return itest_h;
 }
 
-void itest_setup(void)
+/* Starts the server and cardxd, which proves numbers with codes when
+ * verify is set. */
+static void itest_start(int verify)
 {
     itest_h = harness_new();
     ck_assert_msg(itest_h, "cannot create the harness");
     ck_assert_msg(harness_prosody_start(itest_h) == 0,
                   "Prosody did not start (run dir %s)",
                   harness_rundir(itest_h));
+    if (verify)
+        ck_assert_int_eq(harness_verify_by_log(itest_h), 0);
     /* Short enough that a silent client does not stall a test for long. */
     ck_assert_int_eq(harness_cardxd_config_append(
                          itest_h, "[limits]\nfetch_timeout = 3000\n"),
@@ -40,6 +44,16 @@ void itest_setup(void)
     ck_assert_msg(harness_cardxd_wait_connected(itest_h, ITEST_TIMEOUT_MS) == 0,
                   "cardxd did not attach (see %s/cardxd.log)",
                   harness_rundir(itest_h));
+}
+
+void itest_setup(void)
+{
+    itest_start(0);
+}
+
+void itest_setup_verify(void)
+{
+    itest_start(1);
 }
 
 void itest_teardown(void)

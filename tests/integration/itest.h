@@ -22,6 +22,9 @@ struct harness *itest_harness(void);
  * them (also when a test failed). */
 void itest_setup(void);
 void itest_teardown(void);
+/* itest_setup() for a cardxd that proves numbers with codes
+ * (harness_verify_by_log()). */
+void itest_setup_verify(void);
 
 /* Registers user on Prosody (prosodyctl) and logs in; with presence, sends
  * initial presence. The client answers disco#info with the receipts feature

@@ -239,8 +239,8 @@ static void shell_expect(struct shell *sh, const char *want, int timeout_ms)
             sh->seen = (size_t)(hit - sh->buf) + strlen(want);
             return;
         }
-        ck_assert_msg(clock_now_ms() < deadline, "shell never printed '%s'; got:\n%s",
-                      want, sh->buf);
+        ck_assert_msg(clock_now_ms() < deadline,
+                      "shell never printed '%s'; got:\n%s", want, sh->buf);
         if (poll(&pfd, 1, 100) <= 0)
             continue;
         n = read(sh->out, sh->buf + sh->len, sizeof(sh->buf) - 1 - sh->len);
@@ -273,6 +273,8 @@ static void start_servers(void)
     struct harness *h = the_harness;
 
     ck_assert_int_eq(harness_prosody_start(h), 0);
+    /* Numbers are proven: the codes are read from cardxd.log. */
+    ck_assert_int_eq(harness_verify_by_log(h), 0);
     ck_assert_int_eq(harness_cardxd_start(h), 0);
     ck_assert_int_eq(harness_cardxd_wait_connected(h, LINK_WAIT_MS), 0);
 }
@@ -283,22 +285,64 @@ static void stop_servers(void)
     harness_prosody_stop(the_harness);
 }
 
-/* The first run names the account and server; register saves them. */
+/* The latest code cardxd sent to e164. */
+static void last_code(const char *e164, char code[HARNESS_CODE_LEN])
+{
+    char phrase[64];
+    int n;
+
+    snprintf(phrase, sizeof(phrase), "cardx code for %s: ", e164);
+    n = harness_cardxd_log_count(the_harness, phrase);
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_eq(
+        harness_verify_code(the_harness, e164, n, code, LINK_WAIT_MS), 0);
+}
+
+/* register without a terminal, first run of a new account: creates it,
+ * cardxd sends a code, and cardx says to give it with --code (status 2). */
+static void register_asks_code(const struct user *u, const char *jid,
+                               const char *server, const char *phone,
+                               const char *e164)
+{
+    struct result r = RUN(u, jid, server, "--insecure-plaintext", "register",
+                          "--phone", phone);
+    char want[96];
+
+    ck_assert_msg(r.status == 2, "register without code (%d):\n%s%s", r.status,
+                  r.out, r.err);
+    assert_has(r.out, "created account");
+    snprintf(want, sizeof(want), "a code was sent to %s", e164);
+    assert_has(r.err, want);
+    assert_has(r.err, "--code CODE");
+    result_free(&r);
+}
+
+/* The first run names the account and server and gets a code sent; the
+ * second proves the number with it, and register saves them. */
 static void register_user(const struct user *u, const char *phone,
                           const char *e164)
 {
-    char jid[128], server[64], want[128];
+    char jid[128], server[64], want[128], code[HARNESS_CODE_LEN];
+    char wrong[HARNESS_CODE_LEN];
     struct result r;
 
     snprintf(jid, sizeof(jid), "--jid=%s@%s", u->name,
              harness_domain(the_harness));
     snprintf(server, sizeof(server), "--server=127.0.0.1:%d",
              harness_c2s_port(the_harness));
+    register_asks_code(u, jid, server, phone, e164);
+    last_code(e164, code);
+    snprintf(wrong, sizeof(wrong), "%s", code);
+    wrong[5] = wrong[5] == '0' ? '1' : '0';
     r = RUN(u, jid, server, "--insecure-plaintext", "register", "--phone",
-            phone);
+            phone, "--code", wrong);
+    ck_assert_int_eq(r.status, 4);
+    assert_has(r.err, "wrong code");
+    result_free(&r);
+    r = RUN(u, jid, server, "--insecure-plaintext", "register", "--phone",
+            phone, "--code", code);
     ck_assert_msg(r.status == 0, "register failed (%d):\n%s%s", r.status, r.out,
                   r.err);
-    assert_has(r.out, "created account");
     snprintf(want, sizeof(want), "registered %s for %s@", e164, u->name);
     assert_has(r.out, want);
     result_free(&r);
@@ -324,7 +368,7 @@ START_TEST(register_refusals)
 {
     struct user mallory = {"mallory", "mallory-pw", ""};
     struct user wrong = {"alice", "not-alices", ""};
-    char jid[128], server[64];
+    char jid[128], server[64], code[HARNESS_CODE_LEN];
     struct result r;
 
     snprintf(mallory.dir, sizeof(mallory.dir), "%s/mallory",
@@ -340,8 +384,12 @@ START_TEST(register_refusals)
     assert_has(r.err, "exists with another password");
     result_free(&r);
     snprintf(jid, sizeof(jid), "--jid=mallory@%s", harness_domain(the_harness));
+    /* A code for Bob's number reaches Bob's phone; even with it, the
+     * number stays Bob's. */
+    register_asks_code(&mallory, jid, server, BOB_PHONE, BOB_PHONE);
+    last_code(BOB_PHONE, code);
     r = RUN(&mallory, jid, server, "--insecure-plaintext", "register",
-            "--phone", BOB_PHONE);
+            "--phone", BOB_PHONE, "--code", code);
     ck_assert_int_eq(r.status, 4);
     assert_has(r.err, "already registered");
     result_free(&r);

@@ -5,7 +5,7 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_config tests/unit/test_store tests/unit/test_service \
 	tests/unit/test_deliver tests/unit/test_adhoc_unit tests/unit/test_cardstore \
 	tests/unit/test_client_cli tests/unit/test_stanza_match \
-	tests/unit/test_link_unit
+	tests/unit/test_link_unit tests/unit/test_verify
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -56,6 +56,12 @@ tests_unit_test_store_SOURCES = tests/unit/test_store.c
 nodist_EXTRA_tests_unit_test_store_SOURCES = dummy.cxx
 tests_unit_test_store_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_store_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+
+# The one-time codes that prove phone numbers, with an injected clock.
+tests_unit_test_verify_SOURCES = tests/unit/test_verify.c
+nodist_EXTRA_tests_unit_test_verify_SOURCES = dummy.cxx
+tests_unit_test_verify_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_verify_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
 
 # The service's handlers alone: stanzas in, stanzas out, a real store.
 tests_unit_test_service_SOURCES = tests/unit/test_service.c

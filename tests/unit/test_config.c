@@ -70,6 +70,13 @@ START_TEST(defaults_documented)
     ck_assert_int_eq(cfg->handoff_grace_ms, 86400000);
     ck_assert_int_eq(cfg->busy_timeout_ms, 250);
     ck_assert_int_eq(cfg->check_timeout_ms, 30000);
+    /* No default way of proving numbers: the admin must choose. */
+    ck_assert_ptr_null(cfg->verify_method);
+    ck_assert_ptr_null(cfg->verify_command);
+    ck_assert_int_eq(cfg->verify_command_timeout_ms, 30000);
+    ck_assert_int_eq(cfg->verify_code_ttl_ms, 600000);
+    ck_assert_int_eq(cfg->verify_max_tries, 5);
+    ck_assert_int_eq(cfg->verify_codes_per_day, 5);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
     /* The defaults alone are not enough: domain and secret are required. */
     ck_assert_int_eq(config_validate(cfg, &err), -1);
@@ -120,8 +127,9 @@ START_TEST(example_states_defaults)
     }
     fclose(in);
     fclose(out);
-    /* Every key but domain and secret, which the example sets. */
-    ck_assert_int_eq(shown, 18);
+    /* Every key but domain, secret and [verify] method, which the example
+     * sets, and [verify] command, which has no default. */
+    ck_assert_int_eq(shown, 22);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -144,6 +152,12 @@ START_TEST(example_states_defaults)
     ck_assert_int_eq(cfg->handoff_grace_ms, ref->handoff_grace_ms);
     ck_assert_int_eq(cfg->busy_timeout_ms, ref->busy_timeout_ms);
     ck_assert_int_eq(cfg->check_timeout_ms, ref->check_timeout_ms);
+    ck_assert_ptr_null(cfg->verify_command);
+    ck_assert_int_eq(cfg->verify_command_timeout_ms,
+                     ref->verify_command_timeout_ms);
+    ck_assert_int_eq(cfg->verify_code_ttl_ms, ref->verify_code_ttl_ms);
+    ck_assert_int_eq(cfg->verify_max_tries, ref->verify_max_tries);
+    ck_assert_int_eq(cfg->verify_codes_per_day, ref->verify_codes_per_day);
     ck_assert_int_eq(cfg->log_level, ref->log_level);
     free(text);
     config_free(cfg);
@@ -178,6 +192,12 @@ START_TEST(full_overrides_every_key)
     ck_assert_int_eq(cfg->handoff_grace_ms, 90 * 60 * 1000);
     ck_assert_int_eq(cfg->busy_timeout_ms, 2000);
     ck_assert_int_eq(cfg->check_timeout_ms, 0);
+    ck_assert_str_eq(cfg->verify_method, "command");
+    ck_assert_str_eq(cfg->verify_command, "/bin/true");
+    ck_assert_int_eq(cfg->verify_command_timeout_ms, 5000);
+    ck_assert_int_eq(cfg->verify_code_ttl_ms, 120000);
+    ck_assert_int_eq(cfg->verify_max_tries, 3);
+    ck_assert_int_eq(cfg->verify_codes_per_day, 9);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_DEBUG);
     config_free(cfg);
 }
@@ -468,8 +488,56 @@ START_TEST(validate_parent_domain)
     ck_assert_ptr_nonnull(strstr(err, "user_domains"));
     ck_assert_ptr_nonnull(strstr(err, "'localhost' has no parent domain"));
     free(err);
+    ck_assert_int_eq(load_text(cfg,
+                               "[component]\nuser_domains = localhost\n"
+                               "[verify]\nmethod = none\n",
+                               &err),
+                     0);
+    ck_assert_int_eq(config_validate(cfg, &err), 0);
+    config_free(cfg);
+}
+END_TEST
+
+/* There is no default way of proving numbers: -t and the start refuse a
+ * config that does not choose, or chooses a program that cannot run. */
+START_TEST(validate_verify)
+{
+    struct cardxd_config *cfg = config_new();
+    char *err = NULL;
+
+    ck_assert_int_eq(load_text(cfg,
+                               "[component]\ndomain = cards.example.test\n"
+                               "secret = x\n",
+                               &err),
+                     0);
+    ck_assert_int_eq(config_validate(cfg, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "[verify] method is not set: choose "
+                                      "command"));
+    free(err);
+    ck_assert_int_eq(load_text(cfg, "[verify]\nmethod = sms\n", &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "bad method 'sms' in [verify]: must be "
+                                      "command or none"));
+    free(err);
+    ck_assert_int_eq(load_text(cfg, "[verify]\ncommand = send-code\n", &err),
+                     -1);
+    ck_assert_ptr_nonnull(strstr(err, "must be an absolute path"));
+    free(err);
+    ck_assert_int_eq(load_text(cfg, "[verify]\nmethod = command\n", &err), 0);
+    ck_assert_int_eq(config_validate(cfg, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "method = command needs command ="));
+    free(err);
     ck_assert_int_eq(
-        load_text(cfg, "[component]\nuser_domains = localhost\n", &err), 0);
+        load_text(cfg, "[verify]\ncommand = /nonexistent/send-code\n", &err),
+        0);
+    ck_assert_int_eq(config_validate(cfg, &err), -1);
+    ck_assert_str_eq(err, "cannot run [verify] command "
+                          "'/nonexistent/send-code': No such file or "
+                          "directory");
+    free(err);
+    ck_assert_int_eq(load_text(cfg, "[verify]\ncommand = /bin/true\n", &err),
+                     0);
+    ck_assert_int_eq(config_validate(cfg, &err), 0);
+    ck_assert_int_eq(load_text(cfg, "[verify]\nmethod = none\n", &err), 0);
     ck_assert_int_eq(config_validate(cfg, &err), 0);
     config_free(cfg);
 }
@@ -497,6 +565,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, validate_required_keys);
     tcase_add_test(tc, validate_values);
     tcase_add_test(tc, validate_parent_domain);
+    tcase_add_test(tc, validate_verify);
     suite_add_tcase(s, tc);
     return s;
 }
