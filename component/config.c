@@ -22,6 +22,11 @@
 #define CONFIG_DEFAULT_FETCH_TIMEOUT_MS 5000
 #define CONFIG_DEFAULT_MAX_ATTEMPTS 10 /* deliveries of a card never acked */
 #define CONFIG_DEFAULT_HANDOFF_GRACE_MS 86400000L /* one day */
+#define CONFIG_DEFAULT_SENDS_PER_MINUTE 20
+#define CONFIG_DEFAULT_SENDS_PER_DAY 500
+#define CONFIG_DEFAULT_LOOKUPS_PER_DAY 100
+#define CONFIG_DEFAULT_INBOX_MAX 200
+#define CONFIG_DEFAULT_INBOX_TTL_MS 2592000000L /* thirty days */
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_LEVEL_INFO
 /* ---- End of defaults. ---- */
 
@@ -33,6 +38,9 @@
 #define CONFIG_MAX_ATTEMPTS 1000
 #define CONFIG_MIN_GRACE_MS 1000L        /* a second: tests use seconds */
 #define CONFIG_MAX_GRACE_MS 31536000000L /* a year */
+#define CONFIG_MAX_RATE 10000000L        /* sends or lookups per window */
+#define CONFIG_MAX_INBOX 1000000L        /* cards waiting for one user */
+#define CONFIG_MAX_TTL_MS 31536000000L   /* a year */
 
 #define OFF(field) offsetof(struct cardxd_config, field)
 
@@ -70,6 +78,18 @@ const struct key_spec config_keys[NKEYS] = {
                          false, false, NULL},
     [K_MAX_ATTEMPTS] = {"limits", "max_attempts", KEY_INT, OFF(max_attempts), 1,
                         CONFIG_MAX_ATTEMPTS, false, false, NULL},
+    [K_SENDS_PER_MINUTE] = {"limits", "sends_per_minute", KEY_INT,
+                            OFF(sends_per_minute), 0, CONFIG_MAX_RATE, false,
+                            false, NULL},
+    [K_SENDS_PER_DAY] = {"limits", "sends_per_day", KEY_INT, OFF(sends_per_day),
+                         0, CONFIG_MAX_RATE, false, false, NULL},
+    [K_LOOKUPS_PER_DAY] = {"limits", "lookups_per_day", KEY_INT,
+                           OFF(lookups_per_day), 0, CONFIG_MAX_RATE, false,
+                           false, NULL},
+    [K_INBOX_MAX] = {"limits", "inbox_max", KEY_INT, OFF(inbox_max), 0,
+                     CONFIG_MAX_INBOX, false, false, NULL},
+    [K_INBOX_TTL] = {"limits", "inbox_ttl", KEY_DURATION, OFF(inbox_ttl_ms), 0,
+                     CONFIG_MAX_TTL_MS, false, false, NULL},
     [K_HANDOFF_GRACE] = {"delivery", "handoff_grace", KEY_DURATION,
                          OFF(handoff_grace_ms), CONFIG_MIN_GRACE_MS,
                          CONFIG_MAX_GRACE_MS, false, false, NULL},
@@ -141,6 +161,11 @@ struct cardxd_config *config_new(void)
     cfg->stanza_max_bytes = CONFIG_DEFAULT_STANZA_MAX_BYTES;
     cfg->fetch_timeout_ms = CONFIG_DEFAULT_FETCH_TIMEOUT_MS;
     cfg->max_attempts = CONFIG_DEFAULT_MAX_ATTEMPTS;
+    cfg->sends_per_minute = CONFIG_DEFAULT_SENDS_PER_MINUTE;
+    cfg->sends_per_day = CONFIG_DEFAULT_SENDS_PER_DAY;
+    cfg->lookups_per_day = CONFIG_DEFAULT_LOOKUPS_PER_DAY;
+    cfg->inbox_max = CONFIG_DEFAULT_INBOX_MAX;
+    cfg->inbox_ttl_ms = CONFIG_DEFAULT_INBOX_TTL_MS;
     cfg->handoff_grace_ms = CONFIG_DEFAULT_HANDOFF_GRACE_MS;
     cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
     if (!cfg->host || !cfg->user_domains || !cfg->database ||
