@@ -179,7 +179,8 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
 {
     struct deliver_ctx dc = {svc, NULL, 0};
 
-    /* The timer may not have come round to it yet: never deliver late. */
+    /* The expiry timer may not have come round to it yet: an expired card
+     * is never delivered. */
     if (limits_expired(item->created, service_config(svc)->inbox_ttl_ms,
                        clock_wall_ms())) {
         deliver_retire(svc, item->recipient_jid, item->card_id,
@@ -242,10 +243,8 @@ static void sender_expired(struct service *svc,
     char stamp[32];
 
     if (store_user_phone(service_store(svc), item->recipient_jid, &phone) < 0) {
-        log_error(service_log(svc),
-                  "no number for %s: card %s expired "
-                  "without notice",
-                  item->recipient_jid, item->card_id);
+        log_error(service_log(svc), "card %s expired without notice: %s",
+                  item->card_id, store_errmsg(service_store(svc)));
         return;
     }
     stamp_format(item->created, stamp, sizeof(stamp));
