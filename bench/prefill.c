@@ -118,7 +118,9 @@ static int prefill_cards(struct store *st, const struct prefill_spec *sp,
         prefill_card_id(&seed, id, sizeof(id));
         prefill_phone(phone, sizeof(phone), 0, s);
         snprintf(rjid, sizeof(rjid), "r%ld@%s", r, sp->domain);
-        snprintf(sjid, sizeof(sjid), "s%ld@%s", s, sp->domain);
+        /* A recipient holds one card per sender: each card has a sender
+         * JID of its own, with the card and number of sender s. */
+        snprintf(sjid, sizeof(sjid), "s%ld.%ld@%s", s, k, sp->domain);
         snprintf(note, sizeof(note), "prefilled card %ld", k);
         item.card_id = id;
         item.recipient_jid = rjid;

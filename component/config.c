@@ -18,7 +18,7 @@
 #define CONFIG_DEFAULT_USER_DOMAINS ""        /* parent domain of `domain` */
 #define CONFIG_DEFAULT_DATABASE CARDXD_STATEDIR "/cardxd.sqlite"
 #define CONFIG_DEFAULT_SYNCHRONOUS "normal"
-#define CONFIG_DEFAULT_BUSY_TIMEOUT_MS 250L    /* then the request gets `wait` */
+#define CONFIG_DEFAULT_BUSY_TIMEOUT_MS 250L /* then the request gets `wait` */
 #define CONFIG_DEFAULT_CHECK_TIMEOUT_MS 30000L /* start-up integrity check */
 #define CONFIG_DEFAULT_REGION "" /* none: numbers must start with + */
 #define CONFIG_DEFAULT_VCARD_MAX_BYTES 65536
@@ -32,6 +32,11 @@
 #define CONFIG_DEFAULT_VERIFY_CODE_TTL_MS 600000L       /* 10m */
 #define CONFIG_DEFAULT_VERIFY_MAX_TRIES 5
 #define CONFIG_DEFAULT_VERIFY_CODES_PER_DAY 5
+#define CONFIG_DEFAULT_SENDS_PER_MINUTE 20
+#define CONFIG_DEFAULT_SENDS_PER_DAY 500
+#define CONFIG_DEFAULT_LOOKUPS_PER_DAY 100
+#define CONFIG_DEFAULT_INBOX_MAX 200
+#define CONFIG_DEFAULT_INBOX_TTL_MS 2592000000L /* thirty days */
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_LEVEL_INFO
 /* ---- End of defaults. ---- */
 
@@ -41,18 +46,19 @@
 #define CONFIG_MAX_STANZA_BYTES (64L << 20) /* 64 MiB */
 #define CONFIG_MAX_FETCH_TIMEOUT_MS 600000L /* ten minutes */
 #define CONFIG_MAX_ATTEMPTS 1000
-#define CONFIG_MAX_BUSY_MS 60000L    /* a minute: every user waits it */
-#define CONFIG_MAX_CHECK_MS 86400000L /* a day */
-#define CONFIG_MIN_GRACE_MS 1000L        /* a second: tests use seconds */
-#define CONFIG_MIN_LINK_TIMER_MS 1000L   /* a second: tests use seconds */
-#define CONFIG_MAX_GRACE_MS 31536000000L /* a year */
+#define CONFIG_MAX_BUSY_MS 60000L            /* a minute: every user waits it */
+#define CONFIG_MAX_CHECK_MS 86400000L        /* a day */
 #define CONFIG_MIN_GRACE_MS 1000L            /* a second: tests use seconds */
+#define CONFIG_MIN_LINK_TIMER_MS 1000L       /* a second: tests use seconds */
 #define CONFIG_MAX_GRACE_MS 31536000000L     /* a year */
 #define CONFIG_MIN_VERIFY_MS 1000L           /* tests use seconds */
 #define CONFIG_MAX_VERIFY_TIMEOUT_MS 600000L /* ten minutes */
 #define CONFIG_MAX_CODE_TTL_MS 86400000L     /* a day */
 #define CONFIG_MAX_TRIES 100
 #define CONFIG_MAX_CODES_PER_DAY 1000
+#define CONFIG_MAX_RATE 10000000L      /* sends or lookups per window */
+#define CONFIG_MAX_INBOX 1000000L      /* cards waiting for one user */
+#define CONFIG_MAX_TTL_MS 31536000000L /* a year */
 
 #define OFF(field) offsetof(struct cardxd_config, field)
 
@@ -102,6 +108,18 @@ const struct key_spec config_keys[NKEYS] = {
                          false, false, NULL},
     [K_MAX_ATTEMPTS] = {"limits", "max_attempts", KEY_INT, OFF(max_attempts), 1,
                         CONFIG_MAX_ATTEMPTS, false, false, NULL},
+    [K_SENDS_PER_MINUTE] = {"limits", "sends_per_minute", KEY_INT,
+                            OFF(sends_per_minute), 0, CONFIG_MAX_RATE, false,
+                            false, NULL},
+    [K_SENDS_PER_DAY] = {"limits", "sends_per_day", KEY_INT, OFF(sends_per_day),
+                         0, CONFIG_MAX_RATE, false, false, NULL},
+    [K_LOOKUPS_PER_DAY] = {"limits", "lookups_per_day", KEY_INT,
+                           OFF(lookups_per_day), 0, CONFIG_MAX_RATE, false,
+                           false, NULL},
+    [K_INBOX_MAX] = {"limits", "inbox_max", KEY_INT, OFF(inbox_max), 0,
+                     CONFIG_MAX_INBOX, false, false, NULL},
+    [K_INBOX_TTL] = {"limits", "inbox_ttl", KEY_DURATION, OFF(inbox_ttl_ms), 0,
+                     CONFIG_MAX_TTL_MS, false, false, NULL},
     [K_HANDOFF_GRACE] = {"delivery", "handoff_grace", KEY_DURATION,
                          OFF(handoff_grace_ms), CONFIG_MIN_GRACE_MS,
                          CONFIG_MAX_GRACE_MS, false, false, NULL},
@@ -196,6 +214,11 @@ struct cardxd_config *config_new(void)
     cfg->stanza_max_bytes = CONFIG_DEFAULT_STANZA_MAX_BYTES;
     cfg->fetch_timeout_ms = CONFIG_DEFAULT_FETCH_TIMEOUT_MS;
     cfg->max_attempts = CONFIG_DEFAULT_MAX_ATTEMPTS;
+    cfg->sends_per_minute = CONFIG_DEFAULT_SENDS_PER_MINUTE;
+    cfg->sends_per_day = CONFIG_DEFAULT_SENDS_PER_DAY;
+    cfg->lookups_per_day = CONFIG_DEFAULT_LOOKUPS_PER_DAY;
+    cfg->inbox_max = CONFIG_DEFAULT_INBOX_MAX;
+    cfg->inbox_ttl_ms = CONFIG_DEFAULT_INBOX_TTL_MS;
     cfg->handoff_grace_ms = CONFIG_DEFAULT_HANDOFF_GRACE_MS;
     cfg->busy_timeout_ms = CONFIG_DEFAULT_BUSY_TIMEOUT_MS;
     cfg->check_timeout_ms = CONFIG_DEFAULT_CHECK_TIMEOUT_MS;

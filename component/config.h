@@ -43,6 +43,17 @@ struct cardxd_config {
     /* Deliveries of a card the recipient never acknowledges before it is
      * dropped (clients without receipts must not get it forever). */
     int max_attempts;
+    /* Per sender account, 0 for unlimited: cards sent in a minute and in a
+     * day, and distinct numbers sent to in a day (what stops an account
+     * from walking the number space). */
+    int sends_per_minute;
+    int sends_per_day;
+    int lookups_per_day;
+    /* Cards waiting for one recipient (0: unlimited). */
+    int inbox_max;
+    /* How long a card waits for its acknowledgement before it expires
+     * (0: never). */
+    int64_t inbox_ttl_ms;
     /* [delivery] */
     /* How long a card handed only to resources that never acknowledge
      * (no receipts, or capabilities unknown) stays, redelivered with the

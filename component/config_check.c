@@ -142,6 +142,10 @@ int config_parse_duration(const char *value, long *ms)
     v = strtol(value, &end, 10);
     if (errno || end == value)
         return -1;
+    if (v == 0 && !*end) { /* nothing needs no unit: "0" switches a limit off */
+        *ms = 0;
+        return 0;
+    }
     for (size_t i = 0; i < NUNITS; i++) {
         if (strcmp(end, duration_units[i].unit) != 0)
             continue;
@@ -155,6 +159,10 @@ int config_parse_duration(const char *value, long *ms)
 
 void config_format_duration(long ms, char *buf, size_t len)
 {
+    if (ms == 0) {
+        snprintf(buf, len, "0");
+        return;
+    }
     for (size_t i = 0; i < NUNITS; i++) {
         if (ms % duration_units[i].ms == 0 || i == NUNITS - 1) {
             snprintf(buf, len, "%ld%s", ms / duration_units[i].ms,

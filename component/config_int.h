@@ -45,6 +45,11 @@ enum key_id {
     K_STANZA_MAX,
     K_FETCH_TIMEOUT,
     K_MAX_ATTEMPTS,
+    K_SENDS_PER_MINUTE,
+    K_SENDS_PER_DAY,
+    K_LOOKUPS_PER_DAY,
+    K_INBOX_MAX,
+    K_INBOX_TTL,
     K_HANDOFF_GRACE,
     K_VERIFY_METHOD,
     K_VERIFY_COMMAND,
@@ -99,7 +104,8 @@ const char *config_check_command(const char *value);
  * or k hides it, and without ": WHY" when why is NULL. */
 char *config_msg_bad(const struct key_spec *k, const char *value,
                      const char *why);
-/* Parses a duration with its unit into milliseconds. Returns 0 or -1. */
+/* Parses a duration with its unit (a bare 0 needs none) into
+ * milliseconds. Returns 0 or -1. */
 int config_parse_duration(const char *value, long *ms);
 /* Writes a duration in the largest unit that divides it ("30d", "500ms"). */
 void config_format_duration(long ms, char *buf, size_t len);

@@ -61,6 +61,36 @@ static const char *const store_sql[OP_COUNT] = {
                      "card_id = ?1 AND recipient_id = " RECIPIENT_ID,
     [OP_INBOX_DELETE] = "DELETE FROM inbox WHERE "
                         "card_id = ?1 AND recipient_id = " RECIPIENT_ID,
+    [OP_INBOX_SENDER] = "SELECT card_id FROM inbox WHERE recipient_id = "
+                        "(SELECT id FROM users WHERE jid = ?1) "
+                        "AND sender_jid = ?2",
+    /* The latest card wins and is a new delivery: it keeps only its id
+     * (and place), so that clients dedupe. */
+    [OP_INBOX_REPLACE] = "UPDATE inbox SET sender_phone = ?3, vcard = ?4, "
+                         "note = ?5, created_at = ?6, attempts = 0, "
+                         "handed_at = NULL, receipt_to = ?7, "
+                         "receipt_id = ?8 WHERE card_id = ?1 AND "
+                         "recipient_id = " RECIPIENT_ID,
+    [OP_INBOX_CREATED_FIRST] = "SELECT min(created_at) FROM inbox",
+    [OP_INBOX_CREATED_BEFORE] = "SELECT u.jid, i.card_id FROM inbox i "
+                                "JOIN users u ON u.id = i.recipient_id "
+                                "WHERE i.created_at < ?1 "
+                                "ORDER BY i.created_at LIMIT ?2",
+    [OP_WINDOW_GET] = "SELECT started_at, used FROM send_windows "
+                      "WHERE jid = ?1 AND kind = ?2",
+    [OP_WINDOW_SET] = "INSERT INTO send_windows (jid, kind, started_at, used) "
+                      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (jid, kind) DO "
+                      "UPDATE SET started_at = excluded.started_at, "
+                      "used = excluded.used",
+    [OP_WINDOW_PRUNE] = "DELETE FROM send_windows WHERE started_at < ?1",
+    [OP_LOOKUP_GET] = "SELECT window_start FROM send_lookups "
+                      "WHERE jid = ?1 AND phone = ?2",
+    [OP_LOOKUP_SET] = "INSERT INTO send_lookups (jid, phone, window_start) "
+                      "VALUES (?1, ?2, ?3) ON CONFLICT (jid, phone) DO "
+                      "UPDATE SET window_start = excluded.window_start",
+    [OP_LOOKUP_FORGET] = "DELETE FROM send_lookups "
+                         "WHERE jid = ?1 AND window_start < ?2",
+    [OP_LOOKUP_PRUNE] = "DELETE FROM send_lookups WHERE window_start < ?1",
     [OP_ONLINE_ADD] = "INSERT INTO temp.resources (full_jid, bare_jid) "
                       "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
     [OP_ONLINE_REMOVE] = "DELETE FROM temp.resources WHERE full_jid = ?1",

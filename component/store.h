@@ -174,6 +174,45 @@ int store_inbox_take(struct store *st, const char *recipient_jid,
                      const char *card_id, struct store_inbox_item **item);
 /* Frees an item returned by the store. Accepts NULL. */
 void store_inbox_item_free(struct store_inbox_item *item);
+/* *card_id receives the id of the card sender_jid has waiting for
+ * recipient_jid (a recipient holds at most one per sender), the caller's
+ * to free(). STORE_ENOTFOUND when there is none. */
+int store_inbox_from(struct store *st, const char *recipient_jid,
+                     const char *sender_jid, char **card_id);
+/* Replaces the waiting card item->card_id of item->recipient_jid with
+ * item's sender phone, card, note, creation time and receipt request; its
+ * attempts and hand-off start over. STORE_ENOTFOUND when no such card. */
+int store_inbox_replace(struct store *st, const struct store_inbox_item *item);
+/* *at receives the oldest created time (unix s) of all cards, 0 when none. */
+int store_inbox_created_first(struct store *st, int64_t *at);
+/* store_inbox_handed_before() for up to limit cards created before cutoff
+ * (unix s), oldest first. */
+int store_inbox_created_before(struct store *st, int64_t cutoff, int limit,
+                               int (*fn)(void *ud, const char *recipient_jid,
+                                         const char *card_id),
+                               void *ud);
+
+/* --- send counters (component/limits.c keeps the rules) --- */
+
+/* The window of kind (limits.h) of jid: *started_at (unix ms) and how much
+ * of it is *used. STORE_ENOTFOUND when jid has none. */
+int store_window_get(struct store *st, const char *jid, int kind,
+                     int64_t *started_at, int64_t *used);
+/* Writes that window, creating it if needed. */
+int store_window_set(struct store *st, const char *jid, int kind,
+                     int64_t started_at, int64_t used);
+/* *window_start receives the start of the lookup window in which jid last
+ * counted a send to phone. STORE_ENOTFOUND when it never did (or forgot). */
+int store_lookup_get(struct store *st, const char *jid, const char *phone,
+                     int64_t *window_start);
+/* Records that jid's send to phone counted in the window of window_start. */
+int store_lookup_set(struct store *st, const char *jid, const char *phone,
+                     int64_t window_start);
+/* Forgets the numbers jid counted in windows started before before. */
+int store_lookup_forget(struct store *st, const char *jid, int64_t before);
+/* Forgets every window and number counted in windows started before
+ * before (unix ms), of every account. */
+int store_limits_prune(struct store *st, int64_t before);
 
 /* --- proving numbers: pending claims and their codes (verify) --- */
 

@@ -153,9 +153,10 @@ int store_inbox_requeue(struct store *st, const char *recipient_jid,
                        "no such card");
 }
 
-int store_inbox_handed_first(struct store *st, int64_t *at)
+/* Runs op, a min() over the inbox, into *at (0 when the inbox is empty). */
+static int store_inbox_first(struct store *st, enum store_op op, int64_t *at)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_HANDED_FIRST);
+    sqlite3_stmt *s = store_stmt(st, op);
     int ret = store_step(s, SQLITE_OK);
 
     *at = 0;
@@ -166,11 +167,55 @@ int store_inbox_handed_first(struct store *st, int64_t *at)
     return store_end(s, ret);
 }
 
-/* Reads the (recipient, card id) pairs into two parallel vectors. */
-static int store_inbox_handed_list(struct store *st, int64_t cutoff, int limit,
-                                   struct strv *jids, struct strv *ids)
+int store_inbox_handed_first(struct store *st, int64_t *at)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_HANDED_BEFORE);
+    return store_inbox_first(st, OP_INBOX_HANDED_FIRST, at);
+}
+
+int store_inbox_created_first(struct store *st, int64_t *at)
+{
+    return store_inbox_first(st, OP_INBOX_CREATED_FIRST, at);
+}
+
+int store_inbox_from(struct store *st, const char *recipient_jid,
+                     const char *sender_jid, char **card_id)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_SENDER);
+    int ret =
+        store_step(s, sqlutil_bind(s, 1, "tt", recipient_jid, sender_jid));
+
+    *card_id = NULL;
+    if (ret == 1)
+        ret = store_column_dup(st, s, 0, card_id);
+    else if (ret == 0)
+        ret = store_fail(st, STORE_ENOTFOUND, "no card from that sender");
+    ret = store_end(s, ret);
+    if (ret < 0) {
+        free(*card_id);
+        *card_id = NULL;
+    }
+    return ret;
+}
+
+int store_inbox_replace(struct store *st, const struct store_inbox_item *item)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_REPLACE);
+    int rc = sqlutil_bind(s, 1, "tttttlt", item->card_id, item->recipient_jid,
+                          item->sender_phone, item->vcard, item->note,
+                          item->created, item->receipt_to);
+
+    if (rc == SQLITE_OK)
+        rc = sqlutil_bind(s, 8, "t", item->receipt_id);
+    return store_write(st, s, rc, "no such card");
+}
+
+/* Reads the (recipient, card id) pairs op selects into two parallel
+ * vectors. */
+static int store_inbox_pair_list(struct store *st, enum store_op op,
+                                 int64_t cutoff, int limit, struct strv *jids,
+                                 struct strv *ids)
+{
+    sqlite3_stmt *s = store_stmt(st, op);
     int ret = store_step(s, sqlutil_bind(s, 1, "li", cutoff, limit));
 
     while (ret == 1) {
@@ -185,19 +230,37 @@ static int store_inbox_handed_list(struct store *st, int64_t cutoff, int limit,
 }
 
 /* Collects first so that fn runs with no statement active. */
-int store_inbox_handed_before(struct store *st, int64_t cutoff, int limit,
-                              int (*fn)(void *ud, const char *recipient_jid,
-                                        const char *card_id),
-                              void *ud)
+static int store_inbox_pairs(struct store *st, enum store_op op, int64_t cutoff,
+                             int limit,
+                             int (*fn)(void *ud, const char *recipient_jid,
+                                       const char *card_id),
+                             void *ud)
 {
     struct strv jids = {0}, ids = {0};
-    int ret = store_inbox_handed_list(st, cutoff, limit, &jids, &ids);
+    int ret = store_inbox_pair_list(st, op, cutoff, limit, &jids, &ids);
 
     for (size_t i = 0; ret == 0 && i < ids.n && i < jids.n; i++)
         ret = fn(ud, jids.v[i], ids.v[i]);
     strv_clear(&jids);
     strv_clear(&ids);
     return ret;
+}
+
+int store_inbox_handed_before(struct store *st, int64_t cutoff, int limit,
+                              int (*fn)(void *ud, const char *recipient_jid,
+                                        const char *card_id),
+                              void *ud)
+{
+    return store_inbox_pairs(st, OP_INBOX_HANDED_BEFORE, cutoff, limit, fn, ud);
+}
+
+int store_inbox_created_before(struct store *st, int64_t cutoff, int limit,
+                               int (*fn)(void *ud, const char *recipient_jid,
+                                         const char *card_id),
+                               void *ud)
+{
+    return store_inbox_pairs(st, OP_INBOX_CREATED_BEFORE, cutoff, limit, fn,
+                             ud);
 }
 
 /* Reads the card into a new *item without deleting it. */

@@ -10,6 +10,7 @@
 
 #include "card/vcard.h"
 #include "common/util.h"
+#include "component/limits.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -176,8 +177,17 @@ static void deliver_count(struct service *svc,
 int deliver_card(struct service *svc, const struct store_inbox_item *item,
                  int delayed)
 {
-    struct deliver_ctx dc = {svc, delivery_build(svc, item, delayed), 0};
+    struct deliver_ctx dc = {svc, NULL, 0};
 
+    /* The expiry timer may not have come round to it yet: an expired card
+     * is never delivered. */
+    if (limits_expired(item->created, service_config(svc)->inbox_ttl_ms,
+                       clock_wall_ms())) {
+        deliver_retire(svc, item->recipient_jid, item->card_id,
+                       DELIVER_EXPIRED);
+        return 0;
+    }
+    dc.msg = delivery_build(svc, item, delayed);
     if (!dc.msg) {
         log_error(service_log(svc), "cannot build the delivery of card %s",
                   item->card_id);
@@ -223,6 +233,38 @@ static void sender_receipt(struct service *svc,
     free(phone);
 }
 
+/* Tells the sender their card expired undelivered: a chat message from
+ * the recipient's proxy JID, so that it lands in the chat they sent from. */
+static void sender_expired(struct service *svc,
+                           const struct store_inbox_item *item)
+{
+    xmpp_stanza_t *msg;
+    char *phone = NULL, *from = NULL, *text = NULL;
+    char stamp[32];
+
+    if (store_user_phone(service_store(svc), item->recipient_jid, &phone) < 0) {
+        log_error(service_log(svc), "card %s expired without notice: %s",
+                  item->card_id, store_errmsg(service_store(svc)));
+        return;
+    }
+    stamp_format(item->created, stamp, sizeof(stamp));
+    from = service_proxy_jid(svc, phone);
+    text = str_printf("Your card to %s (sent %s) expired undelivered: it was "
+                      "not picked up in time and has been deleted.",
+                      phone, stamp);
+    msg = xmpp_message_new(service_ctx(svc), "chat", item->sender_jid, NULL);
+    if (!from || !text || !msg || xmpp_stanza_set_from(msg, from) ||
+        xmpp_message_set_body(msg, text)) {
+        if (msg)
+            xmpp_stanza_release(msg);
+        msg = NULL;
+    }
+    service_emit(svc, msg);
+    free(text);
+    free(from);
+    free(phone);
+}
+
 int deliver_retire(struct service *svc, const char *recipient,
                    const char *card_id, enum deliver_end why)
 {
@@ -232,6 +274,8 @@ int deliver_retire(struct service *svc, const char *recipient,
                            "for",
         [DELIVER_GAVE_UP] = "given up (max_attempts deliveries, never "
                             "acknowledged) for",
+        [DELIVER_EXPIRED] = "expired (inbox_ttl over, never acknowledged) "
+                            "for",
     };
     struct store_inbox_item *item = NULL;
     int rc = store_inbox_take(service_store(svc), recipient, card_id, &item);
@@ -255,6 +299,8 @@ int deliver_retire(struct service *svc, const char *recipient,
     /* Only the recipient's acknowledgement is news of arrival. */
     if (why == DELIVER_ACKED)
         sender_receipt(svc, item);
+    else if (why == DELIVER_EXPIRED)
+        sender_expired(svc, item);
     store_inbox_item_free(item);
     return 0;
 }

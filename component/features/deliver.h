@@ -11,17 +11,20 @@ enum deliver_end {
     DELIVER_ACKED,   /* the recipient's client acknowledged it */
     DELIVER_HANDED,  /* handed to resources that never acknowledge */
     DELIVER_GAVE_UP, /* max_attempts deliveries, none acknowledged */
+    DELIVER_EXPIRED, /* inbox_ttl passed, never acknowledged */
 };
 
 /* Sends a stored card (borrowed) to every online resource of its
  * recipient and counts the attempt; delayed marks it as coming from the
- * inbox (XEP-0203). The card stays in the inbox. Returns how many
- * resources it went to. */
+ * inbox (XEP-0203). The card stays in the inbox; one past inbox_ttl is
+ * retired as expired instead of sent. Returns how many resources it went
+ * to. */
 int deliver_card(struct service *svc, const struct store_inbox_item *item,
                  int delayed);
 
 /* Takes card_id out of recipient's inbox for the reason why; only an
- * acknowledgement sends its sender the receipt they asked for. Returns 0,
+ * acknowledgement sends its sender the receipt they asked for, and only
+ * expiry tells the sender the card was deleted undelivered. Returns 0,
  * STORE_ENOTFOUND when no such card waits for that recipient, or another
  * negative code when the store failed (logged). */
 int deliver_retire(struct service *svc, const char *recipient,

@@ -12,6 +12,8 @@
 #include "common/phone.h"
 #include "common/util.h"
 #include "component/features/deliver.h"
+#include "component/features/expire.h"
+#include "component/limits.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -103,21 +105,74 @@ static void send_reply(struct service *svc, const struct send_job *job,
     service_emit(svc, reply);
 }
 
+/* Reports that the store failed while keeping the card; returns -1. */
+static int send_store_failed(struct service *svc, struct send_job *job)
+{
+    send_store_fail(svc, job, "storing a card");
+    return -1;
+}
+
+/* Stores the card as a new one, with a new id, if the recipient's inbox
+ * has room. Reports the failure and returns -1 when not. */
+static int send_store_new(struct service *svc, struct send_job *job,
+                          struct store_inbox_item *item)
+{
+    struct store *st = service_store(svc);
+    int max = service_config(svc)->inbox_max;
+    int64_t waiting = 0;
+    char id[48], text[256];
+
+    if (max > 0 && store_inbox_count(st, job->recipient_jid, &waiting) < 0)
+        return send_store_failed(svc, job);
+    if (max > 0 && waiting >= max) {
+        log_info(service_log(svc), "card from %s to %s refused: %d cards wait",
+                 job->sender_phone, job->recipient_phone, max);
+        snprintf(text, sizeof(text),
+                 "the inbox of %s is full (%d cards wait); try again later",
+                 job->recipient_phone, max);
+        send_fail(svc, job, ERR_WAIT, "resource-constraint", text);
+        return -1;
+    }
+    if (rand_hex_id(id, sizeof(id), "card-", CARD_ID_BYTES) < 0) {
+        send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                  "no randomness for a card id");
+        return -1;
+    }
+    item->card_id = strdup(id);
+    if (!item->card_id) {
+        send_fail(svc, job, ERR_WAIT, "internal-server-error", "out of memory");
+        return -1;
+    }
+    return store_inbox_push(st, item) < 0 ? send_store_failed(svc, job) : 0;
+}
+
+/* Stores the card over the one its sender still has waiting for this
+ * recipient, which keeps its id so that clients dedupe (a recipient never
+ * holds two cards of one sender), else as a new card. item->card_id
+ * becomes the caller's to free. Reports the failure and returns -1. */
+static int send_store(struct service *svc, struct send_job *job,
+                      struct store_inbox_item *item, int *replaced)
+{
+    struct store *st = service_store(svc);
+    int rc = store_inbox_from(st, job->recipient_jid, job->sender_jid,
+                              &item->card_id);
+
+    *replaced = rc == 0;
+    if (rc == STORE_ENOTFOUND)
+        return send_store_new(svc, job, item);
+    if (rc == 0)
+        rc = store_inbox_replace(st, item);
+    return rc < 0 ? send_store_failed(svc, job) : 0;
+}
+
 /* Commits the card to the inbox, then hands it to an online recipient. The
  * commit comes first: whatever happens next, the card is not lost. */
 static void send_commit(struct service *svc, struct send_job *job,
                         const char *vcard)
 {
     struct store_inbox_item item = {0};
-    char card_id[48];
-    int online = 0;
+    int online = 0, replaced = 0;
 
-    if (rand_hex_id(card_id, sizeof(card_id), "card-", CARD_ID_BYTES) < 0) {
-        send_fail(svc, job, ERR_WAIT, "internal-server-error",
-                  "no randomness for a card id");
-        return;
-    }
-    item.card_id = card_id;
     item.recipient_jid = job->recipient_jid;
     item.sender_phone = job->sender_phone;
     item.sender_jid = job->sender_jid;
@@ -125,19 +180,21 @@ static void send_commit(struct service *svc, struct send_job *job,
     item.note = job->note;
     item.created = (int64_t)time(NULL);
     receipt_wanted(job, &item);
-    if (store_inbox_push(service_store(svc), &item) < 0) {
-        send_store_fail(svc, job, "storing a card");
-        return;
-    }
-    log_info(service_log(svc), "card %s from %s to %s accepted", card_id,
-             job->sender_phone, job->recipient_phone);
+    if (send_store(svc, job, &item, &replaced) < 0)
+        goto out;
+    log_info(service_log(svc), "card %s from %s to %s %s", item.card_id,
+             job->sender_phone, job->recipient_phone,
+             replaced ? "replaces the one waiting" : "accepted");
+    expire_card_stored(svc, item.created);
     if (store_online_count(service_store(svc), job->recipient_jid, &online,
                            NULL) < 0)
         online = 0;
-    send_reply(svc, job, card_id, online ? "delivered" : "queued");
+    send_reply(svc, job, item.card_id, online ? "delivered" : "queued");
     /* It stays in the inbox until the recipient acknowledges it. */
     if (online)
         deliver_card(svc, &item, 0);
+out:
+    free(item.card_id);
 }
 
 /* The sender's vCard from their own server arrived (or did not). */
@@ -242,8 +299,66 @@ static int looks_e164(const char *s)
     return n >= 1 && n <= 15;
 }
 
-/* Validates the recipient's number and finds who has it. Reports the
- * failure and returns -1 when there is no such user. */
+/* "in 42 s", "in 17 min", "in 23 h": how long until a limit lets go. */
+static void send_wait_text(int64_t ms, char *buf, size_t len)
+{
+    long long s = (long long)((ms + 999) / 1000);
+
+    if (s < 120)
+        snprintf(buf, len, "in %lld s", s < 1 ? 1 : s);
+    else if (s < 2 * 3600)
+        snprintf(buf, len, "in %lld min", (s + 59) / 60);
+    else
+        snprintf(buf, len, "in %lld h", (s + 3599) / 3600);
+}
+
+/* Counts the send against the sender's limits. Past one, reports when
+ * sending works again and returns -1. */
+static int send_check_limits(struct service *svc, struct send_job *job)
+{
+    static const char *const what[] = {
+        [LIMITS_MINUTE] = "cards a minute",
+        [LIMITS_DAY] = "cards a day",
+        [LIMITS_LOOKUPS] = "different numbers a day",
+    };
+    struct limits_verdict v;
+    int64_t now = clock_wall_ms();
+    time_t when;
+    struct tm tm;
+    char text[320], stamp[32], wait[32];
+
+    if (limits_take(service_store(svc), service_config(svc), job->sender_jid,
+                    job->recipient_phone, now, &v) < 0) {
+        log_error(service_log(svc), "counting a send of %s: %s",
+                  job->sender_jid, store_errmsg(service_store(svc)));
+        send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                  "the card store failed");
+        return -1;
+    }
+    if (!v.refused)
+        return 0;
+    when = (time_t)((v.retry_at + 999) / 1000);
+    gmtime_r(&when, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    send_wait_text(v.retry_at - now, wait, sizeof(wait));
+    snprintf(text, sizeof(text),
+             "you may send at most %d %s: %s again at %s (%s)%s", v.limit,
+             what[v.kind],
+             v.kind == LIMITS_LOOKUPS ? "new numbers work" : "sending works",
+             stamp, wait,
+             v.kind == LIMITS_LOOKUPS
+                 ? "; numbers you already sent to in this period still work"
+                 : "");
+    log_info(service_log(svc), "send by %s refused: %d %s reached",
+             job->sender_jid, v.limit, what[v.kind]);
+    send_fail(svc, job, ERR_WAIT, "policy-violation", text);
+    return -1;
+}
+
+/* Validates the recipient's number, counts the send against the sender's
+ * limits (registered number or not: lookups are what is limited) and finds
+ * who has the number. Reports the failure and returns -1 when the send
+ * cannot go on. */
 static int send_find_recipient(struct service *svc, struct send_job *job,
                                const char *number)
 {
@@ -257,10 +372,12 @@ static int send_find_recipient(struct service *svc, struct send_job *job,
     if (looks_e164(number) &&
         store_user_jid(service_store(svc), number, &job->recipient_jid) == 0) {
         job->recipient_phone = strdup(number);
-        if (job->recipient_phone)
-            return 0;
-        send_fail(svc, job, ERR_WAIT, "internal-server-error", "out of memory");
-        return -1;
+        if (!job->recipient_phone) {
+            send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                      "out of memory");
+            return -1;
+        }
+        return send_check_limits(svc, job);
     }
     rc = phone_normalize(number, service_config(svc)->default_region,
                          &job->recipient_phone, &why);
@@ -270,6 +387,8 @@ static int send_find_recipient(struct service *svc, struct send_job *job,
         send_fail(svc, job, ERR_MODIFY, "not-acceptable", text);
         return -1;
     }
+    if (send_check_limits(svc, job) < 0)
+        return -1;
     rc = store_user_jid(service_store(svc), job->recipient_phone,
                         &job->recipient_jid);
     if (rc == STORE_ENOTFOUND) {

@@ -8,7 +8,8 @@
 extern const struct feature feature_basic, feature_register, feature_adhoc,
     feature_gateway, feature_owncard, feature_privilege, feature_ack,
     feature_send, feature_presence, feature_probe, feature_deliver,
-    feature_verify;
+    feature_verify,
+    feature_expire;
 
 /* Order matters where hooks share a stanza: the server's grant of
  * privileges is not a user's message; a receipt is taken before the same
@@ -28,5 +29,6 @@ const struct feature *const service_features[] = {
     &feature_probe,
     &feature_deliver,
     &feature_verify,
+    &feature_expire,
     NULL,
 };

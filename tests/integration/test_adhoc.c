@@ -349,13 +349,16 @@ START_TEST(inbox_command)
 {
     struct xclient *a = itest_login("cmdinbox_a", 1, 1);
     struct xclient *b = itest_login("cmdinbox_b", 0, 1);
+    struct xclient *c = itest_login("cmdinbox_c", 1, 1);
     xmpp_stanza_t *reply = NULL, *card;
     struct note n;
     char id1[64];
 
     register_cmd(a, "+8613800138151");
     register_cmd(b, "+8613800138152");
+    register_cmd(c, "+8613800138153");
     itest_upload_card(a, "Alice Inbox", "+8613800138151");
+    itest_upload_card(c, "Carol Inbox", "+8613800138153");
 
     ck_assert_int_eq(command_iq(b, "inbox", NULL, NULL, NULL, &reply), 0);
     note_read(reply, &n);
@@ -366,7 +369,8 @@ START_TEST(inbox_command)
     /* b sent no presence: cardxd does not see b online. */
     send_cmd(a, "+8613800138152", "one", &n);
     ck_assert_ptr_nonnull(strstr(n.text, "queued"));
-    send_cmd(a, "+8613800138152", "two", &n);
+    /* a second card must come from another sender: one waits per sender */
+    send_cmd(c, "+8613800138152", "two", &n);
     ck_assert_int_eq(command_iq(b, "inbox", "execute", NULL, NULL, &reply), 0);
     note_read(reply, &n);
     xmpp_stanza_release(reply);
@@ -405,6 +409,7 @@ START_TEST(inbox_command)
     note_read(reply, &n);
     xmpp_stanza_release(reply);
     ck_assert_str_eq(n.text, "No cards wait for you.");
+    xclient_disconnect_free(c);
     xclient_disconnect_free(a);
     xclient_disconnect_free(b);
 }

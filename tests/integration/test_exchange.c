@@ -416,22 +416,27 @@ START_TEST(card_from_users_server)
 }
 END_TEST
 
-/* Several waiting cards arrive oldest first. */
+/* Several waiting cards, from several senders (a recipient holds one card
+ * per sender), arrive oldest first. */
 START_TEST(flush_oldest_first)
 {
-    struct xclient *a = itest_login("ord_a", 1, 1);
-    struct xclient *b = itest_login("ord_b", 1, 1);
+    static const char *const users[3] = {"ord_a", "ord_c", "ord_d"};
+    static const char *const phones[3] = {"+8613800139001", "+8613800139003",
+                                          "+8613800139004"};
+    struct xclient *b = itest_login("ord_b", 1, 1), *s[3];
     struct itest_sent sent[3];
     xmpp_stanza_t *card;
 
-    itest_register_phone(a, "+8613800139001");
     itest_register_phone(b, "+8613800139002");
-    itest_upload_card(a, "Alice Order", "+8613800139001");
     xclient_disconnect_free(b);
-    xclient_pump(a, 300);
-    for (int i = 0; i < 3; i++)
-        ck_assert_str_eq(itest_send(a, "+8613800139002", NULL, &sent[i]),
+    for (int i = 0; i < 3; i++) {
+        s[i] = itest_login(users[i], 1, 1);
+        itest_register_phone(s[i], phones[i]);
+        itest_upload_card(s[i], users[i], phones[i]);
+        xclient_pump(s[i], 300);
+        ck_assert_str_eq(itest_send(s[i], "+8613800139002", NULL, &sent[i]),
                          "queued");
+    }
     b = itest_relogin("ord_b", 1, 1);
     for (int i = 0; i < 3; i++) {
         card = itest_wait_card(b, ITEST_TIMEOUT_MS);
@@ -442,7 +447,8 @@ START_TEST(flush_oldest_first)
     }
     xclient_pump(b, 300);
     xclient_disconnect_free(b);
-    xclient_disconnect_free(a);
+    for (int i = 0; i < 3; i++)
+        xclient_disconnect_free(s[i]);
 }
 END_TEST
 

@@ -5,7 +5,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_config tests/unit/test_store tests/unit/test_service \
 	tests/unit/test_deliver tests/unit/test_adhoc_unit tests/unit/test_cardstore \
 	tests/unit/test_client_cli tests/unit/test_stanza_match \
-	tests/unit/test_link_unit tests/unit/test_verify
+	tests/unit/test_link_unit tests/unit/test_verify \
+	tests/unit/test_limits tests/unit/test_inbox_policy
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -79,6 +80,17 @@ tests_unit_test_link_unit_SOURCES = tests/unit/test_link_unit.c
 nodist_EXTRA_tests_unit_test_link_unit_SOURCES = dummy.cxx
 tests_unit_test_link_unit_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_link_unit_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+# The sender limits with the clock passed in; and the inbox policies
+# (one card per sender, quota, expiry) through the service.
+tests_unit_test_limits_SOURCES = tests/unit/test_limits.c
+nodist_EXTRA_tests_unit_test_limits_SOURCES = dummy.cxx
+tests_unit_test_limits_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_limits_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+tests_unit_test_inbox_policy_SOURCES = tests/unit/test_inbox_policy.c
+nodist_EXTRA_tests_unit_test_inbox_policy_SOURCES = dummy.cxx
+tests_unit_test_inbox_policy_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_inbox_policy_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) \
+	$(CHECK_LIBS)
 # XEP-0050 sessions without a network (expiry, the cap).
 tests_unit_test_adhoc_unit_SOURCES = tests/unit/test_adhoc_unit.c
 nodist_EXTRA_tests_unit_test_adhoc_unit_SOURCES = dummy.cxx

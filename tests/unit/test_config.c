@@ -67,6 +67,11 @@ START_TEST(defaults_documented)
     ck_assert_uint_eq(cfg->stanza_max_bytes, 1048576);
     ck_assert_int_eq(cfg->fetch_timeout_ms, 5000);
     ck_assert_int_eq(cfg->max_attempts, 10);
+    ck_assert_int_eq(cfg->sends_per_minute, 20);
+    ck_assert_int_eq(cfg->sends_per_day, 500);
+    ck_assert_int_eq(cfg->lookups_per_day, 100);
+    ck_assert_int_eq(cfg->inbox_max, 200);
+    ck_assert_int_eq(cfg->inbox_ttl_ms, 30LL * 86400000);
     ck_assert_int_eq(cfg->handoff_grace_ms, 86400000);
     ck_assert_int_eq(cfg->busy_timeout_ms, 250);
     ck_assert_int_eq(cfg->check_timeout_ms, 30000);
@@ -129,7 +134,7 @@ START_TEST(example_states_defaults)
     fclose(out);
     /* Every key but domain, secret and [verify] method, which the example
      * sets, and [verify] command, which has no default. */
-    ck_assert_int_eq(shown, 22);
+    ck_assert_int_eq(shown, 27);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -149,6 +154,11 @@ START_TEST(example_states_defaults)
     ck_assert_uint_eq(cfg->stanza_max_bytes, ref->stanza_max_bytes);
     ck_assert_int_eq(cfg->fetch_timeout_ms, ref->fetch_timeout_ms);
     ck_assert_int_eq(cfg->max_attempts, ref->max_attempts);
+    ck_assert_int_eq(cfg->sends_per_minute, ref->sends_per_minute);
+    ck_assert_int_eq(cfg->sends_per_day, ref->sends_per_day);
+    ck_assert_int_eq(cfg->lookups_per_day, ref->lookups_per_day);
+    ck_assert_int_eq(cfg->inbox_max, ref->inbox_max);
+    ck_assert_int_eq(cfg->inbox_ttl_ms, ref->inbox_ttl_ms);
     ck_assert_int_eq(cfg->handoff_grace_ms, ref->handoff_grace_ms);
     ck_assert_int_eq(cfg->busy_timeout_ms, ref->busy_timeout_ms);
     ck_assert_int_eq(cfg->check_timeout_ms, ref->check_timeout_ms);
@@ -189,6 +199,11 @@ START_TEST(full_overrides_every_key)
     ck_assert_uint_eq(cfg->stanza_max_bytes, 200000);
     ck_assert_int_eq(cfg->fetch_timeout_ms, 1234);
     ck_assert_int_eq(cfg->max_attempts, 7);
+    ck_assert_int_eq(cfg->sends_per_minute, 3);
+    ck_assert_int_eq(cfg->sends_per_day, 0);
+    ck_assert_int_eq(cfg->lookups_per_day, 40);
+    ck_assert_int_eq(cfg->inbox_max, 0);
+    ck_assert_int_eq(cfg->inbox_ttl_ms, 12 * 3600 * 1000);
     ck_assert_int_eq(cfg->handoff_grace_ms, 90 * 60 * 1000);
     ck_assert_int_eq(cfg->busy_timeout_ms, 2000);
     ck_assert_int_eq(cfg->check_timeout_ms, 0);
@@ -224,6 +239,30 @@ START_TEST(layering_and_lexical_details)
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_WARN);
     ck_assert_str_eq(cfg->host, "xmpp.example.test");
     ck_assert_str_eq(cfg->synchronous, "full");
+    config_free(cfg);
+}
+END_TEST
+
+/* Every limit is switched off by 0; a zero duration needs no unit. */
+START_TEST(zero_switches_limits_off)
+{
+    struct cardxd_config *cfg = config_new();
+    char *err = NULL;
+
+    ck_assert_int_eq(load_text(cfg,
+                               "[limits]\nsends_per_minute = 0\n"
+                               "sends_per_day = 0\nlookups_per_day = 0\n"
+                               "inbox_max = 0\ninbox_ttl = 0\n",
+                               &err),
+                     0);
+    ck_assert_ptr_null(err);
+    ck_assert_int_eq(cfg->sends_per_minute, 0);
+    ck_assert_int_eq(cfg->sends_per_day, 0);
+    ck_assert_int_eq(cfg->lookups_per_day, 0);
+    ck_assert_int_eq(cfg->inbox_max, 0);
+    ck_assert_int_eq(cfg->inbox_ttl_ms, 0);
+    ck_assert_int_eq(load_text(cfg, "[limits]\ninbox_ttl = 0s\n", &err), 0);
+    ck_assert_int_eq(cfg->inbox_ttl_ms, 0);
     config_free(cfg);
 }
 END_TEST
@@ -340,6 +379,14 @@ static const struct {
     {"[delivery]\nhandoff_grace = 999ms\n", ":2: bad handoff_grace '999ms'"},
     {"[delivery]\nhandoff_grace = 366d\n", ":2: bad handoff_grace '366d'"},
     {"[storage]\nbusy_timeout = 2m\n", ":2: bad busy_timeout '2m'"},
+    /* a bare 0 switches a limit off, but the grace has a floor */
+    {"[delivery]\nhandoff_grace = 0\n", ":2: bad handoff_grace '0'"},
+    {"[limits]\nsends_per_minute = -1\n", ":2: bad sends_per_minute '-1'"},
+    {"[limits]\ninbox_max = 1000001\n", ":2: bad inbox_max '1000001'"},
+    {"[limits]\ninbox_ttl = 30\n",
+     ":2: bad inbox_ttl '30' in [limits]: expected a duration with a unit "
+     "(ms, s, m, h, d) from 0 to 365d"},
+    {"[limits]\ninbox_ttl = 00s5\n", ":2: bad inbox_ttl '00s5'"},
     {"[delivery]\nhandoff_grace = 99999999999999999999d\n",
      ":2: bad handoff_grace"},
 };
@@ -551,6 +598,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, defaults_documented);
     tcase_add_test(tc, example_loads_and_validates);
     tcase_add_test(tc, example_states_defaults);
+    tcase_add_test(tc, zero_switches_limits_off);
     tcase_add_test(tc, full_overrides_every_key);
     tcase_add_test(tc, layering_and_lexical_details);
     tcase_add_test(tc, failed_load_changes_nothing);

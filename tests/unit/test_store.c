@@ -24,7 +24,8 @@ static struct store *db_open(const struct tmpdb *d)
     return st;
 }
 
-/* A card from sender to recipient; strings are literals, not owned. */
+/* A card to recipient, from a sender of its own (a recipient holds one
+ * card per sender); strings are literals, not owned. */
 static struct store_inbox_item card(const char *card_id, const char *to)
 {
     struct store_inbox_item it = {0};
@@ -32,7 +33,7 @@ static struct store_inbox_item card(const char *card_id, const char *to)
     it.card_id = (char *)card_id;
     it.recipient_jid = (char *)to;
     it.sender_phone = "+14155550100";
-    it.sender_jid = "carol@example.test";
+    it.sender_jid = (char *)card_id;
     it.vcard = "<vCard xmlns='vcard-temp'><FN>Carol</FN></vCard>";
     it.created = 1700000000;
     return it;
