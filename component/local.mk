@@ -3,9 +3,11 @@
 noinst_LTLIBRARIES += component/libcardxd.la
 component_libcardxd_la_SOURCES = component/config.h component/config.c \
 	component/store.h component/store.c $(MIGRATE_SOURCES) \
-	component/link.h component/link.c \
+	component/link.h component/link.c component/link_int.h \
+	component/link_alive.c \
 	component/service.h component/service.c component/service_core.h \
-	component/service_disco.c component/feature.h \
+	component/service_disco.c component/service_pending.c \
+	component/service_fault.c component/feature.h \
 	component/cardxd.h component/cardxd.c
 # One room per feature, and the table that lists them.
 component_libcardxd_la_SOURCES += component/features/table.c \

@@ -1,5 +1,6 @@
-/* cardxd's service core: dispatch through the feature table, emitting,
- * errors, and the bookkeeping of iqs cardxd itself sends. */
+/* cardxd's service core: dispatch through the feature table, emitting and
+ * errors. The iqs cardxd sends are in service_pending.c, what the store's
+ * failures answer in service_fault.c. */
 #include "component/service.h"
 
 #include <inttypes.h>
@@ -11,43 +12,6 @@
 #include "component/feature.h"
 #include "component/service_core.h"
 #include "xep/stanza.h"
-
-/* An iq we sent, waiting for its answer. */
-struct pending {
-    struct pending *next;
-    uint64_t seq; /* the number in its id: the order they were made */
-    char *id;
-    char *to; /* whom we asked: only they may answer */
-    /* A retryable request keeps its iq to send it again after a link drop;
-     * NULL for the others, which a link drop fails. */
-    xmpp_stanza_t *iq;
-    int parked; /* the link dropped: waiting to be sent again */
-    int64_t deadline;
-    pending_done done;
-    void *data;
-    void (*data_free)(void *);
-};
-
-struct service {
-    xmpp_ctx_t *ctx;
-    const struct cardxd_config *cfg;
-    struct store *store;
-    struct service_io io;
-    const struct log *log;
-    struct strv user_domains; /* who may use the service */
-    struct pending *pending;  /* our iqs awaiting an answer, oldest first */
-    uint64_t next_id;         /* for ids of our own iqs */
-    /* Between service_mark() and service_settle() or service_rewind():
-     * requests answered or expired meanwhile wait in retired, in case the
-     * work they did is rolled back and their answers handled again. */
-    int marking;
-    uint64_t mark; /* next_id at the mark: later requests are the batch's */
-    struct pending *retired;
-    int damage_logged; /* the damaged store was reported to the log */
-    int64_t now_ms;    /* monotonic time of the event being handled */
-    size_t nfeatures;
-    void **state; /* one slot per feature, in table order */
-};
 
 /* Splits the configured user domains; empty means the parent domain of the
  * component (cards.example.org serves example.org). */
@@ -101,95 +65,11 @@ struct service *service_new(xmpp_ctx_t *ctx, const struct cardxd_config *cfg,
     return svc;
 }
 
-static void pending_free(struct pending *p)
-{
-    if (p->data_free)
-        p->data_free(p->data);
-    if (p->iq)
-        xmpp_stanza_release(p->iq);
-    free(p->id);
-    free(p->to);
-    free(p);
-}
-
-static void pending_free_list(struct pending **list)
-{
-    while (*list) {
-        struct pending *p = *list;
-
-        *list = p->next;
-        pending_free(p);
-    }
-}
-
-/* Ends a request whose done ran: freed, or kept while a batch may still
- * be replayed. */
-static void pending_retire(struct service *svc, struct pending *p)
-{
-    if (!svc->marking || p->seq > svc->mark) {
-        pending_free(p);
-        return;
-    }
-    p->next = svc->retired;
-    svc->retired = p;
-}
-
-/* The link dropped, so no answer can come: a retryable request is parked
- * until the link is back, any other fails now. */
-static void pending_link_down(struct service *svc)
-{
-    struct pending **pp = &svc->pending;
-
-    pending_free_list(&svc->retired);
-    while (*pp) {
-        struct pending *p = *pp;
-
-        if (p->iq) {
-            p->parked = 1;
-            pp = &p->next;
-            continue;
-        }
-        *pp = p->next;
-        p->done(svc, NULL, p->data);
-        pending_free(p);
-    }
-}
-
-/* The link is back: parked requests go again, each with a fresh deadline
- * (the wait starts when the question leaves). One that cannot be sent
- * fails. */
-static void pending_link_up(struct service *svc)
-{
-    struct pending **pp = &svc->pending;
-
-    while (*pp) {
-        struct pending *p = *pp;
-
-        if (!p->parked) {
-            pp = &p->next;
-            continue;
-        }
-        if (service_send(svc, p->iq) == 0) {
-            log_debug(svc->log, "request %s to %s sent again", p->id, p->to);
-            p->parked = 0;
-            p->deadline = svc->now_ms + svc->cfg->fetch_timeout_ms;
-            pp = &p->next;
-            continue;
-        }
-        log_warn(svc->log, "could not send request %s to %s again", p->id,
-                 p->to);
-        *pp = p->next;
-        p->done(svc, NULL, p->data);
-        pending_free(p);
-    }
-}
-
 void service_free(struct service *svc)
 {
     if (!svc)
         return;
-    pending_free_list(&svc->pending);
-    pending_free_list(&svc->retired);
+    pending_free_all(svc);
     for (size_t i = 0; svc->state && i < svc->nfeatures; i++) {
         if (service_features[i]->free)
             service_features[i]->free(svc, svc->state[i]);
@@ -258,79 +138,6 @@ void service_error(struct service *svc, xmpp_stanza_t *req, const char *type,
                    const char *condition, const char *text)
 {
     service_emit(svc, stanza_error_reply(svc->ctx, req, type, condition, text));
-}
-
-/* service_request() and service_request_retry(): with retry, a copy of
- * the iq is kept to send it again after a link drop. */
-static int pending_start(struct service *svc, xmpp_stanza_t *iq, int retry,
-                         pending_done done, void *data,
-                         void (*data_free)(void *))
-{
-    struct pending *p = calloc(1, sizeof(*p)), **tail;
-    char id[32];
-
-    if (!p)
-        goto fail;
-    p->seq = ++svc->next_id;
-    snprintf(id, sizeof(id), "cardxd-%" PRIu64, p->seq);
-    p->id = strdup(id);
-    p->to = xmpp_stanza_get_to(iq) ? strdup(xmpp_stanza_get_to(iq)) : NULL;
-    if (!p->id || !p->to || xmpp_stanza_set_id(iq, id) != XMPP_EOK)
-        goto fail;
-    if (retry && !(p->iq = xmpp_stanza_copy(iq)))
-        goto fail;
-    p->deadline = svc->now_ms + svc->cfg->fetch_timeout_ms;
-    p->done = done;
-    p->data = data;
-    p->data_free = data_free;
-    if (service_send(svc, iq) < 0) {
-        p->data = NULL; /* the caller keeps data on failure */
-        goto fail;
-    }
-    for (tail = &svc->pending; *tail; tail = &(*tail)->next)
-        ;
-    *tail = p;
-    return 0;
-fail:
-    if (p) {
-        p->data_free = NULL;
-        pending_free(p);
-    }
-    return -1;
-}
-
-int service_request(struct service *svc, xmpp_stanza_t *iq, pending_done done,
-                    void *data, void (*data_free)(void *))
-{
-    return pending_start(svc, iq, 0, done, data, data_free);
-}
-
-int service_request_retry(struct service *svc, xmpp_stanza_t *iq,
-                          pending_done done, void *data,
-                          void (*data_free)(void *))
-{
-    return pending_start(svc, iq, 1, done, data, data_free);
-}
-
-/* Matches an iq result or error to the request it answers. */
-static void pending_answer(struct service *svc, xmpp_stanza_t *iq)
-{
-    const char *id = xmpp_stanza_get_id(iq);
-    const char *from = xmpp_stanza_get_from(iq);
-
-    if (!id || !from)
-        return;
-    for (struct pending **pp = &svc->pending; *pp; pp = &(*pp)->next) {
-        struct pending *p = *pp;
-
-        if (strcmp(p->id, id) == 0 && strcmp(p->to, from) == 0) {
-            *pp = p->next;
-            p->done(svc, iq, p->data);
-            pending_retire(svc, p);
-            return;
-        }
-    }
-    log_debug(svc->log, "unexpected iq answer id=%s from %s", id, from);
 }
 
 int service_serves_domain(const struct service *svc, const char *domain)
@@ -506,10 +313,7 @@ int service_timeout(struct service *svc, int64_t now_ms)
         if (ms >= 0 && (first < 0 || now_ms + ms < first))
             first = now_ms + ms;
     }
-    for (struct pending *p = svc->pending; p; p = p->next) {
-        if (!p->parked && (first < 0 || p->deadline < first))
-            first = p->deadline;
-    }
+    first = pending_first_deadline(svc, first);
     if (first < 0)
         return -1;
     return first <= now_ms ? 0 : (int)(first - now_ms);
@@ -517,138 +321,10 @@ int service_timeout(struct service *svc, int64_t now_ms)
 
 void service_tick(struct service *svc, int64_t now_ms)
 {
-    struct pending **pp = &svc->pending;
-
     svc->now_ms = now_ms;
     for (const struct feature *const *f = service_features; *f; f++) {
         if ((*f)->tick)
             (*f)->tick(svc);
     }
-    while (*pp) {
-        struct pending *p = *pp;
-
-        if (p->parked || p->deadline > now_ms) {
-            pp = &p->next;
-            continue;
-        }
-        *pp = p->next;
-        log_debug(svc->log, "request %s to %s timed out", p->id, p->to);
-        p->done(svc, NULL, p->data);
-        pending_retire(svc, p);
-    }
-}
-
-void service_mark(struct service *svc)
-{
-    pending_free_list(&svc->retired);
-    svc->marking = 1;
-    svc->mark = svc->next_id;
-}
-
-void service_settle(struct service *svc)
-{
-    pending_free_list(&svc->retired);
-    svc->marking = 0;
-}
-
-/* Puts p back in the list, which stays ordered by seq (oldest first). */
-static void pending_reinsert(struct service *svc, struct pending *p)
-{
-    struct pending **pp = &svc->pending;
-
-    while (*pp && (*pp)->seq < p->seq)
-        pp = &(*pp)->next;
-    p->next = *pp;
-    *pp = p;
-}
-
-void service_rewind(struct service *svc)
-{
-    struct pending **pp = &svc->pending;
-
-    while (*pp) {
-        struct pending *p = *pp;
-
-        if (p->seq <= svc->mark) {
-            pp = &p->next;
-            continue;
-        }
-        *pp = p->next;
-        pending_free(p); /* asked in the batch: it will be asked again */
-    }
-    while (svc->retired) {
-        struct pending *p = svc->retired;
-
-        svc->retired = p->next;
-        pending_reinsert(svc, p);
-    }
-    svc->marking = 0;
-}
-
-void service_fault_answer(enum store_fault fault, struct service_fault *out)
-{
-    out->type = ERR_WAIT;
-    out->condition = "internal-server-error";
-    switch (fault) {
-    case STORE_FAULT_FULL:
-        out->condition = "resource-constraint";
-        out->text = "the card store is full; try again later";
-        break;
-    case STORE_FAULT_BUSY:
-        out->condition = "resource-constraint";
-        out->text = "the card store is busy; try again in a moment";
-        break;
-    case STORE_FAULT_IO:
-        out->text = "the card store cannot be read or written; try again "
-                    "later";
-        break;
-    case STORE_FAULT_CORRUPT:
-        out->text = SERVICE_DAMAGED_TEXT;
-        break;
-    default:
-        out->text = "the card store failed; try again later";
-        break;
-    }
-}
-
-/* Reports the damaged store to the log, once: it needs a person. */
-static void service_damage_log(struct service *svc)
-{
-    if (svc->damage_logged)
-        return;
-    svc->damage_logged = 1;
-    log_error(svc->log,
-              "the database %s is damaged (%s): cardxd accepts no more "
-              "cards; stop it and recover the file (see ADMIN.md)",
-              svc->cfg->database, store_errmsg(svc->store));
-}
-
-void service_store_failed(struct service *svc, const char *what,
-                          struct service_fault *out)
-{
-    enum store_fault fault = store_fault(svc->store);
-
-    if (fault == STORE_FAULT_CORRUPT)
-        service_damage_log(svc);
-    else
-        log_error(svc->log, "%s: %s", what, store_errmsg(svc->store));
-    service_fault_answer(fault, out);
-}
-
-void service_store_error(struct service *svc, xmpp_stanza_t *req,
-                         const char *what)
-{
-    struct service_fault f;
-
-    service_store_failed(svc, what, &f);
-    service_error(svc, req, f.type, f.condition, f.text);
-}
-
-int service_store_refuses(struct service *svc, struct service_fault *out)
-{
-    if (!store_damaged(svc->store))
-        return 0;
-    service_damage_log(svc);
-    service_fault_answer(STORE_FAULT_CORRUPT, out);
-    return 1;
+    pending_expire(svc);
 }

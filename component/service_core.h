@@ -1,12 +1,69 @@
-/* Between the two files of the service core: the routes the core answers
- * itself (service discovery), found after every feature's. */
+/* Between the files of the service core (service.c, service_disco.c,
+ * service_pending.c, service_fault.c): the service itself and what they
+ * call of each other. Private to the core; features see feature.h. */
 #ifndef CARDX_COMPONENT_SERVICE_CORE_H
 #define CARDX_COMPONENT_SERVICE_CORE_H
 
+#include <stdint.h>
+
+#include "common/util.h"
 #include "component/feature.h"
 
-/* The core's handler for an iq get/set of this payload, or NULL. */
+/* An iq we sent, waiting for its answer. */
+struct pending {
+    struct pending *next;
+    uint64_t seq; /* the number in its id: the order they were made */
+    char *id;
+    char *to; /* whom we asked: only they may answer */
+    /* A retryable request keeps its iq to send it again after a link drop;
+     * NULL for the others, which a link drop fails. */
+    xmpp_stanza_t *iq;
+    int parked; /* the link dropped: waiting to be sent again */
+    int64_t deadline;
+    pending_done done;
+    void *data;
+    void (*data_free)(void *);
+};
+
+struct service {
+    xmpp_ctx_t *ctx;
+    const struct cardxd_config *cfg;
+    struct store *store;
+    struct service_io io;
+    const struct log *log;
+    struct strv user_domains; /* who may use the service */
+    struct pending *pending;  /* our iqs awaiting an answer, oldest first */
+    uint64_t next_id;         /* for ids of our own iqs */
+    /* Between service_mark() and service_settle() or service_rewind():
+     * requests answered or expired meanwhile wait in retired, in case the
+     * work they did is rolled back and their answers handled again. */
+    int marking;
+    uint64_t mark; /* next_id at the mark: later requests are the batch's */
+    struct pending *retired;
+    int damage_logged; /* the damaged store was reported to the log */
+    int64_t now_ms;    /* monotonic time of the event being handled */
+    size_t nfeatures;
+    void **state; /* one slot per feature, in table order */
+};
+
+/* The core's handler for an iq get/set of this payload, or NULL
+ * (service_disco.c). */
 feature_iq_fn service_core_route(const char *type, const char *name,
                                  const char *ns);
+
+/* --- service_pending.c --- */
+
+/* Matches an iq result or error to the request it answers. */
+void pending_answer(struct service *svc, xmpp_stanza_t *iq);
+/* The link dropped: retryable requests wait, the others fail. */
+void pending_link_down(struct service *svc);
+/* The link is back: waiting requests go again. */
+void pending_link_up(struct service *svc);
+/* The earlier of first (-1: none) and the next request deadline. */
+int64_t pending_first_deadline(const struct service *svc, int64_t first);
+/* Fails the requests whose deadline passed. */
+void pending_expire(struct service *svc);
+/* Frees every request without calling it (at service_free()). */
+void pending_free_all(struct service *svc);
 
 #endif
