@@ -1,5 +1,5 @@
 /* The XEP-0114 link from cardxd to its XMPP server: socket, stream, handshake,
- * buffered writes and reconnection with backoff. */
+ * buffered writes and reconnection with backoff (keepalive: link_alive.c). */
 #include "component/link.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "component/link_int.h"
 #include "xep/handshake.h"
 #include "xep/ns.h"
 #include "xep/xmlstream.h"
@@ -27,51 +28,9 @@
 #define LINK_READ_CHUNK 65536
 /* Reads per link_process() call before returning to the loop (fairness). */
 #define LINK_READS_PER_CALL 64
-/* The ids of our keepalive pings start so; their answers stop here. */
-#define LINK_PING_ID_PREFIX "cardxd-link-ping-"
-
-enum link_state {
-    LINK_IDLE,       /* no socket; next_attempt says when to try */
-    LINK_CONNECTING, /* non-blocking connect() in progress */
-    LINK_OPENING,    /* our stream header sent, waiting for the server's */
-    LINK_HANDSHAKE,  /* handshake sent, waiting for <handshake/> */
-    LINK_UP,
-};
-
-struct link {
-    xmpp_ctx_t *ctx;
-    const struct log *log;
-    struct link_callbacks cb;
-    void *userdata;
-    char *host;
-    char *domain;
-    char *secret;
-    int port;
-    int backoff_min_ms;
-    int backoff_max_ms;
-    enum link_state state;
-    int fd;
-    int failures;            /* consecutive failed attempts */
-    int64_t next_attempt;    /* IDLE: when to connect */
-    int64_t deadline;        /* CONNECTING..HANDSHAKE: give up after this */
-    int64_t keepalive_ms;    /* 0: no pings */
-    int64_t read_timeout_ms; /* 0: silence is never fatal */
-    char *ping_to;           /* NULL: no pings */
-    int64_t last_rx;         /* UP: when the server last sent anything */
-    int64_t last_ping;       /* UP: when our last ping was queued */
-    uint64_t pings;          /* for the ids of our pings */
-    struct xmlstream *parser;
-    char *failed; /* set from parser callbacks; acted on after feeding */
-    char *out;    /* pending output is out[outpos, outlen) */
-    size_t outpos;
-    size_t outlen;
-    size_t outcap;
-    uint64_t connection; /* counts connections, for link_mark() */
-    uint64_t queued;     /* bytes queued on this connection */
-};
 
 /* Records why the link must go down; the first reason wins. */
-static void link_mark_failed(struct link *ln, const char *fmt, ...)
+void link_mark_failed(struct link *ln, const char *fmt, ...)
 {
     va_list ap;
     char buf[512];
@@ -86,7 +45,7 @@ static void link_mark_failed(struct link *ln, const char *fmt, ...)
         ln->failed = strdup("out of memory");
 }
 
-static int link_append(struct link *ln, const char *data, size_t len)
+int link_append(struct link *ln, const char *data, size_t len)
 {
     if (ln->outpos == ln->outlen) {
         ln->outpos = ln->outlen = 0;
@@ -131,7 +90,7 @@ static int link_backoff_ms(const struct link *ln)
 }
 
 /* Drops the connection and schedules the next attempt. */
-static void link_down(struct link *ln, int64_t now, const char *why)
+void link_down(struct link *ln, int64_t now, const char *why)
 {
     int was_up = ln->state == LINK_UP;
     int delay;
@@ -219,19 +178,6 @@ static void link_stream_error(struct link *ln, xmpp_stanza_t *error)
                          text ? ": " : "", text ? text : "");
     if (text)
         xmpp_free(ln->ctx, text);
-}
-
-/* True for the answer to one of our keepalive pings: it proved the server
- * alive (any byte does) and is nobody else's business. */
-static int link_is_pong(xmpp_stanza_t *stanza)
-{
-    const char *name = xmpp_stanza_get_name(stanza);
-    const char *type = xmpp_stanza_get_type(stanza);
-    const char *id = xmpp_stanza_get_id(stanza);
-
-    return name && strcmp(name, "iq") == 0 && type &&
-           (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) && id &&
-           strncmp(id, LINK_PING_ID_PREFIX, strlen(LINK_PING_ID_PREFIX)) == 0;
 }
 
 static void on_stanza(void *userdata, xmpp_stanza_t *stanza)
@@ -398,28 +344,6 @@ short link_events(const struct link *ln)
     return POLLIN | (ln->outpos < ln->outlen ? POLLOUT : 0);
 }
 
-/* When the next keepalive ping is due on an established link, or -1: a
- * keepalive after the later of the last byte received and the last ping. */
-static int64_t link_ping_due(const struct link *ln)
-{
-    if (!ln->keepalive_ms || !ln->ping_to)
-        return -1;
-    return (ln->last_rx > ln->last_ping ? ln->last_rx : ln->last_ping) +
-           ln->keepalive_ms;
-}
-
-/* When an established link has work: the next ping or the read deadline,
- * whichever comes first; -1 for none. */
-static int64_t link_up_due(const struct link *ln)
-{
-    int64_t ping = link_ping_due(ln);
-    int64_t dead = ln->read_timeout_ms ? ln->last_rx + ln->read_timeout_ms : -1;
-
-    if (ping < 0 || (dead >= 0 && dead < ping))
-        return dead;
-    return ping;
-}
-
 int link_timeout(const struct link *ln, int64_t now_ms)
 {
     int64_t when;
@@ -438,7 +362,7 @@ int link_timeout(const struct link *ln, int64_t now_ms)
 }
 
 /* Acts on a failure recorded during parsing or writing. */
-static void link_check_failed(struct link *ln, int64_t now)
+void link_check_failed(struct link *ln, int64_t now)
 {
     char *why = ln->failed;
 
@@ -483,47 +407,6 @@ static void link_connect(struct link *ln, int64_t now)
     ln->deadline = now + LINK_HANDSHAKE_TIMEOUT_MS;
     if (rc < 0 && errno != EINPROGRESS)
         link_down(ln, now, strerror(errno));
-}
-
-/* Queues a XEP-0199 ping: a whitespace keepalive would prove only that the
- * socket takes bytes, while an answered iq proves the server reads. */
-static void link_ping(struct link *ln, int64_t now)
-{
-    char *ping;
-
-    ln->last_ping = now;
-    if (asprintf(&ping,
-                 "<iq type='get' from='%s' to='%s' id='" LINK_PING_ID_PREFIX
-                 "%llu'><ping xmlns='" NS_PING "'/></iq>",
-                 ln->domain, ln->ping_to,
-                 (unsigned long long)++ln->pings) < 0) {
-        link_mark_failed(ln, "out of memory");
-        return;
-    }
-    log_debug(ln->log, "nothing from the server for %lld ms: pinging %s",
-              (long long)(now - ln->last_rx), ln->ping_to);
-    if (link_append(ln, ping, strlen(ping)) < 0)
-        link_mark_failed(ln, "output buffer full: the server stopped reading");
-    free(ping);
-}
-
-/* An established link: drop a server silent for read_timeout, ping one
- * silent for keepalive. */
-static void link_check_alive(struct link *ln, int64_t now)
-{
-    int64_t ping = link_ping_due(ln);
-    char why[160];
-
-    if (ln->read_timeout_ms && now - ln->last_rx >= ln->read_timeout_ms) {
-        snprintf(why, sizeof(why),
-                 "nothing received from the server for %lld ms "
-                 "(read_timeout): it is hung or unreachable",
-                 (long long)(now - ln->last_rx));
-        link_down(ln, now, why);
-    } else if (ping >= 0 && now >= ping) {
-        link_ping(ln, now);
-        link_check_failed(ln, now);
-    }
 }
 
 void link_tick(struct link *ln, int64_t now_ms)
