@@ -329,10 +329,7 @@ static int send_check_limits(struct service *svc, struct send_job *job)
 
     if (limits_take(service_store(svc), service_config(svc), job->sender_jid,
                     job->recipient_phone, now, &v) < 0) {
-        log_error(service_log(svc), "counting a send of %s: %s",
-                  job->sender_jid, store_errmsg(service_store(svc)));
-        send_fail(svc, job, ERR_WAIT, "internal-server-error",
-                  "the card store failed");
+        send_store_fail(svc, job, "counting a send");
         return -1;
     }
     if (!v.refused)

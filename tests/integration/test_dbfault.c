@@ -26,9 +26,22 @@
 #define SMALL_DISK "size=2m"
 
 static char mountpoint[512]; /* "" when nothing is mounted */
+static pid_t lock_pid;       /* the process holding a lock, 0 when none */
+
+/* Ends the lock holder of a test, even one that failed midway: the next
+ * test must not find the database locked. */
+static void lock_release(void)
+{
+    if (lock_pid > 0) {
+        kill(-lock_pid, SIGTERM);
+        waitpid(lock_pid, NULL, 0);
+    }
+    lock_pid = 0;
+}
 
 static void dbfault_teardown(void)
 {
+    lock_release();
     if (mountpoint[0]) {
         harness_cardxd_kill(itest_harness(), SIGKILL);
         if (umount2(mountpoint, MNT_DETACH) < 0)
@@ -192,20 +205,18 @@ START_TEST(locked_database_answers_wait)
     struct itest_sent sent;
     xmpp_stanza_t *reply = NULL;
     int64_t t0;
-    pid_t pid;
 
     itest_register_phone(a, "+8613900138011");
     itest_upload_card(a, "Alice Locked", "+8613900138011");
     itest_register_phone(b, "+8613900138012");
-    pid = lock_hold(db);
+    lock_pid = lock_hold(db);
     t0 = clock_now_ms();
     ck_assert_str_eq(itest_send(a, "+8613900138012", NULL, &sent),
                      "error:resource-constraint");
     ck_assert_int_lt(clock_now_ms() - t0, LOCKED_ANSWER_MAX_MS);
     ck_assert_int_eq(itest_iq(b, PING, &reply), 0);
     xmpp_stanza_release(reply);
-    kill(-pid, SIGTERM);
-    waitpid(pid, NULL, 0);
+    lock_release();
     /* The lock is gone with its process: sends work again. */
     ck_assert_str_eq(itest_send(a, "+8613900138012", NULL, &sent), "delivered");
     reply = itest_wait_card(b, ITEST_TIMEOUT_MS);
@@ -266,12 +277,13 @@ START_TEST(damaged_database_refused)
     itest_upload_card(a, "Alice Corrupt", "+8613900138021");
     itest_register_phone(b, "+8613900138022");
     xclient_disconnect_free(b);
-    /* Enough cards waiting that the file has pages in the middle. */
+    /* A card waiting; the schema's tables and indexes alone give the file
+     * a few dozen pages, so its middle page is one in use. (One sender
+     * holds one waiting card per recipient, and sends per minute are
+     * limited: more sends would not grow the file.) */
     memset(note, 'n', sizeof(note) - 1);
     note[sizeof(note) - 1] = '\0';
-    for (int i = 0; i < 60; i++)
-        ck_assert_str_eq(itest_send(a, "+8613900138022", note, &sent),
-                         "queued");
+    ck_assert_str_eq(itest_send(a, "+8613900138022", note, &sent), "queued");
     xclient_disconnect_free(a);
     /* A clean stop folds the WAL into the file. */
     ck_assert_int_eq(harness_cardxd_stop(itest_harness()), 0);
@@ -346,6 +358,7 @@ static Suite *dbfault_suite(void)
     TCase *tc = tcase_create("prosody");
 
     tcase_add_unchecked_fixture(tc, itest_setup, dbfault_teardown);
+    tcase_add_checked_fixture(tc, NULL, lock_release);
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, backup_while_running);
     tcase_add_test(tc, locked_database_answers_wait);
