@@ -55,6 +55,16 @@ void settings_free(struct cardx_settings *s)
     free(s);
 }
 
+/* True when v holds a C0 control character or DEL. */
+static int has_control(const char *v)
+{
+    for (; *v; v++) {
+        if ((unsigned char)*v < ' ' || *v == 0x7f)
+            return 1;
+    }
+    return 0;
+}
+
 static int has_space(const char *v)
 {
     for (; *v; v++) {
@@ -165,6 +175,37 @@ static int set_string(char **slot, const char *value, char **err)
     return 0;
 }
 
+/* Why settings_save could not write value so the file reads it back the
+ * same, or NULL: inih trims white space around values, ends a value at a
+ * ';' after white space (an inline comment) and a line at its end. */
+static const char *unsaveable(const char *value)
+{
+    size_t len = strlen(value);
+
+    if (has_control(value))
+        return "control characters";
+    if (len > 0 && (value[0] == ' ' || value[0] == '\t' ||
+                    value[len - 1] == ' ' || value[len - 1] == '\t'))
+        return "leading or trailing white space";
+    for (size_t i = 1; i < len; i++)
+        if (value[i] == ';' && (value[i - 1] == ' ' || value[i - 1] == '\t'))
+            return "';' after white space, which starts a comment";
+    return NULL;
+}
+
+/* set_string for a key settings_save writes: refuses what it could not. */
+static int set_saved_string(char **slot, const char *key, const char *value,
+                            char **err)
+{
+    const char *why = unsaveable(value);
+
+    if (why) {
+        *err = str_printf("bad %s: %s", key, why);
+        return CX_EINVAL;
+    }
+    return set_string(slot, value, err);
+}
+
 static int set_server(struct cardx_settings *s, const char *value, char **err)
 {
     char *host = NULL;
@@ -206,11 +247,11 @@ int settings_set(struct cardx_settings *s, const char *key, const char *value,
         return set_string(&s->component, value, err);
     }
     if (strcmp(key, "phone") == 0)
-        return set_string(&s->phone, value, err);
+        return set_saved_string(&s->phone, key, value, err);
     if (strcmp(key, "data_dir") == 0)
-        return set_string(&s->data_dir, value, err);
+        return set_saved_string(&s->data_dir, key, value, err);
     if (strcmp(key, "cafile") == 0)
-        return set_string(&s->cafile, value, err);
+        return set_saved_string(&s->cafile, key, value, err);
     if (strcmp(key, "tls") == 0) {
         if (parse_bool(value, &s->tls) == 0)
             return 0;
