@@ -179,8 +179,10 @@ int deliver_retire(struct service *svc, const char *recipient,
 {
     static const char *const how[] = {
         [DELIVER_ACKED] = "acknowledged",
-        [DELIVER_HANDED] = "delivered to a client without receipts and "
-                           "deleted",
+        /* In parentheses: clang's -Wstring-concatenation otherwise takes
+         * the split literal for a missing comma. */
+        [DELIVER_HANDED] = ("delivered to a client without receipts and "
+                            "deleted"),
         [DELIVER_GAVE_UP] = "given up (no acknowledgement)",
     };
     struct store_inbox_item *item = NULL;
