@@ -177,7 +177,8 @@ static int set_string(char **slot, const char *value, char **err)
 
 /* Why settings_save could not write value so the file reads it back the
  * same, or NULL: inih trims white space around values, ends a value at a
- * ';' after white space (an inline comment) and a line at its end. */
+ * ';' after white space (an inline comment; the space of " = " counts) and
+ * a line at its end. */
 static const char *unsaveable(const char *value)
 {
     size_t len = strlen(value);
@@ -187,23 +188,12 @@ static const char *unsaveable(const char *value)
     if (len > 0 && (value[0] == ' ' || value[0] == '\t' ||
                     value[len - 1] == ' ' || value[len - 1] == '\t'))
         return "leading or trailing white space";
-    for (size_t i = 1; i < len; i++)
-        if (value[i] == ';' && (value[i - 1] == ' ' || value[i - 1] == '\t'))
-            return "';' after white space, which starts a comment";
+    /* settings_save writes "key = value": a leading ';' follows a space. */
+    for (size_t i = 0; i < len; i++)
+        if (value[i] == ';' &&
+            (i == 0 || value[i - 1] == ' ' || value[i - 1] == '\t'))
+            return "';' first or after white space, which starts a comment";
     return NULL;
-}
-
-/* set_string for a key settings_save writes: refuses what it could not. */
-static int set_saved_string(char **slot, const char *key, const char *value,
-                            char **err)
-{
-    const char *why = unsaveable(value);
-
-    if (why) {
-        *err = str_printf("bad %s: %s", key, why);
-        return CX_EINVAL;
-    }
-    return set_string(slot, value, err);
 }
 
 static int set_server(struct cardx_settings *s, const char *value, char **err)
@@ -224,9 +214,18 @@ static int set_server(struct cardx_settings *s, const char *value, char **err)
 int settings_set(struct cardx_settings *s, const char *key, const char *value,
                  char **err)
 {
+    static const char *const saved[] = {"jid",   "server", "component",
+                                        "phone", "cafile", "data_dir"};
+    const char *why;
     int n;
 
     *err = NULL;
+    for (size_t i = 0; i < sizeof(saved) / sizeof(saved[0]); i++) {
+        if (strcmp(key, saved[i]) == 0 && (why = unsaveable(value))) {
+            *err = str_printf("bad %s: %s", key, why);
+            return CX_EINVAL;
+        }
+    }
     if (strcmp(key, "jid") == 0) {
         if (value[0] && !jid_ok(value)) {
             *err = str_printf("bad jid '%s': expected user@domain", value);
@@ -247,11 +246,11 @@ int settings_set(struct cardx_settings *s, const char *key, const char *value,
         return set_string(&s->component, value, err);
     }
     if (strcmp(key, "phone") == 0)
-        return set_saved_string(&s->phone, key, value, err);
+        return set_string(&s->phone, value, err);
     if (strcmp(key, "data_dir") == 0)
-        return set_saved_string(&s->data_dir, key, value, err);
+        return set_string(&s->data_dir, value, err);
     if (strcmp(key, "cafile") == 0)
-        return set_saved_string(&s->cafile, key, value, err);
+        return set_string(&s->cafile, value, err);
     if (strcmp(key, "tls") == 0) {
         if (parse_bool(value, &s->tls) == 0)
             return 0;
@@ -493,8 +492,11 @@ static int write_settings(FILE *f, const struct cardx_settings *s)
     fprintf(f, "; cardx settings (see cardx(1)); keep this file mode 0600.\n"
                "[" SETTINGS_SECTION "]\n");
     write_key(f, "jid", s->jid);
+    /* An IPv6 address needs its brackets with or without a port. */
     if (s->server_host && s->server_port && strchr(s->server_host, ':'))
         fprintf(f, "server = [%s]:%d\n", s->server_host, s->server_port);
+    else if (s->server_host && strchr(s->server_host, ':'))
+        fprintf(f, "server = [%s]\n", s->server_host);
     else if (s->server_host && s->server_port)
         fprintf(f, "server = %s:%d\n", s->server_host, s->server_port);
     else

@@ -137,7 +137,11 @@ START_TEST(set_refuses_unsaveable_values)
          "bad phone: control characters"},
         {"cafile", "/etc/ca.pem\r", "bad cafile: control characters"},
         {"cafile", "/etc/my ;ca.pem",
-         "bad cafile: ';' after white space, which starts a comment"},
+         "bad cafile: ';' first or after white space, which starts a comment"},
+        {"server", ";xmpp.example.org",
+         "bad server: ';' first or after white space, which starts a comment"},
+        {"cafile", ";ca.pem",
+         "bad cafile: ';' first or after white space, which starts a comment"},
         {"data_dir", "/tmp/x\x7f", "bad data_dir: control characters"},
     };
     struct cardx_settings *s = settings_new();
@@ -322,6 +326,15 @@ START_TEST(save_round_trip)
     ck_assert_int_eq(settings_load(back, path, 1, &err), 0);
     ck_assert_str_eq(back->password, "from-file");
     ck_assert_str_eq(back->file_password, "from-file");
+    settings_free(back);
+    /* An IPv6 server without a port keeps its brackets (found by
+     * fuzz/fuzz_settings: saved bare, the file no longer loaded). */
+    ck_assert_int_eq(settings_set(s, "server", "[::1]", &err), 0);
+    ck_assert_int_eq(settings_save(s, &err), 0);
+    back = settings_new();
+    ck_assert_int_eq(settings_load(back, path, 1, &err), 0);
+    ck_assert_str_eq(back->server_host, "::1");
+    ck_assert_int_eq(back->server_port, 0);
     settings_free(back);
     settings_free(s);
     remove_tree(dir);
