@@ -176,6 +176,7 @@ int vcard_pick(xmpp_stanza_t *vcard, const struct vcard_rule *r,
             *value = NULL;
             return CX_ENOMEM;
         }
+        vcard_clean_value(&v, vcard_multiline(r->field));
         if (v && flag_score(c, r) > best_score) {
             best_score = flag_score(c, r);
             *best = c;
@@ -200,6 +201,8 @@ int vcard_parse(xmpp_stanza_t *vcard, struct vcard_fields *out)
     rc = sub_text(n, "GIVEN", &out->given);
     if (rc == 0)
         rc = sub_text(n, "FAMILY", &out->family);
+    vcard_clean_value(&out->given, 0);
+    vcard_clean_value(&out->family, 0);
     for (size_t i = 0; rc == 0 && i < VCARD_NRULES; i++)
         rc = vcard_pick(vcard, &vcard_rules[i], &unused,
                         vcard_slot(out, vcard_rules[i].field));

@@ -9,7 +9,18 @@
 
 /* The fields cardx edits and shows. Every member is NULL or a non-empty
  * string owned by the struct (allocated with malloc). A zeroed struct is an
- * empty card. */
+ * empty card.
+ *
+ * Values are clean text, whatever they were read from (vcard_fields_set,
+ * vcard_parse, vCard text import) and whatever vcard_build, vcard_merge
+ * and vcardtext_write are handed: valid UTF-8, trimmed, without control
+ * characters (C0, DEL, C1) or U+FFFE/U+FFFF, which XML 1.0 forbids or a
+ * .vcf cannot carry raw. TAB is kept in every field. Line breaks are kept,
+ * as LF, only where a card legitimately has several lines, the address and
+ * the note; in the other fields (name, given, family, phone, email, org,
+ * title, url) a line break becomes a space, since vcard-temp readers and
+ * vCard's single-line properties show them on one line. So a card that
+ * goes in dirty comes out clean, never as XML a server's parser rejects. */
 struct vcard_fields {
     char *name, *given, *family, *phone, *email, *org, *title, *address, *url,
         *note;
@@ -23,8 +34,13 @@ struct vcard_fields {
 /* Frees every member and zeroes f. Accepts NULL. */
 void vcard_fields_clear(struct vcard_fields *f);
 
+/* Cleans every member of f in place as struct vcard_fields describes (a
+ * member with nothing left becomes NULL). For structs filled by hand. */
+void vcard_fields_clean(struct vcard_fields *f);
+
 /* Sets the member named field ("name", "phone", ... see vcard_field_names)
- * to a copy of value; NULL or "" clears it. Returns 0, VCARD_EINVAL for an
+ * to a cleaned copy of value (see struct vcard_fields); NULL, "" or a value
+ * with nothing left once cleaned clears it. Returns 0, VCARD_EINVAL for an
  * unknown field name or VCARD_ENOMEM (f unchanged then). */
 int vcard_fields_set(struct vcard_fields *f, const char *field,
                      const char *value);
@@ -53,11 +69,14 @@ int vcard_is_vcard(xmpp_stanza_t *stanza);
  * the first TEL), the EMAIL with <PREF/> and <INTERNET/> the email (else the
  * first), the first ORG/ORGNAME, TITLE, URL and DESC (note), the <WORK/> ADR
  * (else the first) as its non-empty parts joined with ", ". Values are
- * trimmed; empty ones stay NULL. Returns 0, VCARD_EINVAL when vcard is not a
- * vcard-temp vCard, or VCARD_ENOMEM; out is left cleared on error. */
+ * cleaned (see struct vcard_fields: a character reference such as &#x7F;
+ * or &#13; does not get through); empty ones stay NULL. Returns 0, VCARD_EINVAL
+ * when vcard is not a vcard-temp vCard, or VCARD_ENOMEM; out is left cleared on
+ * error. */
 int vcard_parse(xmpp_stanza_t *vcard, struct vcard_fields *out);
 
-/* A new <vCard xmlns='vcard-temp'/> holding the set fields: FN, N (FAMILY,
+/* A new <vCard xmlns='vcard-temp'/> holding the set fields, cleaned (see
+ * struct vcard_fields): FN, N (FAMILY,
  * GIVEN), TEL (CELL, VOICE, NUMBER), EMAIL (INTERNET, PREF, USERID),
  * ORG/ORGNAME, TITLE, ADR (WORK, the whole address in STREET), URL, DESC.
  * The caller releases it with xmpp_stanza_release(); NULL on allocation
@@ -71,7 +90,10 @@ xmpp_stanza_t *vcard_build(xmpp_ctx_t *ctx, const struct vcard_fields *f);
  * vcard_parse reads are touched; a changed phone, email or address rewrites
  * the element vcard_parse picked and a cleared one removes just that
  * element, so other numbers or addresses of the card survive (and
- * vcard_parse may then show one of them).
+ * vcard_parse may then show one of them). f is cleaned first, as for
+ * vcard_build. A card without FN whose name is the "GIVEN FAMILY" fallback
+ * gets no FN added for it, so merging a card with its own vcard_parse
+ * changes nothing.
  * It returns a new stanza rather than editing vcard because libstrophe
  * cannot unlink a child. The caller releases the result with
  * xmpp_stanza_release(); NULL when vcard is not a vcard-temp vCard or on
@@ -88,8 +110,11 @@ xmpp_stanza_t *vcard_merge(xmpp_ctx_t *ctx, xmpp_stanza_t *vcard,
 char *vcard_summary(const struct vcard_fields *f, const char *note);
 
 /* 0 when vcard is a vcard-temp vCard whose serialised form is at most
- * max_bytes long; otherwise VCARD_EINVAL (VCARD_ENOMEM when serialising ran
- * out of memory) and *why (may be NULL) points at a static reason. */
+ * max_bytes long and holds no control character but TAB and LF in any text
+ * or attribute (a card a user uploads is refused rather than altered: it is
+ * theirs, and a CR or C1 character could only come from a character
+ * reference); otherwise VCARD_EINVAL (VCARD_ENOMEM when serialising ran out
+ * of memory) and *why (may be NULL) points at a static reason. */
 int vcard_check(xmpp_stanza_t *vcard, size_t max_bytes, const char **why);
 
 /* The serialised XML of vcard. The caller frees it with free(); NULL on

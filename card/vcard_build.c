@@ -171,10 +171,16 @@ static xmpp_stanza_t *new_vcard(xmpp_ctx_t *ctx)
     return v;
 }
 
-xmpp_stanza_t *vcard_build(xmpp_ctx_t *ctx, const struct vcard_fields *f)
+xmpp_stanza_t *vcard_build(xmpp_ctx_t *ctx, const struct vcard_fields *dirty)
 {
-    xmpp_stanza_t *v = new_vcard(ctx);
-    int rc = v ? 0 : CX_ENOMEM;
+    struct vcard_fields clean = {0}, *f = &clean;
+    xmpp_stanza_t *v = NULL;
+    int rc = vcard_fields_copy(&clean, dirty); /* copying cleans */
+
+    if (rc == 0)
+        v = new_vcard(ctx);
+    if (!v)
+        rc = CX_ENOMEM;
 
     for (size_t i = 0; i < VCARD_NRULES && rc == 0; i++) {
         const char *value = vcard_value(f, vcard_rules[i].field);
@@ -188,6 +194,7 @@ xmpp_stanza_t *vcard_build(xmpp_ctx_t *ctx, const struct vcard_fields *f)
         xmpp_stanza_release(v);
         v = NULL;
     }
+    vcard_fields_clear(&clean);
     return v;
 }
 
@@ -306,20 +313,52 @@ static int apply_changes(xmpp_stanza_t *vcard, xmpp_stanza_t *out,
     return rc;
 }
 
-xmpp_stanza_t *vcard_merge(xmpp_ctx_t *ctx, xmpp_stanza_t *vcard,
-                           const struct vcard_fields *f)
+/* The name to write as FN: f->name, or NULL when vcard has no FN of its
+ * own and f->name is just the "GIVEN FAMILY" vcard_parse falls back to, so
+ * a card with only N does not grow an FN. Returns 0 or CX_ENOMEM. */
+static int wanted_name(xmpp_stanza_t *vcard, const struct vcard_fields *f,
+                       const char **name)
 {
-    struct vcard_fields cur = {0};
+    struct vcard_fields fb = {.given = f->given, .family = f->family};
+    xmpp_stanza_t *fn;
+    char *own;
+    int rc = vcard_pick(vcard, &vcard_rules[0], &fn, &own);
+
+    assert(vcard_rules[0].field == F_NAME);
+    *name = f->name;
+    if (rc != 0 || own || !f->name) {
+        free(own);
+        return rc;
+    }
+    if (vcard_name_fallback(&fb) != 0)
+        return CX_ENOMEM;
+    if (vcard_same_value(fb.name, f->name))
+        *name = NULL;
+    free(fb.name);
+    return 0;
+}
+
+xmpp_stanza_t *vcard_merge(xmpp_ctx_t *ctx, xmpp_stanza_t *vcard,
+                           const struct vcard_fields *dirty)
+{
+    struct vcard_fields cur = {0}, f = {0};
     struct change ch[VCARD_NRULES + 1] = {{0}};
     xmpp_stanza_t *out = NULL;
+    const char *name = NULL;
     int rc = vcard_parse(vcard, &cur);
 
-    if (rc != 0)
-        return NULL;
-    rc = plan_n(ctx, vcard, &cur, f, &ch[VCARD_NRULES]);
+    if (rc == 0)
+        rc = vcard_fields_copy(&f, dirty); /* copying cleans */
+    if (rc == 0)
+        rc = wanted_name(vcard, &f, &name);
+    if (rc == 0)
+        rc = plan_n(ctx, vcard, &cur, &f, &ch[VCARD_NRULES]);
     for (size_t i = 0; i < VCARD_NRULES && rc == 0; i++)
         rc = plan_rule(ctx, vcard, &vcard_rules[i],
-                       vcard_value(f, vcard_rules[i].field), &ch[i]);
+                       vcard_rules[i].field == F_NAME
+                           ? name
+                           : vcard_value(&f, vcard_rules[i].field),
+                       &ch[i]);
     if (rc == 0)
         out = shallow_copy(ctx, vcard);
     if (out && apply_changes(vcard, out, ch, VCARD_NRULES + 1) != 0) {
@@ -330,5 +369,6 @@ xmpp_stanza_t *vcard_merge(xmpp_ctx_t *ctx, xmpp_stanza_t *vcard,
         if (ch[i].repl)
             xmpp_stanza_release(ch[i].repl);
     vcard_fields_clear(&cur);
+    vcard_fields_clear(&f);
     return out;
 }

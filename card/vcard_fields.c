@@ -63,6 +63,85 @@ int vcard_name_fallback(struct vcard_fields *f)
     return f->name ? 0 : CX_ENOMEM;
 }
 
+/* Length of the UTF-8 sequence at s and its code point, or 0 when the bytes
+ * are not UTF-8 (overlong, surrogate, past U+10FFFF, cut short). */
+static size_t utf8_seq(const unsigned char *s, unsigned long *cp)
+{
+    static const unsigned long min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
+
+    if (len == 0 || s[0] > 0xF4)
+        return 0;
+    *cp = s[0] & (0x7Fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3F);
+    }
+    if (*cp < min[len] || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/* Whether code point cp is dropped from any value: control characters
+ * (C0 but TAB and line breaks, DEL, C1) and the non-characters XML 1.0
+ * forbids. */
+static int dropped(unsigned long cp)
+{
+    if (cp == '\t' || cp == '\n' || cp == '\r')
+        return 0;
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE ||
+           cp == 0xFFFF;
+}
+
+void vcard_clean_value(char **value, int multiline)
+{
+    unsigned char *s = (unsigned char *)*value, *d = s;
+    size_t start = 0, len;
+
+    while (s && *s) {
+        unsigned long cp = *s;
+        size_t n = cp < 0x80 ? 1 : utf8_seq(s, &cp);
+        if (n == 0) { /* a byte that is not UTF-8 */
+            s++;
+        } else if (cp == '\r' || cp == '\n') {
+            s += cp == '\r' && s[1] == '\n' ? 2 : 1;
+            *d++ = multiline ? '\n' : ' ';
+        } else if (dropped(cp)) {
+            s += n;
+        } else {
+            memmove(d, s, n);
+            d += n;
+            s += n;
+        }
+    }
+    if (!*value)
+        return;
+    len = (size_t)(d - (unsigned char *)*value);
+    while (len > 0 && vcard_is_space((*value)[len - 1]))
+        len--;
+    while (start < len && vcard_is_space((*value)[start]))
+        start++;
+    memmove(*value, *value + start, len - start);
+    (*value)[len - start] = '\0';
+    if (len == start) {
+        free(*value);
+        *value = NULL;
+    }
+}
+
+int vcard_multiline(enum vcard_field field)
+{
+    return field == F_ADDRESS || field == F_NOTE;
+}
+
+void vcard_fields_clean(struct vcard_fields *f)
+{
+    for (int i = 0; i < VCARD_NFIELDS; i++)
+        vcard_clean_value(vcard_slot(f, (enum vcard_field)i),
+                          vcard_multiline((enum vcard_field)i));
+}
+
 void vcard_fields_clear(struct vcard_fields *f)
 {
     if (!f)
@@ -84,6 +163,7 @@ int vcard_fields_set(struct vcard_fields *f, const char *field,
         copy = strdup(value);
         if (!copy)
             return VCARD_ENOMEM;
+        vcard_clean_value(&copy, vcard_multiline((enum vcard_field)i));
     }
     free(*vcard_slot(f, (enum vcard_field)i));
     *vcard_slot(f, (enum vcard_field)i) = copy;

@@ -35,6 +35,16 @@ int vcard_same_value(const char *a, const char *b);
  * a card without FN still has a name. Returns 0 or CX_ENOMEM. */
 int vcard_name_fallback(struct vcard_fields *f);
 
+/* Makes *value (malloc'd, may be NULL) clean as struct vcard_fields wants
+ * it: bytes that are not UTF-8, control characters other than TAB and line
+ * breaks, and U+FFFE/U+FFFF are removed; each line break (CRLF, CR, LF)
+ * becomes LF when multiline, else a space; then the value is trimmed, and
+ * freed and set to NULL when nothing is left. In place: never grows. */
+void vcard_clean_value(char **value, int multiline);
+
+/* Whether field may hold line breaks (address and note). */
+int vcard_multiline(enum vcard_field field);
+
 /* True for the whitespace XML and vCard text allow around values. */
 int vcard_is_space(char c);
 
@@ -69,8 +79,9 @@ xmpp_stanza_t *vcard_child(xmpp_stanza_t *parent, const char *name);
 int vcard_has_tag_child(xmpp_stanza_t *e);
 
 /* The element holding rule r's value (best flags, then first) and its
- * malloc'd value into *best (borrowed from vcard) / *value; both NULL when
- * no element has one. Returns 0 or CX_ENOMEM. */
+ * malloc'd, cleaned value (vcard_clean_value) into *best (borrowed from
+ * vcard) / *value; both NULL when no element has one. Returns 0 or CX_ENOMEM.
+ */
 int vcard_pick(xmpp_stanza_t *vcard, const struct vcard_rule *r,
                xmpp_stanza_t **best, char **value);
 

@@ -6,6 +6,22 @@
 
 #include "card/vcard_int.h"
 
+/* Whether the serialised card holds a control character other than TAB
+ * and LF: C0 (CR included, which only a character reference gets past an
+ * XML parser), DEL, or C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F). */
+static int has_control(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F)
+            return 1;
+        if (c == 0xC2 && i + 1 < len && (unsigned char)buf[i + 1] >= 0x80 &&
+            (unsigned char)buf[i + 1] <= 0x9F)
+            return 1;
+    }
+    return 0;
+}
+
 int vcard_check(xmpp_stanza_t *vcard, size_t max_bytes, const char **why)
 {
     char *buf = NULL;
@@ -19,6 +35,8 @@ int vcard_check(xmpp_stanza_t *vcard, size_t max_bytes, const char **why)
         reason = "the card could not be serialised";
     else if (len > max_bytes)
         reason = "the card is larger than the limit";
+    else if (has_control(buf, len))
+        reason = "the card contains control characters";
     if (buf)
         xmpp_free(xmpp_stanza_get_context(vcard), buf);
     if (why)

@@ -44,6 +44,22 @@ static int utf8_valid(const unsigned char *s)
     return 1;
 }
 
+/* Why line (valid UTF-8) is refused for a control character, or NULL.
+ * RFC 6350 allows none in a content line but TAB; a line break inside a
+ * value is written \n. A bare CR is worded apart: other readers take it
+ * for a line end, so the card would not mean the same to them. */
+static const char *control_why(const unsigned char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\r')
+            return "carriage return without line feed";
+        if ((*s < 0x20 && *s != '\t') || *s == 0x7F ||
+            (*s == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F))
+            return "control character";
+    }
+    return NULL;
+}
+
 /* Reads physical lines of text, joining folded ones. */
 struct reader {
     const char *pos;
@@ -235,6 +251,10 @@ static int parse_line(struct parse *ps, char *line, int lineno)
     if (!utf8_valid((const unsigned char *)line)) {
         free(line);
         return fail(ps, CX_EINVAL, lineno, "invalid UTF-8");
+    }
+    if ((why = control_why((const unsigned char *)line)) != NULL) {
+        free(line);
+        return fail(ps, CX_EINVAL, lineno, why);
     }
     if (vcardtext_prop_split(&p, &why) != 0) {
         free(line);

@@ -40,13 +40,18 @@ int vcardtext_card_copy(struct vcardtext_card *dst,
  * component -> org; TITLE; the ADR of type work (else the first) ->
  * address, its non-empty components joined with ", "; URL; NOTE -> note.
  * For each, a property with a value wins over an empty one. The text must
- * be UTF-8; CHARSET parameters are ignored.
+ * be UTF-8; CHARSET parameters are ignored. A content line holding a
+ * control character other than TAB (a bare CR included) is refused, since
+ * RFC 6350 allows none and other readers would split the card there; the
+ * values are then cleaned as struct vcard_fields says (a \n escape in a
+ * one-line field such as FN becomes a space, in NOTE and ADR a line break).
  * Returns the number of cards, or a negative code with *err (when err is not
  * NULL) set to a one-line message naming the line, which the caller frees
  * with free() (NULL when memory ran out for it too): VCARD_EINVAL when the
  * text is not valid vCard or fn stopped, e.g. "line 7: property without
  * ':'", "line 12: END:VCARD missing", "no BEGIN:VCARD found", "line 9: card
- * not accepted"; VCARD_ENOMEM with "out of memory". Cards before the error
+ * not accepted", "line 3: control character", "line 3: carriage return
+ * without line feed"; VCARD_ENOMEM with "out of memory". Cards before the error
  * have been passed to fn already. */
 int vcardtext_parse(const char *text,
                     int (*fn)(void *ud, const struct vcardtext_card *c),
@@ -56,8 +61,10 @@ int vcardtext_parse(const char *text,
  * when the name is unset), N, TEL;TYPE=cell, EMAIL, ORG, TITLE,
  * ADR;TYPE=work (the address in the street component), URL, NOTE, the extra
  * lines, END; CRLF line ends, values escaped, lines folded at 75 octets
- * without splitting a UTF-8 sequence. The caller frees it with free(); NULL
- * on allocation failure. */
+ * without splitting a UTF-8 sequence. The fields are cleaned (struct
+ * vcard_fields) and control characters dropped from the extra and source
+ * lines, so the text always imports again. The caller frees it with
+ * free(); NULL on allocation failure. */
 char *vcardtext_write(const struct vcardtext_card *c);
 
 /* A new vcard-temp vCard with c's fields (vcard_build); the extra lines

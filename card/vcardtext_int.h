@@ -52,7 +52,7 @@ int vcardtext_preferred(const struct vcardtext_prop *p, enum vcardtext_kind k);
 const char *vcardtext_component_at(const char *v, int index);
 
 /* Sets the members of f that property p of kind k carries to malloc'd,
- * unescaped copies. Returns 0 or CX_ENOMEM. */
+ * unescaped and cleaned (vcard_fields_clean) copies. Returns 0 or CX_ENOMEM. */
 int vcardtext_prop_fields(const struct vcardtext_prop *p, enum vcardtext_kind k,
                           struct vcard_fields *f);
 

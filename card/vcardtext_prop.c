@@ -204,8 +204,9 @@ static int adr_join(const char *v, char **out)
     return rc;
 }
 
-int vcardtext_prop_fields(const struct vcardtext_prop *p, enum vcardtext_kind k,
-                          struct vcard_fields *f)
+/* The members of f that property p of kind k carries, unescaped. */
+static int prop_fields_raw(const struct vcardtext_prop *p,
+                           enum vcardtext_kind k, struct vcard_fields *f)
 {
     int rc;
 
@@ -235,6 +236,15 @@ int vcardtext_prop_fields(const struct vcardtext_prop *p, enum vcardtext_kind k,
     default:
         return 0;
     }
+}
+
+int vcardtext_prop_fields(const struct vcardtext_prop *p, enum vcardtext_kind k,
+                          struct vcard_fields *f)
+{
+    int rc = prop_fields_raw(p, k, f);
+
+    vcard_fields_clean(f); /* a \n escape in a one-line field, spaces */
+    return rc;
 }
 
 int vcardtext_kind_of(const struct vcardtext_prop *p)

@@ -206,25 +206,51 @@ static int write_kind(FILE *out, enum vcardtext_kind k,
     return rc;
 }
 
-char *vcardtext_write(const struct vcardtext_card *c)
+/* Removes from the "\n"-separated lines s every control character a
+ * content line cannot hold (C0 but TAB, DEL, C1): import refuses them, but
+ * a card stored before it did may still carry some. */
+static void strip_controls(char *s)
 {
+    unsigned char *r = (unsigned char *)s, *w = r;
+
+    for (; r && *r; r++) {
+        if (*r == 0xC2 && r[1] >= 0x80 && r[1] <= 0x9F)
+            r++;
+        else if ((*r >= 0x20 || *r == '\t' || *r == '\n') && *r != 0x7F)
+            *w++ = *r;
+    }
+    if (w)
+        *w = '\0';
+}
+
+char *vcardtext_write(const struct vcardtext_card *dirty)
+{
+    struct vcardtext_card c = {0};
     char *text = NULL;
     size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    int rc = out ? 0 : CX_ENOMEM;
+    FILE *out;
+    int rc = vcardtext_card_copy(&c, dirty); /* copying cleans the fields */
 
     if (rc != 0)
         return NULL;
+    strip_controls(c.extra);
+    strip_controls(c.src);
+    out = open_memstream(&text, &len);
+    if (!out) {
+        vcardtext_card_clear(&c);
+        return NULL;
+    }
     fputs("BEGIN:VCARD\r\nVERSION:4.0\r\n", out);
     for (int k = 0; k < NKINDS && rc == 0; k++)
-        rc = write_kind(out, (enum vcardtext_kind)k, c);
-    put_lines(out, c->extra);
+        rc = write_kind(out, (enum vcardtext_kind)k, &c);
+    put_lines(out, c.extra);
     fputs("END:VCARD\r\n", out);
     if (ferror(out))
         rc = CX_ENOMEM;
     if (fclose(out) != 0 || rc != 0) {
         free(text);
-        return NULL;
+        text = NULL;
     }
+    vcardtext_card_clear(&c);
     return text;
 }

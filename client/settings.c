@@ -55,6 +55,16 @@ void settings_free(struct cardx_settings *s)
     free(s);
 }
 
+/* True when v holds a C0 control character or DEL. */
+static int has_control(const char *v)
+{
+    for (; *v; v++) {
+        if ((unsigned char)*v < ' ' || *v == 0x7f)
+            return 1;
+    }
+    return 0;
+}
+
 static int has_space(const char *v)
 {
     for (; *v; v++) {
@@ -165,6 +175,27 @@ static int set_string(char **slot, const char *value, char **err)
     return 0;
 }
 
+/* Why settings_save could not write value so the file reads it back the
+ * same, or NULL: inih trims white space around values, ends a value at a
+ * ';' after white space (an inline comment; the space of " = " counts) and
+ * a line at its end. */
+static const char *unsaveable(const char *value)
+{
+    size_t len = strlen(value);
+
+    if (has_control(value))
+        return "control characters";
+    if (len > 0 && (value[0] == ' ' || value[0] == '\t' ||
+                    value[len - 1] == ' ' || value[len - 1] == '\t'))
+        return "leading or trailing white space";
+    /* settings_save writes "key = value": a leading ';' follows a space. */
+    for (size_t i = 0; i < len; i++)
+        if (value[i] == ';' &&
+            (i == 0 || value[i - 1] == ' ' || value[i - 1] == '\t'))
+            return "';' first or after white space, which starts a comment";
+    return NULL;
+}
+
 static int set_server(struct cardx_settings *s, const char *value, char **err)
 {
     char *host = NULL;
@@ -183,9 +214,18 @@ static int set_server(struct cardx_settings *s, const char *value, char **err)
 int settings_set(struct cardx_settings *s, const char *key, const char *value,
                  char **err)
 {
+    static const char *const saved[] = {"jid",   "server", "component",
+                                        "phone", "cafile", "data_dir"};
+    const char *why;
     int n;
 
     *err = NULL;
+    for (size_t i = 0; i < sizeof(saved) / sizeof(saved[0]); i++) {
+        if (strcmp(key, saved[i]) == 0 && (why = unsaveable(value))) {
+            *err = str_printf("bad %s: %s", key, why);
+            return CX_EINVAL;
+        }
+    }
     if (strcmp(key, "jid") == 0) {
         if (value[0] && !jid_ok(value)) {
             *err = str_printf("bad jid '%s': expected user@domain", value);
@@ -452,8 +492,11 @@ static int write_settings(FILE *f, const struct cardx_settings *s)
     fprintf(f, "; cardx settings (see cardx(1)); keep this file mode 0600.\n"
                "[" SETTINGS_SECTION "]\n");
     write_key(f, "jid", s->jid);
+    /* An IPv6 address needs its brackets with or without a port. */
     if (s->server_host && s->server_port && strchr(s->server_host, ':'))
         fprintf(f, "server = [%s]:%d\n", s->server_host, s->server_port);
+    else if (s->server_host && strchr(s->server_host, ':'))
+        fprintf(f, "server = [%s]\n", s->server_host);
     else if (s->server_host && s->server_port)
         fprintf(f, "server = %s:%d\n", s->server_host, s->server_port);
     else

@@ -49,8 +49,12 @@ void settings_free(struct cardx_settings *s);
 /* Sets one key as the config file names it: jid, password, server
  * (HOST[:PORT]), component, phone, tls (yes/no), cafile, timeout
  * (seconds), sync_quiet (milliseconds), data_dir. Values are checked; "" unsets
- * a string. Returns 0, or with *err (caller frees) saying why CX_EINVAL for
- * a bad value, CX_ENOTFOUND for an unknown key, CX_ENOMEM. */
+ * a string. Free-form values (jid, server, component, phone, cafile,
+ * data_dir) are refused when the file could not hold them as they are
+ * (control characters, white space around them, a ';' first or after white
+ * space), so what settings_save writes loads back the same; the password is
+ * not checked, as it is saved only when it came from the file. Returns 0, or with *err (caller frees) saying why CX_EINVAL
+ * for a bad value, CX_ENOTFOUND for an unknown key, CX_ENOMEM. */
 int settings_set(struct cardx_settings *s, const char *key, const char *value,
                  char **err);
 

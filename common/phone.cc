@@ -55,26 +55,110 @@ bool is_letter(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+// Decodes the UTF-8 sequence at s (n bytes left) into *cp and returns its
+// length, or 0 when it is not valid UTF-8 (overlong, surrogate, too large).
+size_t utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)
+{
+    size_t len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
+    static const unsigned long min[5] = {0, 0, 0x80, 0x800, 0x10000};
+
+    if (len == 0 || len > n || s[0] > 0xF4)
+        return 0;
+    *cp = s[0] & (0x7F >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3F);
+    }
+    if (*cp < min[len] || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+// The ASCII character a typed non-ASCII one stands for, or 0 when it is
+// not allowed. Digits are any Unicode decimal digit (what input methods
+// type: full-width, Arabic-Indic, ...), as libphonenumber itself decides;
+// the rest are the full-width forms of the ASCII separators and the spaces
+// people paste (no-break space, ideographic space).
+char non_ascii_equivalent(const PhoneNumberUtil &util, const char *seq,
+                          size_t len, unsigned long cp)
+{
+    switch (cp) {
+    case 0xFF0B: // FULLWIDTH PLUS SIGN
+        return '+';
+    case 0xFF0D: // FULLWIDTH HYPHEN-MINUS
+        return '-';
+    case 0xFF0E: // FULLWIDTH FULL STOP
+        return '.';
+    case 0xFF08: // FULLWIDTH LEFT PARENTHESIS
+        return '(';
+    case 0xFF09: // FULLWIDTH RIGHT PARENTHESIS
+        return ')';
+    case 0xFF0F: // FULLWIDTH SOLIDUS
+        return '/';
+    case 0x00A0: // NO-BREAK SPACE
+    case 0x3000: // IDEOGRAPHIC SPACE
+        return ' ';
+    }
+    if (cp >= 0x80 && cp <= 0x9F)
+        return 0; // C1 controls; the caller words the error
+    std::string digit(seq, len);
+    util.NormalizeDigitsOnly(&digit);
+    return digit.size() == 1 ? digit[0] : 0;
+}
+
+// Why one non-ASCII character (at s, n bytes left) is refused, or nullptr
+// with its ASCII equivalent appended to out and *used set to its length.
+const char *non_ascii_take(const PhoneNumberUtil &util, const char *s, size_t n,
+                           std::string *out, size_t *used)
+{
+    unsigned long cp;
+    size_t len =
+        utf8_decode(reinterpret_cast<const unsigned char *>(s), n, &cp);
+    if (len == 0)
+        return WHY_CHARS;
+    char c = non_ascii_equivalent(util, s, len, cp);
+    if (c == 0)
+        return cp <= 0x9F ? WHY_CONTROL : WHY_CHARS;
+    out->push_back(c);
+    *used = len;
+    return nullptr;
+}
+
 // A whitelist, because libphonenumber quietly drops trailing junk ("x",
 // "ext. 12") and maps letters to keypad digits; both would hide typos.
-const char *input_check(const char *input)
+// Writes the input with every accepted non-ASCII character replaced by its
+// ASCII equivalent into *out, so the rest sees only ASCII.
+const char *input_check(const PhoneNumberUtil &util, const char *input,
+                        std::string *out)
 {
     if (!input)
         return WHY_NULL;
-    size_t len = strnlen(input, PHONE_INPUT_MAX + 1);
+    size_t len = strnlen(input, PHONE_INPUT_MAX * 4 + 1), chars = 0;
     if (len == 0)
         return WHY_EMPTY;
-    if (len > PHONE_INPUT_MAX)
-        return WHY_OVERLONG;
-    for (size_t i = 0; i < len; i++) {
+    out->clear();
+    for (size_t i = 0; i < len; chars++) {
         unsigned char c = static_cast<unsigned char>(input[i]);
-        if (is_digit(c) || std::strchr(" +-.()/", c))
+        if (chars == PHONE_INPUT_MAX)
+            return WHY_OVERLONG;
+        if (c >= 0x80) {
+            size_t used = 0;
+            const char *why =
+                non_ascii_take(util, input + i, len - i, out, &used);
+            if (why)
+                return why;
+            i += used;
             continue;
+        }
         if (is_letter(c))
             return WHY_LETTERS;
         if (c < 0x20 || c == 0x7f)
             return WHY_CONTROL;
-        return WHY_CHARS;
+        if (!is_digit(c) && !std::strchr(" +-.()/", c))
+            return WHY_CHARS;
+        out->push_back(static_cast<char>(c));
+        i++;
     }
     return nullptr;
 }
@@ -161,13 +245,12 @@ const char *invalid_why(PhoneNumberUtil::ValidationResult res)
 const char *parse_valid(const char *input, const char *region, PhoneNumber *num)
 {
     const PhoneNumberUtil &util = *PhoneNumberUtil::GetInstance();
-    std::string reg;
-    const char *why = input_check(input);
+    std::string reg, text;
+    const char *why = input_check(util, input, &text);
     if (!why)
         why = region_pick(util, region, &reg);
     if (why)
         return why;
-    std::string text(input);
     if (reg == RegionCode::GetUnknown() && (why = make_international(&text)))
         return why;
     PhoneNumberUtil::ErrorType err = util.Parse(text, reg, num);

@@ -12,19 +12,23 @@ extern "C" {
 #define PHONE_EINVALID CX_EINVAL /* not a valid number; *why says why */
 #define PHONE_ENOMEM CX_ENOMEM
 
-/* Longest input accepted, in bytes; real numbers with formatting fit easily. */
+/* Longest input accepted, in characters; real numbers with formatting fit
+ * easily. */
 #define PHONE_INPUT_MAX 64
 
 /* Parses input and, when it is a valid number (PhoneNumberUtil::IsValidNumber),
  * returns PHONE_OK and sets *e164 to its E.164 form ("+8613800138000"), which
  * the caller frees with free().
  *
- * Accepted input is ASCII digits with the separators space - . ( ) / and a
- * leading + or international prefix, at most PHONE_INPUT_MAX bytes. Letters
- * are rejected, so vanity numbers (1-800-FLOWERS) and extensions ("ext. 12",
- * "#12") are not numbers here: a JID maps to one dialable number. Non-ASCII
- * (full-width digits, non-breaking spaces) and control characters are
- * rejected as well.
+ * Accepted input is UTF-8: digits with the separators space - . ( ) / and a
+ * leading + or international prefix, at most PHONE_INPUT_MAX characters.
+ * Digits are any Unicode decimal digit, so what Chinese and other input
+ * methods type ("＋８６ １３８…", full-width) is a number like its ASCII
+ * form; the full-width + - . ( ) /, the no-break space and the ideographic
+ * space count as their ASCII forms. Letters are rejected, so vanity numbers
+ * (1-800-FLOWERS) and extensions ("ext. 12", "#12") are not numbers here: a
+ * JID maps to one dialable number. Control characters, other non-ASCII and
+ * invalid UTF-8 are rejected as well.
  *
  * default_region is an ISO 3166-1 alpha-2 code ("CN", case-insensitive) used
  * for national input and for that region's international prefix ("00" in CN,

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what is needed and runs the whole cardx test suite: unit and
-# integration tests under ASan/UBSan, unit tests under valgrind, distcheck.
+# integration tests under ASan/UBSan, unit tests under valgrind, distcheck,
+# and make fuzz-smoke (libFuzzer targets, a clang build).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -38,6 +39,15 @@ if [ "$status" -eq 0 ] && [ "${CARDX_SKIP_DISTCHECK:-0}" != 1 ]; then
     (cd "$build" && make -j"$(nproc)" distcheck >distcheck.out 2>&1) ||
         { tail -n 60 "$build/distcheck.out"; status=1; }
     [ "$status" -eq 0 ] && echo "distcheck: passed"
+fi
+
+# libFuzzer targets (fuzz/): a clang build of their own, each target's
+# regression inputs replayed, then a few seconds of fuzzing per target.
+if [ "$status" -eq 0 ] && [ "${CARDX_SKIP_FUZZ:-0}" != 1 ]; then
+    fbuild=$top/build/fuzz
+    BUILD_DIR=$fbuild "$top/scripts/build.sh" --enable-werror \
+        --enable-fuzzing CC=clang CXX=clang++
+    (cd "$fbuild" && make fuzz-smoke) || status=1
 fi
 
 passed=0

@@ -376,14 +376,24 @@ int xmlstream_feed(struct xmlstream *xs, const char *buf, size_t len)
     assert(!xs->in_callback);
     while (!xs->failed && len > 0) {
         size_t n = len < XS_SLICE ? len : XS_SLICE;
+        /* A NUL is never in UTF-8 XML, and expat takes a NUL second byte
+         * at the start for UTF-16 despite the UTF-8 it was told, so that
+         * how the input was split would decide the outcome: parse up to
+         * the NUL, then fail. */
+        const char *nul = memchr(buf, '\0', n);
 
+        if (nul)
+            n = (size_t)(nul - buf);
         xs->fed += n;
-        if (XML_Parse(xs->parser, buf, (int)n, XML_FALSE) != XML_STATUS_OK)
+        if (n > 0 &&
+            XML_Parse(xs->parser, buf, (int)n, XML_FALSE) != XML_STATUS_OK)
             xs_fail_expat(xs); /* no-op when a handler already failed */
         else if (xs->state != XS_ENDED)
             /* Bytes expat holds in an unfinished token count too, so one
              * endless token cannot make it buffer without limit. */
             xs_check_size(xs, xs->fed);
+        if (nul)
+            xs_fail(xs, CX_EINVAL, "NUL byte in the stream");
         buf += n;
         len -= n;
     }

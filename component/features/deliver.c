@@ -270,12 +270,14 @@ int deliver_retire(struct service *svc, const char *recipient,
 {
     static const char *const how[] = {
         [DELIVER_ACKED] = "acknowledged by",
-        [DELIVER_HANDED] = "retired (grace period over, never acknowledged) "
-                           "for",
-        [DELIVER_GAVE_UP] = "given up (max_attempts deliveries, never "
-                            "acknowledged) for",
-        [DELIVER_EXPIRED] = "expired (inbox_ttl over, never acknowledged) "
-                            "for",
+        /* In parentheses: clang's -Wstring-concatenation otherwise takes
+         * a split literal for a missing comma. */
+        [DELIVER_HANDED] = ("retired (grace period over, never "
+                            "acknowledged) for"),
+        [DELIVER_GAVE_UP] = ("given up (max_attempts deliveries, never "
+                             "acknowledged) for"),
+        [DELIVER_EXPIRED] = ("expired (inbox_ttl over, never acknowledged) "
+                             "for"),
     };
     struct store_inbox_item *item = NULL;
     int rc = store_inbox_take(service_store(svc), recipient, card_id, &item);

@@ -122,6 +122,44 @@ START_TEST(set_checks_values)
 }
 END_TEST
 
+/* Values settings_save could not write back as they are, found by
+ * fuzz/fuzz_settings: a trailing space the file trims on reading, a
+ * newline that would add a line of its own (a key of the attacker's
+ * choosing), a ';' that starts a comment. Refused, with the key named. */
+START_TEST(set_refuses_unsaveable_values)
+{
+    static const struct {
+        const char *key, *value, *why;
+    } bad[] = {
+        {"phone", "+1 650 035 ", "bad phone: leading or trailing white space"},
+        {"phone", " +1", "bad phone: leading or trailing white space"},
+        {"phone", "+1\njid = eve@evil.example",
+         "bad phone: control characters"},
+        {"cafile", "/etc/ca.pem\r", "bad cafile: control characters"},
+        {"cafile", "/etc/my ;ca.pem",
+         "bad cafile: ';' first or after white space, which starts a comment"},
+        {"server", ";xmpp.example.org",
+         "bad server: ';' first or after white space, which starts a comment"},
+        {"cafile", ";ca.pem",
+         "bad cafile: ';' first or after white space, which starts a comment"},
+        {"data_dir", "/tmp/x\x7f", "bad data_dir: control characters"},
+    };
+    struct cardx_settings *s = settings_new();
+    char *err = NULL;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_int_eq(settings_set(s, bad[i].key, bad[i].value, &err),
+                         CX_EINVAL);
+        ck_assert_str_eq(err, bad[i].why);
+        free(err);
+    }
+    ck_assert_ptr_null(s->phone);
+    ck_assert_int_eq(settings_set(s, "cafile", "/etc/my;ca file.pem", &err), 0);
+    ck_assert_str_eq(s->cafile, "/etc/my;ca file.pem");
+    settings_free(s);
+}
+END_TEST
+
 START_TEST(component_default)
 {
     struct cardx_settings *s = settings_new();
@@ -288,6 +326,15 @@ START_TEST(save_round_trip)
     ck_assert_int_eq(settings_load(back, path, 1, &err), 0);
     ck_assert_str_eq(back->password, "from-file");
     ck_assert_str_eq(back->file_password, "from-file");
+    settings_free(back);
+    /* An IPv6 server without a port keeps its brackets (found by
+     * fuzz/fuzz_settings: saved bare, the file no longer loaded). */
+    ck_assert_int_eq(settings_set(s, "server", "[::1]", &err), 0);
+    ck_assert_int_eq(settings_save(s, &err), 0);
+    back = settings_new();
+    ck_assert_int_eq(settings_load(back, path, 1, &err), 0);
+    ck_assert_str_eq(back->server_host, "::1");
+    ck_assert_int_eq(back->server_port, 0);
     settings_free(back);
     settings_free(s);
     remove_tree(dir);
@@ -621,6 +668,7 @@ static Suite *client_cli_suite(void)
     tcase_add_test(tc, server_forms);
     tcase_add_test(tc, server_rejects);
     tcase_add_test(tc, set_checks_values);
+    tcase_add_test(tc, set_refuses_unsaveable_values);
     tcase_add_test(tc, component_default);
     tcase_add_test(tc, xdg_paths);
     tcase_add_test(tc, load_file);

@@ -52,6 +52,28 @@ static const struct ok_case ok_cases[] = {
     {"0086 138 0013 8000", "CN", "+8613800138000"},
     {"011 86 138 0013 8000", "US", "+8613800138000"},
     {"0044 20 7946 0958", "DE", "+442079460958"},
+    /* What Chinese input methods type: full-width digits, plus and
+     * separators, ideographic and no-break spaces; other Unicode decimal
+     * digits (Arabic-Indic, Devanagari) too. */
+    {"\xef\xbc\x8b\xef\xbc\x98\xef\xbc\x96\xef\xbc\x91\xef\xbc\x93"
+     "\xef\xbc\x98\xef\xbc\x90\xef\xbc\x90\xef\xbc\x91\xef\xbc\x93"
+     "\xef\xbc\x98\xef\xbc\x90\xef\xbc\x90\xef\xbc\x90",
+     NULL, "+8613800138000"},
+    {"+\xef\xbc\x98\xef\xbc\x96 138 0013 8000", NULL, "+8613800138000"},
+    {"\xef\xbc\x88+86\xef\xbc\x89\xe3\x80\x80"
+     "138\xef\xbc\x8d"
+     "0013\xef\xbc\x8e"
+     "8000",
+     NULL, "+8613800138000"},
+    {"+86\xc2\xa0"
+     "138 0013 8000",
+     NULL, "+8613800138000"},
+    {"\xef\xbc\x91\xef\xbc\x93\xef\xbc\x98\xef\xbc\x90\xef\xbc\x90"
+     "\xef\xbc\x91\xef\xbc\x93\xef\xbc\x98\xef\xbc\x90\xef\xbc\x90"
+     "\xef\xbc\x90",
+     "CN", "+8613800138000"},
+    {"+\xd9\xa8\xd9\xa6 138 0013 8000", NULL, "+8613800138000"},
+    {"+\xe0\xa5\xae\xe0\xa5\xac 138 0013 8000", NULL, "+8613800138000"},
     /* A leading + wins over the region. */
     {"+44 20 7946 0958", "CN", "+442079460958"},
 };
@@ -101,12 +123,16 @@ static const struct bad_case bad_cases[] = {
     {"+86 138 0013 8000\x7f", NULL, "the number contains control characters"},
     {"+1 650 253 0000 #12", NULL, "the number contains invalid characters"},
     {"+86 138_0013_8000", NULL, "the number contains invalid characters"},
-    /* Full-width digits and a non-breaking space, in UTF-8. */
-    {"+\xef\xbc\x98\xef\xbc\x96 138 0013 8000", NULL,
-     "the number contains invalid characters"},
-    {"+86\xc2\xa0"
-     "138 0013 8000",
+    /* Non-ASCII that is neither a digit nor a separator's full-width form,
+     * a C1 control, and bytes that are not UTF-8. */
+    {"+86 138\xe2\x80\xa2"
+     "0013 8000",
      NULL, "the number contains invalid characters"},
+    {"+86 138 0013 8000\xc2\x85", NULL,
+     "the number contains control characters"},
+    {"+86 138 \xef\xbc", NULL, "the number contains invalid characters"},
+    {"+86 138 \xc0\xb1", NULL, "the number contains invalid characters"},
+    {"+86 \xed\xa0\x80", NULL, "the number contains invalid characters"},
     {"", NULL, "the number is empty"},
     {"", "CN", "the number is empty"},
     {NULL, "CN", "no number was given"},
@@ -142,7 +168,7 @@ START_TEST(normalize_invalid)
 }
 END_TEST
 
-/* Whitespace is allowed, so the 64-byte limit is on bytes, not digits. */
+/* Whitespace is allowed, so the limit is on characters, not digits. */
 START_TEST(input_length_limit)
 {
     char buf[PHONE_INPUT_MAX + 2];
@@ -160,6 +186,28 @@ START_TEST(input_length_limit)
     buf[PHONE_INPUT_MAX] = ' ';
     ck_assert_int_eq(phone_normalize(buf, NULL, &e164, &why), PHONE_EINVALID);
     ck_assert_ptr_null(e164);
+    ck_assert_str_eq(why, "the input is longer than 64 characters");
+}
+END_TEST
+
+/* Full-width characters take three bytes each, yet count as one: 64
+ * ideographic-space-padded characters pass, 65 do not. */
+START_TEST(input_length_limit_wide)
+{
+    static const char wide_space[] = "\xe3\x80\x80";
+    char buf[(PHONE_INPUT_MAX + 1) * 3 + 1] = "+8613800138000";
+    size_t len = strlen(buf);
+    char *e164 = NULL;
+    const char *why = NULL;
+
+    for (int i = 14; i < PHONE_INPUT_MAX; i++, len += 3)
+        memcpy(buf + len, wide_space, 4);
+    ck_assert_int_eq(phone_normalize(buf, NULL, &e164, &why), PHONE_OK);
+    ck_assert_str_eq(e164, "+8613800138000");
+    free(e164);
+
+    memcpy(buf + len, wide_space, 4);
+    ck_assert_int_eq(phone_normalize(buf, NULL, &e164, &why), PHONE_EINVALID);
     ck_assert_str_eq(why, "the input is longer than 64 characters");
 }
 END_TEST
@@ -256,6 +304,7 @@ static Suite *phone_suite(void)
     tcase_add_loop_test(tc, normalize_invalid, 0,
                         sizeof(bad_cases) / sizeof(bad_cases[0]));
     tcase_add_test(tc, input_length_limit);
+    tcase_add_test(tc, input_length_limit_wide);
     tcase_add_test(tc, null_out_pointers);
     tcase_add_test(tc, is_e164);
     tcase_add_test(tc, format_international);

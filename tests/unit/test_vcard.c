@@ -262,6 +262,113 @@ START_TEST(merge_unchanged_is_identity)
 }
 END_TEST
 
+/* A card with only N: its parse names it "GIVEN FAMILY", and merging that
+ * parse back must not add an FN (vcard.h promises no change). */
+START_TEST(merge_n_only_is_identity)
+{
+    static const char xml[] = "<vCard xmlns=\"vcard-temp\"><N><FAMILY>Lee"
+                              "</FAMILY><GIVEN>Ann</GIVEN></N></vCard>";
+    xmpp_ctx_t *ctx = xmpp_ctx_new(NULL, NULL);
+    xmpp_stanza_t *v = vcard_from_text(ctx, xml), *m;
+    struct vcard_fields f = {0};
+    char *after;
+
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_eq(vcard_parse(v, &f), 0);
+    ck_assert_str_eq(f.name, "Ann Lee");
+    m = vcard_merge(ctx, v, &f);
+    ck_assert_ptr_nonnull(m);
+    after = vcard_to_text(m);
+    ck_assert_str_eq(after, xml);
+    free(after);
+    xmpp_stanza_release(m);
+
+    /* A changed given name rewrites N only: the name still follows it. */
+    ck_assert_int_eq(vcard_fields_set(&f, "given", "Bo"), 0);
+    ck_assert_int_eq(vcard_fields_set(&f, "name", "Bo Lee"), 0);
+    m = vcard_merge(ctx, v, &f);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_ptr_null(find(m, "FN"));
+    ck_assert_str_eq(
+        xmpp_stanza_get_text_ptr(xmpp_stanza_get_children(find(m, "GIVEN"))),
+        "Bo");
+    xmpp_stanza_release(m);
+
+    /* A name of its own does get an FN. */
+    ck_assert_int_eq(vcard_fields_set(&f, "name", "Dr Bo Lee"), 0);
+    m = vcard_merge(ctx, v, &f);
+    ck_assert_ptr_nonnull(find(m, "FN"));
+    xmpp_stanza_release(m);
+    vcard_fields_clear(&f);
+    xmpp_stanza_release(v);
+    xmpp_ctx_free(ctx);
+}
+END_TEST
+
+/* Character references get control characters past expat; parse cleans
+ * them: a line break is a space in FN, a LF in DESC, the rest goes. */
+START_TEST(parse_cleans_control_characters)
+{
+    static const char xml[] =
+        "<vCard xmlns='vcard-temp'><FN>First&#13;&#x7F;Last&#x85;</FN>"
+        "<TITLE>&#13;</TITLE><DESC>a&#13;&#10;b&#13;c\td</DESC></vCard>";
+    xmpp_ctx_t *ctx = xmpp_ctx_new(NULL, NULL);
+    xmpp_stanza_t *v = vcard_from_text(ctx, xml);
+    struct vcard_fields f = {0};
+    const char *why = NULL;
+
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_eq(vcard_parse(v, &f), 0);
+    ck_assert_str_eq(f.name, "First Last");
+    ck_assert_ptr_null(f.title);
+    ck_assert_str_eq(f.note, "a\nb\nc\td");
+    /* Uploaded as it is, the card is refused rather than altered. */
+    ck_assert_int_eq(vcard_check(v, 100000, &why), VCARD_EINVAL);
+    ck_assert_str_eq(why, "the card contains control characters");
+    vcard_fields_clear(&f);
+    xmpp_stanza_release(v);
+    xmpp_ctx_free(ctx);
+}
+END_TEST
+
+/* Fields filled by hand with control characters, bare CRs and bytes that
+ * are not UTF-8 still build XML an XML parser takes, with the same
+ * fields as vcard_fields_set would have kept. */
+START_TEST(build_never_writes_control_characters)
+{
+    xmpp_ctx_t *ctx = xmpp_ctx_new(NULL, NULL);
+    struct vcard_fields f = {0}, back = {0};
+    xmpp_stanza_t *v, *again;
+    char *text;
+
+    f.name = strdup("First\r\x02"
+                    "END:VCARD");
+    f.org = strdup("\x01\x1f");
+    f.note = strdup("x\ry\xff\xc2\x80z\xef\xbf\xbf");
+    ck_assert(f.name && f.org && f.note);
+    v = vcard_build(ctx, &f);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_eq(vcard_check(v, 100000, NULL), 0);
+    text = vcard_to_text(v);
+    ck_assert_ptr_null(strchr(text, '\r'));
+    ck_assert_ptr_null(strchr(text, '\x02'));
+    again = vcard_from_text(ctx, text);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_int_eq(vcard_parse(again, &back), 0);
+    ck_assert_str_eq(back.name, "First END:VCARD");
+    ck_assert_ptr_null(back.org);
+    ck_assert_str_eq(back.note, "x\nyz");
+    vcard_fields_clean(&f);
+    ck_assert(vcard_fields_equal(&f, &back));
+    free(text);
+    vcard_fields_clear(&back);
+    vcard_fields_clear(&f);
+    xmpp_stanza_release(again);
+    xmpp_stanza_release(v);
+    xmpp_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(merge_keeps_unknown)
 {
     xmpp_ctx_t *ctx = xmpp_ctx_new(NULL, NULL);
@@ -508,6 +615,9 @@ static Suite *vcard_suite(void)
     tcase_add_test(tc, parse_fallbacks);
     tcase_add_test(tc, build_parse_roundtrip);
     tcase_add_test(tc, merge_unchanged_is_identity);
+    tcase_add_test(tc, merge_n_only_is_identity);
+    tcase_add_test(tc, parse_cleans_control_characters);
+    tcase_add_test(tc, build_never_writes_control_characters);
     tcase_add_test(tc, merge_keeps_unknown);
     tcase_add_test(tc, merge_clear_and_add);
     tcase_add_test(tc, summary_text);

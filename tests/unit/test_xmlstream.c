@@ -869,6 +869,42 @@ START_TEST(out_of_memory)
 }
 END_TEST
 
+/* A NUL byte fails the stream however the input is split: expat, told
+ * UTF-8, still took "\xc5\x00" fed at once for the start of UTF-16 and
+ * waited, while fed byte by byte it failed (found by fuzz/fuzz_xmlstream).
+ * What came before the NUL is delivered either way. */
+START_TEST(nul_byte_fails_in_any_split)
+{
+    static const char starts[] = "\xc5\x00<a/>";
+    static const char after[] =
+        "<stream:stream xmlns='jabber:component:accept' "
+        "xmlns:stream='http://etherx.jabber.org/streams'><a/><b/>\x00<c/>";
+    xmpp_ctx_t *ctx = xmpp_ctx_new(NULL, NULL);
+    struct collect c;
+    struct xmlstream *xs;
+
+    collect_init(&c, ctx);
+    xs = xmlstream_new(ctx, NS_COMPONENT, &callbacks, &c);
+    ck_assert_int_eq(xmlstream_feed(xs, starts, sizeof(starts) - 1), CX_EINVAL);
+    ck_assert_str_eq(xmlstream_error(xs), "NUL byte in the stream");
+    /* Every split before the NUL, which strlen finds. */
+    for (size_t cut = 0; cut <= strlen(after); cut++) {
+        ck_assert_int_eq(xmlstream_reset(xs), 0);
+        collect_clear(&c);
+        ck_assert_int_eq(xmlstream_feed(xs, after, cut), 0);
+        ck_assert_int_eq(
+            xmlstream_feed(xs, after + cut, sizeof(after) - 1 - cut),
+            CX_EINVAL);
+        ck_assert_str_eq(xmlstream_error(xs), "NUL byte in the stream");
+        ck_assert_uint_eq(c.n, 2);
+        ck_assert_str_eq(c.stanzas[1], "<b/>");
+    }
+    xmlstream_free(xs);
+    collect_clear(&c);
+    xmpp_ctx_free(ctx);
+}
+END_TEST
+
 static Suite *xmlstream_suite(void)
 {
     Suite *s = suite_create("xmlstream");
@@ -900,6 +936,7 @@ static Suite *xmlstream_suite(void)
     tcase_add_test(tc, child_namespaces);
     tcase_add_test(tc, client_default_namespace);
     tcase_add_test(tc, out_of_memory);
+    tcase_add_test(tc, nul_byte_fails_in_any_split);
     suite_add_tcase(s, tc);
     return s;
 }
