@@ -20,7 +20,10 @@ struct store;
 struct store_inbox_item {
     int64_t seq;         /* insertion order, assigned by push */
     char *card_id;       /* stable id used as the message id */
-    char *recipient_jid; /* bare JID */
+    /* Bare JID of the number's owner; NULL for a card held for a number
+     * nobody has proved ([privacy] unknown_numbers = hold). */
+    char *recipient_jid;
+    char *recipient_phone; /* E.164: what the card waits for */
     char *sender_phone;  /* E.164 */
     char *sender_jid;    /* bare JID */
     char *vcard;         /* serialised <vCard xmlns='vcard-temp'> */
@@ -63,7 +66,9 @@ int store_user_register(struct store *st, const char *phone, const char *jid,
 int store_user_phone(struct store *st, const char *jid, char **phone);
 /* *jid is set to a string the caller frees with free(). */
 int store_user_jid(struct store *st, const char *phone, char **jid);
-/* Deletes the user, their card and the cards waiting for them. */
+/* Deletes the user, their card, their blocks and the cards waiting for
+ * their number. (A change of number by store_user_register() takes the
+ * waiting cards along to the new number.) */
 int store_user_remove(struct store *st, const char *jid);
 /* Calls fn for every registered user, in registration order; stops early
  * when fn returns non-zero and returns that value. */
@@ -91,8 +96,13 @@ int store_card_get(struct store *st, const char *jid, char **vcard);
 /* --- inbox --- */
 
 /* Inserts the item (seq is assigned and written back). card_id must be
- * unique. */
+ * unique. It waits for item->recipient_phone, registered or not; when that
+ * is NULL, for the number of item->recipient_jid (STORE_ENOTFOUND when that
+ * JID has none). */
 int store_inbox_push(struct store *st, struct store_inbox_item *item);
+/* The calls below that take a recipient_jid find the cards waiting for
+ * that user's number now; an unregistered JID has none. */
+
 /* Calls fn for each card waiting for recipient_jid, oldest first; stops
  * early when fn returns non-zero and returns that value. The item is
  * borrowed for the call. */
@@ -129,6 +139,29 @@ int store_inbox_take(struct store *st, const char *recipient_jid,
                      const char *card_id, struct store_inbox_item **item);
 /* Frees an item returned by the store. Accepts NULL. */
 void store_inbox_item_free(struct store_inbox_item *item);
+
+/* Deletes the cards waiting for recipient_jid that sender_phone sent, and
+ * sets *dropped (may be NULL) to how many. */
+int store_inbox_drop_sender(struct store *st, const char *recipient_jid,
+                            const char *sender_phone, int64_t *dropped);
+
+/* --- numbers a user blocked --- */
+
+/* jid refuses cards from phone (E.164) from now on. Returns 1 when the
+ * block is new, 0 when it was there, STORE_ENOTFOUND when jid has no
+ * number registered, or another negative code. */
+int store_block_add(struct store *st, const char *jid, const char *phone,
+                    int64_t now);
+/* Lifts the block; STORE_ENOTFOUND when jid had not blocked phone. */
+int store_block_remove(struct store *st, const char *jid, const char *phone);
+/* Calls fn for each number jid blocked, in order; stops early when fn
+ * returns non-zero and returns that value. fn may use the store. */
+int store_block_each(struct store *st, const char *jid,
+                     int (*fn)(void *ud, const char *phone), void *ud);
+/* *blocked receives 1 when the owner of recipient_phone blocked
+ * sender_phone, else 0 (also when nobody owns recipient_phone). */
+int store_block_check(struct store *st, const char *recipient_phone,
+                      const char *sender_phone, int *blocked);
 
 /* --- online resources (TEMP table: gone when the process ends) --- */
 

@@ -12,10 +12,11 @@
 int store_inbox_push(struct store *st, struct store_inbox_item *item)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_PUSH);
-    int rc = sqlutil_bind(
-        s, 1, "ttttttlitt", item->card_id, item->recipient_jid,
-        item->sender_phone, item->sender_jid, item->vcard, item->note,
-        item->created, item->attempts, item->receipt_to, item->receipt_id);
+    int rc =
+        sqlutil_bind(s, 1, "ttttttlittt", item->card_id, item->recipient_jid,
+                     item->sender_phone, item->sender_jid, item->vcard,
+                     item->note, item->created, item->attempts,
+                     item->receipt_to, item->receipt_id, item->recipient_phone);
     int ret = store_write(st, s, rc, "no such recipient");
 
     if (ret == 0)
@@ -28,6 +29,7 @@ static void store_item_clear(struct store_inbox_item *item)
 {
     free(item->card_id);
     free(item->recipient_jid);
+    free(item->recipient_phone);
     free(item->sender_phone);
     free(item->sender_jid);
     free(item->vcard);
@@ -44,8 +46,8 @@ void store_inbox_item_free(struct store_inbox_item *item)
     free(item);
 }
 
-/* Fills the zeroed item from a row of INBOX_COLUMNS. The recipient is not
- * a column: rows are always selected by it. */
+/* Fills the zeroed item from a row of INBOX_COLUMNS. The recipient's JID
+ * is not a column: rows are always selected by it. */
 static int store_item_read(struct store *st, sqlite3_stmt *s,
                            const char *recipient_jid,
                            struct store_inbox_item *item)
@@ -63,7 +65,8 @@ static int store_item_read(struct store *st, sqlite3_stmt *s,
         store_column_dup(st, s, 4, &item->vcard) ||
         store_column_dup(st, s, 5, &item->note) ||
         store_column_dup(st, s, 8, &item->receipt_to) ||
-        store_column_dup(st, s, 9, &item->receipt_id))
+        store_column_dup(st, s, 9, &item->receipt_id) ||
+        store_column_dup(st, s, 11, &item->recipient_phone))
         return STORE_ENOMEM;
     return 0;
 }
@@ -246,5 +249,19 @@ int store_inbox_take(struct store *st, const char *recipient_jid,
     }
     if (item)
         *item = got;
+    return 0;
+}
+
+int store_inbox_drop_sender(struct store *st, const char *recipient_jid,
+                            const char *sender_phone, int64_t *dropped)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_DROP_SENDER);
+    int rc =
+        sqlutil_run(s, sqlutil_bind(s, 1, "tt", sender_phone, recipient_jid));
+
+    if (rc != SQLITE_OK)
+        return sqlutil_code(rc);
+    if (dropped)
+        *dropped = sqlite3_changes(st->db);
     return 0;
 }

@@ -6,7 +6,8 @@ MIGRATE_SOURCES = sql/migrations.h sql/migrate.c sql/sqlutil.h sql/sqlutil.c
 SQL_EMBED = $(SHELL) $(top_srcdir)/sql/embed.sh
 EXTRA_DIST += sql/embed.sh
 
-COMPONENT_SQL = sql/component/001_init.sql sql/component/002_handoff.sql
+COMPONENT_SQL = sql/component/001_init.sql sql/component/002_handoff.sql \
+	sql/component/003_privacy.sql
 CLIENT_SQL = sql/client/001_init.sql
 EXTRA_DIST += $(COMPONENT_SQL) $(CLIENT_SQL)
 BUILT_SOURCES += sql/component_migrations.c sql/client_migrations.c
