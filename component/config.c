@@ -22,6 +22,8 @@
 #define CONFIG_DEFAULT_FETCH_TIMEOUT_MS 5000
 #define CONFIG_DEFAULT_MAX_ATTEMPTS 10 /* deliveries of a card never acked */
 #define CONFIG_DEFAULT_HANDOFF_GRACE_MS 86400000L /* one day */
+#define CONFIG_DEFAULT_UNKNOWN_NUMBERS "reject"   /* item-not-found */
+#define CONFIG_DEFAULT_REVEAL_ONLINE "no"         /* always "queued" */
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_LEVEL_INFO
 /* ---- End of defaults. ---- */
 
@@ -73,6 +75,12 @@ const struct key_spec config_keys[NKEYS] = {
     [K_HANDOFF_GRACE] = {"delivery", "handoff_grace", KEY_DURATION,
                          OFF(handoff_grace_ms), CONFIG_MIN_GRACE_MS,
                          CONFIG_MAX_GRACE_MS, false, false, NULL},
+    [K_UNKNOWN_NUMBERS] = {"privacy", "unknown_numbers", KEY_STRING,
+                           OFF(unknown_numbers), 0, 0, true, false,
+                           config_check_unknown_numbers},
+    [K_REVEAL_ONLINE] = {"privacy", "reveal_online", KEY_STRING,
+                         OFF(reveal_online), 0, 0, true, false,
+                         config_check_yes_no},
     [K_LOG_LEVEL] = {"log", "level", KEY_LOG_LEVEL, OFF(log_level), 0, 0, false,
                      false, NULL},
 };
@@ -142,9 +150,12 @@ struct cardxd_config *config_new(void)
     cfg->fetch_timeout_ms = CONFIG_DEFAULT_FETCH_TIMEOUT_MS;
     cfg->max_attempts = CONFIG_DEFAULT_MAX_ATTEMPTS;
     cfg->handoff_grace_ms = CONFIG_DEFAULT_HANDOFF_GRACE_MS;
+    cfg->unknown_numbers = strdup(CONFIG_DEFAULT_UNKNOWN_NUMBERS);
+    cfg->reveal_online = strdup(CONFIG_DEFAULT_REVEAL_ONLINE);
     cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
     if (!cfg->host || !cfg->user_domains || !cfg->database ||
-        !cfg->synchronous || !cfg->default_region) {
+        !cfg->synchronous || !cfg->default_region || !cfg->unknown_numbers ||
+        !cfg->reveal_online) {
         config_free(cfg);
         return NULL;
     }
@@ -190,4 +201,14 @@ struct cardxd_config *config_copy(const struct cardxd_config *src)
         }
     }
     return cfg;
+}
+
+int config_hold_unknown(const struct cardxd_config *cfg)
+{
+    return strcmp(cfg->unknown_numbers, "hold") == 0;
+}
+
+int config_reveal_online(const struct cardxd_config *cfg)
+{
+    return strcmp(cfg->reveal_online, "yes") == 0;
 }

@@ -37,6 +37,14 @@ struct cardxd_config {
      * (no receipts, or capabilities unknown) stays, redelivered with the
      * same id at each new resource, before it is retired. */
     int64_t handoff_grace_ms;
+    /* [privacy] */
+    /* "reject": a card to a number nobody registered is refused
+     * (item-not-found); "hold": it is accepted and waits for whoever
+     * registers the number, and no answer tells the two apart. */
+    char *unknown_numbers;
+    /* "yes": a send's answer says "delivered" when the recipient is online;
+     * "no": always "queued", the XEP-0184 receipt tells of arrival. */
+    char *reveal_online;
     /* [log] */
     enum log_level log_level;
 };
@@ -46,6 +54,11 @@ struct cardxd_config *config_new(void);
 
 /* Frees the config. Accepts NULL. */
 void config_free(struct cardxd_config *cfg);
+
+/* [privacy]: 1 when cards to unregistered numbers are held, else 0. */
+int config_hold_unknown(const struct cardxd_config *cfg);
+/* [privacy]: 1 when a send may answer "delivered", else 0. */
+int config_reveal_online(const struct cardxd_config *cfg);
 
 /* Reads an INI file over the current values. Unknown sections or keys, bad
  * values and unreadable files are errors. Returns 0, or -1 with *err set to a

@@ -42,6 +42,8 @@ enum key_id {
     K_FETCH_TIMEOUT,
     K_MAX_ATTEMPTS,
     K_HANDOFF_GRACE,
+    K_UNKNOWN_NUMBERS,
+    K_REVEAL_ONLINE,
     K_LOG_LEVEL,
     NKEYS
 };
@@ -76,6 +78,8 @@ const char *config_check_host(const char *value);
 const char *config_check_domain_list(const char *value);
 const char *config_check_synchronous(const char *value);
 const char *config_check_region(const char *value);
+const char *config_check_unknown_numbers(const char *value);
+const char *config_check_yes_no(const char *value);
 
 /* The messages loading and validation share, so the file and the final
  * check word a mistake alike. Each returns a string the caller frees, or

@@ -16,6 +16,7 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/gateway.c component/features/owncard.c \
 	component/features/privilege.c component/features/ack.c \
 	component/features/send.h component/features/send.c \
+	component/features/block.h component/features/block.c \
 	component/features/presence.c component/features/probe.c \
 	component/features/deliver.h component/features/deliver.c
 nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
@@ -25,7 +26,7 @@ component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_check.c component/config_load.c \
 	component/store_int.h component/store_user.c component/store_inbox.c \
-	component/store_online.c
+	component/store_online.c component/store_block.c
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
 	$(SQLITE_LIBS) $(INIH_LIBS)
 EXTRA_DIST += component/cardxd.conf.example

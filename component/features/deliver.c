@@ -202,13 +202,12 @@ static void sender_receipt(struct service *svc,
                            const struct store_inbox_item *item)
 {
     xmpp_stanza_t *msg, *received;
-    char *phone = NULL, *from = NULL;
+    char *from = NULL;
 
     if (!item->receipt_to || !item->receipt_id)
         return;
-    if (store_user_phone(service_store(svc), item->recipient_jid, &phone) < 0)
-        return;
-    from = service_proxy_jid(svc, phone);
+    /* The number the card was sent to, which the sender knows. */
+    from = service_proxy_jid(svc, item->recipient_phone);
     msg = xmpp_message_new(service_ctx(svc), NULL, item->receipt_to, NULL);
     if (!from || !msg || xmpp_stanza_set_from(msg, from) ||
         !(received = stanza_add_child(service_ctx(svc), msg, "received",
@@ -220,7 +219,6 @@ static void sender_receipt(struct service *svc,
     }
     service_emit(svc, msg);
     free(from);
-    free(phone);
 }
 
 int deliver_retire(struct service *svc, const char *recipient,
@@ -232,6 +230,8 @@ int deliver_retire(struct service *svc, const char *recipient,
                            "for",
         [DELIVER_GAVE_UP] = "given up (max_attempts deliveries, never "
                             "acknowledged) for",
+        [DELIVER_REFUSED] = "deleted (refused for good: blocked on their "
+                            "server) for",
     };
     struct store_inbox_item *item = NULL;
     int rc = store_inbox_take(service_store(svc), recipient, card_id, &item);
@@ -285,9 +285,32 @@ void deliver_flush(struct service *svc, const char *bare)
                   store_errmsg(service_store(svc)));
 }
 
+/* True when the bounce says the recipient blocked us on their server
+ * (XEP-0191 <blocked xmlns='urn:xmpp:blocking:errors'/> in the error). */
+static int bounce_blocked(xmpp_stanza_t *stanza)
+{
+    xmpp_stanza_t *err = xmpp_stanza_get_child_by_name(stanza, "error");
+
+    return err && xmpp_stanza_get_child_by_name_and_ns(
+                      err, "blocked", NS_BLOCKING_ERRORS) != NULL;
+}
+
+/* The recipient blocked the sender's proxy JID on their own server: every
+ * later delivery would bounce too, so the card goes, without a receipt. */
+static void deliver_refused(struct service *svc, const char *bare,
+                            const char *id, const char *from)
+{
+    int rc = deliver_retire(svc, bare, id, DELIVER_REFUSED);
+
+    if (rc == STORE_ENOTFOUND)
+        log_debug(service_log(svc), "message %s to %s refused (blocked)", id,
+                  from ? from : "?");
+}
+
 /* A delivery bounced (a hibernating XEP-0198 session that expired, say):
- * it reached nobody, so the card waits again for the next resource.
- * Anything else we sent that bounced is only logged. */
+ * it reached nobody, so the card waits again for the next resource; unless
+ * the recipient's server refused it for good. Anything else we sent that
+ * bounced is only logged. */
 static void deliver_bounce(struct service *svc, xmpp_stanza_t *stanza)
 {
     const char *id = xmpp_stanza_get_id(stanza);
@@ -296,6 +319,11 @@ static void deliver_bounce(struct service *svc, xmpp_stanza_t *stanza)
     char *bare = stanza_bare_jid(from);
     int rc = STORE_ENOTFOUND;
 
+    if (id && bare && strcmp(name, "message") == 0 && bounce_blocked(stanza)) {
+        deliver_refused(svc, bare, id, from);
+        free(bare);
+        return;
+    }
     if (id && bare && strcmp(name, "message") == 0)
         rc = store_inbox_requeue(service_store(svc), bare, id);
     if (rc == 0)

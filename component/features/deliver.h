@@ -11,6 +11,9 @@ enum deliver_end {
     DELIVER_ACKED,   /* the recipient's client acknowledged it */
     DELIVER_HANDED,  /* handed to resources that never acknowledge */
     DELIVER_GAVE_UP, /* max_attempts deliveries, none acknowledged */
+    /* The recipient's server refused it for good: the recipient blocked
+     * the sender's proxy JID there (XEP-0191). */
+    DELIVER_REFUSED,
 };
 
 /* Sends a stored card (borrowed) to every online resource of its
@@ -21,9 +24,9 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
                  int delayed);
 
 /* Takes card_id out of recipient's inbox for the reason why; only an
- * acknowledgement sends its sender the receipt they asked for. Returns 0, STORE_ENOTFOUND when
- * no such card waits for that recipient, or another negative code when the
- * store failed (logged). */
+ * acknowledgement sends its sender the receipt they asked for. Returns 0,
+ * STORE_ENOTFOUND when no such card waits for that recipient, or another
+ * negative code when the store failed (logged). */
 int deliver_retire(struct service *svc, const char *recipient,
                    const char *card_id, enum deliver_end why);
 

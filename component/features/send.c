@@ -11,6 +11,7 @@
 #include "card/vcard.h"
 #include "common/phone.h"
 #include "common/util.h"
+#include "component/features/block.h"
 #include "component/features/deliver.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
@@ -23,7 +24,7 @@ struct send_job {
     xmpp_stanza_t *req; /* the sender's message or iq (a reference) */
     char *sender_jid;   /* bare */
     char *sender_phone;
-    char *recipient_jid;
+    char *recipient_jid; /* NULL: a number nobody registered (held) */
     char *recipient_phone;
     char *note;
     enum send_via via;
@@ -92,6 +93,30 @@ static void send_reply(struct service *svc, const struct send_job *job,
     service_emit(svc, reply);
 }
 
+/* A card the recipient blocked: answered exactly as one accepted for an
+ * offline recipient, then dropped, so that the sender cannot tell. */
+static void send_drop_blocked(struct service *svc, struct send_job *job,
+                              const char *card_id)
+{
+    log_info(service_log(svc), "card %s from %s to %s dropped: blocked",
+             card_id, job->sender_phone, job->recipient_phone);
+    send_reply(svc, job, card_id, "queued");
+}
+
+/* Whether the recipient is online, as far as the answer may say: with
+ * [privacy] reveal_online = no it never does, and a held card has nobody
+ * to be online. */
+static int send_recipient_online(struct service *svc, struct send_job *job)
+{
+    int online = 0;
+
+    if (!job->recipient_jid ||
+        store_online_count(service_store(svc), job->recipient_jid, &online,
+                           NULL) < 0)
+        return 0;
+    return online;
+}
+
 /* Commits the card to the inbox, then hands it to an online recipient. The
  * commit comes first: whatever happens next, the card is not lost. */
 static void send_commit(struct service *svc, struct send_job *job,
@@ -99,15 +124,26 @@ static void send_commit(struct service *svc, struct send_job *job,
 {
     struct store_inbox_item item = {0};
     char card_id[48];
-    int online = 0;
+    int online, blocked;
 
     if (rand_hex_id(card_id, sizeof(card_id), "card-", CARD_ID_BYTES) < 0) {
         send_fail(svc, job, ERR_WAIT, "internal-server-error",
                   "no randomness for a card id");
         return;
     }
+    blocked = block_refuses(svc, job->recipient_phone, job->sender_phone);
+    if (blocked < 0) {
+        send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                  "the card store failed");
+        return;
+    }
+    if (blocked) {
+        send_drop_blocked(svc, job, card_id);
+        return;
+    }
     item.card_id = card_id;
     item.recipient_jid = job->recipient_jid;
+    item.recipient_phone = job->recipient_phone;
     item.sender_phone = job->sender_phone;
     item.sender_jid = job->sender_jid;
     item.vcard = (char *)vcard;
@@ -116,17 +152,18 @@ static void send_commit(struct service *svc, struct send_job *job,
     receipt_wanted(job, &item);
     if (store_inbox_push(service_store(svc), &item) < 0) {
         log_error(service_log(svc), "storing card for %s: %s",
-                  job->recipient_jid, store_errmsg(service_store(svc)));
+                  job->recipient_phone, store_errmsg(service_store(svc)));
         send_fail(svc, job, ERR_WAIT, "internal-server-error",
                   "the card could not be stored; try again");
         return;
     }
-    log_info(service_log(svc), "card %s from %s to %s accepted", card_id,
-             job->sender_phone, job->recipient_phone);
-    if (store_online_count(service_store(svc), job->recipient_jid, &online,
-                           NULL) < 0)
-        online = 0;
-    send_reply(svc, job, card_id, online ? "delivered" : "queued");
+    log_info(service_log(svc), "card %s from %s to %s accepted%s", card_id,
+             job->sender_phone, job->recipient_phone,
+             job->recipient_jid ? "" : " (held: nobody has the number yet)");
+    online = send_recipient_online(svc, job);
+    send_reply(svc, job, card_id,
+               online && config_reveal_online(service_config(svc)) ? "delivered"
+                                                                   : "queued");
     /* It stays in the inbox until the recipient acknowledges it. */
     if (online)
         deliver_card(svc, &item, 0);
@@ -237,7 +274,8 @@ static int looks_e164(const char *s)
 }
 
 /* Validates the recipient's number and finds who has it. Reports the
- * failure and returns -1 when there is no such user. */
+ * failure and returns -1 when there is no such user, unless cards to
+ * numbers nobody has are held: then recipient_jid stays NULL. */
 static int send_find_recipient(struct service *svc, struct send_job *job,
                                const char *number)
 {
@@ -266,6 +304,8 @@ static int send_find_recipient(struct service *svc, struct send_job *job,
     }
     rc = store_user_jid(service_store(svc), job->recipient_phone,
                         &job->recipient_jid);
+    if (rc == STORE_ENOTFOUND && config_hold_unknown(service_config(svc)))
+        return 0;
     if (rc == STORE_ENOTFOUND) {
         snprintf(text, sizeof(text), "no cardx user has the number %s",
                  job->recipient_phone);

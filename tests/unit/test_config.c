@@ -66,6 +66,10 @@ START_TEST(defaults_documented)
     ck_assert_int_eq(cfg->fetch_timeout_ms, 5000);
     ck_assert_int_eq(cfg->max_attempts, 10);
     ck_assert_int_eq(cfg->handoff_grace_ms, 86400000);
+    ck_assert_str_eq(cfg->unknown_numbers, "reject");
+    ck_assert_int_eq(config_hold_unknown(cfg), 0);
+    ck_assert_str_eq(cfg->reveal_online, "no");
+    ck_assert_int_eq(config_reveal_online(cfg), 0);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
     /* The defaults alone are not enough: domain and secret are required. */
     ck_assert_int_eq(config_validate(cfg, &err), -1);
@@ -117,7 +121,7 @@ START_TEST(example_states_defaults)
     fclose(in);
     fclose(out);
     /* Every key but domain and secret, which the example sets. */
-    ck_assert_int_eq(shown, 14);
+    ck_assert_int_eq(shown, 16);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -136,6 +140,8 @@ START_TEST(example_states_defaults)
     ck_assert_int_eq(cfg->fetch_timeout_ms, ref->fetch_timeout_ms);
     ck_assert_int_eq(cfg->max_attempts, ref->max_attempts);
     ck_assert_int_eq(cfg->handoff_grace_ms, ref->handoff_grace_ms);
+    ck_assert_str_eq(cfg->unknown_numbers, ref->unknown_numbers);
+    ck_assert_str_eq(cfg->reveal_online, ref->reveal_online);
     ck_assert_int_eq(cfg->log_level, ref->log_level);
     free(text);
     config_free(cfg);
@@ -166,6 +172,8 @@ START_TEST(full_overrides_every_key)
     ck_assert_int_eq(cfg->fetch_timeout_ms, 1234);
     ck_assert_int_eq(cfg->max_attempts, 7);
     ck_assert_int_eq(cfg->handoff_grace_ms, 90 * 60 * 1000);
+    ck_assert_int_eq(config_hold_unknown(cfg), 1);
+    ck_assert_int_eq(config_reveal_online(cfg), 1);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_DEBUG);
     config_free(cfg);
 }
@@ -290,6 +298,10 @@ static const struct {
     {"[phone]\ndefault_region = FRA\n", ":2: bad default_region 'FRA'"},
     {"[phone]\ndefault_region = F1\n", ":2: bad default_region 'F1'"},
     {"[log]\nlevel = INFO\n", ":2: bad level 'INFO'"},
+    {"[privacy]\nunknown_numbers = keep\n",
+     ":2: bad unknown_numbers 'keep' in [privacy]: must be reject or hold"},
+    {"[privacy]\nreveal_online = true\n",
+     ":2: bad reveal_online 'true' in [privacy]: must be yes or no"},
     {"[delivery]\nhandoff_grace = 60\n",
      ":2: bad handoff_grace '60' in [delivery]: expected a duration with a "
      "unit (ms, s, m, h, d) from 1s to 365d"},
