@@ -27,6 +27,11 @@ struct harness *itest_harness(void)
 
 void itest_setup(void)
 {
+    itest_setup_with(NULL);
+}
+
+void itest_setup_with(const char *ini)
+{
     itest_h = harness_new();
     ck_assert_msg(itest_h, "cannot create the harness");
     ck_assert_msg(harness_prosody_start(itest_h) == 0,
@@ -36,6 +41,8 @@ void itest_setup(void)
     ck_assert_int_eq(harness_cardxd_config_append(
                          itest_h, "[limits]\nfetch_timeout = 3000\n"),
                      0);
+    if (ini)
+        ck_assert_int_eq(harness_cardxd_config_append(itest_h, ini), 0);
     ck_assert_msg(harness_cardxd_start(itest_h) == 0, "cardxd did not start");
     ck_assert_msg(harness_cardxd_wait_connected(itest_h, ITEST_TIMEOUT_MS) == 0,
                   "cardxd did not attach (see %s/cardxd.log)",

@@ -23,6 +23,10 @@ struct harness *itest_harness(void);
 void itest_setup(void);
 void itest_teardown(void);
 
+/* itest_setup() with ini (INI text, NULL for none) added to cardxd.conf,
+ * for a fixture of its own. */
+void itest_setup_with(const char *ini);
+
 /* Registers user on Prosody (prosodyctl) and logs in; with presence, sends
  * initial presence. The client answers disco#info with the receipts feature
  * unless receipts is 0. Fails the test on error. */

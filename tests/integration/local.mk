@@ -24,7 +24,7 @@ EXTRA_DIST += tests/integration/servers/prosody.sh \
 ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_exchange tests/integration/test_privilege \
 	tests/integration/test_adhoc tests/integration/test_slix \
-	tests/integration/test_client_e2e
+	tests/integration/test_client_e2e tests/integration/test_privacy
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -45,6 +45,10 @@ tests_integration_test_privilege_LDADD = $(ITEST_LIBS)
 tests_integration_test_adhoc_SOURCES = tests/integration/test_adhoc.c
 tests_integration_test_adhoc_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_adhoc_LDADD = $(ITEST_LIBS)
+# [privacy] and blocking: held cards, answers that tell nothing.
+tests_integration_test_privacy_SOURCES = tests/integration/test_privacy.c
+tests_integration_test_privacy_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_privacy_LDADD = $(ITEST_LIBS)
 # A client stack that is not ours (slixmpp, Debian's python3-slixmpp run by
 # /usr/bin/python3) through the whole flow. Not a Check program.
 tests_integration_test_slix_SOURCES = tests/integration/test_slix.c
@@ -67,7 +71,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_privilege_ejabberd.sh \
 	tests/integration/test_client_e2e_ejabberd.sh \
 	tests/integration/test_adhoc_ejabberd.sh \
-	tests/integration/test_slix_ejabberd.sh
+	tests/integration/test_slix_ejabberd.sh \
+	tests/integration/test_privacy_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 

@@ -909,6 +909,197 @@ START_TEST(user_each)
 }
 END_TEST
 
+/* The index of the migration that keys the inbox by number. */
+static size_t privacy_migration(void)
+{
+    for (size_t i = 0; i < component_migrations_count; i++) {
+        if (strstr(component_migrations[i].sql, "inbox_by_phone"))
+            return i;
+    }
+    ck_abort_msg("no migration makes inbox_by_phone");
+    return 0;
+}
+
+/* A database as the releases before the privacy migration left it: two
+ * users, three waiting cards, and a taken one whose seq was the highest. */
+static void pre_privacy_db(const struct tmpdb *d)
+{
+    size_t n = privacy_migration();
+    sqlite3 *db = NULL;
+    char *err = NULL;
+
+    ck_assert_int_eq(sqlite3_open(d->path, &db), SQLITE_OK);
+    ck_assert_int_eq(migrate_apply(db, component_migrations, n, &err), 0);
+    ck_assert_int_eq(
+        sqlite3_exec(
+            db,
+            "PRAGMA foreign_keys = ON;"
+            "INSERT INTO users VALUES (1, '+15550001', 'alice@example.test', "
+            "1),"
+            " (2, '+15550002', 'bob@example.test', 2);"
+            "INSERT INTO inbox (card_id, recipient_id, sender_phone, "
+            "sender_jid, vcard, note, created_at, attempts, receipt_to, "
+            "receipt_id, handed_at) VALUES "
+            "('a1', 1, '+15550009', 'c@example.test', '<v/>', 'n1', 10, 2, "
+            "'c@example.test/x', 'm1', 1234),"
+            "('b1', 2, '+15550009', 'c@example.test', '<v/>', NULL, 11, 0, "
+            "NULL, NULL, NULL),"
+            "('a2', 1, '+15550009', 'c@example.test', '<v/>', NULL, 12, 0, "
+            "NULL, NULL, NULL),"
+            "('gone', 2, '+15550009', 'c@example.test', '<v/>', NULL, 13, 0, "
+            "NULL, NULL, NULL);"
+            "DELETE FROM inbox WHERE card_id = 'gone';",
+            NULL, NULL, &err),
+        SQLITE_OK);
+    ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+
+static int take_first(void *ud, const struct store_inbox_item *item)
+{
+    *(struct store_inbox_item *)ud = *item;
+    ((struct store_inbox_item *)ud)->card_id = strdup(item->card_id);
+    ((struct store_inbox_item *)ud)->recipient_phone =
+        strdup(item->recipient_phone);
+    return 1;
+}
+
+/* The migration keeps every waiting card, with its recipient's number, its
+ * fields and its order, and never reuses a seq. */
+START_TEST(privacy_migration_keeps_cards)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item first = {0}, it;
+    struct seen seen = {0};
+    int64_t n = -1;
+
+    tmpdb_init(&d);
+    pre_privacy_db(&d);
+    st = db_open(&d);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox"), 3);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox WHERE "
+                                   "recipient_phone = '+15550001'"),
+                     2);
+    ck_assert_int_eq(
+        store_inbox_each(st, "alice@example.test", remember, &seen), 0);
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert_str_eq(seen.ids[0], "a1");
+    ck_assert_str_eq(seen.ids[1], "a2");
+    ck_assert_int_eq(
+        store_inbox_each(st, "alice@example.test", take_first, &first), 1);
+    ck_assert_str_eq(first.recipient_phone, "+15550001");
+    ck_assert_int_eq(first.attempts, 2);
+    ck_assert_int_eq(first.handed_at, 1234);
+    free(first.card_id);
+    free(first.recipient_phone);
+    ck_assert_int_eq(store_inbox_count(st, "bob@example.test", &n), 0);
+    ck_assert_int_eq(n, 1);
+    /* The taken card had seq 4: the next one comes after it. */
+    it = card("b2", "bob@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(it.seq, 5);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM sqlite_master "
+                                   "WHERE name IN ('inbox_recipient', "
+                                   "'inbox_handed', 'blocks')"),
+                     3);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+/* A card to a number nobody has waits for it; whoever registers the
+ * number gets it; a change of number takes it along; unregistering
+ * deletes it. */
+START_TEST(inbox_by_number)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item it = card("h1", NULL);
+    int64_t n = -1;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    it.recipient_phone = "+15550077";
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(store_inbox_count(st, "dave@example.test", &n), 0);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(
+        store_user_register(st, "+15550077", "dave@example.test", 5), 0);
+    ck_assert_int_eq(store_inbox_count(st, "dave@example.test", &n), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(
+        store_user_register(st, "+15550078", "dave@example.test", 6), 0);
+    ck_assert_int_eq(store_inbox_count(st, "dave@example.test", &n), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox WHERE "
+                                   "recipient_phone = '+15550078'"),
+                     1);
+    ck_assert_int_eq(store_user_remove(st, "dave@example.test"), 0);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox"), 0);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+static int count_block(void *ud, const char *phone)
+{
+    (void)phone;
+    ++*(int *)ud;
+    return 0;
+}
+
+START_TEST(blocks)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item c1 = card("c1", "alice@example.test");
+    struct store_inbox_item c2 = card("c2", "alice@example.test");
+    int blocked = -1, n = 0;
+    int64_t dropped = -1;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    c2.sender_phone = "+15550002";
+    ck_assert_int_eq(store_inbox_push(st, &c1), 0);
+    ck_assert_int_eq(store_inbox_push(st, &c2), 0);
+    ck_assert_int_eq(
+        store_block_add(st, "alice@example.test", "+14155550100", 7), 1);
+    ck_assert_int_eq(
+        store_block_add(st, "alice@example.test", "+14155550100", 8), 0);
+    ck_assert_int_eq(
+        store_block_add(st, "nobody@example.test", "+14155550100", 8),
+        STORE_ENOTFOUND);
+    ck_assert_int_eq(
+        store_block_check(st, "+15550001", "+14155550100", &blocked), 0);
+    ck_assert_int_eq(blocked, 1);
+    ck_assert_int_eq(
+        store_block_check(st, "+15550002", "+14155550100", &blocked), 0);
+    ck_assert_int_eq(blocked, 0);
+    ck_assert_int_eq(store_inbox_drop_sender(st, "alice@example.test",
+                                             "+14155550100", &dropped),
+                     0);
+    ck_assert_int_eq(dropped, 1);
+    ck_assert_int_eq(
+        tmpdb_int(&d, "SELECT count(*) FROM inbox WHERE card_id = 'c2'"), 1);
+    ck_assert_int_eq(
+        store_block_each(st, "alice@example.test", count_block, &n), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(
+        store_block_remove(st, "alice@example.test", "+14155550100"), 0);
+    ck_assert_int_eq(
+        store_block_remove(st, "alice@example.test", "+14155550100"),
+        STORE_ENOTFOUND);
+    ck_assert_int_eq(
+        store_block_add(st, "alice@example.test", "+14155550100", 9), 1);
+    /* Gone with the user. */
+    ck_assert_int_eq(store_user_remove(st, "alice@example.test"), 0);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM blocks"), 0);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -934,6 +1125,9 @@ static Suite *store_suite(void)
     tcase_add_test(tc, survives_reopen);
     tcase_add_test(tc, each_callback_uses_store);
     tcase_add_test(tc, user_each);
+    tcase_add_test(tc, privacy_migration_keeps_cards);
+    tcase_add_test(tc, inbox_by_number);
+    tcase_add_test(tc, blocks);
     suite_add_tcase(s, tc);
     return s;
 }
