@@ -28,14 +28,22 @@ const struct cmd_spec cmd_specs[] = {
      "it later."},
     {"send", cmd_send, "cardx send NUMBER [--note TEXT]",
      "send your card to the owner of a phone number",
-     "Prints 'delivered' when the recipient is online, 'queued' when the\n"
-     "card waits for them, with the card's id. Your card is uploaded first\n"
-     "if it changed."},
+     "Prints 'queued' and the card's id once cardxd has accepted the card;\n"
+     "'delivered' when the recipient is online and the service is set to\n"
+     "say so (reveal_online). Your card is uploaded first if it changed."},
     {"sync", cmd_sync, "cardx sync",
      "receive waiting cards into the inbox and upload your changed card",
      "Goes online until no card has arrived for the quiet period\n"
      "(sync_quiet, default 1500 ms; the protocol has no count of waiting\n"
      "cards), acknowledging each card only once it is stored."},
+    {"block", cmd_block, "cardx block NUMBER",
+     "drop the cards a phone number sends you",
+     "cardxd answers that number's sends as if it accepted them, then drops\n"
+     "them: its sender is not told. Cards from it that wait are deleted."},
+    {"unblock", cmd_unblock, "cardx unblock NUMBER",
+     "let a blocked number's new cards through again", NULL},
+    {"blocked", cmd_blocked, "cardx blocked",
+     "list the numbers you blocked, one a line", NULL},
     {"inbox", cmd_inbox,
      "cardx inbox [list]\n"
      "cardx inbox show N\n"

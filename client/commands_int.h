@@ -59,6 +59,9 @@ int cmd_import(struct cardx_cmd *c, int argc, char **argv);
 int cmd_register(struct cardx_cmd *c, int argc, char **argv);
 int cmd_send(struct cardx_cmd *c, int argc, char **argv);
 int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
+int cmd_block(struct cardx_cmd *c, int argc, char **argv);
+int cmd_unblock(struct cardx_cmd *c, int argc, char **argv);
+int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
 int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
 int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
 

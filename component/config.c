@@ -37,6 +37,8 @@
 #define CONFIG_DEFAULT_LOOKUPS_PER_DAY 100
 #define CONFIG_DEFAULT_INBOX_MAX 200
 #define CONFIG_DEFAULT_INBOX_TTL_MS 2592000000L /* thirty days */
+#define CONFIG_DEFAULT_UNKNOWN_NUMBERS "reject" /* item-not-found */
+#define CONFIG_DEFAULT_REVEAL_ONLINE "no"       /* always "queued" */
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_LEVEL_INFO
 /* ---- End of defaults. ---- */
 
@@ -142,6 +144,12 @@ const struct key_spec config_keys[NKEYS] = {
     [K_VERIFY_CODES_PER_DAY] = {"verify", "codes_per_day", KEY_INT,
                                 OFF(verify_codes_per_day), 0,
                                 CONFIG_MAX_CODES_PER_DAY, false, false, NULL},
+    [K_UNKNOWN_NUMBERS] = {"privacy", "unknown_numbers", KEY_STRING,
+                           OFF(unknown_numbers), 0, 0, true, false,
+                           config_check_unknown_numbers},
+    [K_REVEAL_ONLINE] = {"privacy", "reveal_online", KEY_STRING,
+                         OFF(reveal_online), 0, 0, true, false,
+                         config_check_yes_no},
     [K_LOG_LEVEL] = {"log", "level", KEY_LOG_LEVEL, OFF(log_level), 0, 0, false,
                      false, NULL},
 };
@@ -228,9 +236,12 @@ struct cardxd_config *config_new(void)
     cfg->verify_code_ttl_ms = CONFIG_DEFAULT_VERIFY_CODE_TTL_MS;
     cfg->verify_max_tries = CONFIG_DEFAULT_VERIFY_MAX_TRIES;
     cfg->verify_codes_per_day = CONFIG_DEFAULT_VERIFY_CODES_PER_DAY;
+    cfg->unknown_numbers = strdup(CONFIG_DEFAULT_UNKNOWN_NUMBERS);
+    cfg->reveal_online = strdup(CONFIG_DEFAULT_REVEAL_ONLINE);
     cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
     if (!cfg->host || !cfg->user_domains || !cfg->database ||
-        !cfg->synchronous || !cfg->default_region) {
+        !cfg->synchronous || !cfg->default_region || !cfg->unknown_numbers ||
+        !cfg->reveal_online) {
         config_free(cfg);
         return NULL;
     }
@@ -276,4 +287,14 @@ struct cardxd_config *config_copy(const struct cardxd_config *src)
         }
     }
     return cfg;
+}
+
+int config_hold_unknown(const struct cardxd_config *cfg)
+{
+    return strcmp(cfg->unknown_numbers, "hold") == 0;
+}
+
+int config_reveal_online(const struct cardxd_config *cfg)
+{
+    return strcmp(cfg->reveal_online, "yes") == 0;
 }

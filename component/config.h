@@ -69,6 +69,14 @@ struct cardxd_config {
     int64_t verify_code_ttl_ms;        /* how long a code is valid */
     int verify_max_tries;              /* wrong codes before one is dead */
     int verify_codes_per_day; /* per number and per account; 0: unlimited */
+    /* [privacy] */
+    /* "reject": a card to a number nobody registered is refused
+     * (item-not-found); "hold": it is accepted and waits for whoever
+     * registers the number, and no answer tells the two apart. */
+    char *unknown_numbers;
+    /* "yes": a send's answer says "delivered" when the recipient is online;
+     * "no": always "queued", the XEP-0184 receipt tells of arrival. */
+    char *reveal_online;
     /* [log] */
     enum log_level log_level;
 };
@@ -78,6 +86,11 @@ struct cardxd_config *config_new(void);
 
 /* Frees the config. Accepts NULL. */
 void config_free(struct cardxd_config *cfg);
+
+/* [privacy]: 1 when cards to unregistered numbers are held, else 0. */
+int config_hold_unknown(const struct cardxd_config *cfg);
+/* [privacy]: 1 when a send may answer "delivered", else 0. */
+int config_reveal_online(const struct cardxd_config *cfg);
 
 /* Reads an INI file over the current values. Unknown sections or keys, bad
  * values and unreadable files are errors. Returns 0, or -1 with *err set to a

@@ -108,6 +108,20 @@ const char *config_check_command(const char *value)
     return NULL;
 }
 
+const char *config_check_unknown_numbers(const char *value)
+{
+    if (strcmp(value, "reject") == 0 || strcmp(value, "hold") == 0)
+        return NULL;
+    return "must be reject or hold";
+}
+
+const char *config_check_yes_no(const char *value)
+{
+    if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)
+        return NULL;
+    return "must be yes or no";
+}
+
 char *config_msg_bad(const struct key_spec *k, const char *value,
                      const char *why)
 {

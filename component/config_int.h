@@ -57,6 +57,8 @@ enum key_id {
     K_VERIFY_CODE_TTL,
     K_VERIFY_MAX_TRIES,
     K_VERIFY_CODES_PER_DAY,
+    K_UNKNOWN_NUMBERS,
+    K_REVEAL_ONLINE,
     K_LOG_LEVEL,
     NKEYS
 };
@@ -95,6 +97,8 @@ const char *config_check_synchronous(const char *value);
 const char *config_check_region(const char *value);
 const char *config_check_verify_method(const char *value);
 const char *config_check_command(const char *value);
+const char *config_check_unknown_numbers(const char *value);
+const char *config_check_yes_no(const char *value);
 
 /* The messages loading and validation share, so the file and the final
  * check word a mistake alike. Each returns a string the caller frees, or

@@ -18,6 +18,7 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/gateway.c component/features/owncard.c \
 	component/features/privilege.c component/features/ack.c \
 	component/features/send.h component/features/send.c \
+	component/features/block.h component/features/block.c \
 	component/features/presence.c component/features/probe.c \
 	component/features/deliver.h component/features/deliver.c \
 	component/features/verify.h component/features/verify.c \
@@ -31,7 +32,8 @@ component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_check.c component/config_load.c \
 	component/store_int.h component/store_user.c component/store_inbox.c \
 	component/store_online.c component/store_admin.c component/store_verify.c \
-	component/store_limits.c component/limits.h component/limits.c
+	component/store_limits.c component/store_block.c component/limits.h \
+	component/limits.c
 component_libcardxd_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
 	$(SQLITE_LIBS) $(INIH_LIBS) $(CRYPTO_LIBS)

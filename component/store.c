@@ -8,7 +8,8 @@
 #include "component/store_int.h"
 #include "sql/sqlutil.h"
 
-#define RECIPIENT_ID "(SELECT id FROM users WHERE jid = ?2)"
+/* The inbox is keyed by number: a JID's cards are its number's. */
+#define RECIPIENT_PHONE "(SELECT phone FROM users WHERE jid = ?2)"
 
 static const char *const store_sql[OP_COUNT] = {
     [OP_BEGIN] = "BEGIN IMMEDIATE",
@@ -31,16 +32,19 @@ static const char *const store_sql[OP_COUNT] = {
                     "vcard = excluded.vcard, updated_at = excluded.updated_at",
     [OP_CARD_GET] = "SELECT c.vcard FROM cards c "
                     "JOIN users u ON u.id = c.user_id WHERE u.jid = ?1",
-    [OP_INBOX_PUSH] = "INSERT INTO inbox (card_id, recipient_id, "
+    /* ?11, the number, or else the number of the JID ?2: no row when
+     * neither gives one. */
+    [OP_INBOX_PUSH] = "INSERT INTO inbox (card_id, recipient_phone, "
                       "sender_phone, sender_jid, vcard, note, created_at, "
                       "attempts, receipt_to, receipt_id) "
-                      "SELECT ?1, id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 "
-                      "FROM users WHERE jid = ?2",
+                      "SELECT ?1, p, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 "
+                      "FROM (SELECT coalesce(?11, " RECIPIENT_PHONE ") AS p) "
+                      "WHERE p IS NOT NULL",
     [OP_INBOX_LIST] = "SELECT " INBOX_COLUMNS " FROM inbox WHERE "
-                      "recipient_id = (SELECT id FROM users WHERE jid = ?1) "
-                      "ORDER BY seq",
-    [OP_INBOX_COUNT] = "SELECT count(*) FROM inbox WHERE "
-                       "recipient_id = (SELECT id FROM users WHERE jid = ?1)",
+                      "recipient_phone = "
+                      "(SELECT phone FROM users WHERE jid = ?1) ORDER BY seq",
+    [OP_INBOX_COUNT] = "SELECT count(*) FROM inbox WHERE recipient_phone = "
+                       "(SELECT phone FROM users WHERE jid = ?1)",
     /* ?2 NULL: it reached a resource that acknowledges, so only an ack
      * retires it; else the first hand-off starts the grace period. */
     [OP_INBOX_MARK] = "UPDATE inbox SET attempts = attempts + 1, "
@@ -49,20 +53,27 @@ static const char *const store_sql[OP_COUNT] = {
     /* A bounce: the delivery reached nobody, so it does not count. */
     [OP_INBOX_REQUEUE] = "UPDATE inbox SET handed_at = NULL, "
                          "attempts = max(attempts - 1, 0) WHERE "
-                         "card_id = ?1 AND recipient_id = " RECIPIENT_ID,
+                         "card_id = ?1 AND recipient_phone = " RECIPIENT_PHONE,
     [OP_INBOX_HANDED_FIRST] = "SELECT min(handed_at) FROM inbox "
                               "WHERE handed_at IS NOT NULL",
     [OP_INBOX_HANDED_BEFORE] = "SELECT u.jid, i.card_id FROM inbox i "
-                               "JOIN users u ON u.id = i.recipient_id "
+                               "JOIN users u ON u.phone = i.recipient_phone "
                                "WHERE i.handed_at IS NOT NULL AND "
                                "i.handed_at <= ?1 ORDER BY i.handed_at "
                                "LIMIT ?2",
+    /* The recipient by number ?3, or else by the number of the JID ?2. */
     [OP_INBOX_GET] = "SELECT " INBOX_COLUMNS " FROM inbox WHERE "
-                     "card_id = ?1 AND recipient_id = " RECIPIENT_ID,
+                     "card_id = ?1 AND recipient_phone = "
+                     "coalesce(?3, " RECIPIENT_PHONE ")",
     [OP_INBOX_DELETE] = "DELETE FROM inbox WHERE "
-                        "card_id = ?1 AND recipient_id = " RECIPIENT_ID,
-    [OP_INBOX_SENDER] = "SELECT card_id FROM inbox WHERE recipient_id = "
-                        "(SELECT id FROM users WHERE jid = ?1) "
+                        "card_id = ?1 AND recipient_phone = "
+                        "coalesce(?3, " RECIPIENT_PHONE ")",
+    [OP_INBOX_DROP_SENDER] = "DELETE FROM inbox WHERE sender_phone = ?1 AND "
+                             "recipient_phone = " RECIPIENT_PHONE,
+    /* By number: a card held for a number nobody has proved counts too. */
+    [OP_INBOX_COUNT_NUMBER] = "SELECT count(*) FROM inbox "
+                              "WHERE recipient_phone = ?1",
+    [OP_INBOX_SENDER] = "SELECT card_id FROM inbox WHERE recipient_phone = ?1 "
                         "AND sender_jid = ?2",
     /* The latest card wins and is a new delivery: it keeps only its id
      * (and place), so that clients dedupe. */
@@ -70,12 +81,12 @@ static const char *const store_sql[OP_COUNT] = {
                          "note = ?5, created_at = ?6, attempts = 0, "
                          "handed_at = NULL, receipt_to = ?7, "
                          "receipt_id = ?8 WHERE card_id = ?1 AND "
-                         "recipient_id = " RECIPIENT_ID,
+                         "recipient_phone = ?2",
     [OP_INBOX_CREATED_FIRST] = "SELECT min(created_at) FROM inbox",
-    [OP_INBOX_CREATED_BEFORE] = "SELECT u.jid, i.card_id FROM inbox i "
-                                "JOIN users u ON u.id = i.recipient_id "
-                                "WHERE i.created_at < ?1 "
-                                "ORDER BY i.created_at LIMIT ?2",
+    /* By number: held cards expire too. */
+    [OP_INBOX_CREATED_BEFORE] = "SELECT recipient_phone, card_id FROM inbox "
+                                "WHERE created_at < ?1 "
+                                "ORDER BY created_at LIMIT ?2",
     [OP_WINDOW_GET] = "SELECT started_at, used FROM send_windows "
                       "WHERE jid = ?1 AND kind = ?2",
     [OP_WINDOW_SET] = "INSERT INTO send_windows (jid, kind, started_at, used) "
@@ -91,6 +102,18 @@ static const char *const store_sql[OP_COUNT] = {
     [OP_LOOKUP_FORGET] = "DELETE FROM send_lookups "
                          "WHERE jid = ?1 AND window_start < ?2",
     [OP_LOOKUP_PRUNE] = "DELETE FROM send_lookups WHERE window_start < ?1",
+    /* The WHERE keeps the parser from reading ON CONFLICT as a join. */
+    [OP_BLOCK_ADD] = "INSERT INTO blocks (user_id, phone, created_at) "
+                     "SELECT id, ?2, ?3 FROM users WHERE jid = ?1 "
+                     "ON CONFLICT (user_id, phone) DO NOTHING",
+    [OP_BLOCK_REMOVE] = "DELETE FROM blocks WHERE phone = ?2 AND user_id = "
+                        "(SELECT id FROM users WHERE jid = ?1)",
+    [OP_BLOCK_LIST] = "SELECT b.phone FROM blocks b "
+                      "JOIN users u ON u.id = b.user_id WHERE u.jid = ?1 "
+                      "ORDER BY b.phone",
+    [OP_BLOCK_CHECK] = "SELECT count(*) FROM blocks b "
+                       "JOIN users u ON u.id = b.user_id "
+                       "WHERE u.phone = ?1 AND b.phone = ?2",
     [OP_ONLINE_ADD] = "INSERT INTO temp.resources (full_jid, bare_jid) "
                       "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
     [OP_ONLINE_REMOVE] = "DELETE FROM temp.resources WHERE full_jid = ?1",

@@ -18,17 +18,20 @@ struct store;
 /* A card waiting for (or in flight to) its recipient. All strings are owned
  * by the item; optional ones may be NULL. */
 struct store_inbox_item {
-    int64_t seq;         /* insertion order, assigned by push */
-    char *card_id;       /* stable id used as the message id */
-    char *recipient_jid; /* bare JID */
-    char *sender_phone;  /* E.164 */
-    char *sender_jid;    /* bare JID */
-    char *vcard;         /* serialised <vCard xmlns='vcard-temp'> */
-    char *note;          /* optional */
-    int64_t created;     /* unix seconds */
-    int attempts;        /* times sent so far */
-    char *receipt_to;    /* optional: full JID that asked for a receipt */
-    char *receipt_id;    /* optional: id of the sender's message */
+    int64_t seq;   /* insertion order, assigned by push */
+    char *card_id; /* stable id used as the message id */
+    /* Bare JID of the number's owner; NULL for a card held for a number
+     * nobody has proved ([privacy] unknown_numbers = hold). */
+    char *recipient_jid;
+    char *recipient_phone; /* E.164: what the card waits for */
+    char *sender_phone;    /* E.164 */
+    char *sender_jid;      /* bare JID */
+    char *vcard;           /* serialised <vCard xmlns='vcard-temp'> */
+    char *note;            /* optional */
+    int64_t created;       /* unix seconds */
+    int attempts;          /* times sent so far */
+    char *receipt_to;      /* optional: full JID that asked for a receipt */
+    char *receipt_id;      /* optional: id of the sender's message */
     /* Unix ms of its first hand-off to resources none of which was known
      * to acknowledge; 0 while it waits or after it reached one that does. */
     int64_t handed_at;
@@ -108,7 +111,10 @@ int store_user_jid(struct store *st, const char *phone, char **jid);
 /* Records that jid proved its number at now (unix seconds). A change of
  * number (store_user_register) makes it unproven again. */
 int store_user_prove(struct store *st, const char *jid, int64_t now);
-/* Deletes the user, their card and the cards waiting for them. */
+/* Deletes the user, their card, their blocks and the cards waiting for
+ * their number. (A change of number by store_user_register() takes the
+ * waiting cards along to the new number, where they join those held for
+ * it; of two cards of one sender, only the newer stays.) */
 int store_user_remove(struct store *st, const char *jid);
 /* Calls fn for every registered user, in registration order; stops early
  * when fn returns non-zero and returns that value. */
@@ -136,8 +142,13 @@ int store_card_get(struct store *st, const char *jid, char **vcard);
 /* --- inbox --- */
 
 /* Inserts the item (seq is assigned and written back). card_id must be
- * unique. */
+ * unique. It waits for item->recipient_phone, registered or not; when that
+ * is NULL, for the number of item->recipient_jid (STORE_ENOTFOUND when that
+ * JID has none). */
 int store_inbox_push(struct store *st, struct store_inbox_item *item);
+/* The calls below that take a recipient_jid find the cards waiting for
+ * that user's number now; an unregistered JID has none. */
+
 /* Calls fn for each card waiting for recipient_jid, oldest first; stops
  * early when fn returns non-zero and returns that value. The item is
  * borrowed for the call. */
@@ -147,6 +158,10 @@ int store_inbox_each(struct store *st, const char *recipient_jid,
 /* Number of cards waiting for recipient_jid. */
 int store_inbox_count(struct store *st, const char *recipient_jid,
                       int64_t *count);
+/* Number of cards waiting for the number recipient_phone (E.164), held
+ * for nobody or for its owner. */
+int store_inbox_count_number(struct store *st, const char *recipient_phone,
+                             int64_t *count);
 /* Counts a delivery of the card. handed_at 0 says it reached a resource
  * that acknowledges (the card now waits for the ack alone); else it is the
  * unix ms of this hand-off to resources that may never acknowledge, kept
@@ -172,23 +187,30 @@ int store_inbox_handed_before(struct store *st, int64_t cutoff, int limit,
  * recipient. */
 int store_inbox_take(struct store *st, const char *recipient_jid,
                      const char *card_id, struct store_inbox_item **item);
+/* store_inbox_take() of a card waiting for the number recipient_phone,
+ * registered or not; the item's recipient_jid is NULL. */
+int store_inbox_take_number(struct store *st, const char *recipient_phone,
+                            const char *card_id,
+                            struct store_inbox_item **item);
 /* Frees an item returned by the store. Accepts NULL. */
 void store_inbox_item_free(struct store_inbox_item *item);
-/* *card_id receives the id of the card sender_jid has waiting for
- * recipient_jid (a recipient holds at most one per sender), the caller's
- * to free(). STORE_ENOTFOUND when there is none. */
-int store_inbox_from(struct store *st, const char *recipient_jid,
+/* *card_id receives the id of the card sender_jid has waiting for the
+ * number recipient_phone (a number holds at most one per sender, whether
+ * anyone has it or not), the caller's to free(). STORE_ENOTFOUND when
+ * there is none. */
+int store_inbox_from(struct store *st, const char *recipient_phone,
                      const char *sender_jid, char **card_id);
-/* Replaces the waiting card item->card_id of item->recipient_jid with
+/* Replaces the waiting card item->card_id of item->recipient_phone with
  * item's sender phone, card, note, creation time and receipt request; its
  * attempts and hand-off start over. STORE_ENOTFOUND when no such card. */
 int store_inbox_replace(struct store *st, const struct store_inbox_item *item);
 /* *at receives the oldest created time (unix s) of all cards, 0 when none. */
 int store_inbox_created_first(struct store *st, int64_t *at);
-/* store_inbox_handed_before() for up to limit cards created before cutoff
- * (unix s), oldest first. */
+/* Like store_inbox_handed_before() for up to limit cards created before
+ * cutoff (unix s), oldest first, but fn gets the number each waits for:
+ * cards held for a number nobody has expire too. */
 int store_inbox_created_before(struct store *st, int64_t cutoff, int limit,
-                               int (*fn)(void *ud, const char *recipient_jid,
+                               int (*fn)(void *ud, const char *recipient_phone,
                                          const char *card_id),
                                void *ud);
 
@@ -258,6 +280,29 @@ int store_verify_issued(struct store *st, const char *phone, const char *jid,
  * or before expired_before. */
 int store_verify_prune(struct store *st, int64_t issued_before,
                        int64_t expired_before);
+
+/* Deletes the cards waiting for recipient_jid that sender_phone sent, and
+ * sets *dropped (may be NULL) to how many. */
+int store_inbox_drop_sender(struct store *st, const char *recipient_jid,
+                            const char *sender_phone, int64_t *dropped);
+
+/* --- numbers a user blocked --- */
+
+/* jid refuses cards from phone (E.164) from now on. Returns 1 when the
+ * block is new, 0 when it was there, STORE_ENOTFOUND when jid has no
+ * number registered, or another negative code. */
+int store_block_add(struct store *st, const char *jid, const char *phone,
+                    int64_t now);
+/* Lifts the block; STORE_ENOTFOUND when jid had not blocked phone. */
+int store_block_remove(struct store *st, const char *jid, const char *phone);
+/* Calls fn for each number jid blocked, in order; stops early when fn
+ * returns non-zero and returns that value. fn may use the store. */
+int store_block_each(struct store *st, const char *jid,
+                     int (*fn)(void *ud, const char *phone), void *ud);
+/* *blocked receives 1 when the owner of recipient_phone blocked
+ * sender_phone, else 0 (also when nobody owns recipient_phone). */
+int store_block_check(struct store *st, const char *recipient_phone,
+                      const char *sender_phone, int *blocked);
 
 /* --- online resources (TEMP table: gone when the process ends) --- */
 

@@ -12,10 +12,11 @@
 int store_inbox_push(struct store *st, struct store_inbox_item *item)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_PUSH);
-    int rc = sqlutil_bind(
-        s, 1, "ttttttlitt", item->card_id, item->recipient_jid,
-        item->sender_phone, item->sender_jid, item->vcard, item->note,
-        item->created, item->attempts, item->receipt_to, item->receipt_id);
+    int rc =
+        sqlutil_bind(s, 1, "ttttttlittt", item->card_id, item->recipient_jid,
+                     item->sender_phone, item->sender_jid, item->vcard,
+                     item->note, item->created, item->attempts,
+                     item->receipt_to, item->receipt_id, item->recipient_phone);
     int ret = store_write(st, s, rc, "no such recipient");
 
     if (ret == 0)
@@ -28,6 +29,7 @@ static void store_item_clear(struct store_inbox_item *item)
 {
     free(item->card_id);
     free(item->recipient_jid);
+    free(item->recipient_phone);
     free(item->sender_phone);
     free(item->sender_jid);
     free(item->vcard);
@@ -44,8 +46,9 @@ void store_inbox_item_free(struct store_inbox_item *item)
     free(item);
 }
 
-/* Fills the zeroed item from a row of INBOX_COLUMNS. The recipient is not
- * a column: rows are always selected by it. */
+/* Fills the zeroed item from a row of INBOX_COLUMNS. The recipient's JID
+ * is not a column: rows are selected by it, or by number (recipient_jid
+ * NULL, and so is the item's). */
 static int store_item_read(struct store *st, sqlite3_stmt *s,
                            const char *recipient_jid,
                            struct store_inbox_item *item)
@@ -54,8 +57,7 @@ static int store_item_read(struct store *st, sqlite3_stmt *s,
     item->created = sqlite3_column_int64(s, 6);
     item->attempts = sqlite3_column_int(s, 7);
     item->handed_at = sqlite3_column_int64(s, 10);
-    item->recipient_jid = strdup(recipient_jid);
-    if (!item->recipient_jid)
+    if (recipient_jid && !(item->recipient_jid = strdup(recipient_jid)))
         return store_fail(st, STORE_ENOMEM, "out of memory");
     if (store_column_dup(st, s, 1, &item->card_id) ||
         store_column_dup(st, s, 2, &item->sender_phone) ||
@@ -63,7 +65,8 @@ static int store_item_read(struct store *st, sqlite3_stmt *s,
         store_column_dup(st, s, 4, &item->vcard) ||
         store_column_dup(st, s, 5, &item->note) ||
         store_column_dup(st, s, 8, &item->receipt_to) ||
-        store_column_dup(st, s, 9, &item->receipt_id))
+        store_column_dup(st, s, 9, &item->receipt_id) ||
+        store_column_dup(st, s, 11, &item->recipient_phone))
         return STORE_ENOMEM;
     return 0;
 }
@@ -132,6 +135,19 @@ int store_inbox_count(struct store *st, const char *recipient_jid,
     return store_end(s, ret);
 }
 
+int store_inbox_count_number(struct store *st, const char *recipient_phone,
+                             int64_t *count)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_COUNT_NUMBER);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", recipient_phone));
+
+    if (ret == 1) {
+        *count = sqlite3_column_int64(s, 0);
+        ret = 0;
+    }
+    return store_end(s, ret);
+}
+
 int store_inbox_mark_sent(struct store *st, const char *card_id,
                           int64_t handed_at)
 {
@@ -177,12 +193,12 @@ int store_inbox_created_first(struct store *st, int64_t *at)
     return store_inbox_first(st, OP_INBOX_CREATED_FIRST, at);
 }
 
-int store_inbox_from(struct store *st, const char *recipient_jid,
+int store_inbox_from(struct store *st, const char *recipient_phone,
                      const char *sender_jid, char **card_id)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_SENDER);
     int ret =
-        store_step(s, sqlutil_bind(s, 1, "tt", recipient_jid, sender_jid));
+        store_step(s, sqlutil_bind(s, 1, "tt", recipient_phone, sender_jid));
 
     *card_id = NULL;
     if (ret == 1)
@@ -200,7 +216,7 @@ int store_inbox_from(struct store *st, const char *recipient_jid,
 int store_inbox_replace(struct store *st, const struct store_inbox_item *item)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_REPLACE);
-    int rc = sqlutil_bind(s, 1, "tttttlt", item->card_id, item->recipient_jid,
+    int rc = sqlutil_bind(s, 1, "tttttlt", item->card_id, item->recipient_phone,
                           item->sender_phone, item->vcard, item->note,
                           item->created, item->receipt_to);
 
@@ -210,19 +226,19 @@ int store_inbox_replace(struct store *st, const struct store_inbox_item *item)
 }
 
 /* Reads the (recipient, card id) pairs op selects into two parallel
- * vectors. */
+ * vectors; the recipient is a JID or a number, as op says. */
 static int store_inbox_pair_list(struct store *st, enum store_op op,
-                                 int64_t cutoff, int limit, struct strv *jids,
+                                 int64_t cutoff, int limit, struct strv *whos,
                                  struct strv *ids)
 {
     sqlite3_stmt *s = store_stmt(st, op);
     int ret = store_step(s, sqlutil_bind(s, 1, "li", cutoff, limit));
 
     while (ret == 1) {
-        const char *jid = (const char *)sqlite3_column_text(s, 0);
+        const char *who = (const char *)sqlite3_column_text(s, 0);
         const char *id = (const char *)sqlite3_column_text(s, 1);
 
-        ret = jid && id && strv_push(jids, jid) == 0 && strv_push(ids, id) == 0
+        ret = who && id && strv_push(whos, who) == 0 && strv_push(ids, id) == 0
                   ? store_step(s, SQLITE_OK)
                   : store_fail(st, STORE_ENOMEM, "out of memory");
     }
@@ -230,18 +246,16 @@ static int store_inbox_pair_list(struct store *st, enum store_op op,
 }
 
 /* Collects first so that fn runs with no statement active. */
-static int store_inbox_pairs(struct store *st, enum store_op op, int64_t cutoff,
-                             int limit,
-                             int (*fn)(void *ud, const char *recipient_jid,
-                                       const char *card_id),
-                             void *ud)
+static int store_inbox_pairs(
+    struct store *st, enum store_op op, int64_t cutoff, int limit,
+    int (*fn)(void *ud, const char *recipient, const char *card_id), void *ud)
 {
-    struct strv jids = {0}, ids = {0};
-    int ret = store_inbox_pair_list(st, op, cutoff, limit, &jids, &ids);
+    struct strv whos = {0}, ids = {0};
+    int ret = store_inbox_pair_list(st, op, cutoff, limit, &whos, &ids);
 
-    for (size_t i = 0; ret == 0 && i < ids.n && i < jids.n; i++)
-        ret = fn(ud, jids.v[i], ids.v[i]);
-    strv_clear(&jids);
+    for (size_t i = 0; ret == 0 && i < ids.n && i < whos.n; i++)
+        ret = fn(ud, whos.v[i], ids.v[i]);
+    strv_clear(&whos);
     strv_clear(&ids);
     return ret;
 }
@@ -255,7 +269,7 @@ int store_inbox_handed_before(struct store *st, int64_t cutoff, int limit,
 }
 
 int store_inbox_created_before(struct store *st, int64_t cutoff, int limit,
-                               int (*fn)(void *ud, const char *recipient_jid,
+                               int (*fn)(void *ud, const char *recipient_phone,
                                          const char *card_id),
                                void *ud)
 {
@@ -263,12 +277,15 @@ int store_inbox_created_before(struct store *st, int64_t cutoff, int limit,
                              ud);
 }
 
-/* Reads the card into a new *item without deleting it. */
+/* Reads the card into a new *item without deleting it. The recipient is
+ * recipient_phone when not NULL, else the number of recipient_jid. */
 static int store_inbox_get(struct store *st, const char *recipient_jid,
-                           const char *card_id, struct store_inbox_item **item)
+                           const char *recipient_phone, const char *card_id,
+                           struct store_inbox_item **item)
 {
     sqlite3_stmt *s = store_stmt(st, OP_INBOX_GET);
-    int ret = store_step(s, sqlutil_bind(s, 1, "tt", card_id, recipient_jid));
+    int ret = store_step(
+        s, sqlutil_bind(s, 1, "ttt", card_id, recipient_jid, recipient_phone));
 
     *item = NULL;
     if (ret == 1) {
@@ -287,8 +304,10 @@ static int store_inbox_get(struct store *st, const char *recipient_jid,
 }
 
 /* Reads before deleting so that running out of memory loses no card. */
-int store_inbox_take(struct store *st, const char *recipient_jid,
-                     const char *card_id, struct store_inbox_item **item)
+static int store_inbox_take_for(struct store *st, const char *recipient_jid,
+                                const char *recipient_phone,
+                                const char *card_id,
+                                struct store_inbox_item **item)
 {
     struct store_inbox_item *got = NULL;
     sqlite3_stmt *s;
@@ -296,18 +315,47 @@ int store_inbox_take(struct store *st, const char *recipient_jid,
 
     if (item) {
         *item = NULL;
-        ret = store_inbox_get(st, recipient_jid, card_id, &got);
+        ret =
+            store_inbox_get(st, recipient_jid, recipient_phone, card_id, &got);
         if (ret < 0)
             return ret;
     }
     s = store_stmt(st, OP_INBOX_DELETE);
-    ret = store_write(st, s, sqlutil_bind(s, 1, "tt", card_id, recipient_jid),
-                      "no such card");
+    ret = store_write(
+        st, s,
+        sqlutil_bind(s, 1, "ttt", card_id, recipient_jid, recipient_phone),
+        "no such card");
     if (ret < 0) {
         store_inbox_item_free(got);
         return ret;
     }
     if (item)
         *item = got;
+    return 0;
+}
+
+int store_inbox_take(struct store *st, const char *recipient_jid,
+                     const char *card_id, struct store_inbox_item **item)
+{
+    return store_inbox_take_for(st, recipient_jid, NULL, card_id, item);
+}
+
+int store_inbox_take_number(struct store *st, const char *recipient_phone,
+                            const char *card_id, struct store_inbox_item **item)
+{
+    return store_inbox_take_for(st, NULL, recipient_phone, card_id, item);
+}
+
+int store_inbox_drop_sender(struct store *st, const char *recipient_jid,
+                            const char *sender_phone, int64_t *dropped)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_DROP_SENDER);
+    int rc =
+        sqlutil_run(s, sqlutil_bind(s, 1, "tt", sender_phone, recipient_jid));
+
+    if (rc != SQLITE_OK)
+        return sqlutil_code(rc);
+    if (dropped)
+        *dropped = sqlite3_changes(st->db);
     return 0;
 }

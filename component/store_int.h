@@ -29,6 +29,8 @@ enum store_op {
     OP_INBOX_HANDED_BEFORE,
     OP_INBOX_GET,
     OP_INBOX_DELETE,
+    OP_INBOX_DROP_SENDER,
+    OP_INBOX_COUNT_NUMBER,
     OP_INBOX_SENDER,
     OP_INBOX_REPLACE,
     OP_INBOX_CREATED_FIRST,
@@ -40,6 +42,10 @@ enum store_op {
     OP_LOOKUP_SET,
     OP_LOOKUP_FORGET,
     OP_LOOKUP_PRUNE,
+    OP_BLOCK_ADD,
+    OP_BLOCK_REMOVE,
+    OP_BLOCK_LIST,
+    OP_BLOCK_CHECK,
     OP_ONLINE_ADD,
     OP_ONLINE_REMOVE,
     OP_ONLINE_RECEIPTS,
@@ -67,7 +73,7 @@ enum store_op {
  * the statements of store.c select them. */
 #define INBOX_COLUMNS                                                          \
     "seq, card_id, sender_phone, sender_jid, vcard, note, created_at, "        \
-    "attempts, receipt_to, receipt_id, handed_at"
+    "attempts, receipt_to, receipt_id, handed_at, recipient_phone"
 
 struct store {
     sqlite3 *db;

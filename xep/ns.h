@@ -23,6 +23,8 @@
 #define NS_PRIVILEGE1 "urn:xmpp:privilege:1"
 #define NS_PRIVILEGE2 "urn:xmpp:privilege:2"
 #define NS_FORWARD "urn:xmpp:forward:0"
+#define NS_BLOCKING "urn:xmpp:blocking"
+#define NS_BLOCKING_ERRORS "urn:xmpp:blocking:errors"
 
 /* The cardx namespace: only what no standard XEP covers (see xep/cardx.md). */
 #define NS_CARDX "urn:cardx:0"

@@ -79,7 +79,7 @@ void adhoc_done(struct service *svc, xmpp_stanza_t *req, const char *sid,
 {
     xmpp_stanza_t *c, *reply = adhoc_reply(svc, req, sid, "completed", &c);
     xmpp_stanza_t *note;
-    char text[512];
+    char text[ADHOC_NOTE_MAX];
     va_list ap;
 
     va_start(ap, fmt);

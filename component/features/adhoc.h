@@ -25,6 +25,9 @@ struct adhoc_command {
 extern const struct adhoc_command adhoc_commands[];
 extern const size_t adhoc_ncommands;
 
+/* The longest note text adhoc_done() sends; longer ones are cut. */
+#define ADHOC_NOTE_MAX 512
+
 /* Completes the command req with a note (type "info" or "error") for the
  * user: errors of the request itself are told this way, as plain text. sid
  * NULL echoes req's sessionid. */

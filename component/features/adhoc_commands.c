@@ -1,6 +1,7 @@
 /* The ad-hoc commands themselves (XEP-0050): registering (the number,
- * then its code when numbers are proven), sending a card, the inbox and
- * unregistering, each a form and what its submission does. */
+ * then its code when numbers are proven), sending a card, the inbox,
+ * blocking numbers and unregistering, each a form and what its submission
+ * does. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "common/phone.h"
 #include "component/features/adhoc.h"
+#include "component/features/block.h"
 #include "component/features/deliver.h"
 #include "component/features/register.h"
 #include "component/features/send.h"
@@ -98,10 +100,10 @@ static void send_done_note(struct service *svc, xmpp_stanza_t *req,
         adhoc_done(svc, req, NULL, "error", "%s", text ? text : condition);
     else if (strcmp(status, "delivered") == 0)
         adhoc_done(svc, req, NULL, "info", "Card delivered to %s.", to);
-    else
+    else /* says nothing of whether they are online ([privacy]) */
         adhoc_done(svc, req, NULL, "info",
-                   "Card queued for %s: they are offline; it reaches them "
-                   "when they next come online.",
+                   "Card queued for %s: it reaches them when they are "
+                   "online.",
                    to);
     free(e164);
     if (number)
@@ -137,8 +139,7 @@ static void inbox_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
     char count[64];
 
     (void)form;
-    (void)phone;
-    if (store_inbox_count(service_store(svc), bare, &n) < 0 ||
+    if (store_inbox_count_number(service_store(svc), phone, &n) < 0 ||
         store_online_count(service_store(svc), bare, &online, NULL) < 0) {
         struct service_fault f;
 
@@ -162,6 +163,95 @@ static void inbox_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
     adhoc_done(svc, iq, sid, "info", "%s: they are being sent to you now.",
                count);
     deliver_flush(svc, bare);
+}
+
+static int block_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
+{
+    (void)phone;
+    if (form_add_head(ctx, x, "Block a phone number",
+                      "Cards from this number are dropped; its sender is not "
+                      "told. Cards from it that wait for you are deleted.") <
+            0 ||
+        form_add_field(ctx, x, "phone", "text-single", "Phone number", NULL,
+                       1) < 0)
+        return -1;
+    return 0;
+}
+
+static int unblock_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
+{
+    (void)phone;
+    if (form_add_head(ctx, x, "Unblock a phone number",
+                      "New cards from this number reach you again.") < 0 ||
+        form_add_field(ctx, x, "phone", "text-single", "Phone number", NULL,
+                       1) < 0)
+        return -1;
+    return 0;
+}
+
+/* block and unblock: the submitted number, and the outcome as a note. */
+static void block_submit(struct service *svc, xmpp_stanza_t *iq,
+                         const char *sid, xmpp_stanza_t *form, const char *bare,
+                         int block)
+{
+    char *input = form_get_value(form, "phone");
+    struct block_outcome out;
+
+    block_change(svc, bare, input, block, &out);
+    adhoc_done(svc, iq, sid, out.type ? "error" : "info", "%s", out.text);
+    if (input)
+        xmpp_free(service_ctx(svc), input);
+}
+
+static void block_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
+                      xmpp_stanza_t *form, const char *bare, const char *phone)
+{
+    (void)phone;
+    block_submit(svc, iq, sid, form, bare, 1);
+}
+
+static void unblock_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
+                        xmpp_stanza_t *form, const char *bare,
+                        const char *phone)
+{
+    (void)phone;
+    block_submit(svc, iq, sid, form, bare, 0);
+}
+
+/* Room in a note for the heading and the "and N more" line. */
+#define BLOCKED_LIST_MAX (ADHOC_NOTE_MAX - 64)
+
+/* One stage: the blocked numbers, one a line, as many as a note holds. */
+static void blocked_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
+                        xmpp_stanza_t *form, const char *bare,
+                        const char *phone)
+{
+    struct block_outcome out;
+    struct strv phones = {0};
+    char text[ADHOC_NOTE_MAX] = "";
+    size_t len = 0, i;
+
+    (void)form;
+    (void)phone;
+    if (block_list(svc, bare, &phones, &out) < 0) {
+        adhoc_done(svc, iq, sid, "error", "%s", out.text);
+        return;
+    }
+    for (i = 0; i < phones.n; i++) {
+        if (len + strlen(phones.v[i]) + 1 >= BLOCKED_LIST_MAX)
+            break;
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "\n%s",
+                                phones.v[i]);
+    }
+    if (i < phones.n)
+        snprintf(text + len, sizeof(text) - len, "\nand %zu more",
+                 phones.n - i);
+    if (phones.n == 0)
+        adhoc_done(svc, iq, sid, "info", "You have blocked no numbers.");
+    else
+        adhoc_done(svc, iq, sid, "info", "Blocked numbers (%zu):%s", phones.n,
+                   text);
+    strv_clear(&phones);
 }
 
 static int unregister_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
@@ -204,6 +294,9 @@ const struct adhoc_command adhoc_commands[] = {
      register_run},
     {"send", "Send your card to a phone number", 1, send_form, send_run},
     {"inbox", "Cards waiting for you", 1, NULL, inbox_run},
+    {"block", "Block a phone number", 1, block_form, block_run},
+    {"unblock", "Unblock a phone number", 1, unblock_form, unblock_run},
+    {"blocked", "Numbers you blocked", 1, NULL, blocked_run},
     {"unregister", "Unregister your phone number", 1, unregister_form,
      unregister_run},
 };

@@ -212,13 +212,12 @@ static void sender_receipt(struct service *svc,
                            const struct store_inbox_item *item)
 {
     xmpp_stanza_t *msg, *received;
-    char *phone = NULL, *from = NULL;
+    char *from = NULL;
 
     if (!item->receipt_to || !item->receipt_id)
         return;
-    if (store_user_phone(service_store(svc), item->recipient_jid, &phone) < 0)
-        return;
-    from = service_proxy_jid(svc, phone);
+    /* The number the card was sent to, which the sender knows. */
+    from = service_proxy_jid(svc, item->recipient_phone);
     msg = xmpp_message_new(service_ctx(svc), NULL, item->receipt_to, NULL);
     if (!from || !msg || xmpp_stanza_set_from(msg, from) ||
         !(received = stanza_add_child(service_ctx(svc), msg, "received",
@@ -230,7 +229,6 @@ static void sender_receipt(struct service *svc,
     }
     service_emit(svc, msg);
     free(from);
-    free(phone);
 }
 
 /* Tells the sender their card expired undelivered: a chat message from
@@ -239,19 +237,16 @@ static void sender_expired(struct service *svc,
                            const struct store_inbox_item *item)
 {
     xmpp_stanza_t *msg;
-    char *phone = NULL, *from = NULL, *text = NULL;
+    char *from = NULL, *text = NULL;
     char stamp[32];
 
-    if (store_user_phone(service_store(svc), item->recipient_jid, &phone) < 0) {
-        log_error(service_log(svc), "card %s expired without notice: %s",
-                  item->card_id, store_errmsg(service_store(svc)));
-        return;
-    }
+    /* The number the card was sent to: the same words whether anyone has
+     * it or not ([privacy]). */
     stamp_format(item->created, stamp, sizeof(stamp));
-    from = service_proxy_jid(svc, phone);
+    from = service_proxy_jid(svc, item->recipient_phone);
     text = str_printf("Your card to %s (sent %s) expired undelivered: it was "
                       "not picked up in time and has been deleted.",
-                      phone, stamp);
+                      item->recipient_phone, stamp);
     msg = xmpp_message_new(service_ctx(svc), "chat", item->sender_jid, NULL);
     if (!from || !text || !msg || xmpp_stanza_set_from(msg, from) ||
         xmpp_message_set_body(msg, text)) {
@@ -262,11 +257,13 @@ static void sender_expired(struct service *svc,
     service_emit(svc, msg);
     free(text);
     free(from);
-    free(phone);
 }
 
-int deliver_retire(struct service *svc, const char *recipient,
-                   const char *card_id, enum deliver_end why)
+/* Takes the card out of the inbox of recipient (a bare JID, or with
+ * by_number a number) and tells whom it concerns. */
+static int deliver_retire_for(struct service *svc, const char *recipient,
+                              int by_number, const char *card_id,
+                              enum deliver_end why)
 {
     static const char *const how[] = {
         [DELIVER_ACKED] = "acknowledged by",
@@ -278,9 +275,14 @@ int deliver_retire(struct service *svc, const char *recipient,
                              "acknowledged) for"),
         [DELIVER_EXPIRED] = ("expired (inbox_ttl over, never acknowledged) "
                              "for"),
+        [DELIVER_REFUSED] = ("deleted (refused for good: blocked on their "
+                             "server) for"),
     };
     struct store_inbox_item *item = NULL;
-    int rc = store_inbox_take(service_store(svc), recipient, card_id, &item);
+    int rc = by_number ? store_inbox_take_number(service_store(svc), recipient,
+                                                 card_id, &item)
+                       : store_inbox_take(service_store(svc), recipient,
+                                          card_id, &item);
 
     if (rc == STORE_ENOTFOUND) {
         log_debug(service_log(svc), "no card %s waits for %s", card_id,
@@ -305,6 +307,18 @@ int deliver_retire(struct service *svc, const char *recipient,
         sender_expired(svc, item);
     store_inbox_item_free(item);
     return 0;
+}
+
+int deliver_retire(struct service *svc, const char *recipient,
+                   const char *card_id, enum deliver_end why)
+{
+    return deliver_retire_for(svc, recipient, 0, card_id, why);
+}
+
+int deliver_retire_number(struct service *svc, const char *recipient_phone,
+                          const char *card_id, enum deliver_end why)
+{
+    return deliver_retire_for(svc, recipient_phone, 1, card_id, why);
 }
 
 static int flush_one(void *ud, const struct store_inbox_item *item)
@@ -333,9 +347,32 @@ void deliver_flush(struct service *svc, const char *bare)
                   store_errmsg(service_store(svc)));
 }
 
+/* True when the bounce says the recipient blocked us on their server
+ * (XEP-0191 <blocked xmlns='urn:xmpp:blocking:errors'/> in the error). */
+static int bounce_blocked(xmpp_stanza_t *stanza)
+{
+    xmpp_stanza_t *err = xmpp_stanza_get_child_by_name(stanza, "error");
+
+    return err && xmpp_stanza_get_child_by_name_and_ns(
+                      err, "blocked", NS_BLOCKING_ERRORS) != NULL;
+}
+
+/* The recipient blocked the sender's proxy JID on their own server: every
+ * later delivery would bounce too, so the card goes, without a receipt. */
+static void deliver_refused(struct service *svc, const char *bare,
+                            const char *id, const char *from)
+{
+    int rc = deliver_retire(svc, bare, id, DELIVER_REFUSED);
+
+    if (rc == STORE_ENOTFOUND)
+        log_debug(service_log(svc), "message %s to %s refused (blocked)", id,
+                  from ? from : "?");
+}
+
 /* A delivery bounced (a hibernating XEP-0198 session that expired, say):
- * it reached nobody, so the card waits again for the next resource.
- * Anything else we sent that bounced is only logged. */
+ * it reached nobody, so the card waits again for the next resource; unless
+ * the recipient's server refused it for good. Anything else we sent that
+ * bounced is only logged. */
 static void deliver_bounce(struct service *svc, xmpp_stanza_t *stanza)
 {
     const char *id = xmpp_stanza_get_id(stanza);
@@ -344,6 +381,11 @@ static void deliver_bounce(struct service *svc, xmpp_stanza_t *stanza)
     char *bare = stanza_bare_jid(from);
     int rc = STORE_ENOTFOUND;
 
+    if (id && bare && strcmp(name, "message") == 0 && bounce_blocked(stanza)) {
+        deliver_refused(svc, bare, id, from);
+        free(bare);
+        return;
+    }
     if (id && bare && strcmp(name, "message") == 0)
         rc = store_inbox_requeue(service_store(svc), bare, id);
     if (rc == 0)

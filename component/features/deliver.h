@@ -12,6 +12,9 @@ enum deliver_end {
     DELIVER_HANDED,  /* handed to resources that never acknowledge */
     DELIVER_GAVE_UP, /* max_attempts deliveries, none acknowledged */
     DELIVER_EXPIRED, /* inbox_ttl passed, never acknowledged */
+    /* The recipient's server refused it for good: the recipient blocked
+     * the sender's proxy JID there (XEP-0191). */
+    DELIVER_REFUSED,
 };
 
 /* Sends a stored card (borrowed) to every online resource of its
@@ -29,6 +32,10 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
  * negative code when the store failed (logged). */
 int deliver_retire(struct service *svc, const char *recipient,
                    const char *card_id, enum deliver_end why);
+/* deliver_retire() of a card waiting for the number recipient_phone,
+ * registered or not (a held card expires too). */
+int deliver_retire_number(struct service *svc, const char *recipient_phone,
+                          const char *card_id, enum deliver_end why);
 
 /* The user's resources are known: send every card in their inbox, oldest
  * first, those delivered before but not acknowledged included. */

@@ -52,9 +52,11 @@ void expire_card_stored(struct service *svc, int64_t created)
         expire_schedule(svc, limits_expiry(created, ttl));
 }
 
-static int retire_expired(void *ud, const char *recipient, const char *card_id)
+/* By number: a card held for a number nobody has proved expires too. */
+static int retire_expired(void *ud, const char *recipient_phone,
+                          const char *card_id)
 {
-    deliver_retire(ud, recipient, card_id, DELIVER_EXPIRED);
+    deliver_retire_number(ud, recipient_phone, card_id, DELIVER_EXPIRED);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "component/features/deliver.h"
 #include "component/features/register.h"
 #include "component/features/verify.h"
 #include "xep/form.h"
@@ -208,6 +209,9 @@ static void register_change(struct service *svc, const char *bare,
                  "Your phone number is now %s: others can send you business "
                  "cards by it.",
                  e164);
+        /* Cards held for the number are bare's now ([privacy]); a user
+         * registering is online, so they need not wait for a presence. */
+        deliver_flush(svc, bare);
     }
 }
 

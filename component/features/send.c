@@ -11,6 +11,7 @@
 #include "card/vcard.h"
 #include "common/phone.h"
 #include "common/util.h"
+#include "component/features/block.h"
 #include "component/features/deliver.h"
 #include "component/features/expire.h"
 #include "component/limits.h"
@@ -25,7 +26,7 @@ struct send_job {
     xmpp_stanza_t *req; /* the sender's message or iq (a reference) */
     char *sender_jid;   /* bare */
     char *sender_phone;
-    char *recipient_jid;
+    char *recipient_jid; /* NULL: a number nobody registered (held) */
     char *recipient_phone;
     char *note;
     enum send_via via;
@@ -112,8 +113,10 @@ static int send_store_failed(struct service *svc, struct send_job *job)
     return -1;
 }
 
-/* Stores the card as a new one, with a new id, if the recipient's inbox
- * has room. Reports the failure and returns -1 when not. */
+/* Stores the card as a new one, with a new id, if the recipient's number
+ * has room: cards held for a number nobody has proved count the same as a
+ * registered user's, so that the quota tells neither apart. Reports the
+ * failure and returns -1 when not. */
 static int send_store_new(struct service *svc, struct send_job *job,
                           struct store_inbox_item *item)
 {
@@ -122,7 +125,8 @@ static int send_store_new(struct service *svc, struct send_job *job,
     int64_t waiting = 0;
     char id[48], text[256];
 
-    if (max > 0 && store_inbox_count(st, job->recipient_jid, &waiting) < 0)
+    if (max > 0 &&
+        store_inbox_count_number(st, job->recipient_phone, &waiting) < 0)
         return send_store_failed(svc, job);
     if (max > 0 && waiting >= max) {
         log_info(service_log(svc), "card from %s to %s refused: %d cards wait",
@@ -147,14 +151,15 @@ static int send_store_new(struct service *svc, struct send_job *job,
 }
 
 /* Stores the card over the one its sender still has waiting for this
- * recipient, which keeps its id so that clients dedupe (a recipient never
- * holds two cards of one sender), else as a new card. item->card_id
- * becomes the caller's to free. Reports the failure and returns -1. */
+ * number, which keeps its id so that clients dedupe (a number never holds
+ * two cards of one sender, registered or not), else as a new card.
+ * item->card_id becomes the caller's to free. Reports the failure and
+ * returns -1. */
 static int send_store(struct service *svc, struct send_job *job,
                       struct store_inbox_item *item, int *replaced)
 {
     struct store *st = service_store(svc);
-    int rc = store_inbox_from(st, job->recipient_jid, job->sender_jid,
+    int rc = store_inbox_from(st, job->recipient_phone, job->sender_jid,
                               &item->card_id);
 
     *replaced = rc == 0;
@@ -165,15 +170,55 @@ static int send_store(struct service *svc, struct send_job *job,
     return rc < 0 ? send_store_failed(svc, job) : 0;
 }
 
+/* A card the recipient blocked: answered exactly as one accepted for an
+ * offline recipient, then dropped, so that the sender cannot tell. */
+static void send_drop_blocked(struct service *svc, struct send_job *job)
+{
+    char card_id[48];
+
+    if (rand_hex_id(card_id, sizeof(card_id), "card-", CARD_ID_BYTES) < 0) {
+        send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                  "no randomness for a card id");
+        return;
+    }
+    log_info(service_log(svc), "card %s from %s to %s dropped: blocked",
+             card_id, job->sender_phone, job->recipient_phone);
+    send_reply(svc, job, card_id, "queued");
+}
+
+/* Whether the recipient is online, as far as the answer may say: with
+ * [privacy] reveal_online = no it never does, and a held card has nobody
+ * to be online. */
+static int send_recipient_online(struct service *svc, struct send_job *job)
+{
+    int online = 0;
+
+    if (!job->recipient_jid ||
+        store_online_count(service_store(svc), job->recipient_jid, &online,
+                           NULL) < 0)
+        return 0;
+    return online;
+}
+
 /* Commits the card to the inbox, then hands it to an online recipient. The
  * commit comes first: whatever happens next, the card is not lost. */
 static void send_commit(struct service *svc, struct send_job *job,
                         const char *vcard)
 {
     struct store_inbox_item item = {0};
-    int online = 0, replaced = 0;
+    int online, replaced = 0;
+    int blocked = block_refuses(svc, job->recipient_phone, job->sender_phone);
 
+    if (blocked < 0) {
+        send_store_fail(svc, job, "checking the recipient's blocks");
+        return;
+    }
+    if (blocked) {
+        send_drop_blocked(svc, job);
+        return;
+    }
     item.recipient_jid = job->recipient_jid;
+    item.recipient_phone = job->recipient_phone;
     item.sender_phone = job->sender_phone;
     item.sender_jid = job->sender_jid;
     item.vcard = (char *)vcard;
@@ -182,14 +227,15 @@ static void send_commit(struct service *svc, struct send_job *job,
     receipt_wanted(job, &item);
     if (send_store(svc, job, &item, &replaced) < 0)
         goto out;
-    log_info(service_log(svc), "card %s from %s to %s %s", item.card_id,
+    log_info(service_log(svc), "card %s from %s to %s %s%s", item.card_id,
              job->sender_phone, job->recipient_phone,
-             replaced ? "replaces the one waiting" : "accepted");
+             replaced ? "replaces the one waiting" : "accepted",
+             job->recipient_jid ? "" : " (held: nobody has the number yet)");
     expire_card_stored(svc, item.created);
-    if (store_online_count(service_store(svc), job->recipient_jid, &online,
-                           NULL) < 0)
-        online = 0;
-    send_reply(svc, job, item.card_id, online ? "delivered" : "queued");
+    online = send_recipient_online(svc, job);
+    send_reply(svc, job, item.card_id,
+               online && config_reveal_online(service_config(svc)) ? "delivered"
+                                                                   : "queued");
     /* It stays in the inbox until the recipient acknowledges it. */
     if (online)
         deliver_card(svc, &item, 0);
@@ -355,7 +401,8 @@ static int send_check_limits(struct service *svc, struct send_job *job)
 /* Validates the recipient's number, counts the send against the sender's
  * limits (registered number or not: lookups are what is limited) and finds
  * who has the number. Reports the failure and returns -1 when the send
- * cannot go on. */
+ * cannot go on: when nobody has the number, unless cards to such numbers
+ * are held ([privacy]), and then recipient_jid stays NULL. */
 static int send_find_recipient(struct service *svc, struct send_job *job,
                                const char *number)
 {
@@ -388,6 +435,8 @@ static int send_find_recipient(struct service *svc, struct send_job *job,
         return -1;
     rc = store_user_jid(service_store(svc), job->recipient_phone,
                         &job->recipient_jid);
+    if (rc == STORE_ENOTFOUND && config_hold_unknown(service_config(svc)))
+        return 0;
     if (rc == STORE_ENOTFOUND) {
         snprintf(text, sizeof(text), "no cardx user has the number %s",
                  job->recipient_phone);

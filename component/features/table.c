@@ -7,9 +7,8 @@
 
 extern const struct feature feature_basic, feature_register, feature_adhoc,
     feature_gateway, feature_owncard, feature_privilege, feature_ack,
-    feature_send, feature_presence, feature_probe, feature_deliver,
-    feature_verify,
-    feature_expire;
+    feature_send, feature_block, feature_presence, feature_probe,
+    feature_deliver, feature_verify, feature_expire;
 
 /* Order matters where hooks share a stanza: the server's grant of
  * privileges is not a user's message; a receipt is taken before the same
@@ -25,6 +24,7 @@ const struct feature *const service_features[] = {
     &feature_privilege,
     &feature_ack,
     &feature_send,
+    &feature_block,
     &feature_presence,
     &feature_probe,
     &feature_deliver,

@@ -19,6 +19,7 @@
 
 #include "common/phone.h"
 #include "common/util.h"
+#include "component/features/deliver.h"
 #include "component/features/verify_code.h"
 #include "xep/stanza.h"
 
@@ -387,6 +388,7 @@ static void verify_take(struct service *svc, const char *bare,
                         const char *phone, struct register_outcome *out)
 {
     struct store *st = service_store(svc);
+    struct service_fault f;
     int64_t now = (int64_t)time(NULL);
     int rc = store_user_register(st, phone, bare, now);
 
@@ -399,10 +401,8 @@ static void verify_take(struct service *svc, const char *bare,
                     "the number %s is already registered to another account",
                     phone);
     } else if (rc < 0) {
-        log_error(service_log(svc), "registering %s: %s", bare,
-                  store_errmsg(st));
-        outcome_set(out, ERR_WAIT, "internal-server-error",
-                    "the registration store failed");
+        service_store_failed(svc, "registering a number", &f);
+        outcome_set(out, f.type, f.condition, "%s", f.text);
     } else {
         log_info(service_log(svc), "%s proved %s and registered it", bare,
                  phone);
@@ -410,6 +410,9 @@ static void verify_take(struct service *svc, const char *bare,
                  "Your phone number is now %s: others can send you business "
                  "cards by it.",
                  phone);
+        /* Cards held for the number are bare's now ([privacy]); a user
+         * proving it is online, so they need not wait for a presence. */
+        deliver_flush(svc, bare);
     }
 }
 

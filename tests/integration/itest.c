@@ -26,8 +26,8 @@ struct harness *itest_harness(void)
 }
 
 /* Starts the server and cardxd, which proves numbers with codes when
- * verify is set. */
-static void itest_start(int verify)
+ * verify is set, with ini (may be NULL) added to its configuration. */
+static void itest_start(int verify, const char *ini)
 {
     itest_h = harness_new();
     ck_assert_msg(itest_h, "cannot create the harness");
@@ -40,6 +40,8 @@ static void itest_start(int verify)
     ck_assert_int_eq(harness_cardxd_config_append(
                          itest_h, "[limits]\nfetch_timeout = 3000\n"),
                      0);
+    if (ini)
+        ck_assert_int_eq(harness_cardxd_config_append(itest_h, ini), 0);
     ck_assert_msg(harness_cardxd_start(itest_h) == 0, "cardxd did not start");
     ck_assert_msg(harness_cardxd_wait_connected(itest_h, ITEST_TIMEOUT_MS) == 0,
                   "cardxd did not attach (see %s/cardxd.log)",
@@ -48,12 +50,22 @@ static void itest_start(int verify)
 
 void itest_setup(void)
 {
-    itest_start(0);
+    itest_start(0, NULL);
 }
 
 void itest_setup_verify(void)
 {
-    itest_start(1);
+    itest_start(1, NULL);
+}
+
+void itest_setup_with(const char *ini)
+{
+    itest_start(0, ini);
+}
+
+void itest_setup_verify_with(const char *ini)
+{
+    itest_start(1, ini);
 }
 
 void itest_teardown(void)

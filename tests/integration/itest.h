@@ -26,6 +26,11 @@ void itest_teardown(void);
  * (harness_verify_by_log()). */
 void itest_setup_verify(void);
 
+/* itest_setup() and itest_setup_verify() with ini (INI text, NULL for
+ * none) added to cardxd.conf, for a fixture of its own. */
+void itest_setup_with(const char *ini);
+void itest_setup_verify_with(const char *ini);
+
 /* Registers user on Prosody (prosodyctl) and logs in; with presence, sends
  * initial presence. The client answers disco#info with the receipts feature
  * unless receipts is 0. Fails the test on error. */

@@ -171,8 +171,10 @@ START_TEST(commands_discovered)
     struct xclient *a = itest_login("disco_a", 1, 1);
     const char *comp = harness_component_domain(itest_harness());
     xmpp_stanza_t *reply = NULL, *q;
-    static const char *const nodes[] = {"register", "send", "inbox",
+    static const char *const nodes[] = {"register",  "send",    "inbox",
+                                        "block",     "unblock", "blocked",
                                         "unregister"};
+    const int nnodes = (int)(sizeof(nodes) / sizeof(nodes[0]));
     int n = 0;
 
     reply = itest_iq_expect(
@@ -185,15 +187,15 @@ START_TEST(commands_discovered)
                             "<iq type='get'><query xmlns='" NS_DISCO_ITEMS
                             "' node='" NS_COMMANDS "'/></iq>",
                             ITEMS "[@node='" NS_COMMANDS "']");
-    /* The four commands, in this order and nothing else. */
+    /* The commands, in this order and nothing else. */
     q = xmpp_stanza_get_child_by_ns(reply, NS_DISCO_ITEMS);
     for (xmpp_stanza_t *it = xmpp_stanza_get_children(q); it;
          it = xmpp_stanza_get_next(it), n++) {
-        ck_assert_int_lt(n, 4);
+        ck_assert_int_lt(n, nnodes);
         stanza_expect(it, "/item[@jid='%s'][@node='%s'][@name]", comp,
                       nodes[n]);
     }
-    ck_assert_int_eq(n, 4);
+    ck_assert_int_eq(n, nnodes);
     xmpp_stanza_release(reply);
 
     /* Without a node: no items (the commands are under their node). */
@@ -284,7 +286,9 @@ START_TEST(send_by_command)
 
     send_cmd(a, "138 0013 8122", "from the command", &n);
     ck_assert_str_eq(n.type, "info");
-    ck_assert_str_eq(n.text, "Card delivered to +8613800138122.");
+    /* Online or not, the note does not say ([privacy] reveal_online). */
+    ck_assert_str_eq(n.text, "Card queued for +8613800138122: it reaches "
+                             "them when they are online.");
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the card did not arrive");
     body = xmpp_message_get_body(card);
@@ -490,6 +494,78 @@ START_TEST(never_acked_card_given_up)
 }
 END_TEST
 
+/* Runs the block or unblock command on number; fills out. */
+static void block_cmd(struct xclient *c, const char *node, const char *number,
+                      struct note *out)
+{
+    char fields[256];
+
+    snprintf(fields, sizeof(fields),
+             "<field var='phone'><value>%s</value></field>", number);
+    command_run(c, node, fields, out);
+}
+
+/* The one-stage "blocked" command's note. */
+static void blocked_cmd(struct xclient *c, struct note *out)
+{
+    xmpp_stanza_t *reply = NULL;
+
+    ck_assert_int_eq(command_iq(c, "blocked", "execute", NULL, NULL, &reply),
+                     0);
+    note_read(reply, out);
+    ck_assert_str_eq(out->status, "completed");
+    xmpp_stanza_release(reply);
+}
+
+/* Blocking by command: the blocked sender is told the card was queued, yet
+ * nothing reaches the recipient; unblocked, the next card does. */
+START_TEST(block_by_command)
+{
+    struct xclient *a = itest_login("cmdblock_a", 1, 1);
+    struct xclient *b = itest_login("cmdblock_b", 1, 1);
+    xmpp_stanza_t *card;
+    struct note n;
+
+    register_cmd(a, "+8613800138181");
+    register_cmd(b, "+8613800138182");
+    itest_upload_card(a, "Alice Blocked", "+8613800138181");
+    xclient_send_presence(b);
+    xclient_pump(b, 300);
+
+    blocked_cmd(b, &n);
+    ck_assert_str_eq(n.text, "You have blocked no numbers.");
+    block_cmd(b, "block", "138 0013 8181", &n);
+    ck_assert_str_eq(n.type, "info");
+    ck_assert_ptr_nonnull(strstr(n.text, "+8613800138181 is blocked"));
+    blocked_cmd(b, &n);
+    ck_assert_str_eq(n.text, "Blocked numbers (1):\n+8613800138181");
+    block_cmd(b, "block", "not a number", &n);
+    ck_assert_str_eq(n.type, "error");
+
+    send_cmd(a, "+8613800138182", "while blocked", &n);
+    ck_assert_str_eq(n.type, "info");
+    ck_assert_str_eq(n.text, "Card queued for +8613800138182: it reaches "
+                             "them when they are online.");
+    card = itest_wait_card(b, ITEST_QUIET_MS);
+    ck_assert_msg(card == NULL, "a blocked sender's card arrived");
+
+    block_cmd(b, "unblock", "+8613800138181", &n);
+    ck_assert_str_eq(n.type, "info");
+    block_cmd(b, "unblock", "+8613800138181", &n);
+    ck_assert_str_eq(n.type, "error");
+    ck_assert_str_eq(n.text, "+8613800138181 is not blocked");
+    blocked_cmd(b, &n);
+    ck_assert_str_eq(n.text, "You have blocked no numbers.");
+    send_cmd(a, "+8613800138182", "after unblock", &n);
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the card after unblocking did not arrive");
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
 static Suite *adhoc_suite(void)
 {
     Suite *s = suite_create("adhoc");
@@ -503,6 +579,7 @@ static Suite *adhoc_suite(void)
     tcase_add_test(tc, send_command_errors);
     tcase_add_test(tc, inbox_command);
     tcase_add_test(tc, unregister_command);
+    tcase_add_test(tc, block_by_command);
     tcase_add_test(tc, never_acked_card_given_up);
     suite_add_tcase(s, tc);
     return s;

@@ -441,7 +441,8 @@ START_TEST(shell_prints_arrivals)
 
     shell_start(&sh, &bob);
     shell_expect(&sh, "no new cards", SHELL_WAIT_MS);
-    EXPECT(&alice, 0, "delivered: card", "send", BOB_PHONE);
+    /* Bob is online, which the answer does not say (reveal_online). */
+    EXPECT(&alice, 0, "queued: card", "send", BOB_PHONE);
     shell_expect(&sh, "New card from " ALICE_PHONE ": Alice Wang (inbox #",
                  SHELL_WAIT_MS);
     shell_say(&sh, "inbox list");
@@ -474,6 +475,27 @@ START_TEST(reply_reaches_sender)
     assert_has(r.out, BOB_PHONE);
     assert_has(r.out, "Bob Li, Haier");
     result_free(&r);
+}
+END_TEST
+
+/* Bob blocks Alice with cardx: her send is answered as usual, yet nothing
+ * reaches him; unblocked, her next card does. */
+START_TEST(block_unblock_blocked)
+{
+    EXPECT(&bob, 0, "no blocked numbers", "blocked");
+    EXPECT(&bob, 0, "blocked " ALICE_PHONE, "block", ALICE_PHONE);
+    EXPECT(&bob, 0, ALICE_PHONE "\n", "blocked");
+    EXPECT(&alice, 0, "queued: card card-", "send", BOB_PHONE, "--note",
+           "while blocked");
+    EXPECT(&bob, 0, "no new cards", "sync");
+    EXPECT(&bob, 4, NULL, "unblock", "+8613600136000");
+    EXPECT(&bob, 2, NULL, "block");
+    EXPECT(&bob, 0, "unblocked " ALICE_PHONE, "unblock", ALICE_PHONE);
+    EXPECT(&bob, 0, "no blocked numbers", "blocked");
+    EXPECT(&alice, 0, "queued: card card-", "send", BOB_PHONE, "--note",
+           "after unblock");
+    EXPECT(&bob, 0, "1 new card", "sync");
+    EXPECT(&bob, 0, "after unblock", "inbox", "list");
 }
 END_TEST
 
@@ -533,6 +555,7 @@ int main(void)
     tcase_add_test(tc, sync_fills_inbox);
     tcase_add_test(tc, shell_prints_arrivals);
     tcase_add_test(tc, reply_reaches_sender);
+    tcase_add_test(tc, block_unblock_blocked);
     tcase_add_test(tc, offline);
     suite_add_tcase(s, tc);
     /* The servers live in this process: no fork per test. */

@@ -437,12 +437,19 @@ START_TEST(failing_program)
 }
 END_TEST
 
+/* A send's "delivered" shows which account has a number now: these tests
+ * need the answer [privacy] reveal_online = no (the default) withholds. */
+static void verify_setup(void)
+{
+    itest_setup_verify_with("[privacy]\nreveal_online = yes\n");
+}
+
 static Suite *verify_suite(void)
 {
     Suite *s = suite_create("verify");
     TCase *tc = tcase_create("proof of number ownership");
 
-    tcase_add_unchecked_fixture(tc, itest_setup_verify, itest_teardown);
+    tcase_add_unchecked_fixture(tc, verify_setup, itest_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, code_sent_then_proven);
     tcase_add_test(tc, plain_phone_element);

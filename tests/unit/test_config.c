@@ -82,6 +82,10 @@ START_TEST(defaults_documented)
     ck_assert_int_eq(cfg->verify_code_ttl_ms, 600000);
     ck_assert_int_eq(cfg->verify_max_tries, 5);
     ck_assert_int_eq(cfg->verify_codes_per_day, 5);
+    ck_assert_str_eq(cfg->unknown_numbers, "reject");
+    ck_assert_int_eq(config_hold_unknown(cfg), 0);
+    ck_assert_str_eq(cfg->reveal_online, "no");
+    ck_assert_int_eq(config_reveal_online(cfg), 0);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
     /* The defaults alone are not enough: domain and secret are required. */
     ck_assert_int_eq(config_validate(cfg, &err), -1);
@@ -134,7 +138,7 @@ START_TEST(example_states_defaults)
     fclose(out);
     /* Every key but domain, secret and [verify] method, which the example
      * sets, and [verify] command, which has no default. */
-    ck_assert_int_eq(shown, 27);
+    ck_assert_int_eq(shown, 29);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -168,6 +172,8 @@ START_TEST(example_states_defaults)
     ck_assert_int_eq(cfg->verify_code_ttl_ms, ref->verify_code_ttl_ms);
     ck_assert_int_eq(cfg->verify_max_tries, ref->verify_max_tries);
     ck_assert_int_eq(cfg->verify_codes_per_day, ref->verify_codes_per_day);
+    ck_assert_str_eq(cfg->unknown_numbers, ref->unknown_numbers);
+    ck_assert_str_eq(cfg->reveal_online, ref->reveal_online);
     ck_assert_int_eq(cfg->log_level, ref->log_level);
     free(text);
     config_free(cfg);
@@ -213,6 +219,8 @@ START_TEST(full_overrides_every_key)
     ck_assert_int_eq(cfg->verify_code_ttl_ms, 120000);
     ck_assert_int_eq(cfg->verify_max_tries, 3);
     ck_assert_int_eq(cfg->verify_codes_per_day, 9);
+    ck_assert_int_eq(config_hold_unknown(cfg), 1);
+    ck_assert_int_eq(config_reveal_online(cfg), 1);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_DEBUG);
     config_free(cfg);
 }
@@ -370,6 +378,10 @@ static const struct {
     {"[phone]\ndefault_region = FRA\n", ":2: bad default_region 'FRA'"},
     {"[phone]\ndefault_region = F1\n", ":2: bad default_region 'F1'"},
     {"[log]\nlevel = INFO\n", ":2: bad level 'INFO'"},
+    {"[privacy]\nunknown_numbers = keep\n",
+     ":2: bad unknown_numbers 'keep' in [privacy]: must be reject or hold"},
+    {"[privacy]\nreveal_online = true\n",
+     ":2: bad reveal_online 'true' in [privacy]: must be yes or no"},
     {"[delivery]\nhandoff_grace = 60\n",
      ":2: bad handoff_grace '60' in [delivery]: expected a duration with a "
      "unit (ms, s, m, h, d) from 1s to 365d"},

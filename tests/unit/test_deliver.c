@@ -235,6 +235,60 @@ START_TEST(bounce_puts_card_back)
 }
 END_TEST
 
+/* The recipient's server refused the card because the recipient blocked
+ * the proxy JID there (XEP-0191): the card goes for good, without a
+ * receipt; another bounce of the same shape without <blocked/> would have
+ * put it back (bounce_puts_card_back). */
+START_TEST(bounce_blocked_deletes_card)
+{
+    struct svcfix fx;
+    char id[CARD_ID_MAX] = "", xml[512];
+
+    setup(&fx);
+    online(&fx, B_BARE "/phone", 1);
+    send_card_by_message(&fx);
+    ck_assert_int_eq(deliveries(&fx, B_BARE "/phone", id), 1);
+    snprintf(xml, sizeof(xml),
+             "<message type='error' id='%s' from='" B_BARE
+             "/phone' to='" A_PHONE "@" SVCFIX_DOMAIN
+             "'><error type='cancel'><not-acceptable xmlns='" NS_STANZAS
+             "'/><blocked xmlns='" NS_BLOCKING_ERRORS "'/></error></message>",
+             id);
+    svcfix_feed(&fx, xml);
+    ck_assert_int_eq(inbox_count(&fx), 0);
+    ck_assert_int_eq(sender_receipts(&fx), 0);
+    /* Not redelivered at the next resource either. */
+    svcfix_clear_out(&fx);
+    online(&fx, B_BARE "/laptop", 1);
+    ck_assert_int_eq(deliveries(&fx, B_BARE "/laptop", id), 0);
+    svcfix_free(&fx);
+}
+END_TEST
+
+/* A <blocked/> that is not in the error (some payload of the message) is
+ * no refusal: the card waits again. */
+START_TEST(bounce_blocked_elsewhere_requeues)
+{
+    struct svcfix fx;
+    char id[CARD_ID_MAX] = "", xml[512];
+
+    setup(&fx);
+    online(&fx, B_BARE "/phone", 1);
+    send_card_by_message(&fx);
+    ck_assert_int_eq(deliveries(&fx, B_BARE "/phone", id), 1);
+    snprintf(xml, sizeof(xml),
+             "<message type='error' id='%s' from='" B_BARE
+             "/phone' to='" A_PHONE "@" SVCFIX_DOMAIN
+             "'><blocked xmlns='" NS_BLOCKING_ERRORS "'/><error "
+             "type='cancel'><service-unavailable xmlns='" NS_STANZAS
+             "'/></error></message>",
+             id);
+    svcfix_feed(&fx, xml);
+    ck_assert_int_eq(inbox_count(&fx), 1);
+    svcfix_free(&fx);
+}
+END_TEST
+
 /* Moves every hand-off back by ms, as if that much time had passed. */
 static void age_handoffs(struct svcfix *fx, int64_t ms)
 {
@@ -303,6 +357,8 @@ static Suite *deliver_suite(void)
     tcase_add_test(tc, receipt_without_advertising);
     tcase_add_test(tc, unanswered_disco_keeps_card);
     tcase_add_test(tc, bounce_puts_card_back);
+    tcase_add_test(tc, bounce_blocked_deletes_card);
+    tcase_add_test(tc, bounce_blocked_elsewhere_requeues);
     tcase_add_test(tc, grace_retires_handed_card);
     tcase_add_test(tc, acking_client_not_retired);
     suite_add_tcase(s, tc);

@@ -1,7 +1,8 @@
 /* Unit tests of the inbox policies through the service: one waiting card
  * per sender and recipient, the recipient's quota, the sender's limits on
  * every route, and expiry (by the timer and at delivery) with the sender's
- * notice. Stanzas in, stanzas out, over a real store. */
+ * notice; the same for cards held for a number nobody has ([privacy]
+ * unknown_numbers = hold). Stanzas in, stanzas out, over a real store. */
 #include <check.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -375,6 +376,99 @@ START_TEST(ttl_zero_keeps_cards)
 }
 END_TEST
 
+#define H_PHONE "+8613500135000" /* nobody has it */
+#define H_PROXY H_PHONE "@" SVCFIX_DOMAIN
+
+/* [privacy] unknown_numbers = hold. */
+static void hold_unknown(struct svcfix *fx)
+{
+    free(fx->cfg->unknown_numbers);
+    fx->cfg->unknown_numbers = strdup("hold");
+    ck_assert_ptr_nonnull(fx->cfg->unknown_numbers);
+}
+
+static int64_t held_count(struct svcfix *fx)
+{
+    int64_t n = -1;
+
+    ck_assert_int_eq(store_inbox_count_number(fx->store, H_PHONE, &n), 0);
+    return n;
+}
+
+/* Cards held for a number nobody has obey the inbox rules of the number:
+ * one per sender (the id kept), and inbox_max with the same refusal as for
+ * a registered user. Whoever then takes the number while online receives
+ * them at once. */
+START_TEST(held_cards_dedupe_quota_then_flush)
+{
+    struct svcfix fx;
+    char *first, *again;
+
+    setup(&fx);
+    hold_unknown(&fx);
+    fx.cfg->inbox_max = 2;
+    add_sender(&fx, "c", "+8613700137000");
+    add_sender(&fx, "d", "+8613600136000");
+    send_iq(&fx, "a", "s1", H_PHONE, "first");
+    svcfix_expect(&fx, -1, SENT_PATH("s1", "queued"));
+    first = sent_id(&fx);
+    send_iq(&fx, "a", "s2", H_PHONE, "latest");
+    svcfix_expect(&fx, -1, SENT_PATH("s2", "queued"));
+    again = sent_id(&fx);
+    ck_assert_str_eq(again, first);
+    ck_assert_int_eq(held_count(&fx), 1);
+    send_iq(&fx, "c", "s3", H_PHONE, "from c");
+    svcfix_expect(&fx, -1, SENT_PATH("s3", "queued"));
+    ck_assert_int_eq(held_count(&fx), 2);
+    send_iq(&fx, "d", "s4", H_PHONE, "from d");
+    svcfix_expect(&fx, -1, ERROR_PATH("s4", "wait", "resource-constraint"));
+    expect_text(&fx, "/iq/error/{" NS_STANZAS "}text",
+                "the inbox of " H_PHONE " is full (2 cards wait)");
+    ck_assert_int_eq(held_count(&fx), 2);
+    /* b, online, moves to the number: the held cards are b's, sent now. */
+    online(&fx, B_BARE "/phone");
+    ck_assert_int_eq(cards_to_b(&fx), 0);
+    svcfix_feed(&fx, "<iq type='set' id='r1' from='" B_BARE
+                     "/phone' to='" SVCFIX_DOMAIN "'><query xmlns='" NS_REGISTER
+                     "'><phone>" H_PHONE "</phone></query></iq>");
+    ck_assert_int_eq(cards_to_b(&fx), 2);
+    ck_assert_int_eq(inbox_count(&fx), 2);
+    svcfix_expect(&fx, -2, "/iq[@type='result'][@id='r1']");
+    free(first);
+    free(again);
+    svcfix_free(&fx);
+}
+END_TEST
+
+/* A held card expires like any other: the timer finds it by number, and
+ * its sender's notice comes from the number's proxy JID. */
+START_TEST(held_card_expires)
+{
+    struct svcfix fx;
+    int timeout;
+
+    setup(&fx);
+    hold_unknown(&fx);
+    fx.cfg->inbox_ttl_ms = 2000;
+    link_up(&fx);
+    send_iq(&fx, "a", "s1", H_PHONE, "soon gone");
+    svcfix_expect(&fx, -1, SENT_PATH("s1", "queued"));
+    timeout = service_timeout(fx.svc, fx.now);
+    ck_assert_int_gt(timeout, 0);
+    age_cards(&fx, 10);
+    fx.now += timeout;
+    service_tick(fx.svc, fx.now);
+    ck_assert_int_eq(held_count(&fx), 0);
+    svcfix_expect(&fx, -1,
+                  "/message[@type='chat'][@from='" H_PROXY "'][@to='" A_BARE
+                  "']/body");
+    expect_text(&fx, "/message/body", "Your card to " H_PHONE);
+    expect_text(&fx, "/message/body", "expired undelivered");
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
+    svcfix_free(&fx);
+}
+END_TEST
+
 static Suite *inbox_policy_suite(void)
 {
     Suite *s = suite_create("inbox_policy");
@@ -388,6 +482,8 @@ static Suite *inbox_policy_suite(void)
     tcase_add_test(tc, ttl_expires_on_timer);
     tcase_add_test(tc, ttl_checked_at_delivery);
     tcase_add_test(tc, ttl_zero_keeps_cards);
+    tcase_add_test(tc, held_cards_dedupe_quota_then_flush);
+    tcase_add_test(tc, held_card_expires);
     suite_add_tcase(s, tc);
     return s;
 }

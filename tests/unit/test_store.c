@@ -996,6 +996,248 @@ START_TEST(check_and_backup)
 }
 END_TEST
 
+/* The index of the migration that keys the inbox by number. */
+static size_t privacy_migration(void)
+{
+    for (size_t i = 0; i < component_migrations_count; i++) {
+        if (strstr(component_migrations[i].sql, "inbox_by_phone"))
+            return i;
+    }
+    ck_abort_msg("no migration makes inbox_by_phone");
+    return 0;
+}
+
+/* A database as 004_limits left it, before the privacy migration: two
+ * users, three waiting cards from two senders (alice holds one of each),
+ * and a taken one whose seq was the highest. */
+static void pre_privacy_db(const struct tmpdb *d)
+{
+    size_t n = privacy_migration();
+    sqlite3 *db = NULL;
+    char *err = NULL;
+
+    ck_assert_int_eq(sqlite3_open(d->path, &db), SQLITE_OK);
+    ck_assert_int_eq(migrate_apply(db, component_migrations, n, &err), 0);
+    ck_assert_int_eq(
+        sqlite3_exec(
+            db,
+            "PRAGMA foreign_keys = ON;"
+            "INSERT INTO users (id, phone, jid, registered_at, proven_at) "
+            "VALUES (1, '+15550001', 'alice@example.test', 1, 1),"
+            " (2, '+15550002', 'bob@example.test', 2, 2);"
+            "INSERT INTO inbox (card_id, recipient_id, sender_phone, "
+            "sender_jid, vcard, note, created_at, attempts, receipt_to, "
+            "receipt_id, handed_at) VALUES "
+            "('a1', 1, '+15550009', 'c@example.test', '<v/>', 'n1', 10, 2, "
+            "'c@example.test/x', 'm1', 1234),"
+            "('b1', 2, '+15550009', 'c@example.test', '<v/>', NULL, 11, 0, "
+            "NULL, NULL, NULL),"
+            "('a2', 1, '+15550008', 'd@example.test', '<v/>', NULL, 12, 0, "
+            "NULL, NULL, NULL),"
+            "('gone', 2, '+15550008', 'd@example.test', '<v/>', NULL, 13, 0, "
+            "NULL, NULL, NULL);"
+            "DELETE FROM inbox WHERE card_id = 'gone';",
+            NULL, NULL, &err),
+        SQLITE_OK);
+    ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+
+static int take_first(void *ud, const struct store_inbox_item *item)
+{
+    *(struct store_inbox_item *)ud = *item;
+    ((struct store_inbox_item *)ud)->card_id = strdup(item->card_id);
+    ((struct store_inbox_item *)ud)->recipient_phone =
+        strdup(item->recipient_phone);
+    return 1;
+}
+
+/* The migration keeps every waiting card, with its recipient's number, its
+ * fields and its order, and never reuses a seq; 004's rules hold by
+ * number: one card per sender, and the expiry timer's index. */
+START_TEST(privacy_migration_keeps_cards)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item first = {0}, it;
+    struct seen seen = {0};
+    int64_t n = -1;
+    char *id = NULL;
+
+    tmpdb_init(&d);
+    pre_privacy_db(&d);
+    st = db_open(&d);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox"), 3);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox WHERE "
+                                   "recipient_phone = '+15550001'"),
+                     2);
+    ck_assert_int_eq(
+        store_inbox_each(st, "alice@example.test", remember, &seen), 0);
+    ck_assert_int_eq(seen.n, 2);
+    ck_assert_str_eq(seen.ids[0], "a1");
+    ck_assert_str_eq(seen.ids[1], "a2");
+    ck_assert_int_eq(
+        store_inbox_each(st, "alice@example.test", take_first, &first), 1);
+    ck_assert_str_eq(first.recipient_phone, "+15550001");
+    ck_assert_int_eq(first.attempts, 2);
+    ck_assert_int_eq(first.handed_at, 1234);
+    free(first.card_id);
+    free(first.recipient_phone);
+    ck_assert_int_eq(store_inbox_count(st, "bob@example.test", &n), 0);
+    ck_assert_int_eq(n, 1);
+    /* The taken card had seq 4: the next one comes after it. */
+    it = card("b2", "bob@example.test");
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(it.seq, 5);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM sqlite_master "
+                                   "WHERE name IN ('inbox_recipient', "
+                                   "'inbox_handed', 'inbox_sender', "
+                                   "'inbox_created', 'blocks')"),
+                     5);
+    /* Each sender's card is found by the number, and a second card of one
+     * sender to that number is refused by the index. */
+    ck_assert_int_eq(store_inbox_from(st, "+15550001", "c@example.test", &id),
+                     0);
+    ck_assert_str_eq(id, "a1");
+    free(id);
+    ck_assert_int_eq(store_inbox_from(st, "+15550001", "d@example.test", &id),
+                     0);
+    ck_assert_str_eq(id, "a2");
+    free(id);
+    ck_assert_int_eq(store_inbox_from(st, "+15550002", "d@example.test", &id),
+                     STORE_ENOTFOUND);
+    ck_assert_ptr_null(id);
+    it = card("a3", NULL);
+    it.recipient_phone = "+15550001";
+    it.sender_jid = "c@example.test";
+    ck_assert_int_lt(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(store_inbox_count_number(st, "+15550001", &n), 0);
+    ck_assert_int_eq(n, 2);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+/* A card to a number nobody has waits for it; whoever registers the
+ * number gets it; a change of number takes it along (where a sender has a
+ * card under both numbers, the newer stays); unregistering deletes it. */
+START_TEST(inbox_by_number)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item it = card("h1", NULL);
+    struct store_inbox_item old = card("h0", NULL), mine = card("m1", NULL);
+    struct store_inbox_item *got = NULL;
+    int64_t n = -1;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    /* h1's sender first left a card for +15550079, where dave moves later,
+     * and another sender one there. */
+    old.recipient_phone = "+15550079";
+    old.sender_jid = "h1";
+    mine.recipient_phone = "+15550079";
+    ck_assert_int_eq(store_inbox_push(st, &old), 0);
+    ck_assert_int_eq(store_inbox_push(st, &mine), 0);
+    it.recipient_phone = "+15550077";
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(store_inbox_count(st, "dave@example.test", &n), 0);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(
+        store_user_register(st, "+15550077", "dave@example.test", 5), 0);
+    ck_assert_int_eq(store_inbox_count(st, "dave@example.test", &n), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(
+        store_user_register(st, "+15550078", "dave@example.test", 6), 0);
+    ck_assert_int_eq(store_inbox_count(st, "dave@example.test", &n), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox WHERE "
+                                   "recipient_phone = '+15550078'"),
+                     1);
+    it = card("h2", NULL);
+    it.recipient_phone = "+15550078";
+    it.sender_jid = "h1";
+    ck_assert_int_lt(store_inbox_push(st, &it), 0); /* one per sender */
+    /* The move: the newer h1 replaces h0; m1 is dave's now too. */
+    ck_assert_int_eq(
+        store_user_register(st, "+15550079", "dave@example.test", 7), 0);
+    ck_assert_int_eq(store_inbox_count(st, "dave@example.test", &n), 0);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(store_inbox_take(st, "dave@example.test", "h0", NULL),
+                     STORE_ENOTFOUND);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox WHERE "
+                                   "card_id = 'h1' AND "
+                                   "recipient_phone = '+15550079'"),
+                     1);
+    ck_assert_int_eq(store_inbox_take_number(st, "+15550079", "m1", &got), 0);
+    ck_assert_ptr_null(got->recipient_jid);
+    ck_assert_str_eq(got->recipient_phone, "+15550079");
+    store_inbox_item_free(got);
+    ck_assert_int_eq(store_user_remove(st, "dave@example.test"), 0);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM inbox"), 0);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+static int count_block(void *ud, const char *phone)
+{
+    (void)phone;
+    ++*(int *)ud;
+    return 0;
+}
+
+START_TEST(blocks)
+{
+    struct tmpdb d;
+    struct store *st;
+    struct store_inbox_item c1 = card("c1", "alice@example.test");
+    struct store_inbox_item c2 = card("c2", "alice@example.test");
+    int blocked = -1, n = 0;
+    int64_t dropped = -1;
+
+    tmpdb_init(&d);
+    st = db_open(&d);
+    two_users(st);
+    c2.sender_phone = "+15550002";
+    ck_assert_int_eq(store_inbox_push(st, &c1), 0);
+    ck_assert_int_eq(store_inbox_push(st, &c2), 0);
+    ck_assert_int_eq(
+        store_block_add(st, "alice@example.test", "+14155550100", 7), 1);
+    ck_assert_int_eq(
+        store_block_add(st, "alice@example.test", "+14155550100", 8), 0);
+    ck_assert_int_eq(
+        store_block_add(st, "nobody@example.test", "+14155550100", 8),
+        STORE_ENOTFOUND);
+    ck_assert_int_eq(
+        store_block_check(st, "+15550001", "+14155550100", &blocked), 0);
+    ck_assert_int_eq(blocked, 1);
+    ck_assert_int_eq(
+        store_block_check(st, "+15550002", "+14155550100", &blocked), 0);
+    ck_assert_int_eq(blocked, 0);
+    ck_assert_int_eq(store_inbox_drop_sender(st, "alice@example.test",
+                                             "+14155550100", &dropped),
+                     0);
+    ck_assert_int_eq(dropped, 1);
+    ck_assert_int_eq(
+        tmpdb_int(&d, "SELECT count(*) FROM inbox WHERE card_id = 'c2'"), 1);
+    ck_assert_int_eq(
+        store_block_each(st, "alice@example.test", count_block, &n), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(
+        store_block_remove(st, "alice@example.test", "+14155550100"), 0);
+    ck_assert_int_eq(
+        store_block_remove(st, "alice@example.test", "+14155550100"),
+        STORE_ENOTFOUND);
+    ck_assert_int_eq(
+        store_block_add(st, "alice@example.test", "+14155550100", 9), 1);
+    /* Gone with the user. */
+    ck_assert_int_eq(store_user_remove(st, "alice@example.test"), 0);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM blocks"), 0);
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -1023,6 +1265,9 @@ static Suite *store_suite(void)
     tcase_add_test(tc, survives_reopen);
     tcase_add_test(tc, each_callback_uses_store);
     tcase_add_test(tc, user_each);
+    tcase_add_test(tc, privacy_migration_keeps_cards);
+    tcase_add_test(tc, inbox_by_number);
+    tcase_add_test(tc, blocks);
     suite_add_tcase(s, tc);
     return s;
 }
