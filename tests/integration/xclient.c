@@ -294,6 +294,8 @@ void xclient_drop_free(struct xclient *c)
      * closed and sends nothing more. */
     if (c->fd >= 0 && c->state != XC_DOWN)
         shutdown(c->fd, SHUT_RDWR);
+    else if (c->state != XC_DOWN)
+        fprintf(stderr, "xclient: no socket to drop; closing the stream\n");
     while (c->state != XC_DOWN && clock_now_ms() < deadline)
         run_slice(c->ctx, deadline);
     xclient_disconnect_free(c);
