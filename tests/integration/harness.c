@@ -675,6 +675,11 @@ int harness_cardxd_running(struct harness *h)
     return !child_gone(&h->cardxd);
 }
 
+pid_t harness_cardxd_pid(struct harness *h)
+{
+    return child_gone(&h->cardxd) ? 0 : h->cardxd.pid;
+}
+
 int harness_cardxd_log_count(struct harness *h, const char *phrase)
 {
     char *path = run_path(h, "cardxd.log");

@@ -2,6 +2,8 @@
 #ifndef CARDX_TESTS_HARNESS_H
 #define CARDX_TESTS_HARNESS_H
 
+#include <sys/types.h>
+
 /*
  * One harness owns a fresh run directory (mkdtemp under $TMPDIR or /tmp),
  * two free loopback ports, a random component secret, and the XMPP server
@@ -145,6 +147,10 @@ int harness_cardxd_kill(struct harness *h, int sig);
 
 /* 1 while the cardxd started by this harness lives, else 0. */
 int harness_cardxd_running(struct harness *h);
+
+/* The pid of the cardxd that runs, e.g. to read its /proc entry; 0 when
+ * none runs. */
+pid_t harness_cardxd_pid(struct harness *h);
 
 /* How many lines of cardxd.log contain phrase so far, or a negative error
  * (0 before cardxd.log exists). */

@@ -26,7 +26,7 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_adhoc tests/integration/test_slix \
 	tests/integration/test_client_e2e tests/integration/test_dbfault \
 	tests/integration/test_verify tests/integration/test_limits \
-	tests/integration/test_privacy
+	tests/integration/test_privacy tests/integration/test_chaos
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -77,6 +77,13 @@ tests_integration_test_client_e2e_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
 	$(CHECK_LIBS)
 EXTRA_tests_integration_test_client_e2e_DEPENDENCIES = \
 	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
+# Cards sent while cardxd is killed, the server restarts and recipients
+# come and go (a few minutes; scripts/soak.sh runs it for an hour).
+tests_integration_test_chaos_SOURCES = tests/integration/test_chaos.c
+tests_integration_test_chaos_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_chaos_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_chaos_DEPENDENCIES = component/cardxd$(EXEEXT)
+EXTRA_DIST += scripts/soak.sh
 
 # The integration tests again with ejabberd as the server: each wrapper runs
 # the same binary with CARDX_SERVER=ejabberd (see harness.h).

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define NS_REGISTER_FEATURE "http://jabber.org/features/iq-register"
 #define SEND_FLUSH_MS 5000
@@ -32,7 +34,13 @@ struct xclient {
     struct queued **tail;
     int count;
     unsigned long next_id;
+    int fd; /* the connection's socket, for xclient_drop_free(); -1: none */
 };
+
+/* The client whose connection libstrophe is opening. Its socket callback
+ * gets no user data, and opening happens only inside xclient_connect_opts()
+ * on this thread, so this names the client the new socket belongs to. */
+static struct xclient *xclient_opening;
 
 /* One turn of the event loop, blocking at most the time left (and at most
  * SLICE_MS, so callers re-check their condition often). */
@@ -64,6 +72,13 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
     (void)error;
     (void)stream_error;
     c->state = event == XMPP_CONN_CONNECT ? XC_UP : XC_DOWN;
+}
+
+static int on_socket(xmpp_conn_t *conn, void *sock)
+{
+    if (xclient_opening && xclient_opening->conn == conn)
+        xclient_opening->fd = *(int *)sock;
+    return 0;
 }
 
 static void accept_subscription(struct xclient *c, xmpp_stanza_t *stanza)
@@ -211,6 +226,13 @@ void xclient_disconnect_free(struct xclient *c)
 int xclient_connect(const char *jid, const char *password, const char *host,
                     int port, int timeout_ms, struct xclient **out)
 {
+    return xclient_connect_opts(jid, password, host, port, timeout_ms, 0, out);
+}
+
+int xclient_connect_opts(const char *jid, const char *password,
+                         const char *host, int port, int timeout_ms, int opts,
+                         struct xclient **out)
+{
     struct xclient *c = calloc(1, sizeof(*c));
     long long deadline = clock_now_ms() + timeout_ms;
     int rc = -ENOMEM;
@@ -222,24 +244,32 @@ int xclient_connect(const char *jid, const char *password, const char *host,
         return -ENOMEM;
     c->tail = &c->head;
     c->state = XC_DOWN;
+    c->fd = -1;
     c->ctx = new_ctx();
     c->conn = c->ctx ? xmpp_conn_new(c->ctx) : NULL;
     if (!c->conn)
         goto fail;
-    xmpp_conn_set_flags(c->conn,
-                        XMPP_CONN_FLAG_DISABLE_TLS | XMPP_CONN_FLAG_DISABLE_SM);
+    /* libstrophe negotiates XEP-0198 itself, with resumption, when the
+     * server offers it and the flag does not forbid it. */
+    xmpp_conn_set_flags(
+        c->conn, XMPP_CONN_FLAG_DISABLE_TLS |
+                     (opts & XCLIENT_SM ? 0 : XMPP_CONN_FLAG_DISABLE_SM));
     xmpp_conn_set_jid(c->conn, jid);
     xmpp_conn_set_pass(c->conn, password);
+    xmpp_conn_set_sockopt_callback(c->conn, on_socket);
     xmpp_handler_add(c->conn, on_stanza, NULL, NULL, NULL, c);
     c->state = XC_CONNECTING;
+    xclient_opening = c;
     if (xmpp_connect_client(c->conn, host, (unsigned short)port, on_conn, c) !=
         XMPP_EOK) {
+        xclient_opening = NULL;
         c->state = XC_DOWN;
         rc = -ECONNREFUSED;
         goto fail;
     }
     while (c->state == XC_CONNECTING && clock_now_ms() < deadline)
         run_slice(c->ctx, deadline);
+    xclient_opening = NULL;
     if (c->state != XC_UP) {
         rc = c->state == XC_CONNECTING ? -ETIMEDOUT : -ECONNREFUSED;
         fprintf(stderr, "xclient: %s could not log in at %s:%d (%s)\n", jid,
@@ -251,6 +281,24 @@ int xclient_connect(const char *jid, const char *password, const char *host,
 fail:
     xclient_disconnect_free(c);
     return rc;
+}
+
+void xclient_drop_free(struct xclient *c)
+{
+    long long deadline = clock_now_ms() + DISCONNECT_MS;
+
+    if (!c)
+        return;
+    /* Both directions shut under libstrophe's feet: the server sees the
+     * connection end without a stream close, and libstrophe sees it
+     * closed and sends nothing more. */
+    if (c->fd >= 0 && c->state != XC_DOWN)
+        shutdown(c->fd, SHUT_RDWR);
+    else if (c->state != XC_DOWN)
+        fprintf(stderr, "xclient: no socket to drop; closing the stream\n");
+    while (c->state != XC_DOWN && clock_now_ms() < deadline)
+        run_slice(c->ctx, deadline);
+    xclient_disconnect_free(c);
 }
 
 const char *xclient_jid(const struct xclient *c)

@@ -10,11 +10,12 @@
  * written, every wait pumps until its stanza arrives or the timeout passes.
  * All stanzas received after login (message, presence, iq) are queued; a
  * wait takes the first queued one its predicate accepts and leaves the rest
- * for later waits. TLS is disabled (loopback servers only), so is stream
- * management. Stanzas handed out belong to the client's ctx: release them
- * before xclient_disconnect_free(). xclient_connect() ignores SIGPIPE for
- * the whole process, because a server that goes away must fail a write, not
- * kill the test. Set CARDX_XCLIENT_DEBUG=1 for libstrophe's debug log.
+ * for later waits. TLS is disabled (loopback servers only); so is stream
+ * management (XEP-0198) unless asked for with XCLIENT_SM. Stanzas handed out
+ * belong to the client's ctx: release them before xclient_disconnect_free().
+ * xclient_connect() ignores SIGPIPE for the whole process, because a server
+ * that goes away must fail a write, not kill the test. Set
+ * CARDX_XCLIENT_DEBUG=1 for libstrophe's debug log.
  *
  * Functions return 0 or a negative errno value: -ETIMEDOUT, -ENOTCONN (the
  * stream closed), -ECONNREFUSED (connect or login failed), -ENOMEM, -EINVAL.
@@ -27,6 +28,20 @@ struct xclient;
  * client, else NULL. */
 int xclient_connect(const char *jid, const char *password, const char *host,
                     int port, int timeout_ms, struct xclient **out);
+
+/* Options of xclient_connect_opts(). */
+#define XCLIENT_SM 1 /* XEP-0198 with resumption, as libstrophe negotiates */
+
+/* xclient_connect() with options (XCLIENT_SM or 0). */
+int xclient_connect_opts(const char *jid, const char *password,
+                         const char *host, int port, int timeout_ms, int opts,
+                         struct xclient **out);
+
+/* Ends the TCP connection without closing the stream, as a phone that
+ * loses its network does (with XCLIENT_SM the server keeps the session
+ * hibernating), then frees the client as xclient_disconnect_free() does.
+ * Accepts NULL. */
+void xclient_drop_free(struct xclient *c);
 
 /* Closes the stream (waiting briefly for the server's close), frees the
  * client and every queued stanza. Accepts NULL. */
