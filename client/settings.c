@@ -214,8 +214,9 @@ static int set_server(struct cardx_settings *s, const char *value, char **err)
 int settings_set(struct cardx_settings *s, const char *key, const char *value,
                  char **err)
 {
-    static const char *const saved[] = {"jid",   "server", "component",
-                                        "phone", "cafile", "data_dir"};
+    static const char *const saved[] = {"jid",       "password", "server",
+                                        "component", "phone",    "cafile",
+                                        "data_dir"};
     const char *why;
     int n;
 

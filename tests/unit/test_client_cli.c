@@ -143,6 +143,11 @@ START_TEST(set_refuses_unsaveable_values)
         {"cafile", ";ca.pem",
          "bad cafile: ';' first or after white space, which starts a comment"},
         {"data_dir", "/tmp/x\x7f", "bad data_dir: control characters"},
+        /* The message names the key, never the password itself. */
+        {"password", "; pw",
+         "bad password: ';' first or after white space, which starts a "
+         "comment"},
+        {"password", "pw ", "bad password: leading or trailing white space"},
     };
     struct cardx_settings *s = settings_new();
     char *err = NULL;
