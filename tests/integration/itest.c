@@ -76,15 +76,16 @@ void itest_teardown(void)
 
 /* Logs in user; with accept, approves every subscription request. */
 static struct xclient *itest_connect(const char *user, int presence,
-                                     int receipts, int accept)
+                                     int receipts, int accept, int opts)
 {
     char *jid = harness_jid(itest_h, user);
     struct xclient *c = NULL;
     int rc;
 
     ck_assert_ptr_nonnull(jid);
-    rc = xclient_connect(jid, ITEST_PASSWORD, "127.0.0.1",
-                         harness_c2s_port(itest_h), ITEST_TIMEOUT_MS, &c);
+    rc = xclient_connect_opts(jid, ITEST_PASSWORD, "127.0.0.1",
+                              harness_c2s_port(itest_h), ITEST_TIMEOUT_MS, opts,
+                              &c);
     free(jid);
     ck_assert_msg(rc == 0, "login of %s failed: %d", user, rc);
     xclient_set_disco_features(c,
@@ -97,12 +98,17 @@ static struct xclient *itest_connect(const char *user, int presence,
 
 struct xclient *itest_relogin(const char *user, int presence, int receipts)
 {
-    return itest_connect(user, presence, receipts, 1);
+    return itest_connect(user, presence, receipts, 1, 0);
+}
+
+struct xclient *itest_relogin_sm(const char *user, int presence, int receipts)
+{
+    return itest_connect(user, presence, receipts, 1, XCLIENT_SM);
 }
 
 struct xclient *itest_relogin_unsubscribing(const char *user, int presence)
 {
-    return itest_connect(user, presence, 1, 0);
+    return itest_connect(user, presence, 1, 0, 0);
 }
 
 struct xclient *itest_login(const char *user, int presence, int receipts)

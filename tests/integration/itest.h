@@ -14,6 +14,9 @@
 /* How long "nothing arrives" is watched for. */
 #define ITEST_QUIET_MS 1500
 #define ITEST_PASSWORD "secret-pw"
+/* Longer than the test Prosody keeps a XEP-0198 session that lost its
+ * connection (smacks_hibernation_time in servers/prosody.cfg.lua.in). */
+#define ITEST_HIBERNATION_MS 8000
 
 /* The harness of this test program, started by itest_setup(). */
 struct harness *itest_harness(void);
@@ -38,6 +41,11 @@ struct xclient *itest_login(const char *user, int presence, int receipts);
 
 /* Logs in an already created account (no registration). */
 struct xclient *itest_relogin(const char *user, int presence, int receipts);
+
+/* itest_relogin() with XEP-0198 stream management, so that the server
+ * keeps the session hibernating when the client drops its connection
+ * (xclient_drop_free()). */
+struct xclient *itest_relogin_sm(const char *user, int presence, int receipts);
 
 /* itest_relogin() with receipts, for a client that leaves subscription
  * requests unanswered, as a user who never approves the service. */

@@ -333,6 +333,63 @@ START_TEST(client_without_receipts)
 }
 END_TEST
 
+/* A receipt for the message id on c, or NULL within timeout_ms. */
+static int is_receipt(xmpp_stanza_t *st, void *id)
+{
+    xmpp_stanza_t *r =
+        xmpp_stanza_get_child_by_name_and_ns(st, "received", NS_RECEIPTS);
+
+    return r && xmpp_stanza_get_id(r) && strcmp(xmpp_stanza_get_id(r), id) == 0;
+}
+
+/* A web client (Converse.js) acks with XEP-0184 receipts but does not list
+ * them in disco#info, and its user closes the tab without logging out:
+ * with XEP-0198 the server keeps the session hibernating and takes the
+ * card handed to it. The card must not be lost nor shown delivered: it
+ * comes at the next login, and the sender's receipt only with its ack. */
+START_TEST(web_client_closed_tab)
+{
+    struct xclient *a = itest_login("web_a", 1, 1);
+    struct xclient *b = itest_login("web_b", 1, 0);
+    xmpp_stanza_t *card, *got = NULL;
+    char to[128], xml[512];
+
+    itest_register_phone(a, "+8613800138951");
+    itest_register_phone(b, "+8613800138952");
+    itest_upload_card(a, "Alice Web", "+8613800138951");
+    xclient_disconnect_free(b);
+    b = itest_relogin_sm("web_b", 1, 0);
+    xclient_pump(b, 500); /* cardxd knows the resource and its features */
+    xclient_drop_free(b); /* the tab is closed; the session hibernates */
+
+    itest_proxy_jid(to, sizeof(to), "+8613800138952");
+    snprintf(xml, sizeof(xml),
+             "<message to='%s' type='chat' id='web-1'><body>hello from the "
+             "fair</body><request xmlns='" NS_RECEIPTS "'/></message>",
+             to);
+    ck_assert_int_eq(xclient_send_text(a, xml), 0);
+    /* Handed to a session that is gone: not delivered, so no receipt,
+     * through the hibernation and its end. */
+    ck_assert_int_ne(
+        xclient_wait(a, is_receipt, "web-1", ITEST_HIBERNATION_MS, &got), 0);
+
+    b = itest_relogin("web_b", 1, 0);
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the card was lost with the closed tab");
+    ck_assert_ptr_nonnull(
+        strstr(xmpp_stanza_get_from(card), "+8613800138951@"));
+    ck_assert_int_ne(xclient_wait(a, is_receipt, "web-1", ITEST_QUIET_MS, &got),
+                     0);
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    ck_assert_int_eq(
+        xclient_wait(a, is_receipt, "web-1", ITEST_TIMEOUT_MS, &got), 0);
+    xmpp_stanza_release(got);
+    xclient_disconnect_free(b);
+    xclient_disconnect_free(a);
+}
+END_TEST
+
 /* kill -9 right after 'queued', and a Prosody restart: the card survives
  * and is delivered exactly once to a client that acks. */
 START_TEST(survives_kill_and_restart)
@@ -501,6 +558,7 @@ static Suite *exchange_suite(void)
     tcase_add_test(tc, send_errors);
     tcase_add_test(tc, message_send_receipt_and_reply);
     tcase_add_test(tc, client_without_receipts);
+    tcase_add_test(tc, web_client_closed_tab);
     tcase_add_test(tc, survives_kill_and_restart);
     tcase_add_test(tc, card_from_users_server);
     tcase_add_test(tc, flush_oldest_first);
