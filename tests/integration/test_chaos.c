@@ -814,7 +814,8 @@ static void chaos_collect(struct chaos *ch)
  * that id, of whichever version the client got, delivers the pair's card.
  * Card i counts as replaced when another accepted card of the same sender
  * to the same recipient was delivered with the same id (or, for a message
- * send whose id the test never learnt, a later one was delivered). */
+ * send whose id the test never learnt, any other card of the pair was:
+ * the one it replaced, whose id a client may ack for an older version). */
 static int chaos_superseded(const struct chaos *ch, int i)
 {
     const struct chaos_card *cd = &ch->cards[i];
@@ -825,7 +826,7 @@ static int chaos_superseded(const struct chaos *ch, int i)
         if (j == i || other->fate != F_ACCEPTED || other->from != cd->from ||
             other->to != cd->to || !(other->acked || other->collected))
             continue;
-        if (cd->id[0] && other->id[0] ? strcmp(cd->id, other->id) == 0 : j > i)
+        if (!cd->id[0] || !other->id[0] || strcmp(cd->id, other->id) == 0)
             return 1;
     }
     return 0;
