@@ -68,6 +68,16 @@ struct feature {
     void (*tick)(struct service *svc);
 };
 
+/* What a feature's request did, for each of its front ends (XEP-0077, an
+ * ad-hoc note, a cardx iq) to answer its own way: type is NULL on success
+ * and text says what was done; else type (ERR_*), condition and text say
+ * why not. */
+struct service_outcome {
+    const char *type;
+    const char *condition;
+    char text[256];
+};
+
 /* The table, in dispatch order, ended by NULL (features/table.c). */
 extern const struct feature *const service_features[];
 
@@ -133,6 +143,15 @@ int service_request(struct service *svc, xmpp_stanza_t *iq, pending_done done,
 int service_request_retry(struct service *svc, xmpp_stanza_t *iq,
                           pending_done done, void *data,
                           void (*data_free)(void *));
+
+/* Records a failure in out; text is a printf format (service_fault.c). */
+void service_outcome_fail(struct service_outcome *out, const char *type,
+                          const char *condition, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Records in out the answer to the store's last failure, logged as what
+ * failed (service_fault.c). */
+void service_outcome_store(struct service *svc, struct service_outcome *out,
+                           const char *what);
 
 /* True when the bare JID's domain may use this service. */
 int service_user_allowed(const struct service *svc, const char *bare);

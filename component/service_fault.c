@@ -2,6 +2,9 @@
  * text a requester hears, and the damaged store reported once. Part of the
  * service core. */
 #include "component/service_core.h"
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "xep/stanza.h"
 
 void service_fault_answer(enum store_fault fault, struct service_fault *out)
@@ -70,4 +73,25 @@ int service_store_refuses(struct service *svc, struct service_fault *out)
     service_damage_log(svc);
     service_fault_answer(STORE_FAULT_CORRUPT, out);
     return 1;
+}
+
+void service_outcome_fail(struct service_outcome *out, const char *type,
+                          const char *condition, const char *fmt, ...)
+{
+    va_list ap;
+
+    out->type = type;
+    out->condition = condition;
+    va_start(ap, fmt);
+    vsnprintf(out->text, sizeof(out->text), fmt, ap);
+    va_end(ap);
+}
+
+void service_outcome_store(struct service *svc, struct service_outcome *out,
+                           const char *what)
+{
+    struct service_fault f;
+
+    service_store_failed(svc, what, &f);
+    service_outcome_fail(out, f.type, f.condition, "%s", f.text);
 }

@@ -37,14 +37,14 @@ static void register_answered(struct service *svc, xmpp_stanza_t *req,
 {
     if (out->pending)
         adhoc_next_stage(svc, req, register_code_form, out->phone, "info",
-                         out->text);
+                         out->o.text);
     else if (out->retry)
         adhoc_next_stage(svc, req, register_code_form, out->phone, "error",
-                         out->text);
+                         out->o.text);
     else
-        adhoc_done(svc, req, NULL, out->type ? "error" : "info", "%s",
-                   out->text);
-    if (!out->type && !out->pending)
+        adhoc_done(svc, req, NULL, out->o.type ? "error" : "info", "%s",
+                   out->o.text);
+    if (!out->o.type && !out->pending)
         register_announce(svc, bare, 1);
 }
 
@@ -195,7 +195,7 @@ static void block_submit(struct service *svc, xmpp_stanza_t *iq,
                          int block)
 {
     char *input = form_get_value(form, "phone");
-    struct block_outcome out;
+    struct service_outcome out;
 
     block_change(svc, bare, input, block, &out);
     adhoc_done(svc, iq, sid, out.type ? "error" : "info", "%s", out.text);
@@ -226,7 +226,7 @@ static void blocked_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
                         xmpp_stanza_t *form, const char *bare,
                         const char *phone)
 {
-    struct block_outcome out;
+    struct service_outcome out;
     struct strv phones = {0};
     char text[ADHOC_NOTE_MAX] = "";
     size_t len = 0, i;
@@ -284,8 +284,8 @@ static void unregister_run(struct service *svc, xmpp_stanza_t *iq,
         return;
     }
     register_drop(svc, bare, &out);
-    adhoc_done(svc, iq, sid, out.type ? "error" : "info", "%s", out.text);
-    if (!out.type)
+    adhoc_done(svc, iq, sid, out.o.type ? "error" : "info", "%s", out.o.text);
+    if (!out.o.type)
         register_announce(svc, bare, 0);
 }
 

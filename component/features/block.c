@@ -15,44 +15,16 @@
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
-/* Records a failure in out; text is a printf format. */
-static void block_fail(struct block_outcome *out, const char *type,
-                       const char *condition, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void block_fail(struct block_outcome *out, const char *type,
-                       const char *condition, const char *fmt, ...)
+static void block_unregistered(struct service *svc, struct service_outcome *out)
 {
-    va_list ap;
-
-    out->type = type;
-    out->condition = condition;
-    va_start(ap, fmt);
-    vsnprintf(out->text, sizeof(out->text), fmt, ap);
-    va_end(ap);
-}
-
-/* The store failed: the answer is the service's one for that fault (busy,
- * full, damaged). */
-static void block_store_failed(struct service *svc, const char *what,
-                               struct block_outcome *out)
-{
-    struct service_fault f;
-
-    service_store_failed(svc, what, &f);
-    block_fail(out, f.type, f.condition, "%s", f.text);
-}
-
-static void block_unregistered(struct service *svc, struct block_outcome *out)
-{
-    block_fail(out, ERR_AUTH, "registration-required",
-               "register your phone number with %s first",
-               service_config(svc)->domain);
+    service_outcome_fail(out, ERR_AUTH, "registration-required",
+                         "register your phone number with %s first",
+                         service_config(svc)->domain);
 }
 
 /* Adds the block and deletes what that number already sent bare. */
 static void block_add(struct service *svc, const char *bare, const char *e164,
-                      struct block_outcome *out)
+                      struct service_outcome *out)
 {
     struct store *st = service_store(svc);
     int64_t dropped = 0;
@@ -63,7 +35,7 @@ static void block_add(struct service *svc, const char *bare, const char *e164,
         return;
     }
     if (rc < 0 || store_inbox_drop_sender(st, bare, e164, &dropped) < 0) {
-        block_store_failed(svc, "blocking a number", out);
+        service_outcome_store(svc, out, "blocking a number");
         return;
     }
     log_info(service_log(svc),
@@ -77,7 +49,7 @@ static void block_add(struct service *svc, const char *bare, const char *e164,
 }
 
 static void block_remove(struct service *svc, const char *bare,
-                         const char *e164, struct block_outcome *out)
+                         const char *e164, struct service_outcome *out)
 {
     char *own = NULL;
     int rc = store_block_remove(service_store(svc), bare, e164);
@@ -89,14 +61,14 @@ static void block_remove(struct service *svc, const char *bare,
         if (rc == STORE_ENOTFOUND)
             block_unregistered(svc, out);
         else if (rc < 0)
-            block_store_failed(svc, "unblocking a number", out);
+            service_outcome_store(svc, out, "unblocking a number");
         else
-            block_fail(out, ERR_CANCEL, "item-not-found", "%s is not blocked",
-                       e164);
+            service_outcome_fail(out, ERR_CANCEL, "item-not-found",
+                                 "%s is not blocked", e164);
         return;
     }
     if (rc < 0) {
-        block_store_failed(svc, "unblocking a number", out);
+        service_outcome_store(svc, out, "unblocking a number");
         return;
     }
     log_info(service_log(svc), "%s unblocked %s", bare, e164);
@@ -105,7 +77,7 @@ static void block_remove(struct service *svc, const char *bare,
 }
 
 void block_change(struct service *svc, const char *bare, const char *input,
-                  int block, struct block_outcome *out)
+                  int block, struct service_outcome *out)
 {
     const char *why = NULL;
     char *e164 = NULL;
@@ -113,20 +85,22 @@ void block_change(struct service *svc, const char *bare, const char *input,
 
     memset(out, 0, sizeof(*out));
     if (!input || !*input) {
-        block_fail(out, ERR_MODIFY, "bad-request",
-                   "give the phone number to %s", block ? "block" : "unblock");
+        service_outcome_fail(out, ERR_MODIFY, "bad-request",
+                             "give the phone number to %s",
+                             block ? "block" : "unblock");
         return;
     }
     rc = phone_normalize(input, service_config(svc)->default_region, &e164,
                          &why);
     if (rc == PHONE_ENOMEM) {
-        block_fail(out, ERR_WAIT, "internal-server-error", "out of memory");
+        service_outcome_fail(out, ERR_WAIT, "internal-server-error",
+                             "out of memory");
         return;
     }
     if (rc != PHONE_OK) {
-        block_fail(out, ERR_MODIFY, "not-acceptable",
-                   "invalid phone number '%s': %s", input,
-                   why ? why : "not a valid number");
+        service_outcome_fail(out, ERR_MODIFY, "not-acceptable",
+                             "invalid phone number '%s': %s", input,
+                             why ? why : "not a valid number");
         return;
     }
     if (block)
@@ -142,7 +116,7 @@ static int block_collect(void *ud, const char *phone)
 }
 
 int block_list(struct service *svc, const char *bare, struct strv *phones,
-               struct block_outcome *out)
+               struct service_outcome *out)
 {
     char *own = NULL;
     int rc = store_user_phone(service_store(svc), bare, &own);
@@ -154,7 +128,7 @@ int block_list(struct service *svc, const char *bare, struct strv *phones,
     if (rc == STORE_ENOTFOUND)
         block_unregistered(svc, out);
     else if (rc < 0)
-        block_store_failed(svc, "listing blocked numbers", out);
+        service_outcome_store(svc, out, "listing blocked numbers");
     return rc;
 }
 
@@ -174,7 +148,7 @@ int block_refuses(struct service *svc, const char *recipient_phone,
 static void block_iq_change(struct service *svc, xmpp_stanza_t *iq,
                             xmpp_stanza_t *el, int block)
 {
-    struct block_outcome out;
+    struct service_outcome out;
     char *bare = service_check_sender(svc, iq);
 
     if (!bare)
@@ -223,7 +197,7 @@ static xmpp_stanza_t *blocklist_reply(struct service *svc, xmpp_stanza_t *iq,
 static void block_iq_list(struct service *svc, xmpp_stanza_t *iq,
                           xmpp_stanza_t *el)
 {
-    struct block_outcome out;
+    struct service_outcome out;
     struct strv phones = {0};
     char *bare = service_check_sender(svc, iq);
 

@@ -6,25 +6,16 @@
 #include "common/util.h"
 #include "component/feature.h"
 
-/* What a block or unblock did, for each front end to answer its own way:
- * type is NULL on success and text says what was done; else type (ERR_*),
- * condition and text say why it failed. */
-struct block_outcome {
-    const char *type;
-    const char *condition;
-    char text[256];
-};
-
 /* Makes bare refuse cards from the typed number input (block 1), or take
  * them again (block 0). Blocking also deletes the cards from that number
  * already waiting for bare. */
 void block_change(struct service *svc, const char *bare, const char *input,
-                  int block, struct block_outcome *out);
+                  int block, struct service_outcome *out);
 
 /* Appends the numbers bare blocked to *phones. Returns 0, or a negative
  * code after logging (out holds the error to answer). */
 int block_list(struct service *svc, const char *bare, struct strv *phones,
-               struct block_outcome *out);
+               struct service_outcome *out);
 
 /* 1 when the owner of recipient_phone blocked sender_phone, 0 when not,
  * or the store's negative code (not logged: the caller answers it with

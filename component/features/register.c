@@ -146,23 +146,6 @@ void register_announce(struct service *svc, const char *bare, int registered)
     }
 }
 
-/* Records a failure in out; text is a printf format. */
-static void outcome_fail(struct register_outcome *out, const char *type,
-                         const char *condition, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void outcome_fail(struct register_outcome *out, const char *type,
-                         const char *condition, const char *fmt, ...)
-{
-    va_list ap;
-
-    out->type = type;
-    out->condition = condition;
-    va_start(ap, fmt);
-    vsnprintf(out->text, sizeof(out->text), fmt, ap);
-    va_end(ap);
-}
-
 /* The E.164 form of input in out->phone; 0, or -1 with out saying why. */
 static int register_normalize(struct service *svc, const char *input,
                               struct register_outcome *out)
@@ -173,13 +156,14 @@ static int register_normalize(struct service *svc, const char *input,
                              &why);
 
     if (rc == PHONE_ENOMEM) {
-        outcome_fail(out, ERR_WAIT, "internal-server-error", "out of memory");
+        service_outcome_fail(&out->o, ERR_WAIT, "internal-server-error",
+                             "out of memory");
         return -1;
     }
     if (rc != PHONE_OK) {
-        outcome_fail(out, ERR_MODIFY, "not-acceptable",
-                     "invalid phone number '%s': %s", input,
-                     why ? why : "not a valid number");
+        service_outcome_fail(&out->o, ERR_MODIFY, "not-acceptable",
+                             "invalid phone number '%s': %s", input,
+                             why ? why : "not a valid number");
         return -1;
     }
     snprintf(out->phone, sizeof(out->phone), "%s", e164);
@@ -192,20 +176,18 @@ static void register_change(struct service *svc, const char *bare,
                             struct register_outcome *out)
 {
     const char *e164 = out->phone;
-    struct service_fault f;
     int rc = store_user_register(service_store(svc), e164, bare,
                                  (int64_t)time(NULL));
 
     if (rc == STORE_ECONFLICT) {
-        outcome_fail(out, ERR_CANCEL, "conflict",
-                     "the number %s is already registered to another account",
-                     e164);
+        service_outcome_fail(
+            &out->o, ERR_CANCEL, "conflict",
+            "the number %s is already registered to another account", e164);
     } else if (rc < 0) {
-        service_store_failed(svc, "registering a number", &f);
-        outcome_fail(out, f.type, f.condition, "%s", f.text);
+        service_outcome_store(svc, &out->o, "registering a number");
     } else {
         log_info(service_log(svc), "registered %s as %s", bare, e164);
-        snprintf(out->text, sizeof(out->text),
+        snprintf(out->o.text, sizeof(out->o.text),
                  "Your phone number is now %s: others can send you business "
                  "cards by it.",
                  e164);
@@ -240,17 +222,18 @@ void register_request(struct service *svc, xmpp_stanza_t *req, const char *bare,
     if ((!input || !*input) && proving)
         input = pending = verify_pending(svc, bare);
     if (!input || !*input) {
-        outcome_fail(&out, ERR_MODIFY, "bad-request",
-                     proving ? "no number waits for a code: enter your phone "
-                               "number first"
-                             : "enter your phone number");
+        service_outcome_fail(
+            &out.o, ERR_MODIFY, "bad-request",
+            proving ? "no number waits for a code: enter your phone "
+                      "number first"
+                    : "enter your phone number");
     } else if (register_normalize(svc, input, &out) == 0) {
         if (proving) {
             verify_prove(svc, bare, out.phone, code, &out);
         } else if (!verify_required(svc)) {
             register_change(svc, bare, &out);
         } else if (register_is_current(svc, bare, out.phone)) {
-            snprintf(out.text, sizeof(out.text), "Your phone number is %s.",
+            snprintf(out.o.text, sizeof(out.o.text), "Your phone number is %s.",
                      out.phone);
         } else {
             free(pending);
@@ -266,7 +249,6 @@ void register_drop(struct service *svc, const char *bare,
                    struct register_outcome *out)
 {
     char *phone = NULL;
-    struct service_fault f;
     int rc = store_user_phone(service_store(svc), bare, &phone);
 
     memset(out, 0, sizeof(*out));
@@ -276,14 +258,13 @@ void register_drop(struct service *svc, const char *bare,
     }
     free(phone);
     if (rc == STORE_ENOTFOUND) {
-        outcome_fail(out, ERR_AUTH, "registration-required",
-                     "you have no phone number registered here");
+        service_outcome_fail(&out->o, ERR_AUTH, "registration-required",
+                             "you have no phone number registered here");
     } else if (rc < 0) {
-        service_store_failed(svc, "unregistering a number", &f);
-        outcome_fail(out, f.type, f.condition, "%s", f.text);
+        service_outcome_store(svc, &out->o, "unregistering a number");
     } else {
         log_info(service_log(svc), "unregistered %s", bare);
-        snprintf(out->text, sizeof(out->text),
+        snprintf(out->o.text, sizeof(out->o.text),
                  "%s is no longer registered; your card and the cards "
                  "waiting for you are deleted.",
                  out->phone);
@@ -313,8 +294,8 @@ static void register_answer(struct service *svc, xmpp_stanza_t *iq,
                             const char *bare,
                             const struct register_outcome *out, int registered)
 {
-    if (out->type) {
-        service_error(svc, iq, out->type, out->condition, out->text);
+    if (out->o.type) {
+        service_error(svc, iq, out->o.type, out->o.condition, out->o.text);
         return;
     }
     if (out->pending) {

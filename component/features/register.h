@@ -5,14 +5,10 @@
 
 #include "component/feature.h"
 
-/* What a change of registration did, for each front end to answer its own
- * way: type is NULL on success and text says what was done; else type
- * (ERR_*), condition and text say why it failed. phone is the number
- * registered or unregistered ("" when unknown). */
+/* What a change of registration did: the answer (o), and phone, the
+ * number registered or unregistered ("" when unknown). */
 struct register_outcome {
-    const char *type;
-    const char *condition;
-    char text[256];
+    struct service_outcome o;
     char phone[32];
     int pending; /* a code went to phone: the number waits for it */
     int retry;   /* a wrong code: the same code may be tried again */

@@ -76,22 +76,6 @@ static struct verify_limits verify_limits(const struct service *svc)
     return lim;
 }
 
-static void outcome_set(struct register_outcome *out, const char *type,
-                        const char *condition, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void outcome_set(struct register_outcome *out, const char *type,
-                        const char *condition, const char *fmt, ...)
-{
-    va_list ap;
-
-    out->type = type;
-    out->condition = condition;
-    va_start(ap, fmt);
-    vsnprintf(out->text, sizeof(out->text), fmt, ap);
-    va_end(ap);
-}
-
 /* "2025-01-31 14:05 UTC" for a unix ms time. */
 static void format_utc(int64_t ms, char *buf, size_t len)
 {
@@ -169,7 +153,7 @@ static void job_answer(struct service *svc, struct verify_job *job, int sent)
     snprintf(out.phone, sizeof(out.phone), "%s", job->phone);
     if (sent) {
         out.pending = 1;
-        snprintf(out.text, sizeof(out.text),
+        snprintf(out.o.text, sizeof(out.o.text),
                  "A code was sent to %s: enter it to prove the number is "
                  "yours.",
                  job->phone);
@@ -178,9 +162,9 @@ static void job_answer(struct service *svc, struct verify_job *job, int sent)
                                     job->hash) < 0)
             log_error(service_log(svc), "dropping the claim of %s: %s",
                       job->bare, store_errmsg(service_store(svc)));
-        outcome_set(&out, ERR_WAIT, "service-unavailable",
-                    "the code could not be sent to %s; try again later",
-                    job->phone);
+        service_outcome_fail(
+            &out.o, ERR_WAIT, "service-unavailable",
+            "the code could not be sent to %s; try again later", job->phone);
     }
     job->done(svc, job->req, job->bare, &out);
     xmpp_stanza_release(job->req);
@@ -304,10 +288,11 @@ static void verify_capped(struct register_outcome *out, const char *phone,
     char when[64];
 
     format_utc(retry_at, when, sizeof(when));
-    outcome_set(out, ERR_WAIT, "policy-violation",
-                "too many codes were asked for %s or by your account today; "
-                "ask again after %s",
-                phone, when);
+    service_outcome_fail(
+        &out->o, ERR_WAIT, "policy-violation",
+        "too many codes were asked for %s or by your account today; "
+        "ask again after %s",
+        phone, when);
 }
 
 /* Issues a code and starts its program; 0 when it runs (the job is
@@ -328,8 +313,8 @@ static int verify_launch(struct service *svc, struct verify_job *job,
         log_error(service_log(svc), "issuing a code for %s: %s", job->bare,
                   rc == CX_EIO ? "no randomness or hash"
                                : store_errmsg(service_store(svc)));
-        outcome_set(out, ERR_WAIT, "internal-server-error",
-                    "no code could be made");
+        service_outcome_fail(&out->o, ERR_WAIT, "internal-server-error",
+                             "no code could be made");
         return -1;
     }
     if (retry_at) {
@@ -345,9 +330,9 @@ static int verify_launch(struct service *svc, struct verify_job *job,
                   service_config(svc)->verify_command, strerror(rc));
         store_verify_claim_drop(service_store(svc), job->bare, job->phone,
                                 job->hash);
-        outcome_set(out, ERR_WAIT, "service-unavailable",
-                    "the code could not be sent to %s; try again later",
-                    job->phone);
+        service_outcome_fail(
+            &out->o, ERR_WAIT, "service-unavailable",
+            "the code could not be sent to %s; try again later", job->phone);
         return -1;
     }
     log_info(service_log(svc), "sending a code to %s for %s", job->phone,
@@ -370,7 +355,8 @@ void verify_send(struct service *svc, xmpp_stanza_t *req, const char *bare,
     snprintf(out.phone, sizeof(out.phone), "%s", phone);
     if (!job || !(job->bare = strdup(bare)) ||
         !(job->req = xmpp_stanza_copy(req))) {
-        outcome_set(&out, ERR_WAIT, "internal-server-error", "out of memory");
+        service_outcome_fail(&out.o, ERR_WAIT, "internal-server-error",
+                             "out of memory");
     } else {
         job->fd = -1;
         job->done = done;
@@ -388,7 +374,6 @@ static void verify_take(struct service *svc, const char *bare,
                         const char *phone, struct register_outcome *out)
 {
     struct store *st = service_store(svc);
-    struct service_fault f;
     int64_t now = (int64_t)time(NULL);
     int rc = store_user_register(st, phone, bare, now);
 
@@ -397,16 +382,15 @@ static void verify_take(struct service *svc, const char *bare,
     if (rc == 0)
         rc = store_user_prove(st, bare, now);
     if (rc == STORE_ECONFLICT) {
-        outcome_set(out, ERR_CANCEL, "conflict",
-                    "the number %s is already registered to another account",
-                    phone);
+        service_outcome_fail(
+            &out->o, ERR_CANCEL, "conflict",
+            "the number %s is already registered to another account", phone);
     } else if (rc < 0) {
-        service_store_failed(svc, "registering a number", &f);
-        outcome_set(out, f.type, f.condition, "%s", f.text);
+        service_outcome_store(svc, &out->o, "registering a number");
     } else {
         log_info(service_log(svc), "%s proved %s and registered it", bare,
                  phone);
-        snprintf(out->text, sizeof(out->text),
+        snprintf(out->o.text, sizeof(out->o.text),
                  "Your phone number is now %s: others can send you business "
                  "cards by it.",
                  phone);
@@ -431,10 +415,7 @@ void verify_prove(struct service *svc, const char *bare, const char *number,
     rc = verify_code_check(service_store(svc), verify_state(svc)->key, bare,
                            phone, code, &lim, clock_wall_ms(), &res);
     if (rc < 0) {
-        log_error(service_log(svc), "checking a code of %s: %s", bare,
-                  store_errmsg(service_store(svc)));
-        outcome_set(out, ERR_WAIT, "internal-server-error",
-                    "the registration store failed");
+        service_outcome_store(svc, &out->o, "checking a code");
         return;
     }
     switch (res) {
@@ -443,28 +424,31 @@ void verify_prove(struct service *svc, const char *bare, const char *number,
         return;
     case VERIFY_WRONG:
         out->retry = 1;
-        outcome_set(out, ERR_AUTH, "not-authorized",
-                    "wrong code for %s; try again", phone);
+        service_outcome_fail(&out->o, ERR_AUTH, "not-authorized",
+                             "wrong code for %s; try again", phone);
         break;
     case VERIFY_EXHAUSTED:
-        outcome_set(out, ERR_AUTH, "not-authorized",
-                    "wrong code for %s too many times: this code is no "
-                    "longer valid; ask for a new one",
-                    phone);
+        service_outcome_fail(
+            &out->o, ERR_AUTH, "not-authorized",
+            "wrong code for %s too many times: this code is no "
+            "longer valid; ask for a new one",
+            phone);
         break;
     case VERIFY_EXPIRED:
-        outcome_set(out, ERR_AUTH, "not-authorized",
-                    "the code for %s expired; ask for a new one", phone);
+        service_outcome_fail(&out->o, ERR_AUTH, "not-authorized",
+                             "the code for %s expired; ask for a new one",
+                             phone);
         break;
     case VERIFY_NO_CLAIM:
-        outcome_set(out, ERR_AUTH, "not-authorized",
-                    "no code waits for %s from your account; ask for one "
-                    "first",
-                    phone);
+        service_outcome_fail(
+            &out->o, ERR_AUTH, "not-authorized",
+            "no code waits for %s from your account; ask for one "
+            "first",
+            phone);
         break;
     }
     log_info(service_log(svc), "code of %s for %s refused: %s", bare, phone,
-             out->text);
+             out->o.text);
 }
 
 char *verify_pending(struct service *svc, const char *bare)
