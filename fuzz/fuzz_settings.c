@@ -71,16 +71,28 @@ static void check_same(const struct cardx_settings *a,
     FUZZ_CHECK(a->tls == b->tls, "tls %d became %d", a->tls, b->tls);
 }
 
+/* The directory every input saves its settings into; made at the first
+ * input and removed when the fuzzer exits, so runs leave nothing in /tmp. */
+static char dir[] = "/tmp/fuzz-settings-XXXXXX";
+
+static void dir_remove(void)
+{
+    char path[sizeof(dir) + 16];
+
+    snprintf(path, sizeof(path), "%s/cardx.conf", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char dir[] = "/tmp/fuzz-settings-XXXXXX";
     static int have_dir;
     struct cardx_settings *s = settings_new(), *back = settings_new();
     char *text, *err = NULL;
     int rc;
 
-    if (!have_dir)
-        have_dir = mkdtemp(dir) != NULL;
+    if (!have_dir && (have_dir = mkdtemp(dir) != NULL))
+        atexit(dir_remove);
     FUZZ_CHECK(s && back && have_dir, "setup failed");
     text = size ? fuzz_string(data + 1, size - 1) : NULL;
     if (!text)
