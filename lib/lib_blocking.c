@@ -1,0 +1,94 @@
+/* libcardx's blocking conveniences for simple programs: the client's own
+ * main loop on poll(). */
+#include <poll.h>
+#include <stdlib.h>
+
+#include "common/util.h"
+#include "lib/lib_client_int.h"
+
+/* Waits (poll) at most max_ms (-1: no limit) for the client's fd or
+ * deadline, then processes. CARDX_OK or the process call's error. */
+static int lib_turn(struct cardx_client *c, int max_ms)
+{
+    struct pollfd p = {.fd = cardx_client_fd(c), .events = 0};
+    int events = cardx_client_events(c);
+    int timeout = cardx_client_timeout_ms(c);
+
+    if (max_ms >= 0 && (timeout < 0 || timeout > max_ms))
+        timeout = max_ms;
+    if (events & CARDX_WANT_READ)
+        p.events |= POLLIN;
+    if (events & CARDX_WANT_WRITE)
+        p.events |= POLLOUT;
+    if (p.fd >= 0)
+        poll(&p, 1, timeout);
+    else if (timeout != 0 && c->s->conn)
+        /* No socket yet (libstrophe connects on its first turn). */
+        poll(NULL, 0, timeout < 0 || timeout > SLICE_MS ? SLICE_MS : timeout);
+    return cardx_client_process(c);
+}
+
+int cardx_client_connect_blocking(cardx_client *c)
+{
+    int rc;
+
+    if (c->state == CARDX_STATE_OFFLINE) {
+        rc = cardx_client_connect(c);
+        if (rc != CARDX_OK)
+            return rc;
+    }
+    while (c->state == CARDX_STATE_CONNECTING)
+        lib_turn(c, -1);
+    if (c->state == CARDX_STATE_ONLINE)
+        return CARDX_OK;
+    return c->last_error != CARDX_OK ? c->last_error : CARDX_E_NET;
+}
+
+int cardx_client_run_until_idle(cardx_client *c, int quiet_ms)
+{
+    int64_t start = clock_now_ms(), last;
+    int rc;
+
+    while (c->state == CARDX_STATE_ONLINE) {
+        last = session_last_activity(c->s);
+        if (last < start)
+            last = start;
+        if (!c->requests && cardx_client_events(c) == CARDX_WANT_READ &&
+            clock_now_ms() - last >= quiet_ms)
+            return CARDX_OK;
+        rc = lib_turn(c, (int)(quiet_ms > SLICE_MS ? SLICE_MS : quiet_ms));
+        if (rc != CARDX_OK)
+            return rc;
+    }
+    return CARDX_E_NET;
+}
+
+int cardx_client_send_blocking(cardx_client *c, const char *number,
+                               const char *note, enum cardx_send_status *status,
+                               char **card_id)
+{
+    uint32_t request;
+    int rc = cardx_client_send(c, number, note, &request);
+
+    if (card_id)
+        *card_id = NULL;
+    if (rc != CARDX_OK)
+        return rc;
+    c->wait.request = request;
+    c->wait.done = 0;
+    while (!c->wait.done && c->state == CARDX_STATE_ONLINE)
+        lib_turn(c, -1);
+    c->wait.request = 0;
+    if (!c->wait.done) {
+        lib_set_err(c, "the connection closed before %s answered",
+                    c->component);
+        return CARDX_E_NET;
+    }
+    if (status)
+        *status = c->wait.status;
+    if (card_id) {
+        *card_id = c->wait.card_id;
+        c->wait.card_id = NULL;
+    }
+    return c->wait.error;
+}
