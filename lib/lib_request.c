@@ -152,6 +152,21 @@ static void on_send_reply(struct cardx_client *c, struct lib_request *r,
     }
 }
 
+/* Once registered, cardxd serves our resource only after it sees our
+ * presence again, and keeps our card only now: what was sent at login
+ * came before we were a user. */
+static void present_to_component(struct cardx_client *c)
+{
+    xmpp_stanza_t *p = xmpp_presence_new(c->s->ctx);
+
+    if (p && xmpp_stanza_set_to(p, c->component) == XMPP_EOK)
+        xmpp_send(c->s->conn, p);
+    if (p)
+        xmpp_stanza_release(p);
+    /* cardxd refused the card while we were no user: offer it again. */
+    cardx_client_upload_self(c);
+}
+
 static void on_register_reply(struct cardx_client *c, struct lib_request *r,
                               xmpp_stanza_t *reply)
 {
@@ -178,9 +193,12 @@ static void on_register_reply(struct cardx_client *c, struct lib_request *r,
     }
     /* Done: ask for the number as cardxd normalised it. */
     iq = lib_component_iq(c, "get", "query", NS_REGISTER, &q);
-    if (!iq || lib_request_send(c, iq, REQ_NUMBER, r->number, NULL) != CARDX_OK)
+    if (!iq ||
+        lib_request_send(c, iq, REQ_NUMBER, r->number, NULL) != CARDX_OK) {
+        present_to_component(c);
         report_registration(c, CARDX_REGISTER_DONE, r->number, CARDX_OK,
                             "registered");
+    }
     if (iq)
         xmpp_stanza_release(iq);
 }
@@ -193,6 +211,7 @@ static void on_number_reply(struct cardx_client *c, struct lib_request *r,
     xmpp_stanza_t *phone = q ? xmpp_stanza_get_child_by_name(q, "phone") : NULL;
     char *text = phone ? xmpp_stanza_get_text(phone) : NULL;
 
+    present_to_component(c);
     report_registration(c, CARDX_REGISTER_DONE,
                         text && text[0] ? text : r->number, CARDX_OK,
                         "registered");
@@ -285,6 +304,10 @@ int cardx_client_send(cardx_client *c, const char *number, const char *note,
         return rc;
     if (!number || !number[0])
         return CARDX_E_INVAL;
+    /* The card sent is the one cardxd holds: a changed one goes first. */
+    rc = cardx_client_upload_self(c);
+    if (rc != CARDX_OK)
+        return rc;
     iq = lib_component_iq(c, "set", "send", NS_CARDX, &send);
     if (!iq || xmpp_stanza_set_attribute(send, "to", number) != XMPP_EOK ||
         (note && note[0] &&

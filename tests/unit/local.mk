@@ -131,3 +131,7 @@ check-valgrind: $(VALGRIND_TESTS)
 	    ./$$t || exit 1; \
 	done
 .PHONY: check-valgrind
+
+# libcardx's exported and called symbols (see the script).
+TESTS += tests/unit/test_libcardx_symbols.sh
+EXTRA_DIST += tests/unit/test_libcardx_symbols.sh
