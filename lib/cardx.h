@@ -201,7 +201,7 @@ int cardx_store_contact_delete(cardx_store *st, int64_t id);
 
 /* Contacts matching text in any field (a number by any run of its
  * digits), best first; at most limit of them (0: all). *total (may be
- * NULL) receives how many match in all. */
+ * NULL) receives how many match in all; fn may be NULL to only count. */
 int cardx_store_contact_search(cardx_store *st, const char *text, size_t limit,
                                cardx_card_fn fn, void *ud, int64_t *total);
 

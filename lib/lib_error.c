@@ -5,10 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buildconf.h"
 #include "common/errors.h"
 #include "lib/lib_int.h"
-
-#define LIB_VERSION "0.1.0"
 
 static const struct {
     int code;
@@ -54,7 +53,7 @@ void cardx_free(void *p)
 
 const char *cardx_version(void)
 {
-    return LIB_VERSION;
+    return PACKAGE_VERSION;
 }
 
 int lib_error_from_cx(int cx)

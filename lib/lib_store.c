@@ -215,6 +215,8 @@ static int visit_one(void *ud, const struct cardstore_card *c)
     struct visit *v = ud;
     cardx_card view;
 
+    if (!v->fn)
+        return 0;
     view.c = *c;
     return v->fn(v->ud, &view);
 }

@@ -211,6 +211,40 @@ START_TEST(wrong_password_is_auth_error)
 }
 END_TEST
 
+/* The arrived card, as the inbox lists it, saved as a contact. */
+static int inbox_one(void *ud, const cardx_card *card)
+{
+    int64_t *id = ud;
+
+    *id = cardx_card_id(card);
+    ck_assert_str_eq(cardx_card_note(card), "hello");
+    ck_assert_str_ne(cardx_card_service_id(card), "");
+    ck_assert_int_gt(cardx_card_received(card), 0);
+    return 0;
+}
+
+static void inbox_to_contacts(cardx_store *st, int64_t card_id)
+{
+    int64_t listed = 0, contact = 0, total = 0, count = -1;
+    cardx_card *card = NULL;
+
+    ck_assert_int_eq(cardx_store_inbox_list(st, inbox_one, &listed), CARDX_OK);
+    ck_assert_int_eq(listed, card_id);
+    ck_assert_int_eq(cardx_store_inbox_get(st, card_id, &card), CARDX_OK);
+    ck_assert_str_eq(cardx_card_get(card, "org"), "Example Trading");
+    cardx_card_free(card);
+    ck_assert_int_eq(
+        cardx_store_inbox_save(st, card_id, CARDX_MERGE_ASK, &contact),
+        CARDX_OK);
+    ck_assert_int_gt(contact, 0);
+    ck_assert_int_eq(cardx_store_inbox_count(st, &count), CARDX_OK);
+    ck_assert_int_eq(count, 0);
+    ck_assert_int_eq(
+        cardx_store_contact_search(st, "Wang", 0, NULL, NULL, &total),
+        CARDX_OK);
+    ck_assert_int_eq(total, 1);
+}
+
 /* Registers both numbers, then alice's card goes to bob, whose loop gets
  * it into his inbox; a number nobody has is refused. */
 START_TEST(register_send_receive)
@@ -257,6 +291,7 @@ START_TEST(register_send_receive)
                      CARDX_OK);
     ck_assert_int_eq(count, 1);
     ck_assert_int_gt(sb.card_id, 0);
+    inbox_to_contacts(cardx_client_store(cs[1]), sb.card_id);
 
     sa.sent = 0;
     ck_assert_int_eq(cardx_client_send(cs[0], NOBODY_PHONE, NULL, NULL),

@@ -6,7 +6,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_deliver tests/unit/test_adhoc_unit tests/unit/test_cardstore \
 	tests/unit/test_client_cli tests/unit/test_stanza_match \
 	tests/unit/test_link_unit tests/unit/test_verify \
-	tests/unit/test_limits tests/unit/test_inbox_policy
+	tests/unit/test_limits tests/unit/test_inbox_policy \
+	tests/unit/test_libcardx_store
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -135,3 +136,9 @@ check-valgrind: $(VALGRIND_TESTS)
 # libcardx's exported and called symbols (see the script).
 TESTS += tests/unit/test_libcardx_symbols.sh
 EXTRA_DIST += tests/unit/test_libcardx_symbols.sh
+
+# libcardx's offline calls through cardx.h, linked statically for valgrind.
+tests_unit_test_libcardx_store_SOURCES = tests/unit/test_libcardx_store.c
+tests_unit_test_libcardx_store_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_libcardx_store_LDADD = $(TESTLIB_LIBS) lib/libcardxapi.la \
+	$(LIBCARDX_DEPS) $(CHECK_LIBS)
