@@ -24,3 +24,4 @@ pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = lib/cardx.pc
 EXTRA_DIST += lib/cardx.pc.in
 DISTCLEANFILES = lib/cardx.pc
+dist_doc_DATA += docs/LIBCARDX.md
