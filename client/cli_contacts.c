@@ -1,39 +1,39 @@
-/* cardx contacts, export and import: the saved cards, all offline. */
-#include "client/commands_int.h"
+/* cardx contacts, export and import: the saved cards, all offline. On
+ * libcardx's public API (client/cli.h). */
+#include "client/cli.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "client/cliparse.h"
-#include "card/vcardtext.h"
 
 struct list_state {
     struct cardx_cmd *c;
     int count;
 };
 
-static int list_one(void *ud, const struct cardstore_card *card)
+static int list_one(void *ud, const cardx_card *card)
 {
     struct list_state *st = ud;
-    const struct vcard_fields *f = &card->f;
+    const char *name = cardx_card_get(card, "name");
+    const char *phone = cardx_card_get(card, "phone");
+    const char *org = cardx_card_get(card, "org");
 
-    fprintf(st->c->out, "%-5lld %-24s %-16s %s\n", (long long)card->id,
-            f->name ? f->name : "(no name)", f->phone ? f->phone : "-",
-            f->org ? f->org : "");
+    fprintf(st->c->out, "%-5lld %-24s %-16s %s\n",
+            (long long)cardx_card_id(card), name ? name : "(no name)",
+            phone ? phone : "-", org ? org : "");
     st->count++;
     return 0;
 }
 
-static int contacts_list(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int contacts_list(struct cardx_cmd *c, cardx_store *cs, int argc,
                          char **argv)
 {
     struct list_state st = {c, 0};
 
     (void)argc;
     (void)argv;
-    if (cardstore_contact_list(cs, list_one, &st) < 0)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    if (cardx_store_contact_list(cs, list_one, &st) < 0)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
     if (!st.count)
         fprintf(c->out, "no contacts yet\n");
     return CARDX_EXIT_OK;
@@ -106,14 +106,14 @@ static int search_args(struct cardx_cmd *c, int argc, char **argv, char **words,
 
 /* Lists the best limit contacts matching text (0: all), then how many more
  * there are. */
-static int search_print(struct cardx_cmd *c, struct cardstore *cs,
-                        const char *text, size_t limit)
+static int search_print(struct cardx_cmd *c, cardx_store *cs, const char *text,
+                        size_t limit)
 {
     struct list_state st = {c, 0};
     int64_t total = 0;
 
-    if (cardstore_contact_search(cs, text, limit, list_one, &st, &total) < 0)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    if (cardx_store_contact_search(cs, text, limit, list_one, &st, &total) < 0)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
     if (!st.count)
         fprintf(c->out, "no contact matches '%s'\n", text);
     else if (total > st.count)
@@ -122,7 +122,7 @@ static int search_print(struct cardx_cmd *c, struct cardstore *cs,
     return CARDX_EXIT_OK;
 }
 
-static int contacts_search(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int contacts_search(struct cardx_cmd *c, cardx_store *cs, int argc,
                            char **argv)
 {
     char **words = calloc(argc > 0 ? (size_t)argc : 1, sizeof *words);
@@ -153,18 +153,17 @@ static int64_t contact_id(struct cardx_cmd *c, const char *arg, int *status)
     return id;
 }
 
-static int not_found(struct cardx_cmd *c, struct cardstore *cs, int rc,
-                     int64_t id)
+static int not_found(struct cardx_cmd *c, cardx_store *cs, int rc, int64_t id)
 {
-    if (rc == CARDSTORE_ENOTFOUND)
+    if (rc == CARDX_E_NOTFOUND)
         return cmd_fail(c, CARDX_EXIT_ERROR, "no contact %lld", (long long)id);
-    return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
 }
 
-static int contacts_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int contacts_show(struct cardx_cmd *c, cardx_store *cs, int argc,
                          char **argv)
 {
-    struct cardstore_card *card = NULL;
+    cardx_card *card = NULL;
     int status = CARDX_EXIT_OK;
     char when[32];
     int64_t id;
@@ -175,57 +174,59 @@ static int contacts_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
     id = contact_id(c, argv[0], &status);
     if (id < 0)
         return status;
-    rc = cardstore_contact_get(cs, id, &card);
-    if (rc != CARDSTORE_OK)
+    rc = cardx_store_contact_get(cs, id, &card);
+    if (rc != CARDX_OK)
         return not_found(c, cs, rc, id);
-    cmd_format_time(card->updated, when, sizeof(when));
+    cmd_format_time(cardx_card_updated(card), when, sizeof(when));
     fprintf(c->out, "contact %lld, updated %s\n", (long long)id, when);
-    cmd_print_fields(c, &card->f);
-    if (card->sender_phone)
-        fprintf(c->out, "%-8s %s\n", "from", card->sender_phone);
-    cardstore_card_free(card);
+    cmd_print_card(c, card);
+    if (cardx_card_sender(card))
+        fprintf(c->out, "%-8s %s\n", "from", cardx_card_sender(card));
+    cardx_card_free(card);
     return CARDX_EXIT_OK;
 }
 
-static int contacts_edit(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int contacts_edit(struct cardx_cmd *c, cardx_store *cs, int argc,
                          char **argv)
 {
-    struct vcard_fields f = {0};
+    cardx_card *check = cardx_card_new();
     int status = CARDX_EXIT_OK;
     int64_t id;
-    int rc = CARDSTORE_OK;
+    int rc = CARDX_OK;
 
-    if (argc < 2)
+    if (argc < 2) {
+        cardx_card_free(check);
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "usage: cardx contacts edit ID FIELD=VALUE...");
+    }
     id = contact_id(c, argv[0], &status);
-    if (id < 0)
-        return status;
     /* Check every assignment before changing anything. */
-    status = cmd_apply_assignments(c, &f, argc - 1, argv + 1);
-    vcard_fields_clear(&f);
-    if (status != CARDX_EXIT_OK)
+    if (id >= 0)
+        status = check ? cmd_apply_to_card(c, check, argc - 1, argv + 1)
+                       : cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    cardx_card_free(check);
+    if (id < 0 || status != CARDX_EXIT_OK)
         return status;
-    if (cardstore_begin(cs) != CARDSTORE_OK)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
-    for (int i = 1; i < argc && rc == CARDSTORE_OK; i++) {
+    if (cardx_store_begin(cs) != CARDX_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
+    for (int i = 1; i < argc && rc == CARDX_OK; i++) {
         const char *field, *value;
 
-        cliparse_assignment(argv[i], &field, &value);
-        rc = cardstore_contact_set(cs, id, field, value);
+        cmd_assignment(c, argv[i], &field, &value);
+        rc = cardx_store_contact_set(cs, id, field, value);
     }
-    if (rc == CARDSTORE_OK)
-        rc = cardstore_commit(cs);
-    if (rc != CARDSTORE_OK) {
+    if (rc == CARDX_OK)
+        rc = cardx_store_commit(cs);
+    if (rc != CARDX_OK) {
         status = not_found(c, cs, rc, id);
-        cardstore_rollback(cs);
+        cardx_store_rollback(cs);
         return status;
     }
     fprintf(c->out, "updated contact %lld\n", (long long)id);
     return CARDX_EXIT_OK;
 }
 
-static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int contacts_delete(struct cardx_cmd *c, cardx_store *cs, int argc,
                            char **argv)
 {
     int status = CARDX_EXIT_OK;
@@ -239,15 +240,15 @@ static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
 
         if (id < 0)
             return status;
-        rc = cardstore_contact_delete(cs, id);
-        if (rc != CARDSTORE_OK)
+        rc = cardx_store_contact_delete(cs, id);
+        if (rc != CARDX_OK)
             return not_found(c, cs, rc, id);
         fprintf(c->out, "deleted contact %lld\n", (long long)id);
     }
     return CARDX_EXIT_OK;
 }
 
-static const struct cmd_sub contacts_subs[] = {
+static const struct cmd_lib_sub contacts_subs[] = {
     {"list", contacts_list, 0},     {"search", contacts_search, 1},
     {"show", contacts_show, 1},     {"edit", contacts_edit, 1},
     {"delete", contacts_delete, 1}, {NULL, NULL, 0},
@@ -255,112 +256,62 @@ static const struct cmd_sub contacts_subs[] = {
 
 int cmd_contacts(struct cardx_cmd *c, int argc, char **argv)
 {
-    return cmd_dispatch(c, contacts_subs, argc, argv,
-                        "usage: cardx contacts [list | search [--limit N | "
-                        "--all] TEXT | show ID | edit ID FIELD=VALUE... | "
-                        "delete ID...]");
+    return cmd_lib_dispatch(c, contacts_subs, argc, argv,
+                            "usage: cardx contacts [list | search [--limit N | "
+                            "--all] TEXT | show ID | edit ID FIELD=VALUE... | "
+                            "delete ID...]");
 }
 
 /* --- export --- */
 
-struct export_state {
-    FILE *f;
-    int count;
-    int failed;
-};
-
-static int export_one(void *ud, const struct cardstore_card *card)
-{
-    struct export_state *st = ud;
-    struct vcardtext_card vc = {0};
-    char *text;
-
-    vc.f = card->f;
-    vc.extra = card->extra;
-    text = vcardtext_write(&vc);
-    if (!text || fputs(text, st->f) == EOF) {
-        free(text);
-        st->failed = 1;
-        return 1;
-    }
-    free(text);
-    st->count++;
-    return 0;
-}
-
 int cmd_export(struct cardx_cmd *c, int argc, char **argv)
 {
-    struct export_state st = {0};
-    struct cardstore *cs;
-    int status, to_stdout;
+    cardx_store *cs;
+    char *text = NULL;
+    FILE *f;
+    int status, to_stdout, count = 0, failed;
 
     if (argc != 2)
         return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx export FILE.vcf");
-    cs = cmd_store(c, &status);
+    cs = cmd_lib_store(c, &status);
     if (!cs)
         return status;
+    if (cardx_store_export_vcard(cs, &text, &count) != CARDX_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
     to_stdout = strcmp(argv[1], "-") == 0;
-    st.f = to_stdout ? c->out : fopen(argv[1], "we");
-    if (!st.f)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s: %s", argv[1],
-                        strerror(errno));
-    if (cardstore_contact_list(cs, export_one, &st) < 0 && !st.failed)
-        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
-    if ((!to_stdout && fclose(st.f) != 0) || (to_stdout && fflush(st.f)))
-        st.failed = 1;
-    if (st.failed)
+    f = to_stdout ? c->out : fopen(argv[1], "we");
+    if (!f) {
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s: %s", argv[1],
+                          strerror(errno));
+        cardx_free(text);
+        return status;
+    }
+    failed = fputs(text, f) == EOF && text[0];
+    cardx_free(text);
+    if ((!to_stdout && fclose(f) != 0) || (to_stdout && fflush(f)))
+        failed = 1;
+    if (failed)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s", argv[1]);
-    if (status == CARDX_EXIT_OK && !to_stdout)
-        fprintf(c->out, "exported %d contact%s to %s\n", st.count,
-                st.count == 1 ? "" : "s", argv[1]);
-    return status;
+    if (!to_stdout)
+        fprintf(c->out, "exported %d contact%s to %s\n", count,
+                count == 1 ? "" : "s", argv[1]);
+    return CARDX_EXIT_OK;
 }
 
 /* --- import --- */
 
-struct import_state {
-    struct cardstore *cs;
-    xmpp_ctx_t *ctx;
-    int count;
-    int failed; /* the store or memory failed (not the file) */
-};
-
-static int import_one(void *ud, const struct vcardtext_card *vc)
-{
-    struct import_state *st = ud;
-    struct cardstore_card card = {0};
-    xmpp_stanza_t *vcard = vcardtext_to_vcard_temp(st->ctx, vc);
-    int rc;
-
-    card.f = vc->f;
-    card.extra = vc->extra;
-    card.vcard_xml = vcard ? vcard_to_text(vcard) : NULL;
-    if (vcard)
-        xmpp_stanza_release(vcard);
-    rc = card.vcard_xml ? cardstore_contact_add(st->cs, &card, NULL)
-                        : CARDSTORE_ENOMEM;
-    free(card.vcard_xml);
-    if (rc != CARDSTORE_OK) {
-        st->failed = 1;
-        return 1;
-    }
-    st->count++;
-    return 0;
-}
-
 int cmd_import(struct cardx_cmd *c, int argc, char **argv)
 {
-    struct import_state st = {0};
+    cardx_store *cs;
     char *text, *err = NULL;
     FILE *f;
-    int status, rc;
+    int status, n;
 
     if (argc != 2)
         return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx import FILE.vcf");
-    st.cs = cmd_store(c, &status);
-    st.ctx = cmd_xctx(c);
-    if (!st.cs || !st.ctx)
-        return st.cs ? cmd_fail(c, CARDX_EXIT_ERROR, "out of memory") : status;
+    cs = cmd_lib_store(c, &status);
+    if (!cs)
+        return status;
     f = strcmp(argv[1], "-") == 0 ? c->in : fopen(argv[1], "re");
     if (!f)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s: %s", argv[1],
@@ -370,24 +321,17 @@ int cmd_import(struct cardx_cmd *c, int argc, char **argv)
         fclose(f);
     if (!text)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s", argv[1]);
-    if (cardstore_begin(st.cs) != CARDSTORE_OK) {
-        free(text);
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(st.cs));
-    }
-    rc = vcardtext_parse(text, import_one, &st, &err);
+    n = cardx_store_import_vcard(cs, text, &err);
     free(text);
-    if (rc < 0 || st.failed || cardstore_commit(st.cs) != CARDSTORE_OK) {
-        if (st.failed || rc >= 0)
-            status = cmd_fail(c, CARDX_EXIT_ERROR, "%s; nothing imported",
-                              cardstore_errmsg(st.cs));
-        else
-            status = cmd_fail(c, CARDX_EXIT_ERROR, "%s: %s; nothing imported",
-                              argv[1], err ? err : "out of memory");
-        cardstore_rollback(st.cs);
-        free(err);
+    if (n == CARDX_E_INVAL)
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s: %s; nothing imported",
+                          argv[1], err ? err : "out of memory");
+    else if (n < 0)
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s; nothing imported",
+                          err ? err : cardx_strerror(n));
+    cardx_free(err);
+    if (n < 0)
         return status;
-    }
-    fprintf(c->out, "imported %d contact%s\n", st.count,
-            st.count == 1 ? "" : "s");
+    fprintf(c->out, "imported %d contact%s\n", n, n == 1 ? "" : "s");
     return CARDX_EXIT_OK;
 }

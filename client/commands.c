@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "client/cliparse.h"
+#include "lib/lib_int.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -36,7 +37,7 @@ void cmd_free(struct cardx_cmd *c)
     if (!c)
         return;
     session_free(c->session);
-    cardstore_free(c->store);
+    cardx_store_free(c->store);
     if (c->xctx)
         xmpp_ctx_free(c->xctx);
     free(c->component);
@@ -128,27 +129,46 @@ int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
     return cmd_fail(c, CARDX_EXIT_USAGE, "%s", usage);
 }
 
-struct cardstore *cmd_store(struct cardx_cmd *c, int *status)
+cardx_store *cmd_lib_store(struct cardx_cmd *c, int *status)
 {
-    char *path, *err = NULL;
+    char *err = NULL;
+    int rc;
 
     *status = CARDX_EXIT_OK;
     if (c->store)
         return c->store;
-    path = settings_store_path(c->settings, &err);
-    if (!path) {
-        *status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", err ? err : "no memory");
-        free(err);
-        return NULL;
-    }
-    if (cardstore_open(path, &c->store, &err) != CARDSTORE_OK) {
-        *status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot open %s: %s", path,
-                           err ? err : "out of memory");
+    rc = cardx_store_open(c->settings->data_dir, &c->store, &err);
+    if (rc != CARDX_OK) {
+        *status =
+            cmd_fail(c, CARDX_EXIT_ERROR, "%s", err ? err : cardx_strerror(rc));
         c->store = NULL;
     }
-    free(err);
-    free(path);
+    cardx_free(err);
     return c->store;
+}
+
+struct cardstore *cmd_store(struct cardx_cmd *c, int *status)
+{
+    cardx_store *st = cmd_lib_store(c, status);
+
+    return st ? lib_store_cardstore(st) : NULL;
+}
+
+int cmd_lib_dispatch(struct cardx_cmd *c, const struct cmd_lib_sub *subs,
+                     int argc, char **argv, const char *usage)
+{
+    const char *name = argc > 1 ? argv[1] : subs[0].name;
+    cardx_store *st;
+    int status;
+
+    st = cmd_lib_store(c, &status);
+    if (!st)
+        return status;
+    for (const struct cmd_lib_sub *sub = subs; sub->name; sub++) {
+        if (strcmp(sub->name, name) == 0 && (sub->takes_args || argc <= 2))
+            return sub->run(c, st, argc > 1 ? argc - 2 : 0, argv + 2);
+    }
+    return cmd_fail(c, CARDX_EXIT_USAGE, "%s", usage);
 }
 
 xmpp_ctx_t *cmd_xctx(struct cardx_cmd *c)
@@ -480,20 +500,55 @@ int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
 {
     for (int i = 0; i < argc; i++) {
         const char *field, *value;
-        int rc = cliparse_assignment(argv[i], &field, &value);
+        int status = cmd_assignment(c, argv[i], &field, &value);
 
-        if (rc == CX_EINVAL)
-            return cmd_fail(c, CARDX_EXIT_USAGE,
-                            "'%s' is not FIELD=VALUE (e.g. name=\"Alice "
-                            "Wang\")",
-                            argv[i]);
-        if (rc == CX_ENOTFOUND)
-            return cmd_fail(c, CARDX_EXIT_USAGE,
-                            "unknown field in '%s' (fields: name, given, "
-                            "family, phone, email, org, title, address, url, "
-                            "note)",
-                            argv[i]);
+        if (status != CARDX_EXIT_OK)
+            return status;
         if (vcard_fields_set(f, field, value) != 0)
+            return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    }
+    return CARDX_EXIT_OK;
+}
+
+void cmd_print_card(struct cardx_cmd *c, const cardx_card *card)
+{
+    for (const char *const *name = cardx_field_names(); *name; name++) {
+        const char *v = cardx_card_get(card, *name);
+
+        if (v)
+            fprintf(c->out, "%-8s %s\n", *name, v);
+    }
+}
+
+int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,
+                   const char **value)
+{
+    int rc = cliparse_assignment(arg, field, value);
+
+    if (rc == CX_EINVAL)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "'%s' is not FIELD=VALUE (e.g. name=\"Alice "
+                        "Wang\")",
+                        arg);
+    if (rc == CX_ENOTFOUND)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "unknown field in '%s' (fields: name, given, "
+                        "family, phone, email, org, title, address, url, "
+                        "note)",
+                        arg);
+    return CARDX_EXIT_OK;
+}
+
+int cmd_apply_to_card(struct cardx_cmd *c, cardx_card *card, int argc,
+                      char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *field, *value;
+        int status = cmd_assignment(c, argv[i], &field, &value);
+
+        if (status != CARDX_EXIT_OK)
+            return status;
+        if (cardx_card_set(card, field, value) != CARDX_OK)
             return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
     }
     return CARDX_EXIT_OK;

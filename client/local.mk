@@ -17,7 +17,8 @@ client_libcardxcli_la_SOURCES = client/settings.h client/settings.c \
 	client/cli_help.c client/cli_card.c client/cli_inbox.c \
 	client/cli_contacts.c client/cli_online.c client/cli_shell.c \
 	client/cli_block.c
-CARDX_LIBS = client/libcardxcli.la client/libcardxcore.la $(XEP_LIBS) \
+CARDX_LIBS = client/libcardxcli.la lib/libcardxapi.la client/libcardxcore.la \
+	$(XEP_LIBS) \
 	$(PHONE_LIBS) $(SQLITE_LIBS) $(INIH_LIBS)
 
 bin_PROGRAMS += client/cardx

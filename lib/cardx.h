@@ -143,6 +143,9 @@ const char *cardx_card_note(const cardx_card *card);
 /* Unix time it arrived (inbox) or was created (contact), 0 if unknown. */
 int64_t cardx_card_received(const cardx_card *card);
 
+/* Unix time of its last change (a contact's edit), 0 if unknown. */
+int64_t cardx_card_updated(const cardx_card *card);
+
 /* The card as vCard 4.0 text (RFC 6350, CRLF line ends), the caller's to
  * cardx_free(); NULL when out of memory. */
 char *cardx_card_to_vcard(const cardx_card *card);
@@ -204,6 +207,12 @@ int cardx_store_contact_delete(cardx_store *st, int64_t id);
  * NULL) receives how many match in all; fn may be NULL to only count. */
 int cardx_store_contact_search(cardx_store *st, const char *text, size_t limit,
                                cardx_card_fn fn, void *ud, int64_t *total);
+
+/* A transaction around several changes (e.g. contact edits): all or none
+ * of them are kept. The other store calls nest inside one. */
+int cardx_store_begin(cardx_store *st);
+int cardx_store_commit(cardx_store *st);
+int cardx_store_rollback(cardx_store *st);
 
 /* Imports every card of vCard 3.0 or 4.0 text as new contacts, all or
  * none (one transaction). Returns the number imported (>= 0), or a

@@ -98,6 +98,11 @@ int64_t cardx_card_received(const cardx_card *card)
     return card->c.received;
 }
 
+int64_t cardx_card_updated(const cardx_card *card)
+{
+    return card->c.updated;
+}
+
 char *cardx_card_to_vcard(const cardx_card *card)
 {
     struct vcardtext_card vc = {0};

@@ -66,6 +66,10 @@ void lib_store_fini(struct cardx_store *st);
  * code of rc. */
 int lib_store_fail(struct cardx_store *st, int rc);
 
+/* The store underneath, for the cardx program's commands not yet on the
+ * public API (client/commands.c); borrowed. Not exported. */
+struct cardstore *lib_store_cardstore(cardx_store *st);
+
 /* --- SIGPIPE (lib_sigpipe.c) --- */
 
 /* Blocks SIGPIPE in the calling thread around the library's socket I/O

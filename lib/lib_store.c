@@ -326,6 +326,26 @@ int cardx_store_contact_search(cardx_store *st, const char *text, size_t limit,
                                                        visit_one, &v, total));
 }
 
+int cardx_store_begin(cardx_store *st)
+{
+    return lib_store_fail(st, cardstore_begin(st->cs));
+}
+
+int cardx_store_commit(cardx_store *st)
+{
+    return lib_store_fail(st, cardstore_commit(st->cs));
+}
+
+int cardx_store_rollback(cardx_store *st)
+{
+    return lib_store_fail(st, cardstore_rollback(st->cs));
+}
+
+struct cardstore *lib_store_cardstore(cardx_store *st)
+{
+    return st->cs;
+}
+
 /* --- vCard text --- */
 
 struct import_state {

@@ -1,0 +1,92 @@
+/* What the cardx program's command files need, on libcardx's public API
+ * only (lib/cardx.h): the command context, exit statuses and the helpers
+ * every command shares. A command file written on this header includes no
+ * library internals. */
+#ifndef CARDX_CLIENT_CLI_H
+#define CARDX_CLIENT_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/cardx.h"
+
+/* Exit statuses, as documented in cardx(1). */
+#define CARDX_EXIT_OK 0
+#define CARDX_EXIT_ERROR 1   /* a local failure: store, file, bad input */
+#define CARDX_EXIT_USAGE 2   /* bad command line or settings */
+#define CARDX_EXIT_NETWORK 3 /* cannot connect, connection lost, timeout */
+#define CARDX_EXIT_REFUSED 4 /* the server or cardxd said no */
+#define CARDX_EXIT_AUTH 5    /* login failed */
+
+struct cardx_settings; /* the program's settings (client/settings.h) */
+struct session;        /* commands not yet on the public API */
+struct _xmpp_ctx_t;
+
+struct cardx_cmd {
+    struct cardx_settings *settings; /* borrowed */
+    FILE *in, *out, *err;            /* borrowed */
+    int interactive;                 /* in is a terminal: we may ask */
+    int in_shell;                    /* keep the session between commands */
+    int show_cards;                  /* print cards as they are stored */
+    cardx_store *store;              /* opened by cmd_lib_store() */
+    struct session *session;         /* made by cmd_online() */
+    struct _xmpp_ctx_t *xctx;        /* for stanzas built offline */
+    char *component;                 /* cardxd's JID, from the settings */
+};
+
+/* One subcommand of a command on the card store ("inbox show"): it gets
+ * the open store and the arguments after its name. */
+struct cmd_lib_sub {
+    const char *name;
+    int (*run)(struct cardx_cmd *c, cardx_store *st, int argc, char **argv);
+    int takes_args; /* 0: any argument makes it a usage error */
+};
+
+/* Opens the store and runs the subcommand argv[1] of subs (NULL-name
+ * terminated; without argv[1], the first), passing the arguments after
+ * it. An unknown subcommand fails with usage. Returns the exit status. */
+int cmd_lib_dispatch(struct cardx_cmd *c, const struct cmd_lib_sub *subs,
+                     int argc, char **argv, const char *usage);
+
+/* The open card store, opening it on first use; NULL after reporting why
+ * (then *status is the exit status). */
+cardx_store *cmd_lib_store(struct cardx_cmd *c, int *status);
+
+/* Prints "cardx: MESSAGE" on err and returns code. */
+int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parses a positive row id ("12" or "#12"); -1 when arg is not one. */
+int64_t cmd_parse_id(const char *arg);
+
+/* "YYYY-MM-DD HH:MM" in local time. */
+void cmd_format_time(int64_t t, char *buf, size_t size);
+
+/* Asks a yes/no question on in when interactive; 1 for yes. */
+int cmd_ask(struct cardx_cmd *c, const char *question);
+
+/* The rest of f as a string, the caller's to free; NULL when it cannot be
+ * read or memory ran out. */
+char *cmd_slurp(FILE *f);
+
+/* Prints the card's set fields as "name     VALUE" lines. */
+void cmd_print_card(struct cardx_cmd *c, const cardx_card *card);
+
+/* Reads FIELD=VALUE (FIELD in any case): *field the canonical name
+ * (static), *value borrowed from arg. 0, or an exit status after
+ * reporting. */
+int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,
+                   const char **value);
+
+/* Applies FIELD=VALUE arguments to card; 0 or an exit status after
+ * reporting (card is then partly changed). */
+int cmd_apply_to_card(struct cardx_cmd *c, cardx_card *card, int argc,
+                      char **argv);
+
+/* The commands on this header. */
+int cmd_inbox(struct cardx_cmd *c, int argc, char **argv);
+int cmd_contacts(struct cardx_cmd *c, int argc, char **argv);
+int cmd_export(struct cardx_cmd *c, int argc, char **argv);
+int cmd_import(struct cardx_cmd *c, int argc, char **argv);
+
+#endif
