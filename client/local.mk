@@ -11,7 +11,7 @@ client_libcardxcore_la_SOURCES = client/cardstore.h client/cardstore_int.h \
 	client/session_connect.c client/session_incoming.c client/session_iq.c \
 	client/session_register.c
 nodist_client_libcardxcore_la_SOURCES = sql/client_migrations.c
-client_libcardxcli_la_SOURCES = client/settings.h client/settings.c \
+client_libcardxcli_la_SOURCES = client/cli.h client/settings.h client/settings.c \
 	client/cliparse.h client/cliparse.c \
 	client/commands.h client/commands_int.h client/commands.c \
 	client/cli_help.c client/cli_card.c client/cli_inbox.c \
