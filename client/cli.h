@@ -29,6 +29,9 @@ struct cardx_cmd {
     int in_shell;                    /* keep the session between commands */
     int show_cards;                  /* print cards as they are stored */
     cardx_store *store;              /* opened by cmd_lib_store() */
+    cardx_client *client;            /* made by cmd_lib_client() */
+    int added;                       /* new cards the client stored */
+    char sent_to[64];                /* the number of the last send */
     struct session *session;         /* made by cmd_online() */
     struct _xmpp_ctx_t *xctx;        /* for stanzas built offline */
     char *component;                 /* cardxd's JID, from the settings */
@@ -51,6 +54,25 @@ int cmd_lib_dispatch(struct cardx_cmd *c, const struct cmd_lib_sub *subs,
 /* The open card store, opening it on first use; NULL after reporting why
  * (then *status is the exit status). */
 cardx_store *cmd_lib_store(struct cardx_cmd *c, int *status);
+
+/* The account's libcardx client, made from the settings on first use
+ * (asking for the password when interactive), not connected; NULL after
+ * reporting why, with *status set. Cards it stores are counted in
+ * c->added and, with c->show_cards, printed as they arrive. */
+cardx_client *cmd_lib_client(struct cardx_cmd *c, int *status);
+
+/* The client, connected (again) if it is not online; NULL after
+ * reporting why, with *status set. */
+cardx_client *cmd_lib_online(struct cardx_cmd *c, int *status);
+
+/* The exit status for a CARDX_E_* code of a request or a login. */
+int cmd_lib_status(int error);
+
+/* The quiet period of sync, from the settings (milliseconds). */
+int cmd_quiet_ms(const struct cardx_cmd *c);
+
+/* "2 new cards" / "no new cards". */
+void cmd_print_count(struct cardx_cmd *c, int added);
 
 /* Prints "cardx: MESSAGE" on err and returns code. */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
@@ -88,5 +110,8 @@ int cmd_inbox(struct cardx_cmd *c, int argc, char **argv);
 int cmd_contacts(struct cardx_cmd *c, int argc, char **argv);
 int cmd_export(struct cardx_cmd *c, int argc, char **argv);
 int cmd_import(struct cardx_cmd *c, int argc, char **argv);
+int cmd_send(struct cardx_cmd *c, int argc, char **argv);
+int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
+int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
 
 #endif

@@ -37,6 +37,7 @@ void cmd_free(struct cardx_cmd *c)
     if (!c)
         return;
     session_free(c->session);
+    cardx_client_free(c->client);
     cardx_store_free(c->store);
     if (c->xctx)
         xmpp_ctx_free(c->xctx);
@@ -231,6 +232,150 @@ static int need_account(struct cardx_cmd *c)
             return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
     }
     return CARDX_EXIT_OK;
+}
+
+/* --- the libcardx client --- */
+
+static void lib_on_card(void *ud, const cardx_card *card)
+{
+    struct cardx_cmd *c = ud;
+    const char *who = cardx_card_get(card, "name");
+    const char *sender = cardx_card_sender(card);
+
+    c->added++;
+    if (!c->show_cards)
+        return;
+    if (!who)
+        who = cardx_card_get(card, "org");
+    fprintf(c->out, "New card from %s: %s (inbox #%lld)\n",
+            sender ? sender : "an unknown number", who ? who : "(no name)",
+            (long long)cardx_card_id(card));
+    fflush(c->out);
+}
+
+static void lib_on_sent(void *ud, uint32_t request,
+                        enum cardx_send_status status, const char *number,
+                        const char *card_id, int error, const char *reason)
+{
+    struct cardx_cmd *c = ud;
+
+    (void)request;
+    (void)status;
+    (void)card_id;
+    (void)error;
+    (void)reason;
+    snprintf(c->sent_to, sizeof(c->sent_to), "%s", number ? number : "");
+}
+
+/* $CARDX_DEBUG: libstrophe's log on standard error, as cardx(1) says. */
+static void lib_on_log(void *ud, const char *area, const char *msg)
+{
+    struct cardx_cmd *c = ud;
+
+    fprintf(c->err, "cardx: strophe %s: %s\n", area, msg);
+}
+
+/* The program's settings as libcardx's; NULL when out of memory. */
+static cardx_settings *lib_settings(struct cardx_cmd *c)
+{
+    const struct cardx_settings *s = c->settings;
+    cardx_settings *ls = cardx_settings_new();
+    char server[320] = "", timeout[24];
+    int bad = !ls;
+
+    if (s->server_host)
+        snprintf(server, sizeof(server),
+                 strchr(s->server_host, ':') ? "[%s]" : "%s", s->server_host);
+    if (s->server_host && s->server_port)
+        snprintf(server + strlen(server), sizeof(server) - strlen(server),
+                 ":%d", s->server_port);
+    snprintf(timeout, sizeof(timeout), "%d", s->timeout_ms);
+    bad = bad || cardx_settings_set(ls, "jid", s->jid) ||
+          cardx_settings_set(ls, "password", s->password) ||
+          cardx_settings_set(ls, "server", server) ||
+          cardx_settings_set(ls, "component", c->component) ||
+          cardx_settings_set(ls, "data_dir", s->data_dir) ||
+          cardx_settings_set(ls, "tls", s->tls ? "yes" : "no") ||
+          cardx_settings_set(ls, "cafile", s->cafile) ||
+          cardx_settings_set(ls, "timeout_ms", timeout);
+    if (bad) {
+        cardx_settings_free(ls);
+        return NULL;
+    }
+    return ls;
+}
+
+cardx_client *cmd_lib_client(struct cardx_cmd *c, int *status)
+{
+    struct cardx_callbacks cb = {.card = lib_on_card, .sent = lib_on_sent};
+    const char *debug = getenv("CARDX_DEBUG");
+    cardx_settings *ls;
+    char *err = NULL;
+    int rc;
+
+    *status = need_account(c);
+    if (*status != CARDX_EXIT_OK)
+        return NULL;
+    if (c->client)
+        return c->client;
+    if (debug && debug[0] && strcmp(debug, "0") != 0)
+        cb.log = lib_on_log;
+    ls = lib_settings(c);
+    rc = ls ? cardx_client_new(ls, &cb, c, &c->client, &err) : CARDX_E_NOMEM;
+    cardx_settings_free(ls);
+    if (rc != CARDX_OK) {
+        *status =
+            cmd_fail(c, CARDX_EXIT_ERROR, "%s", err ? err : cardx_strerror(rc));
+        c->client = NULL;
+    }
+    cardx_free(err);
+    return c->client;
+}
+
+cardx_client *cmd_lib_online(struct cardx_cmd *c, int *status)
+{
+    cardx_client *cl = cmd_lib_client(c, status);
+    int rc;
+
+    if (!cl || cardx_client_state(cl) == CARDX_STATE_ONLINE)
+        return cl;
+    rc = cardx_client_connect_blocking(cl);
+    if (rc != CARDX_OK) {
+        *status =
+            cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
+        return NULL;
+    }
+    return cl;
+}
+
+int cmd_lib_status(int error)
+{
+    switch (error) {
+    case CARDX_OK:
+        return CARDX_EXIT_OK;
+    case CARDX_E_AUTH:
+    case CARDX_E_NO_ACCOUNT:
+        return CARDX_EXIT_AUTH;
+    case CARDX_E_NET:
+    case CARDX_E_TIMEOUT:
+    case CARDX_E_UNREACHABLE:
+    case CARDX_E_TLS:
+    case CARDX_E_TLS_CERT:
+    case CARDX_E_TLS_CERT_NAME:
+        return CARDX_EXIT_NETWORK;
+    case CARDX_E_NOMEM:
+    case CARDX_E_DB:
+    case CARDX_E_IO:
+    case CARDX_E_STATE:
+        return CARDX_EXIT_ERROR;
+    default:
+        return CARDX_EXIT_REFUSED;
+    }
+}
+
+int cmd_quiet_ms(const struct cardx_cmd *c)
+{
+    return c->settings->quiet_ms;
 }
 
 struct session *cmd_session(struct cardx_cmd *c, int *status)

@@ -15,7 +15,8 @@ client_libcardxcli_la_SOURCES = client/cli.h client/settings.h client/settings.c
 	client/cliparse.h client/cliparse.c \
 	client/commands.h client/commands_int.h client/commands.c \
 	client/cli_help.c client/cli_card.c client/cli_inbox.c \
-	client/cli_contacts.c client/cli_online.c client/cli_shell.c \
+	client/cli_contacts.c client/cli_online.c client/cli_send.c \
+	client/cli_shell.c \
 	client/cli_block.c
 CARDX_LIBS = client/libcardxcli.la lib/libcardxapi.la client/libcardxcore.la \
 	$(XEP_LIBS) \

@@ -277,6 +277,10 @@ struct cardx_callbacks {
     /* A XEP-0184 receipt: the recipient of number took the card sent by a
      * message with id message_id (from any client of this account). */
     void (*receipt)(void *ud, const char *number, const char *message_id);
+    /* Every line of libstrophe's log (debug level included), for an
+     * application that wants it; area is libstrophe's ("xmpp", "tls"...).
+     * The library itself writes nothing anywhere. */
+    void (*log)(void *ud, const char *area, const char *message);
 };
 
 /* A client for the account in settings (copied: change them afterwards

@@ -47,18 +47,21 @@ int cardx_client_connect_blocking(cardx_client *c)
 int cardx_client_run_until_idle(cardx_client *c, int quiet_ms)
 {
     int64_t start = clock_now_ms(), last;
+    int slice = quiet_ms > SLICE_MS ? SLICE_MS : quiet_ms;
     int rc;
 
+    /* At least one turn, so that what is ready now is taken. */
     while (c->state == CARDX_STATE_ONLINE) {
+        rc = lib_turn(c, slice < 0 ? 0 : slice);
+        if (rc != CARDX_OK)
+            return rc;
         last = session_last_activity(c->s);
         if (last < start)
             last = start;
-        if (!c->requests && cardx_client_events(c) == CARDX_WANT_READ &&
+        if (c->state == CARDX_STATE_ONLINE && !c->requests &&
+            cardx_client_events(c) == CARDX_WANT_READ &&
             clock_now_ms() - last >= quiet_ms)
             return CARDX_OK;
-        rc = lib_turn(c, (int)(quiet_ms > SLICE_MS ? SLICE_MS : quiet_ms));
-        if (rc != CARDX_OK)
-            return rc;
     }
     return CARDX_E_NET;
 }

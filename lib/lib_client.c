@@ -61,6 +61,8 @@ static void lib_on_log(void *ud, xmpp_log_level_t level, const char *area,
     struct cardx_client *c = ud;
 
     c->turn_logged = 1;
+    if (c->cb.log)
+        c->cb.log(c->ud, area, msg);
     session_on_log(c->s, level, area, msg);
 }
 

@@ -145,6 +145,14 @@ static void on_send_reply(struct cardx_client *c, struct lib_request *r,
         report_sent(c, r, CARDX_SEND_REFUSED, NULL, CARDX_E_REFUSED,
                     "the card service answered without a status");
     } else {
+        const char *to = xmpp_stanza_get_attribute(sent, "to");
+        char *copy = to && to[0] ? strdup(to) : NULL;
+
+        /* The outcome names the number as cardxd normalised it. */
+        if (copy) {
+            free(r->number);
+            r->number = copy;
+        }
         report_sent(c, r,
                     strcmp(status, "delivered") == 0 ? CARDX_SEND_DELIVERED
                                                      : CARDX_SEND_QUEUED,
