@@ -74,6 +74,21 @@ int cmd_quiet_ms(const struct cardx_cmd *c);
 /* "2 new cards" / "no new cards". */
 void cmd_print_count(struct cardx_cmd *c, int added);
 
+/* The account's JID, from the settings (borrowed; NULL when unset). */
+const char *cmd_jid(const struct cardx_cmd *c);
+
+/* Runs one command line already split into words (cmd_run). */
+int cmd_run(struct cardx_cmd *c, int argc, char **argv);
+
+/* Splits a line into words as a POSIX shell quotes, without expansion:
+ * the count with *argv (freed with cmd_split_free), or -1 after setting
+ * *err (the caller frees it; NULL when memory ran out). */
+int cmd_split(const char *line, char ***argv, char **err);
+void cmd_split_free(char **argv);
+
+/* Monotonic milliseconds, for timeouts. */
+int64_t cmd_now_ms(void);
+
 /* Prints "cardx: MESSAGE" on err and returns code. */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -113,5 +128,8 @@ int cmd_import(struct cardx_cmd *c, int argc, char **argv);
 int cmd_send(struct cardx_cmd *c, int argc, char **argv);
 int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
 int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
+int cmd_block(struct cardx_cmd *c, int argc, char **argv);
+int cmd_unblock(struct cardx_cmd *c, int argc, char **argv);
+int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
 
 #endif

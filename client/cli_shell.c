@@ -1,16 +1,13 @@
 /* cardx shell: one libcardx client kept online, cards printed as they
  * arrive, the same commands read line by line from standard input, and
  * reconnection with backoff when the connection drops. */
-#include "client/commands_int.h"
+#include "client/cli.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "client/cliparse.h"
-#include "common/util.h"
 
 #define SHELL_LINE_MAX 8192
 #define SHELL_SLICE_MS 100
@@ -39,7 +36,7 @@ static void run_line(struct shell *sh, const char *line)
 {
     struct cardx_cmd *c = sh->c;
     char **argv = NULL, *err = NULL;
-    int argc = cliparse_split(line, &argv, &err);
+    int argc = cmd_split(line, &argv, &err);
 
     if (argc < 0) {
         cmd_fail(c, CARDX_EXIT_USAGE, "%s", err ? err : "out of memory");
@@ -53,7 +50,7 @@ static void run_line(struct shell *sh, const char *line)
         cmd_run(c, argc, argv);
     }
     free(err);
-    cliparse_free(argv);
+    cmd_split_free(argv);
     fflush(c->out);
     fflush(c->err);
     if (!sh->quit)
@@ -136,7 +133,7 @@ static void announce(struct shell *sh)
 
 static void schedule_retry(struct shell *sh)
 {
-    sh->next_try = clock_now_ms() + sh->backoff_ms;
+    sh->next_try = cmd_now_ms() + sh->backoff_ms;
     sh->backoff_ms *= 2;
     if (sh->backoff_ms > BACKOFF_MAX_MS)
         sh->backoff_ms = BACKOFF_MAX_MS;
@@ -148,7 +145,7 @@ static void try_reconnect(struct shell *sh)
     struct cardx_cmd *c = sh->c;
     int rc;
 
-    if (clock_now_ms() < sh->next_try)
+    if (cmd_now_ms() < sh->next_try)
         return;
     rc = cardx_client_connect_blocking(c->client);
     if (rc == CARDX_OK) {
@@ -207,7 +204,7 @@ int cmd_shell(struct cardx_cmd *c, int argc, char **argv)
     fprintf(c->out,
             "cardx shell for %s: type help for commands, quit to "
             "leave\n",
-            c->settings->jid);
+            cmd_jid(c));
     prompt(sh);
     while (!sh->eof && !sh->quit)
         turn(sh);

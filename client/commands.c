@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "client/cliparse.h"
+#include "common/util.h"
 #include "lib/lib_int.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
@@ -371,6 +372,28 @@ int cmd_lib_status(int error)
     default:
         return CARDX_EXIT_REFUSED;
     }
+}
+
+const char *cmd_jid(const struct cardx_cmd *c)
+{
+    return c->settings->jid;
+}
+
+int cmd_split(const char *line, char ***argv, char **err)
+{
+    int n = cliparse_split(line, argv, err);
+
+    return n < 0 ? -1 : n;
+}
+
+void cmd_split_free(char **argv)
+{
+    cliparse_free(argv);
+}
+
+int64_t cmd_now_ms(void)
+{
+    return clock_now_ms();
 }
 
 int cmd_quiet_ms(const struct cardx_cmd *c)

@@ -277,6 +277,11 @@ struct cardx_callbacks {
     /* A XEP-0184 receipt: the recipient of number took the card sent by a
      * message with id message_id (from any client of this account). */
     void (*receipt)(void *ud, const char *number, const char *message_id);
+    /* The answer to cardx_client_block() or cardx_client_blocklist():
+     * error CARDX_OK or why not (reason); for a blocklist, numbers holds
+     * the count blocked numbers (E.164), else it is NULL. */
+    void (*blocking)(void *ud, uint32_t request, int error, const char *reason,
+                     const char *const *numbers, size_t count);
     /* Every line of libstrophe's log (debug level included), for an
      * application that wants it; area is libstrophe's ("xmpp", "tls"...).
      * The library itself writes nothing anywhere. */
@@ -351,6 +356,14 @@ int cardx_client_send(cardx_client *c, const char *number, const char *note,
 int cardx_client_register(cardx_client *c, const char *number,
                           const char *code);
 
+/* Blocks number (block 1: cardxd drops its cards to us, and tells its
+ * sender nothing) or unblocks it (0). The blocking callback answers. */
+int cardx_client_block(cardx_client *c, const char *number, int block,
+                       uint32_t *request);
+
+/* Asks for the blocked numbers; the blocking callback lists them. */
+int cardx_client_blocklist(cardx_client *c, uint32_t *request);
+
 /* Uploads the own card now if it changed since the last upload. */
 int cardx_client_upload_self(cardx_client *c);
 
@@ -372,6 +385,20 @@ int cardx_client_run_until_idle(cardx_client *c, int quiet_ms);
 int cardx_client_send_blocking(cardx_client *c, const char *number,
                                const char *note, enum cardx_send_status *status,
                                char **card_id);
+
+/* Blocks or unblocks number and waits for the answer: CARDX_OK or the
+ * refusal (CARDX_E_NOTFOUND: it was not blocked), reason in
+ * cardx_client_errmsg(). */
+int cardx_client_block_blocking(cardx_client *c, const char *number, int block);
+
+/* The blocked numbers: *numbers a NULL-terminated array (the caller's, to
+ * free with cardx_strv_free) of *count numbers. */
+int cardx_client_blocklist_blocking(cardx_client *c, char ***numbers,
+                                    size_t *count);
+
+/* Frees a NULL-terminated array of strings from the library. Accepts
+ * NULL. */
+void cardx_strv_free(char **v);
 
 #ifdef __cplusplus
 }

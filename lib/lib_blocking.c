@@ -95,3 +95,67 @@ int cardx_client_send_blocking(cardx_client *c, const char *number,
     }
     return c->wait.error;
 }
+
+/* Waits for the answer to request (its callback fills c->wait). */
+static int wait_request(struct cardx_client *c, uint32_t request)
+{
+    (void)request;
+    while (!c->wait.done && c->state == CARDX_STATE_ONLINE)
+        lib_turn(c, -1);
+    c->wait.request = 0;
+    if (!c->wait.done) {
+        lib_set_err(c, "the connection closed before %s answered",
+                    c->component);
+        return CARDX_E_NET;
+    }
+    return c->wait.error;
+}
+
+int cardx_client_block_blocking(cardx_client *c, const char *number, int block)
+{
+    uint32_t request;
+    int rc = cardx_client_block(c, number, block, &request);
+
+    if (rc != CARDX_OK)
+        return rc;
+    c->wait.request = request;
+    c->wait.done = 0;
+    rc = wait_request(c, request);
+    cardx_strv_free(c->wait.numbers);
+    c->wait.numbers = NULL;
+    return rc;
+}
+
+int cardx_client_blocklist_blocking(cardx_client *c, char ***numbers,
+                                    size_t *count)
+{
+    uint32_t request;
+    int rc = cardx_client_blocklist(c, &request);
+
+    *numbers = NULL;
+    if (count)
+        *count = 0;
+    if (rc != CARDX_OK)
+        return rc;
+    c->wait.request = request;
+    c->wait.done = 0;
+    rc = wait_request(c, request);
+    if (rc == CARDX_OK) {
+        *numbers = c->wait.numbers;
+        if (count)
+            *count = c->wait.count;
+    } else {
+        cardx_strv_free(c->wait.numbers);
+    }
+    c->wait.numbers = NULL;
+    return rc;
+}
+
+void cardx_strv_free(char **v)
+{
+    if (!v)
+        return;
+    for (char **p = v; *p; p++)
+        free(*p);
+    free(v);
+}

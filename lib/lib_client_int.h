@@ -15,11 +15,13 @@
 #define LIB_TURNS_MAX 32
 
 enum lib_request_kind {
-    REQ_SEND,     /* <send/>: the sent callback */
-    REQ_REGISTER, /* the registration form: the registration callback */
-    REQ_NUMBER,   /* the registered number, after a registration */
-    REQ_ACK,      /* <ack/> of a stored card */
-    REQ_UPLOAD,   /* the own card (vcard-temp) */
+    REQ_SEND,      /* <send/>: the sent callback */
+    REQ_REGISTER,  /* the registration form: the registration callback */
+    REQ_NUMBER,    /* the registered number, after a registration */
+    REQ_ACK,       /* <ack/> of a stored card */
+    REQ_UPLOAD,    /* the own card (vcard-temp) */
+    REQ_BLOCK,     /* <block/> or <unblock/>: the blocking callback */
+    REQ_BLOCKLIST, /* <blocklist/>: the blocking callback */
 };
 
 /* A request awaiting its answer: an id handler holds it. */
@@ -52,12 +54,14 @@ struct cardx_client {
     struct lib_request *requests;
     uint32_t next_serial;
     char errmsg[LIB_ERRMSG_SIZE];
-    /* What the blocking send waits for (lib_blocking.c). */
+    /* What a blocking call waits for (lib_blocking.c). */
     struct {
         uint32_t request;
         int done, error;
         enum cardx_send_status status;
         char *card_id;
+        char **numbers; /* a blocklist */
+        size_t count;
     } wait;
 };
 

@@ -74,6 +74,44 @@ static void report_registration(struct cardx_client *c,
         c->cb.registration(c->ud, step, number, error, reason);
 }
 
+/* What a block request is about, for messages: "block +86...". */
+static void blocking_what(const struct lib_request *r, char *buf, size_t size)
+{
+    if (r->kind == REQ_BLOCKLIST)
+        lib_format(buf, size, "list blocked numbers");
+    else
+        lib_format(buf, size, "%s", r->number ? r->number : "?");
+}
+
+static void report_blocking(struct cardx_client *c, struct lib_request *r,
+                            int error, const char *reason,
+                            const char *const *numbers, size_t count)
+{
+    char what[LIB_ERRMSG_SIZE / 2];
+
+    blocking_what(r, what, sizeof(what));
+    if (error != CARDX_OK)
+        lib_set_err(c, "cannot %s: %s", what, reason);
+    if (c->wait.request == r->serial) {
+        c->wait.done = 1;
+        c->wait.error = error;
+        c->wait.count = 0;
+        c->wait.numbers = calloc(count + 1, sizeof(char *));
+        for (size_t i = 0; c->wait.numbers && i < count; i++) {
+            c->wait.numbers[i] = strdup(numbers[i]);
+            if (!c->wait.numbers[i]) {
+                c->wait.error = CARDX_E_NOMEM;
+                break;
+            }
+            c->wait.count++;
+        }
+        if (!c->wait.numbers)
+            c->wait.error = CARDX_E_NOMEM;
+    }
+    if (c->cb.blocking)
+        c->cb.blocking(c->ud, r->serial, error, reason, numbers, count);
+}
+
 /* A request that got no answer: the connection went or time ran out. */
 static void request_failed(struct cardx_client *c, struct lib_request *r,
                            int error)
@@ -89,6 +127,8 @@ static void request_failed(struct cardx_client *c, struct lib_request *r,
         report_sent(c, r, CARDX_SEND_REFUSED, NULL, error, why);
     else if (r->kind == REQ_REGISTER || r->kind == REQ_NUMBER)
         report_registration(c, CARDX_REGISTER_FAILED, r->number, error, why);
+    else if (r->kind == REQ_BLOCK || r->kind == REQ_BLOCKLIST)
+        report_blocking(c, r, error, why, NULL, 0);
 }
 
 static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud);
@@ -240,6 +280,58 @@ static void on_upload_reply(struct cardx_client *c, xmpp_stanza_t *reply)
         lib_set_err(c, "%s", cardstore_errmsg(c->store.cs));
 }
 
+/* The numbers of a <blocklist/> answer (borrowed from it). */
+static void on_blocklist_reply(struct cardx_client *c, struct lib_request *r,
+                               xmpp_stanza_t *reply)
+{
+    xmpp_stanza_t *list =
+        xmpp_stanza_get_child_by_name_and_ns(reply, "blocklist", NS_CARDX);
+    const char **numbers = NULL;
+    size_t n = 0, max = 0;
+
+    for (xmpp_stanza_t *it = list ? xmpp_stanza_get_children(list) : NULL; it;
+         it = xmpp_stanza_get_next(it)) {
+        const char *name = xmpp_stanza_get_name(it);
+        const char *phone = xmpp_stanza_get_attribute(it, "phone");
+
+        if (xmpp_stanza_is_tag(it) && name && strcmp(name, "item") == 0 &&
+            phone)
+            max++;
+    }
+    numbers = calloc(max + 1, sizeof(*numbers));
+    if (!numbers) {
+        report_blocking(c, r, CARDX_E_NOMEM, "out of memory", NULL, 0);
+        return;
+    }
+    for (xmpp_stanza_t *it = list ? xmpp_stanza_get_children(list) : NULL;
+         it && n < max; it = xmpp_stanza_get_next(it)) {
+        const char *name = xmpp_stanza_get_name(it);
+        const char *phone = xmpp_stanza_get_attribute(it, "phone");
+
+        if (xmpp_stanza_is_tag(it) && name && strcmp(name, "item") == 0 &&
+            phone)
+            numbers[n++] = phone;
+    }
+    report_blocking(c, r, CARDX_OK, "", numbers, n);
+    free(numbers);
+}
+
+static void on_blocking_reply(struct cardx_client *c, struct lib_request *r,
+                              xmpp_stanza_t *reply)
+{
+    char why[LIB_ERRMSG_SIZE];
+    int error;
+
+    if (stanza_is_error(reply)) {
+        error = refusal(reply, why, sizeof(why));
+        report_blocking(c, r, error, why, NULL, 0);
+    } else if (r->kind == REQ_BLOCKLIST) {
+        on_blocklist_reply(c, r, reply);
+    } else {
+        report_blocking(c, r, CARDX_OK, "", NULL, 0);
+    }
+}
+
 /* The id handler of every request: the answer to r. */
 static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 {
@@ -259,6 +351,8 @@ static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
         on_number_reply(c, r, stanza);
     else if (r->kind == REQ_UPLOAD)
         on_upload_reply(c, stanza);
+    else if (r->kind == REQ_BLOCK || r->kind == REQ_BLOCKLIST)
+        on_blocking_reply(c, r, stanza);
     /* An ack refused (item-not-found: nothing waits) needs nothing. */
     request_free(r);
     return 0;
@@ -349,6 +443,44 @@ int cardx_client_register(cardx_client *c, const char *number, const char *code)
         rc = CARDX_E_NOMEM;
     else
         rc = lib_request_send(c, iq, REQ_REGISTER, number, NULL);
+    if (iq)
+        xmpp_stanza_release(iq);
+    return rc;
+}
+
+int cardx_client_block(cardx_client *c, const char *number, int block,
+                       uint32_t *request)
+{
+    const char *name = block ? "block" : "unblock";
+    char what[LIB_ERRMSG_SIZE / 2];
+    xmpp_stanza_t *iq, *el;
+    int rc = need_online(c);
+
+    if (rc != CARDX_OK)
+        return rc;
+    if (!number || !number[0])
+        return CARDX_E_INVAL;
+    iq = lib_component_iq(c, "set", name, NS_CARDX, &el);
+    lib_format(what, sizeof(what), "%s %s", name, number);
+    if (!iq || xmpp_stanza_set_attribute(el, "phone", number) != XMPP_EOK)
+        rc = CARDX_E_NOMEM;
+    else
+        rc = lib_request_send(c, iq, REQ_BLOCK, what, request);
+    if (iq)
+        xmpp_stanza_release(iq);
+    return rc;
+}
+
+int cardx_client_blocklist(cardx_client *c, uint32_t *request)
+{
+    xmpp_stanza_t *iq, *el;
+    int rc = need_online(c);
+
+    if (rc != CARDX_OK)
+        return rc;
+    iq = lib_component_iq(c, "get", "blocklist", NS_CARDX, &el);
+    rc = iq ? lib_request_send(c, iq, REQ_BLOCKLIST, NULL, request)
+            : CARDX_E_NOMEM;
     if (iq)
         xmpp_stanza_release(iq);
     return rc;

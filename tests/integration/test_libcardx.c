@@ -312,6 +312,36 @@ START_TEST(register_send_receive)
 }
 END_TEST
 
+/* bob blocks alice's number, lists it, and unblocks it again; a number
+ * not blocked cannot be unblocked. */
+START_TEST(block_list_unblock)
+{
+    struct seen seen = {0};
+    cardx_client *c = user_client("bob", "bob-pw", &seen);
+    char **numbers = NULL;
+    size_t n = 9;
+
+    ck_assert_int_eq(cardx_client_connect_blocking(c), CARDX_OK);
+    ck_assert_int_eq(cardx_client_block_blocking(c, ALICE_PHONE, 1), CARDX_OK);
+    ck_assert_int_eq(cardx_client_blocklist_blocking(c, &numbers, &n),
+                     CARDX_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(numbers[0], ALICE_PHONE);
+    ck_assert_ptr_null(numbers[1]);
+    cardx_strv_free(numbers);
+    ck_assert_int_eq(cardx_client_block_blocking(c, NOBODY_PHONE, 0),
+                     CARDX_E_NOTFOUND);
+    ck_assert_ptr_nonnull(strstr(cardx_client_errmsg(c), NOBODY_PHONE));
+    ck_assert_int_eq(cardx_client_block_blocking(c, ALICE_PHONE, 0), CARDX_OK);
+    ck_assert_int_eq(cardx_client_blocklist_blocking(c, &numbers, &n),
+                     CARDX_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(numbers[0]);
+    cardx_strv_free(numbers);
+    cardx_client_free(c);
+}
+END_TEST
+
 static volatile sig_atomic_t app_sigpipes;
 
 static void app_on_sigpipe(int sig)
@@ -556,6 +586,7 @@ static Suite *libcardx_suite(void)
     tcase_add_test(tc, offline_client_has_nothing_to_watch);
     tcase_add_test(tc, wrong_password_is_auth_error);
     tcase_add_test(tc, register_send_receive);
+    tcase_add_test(tc, block_list_unblock);
     tcase_add_test(tc, application_keeps_signals_and_environment);
     tcase_add_test(tc, examples_send_and_receive_on_poll);
     /* The GLib example is built only where GLib is (test_libcardx.sh). */
