@@ -369,6 +369,15 @@ int cardx_client_upload_self(cardx_client *c);
 
 /* --- blocking conveniences, for simple programs --- */
 
+/* Creates the XMPP account of the settings by in-band registration
+ * (XEP-0077) on a connection of its own, blocking up to the timeout; only
+ * while offline (else CARDX_E_STATE). Most servers allow no open
+ * registration: log in first, and create the account only when the user
+ * asks to. CARDX_E_EXISTS when it exists, CARDX_E_NOTSUPP when the server
+ * offers no registration, CARDX_E_REFUSED with the server's reason in
+ * cardx_client_errmsg() (e.g. registration by invitation only). */
+int cardx_client_create_account(cardx_client *c);
+
 /* Processes (waiting on the fd with poll) until the client is ONLINE or
  * has given up: CARDX_OK, or the error that ended the attempt. Connects
  * first when offline. */

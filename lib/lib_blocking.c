@@ -159,3 +159,26 @@ void cardx_strv_free(char **v)
         free(*p);
     free(v);
 }
+
+int cardx_client_create_account(cardx_client *c)
+{
+    struct lib_sigpipe g;
+    int rc;
+
+    if (c->state != CARDX_STATE_OFFLINE)
+        return CARDX_E_STATE;
+    lib_sigpipe_enter(&g);
+    rc = session_register_account(c->s);
+    lib_sigpipe_leave(&g);
+    c->fd = -1;
+    if (rc == SESSION_OK) {
+        c->errmsg[0] = '\0';
+        return CARDX_OK;
+    }
+    lib_set_err(c, "%s", session_errmsg(c->s));
+    if (rc == SESSION_EEXISTS)
+        return CARDX_E_EXISTS;
+    if (rc == SESSION_EREFUSED)
+        return CARDX_E_REFUSED;
+    return lib_login_error(c, rc);
+}

@@ -311,7 +311,7 @@ static void lib_went_online(struct cardx_client *c)
 /* The public code for a failed login, from the session's diagnosis.
  * This is the one place that maps it: the session's reading of
  * libstrophe's signals is where the detail comes from. */
-static int lib_login_error(struct cardx_client *c, int session_rc)
+int lib_login_error(struct cardx_client *c, int session_rc)
 {
     const char *why = session_errmsg(c->s);
 

@@ -68,6 +68,12 @@ struct cardx_client {
 #define lib_set_err(c, ...)                                                    \
     lib_format((c)->errmsg, sizeof((c)->errmsg), __VA_ARGS__)
 
+/* --- connecting (lib_client.c) --- */
+
+/* The public code for a failed login or registration, from the session's
+ * code and diagnosis. */
+int lib_login_error(struct cardx_client *c, int session_rc);
+
 /* --- requests (lib_request.c) --- */
 
 /* An iq of type to the component with one child <name xmlns=ns/> (*child,

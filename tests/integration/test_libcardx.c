@@ -245,6 +245,43 @@ static void inbox_to_contacts(cardx_store *st, int64_t card_id)
     ck_assert_int_eq(total, 1);
 }
 
+/* An account made by in-band registration, once: then it exists, and it
+ * logs in. */
+START_TEST(create_account_then_login)
+{
+    struct seen seen = {0};
+    cardx_client *c = user_client("carol", "carol-pw", &seen);
+
+    ck_assert_msg(cardx_client_create_account(c) == CARDX_OK, "create: %s",
+                  cardx_client_errmsg(c));
+    ck_assert_int_eq(cardx_client_create_account(c), CARDX_E_EXISTS);
+    ck_assert_int_eq(cardx_client_fd(c), -1);
+    ck_assert_int_eq(cardx_client_connect_blocking(c), CARDX_OK);
+    ck_assert_int_eq(cardx_client_create_account(c), CARDX_E_STATE);
+    cardx_client_free(c);
+}
+END_TEST
+
+/* The test servers offer no TLS: with TLS required (the default) the
+ * login stops there, with its own code and a reason that says so. */
+START_TEST(tls_required_but_not_offered)
+{
+    struct seen seen = {0};
+    cardx_settings *s = user_settings("alice", "alice-pw");
+    cardx_client *c = NULL;
+
+    ck_assert_int_eq(cardx_settings_set(s, "tls", "yes"), CARDX_OK);
+    ck_assert_int_eq(cardx_client_new(s, &callbacks, &seen, &c, NULL),
+                     CARDX_OK);
+    cardx_settings_free(s);
+    ck_assert_int_eq(cardx_client_connect_blocking(c), CARDX_E_TLS_REQUIRED);
+    ck_assert_int_eq(seen.state_error, CARDX_E_TLS_REQUIRED);
+    ck_assert_msg(strstr(cardx_client_errmsg(c), "TLS"), "reason: %s",
+                  cardx_client_errmsg(c));
+    cardx_client_free(c);
+}
+END_TEST
+
 /* Registers both numbers, then alice's card goes to bob, whose loop gets
  * it into his inbox; a number nobody has is refused. */
 START_TEST(register_send_receive)
@@ -585,6 +622,8 @@ static Suite *libcardx_suite(void)
     tcase_set_timeout(tc, 180);
     tcase_add_test(tc, offline_client_has_nothing_to_watch);
     tcase_add_test(tc, wrong_password_is_auth_error);
+    tcase_add_test(tc, tls_required_but_not_offered);
+    tcase_add_test(tc, create_account_then_login);
     tcase_add_test(tc, register_send_receive);
     tcase_add_test(tc, block_list_unblock);
     tcase_add_test(tc, application_keeps_signals_and_environment);
