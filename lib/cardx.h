@@ -266,7 +266,7 @@ struct cardx_callbacks {
      * DELIVERED card_id is the service's id of the card; on REFUSED error
      * (CARDX_E_NOT_REGISTERED, CARDX_E_NOTFOUND for a number nobody has,
      * CARDX_E_LIMIT, CARDX_E_REFUSED, CARDX_E_NET, CARDX_E_TIMEOUT...) and
-     * reason say why. */
+     * reason say why. number is as cardxd normalised it once accepted. */
     void (*sent)(void *ud, uint32_t request, enum cardx_send_status status,
                  const char *number, const char *card_id, int error,
                  const char *reason);
@@ -274,8 +274,11 @@ struct cardx_callbacks {
      * (E.164 once cardxd normalised it). */
     void (*registration)(void *ud, enum cardx_register_step step,
                          const char *number, int error, const char *reason);
-    /* A XEP-0184 receipt: the recipient of number took the card sent by a
-     * message with id message_id (from any client of this account). */
+    /* A XEP-0184 receipt that reached this connection from cardxd: the
+     * recipient of number took the card sent by the message with id
+     * message_id: for cardx_client_send_message(), "cxm" followed by its
+     * request number. A card sent with cardx_client_send() has its outcome
+     * in the sent callback instead. */
     void (*receipt)(void *ud, const char *number, const char *message_id);
     /* The answer to cardx_client_block() or cardx_client_blocklist():
      * error CARDX_OK or why not (reason); for a blocklist, numbers holds
@@ -349,6 +352,15 @@ int cardx_client_process(cardx_client *c);
  * identifies the outcome in the sent callback. */
 int cardx_client_send(cardx_client *c, const char *number, const char *note,
                       uint32_t *request);
+
+/* Sends the own card to number (E.164, "+8613800138000") by message, as
+ * standard clients do (xep/cardx.md 4.1), asking for a receipt: the
+ * receipt callback reports message id "cxm" + request once the recipient
+ * took the card, and a refusal comes through the sent callback (REFUSED);
+ * an accepted card gets no other answer. The receipt comes only to this
+ * connection: one that ended before it is not told later. */
+int cardx_client_send_message(cardx_client *c, const char *number,
+                              const char *note, uint32_t *request);
 
 /* Registers number with cardxd, with code NULL first; when cardxd proves
  * numbers, the registration callback asks for the code (CODE_NEEDED), to

@@ -144,6 +144,7 @@ fail:
 static void lib_drop_conn(struct cardx_client *c, int error)
 {
     lib_requests_fail(c, error, 1);
+    lib_messages_drop(c);
     session_release_conn(c->s);
     c->fd = -1;
 }
@@ -157,6 +158,7 @@ void cardx_client_free(cardx_client *c)
     if (c->s) {
         lib_sigpipe_enter(&g);
         lib_requests_fail(c, CARDX_E_STATE, 1);
+        lib_messages_drop(c);
         session_free(c->s);
         lib_sigpipe_leave(&g);
     }
@@ -215,7 +217,7 @@ int cardx_client_connect(cardx_client *c)
     xmpp_conn_set_jid(s->conn, s->jid);
     xmpp_conn_set_pass(s->conn, s->password);
     xmpp_handler_add(s->conn, session_on_message, NULL, "message", NULL, s);
-    xmpp_handler_add(s->conn, lib_on_receipt, NS_RECEIPTS, "message", NULL, c);
+    xmpp_handler_add(s->conn, lib_on_proxy_message, NULL, "message", NULL, c);
     xmpp_handler_add(s->conn, session_on_iq, NULL, "iq", NULL, s);
     xmpp_handler_add(s->conn, session_on_presence, NULL, "presence", NULL, s);
     s->state = ST_CONNECTING;

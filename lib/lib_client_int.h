@@ -22,6 +22,7 @@ enum lib_request_kind {
     REQ_UPLOAD,    /* the own card (vcard-temp) */
     REQ_BLOCK,     /* <block/> or <unblock/>: the blocking callback */
     REQ_BLOCKLIST, /* <blocklist/>: the blocking callback */
+    REQ_MESSAGE,   /* a card sent by message: an error or a receipt ends it */
 };
 
 /* A request awaiting its answer: an id handler holds it. */
@@ -52,6 +53,7 @@ struct cardx_client {
     int last_error;  /* why the last connection ended or failed */
     int64_t connect_deadline;
     struct lib_request *requests;
+    struct lib_request *messages; /* REQ_MESSAGE, awaiting their receipt */
     uint32_t next_serial;
     char errmsg[LIB_ERRMSG_SIZE];
     /* What a blocking call waits for (lib_blocking.c). */
@@ -97,7 +99,21 @@ void lib_requests_fail(struct cardx_client *c, int error, int all);
  * Returns CARDX_OK or the store's error (that card not acknowledged). */
 int lib_take_cards(struct cardx_client *c);
 
-/* XEP-0184 receipts from the component's proxy JIDs. */
-int lib_on_receipt(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud);
+/* Reports the outcome of send request r (a REQ_SEND or REQ_MESSAGE). */
+void lib_report_sent(struct cardx_client *c, struct lib_request *r,
+                     enum cardx_send_status status, const char *card_id,
+                     int error, const char *reason);
+
+/* CARDX_OK while online, else CARDX_E_STATE with the error set. */
+int lib_need_online(struct cardx_client *c);
+
+/* --- cards sent by message (lib_message.c) --- */
+
+/* Messages from the component's proxy JIDs: XEP-0184 receipts, and the
+ * errors of cards sent by message. */
+int lib_on_proxy_message(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud);
+
+/* Forgets the messages awaiting receipts (the connection went). */
+void lib_messages_drop(struct cardx_client *c);
 
 #endif

@@ -46,9 +46,9 @@ static void request_free(struct lib_request *r)
 
 /* --- outcomes --- */
 
-static void report_sent(struct cardx_client *c, struct lib_request *r,
-                        enum cardx_send_status status, const char *card_id,
-                        int error, const char *reason)
+void lib_report_sent(struct cardx_client *c, struct lib_request *r,
+                     enum cardx_send_status status, const char *card_id,
+                     int error, const char *reason)
 {
     if (c->wait.request == r->serial) {
         c->wait.done = 1;
@@ -124,7 +124,7 @@ static void request_failed(struct cardx_client *c, struct lib_request *r,
     else
         lib_format(why, sizeof(why), "%s", cardx_strerror(error));
     if (r->kind == REQ_SEND)
-        report_sent(c, r, CARDX_SEND_REFUSED, NULL, error, why);
+        lib_report_sent(c, r, CARDX_SEND_REFUSED, NULL, error, why);
     else if (r->kind == REQ_REGISTER || r->kind == REQ_NUMBER)
         report_registration(c, CARDX_REGISTER_FAILED, r->number, error, why);
     else if (r->kind == REQ_BLOCK || r->kind == REQ_BLOCKLIST)
@@ -180,10 +180,10 @@ static void on_send_reply(struct cardx_client *c, struct lib_request *r,
 
     if (stanza_is_error(reply)) {
         error = refusal(reply, why, sizeof(why));
-        report_sent(c, r, CARDX_SEND_REFUSED, NULL, error, why);
+        lib_report_sent(c, r, CARDX_SEND_REFUSED, NULL, error, why);
     } else if (!status) {
-        report_sent(c, r, CARDX_SEND_REFUSED, NULL, CARDX_E_REFUSED,
-                    "the card service answered without a status");
+        lib_report_sent(c, r, CARDX_SEND_REFUSED, NULL, CARDX_E_REFUSED,
+                        "the card service answered without a status");
     } else {
         const char *to = xmpp_stanza_get_attribute(sent, "to");
         char *copy = to && to[0] ? strdup(to) : NULL;
@@ -193,10 +193,11 @@ static void on_send_reply(struct cardx_client *c, struct lib_request *r,
             free(r->number);
             r->number = copy;
         }
-        report_sent(c, r,
-                    strcmp(status, "delivered") == 0 ? CARDX_SEND_DELIVERED
-                                                     : CARDX_SEND_QUEUED,
-                    xmpp_stanza_get_attribute(sent, "id"), CARDX_OK, status);
+        lib_report_sent(c, r,
+                        strcmp(status, "delivered") == 0 ? CARDX_SEND_DELIVERED
+                                                         : CARDX_SEND_QUEUED,
+                        xmpp_stanza_get_attribute(sent, "id"), CARDX_OK,
+                        status);
     }
 }
 
@@ -388,7 +389,7 @@ int lib_request_send(struct cardx_client *c, xmpp_stanza_t *iq,
 
 /* --- what the application asks --- */
 
-static int need_online(struct cardx_client *c)
+int lib_need_online(struct cardx_client *c)
 {
     if (c->state == CARDX_STATE_ONLINE && c->s->state == ST_UP)
         return CARDX_OK;
@@ -400,7 +401,7 @@ int cardx_client_send(cardx_client *c, const char *number, const char *note,
                       uint32_t *request)
 {
     xmpp_stanza_t *iq, *send;
-    int rc = need_online(c);
+    int rc = lib_need_online(c);
 
     if (rc != CARDX_OK)
         return rc;
@@ -426,7 +427,7 @@ int cardx_client_register(cardx_client *c, const char *number, const char *code)
 {
     xmpp_ctx_t *ctx = c->s->ctx;
     xmpp_stanza_t *iq, *query, *x;
-    int rc = need_online(c);
+    int rc = lib_need_online(c);
 
     if (rc != CARDX_OK)
         return rc;
@@ -454,7 +455,7 @@ int cardx_client_block(cardx_client *c, const char *number, int block,
     const char *name = block ? "block" : "unblock";
     char what[LIB_ERRMSG_SIZE / 2];
     xmpp_stanza_t *iq, *el;
-    int rc = need_online(c);
+    int rc = lib_need_online(c);
 
     if (rc != CARDX_OK)
         return rc;
@@ -474,7 +475,7 @@ int cardx_client_block(cardx_client *c, const char *number, int block,
 int cardx_client_blocklist(cardx_client *c, uint32_t *request)
 {
     xmpp_stanza_t *iq, *el;
-    int rc = need_online(c);
+    int rc = lib_need_online(c);
 
     if (rc != CARDX_OK)
         return rc;
@@ -490,7 +491,7 @@ int cardx_client_upload_self(cardx_client *c)
 {
     xmpp_stanza_t *iq = NULL, *vcard = NULL;
     char *xml = NULL;
-    int uploaded = 1, rc = need_online(c);
+    int uploaded = 1, rc = lib_need_online(c);
 
     if (rc != CARDX_OK)
         return rc;
@@ -582,24 +583,4 @@ int lib_take_cards(struct cardx_client *c)
             return rc;
     }
     return CARDX_OK;
-}
-
-int lib_on_receipt(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
-{
-    struct cardx_client *c = ud;
-    const char *from = xmpp_stanza_get_from(stanza);
-    xmpp_stanza_t *received =
-        xmpp_stanza_get_child_by_name_and_ns(stanza, "received", NS_RECEIPTS);
-    const char *id =
-        received ? xmpp_stanza_get_attribute(received, "id") : NULL;
-    char *number;
-
-    (void)conn;
-    if (!id || !session_from_component(c->s, from) || !c->cb.receipt)
-        return 1;
-    number = xmpp_jid_node(c->s->ctx, from);
-    c->cb.receipt(c->ud, number ? number : "", id);
-    if (number)
-        xmpp_free(c->s->ctx, number);
-    return 1;
 }

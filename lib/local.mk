@@ -8,7 +8,7 @@ include_HEADERS = lib/cardx.h
 noinst_LTLIBRARIES += lib/libcardxapi.la
 lib_libcardxapi_la_SOURCES = lib/cardx.h lib/lib_int.h lib/lib_client_int.h \
 	lib/lib_error.c lib/lib_settings.c lib/lib_card.c lib/lib_store.c \
-	lib/lib_sigpipe.c lib/lib_client.c lib/lib_request.c \
+	lib/lib_sigpipe.c lib/lib_client.c lib/lib_request.c lib/lib_message.c \
 	lib/lib_blocking.c
 lib_libcardx_la_SOURCES =
 LIBCARDX_DEPS = client/libcardxcore.la $(XEP_LIBS) $(SQLITE_LIBS)

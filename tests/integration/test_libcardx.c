@@ -46,6 +46,8 @@ struct seen {
     char sent_card_id[128];
     int cards;
     char card_name[128], card_sender[64];
+    int receipts;
+    char receipt_number[64], receipt_id[32];
     int64_t card_id;
 };
 
@@ -103,7 +105,17 @@ static void on_registration(void *ud, enum cardx_register_step step,
     snprintf(s->reg_number, sizeof(s->reg_number), "%s", number);
 }
 
+static void on_receipt(void *ud, const char *number, const char *message_id)
+{
+    struct seen *s = ud;
+
+    s->receipts++;
+    snprintf(s->receipt_number, sizeof(s->receipt_number), "%s", number);
+    snprintf(s->receipt_id, sizeof(s->receipt_id), "%s", message_id);
+}
+
 static const struct cardx_callbacks callbacks = {
+    .receipt = on_receipt,
     .state = on_state,
     .card = on_card,
     .sent = on_sent,
@@ -379,6 +391,43 @@ START_TEST(block_list_unblock)
 }
 END_TEST
 
+/* A card sent by message asks for a receipt, which comes once bob's
+ * client took the card; a message to a number nobody has bounces. */
+START_TEST(send_by_message_gets_receipt)
+{
+    struct seen sa = {0}, sb = {0};
+    cardx_client *cs[2];
+    uint32_t request = 0;
+    char want[32];
+
+    cs[0] = user_client("alice", "alice-pw", &sa);
+    cs[1] = user_client("bob", "bob-pw", &sb);
+    ck_assert_int_eq(cardx_client_connect(cs[0]), CARDX_OK);
+    ck_assert_int_eq(cardx_client_connect(cs[1]), CARDX_OK);
+    PUMP_UNTIL(cs, 2, sa.online_count && sb.online_count, "both online");
+    ck_assert_int_eq(
+        cardx_client_send_message(cs[0], BOB_PHONE, "by message", &request),
+        CARDX_OK);
+    PUMP_UNTIL(cs, 2, sb.cards && sa.receipts, "card and receipt");
+    ck_assert_str_eq(sb.card_sender, ALICE_PHONE);
+    snprintf(want, sizeof(want), "cxm%u", request);
+    ck_assert_str_eq(sa.receipt_id, want);
+    ck_assert_str_eq(sa.receipt_number, BOB_PHONE);
+    ck_assert_int_eq(sa.sent, 0);
+
+    ck_assert_int_eq(
+        cardx_client_send_message(cs[0], NOBODY_PHONE, NULL, &request),
+        CARDX_OK);
+    PUMP_UNTIL(cs, 2, sa.sent, "bounce");
+    ck_assert_int_eq(sa.sent_status, CARDX_SEND_REFUSED);
+    ck_assert_int_eq(sa.sent_error, CARDX_E_NOTFOUND);
+    ck_assert_int_eq(cardx_client_send_message(cs[0], "a@b", NULL, NULL),
+                     CARDX_E_INVAL);
+    cardx_client_free(cs[0]);
+    cardx_client_free(cs[1]);
+}
+END_TEST
+
 static volatile sig_atomic_t app_sigpipes;
 
 static void app_on_sigpipe(int sig)
@@ -626,6 +675,7 @@ static Suite *libcardx_suite(void)
     tcase_add_test(tc, create_account_then_login);
     tcase_add_test(tc, register_send_receive);
     tcase_add_test(tc, block_list_unblock);
+    tcase_add_test(tc, send_by_message_gets_receipt);
     tcase_add_test(tc, application_keeps_signals_and_environment);
     tcase_add_test(tc, examples_send_and_receive_on_poll);
     /* The GLib example is built only where GLib is (test_libcardx.sh). */
