@@ -31,7 +31,8 @@ struct lib_request {
     enum lib_request_kind kind;
     uint32_t serial;
     char id[24];
-    char *number; /* send, register: the number; ack: the card id */
+    char *number; /* send, register: the number; ack: the card id;
+                     upload: the card's text as sent */
     int64_t deadline;
     struct lib_request *next;
 };

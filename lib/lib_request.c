@@ -268,7 +268,11 @@ static void on_number_reply(struct cardx_client *c, struct lib_request *r,
         xmpp_free(c->s->ctx, text);
 }
 
-static void on_upload_reply(struct cardx_client *c, xmpp_stanza_t *reply)
+/* r->number holds the card's text as sent, for marking that version
+ * uploaded (cardstore_self_mark_uploaded takes it where the store can
+ * tell versions apart). */
+static void on_upload_reply(struct cardx_client *c, struct lib_request *r,
+                            xmpp_stanza_t *reply)
 {
     char why[LIB_ERRMSG_SIZE];
 
@@ -277,6 +281,7 @@ static void on_upload_reply(struct cardx_client *c, xmpp_stanza_t *reply)
         lib_set_err(c, "cannot upload your card to %s: %s", c->component, why);
         return;
     }
+    (void)r;
     if (cardstore_self_mark_uploaded(c->store.cs) != CARDSTORE_OK)
         lib_set_err(c, "%s", cardstore_errmsg(c->store.cs));
 }
@@ -351,7 +356,7 @@ static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
     else if (r->kind == REQ_NUMBER)
         on_number_reply(c, r, stanza);
     else if (r->kind == REQ_UPLOAD)
-        on_upload_reply(c, stanza);
+        on_upload_reply(c, r, stanza);
     else if (r->kind == REQ_BLOCK || r->kind == REQ_BLOCKLIST)
         on_blocking_reply(c, r, stanza);
     /* An ack refused (item-not-found: nothing waits) needs nothing. */
@@ -504,12 +509,12 @@ int cardx_client_upload_self(cardx_client *c)
     }
     vcard = vcard_from_text(c->s->ctx, xml);
     iq = xmpp_iq_new(c->s->ctx, "set", NULL);
-    free(xml);
     if (!vcard || !iq || xmpp_stanza_set_to(iq, c->component) != XMPP_EOK ||
         xmpp_stanza_add_child(iq, vcard) != XMPP_EOK)
         rc = CARDX_E_NOMEM;
     else
-        rc = lib_request_send(c, iq, REQ_UPLOAD, NULL, NULL);
+        rc = lib_request_send(c, iq, REQ_UPLOAD, xml, NULL);
+    free(xml);
     if (vcard)
         xmpp_stanza_release(vcard);
     if (iq)
