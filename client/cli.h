@@ -77,6 +77,9 @@ void cmd_print_count(struct cardx_cmd *c, int added);
 /* The account's JID, from the settings (borrowed; NULL when unset). */
 const char *cmd_jid(const struct cardx_cmd *c);
 
+/* cardxd's JID once cmd_lib_client() made the client (borrowed). */
+const char *cmd_component(const struct cardx_cmd *c);
+
 /* Runs one command line already split into words (cmd_run). */
 int cmd_run(struct cardx_cmd *c, int argc, char **argv);
 
@@ -131,5 +134,6 @@ int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
 int cmd_block(struct cardx_cmd *c, int argc, char **argv);
 int cmd_unblock(struct cardx_cmd *c, int argc, char **argv);
 int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
+int cmd_card(struct cardx_cmd *c, int argc, char **argv);
 
 #endif

@@ -1,137 +1,115 @@
 /* cardx card: show, set and edit (in $EDITOR) the user's own card, stored
- * locally and uploaded to cardxd when the server can be reached. */
-#include "client/commands_int.h"
+ * locally and uploaded to cardxd when the server can be reached. On
+ * libcardx's public API (client/cli.h). */
+#include "client/cli.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "card/vcardtext.h"
-#include "common/util.h"
-
-/* The own card as a stanza (NULL when none is set) and its fields. Returns
- * 0 or an exit status after reporting. */
-static int load_self(struct cardx_cmd *c, xmpp_stanza_t **vcard,
-                     struct vcard_fields *f, int *uploaded)
+/* The own card (*card NULL when none is set). Returns 0 or an exit status
+ * after reporting. */
+static int load_self(struct cardx_cmd *c, cardx_card **card, int *uploaded)
 {
-    struct cardstore *cs;
-    xmpp_ctx_t *ctx = cmd_xctx(c);
-    char *xml = NULL;
-    int status;
+    cardx_store *st;
+    int status, rc;
 
-    *vcard = NULL;
-    cs = cmd_store(c, &status);
-    if (!cs)
+    *card = NULL;
+    st = cmd_lib_store(c, &status);
+    if (!st)
         return status;
-    if (!ctx)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    if (cardstore_self_get(cs, &xml, uploaded) != CARDSTORE_OK)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your card: %s",
-                        cardstore_errmsg(cs));
-    if (!xml)
+    rc = cardx_store_self_get(st, card, uploaded);
+    if (rc == CARDX_E_NOTFOUND)
         return CARDX_EXIT_OK;
-    *vcard = vcard_from_text(ctx, xml);
-    free(xml);
-    if (!*vcard || vcard_parse(*vcard, f) != 0) {
-        if (*vcard)
-            xmpp_stanza_release(*vcard);
-        *vcard = NULL;
+    if (rc == CARDX_E_INVAL)
         return cmd_fail(c, CARDX_EXIT_ERROR, "your stored card is damaged");
-    }
+    if (rc != CARDX_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your card: %s",
+                        cardx_store_errmsg(st));
     return CARDX_EXIT_OK;
 }
 
 /* Tries to upload the changed card and says what happened. */
 static int upload_after_change(struct cardx_cmd *c)
 {
-    int status, sent = 0;
+    cardx_client *cl;
+    int status, rc;
 
-    if (!c->settings->jid) {
+    if (!cmd_jid(c)) {
         fprintf(c->out, "saved locally; not uploaded (no account yet: run "
                         "cardx register)\n");
         return CARDX_EXIT_OK;
     }
-    if (!cmd_online(c, &status)) {
+    cl = cmd_lib_online(c, &status);
+    if (!cl) {
         fprintf(c->out, "saved locally; not uploaded yet: cardx sync will "
                         "upload it\n");
         return status == CARDX_EXIT_NETWORK ? CARDX_EXIT_OK : status;
     }
-    status = cmd_upload_self(c, &sent);
-    if (status == CARDX_EXIT_OK)
-        fprintf(c->out, "saved and uploaded to %s\n", c->component);
-    else
-        fprintf(c->out, "saved locally; not uploaded yet\n");
+    rc = cardx_client_upload_self_blocking(cl);
+    if (rc == CARDX_OK) {
+        fprintf(c->out, "saved and uploaded to %s\n", cmd_component(c));
+        return CARDX_EXIT_OK;
+    }
+    status = cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
+    fprintf(c->out, "saved locally; not uploaded yet\n");
     return status == CARDX_EXIT_NETWORK ? CARDX_EXIT_OK : status;
 }
 
-/* Stores f as the own card, keeping whatever else old holds, then uploads
- * it. */
-static int save_self(struct cardx_cmd *c, xmpp_stanza_t *old,
-                     const struct vcard_fields *f)
+/* Stores card as the own card (keeping whatever else the stored one
+ * holds), then uploads it. */
+static int save_self(struct cardx_cmd *c, const cardx_card *card)
 {
-    xmpp_ctx_t *ctx = cmd_xctx(c);
-    xmpp_stanza_t *vcard;
-    struct cardstore *cs;
-    char *xml;
-    int status, rc;
+    cardx_store *st;
+    int status;
 
-    cs = cmd_store(c, &status);
-    if (!cs)
+    st = cmd_lib_store(c, &status);
+    if (!st)
         return status;
-    vcard = old ? vcard_merge(ctx, old, f) : vcard_build(ctx, f);
-    xml = vcard ? vcard_to_text(vcard) : NULL;
-    if (vcard)
-        xmpp_stanza_release(vcard);
-    if (!xml)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    rc = cardstore_self_set(cs, xml, 0);
-    free(xml);
-    if (rc != CARDSTORE_OK)
+    if (cardx_store_self_set(st, card) != CARDX_OK)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot save your card: %s",
-                        cardstore_errmsg(cs));
+                        cardx_store_errmsg(st));
     return upload_after_change(c);
 }
 
 static int card_show(struct cardx_cmd *c)
 {
-    struct vcard_fields f = {0};
-    xmpp_stanza_t *vcard;
+    cardx_card *card;
     int uploaded = 0;
-    int status = load_self(c, &vcard, &f, &uploaded);
+    int status = load_self(c, &card, &uploaded);
 
     if (status != CARDX_EXIT_OK)
         return status;
-    if (!vcard) {
+    if (!card) {
         fprintf(c->out, "no card yet: cardx card set name=\"Your Name\" ...\n");
         return CARDX_EXIT_OK;
     }
-    cmd_print_fields(c, &f);
+    cmd_print_card(c, card);
     fprintf(c->out, "(%s)\n",
             uploaded ? "uploaded" : "not uploaded yet: cardx sync uploads it");
-    vcard_fields_clear(&f);
-    xmpp_stanza_release(vcard);
+    cardx_card_free(card);
     return CARDX_EXIT_OK;
 }
 
 static int card_set(struct cardx_cmd *c, int argc, char **argv)
 {
-    struct vcard_fields f = {0};
-    xmpp_stanza_t *vcard;
+    cardx_card *card;
     int uploaded, status;
 
     if (argc < 1)
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "usage: cardx card set FIELD=VALUE...");
-    status = load_self(c, &vcard, &f, &uploaded);
+    status = load_self(c, &card, &uploaded);
+    if (status == CARDX_EXIT_OK && !card && !(card = cardx_card_new()))
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
     if (status == CARDX_EXIT_OK)
-        status = cmd_apply_assignments(c, &f, argc, argv);
+        status = cmd_apply_to_card(c, card, argc, argv);
     if (status == CARDX_EXIT_OK)
-        status = save_self(c, vcard, &f);
-    vcard_fields_clear(&f);
-    if (vcard)
-        xmpp_stanza_release(vcard);
+        status = save_self(c, card);
+    cardx_card_free(card);
     return status;
 }
 
@@ -144,8 +122,7 @@ static int run_editor(const char *path)
     pid_t pid;
     int ws;
 
-    script = str_printf("%s \"$@\"", editor && editor[0] ? editor : "vi");
-    if (!script)
+    if (asprintf(&script, "%s \"$@\"", editor && editor[0] ? editor : "vi") < 0)
         return -1;
     pid = fork();
     if (pid == 0) {
@@ -174,34 +151,21 @@ static char *read_file(const char *path)
     return text;
 }
 
-/* Collects the one card an edited file must hold. */
-struct one_card {
-    struct vcardtext_card card;
-    int count;
-};
-
-static int take_card(void *ud, const struct vcardtext_card *card)
+/* Writes the card (its fields) to a fresh .vcf file; path receives its
+ * name. */
+static int write_temp_card(const cardx_card *card, char *path, size_t size)
 {
-    struct one_card *one = ud;
-
-    if (one->count++ == 0)
-        return vcardtext_card_copy(&one->card, card) == 0 ? 0 : 1;
-    return 0;
-}
-
-/* Writes the card to a fresh .vcf file; path receives its name. */
-static int write_temp_card(const struct vcard_fields *f, char *path,
-                           size_t size)
-{
-    struct vcardtext_card card = {0};
     const char *tmp = getenv("TMPDIR");
-    char *text;
+    cardx_card *fields = cardx_card_new();
+    char *text = NULL;
     int fd, rc = -1;
 
     snprintf(path, size, "%s/cardx-card-XXXXXX.vcf",
              tmp && tmp[0] ? tmp : "/tmp");
-    card.f = *f;
-    text = vcardtext_write(&card);
+    for (const char *const *f = cardx_field_names(); fields && card && *f; f++)
+        cardx_card_set(fields, *f, cardx_card_get(card, *f));
+    text = fields ? cardx_card_to_vcard(fields) : NULL;
+    cardx_card_free(fields);
     if (!text)
         return -1;
     fd = mkstemps(path, 4);
@@ -214,55 +178,68 @@ static int write_temp_card(const struct vcard_fields *f, char *path,
         if (rc < 0)
             unlink(path);
     }
-    free(text);
+    cardx_free(text);
     return rc;
+}
+
+/* Stores the edited card unless it is the same; the file at path held it. */
+static int take_edit(struct cardx_cmd *c, const cardx_card *old,
+                     const char *path)
+{
+    cardx_card *edited = NULL;
+    char *text, *err = NULL;
+    int n, status;
+
+    text = read_file(path);
+    if (!text)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s back", path);
+    n = cardx_card_from_vcard(text, &edited, &err);
+    free(text);
+    if (n == CARDX_E_NOTFOUND)
+        n = 0;
+    if (n < 0)
+        status = cmd_fail(c, CARDX_EXIT_ERROR,
+                          "edited card: %s; your card is unchanged",
+                          err ? err : "out of memory");
+    else if (n != 1)
+        status = cmd_fail(c, CARDX_EXIT_ERROR,
+                          "the file must hold exactly one card (it holds "
+                          "%d); your card is unchanged",
+                          n);
+    else if (old && cardx_card_same_fields(old, edited)) {
+        fprintf(c->out, "card unchanged\n");
+        status = CARDX_EXIT_OK;
+    } else
+        status = save_self(c, edited);
+    cardx_free(err);
+    cardx_card_free(edited);
+    return status;
 }
 
 static int card_edit(struct cardx_cmd *c)
 {
-    struct vcard_fields f = {0};
-    struct one_card one = {0};
-    xmpp_stanza_t *vcard = NULL;
-    char path[4096], *text = NULL, *err = NULL;
+    cardx_card *card = NULL;
+    char path[4096];
     int uploaded, status;
 
-    status = load_self(c, &vcard, &f, &uploaded);
+    status = load_self(c, &card, &uploaded);
     if (status != CARDX_EXIT_OK)
         return status;
-    if (write_temp_card(&f, path, sizeof(path)) < 0) {
+    if (write_temp_card(card, path, sizeof(path)) < 0) {
         status = cmd_fail(c, CARDX_EXIT_ERROR,
                           "cannot write a temporary "
                           "file: %s",
                           strerror(errno));
-        goto out;
+        cardx_card_free(card);
+        return status;
     }
-    if (run_editor(path) < 0) {
+    if (run_editor(path) < 0)
         status = cmd_fail(c, CARDX_EXIT_ERROR,
                           "the editor failed; your card is unchanged");
-    } else if (!(text = read_file(path))) {
-        status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s back", path);
-    } else if (vcardtext_parse(text, take_card, &one, &err) < 0) {
-        status = cmd_fail(c, CARDX_EXIT_ERROR,
-                          "edited card: %s; your card is unchanged",
-                          err ? err : "out of memory");
-    } else if (one.count != 1) {
-        status = cmd_fail(c, CARDX_EXIT_ERROR,
-                          "the file must hold exactly one card (it holds "
-                          "%d); your card is unchanged",
-                          one.count);
-    } else if (vcard && vcard_fields_equal(&f, &one.card.f)) {
-        fprintf(c->out, "card unchanged\n");
-    } else {
-        status = save_self(c, vcard, &one.card.f);
-    }
+    else
+        status = take_edit(c, card, path);
     unlink(path);
-out:
-    free(err);
-    free(text);
-    vcardtext_card_clear(&one.card);
-    vcard_fields_clear(&f);
-    if (vcard)
-        xmpp_stanza_release(vcard);
+    cardx_card_free(card);
     return status;
 }
 

@@ -379,6 +379,11 @@ const char *cmd_jid(const struct cardx_cmd *c)
     return c->settings->jid;
 }
 
+const char *cmd_component(const struct cardx_cmd *c)
+{
+    return c->component ? c->component : "?";
+}
+
 int cmd_split(const char *line, char ***argv, char **err)
 {
     int n = cliparse_split(line, argv, err);

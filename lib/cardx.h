@@ -150,6 +150,15 @@ int64_t cardx_card_updated(const cardx_card *card);
  * cardx_free(); NULL when out of memory. */
 char *cardx_card_to_vcard(const cardx_card *card);
 
+/* Reads vCard 3.0 or 4.0 text: *out (the caller's) is its first card.
+ * Returns how many cards the text holds (>= 1), or a negative code with
+ * *err (the caller's to cardx_free; err may be NULL) naming the line at
+ * fault; CARDX_E_NOTFOUND when it holds none. */
+int cardx_card_from_vcard(const char *text, cardx_card **out, char **err);
+
+/* 1 when a and b have the same fields (the other data aside), else 0. */
+int cardx_card_same_fields(const cardx_card *a, const cardx_card *b);
+
 /* ------------------------------------------------------------------ */
 /* The local store: inbox, contacts, the own card. Works offline.       */
 
@@ -170,7 +179,8 @@ void cardx_store_free(cardx_store *st);
 const char *cardx_store_errmsg(const cardx_store *st);
 
 /* Own card: *out is the caller's, or NULL with CARDX_E_NOTFOUND when none
- * is set. *uploaded (may be NULL) tells whether cardxd has this version. */
+ * is set (CARDX_E_INVAL when the stored one cannot be read back).
+ * *uploaded (may be NULL) tells whether cardxd has this version. */
 int cardx_store_self_get(cardx_store *st, cardx_card **out, int *uploaded);
 /* Replaces the own card with card's fields (NULL removes it); it is
  * uploaded on the client's next connection or cardx_client_sync(). */
@@ -378,6 +388,11 @@ int cardx_client_blocklist(cardx_client *c, uint32_t *request);
 
 /* Uploads the own card now if it changed since the last upload. */
 int cardx_client_upload_self(cardx_client *c);
+
+/* Uploads the own card if it changed and waits for cardxd's answer:
+ * CARDX_OK (uploaded, or nothing to upload) or why not, the reason in
+ * cardx_client_errmsg(). */
+int cardx_client_upload_self_blocking(cardx_client *c);
 
 /* --- blocking conveniences, for simple programs --- */
 

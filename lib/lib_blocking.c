@@ -182,3 +182,25 @@ int cardx_client_create_account(cardx_client *c)
         return CARDX_E_REFUSED;
     return lib_login_error(c, rc);
 }
+
+int cardx_client_upload_self_blocking(cardx_client *c)
+{
+    int before = c->wait.uploads;
+    int rc = cardx_client_upload_self(c);
+    int sent = 0;
+
+    if (rc != CARDX_OK)
+        return rc;
+    for (const struct lib_request *r = c->requests; r; r = r->next)
+        sent |= r->kind == REQ_UPLOAD;
+    if (!sent)
+        return CARDX_OK; /* nothing changed since the last upload */
+    while (c->wait.uploads == before && c->state == CARDX_STATE_ONLINE)
+        lib_turn(c, -1);
+    if (c->wait.uploads == before) {
+        lib_set_err(c, "the connection closed before %s answered",
+                    c->component);
+        return CARDX_E_NET;
+    }
+    return c->wait.upload_error;
+}

@@ -111,3 +111,48 @@ char *cardx_card_to_vcard(const cardx_card *card)
     vc.extra = card->c.extra;
     return vcardtext_write(&vc);
 }
+
+struct first_card {
+    cardx_card *card;
+    int count;
+    int nomem;
+};
+
+static int take_first(void *ud, const struct vcardtext_card *vc)
+{
+    struct first_card *fc = ud;
+
+    if (fc->count++ > 0)
+        return 0;
+    fc->card = cardx_card_new();
+    if (!fc->card || vcard_fields_copy(&fc->card->c.f, &vc->f) != 0 ||
+        (vc->extra && !(fc->card->c.extra = strdup(vc->extra)))) {
+        fc->nomem = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int cardx_card_from_vcard(const char *text, cardx_card **out, char **err)
+{
+    struct first_card fc = {0};
+    int rc;
+
+    *out = NULL;
+    if (err)
+        *err = NULL;
+    rc = vcardtext_parse(text, take_first, &fc, err);
+    if (rc < 0 || fc.nomem) {
+        cardx_card_free(fc.card);
+        return fc.nomem ? CARDX_E_NOMEM : lib_error_from_cx(rc);
+    }
+    if (fc.count == 0)
+        return CARDX_E_NOTFOUND;
+    *out = fc.card;
+    return fc.count;
+}
+
+int cardx_card_same_fields(const cardx_card *a, const cardx_card *b)
+{
+    return vcard_fields_equal(&a->c.f, &b->c.f);
+}

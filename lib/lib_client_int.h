@@ -65,6 +65,8 @@ struct cardx_client {
         char *card_id;
         char **numbers; /* a blocklist */
         size_t count;
+        int uploads; /* own-card uploads answered (lib_request.c) */
+        int upload_error;
     } wait;
 };
 

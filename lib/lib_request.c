@@ -129,6 +129,11 @@ static void request_failed(struct cardx_client *c, struct lib_request *r,
         report_registration(c, CARDX_REGISTER_FAILED, r->number, error, why);
     else if (r->kind == REQ_BLOCK || r->kind == REQ_BLOCKLIST)
         report_blocking(c, r, error, why, NULL, 0);
+    else if (r->kind == REQ_UPLOAD) {
+        c->wait.uploads++;
+        c->wait.upload_error = error;
+        lib_set_err(c, "cannot upload your card to %s: %s", c->component, why);
+    }
 }
 
 static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud);
@@ -276,14 +281,18 @@ static void on_upload_reply(struct cardx_client *c, struct lib_request *r,
 {
     char why[LIB_ERRMSG_SIZE];
 
+    c->wait.uploads++;
+    c->wait.upload_error = CARDX_OK;
     if (stanza_is_error(reply)) {
-        refusal(reply, why, sizeof(why));
+        c->wait.upload_error = refusal(reply, why, sizeof(why));
         lib_set_err(c, "cannot upload your card to %s: %s", c->component, why);
         return;
     }
     (void)r;
-    if (cardstore_self_mark_uploaded(c->store.cs) != CARDSTORE_OK)
+    if (cardstore_self_mark_uploaded(c->store.cs) != CARDSTORE_OK) {
+        c->wait.upload_error = CARDX_E_DB;
         lib_set_err(c, "%s", cardstore_errmsg(c->store.cs));
+    }
 }
 
 /* The numbers of a <blocklist/> answer (borrowed from it). */

@@ -147,7 +147,7 @@ int cardx_store_self_get(cardx_store *st, cardx_card **out, int *uploaded)
     } else if (ctx && *out && !vcard) {
         lib_format(st->errmsg, sizeof(st->errmsg),
                    "your stored card cannot be read back");
-        rc = CARDX_E_DB;
+        rc = CARDX_E_INVAL;
     }
     if (rc != CARDX_OK) {
         cardx_card_free(*out);

@@ -242,6 +242,34 @@ START_TEST(vcard_import_export)
 }
 END_TEST
 
+START_TEST(card_from_vcard_text)
+{
+    char *v40 = read_file(SRCDIR "/tests/unit/data/vcard/card40.vcf");
+    char *several = read_file(SRCDIR "/tests/unit/data/vcard/several.vcf");
+    cardx_card *card = NULL, *copy;
+    char *err = NULL;
+
+    ck_assert_int_eq(cardx_card_from_vcard(v40, &card, NULL), 1);
+    ck_assert_str_eq(cardx_card_get(card, "name"), "Alice Wang");
+    copy = cardx_card_copy(card);
+    ck_assert_ptr_nonnull(copy);
+    ck_assert_int_eq(cardx_card_same_fields(card, copy), 1);
+    ck_assert_int_eq(cardx_card_set(copy, "title", "CTO"), CARDX_OK);
+    ck_assert_int_eq(cardx_card_same_fields(card, copy), 0);
+    cardx_card_free(copy);
+    cardx_card_free(card);
+    ck_assert_int_eq(cardx_card_from_vcard(several, &card, NULL), 3);
+    ck_assert_ptr_nonnull(card);
+    cardx_card_free(card);
+    ck_assert_int_eq(cardx_card_from_vcard("", &card, &err), CARDX_E_INVAL);
+    ck_assert_ptr_null(card);
+    ck_assert_ptr_nonnull(err);
+    cardx_free(err);
+    free(v40);
+    free(several);
+}
+END_TEST
+
 START_TEST(store_in_unwritable_place)
 {
     cardx_store *st = (cardx_store *)1;
@@ -266,6 +294,7 @@ static Suite *libcardx_store_suite(void)
     tcase_add_test(tc, own_card_round_trip);
     tcase_add_test(tc, contacts_search_and_change);
     tcase_add_test(tc, vcard_import_export);
+    tcase_add_test(tc, card_from_vcard_text);
     tcase_add_test(tc, store_in_unwritable_place);
     suite_add_tcase(s, tc);
     return s;
