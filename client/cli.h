@@ -32,7 +32,7 @@ struct cardx_cmd {
     cardx_client *client;            /* made by cmd_lib_client() */
     int added;                       /* new cards the client stored */
     char sent_to[64];                /* the number of the last send */
-    struct session *session;         /* made by cmd_session() (register) */
+    struct session *session;         /* made by cmd_online() */
     struct _xmpp_ctx_t *xctx;        /* for stanzas built offline */
     char *component;                 /* cardxd's JID, from the settings */
 };

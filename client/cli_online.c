@@ -46,6 +46,34 @@ static xmpp_stanza_t *component_iq(struct cardx_cmd *c, const char *type,
     return iq;
 }
 
+int cmd_sync_inbox(struct cardx_cmd *c, int *added)
+{
+    int64_t start, last;
+    int rc, status;
+
+    rc = session_presence(c->session, NULL);
+    if (rc == SESSION_OK)
+        rc = session_presence(c->session, c->component);
+    if (rc != SESSION_OK)
+        return cmd_fail(c, cmd_session_status(rc), "%s",
+                        session_errmsg(c->session));
+    start = clock_now_ms();
+    for (;;) {
+        rc = session_run(c->session, SLICE_MS);
+        if (rc != SESSION_OK)
+            return cmd_fail(c, cmd_session_status(rc), "%s",
+                            session_errmsg(c->session));
+        status = cmd_store_cards(c, added);
+        if (status != CARDX_EXIT_OK)
+            return status;
+        last = session_last_activity(c->session);
+        if (last < start)
+            last = start;
+        if (clock_now_ms() - last >= c->settings->quiet_ms)
+            return CARDX_EXIT_OK;
+    }
+}
+
 void cmd_print_count(struct cardx_cmd *c, int added)
 {
     if (added)

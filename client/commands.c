@@ -114,6 +114,23 @@ int cmd_run(struct cardx_cmd *c, int argc, char **argv)
     return spec->run(c, argc, argv);
 }
 
+int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
+                 char **argv, const char *usage)
+{
+    const char *name = argc > 1 ? argv[1] : subs[0].name;
+    struct cardstore *cs;
+    int status;
+
+    cs = cmd_store(c, &status);
+    if (!cs)
+        return status;
+    for (const struct cmd_sub *sub = subs; sub->name; sub++) {
+        if (strcmp(sub->name, name) == 0 && (sub->takes_args || argc <= 2))
+            return sub->run(c, cs, argc > 1 ? argc - 2 : 0, argv + 2);
+    }
+    return cmd_fail(c, CARDX_EXIT_USAGE, "%s", usage);
+}
+
 cardx_store *cmd_lib_store(struct cardx_cmd *c, int *status)
 {
     char *err = NULL;
@@ -416,6 +433,21 @@ struct session *cmd_session(struct cardx_cmd *c, int *status)
     return c->session;
 }
 
+struct session *cmd_online(struct cardx_cmd *c, int *status)
+{
+    struct session *s = cmd_session(c, status);
+    int rc;
+
+    if (!s || session_is_online(s))
+        return s;
+    rc = session_connect(s);
+    if (rc != SESSION_OK) {
+        *status = cmd_fail(c, cmd_session_status(rc), "%s", session_errmsg(s));
+        return NULL;
+    }
+    return s;
+}
+
 /* <iq type='set' to=component><ack xmlns='urn:cardx:0' id=card_id/></iq>;
  * item-not-found means nothing waits any more, which is what we want. */
 static int ack_card(struct cardx_cmd *c, const char *card_id)
@@ -624,6 +656,31 @@ int cmd_wants_help(int argc, char **argv)
             break;
     }
     return 0;
+}
+
+void cmd_print_fields(struct cardx_cmd *c, const struct vcard_fields *f)
+{
+    for (const char *const *name = vcard_field_names(); *name; name++) {
+        const char *v = vcard_fields_get(f, *name);
+
+        if (v)
+            fprintf(c->out, "%-8s %s\n", *name, v);
+    }
+}
+
+int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
+                          char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *field, *value;
+        int status = cmd_assignment(c, argv[i], &field, &value);
+
+        if (status != CARDX_EXIT_OK)
+            return status;
+        if (vcard_fields_set(f, field, value) != 0)
+            return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    }
+    return CARDX_EXIT_OK;
 }
 
 void cmd_print_card(struct cardx_cmd *c, const cardx_card *card)

@@ -20,6 +20,21 @@ struct cmd_spec {
     const char *details;  /* paragraphs, may be NULL */
 };
 
+/* One subcommand of a command on the card store ("inbox show"): it gets
+ * the open store and the arguments after its name. */
+struct cmd_sub {
+    const char *name;
+    int (*run)(struct cardx_cmd *c, struct cardstore *cs, int argc,
+               char **argv);
+    int takes_args; /* 0: any argument makes it a usage error */
+};
+
+/* Opens the store and runs the subcommand argv[1] of subs (NULL-name
+ * terminated; without argv[1], the first), passing the arguments after
+ * it. An unknown subcommand fails with usage. Returns the exit status. */
+int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
+                 char **argv, const char *usage);
+
 /* The commands, NULL-name terminated (cli_help.c). */
 extern const struct cmd_spec cmd_specs[];
 const struct cmd_spec *cmd_find(const char *name);
@@ -58,6 +73,11 @@ struct cardstore *cmd_store(struct cardx_cmd *c, int *status);
  * memory ran out. */
 xmpp_ctx_t *cmd_xctx(struct cardx_cmd *c);
 
+/* A logged-in session, connecting (and asking for the password) on first
+ * use or after the connection dropped. NULL after reporting why, with
+ * *status set. */
+struct session *cmd_online(struct cardx_cmd *c, int *status);
+
 /* Creates the session object without connecting (for registration). */
 struct session *cmd_session(struct cardx_cmd *c, int *status);
 
@@ -70,6 +90,11 @@ int cmd_store_cards(struct cardx_cmd *c, int *added);
  * NULL) receives 1 when something was uploaded. Returns 0 or an exit
  * status after reporting. */
 int cmd_upload_self(struct cardx_cmd *c, int *what);
+
+/* Goes available (to everyone and directed to cardxd, which then sends
+ * what waits) and stores arriving cards until none came for the quiet
+ * period; counts new ones in *added. Returns 0 or an exit status. */
+int cmd_sync_inbox(struct cardx_cmd *c, int *added);
 
 /* "2 new cards" / "no new cards". */
 void cmd_print_count(struct cardx_cmd *c, int added);
@@ -86,6 +111,14 @@ void cmd_format_time(int64_t t, char *buf, size_t size);
 
 /* Asks a yes/no question on in when interactive; 1 for yes. */
 int cmd_ask(struct cardx_cmd *c, const char *question);
+
+/* Prints the set fields as "name     VALUE" lines. */
+void cmd_print_fields(struct cardx_cmd *c, const struct vcard_fields *f);
+
+/* Applies FIELD=VALUE arguments to f; returns 0 or an exit status after
+ * reporting (f is then partly changed). */
+int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
+                          char **argv);
 
 /* True when argv holds --help or -h. */
 int cmd_wants_help(int argc, char **argv);
