@@ -32,6 +32,10 @@
  * Functions return 0 or a negative errno value and say why on stderr.
  */
 
+/* The exit status of a test program whose server is not installed: automake
+ * counts it as skipped (see harness_new()). */
+#define HARNESS_EXIT_SKIP 77
+
 /* The XMPP domain of test users and the component's domain. */
 #define HARNESS_DOMAIN "cardx.test"
 #define HARNESS_COMPONENT_DOMAIN "cards.cardx.test"
@@ -43,7 +47,8 @@ enum harness_server { HARNESS_PROSODY, HARNESS_EJABBERD };
 /* Makes the run directory, picks the ports and the secret; starts nothing.
  * The server is chosen by $CARDX_SERVER; $CARDX_PRIVILEGED=1 does what
  * harness_enable_privileges() does. NULL on failure (also for an unknown
- * $CARDX_SERVER). */
+ * $CARDX_SERVER). When the server is not installed it exits the program with
+ * HARNESS_EXIT_SKIP, or with $CARDX_REQUIRE_SERVERS=1 returns NULL. */
 struct harness *harness_new(void);
 
 /* Stops cardxd and the server if running, then removes the run directory

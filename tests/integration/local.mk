@@ -100,6 +100,10 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 
+# Without the server the integration tests are skipped, unless required.
+TESTS += tests/integration/test_skip.sh
+EXTRA_DIST += tests/integration/test_skip.sh
+
 # docs/ADMIN.md quotes the server configs the tests run: keep them equal.
 TESTS += tests/integration/admin_guide.sh
 EXTRA_DIST += tests/integration/admin_guide.sh docs/ADMIN.md
