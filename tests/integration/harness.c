@@ -638,11 +638,22 @@ int harness_cardxd_config_append(struct harness *h, const char *ini)
     return 0;
 }
 
+void harness_cardxd_config_reset(struct harness *h)
+{
+    free(h->cardxd_extra);
+    h->cardxd_extra = NULL;
+}
+
 static int write_cardxd_config(struct harness *h, const char *path)
 {
     FILE *f = fopen(path, "w");
     int rc;
 
+    /* Private, as an admin keeps it: cardxd warns about any other mode. */
+    if (f && fchmod(fileno(f), 0600) < 0) {
+        fclose(f);
+        f = NULL;
+    }
     if (!f) {
         fprintf(stderr, "harness: %s: %s\n", path, strerror(errno));
         return -errno;
@@ -722,6 +733,19 @@ int harness_cardxd_kill(struct harness *h, int sig)
 {
     child_stop(&h->cardxd, sig, CARDXD_STOP_MS, "cardxd");
     return cardxd_result(h);
+}
+
+int harness_cardxd_reload(struct harness *h)
+{
+    char *conf = run_path(h, "cardxd.conf");
+    int rc = conf ? write_cardxd_config(h, conf) : -ENOMEM;
+
+    free(conf);
+    if (rc < 0)
+        return rc;
+    if (child_gone(&h->cardxd))
+        return -ECHILD;
+    return kill(h->cardxd.pid, SIGHUP) < 0 ? -errno : 0;
 }
 
 int harness_cardxd_running(struct harness *h)
@@ -820,12 +844,13 @@ int harness_cardxd_link_ups(struct harness *h)
     return harness_cardxd_log_count(h, LINK_UP_PHRASE);
 }
 
-int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
+int harness_cardxd_wait_log(struct harness *h, const char *phrase, int n,
+                            int timeout_ms)
 {
     long long deadline = clock_now_ms() + timeout_ms;
 
     for (;;) {
-        int ups = harness_cardxd_link_ups(h);
+        int ups = harness_cardxd_log_count(h, phrase);
 
         if (ups < 0)
             return ups;
@@ -842,11 +867,16 @@ int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
             fprintf(stderr,
                     "harness: no '%s' #%d in %s/cardxd.log within "
                     "%d ms\n",
-                    LINK_UP_PHRASE, n, h->rundir, timeout_ms);
+                    phrase, n, h->rundir, timeout_ms);
             return -ETIMEDOUT;
         }
         sleep_ms(POLL_MS);
     }
+}
+
+int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
+{
+    return harness_cardxd_wait_log(h, LINK_UP_PHRASE, n, timeout_ms);
 }
 
 int harness_cardxd_wait_connected(struct harness *h, int timeout_ms)

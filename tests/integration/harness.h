@@ -120,6 +120,10 @@ int harness_register(struct harness *h, const char *user, const char *password);
  * Calls accumulate. */
 int harness_cardxd_config_append(struct harness *h, const char *ini);
 
+/* Forgets what harness_cardxd_config_append() added: the next start or
+ * reload writes the harness's own settings only. */
+void harness_cardxd_config_reset(struct harness *h);
+
 /* Makes the next cardxd prove numbers with codes ([verify] method =
  * command) sent by scripts/send-code-log.sh, which prints each code into
  * cardxd.log as "cardx code for NUMBER: CODE" for harness_verify_code().
@@ -150,6 +154,11 @@ int harness_cardxd_stop(struct harness *h);
  * harness_cardxd_stop() does. */
 int harness_cardxd_kill(struct harness *h, int sig);
 
+/* Writes cardxd.conf again (with what harness_cardxd_config_append() added
+ * since the start) and sends the running cardxd SIGHUP, which reloads it.
+ * Returns at once; -ECHILD when no cardxd runs. */
+int harness_cardxd_reload(struct harness *h);
+
 /* 1 while the cardxd started by this harness lives, else 0. */
 int harness_cardxd_running(struct harness *h);
 
@@ -169,6 +178,11 @@ int harness_cardxd_link_ups(struct harness *h);
  * n = harness_cardxd_link_ups() + 1 before an event to await the next
  * handshake after it. -ETIMEDOUT, or -ECHILD as soon as cardxd has died. */
 int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms);
+
+/* Waits until cardxd.log holds at least n lines containing phrase.
+ * -ETIMEDOUT, or -ECHILD as soon as cardxd has died. */
+int harness_cardxd_wait_log(struct harness *h, const char *phrase, int n,
+                            int timeout_ms);
 
 /* Waits for the first handshake since the last harness_cardxd_start(). */
 int harness_cardxd_wait_connected(struct harness *h, int timeout_ms);

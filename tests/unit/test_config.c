@@ -87,6 +87,7 @@ START_TEST(defaults_documented)
     ck_assert_str_eq(cfg->reveal_online, "no");
     ck_assert_int_eq(config_reveal_online(cfg), 0);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
+    ck_assert_ptr_null(cfg->log_file);
     /* The defaults alone are not enough: domain and secret are required. */
     ck_assert_int_eq(config_validate(cfg, &err), -1);
     ck_assert_str_eq(err, "missing required key 'domain' in [component]");
@@ -137,7 +138,7 @@ START_TEST(example_states_defaults)
     fclose(in);
     fclose(out);
     /* Every key but domain, secret and [verify] method, which the example
-     * sets, and [verify] command, which has no default. */
+     * sets, and [verify] command and [log] file, which have no default. */
     ck_assert_int_eq(shown, 29);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
@@ -175,6 +176,7 @@ START_TEST(example_states_defaults)
     ck_assert_str_eq(cfg->unknown_numbers, ref->unknown_numbers);
     ck_assert_str_eq(cfg->reveal_online, ref->reveal_online);
     ck_assert_int_eq(cfg->log_level, ref->log_level);
+    ck_assert_ptr_null(cfg->log_file);
     free(text);
     config_free(cfg);
     config_free(ref);
@@ -222,6 +224,7 @@ START_TEST(full_overrides_every_key)
     ck_assert_int_eq(config_hold_unknown(cfg), 1);
     ck_assert_int_eq(config_reveal_online(cfg), 1);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_DEBUG);
+    ck_assert_str_eq(cfg->log_file, "/var/log/cardxd/cardxd.log");
     config_free(cfg);
 }
 END_TEST
