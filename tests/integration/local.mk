@@ -97,7 +97,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_dbfault_ejabberd.sh \
 	tests/integration/test_verify_ejabberd.sh \
 	tests/integration/test_limits_ejabberd.sh \
-	tests/integration/test_privacy_ejabberd.sh
+	tests/integration/test_privacy_ejabberd.sh \
+	tests/integration/test_reload_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 
