@@ -1,5 +1,6 @@
 /* cardxd: the cardx XEP-0114 component program (logic in libcardxd). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
     struct cardxd_config *cfg = NULL;
     struct cardxd *cd = NULL;
     struct cardxd_opts run = {NULL, 0};
+    sigset_t hup;
     struct log lg = {LOG_LEVEL_INFO, NULL, 0};
     char *err = NULL;
 
@@ -104,6 +106,11 @@ int main(int argc, char **argv)
         rc = EXIT_SUCCESS;
         goto out;
     }
+    /* A reload asked for while the database is checked and migrated
+     * waits for the loop's signalfd instead of killing the start. */
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    sigprocmask(SIG_BLOCK, &hup, NULL);
     if (cardxd_log_setup(&lg, cfg, debug, &err) < 0) {
         fprintf(stderr, "cardxd: %s\n", err);
         goto out;
