@@ -605,6 +605,54 @@ START_TEST(validate_verify)
 }
 END_TEST
 
+/* What config_keep_fixed() was told changed, joined as "[s] k;". */
+static void note_fixed(void *ud, const char *section, const char *name)
+{
+    char *seen = ud;
+    size_t n = strlen(seen);
+
+    snprintf(seen + n, 256 - n, "[%s] %s;", section, name);
+}
+
+/* A reload keeps the running link and database keys, names each changed
+ * one, and takes every other key from the file. */
+START_TEST(reload_keeps_fixed_keys)
+{
+    struct cardxd_config *running = config_new();
+    struct cardxd_config *next = config_new();
+    char *err = NULL, seen[256] = "";
+
+    ck_assert_int_eq(load_text(running,
+                               "[component]\ndomain = cards.example.test\n"
+                               "secret = a\nport = 5347\n"
+                               "[limits]\nsends_per_day = 5\n",
+                               &err),
+                     0);
+    ck_assert_int_eq(load_text(next,
+                               "[component]\ndomain = cards.example.test\n"
+                               "secret = b\nport = 5348\n"
+                               "[storage]\ndatabase = /elsewhere.sqlite\n"
+                               "[limits]\nsends_per_day = 7\n"
+                               "[log]\nlevel = warn\n",
+                               &err),
+                     0);
+    ck_assert_int_eq(config_keep_fixed(next, running, note_fixed, seen), 0);
+    ck_assert_str_eq(seen, "[component] secret;[component] port;"
+                           "[storage] database;");
+    ck_assert_str_eq(next->secret, "a");
+    ck_assert_int_eq(next->port, 5347);
+    ck_assert_str_eq(next->database, running->database);
+    ck_assert_int_eq(next->sends_per_day, 7);
+    ck_assert_int_eq(next->log_level, LOG_LEVEL_WARN);
+    /* The same file again: nothing to name. */
+    seen[0] = '\0';
+    ck_assert_int_eq(config_keep_fixed(next, running, note_fixed, seen), 0);
+    ck_assert_str_eq(seen, "");
+    config_free(next);
+    config_free(running);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -629,6 +677,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, validate_values);
     tcase_add_test(tc, validate_parent_domain);
     tcase_add_test(tc, validate_verify);
+    tcase_add_test(tc, reload_keeps_fixed_keys);
     suite_add_tcase(s, tc);
     return s;
 }
