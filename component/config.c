@@ -40,6 +40,7 @@
 #define CONFIG_DEFAULT_UNKNOWN_NUMBERS "reject" /* item-not-found */
 #define CONFIG_DEFAULT_REVEAL_ONLINE "no"       /* always "queued" */
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_LEVEL_INFO
+#define CONFIG_DEFAULT_LOG_FILE NULL /* stderr */
 /* ---- End of defaults. ---- */
 
 /* Upper bounds that catch typos (an extra zero or two) rather than policy. */
@@ -152,6 +153,8 @@ const struct key_spec config_keys[NKEYS] = {
                          config_check_yes_no},
     [K_LOG_LEVEL] = {"log", "level", KEY_LOG_LEVEL, OFF(log_level), 0, 0, false,
                      false, NULL},
+    [K_LOG_FILE] = {"log", "file", KEY_STRING, OFF(log_file), 0, 0, false,
+                    false, config_check_nonempty},
 };
 
 const struct key_pair config_pairs[] = {
@@ -239,6 +242,7 @@ struct cardxd_config *config_new(void)
     cfg->unknown_numbers = strdup(CONFIG_DEFAULT_UNKNOWN_NUMBERS);
     cfg->reveal_online = strdup(CONFIG_DEFAULT_REVEAL_ONLINE);
     cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
+    cfg->log_file = CONFIG_DEFAULT_LOG_FILE;
     if (!cfg->host || !cfg->user_domains || !cfg->database ||
         !cfg->synchronous || !cfg->default_region || !cfg->unknown_numbers ||
         !cfg->reveal_online) {

@@ -79,6 +79,9 @@ struct cardxd_config {
     char *reveal_online;
     /* [log] */
     enum log_level log_level;
+    /* Appended to instead of stderr (reopened on SIGHUP, for logrotate);
+     * NULL: stderr, which journald keeps. */
+    char *log_file;
 };
 
 /* A config holding the defaults; NULL on allocation failure. */
@@ -96,6 +99,19 @@ int config_reveal_online(const struct cardxd_config *cfg);
  * values and unreadable files are errors. Returns 0, or -1 with *err set to a
  * one-line message the caller frees with free(). */
 int config_load(struct cardxd_config *cfg, const char *path, char **err);
+
+/* Called with each key whose new value needs a restart of cardxd. */
+typedef void (*config_fixed_fn)(void *ud, const char *section,
+                                const char *name);
+
+/* For a reload: gives next (the file read again) the running values of the
+ * keys set up once at start (the link's, the database's), calling changed
+ * for each one the file changed, so that it can be named. Every other key
+ * keeps next's value. Returns 0 or CX_ENOMEM (next is then incomplete and
+ * must not be used). */
+int config_keep_fixed(struct cardxd_config *next,
+                      const struct cardxd_config *running,
+                      config_fixed_fn changed, void *ud);
 
 /* Checks the values make a usable configuration (required keys present,
  * ranges). Returns 0, or -1 with *err set as for config_load(). */

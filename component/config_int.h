@@ -60,6 +60,7 @@ enum key_id {
     K_UNKNOWN_NUMBERS,
     K_REVEAL_ONLINE,
     K_LOG_LEVEL,
+    K_LOG_FILE,
     NKEYS
 };
 

@@ -30,6 +30,7 @@ component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 # The config and the store, one file per job, with their private headers.
 component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_check.c component/config_load.c \
+	component/config_reload.c \
 	component/store_int.h component/store_user.c component/store_inbox.c \
 	component/store_online.c component/store_admin.c component/store_verify.c \
 	component/store_limits.c component/store_block.c component/limits.h \

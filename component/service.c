@@ -3,6 +3,7 @@
  * failures answer in service_fault.c. */
 #include "component/service.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,14 @@ xmpp_ctx_t *service_ctx(const struct service *svc)
 const struct cardxd_config *service_config(const struct service *svc)
 {
     return svc->cfg;
+}
+
+void service_set_config(struct service *svc, const struct cardxd_config *cfg)
+{
+    /* Both were parsed or used at service_new(): they must not move. */
+    assert(strcmp(cfg->domain, svc->cfg->domain) == 0);
+    assert(strcmp(cfg->user_domains, svc->cfg->user_domains) == 0);
+    svc->cfg = cfg;
 }
 
 struct store *service_store(const struct service *svc)

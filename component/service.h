@@ -32,6 +32,11 @@ struct service *service_new(xmpp_ctx_t *ctx, const struct cardxd_config *cfg,
 /* Frees the service. Accepts NULL. */
 void service_free(struct service *svc);
 
+/* A reloaded configuration: from now on the service reads cfg (borrowed,
+ * as at service_new()). Its link and database keys must be those the
+ * service was made with (config_keep_fixed()). */
+void service_set_config(struct service *svc, const struct cardxd_config *cfg);
+
 /* The link to the server is up: learn who is online. */
 void service_link_up(struct service *svc, int64_t now_ms);
 

@@ -84,6 +84,16 @@ int store_set_busy_timeout(struct store *st, int64_t ms);
  * one-line message naming path. *err is the caller's to free(). */
 int store_check(const char *path, int64_t timeout_ms, char **err);
 
+/* What store_open() will find at path, found without changing anything:
+ * that the file can be opened and written (a write transaction, rolled
+ * back, waiting at most busy_ms for another writer) and that its schema is
+ * one this release knows; a missing file needs a writable directory.
+ * Returns 0 with *migrations the number of schema migrations the next
+ * start will run, 1 when a running writer kept the lock (*err says so), or
+ * a negative code with *err a one-line message naming path. *err is the
+ * caller's to free(). */
+int store_probe(const char *path, int64_t busy_ms, int *migrations, char **err);
+
 /* Copies the database at src, which may be in use by a running cardxd,
  * consistently into dst (written beside it, then renamed over it).
  * Returns 0, or a negative code with *err a one-line message the caller

@@ -201,9 +201,11 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
     if (!dc.sent)
         return 0;
     deliver_count(svc, item);
-    log_debug(service_log(svc), "card %s sent to %d resource(s) of %s%s",
-              item->card_id, dc.sent, item->recipient_jid,
-              delayed ? " (from the inbox)" : "");
+    /* At info: with accepted and acknowledged, an admin can follow each
+     * card's life by its id. */
+    log_info(service_log(svc), "card %s delivered to %d resource(s) of %s%s",
+             item->card_id, dc.sent, item->recipient_jid,
+             delayed ? " (from the inbox)" : "");
     return dc.sent;
 }
 
@@ -295,8 +297,8 @@ static int deliver_retire_for(struct service *svc, const char *recipient,
         return rc;
     }
     if (why == DELIVER_ACKED)
-        log_debug(service_log(svc), "card %s %s %s", card_id, how[why],
-                  recipient);
+        log_info(service_log(svc), "card %s %s %s", card_id, how[why],
+                 recipient);
     else
         log_warn(service_log(svc), "card %s %s %s after %d deliveries", card_id,
                  how[why], recipient, item->attempts);

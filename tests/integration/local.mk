@@ -26,7 +26,8 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_adhoc tests/integration/test_slix \
 	tests/integration/test_client_e2e tests/integration/test_dbfault \
 	tests/integration/test_verify tests/integration/test_limits \
-	tests/integration/test_privacy tests/integration/test_chaos
+	tests/integration/test_privacy tests/integration/test_chaos \
+	tests/integration/test_reload
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -96,9 +97,20 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_dbfault_ejabberd.sh \
 	tests/integration/test_verify_ejabberd.sh \
 	tests/integration/test_limits_ejabberd.sh \
-	tests/integration/test_privacy_ejabberd.sh
+	tests/integration/test_privacy_ejabberd.sh \
+	tests/integration/test_reload_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
+
+# SIGHUP: the configuration reloaded on the same link; card life at info.
+tests_integration_test_reload_SOURCES = tests/integration/test_reload.c
+tests_integration_test_reload_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_reload_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_reload_DEPENDENCIES = component/cardxd$(EXEEXT)
+
+# Without the server the integration tests are skipped, unless required.
+TESTS += tests/integration/test_skip.sh
+EXTRA_DIST += tests/integration/test_skip.sh
 
 # docs/ADMIN.md quotes the server configs the tests run: keep them equal.
 TESTS += tests/integration/admin_guide.sh

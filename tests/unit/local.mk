@@ -11,6 +11,9 @@ check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
 VALGRIND_TESTS += $(UNIT_TESTS)
+# cardxd -t on good and bad setups (a script: not under valgrind).
+TESTS += tests/unit/test_check.sh
+EXTRA_DIST += tests/unit/test_check.sh
 
 tests_unit_test_handshake_SOURCES = tests/unit/test_handshake.c
 tests_unit_test_handshake_CPPFLAGS = $(TEST_CPPFLAGS)

@@ -87,6 +87,7 @@ START_TEST(defaults_documented)
     ck_assert_str_eq(cfg->reveal_online, "no");
     ck_assert_int_eq(config_reveal_online(cfg), 0);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
+    ck_assert_ptr_null(cfg->log_file);
     /* The defaults alone are not enough: domain and secret are required. */
     ck_assert_int_eq(config_validate(cfg, &err), -1);
     ck_assert_str_eq(err, "missing required key 'domain' in [component]");
@@ -137,7 +138,7 @@ START_TEST(example_states_defaults)
     fclose(in);
     fclose(out);
     /* Every key but domain, secret and [verify] method, which the example
-     * sets, and [verify] command, which has no default. */
+     * sets, and [verify] command and [log] file, which have no default. */
     ck_assert_int_eq(shown, 29);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
@@ -175,6 +176,7 @@ START_TEST(example_states_defaults)
     ck_assert_str_eq(cfg->unknown_numbers, ref->unknown_numbers);
     ck_assert_str_eq(cfg->reveal_online, ref->reveal_online);
     ck_assert_int_eq(cfg->log_level, ref->log_level);
+    ck_assert_ptr_null(cfg->log_file);
     free(text);
     config_free(cfg);
     config_free(ref);
@@ -222,6 +224,7 @@ START_TEST(full_overrides_every_key)
     ck_assert_int_eq(config_hold_unknown(cfg), 1);
     ck_assert_int_eq(config_reveal_online(cfg), 1);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_DEBUG);
+    ck_assert_str_eq(cfg->log_file, "/var/log/cardxd/cardxd.log");
     config_free(cfg);
 }
 END_TEST
@@ -602,6 +605,54 @@ START_TEST(validate_verify)
 }
 END_TEST
 
+/* What config_keep_fixed() was told changed, joined as "[s] k;". */
+static void note_fixed(void *ud, const char *section, const char *name)
+{
+    char *seen = ud;
+    size_t n = strlen(seen);
+
+    snprintf(seen + n, 256 - n, "[%s] %s;", section, name);
+}
+
+/* A reload keeps the running link and database keys, names each changed
+ * one, and takes every other key from the file. */
+START_TEST(reload_keeps_fixed_keys)
+{
+    struct cardxd_config *running = config_new();
+    struct cardxd_config *next = config_new();
+    char *err = NULL, seen[256] = "";
+
+    ck_assert_int_eq(load_text(running,
+                               "[component]\ndomain = cards.example.test\n"
+                               "secret = a\nport = 5347\n"
+                               "[limits]\nsends_per_day = 5\n",
+                               &err),
+                     0);
+    ck_assert_int_eq(load_text(next,
+                               "[component]\ndomain = cards.example.test\n"
+                               "secret = b\nport = 5348\n"
+                               "[storage]\ndatabase = /elsewhere.sqlite\n"
+                               "[limits]\nsends_per_day = 7\n"
+                               "[log]\nlevel = warn\n",
+                               &err),
+                     0);
+    ck_assert_int_eq(config_keep_fixed(next, running, note_fixed, seen), 0);
+    ck_assert_str_eq(seen, "[component] secret;[component] port;"
+                           "[storage] database;");
+    ck_assert_str_eq(next->secret, "a");
+    ck_assert_int_eq(next->port, 5347);
+    ck_assert_str_eq(next->database, running->database);
+    ck_assert_int_eq(next->sends_per_day, 7);
+    ck_assert_int_eq(next->log_level, LOG_LEVEL_WARN);
+    /* The same file again: nothing to name. */
+    seen[0] = '\0';
+    ck_assert_int_eq(config_keep_fixed(next, running, note_fixed, seen), 0);
+    ck_assert_str_eq(seen, "");
+    config_free(next);
+    config_free(running);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -626,6 +677,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, validate_values);
     tcase_add_test(tc, validate_parent_domain);
     tcase_add_test(tc, validate_verify);
+    tcase_add_test(tc, reload_keeps_fixed_keys);
     suite_add_tcase(s, tc);
     return s;
 }
