@@ -108,6 +108,9 @@ static void cardxd_up(void *userdata)
     struct cardxd *cd = userdata;
 
     batch_keep(cd, NULL);
+    /* Here, not in the service: a failed batch replays the link's coming
+     * up, which is not a reconnection. */
+    stats_link_up(service_stats(cd->service), clock_now_ms());
     service_link_up(cd->service, clock_now_ms());
     batch_check(cd);
 }
@@ -117,6 +120,7 @@ static void cardxd_down(void *userdata)
     struct cardxd *cd = userdata;
 
     cd->batch.link_down = 1;
+    stats_link_down(service_stats(cd->service), clock_now_ms());
     service_link_down(cd->service);
 }
 

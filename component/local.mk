@@ -8,6 +8,7 @@ component_libcardxd_la_SOURCES = component/config.h component/config.c \
 	component/service.h component/service.c component/service_core.h \
 	component/service_disco.c component/service_pending.c \
 	component/service_fault.c component/feature.h \
+	component/stats.h component/stats.c \
 	component/cardxd.h component/cardxd.c
 # One room per feature, and the table that lists them.
 component_libcardxd_la_SOURCES += component/features/table.c \

@@ -58,7 +58,8 @@ struct service *service_new(xmpp_ctx_t *ctx, const struct cardxd_config *cfg,
     svc->store = st;
     svc->io = *io;
     svc->log = lg;
-    if (domains_parse(svc) < 0 || features_init(svc) < 0) {
+    svc->stats = stats_new(clock_now_ms());
+    if (!svc->stats || domains_parse(svc) < 0 || features_init(svc) < 0) {
         service_free(svc);
         return NULL;
     }
@@ -76,6 +77,7 @@ void service_free(struct service *svc)
     }
     free(svc->state);
     strv_clear(&svc->user_domains);
+    stats_free(svc->stats);
     free(svc);
 }
 
@@ -97,6 +99,11 @@ struct store *service_store(const struct service *svc)
 const struct log *service_log(const struct service *svc)
 {
     return svc->log;
+}
+
+struct stats *service_stats(const struct service *svc)
+{
+    return svc->stats;
 }
 
 int64_t service_now_ms(const struct service *svc)
