@@ -15,7 +15,7 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/basic.c \
 	component/features/register.h component/features/register.c \
 	component/features/adhoc.h component/features/adhoc.c \
-	component/features/adhoc_commands.c \
+	component/features/adhoc_commands.c component/features/admin.c \
 	component/features/gateway.c component/features/owncard.c \
 	component/features/privilege.c component/features/ack.c \
 	component/features/send.h component/features/send.c \
@@ -34,6 +34,7 @@ component_libcardxd_la_SOURCES += component/config_int.h \
 	component/store_int.h component/store_user.c component/store_inbox.c \
 	component/store_online.c component/store_admin.c component/store_verify.c \
 	component/store_limits.c component/store_block.c component/limits.h \
+	component/store_report.c \
 	component/limits.c
 component_libcardxd_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
