@@ -9,6 +9,7 @@ component_libcardxd_la_SOURCES = component/config.h component/config.c \
 	component/service_disco.c component/service_pending.c \
 	component/service_fault.c component/feature.h \
 	component/stats.h component/stats.c \
+	component/metrics.h component/metrics.c component/metrics_text.c \
 	component/cardxd.h component/cardxd.c
 # One room per feature, and the table that lists them.
 component_libcardxd_la_SOURCES += component/features/table.c \
@@ -36,9 +37,9 @@ component_libcardxd_la_SOURCES += component/config_int.h \
 	component/store_limits.c component/store_block.c component/limits.h \
 	component/store_report.c \
 	component/limits.c
-component_libcardxd_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+component_libcardxd_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS)
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
-	$(SQLITE_LIBS) $(INIH_LIBS) $(CRYPTO_LIBS)
+	$(SQLITE_LIBS) $(INIH_LIBS) $(CRYPTO_LIBS) $(MHD_LIBS)
 EXTRA_DIST += component/cardxd.conf.example
 
 bin_PROGRAMS += component/cardxd

@@ -1,12 +1,18 @@
 /* Integration tests of the administrators' ad-hoc commands against a real
  * server and cardxd: what an admin sees and does (statistics that count a
  * card just exchanged, looking up, unregistering, purging, blocked and
- * limited accounts), and that everyone else neither sees nor runs them. */
+ * limited accounts), and that everyone else neither sees nor runs them;
+ * and of the OpenMetrics endpoint, read with a small HTTP client. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "tests/integration/itest.h"
 #include "tests/lib/runner.h"
@@ -36,13 +42,34 @@ struct note {
     char text[512];
 };
 
+/* The metrics endpoint's port, picked free at setup. */
+static int metrics_port;
+
+/* A loopback port nothing listens on now (the kernel's choice). */
+static int free_port(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    port = ntohs(sa.sin_port);
+    close(fd);
+    return port;
+}
+
 static void admin_setup(void)
 {
-    char ini[256];
+    char ini[512];
 
+    metrics_port = free_port();
     snprintf(ini, sizeof(ini),
-             "[component]\nadmins = %s@%s\n[limits]\nsends_per_minute = %d\n",
-             ADMIN_USER, HARNESS_DOMAIN, SENDS_PER_MINUTE);
+             "[component]\nadmins = %s@%s\n[limits]\nsends_per_minute = %d\n"
+             "[metrics]\nlisten = 127.0.0.1:%d\n",
+             ADMIN_USER, HARNESS_DOMAIN, SENDS_PER_MINUTE, metrics_port);
     itest_setup_with(ini);
     /* Once: every test logs the admin in again. */
     ck_assert_int_eq(
@@ -509,6 +536,244 @@ START_TEST(blocked_and_limited)
 }
 END_TEST
 
+/* --- the metrics endpoint --- */
+
+/* An HTTP answer: status, the raw head and the body (the caller frees
+ * them with http_free()). */
+struct http {
+    int status;
+    char *head;
+    char *body;
+};
+
+static void http_free(struct http *h)
+{
+    free(h->head);
+    free(h->body);
+}
+
+/* Sends method path over HTTP/1.0 to the metrics port and reads the whole
+ * answer (the server closes); fails the test when none comes. */
+static void http_request(const char *method, const char *path, struct http *out)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((unsigned short)metrics_port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    char req[256], *all = NULL, *split;
+    size_t len = 0, cap = 0;
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n",
+             method, path);
+    ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        ssize_t n;
+
+        ck_assert_msg(poll(&p, 1, ITEST_TIMEOUT_MS) == 1,
+                      "no answer from the metrics endpoint");
+        if (len + 4096 + 1 > cap) {
+            cap = 2 * cap + 8192;
+            all = realloc(all, cap);
+            ck_assert_ptr_nonnull(all);
+        }
+        n = read(fd, all + len, cap - len - 1);
+        ck_assert_int_ge(n, 0);
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    ck_assert_ptr_nonnull(all);
+    all[len] = '\0';
+    split = strstr(all, "\r\n\r\n");
+    ck_assert_msg(split != NULL, "no end of the head in: %s", all);
+    out->body = strdup(split + 4);
+    *split = '\0';
+    out->head = all;
+    ck_assert_int_eq(sscanf(all, "HTTP/1.%*d %d", &out->status), 1);
+}
+
+/* The value of the sample line that starts with name followed by a space
+ * (labels included in name); fails the test when there is none. */
+static double sample(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+
+        if (strncmp(line, name, n) == 0 && line[n] == ' ')
+            return atof(line + n + 1);
+        line = end ? end + 1 : NULL;
+    }
+    ck_abort_msg("no sample %s", name);
+    return 0;
+}
+
+/* The family a sample name belongs to: without the suffix its type adds. */
+static void sample_family(const char *name, size_t len, char *family,
+                          size_t cap)
+{
+    static const char *const suffixes[] = {"_total", "_bucket", "_count",
+                                           "_sum"};
+
+    snprintf(family, cap, "%.*s", (int)len, name);
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        size_t sl = strlen(suffixes[i]), fl = strlen(family);
+
+        if (fl > sl && strcmp(family + fl - sl, suffixes[i]) == 0) {
+            family[fl - sl] = '\0';
+            return;
+        }
+    }
+}
+
+/* Well-formed as OpenMetrics says: every sample's family was declared by
+ * a TYPE line before it, with HELP; the text ends with "# EOF". */
+static void check_exposition(const char *text)
+{
+    size_t tl = strlen(text);
+    int samples = 0;
+
+    ck_assert_msg(tl >= 6 && strcmp(text + tl - 6, "# EOF\n") == 0,
+                  "the exposition does not end with # EOF");
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = strcspn(line, " {\n");
+        char family[128], want[192];
+
+        ck_assert_msg(end != NULL, "an unfinished line");
+        if (line[0] != '#') {
+            const char *at;
+
+            sample_family(line, n, family, sizeof(family));
+            snprintf(want, sizeof(want), "# TYPE %s ", family);
+            at = strstr(text, want);
+            ck_assert_msg(at && at < line, "sample %.*s has no TYPE before it",
+                          (int)(end - line), line);
+            snprintf(want, sizeof(want), "# HELP %s ", family);
+            ck_assert_msg(strstr(text, want), "family %s has no HELP", family);
+            ck_assert_msg(strchr(line + n, ' ') && strchr(line + n, ' ') < end,
+                          "sample without a value: %.*s", (int)(end - line),
+                          line);
+            samples++;
+        } else {
+            ck_assert_msg(strncmp(line, "# TYPE ", 7) == 0 ||
+                              strncmp(line, "# HELP ", 7) == 0 ||
+                              strncmp(line, "# UNIT ", 7) == 0 ||
+                              strcmp(line, "# EOF\n") == 0,
+                          "unknown comment %.*s", (int)(end - line), line);
+        }
+        line = end + 1;
+    }
+    ck_assert_int_gt(samples, 0);
+}
+
+/* GET /metrics, checked for status, type and form; the caller frees. */
+static char *scrape(void)
+{
+    struct http h;
+    char *body;
+
+    http_request("GET", "/metrics", &h);
+    ck_assert_int_eq(h.status, 200);
+    ck_assert_msg(strcasestr(h.head, "\r\nContent-Type: "
+                                     "application/openmetrics-text; "
+                                     "version=1.0.0; charset=utf-8"),
+                  "wrong content type in %s", h.head);
+    check_exposition(h.body);
+    body = h.body;
+    h.body = NULL;
+    http_free(&h);
+    return body;
+}
+
+/* A card exchanged moves the counters, the waiting gauge and the
+ * histograms. */
+START_TEST(metrics_count_exchange)
+{
+    struct xclient *a = itest_login("adm_ma", 1, 1);
+    struct xclient *b = itest_login("adm_mb", 1, 1);
+    struct itest_sent sent;
+    xmpp_stanza_t *card;
+    char *before, *after = NULL;
+    double acked0;
+
+    itest_register_phone(a, "+8613800139061");
+    itest_register_phone(b, "+8613800139062");
+    itest_upload_card(a, "Alice Metrics", "+8613800139061");
+    xclient_send_presence(b);
+    xclient_pump(b, 300);
+    before = scrape();
+    ck_assert_int_eq(sample(before, "cardxd_link_up"), 1);
+    ck_assert_int_ge(sample(before, "cardxd_users_registered"), 2);
+    ck_assert_int_eq(sample(before, "cardxd_database_ok"), 1);
+    ck_assert_int_gt(sample(before, "cardxd_database_size_bytes"), 0);
+
+    itest_send(a, "+8613800139062", "measured", &sent);
+    ck_assert_str_ne(sent.status, "error:");
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the card did not arrive");
+    after = scrape();
+    ck_assert_int_eq(sample(after, "cardxd_cards_accepted_total"),
+                     sample(before, "cardxd_cards_accepted_total") + 1);
+    ck_assert_int_eq(sample(after, "cardxd_cards_delivered_total"),
+                     sample(before, "cardxd_cards_delivered_total") + 1);
+    ck_assert_int_eq(sample(after, "cardxd_cards_waiting"),
+                     sample(before, "cardxd_cards_waiting") + 1);
+    ck_assert_int_eq(
+        sample(after, "cardxd_card_delivery_latency_seconds_count"),
+        sample(before, "cardxd_card_delivery_latency_seconds_count") + 1);
+    ck_assert_int_eq(
+        sample(after,
+               "cardxd_card_delivery_latency_seconds_bucket{le=\"+Inf\"}"),
+        sample(after, "cardxd_card_delivery_latency_seconds_count"));
+
+    acked0 = sample(before, "cardxd_cards_acknowledged_total");
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    for (int i = 0; i < ITEST_TIMEOUT_MS / 100; i++) {
+        free(after);
+        after = scrape();
+        if (sample(after, "cardxd_cards_acknowledged_total") > acked0)
+            break;
+        xclient_pump(b, 100);
+    }
+    ck_assert_int_eq(sample(after, "cardxd_cards_acknowledged_total"),
+                     acked0 + 1);
+    ck_assert_int_eq(sample(after, "cardxd_card_ack_latency_seconds_count"),
+                     sample(before, "cardxd_card_ack_latency_seconds_count") +
+                         1);
+    ck_assert_int_eq(sample(after, "cardxd_cards_waiting"),
+                     sample(before, "cardxd_cards_waiting"));
+    free(before);
+    free(after);
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
+START_TEST(metrics_other_paths)
+{
+    struct http h;
+
+    http_request("GET", "/", &h);
+    ck_assert_int_eq(h.status, 404);
+    http_free(&h);
+    http_request("GET", "/metrics/x", &h);
+    ck_assert_int_eq(h.status, 404);
+    http_free(&h);
+    http_request("POST", "/metrics", &h);
+    ck_assert_int_eq(h.status, 405);
+    http_free(&h);
+    /* Still serving after those. */
+    free(scrape());
+}
+END_TEST
+
 static Suite *admin_suite(void)
 {
     Suite *s = suite_create("admin");
@@ -522,6 +787,8 @@ static Suite *admin_suite(void)
     tcase_add_test(tc, unregister_user);
     tcase_add_test(tc, purge_cards);
     tcase_add_test(tc, blocked_and_limited);
+    tcase_add_test(tc, metrics_count_exchange);
+    tcase_add_test(tc, metrics_other_paths);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,10 +3,15 @@
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "component/config.h"
+#include "component/metrics.h"
 #include "component/stats.h"
+#include "component/store.h"
 #include "tests/lib/runner.h"
+#include "tests/lib/tmpdb.h"
 
 #define MIN_MS 60000LL
 #define T0 1000000LL /* an arbitrary monotonic start */
@@ -155,6 +160,73 @@ START_TEST(link_and_store)
 }
 END_TEST
 
+/* The exposition over a real store: exact samples and the metadata. */
+START_TEST(exposition)
+{
+    struct stats *st = stats_new(T0);
+    struct cardxd_config *cfg = config_new();
+    struct store_inbox_item item = {.card_id = "card-x",
+                                    .recipient_phone = "+8613800138000",
+                                    .sender_phone = "+8613800138001",
+                                    .sender_jid = "a@example.test",
+                                    .vcard = "<vCard xmlns='vcard-temp'/>",
+                                    .created = 1700000000};
+    struct metrics_source src;
+    struct store *store = NULL;
+    struct tmpdb d;
+    char *err = NULL, *text;
+    size_t len = 0;
+
+    tmpdb_init(&d);
+    ck_assert_int_eq(store_open(d.path, "normal", &store, &err), 0);
+    free(cfg->database);
+    cfg->database = strdup(d.path);
+    ck_assert_int_eq(store_user_register(store, "+8613800138001",
+                                         "a@example.test", 1700000000),
+                     0);
+    ck_assert_int_eq(store_inbox_push(store, &item), 0);
+    stats_count(st, STATS_ACCEPTED, NULL, T0);
+    stats_count(st, STATS_REFUSED, "item-not-found", T0);
+    stats_observe(st, STATS_ACCEPT_TO_DELIVER, 200);
+    stats_link_up(st, T0);
+    src.stats = st;
+    src.store = store;
+    src.cfg = cfg;
+    text = metrics_render(&src, T0 + 2500, &len);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_uint_eq(len, strlen(text));
+    ck_assert_ptr_nonnull(strstr(text, "# TYPE cardxd_cards_accepted counter\n"
+                                       "# HELP cardxd_cards_accepted "));
+    ck_assert_ptr_nonnull(strstr(text, "\ncardxd_cards_accepted_total 1\n"));
+    ck_assert_ptr_nonnull(strstr(
+        text, "\ncardxd_cards_refused_total{reason=\"item-not-found\"} 1\n"));
+    ck_assert_ptr_nonnull(
+        strstr(text, "# TYPE cardxd_card_delivery_latency_seconds histogram\n"
+                     "# UNIT cardxd_card_delivery_latency_seconds seconds\n"));
+    ck_assert_ptr_nonnull(strstr(
+        text, "\ncardxd_card_delivery_latency_seconds_bucket{le=\"0.1\"} 0\n"
+              "cardxd_card_delivery_latency_seconds_bucket{le=\"0.5\"} 1\n"));
+    ck_assert_ptr_nonnull(strstr(
+        text, "\ncardxd_card_delivery_latency_seconds_bucket{le=\"+Inf\"} 1\n"
+              "cardxd_card_delivery_latency_seconds_sum 0.200\n"
+              "cardxd_card_delivery_latency_seconds_count 1\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\ncardxd_users_registered 1\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\ncardxd_cards_waiting 1\n"));
+    ck_assert_ptr_nonnull(strstr(
+        text, "\ncardxd_cards_oldest_waiting_timestamp_seconds 1700000000\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\ncardxd_link_up 1\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\ncardxd_link_uptime_seconds 2.500\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\ncardxd_database_ok 1\n"));
+    ck_assert_ptr_null(strstr(text, "cardxd_database_size_bytes 0\n"));
+    ck_assert_str_eq(text + len - 6, "# EOF\n");
+    free(text);
+    store_free(store);
+    config_free(cfg);
+    stats_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
     Suite *s = suite_create("stats");
@@ -165,6 +237,7 @@ static Suite *stats_suite(void)
     tcase_add_test(tc, histograms);
     tcase_add_test(tc, batches);
     tcase_add_test(tc, link_and_store);
+    tcase_add_test(tc, exposition);
     suite_add_tcase(s, tc);
     return s;
 }
