@@ -26,7 +26,8 @@
 
 struct metrics {
     struct MHD_Daemon *d;
-    struct metrics_source src;
+    struct metrics_source src; /* its database is database */
+    char *database;
     const struct log *log;
 };
 
@@ -139,8 +140,15 @@ int metrics_start(const char *listen, const struct metrics_source *src,
     }
     m->src = *src;
     m->log = lg;
-    if (metrics_resolve(listen, &ai, err) < 0) {
+    m->database = strdup(src->database);
+    m->src.database = m->database;
+    if (!m->database) {
+        *err = strdup("out of memory");
         free(m);
+        return -1;
+    }
+    if (metrics_resolve(listen, &ai, err) < 0) {
+        metrics_free(m);
         return -1;
     }
     if (ai->ai_family == AF_INET6)
@@ -156,7 +164,7 @@ int metrics_start(const char *listen, const struct metrics_source *src,
     if (!m->d) {
         *err = str_printf("cannot serve metrics on %s: %s", listen,
                           errno ? strerror(errno) : "libmicrohttpd failed");
-        free(m);
+        metrics_free(m);
         return -1;
     }
     log_info(lg, "metrics at http://%s" METRICS_PATH, listen);
@@ -170,6 +178,7 @@ void metrics_free(struct metrics *m)
         return;
     if (m->d)
         MHD_stop_daemon(m->d);
+    free(m->database);
     free(m);
 }
 

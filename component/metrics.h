@@ -8,7 +8,6 @@
 #include <stdint.h>
 
 #include "common/log.h"
-#include "component/config.h"
 #include "component/stats.h"
 #include "component/store.h"
 
@@ -16,11 +15,13 @@
 #define METRICS_CONTENT_TYPE                                                   \
     "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
-/* What the exposition reads: all borrowed, and must outlive the endpoint. */
+/* What the exposition reads: borrowed, and must outlive the endpoint
+ * (metrics_start() copies database, so that a reloaded config does not
+ * leave it dangling). */
 struct metrics_source {
     const struct stats *stats;
     struct store *store;
-    const struct cardxd_config *cfg;
+    const char *database; /* the file whose size is shown */
 };
 
 /* The exposition at now_ms (monotonic): every family with its TYPE, HELP

@@ -178,7 +178,7 @@ static void render_health(FILE *f, const struct metrics_source *src,
     family(f, "cardxd_database_size_bytes", "gauge", "bytes",
            "Size of the SQLite database and its write-ahead log.");
     fprintf(f, "cardxd_database_size_bytes %" PRId64 "\n",
-            database_size(src->cfg->database));
+            database_size(src->database));
     family(f, "cardxd_database_errors", "counter", NULL,
            "Database calls that failed.");
     fprintf(f, "cardxd_database_errors_total %" PRIu64 "\n", errors);

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "component/config.h"
 #include "component/metrics.h"
 #include "component/stats.h"
 #include "component/store.h"
@@ -164,7 +163,6 @@ END_TEST
 START_TEST(exposition)
 {
     struct stats *st = stats_new(T0);
-    struct cardxd_config *cfg = config_new();
     struct store_inbox_item item = {.card_id = "card-x",
                                     .recipient_phone = "+8613800138000",
                                     .sender_phone = "+8613800138001",
@@ -179,8 +177,6 @@ START_TEST(exposition)
 
     tmpdb_init(&d);
     ck_assert_int_eq(store_open(d.path, "normal", &store, &err), 0);
-    free(cfg->database);
-    cfg->database = strdup(d.path);
     ck_assert_int_eq(store_user_register(store, "+8613800138001",
                                          "a@example.test", 1700000000),
                      0);
@@ -191,7 +187,7 @@ START_TEST(exposition)
     stats_link_up(st, T0);
     src.stats = st;
     src.store = store;
-    src.cfg = cfg;
+    src.database = d.path;
     text = metrics_render(&src, T0 + 2500, &len);
     ck_assert_ptr_nonnull(text);
     ck_assert_uint_eq(len, strlen(text));
@@ -221,7 +217,6 @@ START_TEST(exposition)
     ck_assert_str_eq(text + len - 6, "# EOF\n");
     free(text);
     store_free(store);
-    config_free(cfg);
     stats_free(st);
     tmpdb_remove(&d);
 }
