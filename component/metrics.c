@@ -154,12 +154,13 @@ int metrics_start(const char *listen, const struct metrics_source *src,
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     errno = 0;
+    /* The logger first, so that libmicrohttpd says nothing before it. */
     m->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, metrics_answer, m, MHD_OPTION_SOCK_ADDR,
-        ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)METRICS_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)METRICS_IDLE_TIMEOUT_S, MHD_OPTION_EXTERNAL_LOGGER,
-        metrics_log, m, MHD_OPTION_END);
+        flags, 0, NULL, NULL, metrics_answer, m, MHD_OPTION_EXTERNAL_LOGGER,
+        metrics_log, m, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_CONNECTIONS_MAX,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_IDLE_TIMEOUT_S,
+        MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!m->d) {
         *err = str_printf("cannot serve metrics on %s: %s", listen,
