@@ -7,7 +7,7 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_client_cli tests/unit/test_stanza_match \
 	tests/unit/test_link_unit tests/unit/test_verify \
 	tests/unit/test_limits tests/unit/test_inbox_policy \
-	tests/unit/test_stats
+	tests/unit/test_stats tests/unit/test_admin_unit
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -87,6 +87,11 @@ tests_unit_test_limits_SOURCES = tests/unit/test_limits.c
 nodist_EXTRA_tests_unit_test_limits_SOURCES = dummy.cxx
 tests_unit_test_limits_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_limits_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+# The administrators' commands over the service fixture.
+tests_unit_test_admin_unit_SOURCES = tests/unit/test_admin_unit.c
+nodist_EXTRA_tests_unit_test_admin_unit_SOURCES = dummy.cxx
+tests_unit_test_admin_unit_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_admin_unit_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
 # The in-memory counters of the admin commands and metrics.
 tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
 nodist_EXTRA_tests_unit_test_stats_SOURCES = dummy.cxx
