@@ -40,11 +40,12 @@ struct service {
     int marking;
     uint64_t mark; /* next_id at the mark: later requests are the batch's */
     struct pending *retired;
-    int damage_logged;   /* the damaged store was reported to the log */
-    struct stats *stats; /* counters for the admin and the metrics */
-    int64_t now_ms;      /* monotonic time of the event being handled */
+    int damage_logged; /* the damaged store was reported to the log */
+    int64_t now_ms;    /* monotonic time of the event being handled */
     size_t nfeatures;
     void **state; /* one slot per feature, in table order */
+    /* Counters for the admin commands and the metrics. */
+    struct stats *stats;
 };
 
 /* The core's handler for an iq get/set of this payload, or NULL
