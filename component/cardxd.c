@@ -16,6 +16,7 @@
 
 #include "common/util.h"
 #include "component/link.h"
+#include "component/metrics.h"
 #include "component/service.h"
 #include "component/store.h"
 #include "buildconf.h"
@@ -49,6 +50,7 @@ struct cardxd {
     struct store *store;
     struct service *service;
     struct link *link;
+    struct metrics *metrics; /* NULL unless [metrics] listen is set */
     struct batch batch;
 };
 
@@ -117,6 +119,9 @@ static void cardxd_up(void *userdata)
     struct cardxd *cd = userdata;
 
     batch_keep(cd, NULL);
+    /* Here, not in the service: a failed batch replays the link's coming
+     * up, which is not a reconnection. */
+    stats_link_up(service_stats(cd->service), clock_now_ms());
     service_link_up(cd->service, clock_now_ms());
     batch_check(cd);
 }
@@ -126,6 +131,7 @@ static void cardxd_down(void *userdata)
     struct cardxd *cd = userdata;
 
     cd->batch.link_down = 1;
+    stats_link_down(service_stats(cd->service), clock_now_ms());
     service_link_down(cd->service);
 }
 
@@ -283,6 +289,19 @@ static char *cardxd_ping_target(const struct cardxd_config *cfg)
     return strdup(dot ? dot + 1 : cfg->domain);
 }
 
+/* The metrics endpoint, when [metrics] listen asks for one. Its address
+ * is read once: changing it needs a restart. */
+static int cardxd_metrics_start(struct cardxd *cd, char **err)
+{
+    struct metrics_source src = {service_stats(cd->service), cd->store,
+                                 cd->cfg->database};
+
+    if (!cd->cfg->metrics_listen || !cd->cfg->metrics_listen[0])
+        return 0;
+    return metrics_start(cd->cfg->metrics_listen, &src, cd->log, &cd->metrics,
+                         err);
+}
+
 int cardxd_new(struct cardxd_config *cfg, const struct cardxd_opts *opts,
                struct log *lg, struct cardxd **out, char **err)
 {
@@ -325,6 +344,8 @@ int cardxd_new(struct cardxd_config *cfg, const struct cardxd_opts *opts,
     cd->link = link_new(cd->ctx, &params, &cb, cd, lg);
     if (!cd->service || !cd->link)
         goto oom;
+    if (cardxd_metrics_start(cd, err) < 0)
+        goto fail;
     free(ping_to);
     *out = cd;
     return 0;
@@ -343,6 +364,7 @@ void cardxd_free(struct cardxd *cd)
         return;
     batch_clear(&cd->batch);
     free(cd->batch.in);
+    metrics_free(cd->metrics);
     link_free(cd->link);
     service_free(cd->service);
     store_free(cd->store);
@@ -535,7 +557,8 @@ int cardxd_run(struct cardxd *cd)
     log_info(cd->log, "cardxd %s starting: component %s, server %s:%d",
              PACKAGE_VERSION, cd->cfg->domain, cd->cfg->host, cd->cfg->port);
     for (;;) {
-        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {-1, 0, 0}};
+        struct pollfd fds[3] = {
+            {sfd, POLLIN, 0}, {-1, 0, 0}, {metrics_fd(cd->metrics), POLLIN, 0}};
         int64_t now = clock_now_ms();
         int timeout;
 
@@ -550,7 +573,8 @@ int cardxd_run(struct cardxd *cd)
         fds[1].events = link_events(cd->link);
         timeout = timeout_min(link_timeout(cd->link, now),
                               service_timeout(cd->service, now));
-        if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+        timeout = timeout_min(timeout, metrics_timeout(cd->metrics));
+        if (poll(fds, 3, timeout) < 0 && errno != EINTR) {
             log_error(cd->log, "poll failed: %s", strerror(errno));
             rc = -1;
             break;
@@ -565,6 +589,9 @@ int cardxd_run(struct cardxd *cd)
             batch_end(cd);
         }
         link_flush(cd->link);
+        /* Cheap when idle (an epoll_wait that does not wait); it also
+         * closes connections whose timeout passed. */
+        metrics_run(cd->metrics);
     }
     link_shutdown(cd->link, CARDXD_SHUTDOWN_FLUSH_MS);
     close(sfd);

@@ -26,6 +26,9 @@ struct cardxd_config {
     /* Space- or comma-separated domains whose users may use the service;
      * empty means the parent domain of `domain`. */
     char *user_domains;
+    /* Space- or comma-separated bare JIDs who may run the admin commands;
+     * read at each request. Empty: nobody. */
+    char *admins;
     /* [storage] */
     char *database;    /* SQLite file path */
     char *synchronous; /* "normal" or "full" */
@@ -82,6 +85,10 @@ struct cardxd_config {
     /* Appended to instead of stderr (reopened on SIGHUP, for logrotate);
      * NULL: stderr, which journald keeps. */
     char *log_file;
+    /* [metrics] */
+    /* HOST:PORT of the OpenMetrics endpoint ([::1]:PORT for IPv6); empty:
+     * off. */
+    char *metrics_listen;
 };
 
 /* A config holding the defaults; NULL on allocation failure. */
@@ -94,6 +101,9 @@ void config_free(struct cardxd_config *cfg);
 int config_hold_unknown(const struct cardxd_config *cfg);
 /* [privacy]: 1 when a send may answer "delivered", else 0. */
 int config_reveal_online(const struct cardxd_config *cfg);
+
+/* 1 when bare (a bare JID) is one of cfg's admins, else 0. */
+int config_is_admin(const struct cardxd_config *cfg, const char *bare);
 
 /* Reads an INI file over the current values. Unknown sections or keys, bad
  * values and unreadable files are errors. Returns 0, or -1 with *err set to a

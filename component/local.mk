@@ -8,13 +8,15 @@ component_libcardxd_la_SOURCES = component/config.h component/config.c \
 	component/service.h component/service.c component/service_core.h \
 	component/service_disco.c component/service_pending.c \
 	component/service_fault.c component/feature.h \
+	component/stats.h component/stats.c \
+	component/metrics.h component/metrics.c component/metrics_text.c \
 	component/cardxd.h component/cardxd.c
 # One room per feature, and the table that lists them.
 component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/basic.c \
 	component/features/register.h component/features/register.c \
 	component/features/adhoc.h component/features/adhoc.c \
-	component/features/adhoc_commands.c \
+	component/features/adhoc_commands.c component/features/admin.c \
 	component/features/gateway.c component/features/owncard.c \
 	component/features/privilege.c component/features/ack.c \
 	component/features/send.h component/features/send.c \
@@ -34,10 +36,11 @@ component_libcardxd_la_SOURCES += component/config_int.h \
 	component/store_int.h component/store_user.c component/store_inbox.c \
 	component/store_online.c component/store_admin.c component/store_verify.c \
 	component/store_limits.c component/store_block.c component/limits.h \
+	component/store_report.c \
 	component/limits.c
-component_libcardxd_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+component_libcardxd_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS)
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
-	$(SQLITE_LIBS) $(INIH_LIBS) $(CRYPTO_LIBS)
+	$(SQLITE_LIBS) $(INIH_LIBS) $(CRYPTO_LIBS) $(MHD_LIBS)
 EXTRA_DIST += component/cardxd.conf.example
 
 bin_PROGRAMS += component/cardxd

@@ -59,7 +59,8 @@ struct service *service_new(xmpp_ctx_t *ctx, const struct cardxd_config *cfg,
     svc->store = st;
     svc->io = *io;
     svc->log = lg;
-    if (domains_parse(svc) < 0 || features_init(svc) < 0) {
+    svc->stats = stats_new(clock_now_ms());
+    if (!svc->stats || domains_parse(svc) < 0 || features_init(svc) < 0) {
         service_free(svc);
         return NULL;
     }
@@ -77,6 +78,7 @@ void service_free(struct service *svc)
     }
     free(svc->state);
     strv_clear(&svc->user_domains);
+    stats_free(svc->stats);
     free(svc);
 }
 
@@ -106,6 +108,11 @@ struct store *service_store(const struct service *svc)
 const struct log *service_log(const struct service *svc)
 {
     return svc->log;
+}
+
+struct stats *service_stats(const struct service *svc)
+{
+    return svc->stats;
 }
 
 int64_t service_now_ms(const struct service *svc)

@@ -157,6 +157,24 @@ static const char *const store_sql[OP_COUNT] = {
                                "WHERE issued_at <= ?1",
     [OP_VERIFY_PRUNE_CLAIMS] = "DELETE FROM verify_claims "
                                "WHERE expires_at <= ?1",
+    /* What the administrator sees and does (store_report.c). */
+    [OP_REPORT_USERS] = "SELECT count(*) FROM users",
+    [OP_REPORT_INBOX] = "SELECT count(*), min(created_at) FROM inbox",
+    [OP_REPORT_BY_PHONE] = "SELECT jid, phone, registered_at, proven_at "
+                           "FROM users WHERE phone = ?1",
+    [OP_REPORT_BY_JID] = "SELECT jid, phone, registered_at, proven_at "
+                         "FROM users WHERE jid = ?1",
+    [OP_REPORT_PURGE] = "DELETE FROM inbox WHERE recipient_phone = ?1",
+    [OP_REPORT_BLOCKED] = "SELECT phone, count(*) AS n FROM blocks "
+                          "GROUP BY phone ORDER BY n DESC, phone LIMIT ?1",
+    /* Windows still open whose use reached their kind's limit (?1..?3,
+     * 0: unlimited) at ?4; kinds as in limits.h. */
+    [OP_REPORT_LIMITED] =
+        "SELECT jid, kind, started_at + CASE kind WHEN 0 THEN 60000 "
+        "ELSE 86400000 END AS until FROM send_windows "
+        "WHERE until > ?4 AND used >= CASE kind WHEN 0 THEN ?1 "
+        "WHEN 1 THEN ?2 ELSE ?3 END AND CASE kind WHEN 0 THEN ?1 "
+        "WHEN 1 THEN ?2 ELSE ?3 END > 0 ORDER BY jid, kind LIMIT ?5",
 };
 
 /* Who is online only matters while this process runs: never persisted. */

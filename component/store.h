@@ -314,6 +314,45 @@ int store_block_each(struct store *st, const char *jid,
 int store_block_check(struct store *st, const char *recipient_phone,
                       const char *sender_phone, int *blocked);
 
+/* --- what the administrator sees and does (store_report.c) --- */
+
+/* Registered users, and the cards waiting (*oldest: the created time, unix
+ * s, of the oldest; 0 when none). */
+int store_report_users(struct store *st, int64_t *users);
+int store_report_inbox(struct store *st, int64_t *waiting, int64_t *oldest);
+
+/* A registered user: strings owned by the struct. */
+struct store_user_info {
+    char *jid;
+    char *phone;
+    int64_t registered_at; /* unix s */
+    int64_t proven_at;     /* unix s, 0 while unproven */
+};
+/* Finds the owner of phone (E.164), or with jid set instead, that user.
+ * STORE_ENOTFOUND when nobody. The caller frees out with
+ * store_user_info_clear(). */
+int store_report_user(struct store *st, const char *phone, const char *jid,
+                      struct store_user_info *out);
+void store_user_info_clear(struct store_user_info *info);
+
+/* Deletes every card waiting for phone (E.164), held or not; *purged
+ * receives how many. */
+int store_report_purge(struct store *st, const char *phone, int64_t *purged);
+
+/* Calls fn for up to limit numbers users blocked, the most blocked first,
+ * with how many users block each. fn must not use the store. */
+int store_report_blocked(struct store *st, int limit,
+                         int (*fn)(void *ud, const char *phone, int64_t users),
+                         void *ud);
+
+/* Calls fn for up to limit accounts whose send window of kind (limits.h)
+ * is still open at now (unix ms) and used up under the limits given per
+ * kind (0: unlimited), with the unix ms it ends. fn must not use the
+ * store. */
+int store_report_limited(
+    struct store *st, const int limit_of[3], int64_t now, int limit,
+    int (*fn)(void *ud, const char *jid, int kind, int64_t until), void *ud);
+
 /* --- online resources (TEMP table: gone when the process ends) --- */
 
 /* Records a full JID as online. Returns 1 when it is new, 0 when it was

@@ -149,6 +149,21 @@ static int deliver_resource(void *ud, const char *full)
     return 0;
 }
 
+/* Counts a card's first delivery for the admin: its latency from
+ * acceptance, and the time its ack will be measured from. */
+static void deliver_stats(struct service *svc,
+                          const struct store_inbox_item *item)
+{
+    int64_t now = clock_wall_ms();
+
+    if (item->attempts > 0)
+        return;
+    stats_count(service_stats(svc), STATS_DELIVERED, NULL, service_now_ms(svc));
+    stats_observe(service_stats(svc), STATS_ACCEPT_TO_DELIVER,
+                  now - item->created * 1000);
+    stats_delivery_note(service_stats(svc), item->card_id, now);
+}
+
 /* Counts the delivery. Reaching a resource known to acknowledge means only
  * its ack retires the card; reaching only others starts the grace period
  * after which a card that was never acknowledged is retired. */
@@ -170,6 +185,7 @@ static void deliver_count(struct service *svc,
     }
     if (handed)
         deliver_schedule(svc, handed + service_config(svc)->handoff_grace_ms);
+    deliver_stats(svc, item);
 }
 
 /* Full JIDs rather than the bare one: a client that only sent directed
@@ -261,6 +277,28 @@ static void sender_expired(struct service *svc,
     free(from);
 }
 
+/* Counts a card that left the store, by why. */
+static void deliver_retired_stats(struct service *svc,
+                                  const struct store_inbox_item *item,
+                                  enum deliver_end why)
+{
+    static const char *const reason[] = {
+        [DELIVER_HANDED] = "grace_over",
+        [DELIVER_GAVE_UP] = "max_attempts",
+        [DELIVER_REFUSED] = "refused_by_server",
+    };
+    struct stats *st = service_stats(svc);
+
+    if (why == DELIVER_ACKED) {
+        stats_count(st, STATS_ACKED, NULL, service_now_ms(svc));
+        stats_delivery_acked(st, item->card_id, clock_wall_ms());
+    } else if (why == DELIVER_EXPIRED) {
+        stats_count(st, STATS_EXPIRED, NULL, service_now_ms(svc));
+    } else {
+        stats_count(st, STATS_RETIRED, reason[why], service_now_ms(svc));
+    }
+}
+
 /* Takes the card out of the inbox of recipient (a bare JID, or with
  * by_number a number) and tells whom it concerns. */
 static int deliver_retire_for(struct service *svc, const char *recipient,
@@ -302,6 +340,7 @@ static int deliver_retire_for(struct service *svc, const char *recipient,
     else
         log_warn(service_log(svc), "card %s %s %s after %d deliveries", card_id,
                  how[why], recipient, item->attempts);
+    deliver_retired_stats(svc, item, why);
     /* Only the recipient's acknowledgement is news of arrival. */
     if (why == DELIVER_ACKED)
         sender_receipt(svc, item);

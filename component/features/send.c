@@ -55,6 +55,8 @@ static void send_job_free(void *data)
 static void send_fail(struct service *svc, struct send_job *job,
                       const char *type, const char *condition, const char *text)
 {
+    stats_count(service_stats(svc), STATS_REFUSED, condition,
+                service_now_ms(svc));
     if (job->done)
         job->done(svc, job->req, NULL, NULL, condition, text, job->done_ud);
     else
@@ -183,6 +185,8 @@ static void send_drop_blocked(struct service *svc, struct send_job *job)
     }
     log_info(service_log(svc), "card %s from %s to %s dropped: blocked",
              card_id, job->sender_phone, job->recipient_phone);
+    stats_count(service_stats(svc), STATS_REFUSED, "blocked",
+                service_now_ms(svc));
     send_reply(svc, job, card_id, "queued");
 }
 
@@ -232,6 +236,7 @@ static void send_commit(struct service *svc, struct send_job *job,
              replaced ? "replaces the one waiting" : "accepted",
              job->recipient_jid ? "" : " (held: nobody has the number yet)");
     expire_card_stored(svc, item.created);
+    stats_count(service_stats(svc), STATS_ACCEPTED, NULL, service_now_ms(svc));
     online = send_recipient_online(svc, job);
     send_reply(svc, job, item.card_id,
                online && config_reveal_online(service_config(svc)) ? "delivered"

@@ -27,7 +27,8 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_client_e2e tests/integration/test_dbfault \
 	tests/integration/test_verify tests/integration/test_limits \
 	tests/integration/test_privacy tests/integration/test_chaos \
-	tests/integration/test_reload
+	tests/integration/test_reload \
+	tests/integration/test_admin
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -48,6 +49,10 @@ tests_integration_test_exchange_LDADD = $(ITEST_LIBS)
 tests_integration_test_privilege_SOURCES = tests/integration/test_privilege.c
 tests_integration_test_privilege_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_privilege_LDADD = $(ITEST_LIBS)
+# The administrators' commands and the metrics endpoint.
+tests_integration_test_admin_SOURCES = tests/integration/test_admin.c
+tests_integration_test_admin_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_admin_LDADD = $(ITEST_LIBS)
 # Commands and gateway lookup against a real server.
 tests_integration_test_adhoc_SOURCES = tests/integration/test_adhoc.c
 tests_integration_test_adhoc_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -98,7 +103,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_verify_ejabberd.sh \
 	tests/integration/test_limits_ejabberd.sh \
 	tests/integration/test_privacy_ejabberd.sh \
-	tests/integration/test_reload_ejabberd.sh
+	tests/integration/test_reload_ejabberd.sh \
+	tests/integration/test_admin_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 

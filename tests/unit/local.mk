@@ -6,7 +6,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_deliver tests/unit/test_adhoc_unit tests/unit/test_cardstore \
 	tests/unit/test_client_cli tests/unit/test_stanza_match \
 	tests/unit/test_link_unit tests/unit/test_verify \
-	tests/unit/test_limits tests/unit/test_inbox_policy
+	tests/unit/test_limits tests/unit/test_inbox_policy \
+	tests/unit/test_stats tests/unit/test_admin_unit
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -89,6 +90,16 @@ tests_unit_test_limits_SOURCES = tests/unit/test_limits.c
 nodist_EXTRA_tests_unit_test_limits_SOURCES = dummy.cxx
 tests_unit_test_limits_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_limits_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+# The administrators' commands over the service fixture.
+tests_unit_test_admin_unit_SOURCES = tests/unit/test_admin_unit.c
+nodist_EXTRA_tests_unit_test_admin_unit_SOURCES = dummy.cxx
+tests_unit_test_admin_unit_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_admin_unit_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+# The in-memory counters of the admin commands and metrics.
+tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
+nodist_EXTRA_tests_unit_test_stats_SOURCES = dummy.cxx
+tests_unit_test_stats_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_stats_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
 tests_unit_test_inbox_policy_SOURCES = tests/unit/test_inbox_policy.c
 nodist_EXTRA_tests_unit_test_inbox_policy_SOURCES = dummy.cxx
 tests_unit_test_inbox_policy_CPPFLAGS = $(TEST_CPPFLAGS)
