@@ -19,13 +19,17 @@ const struct cmd_spec cmd_specs[] = {
     {"card", cmd_card,
      "cardx card [show]\n"
      "cardx card set FIELD=VALUE...\n"
-     "cardx card edit",
+     "cardx card edit\n"
+     "cardx card qr [--png FILE] [--invert]",
      "show or change your own business card",
      "Fields: name, given, family, phone, email, org, title, address, url,\n"
      "note. An empty VALUE clears the field. edit opens $EDITOR (default vi)\n"
      "on the card as a .vcf file. The card is kept locally and uploaded to\n"
      "cardxd when the server can be reached; otherwise cardx sync uploads\n"
-     "it later."},
+     "it later. qr shows the card as a QR code (vCard 3.0) a phone camera\n"
+     "imports, or writes it to FILE as a PNG; a card too large for one\n"
+     "leaves out note, address, url, title, org, email in that order and\n"
+     "says which. --invert is for dark text on a light terminal."},
     {"send", cmd_send, "cardx send NUMBER [--note TEXT]",
      "send your card to the owner of a phone number",
      "Prints 'queued' and the card's id once cardxd has accepted the card;\n"

@@ -52,6 +52,8 @@ extern const struct cmd_spec cmd_specs[];
 const struct cmd_spec *cmd_find(const char *name);
 
 int cmd_card(struct cardx_cmd *c, int argc, char **argv);
+/* cardx card qr ARGS... (cli_qr.c): argv holds the arguments after "qr". */
+int cmd_card_qr(struct cardx_cmd *c, int argc, char **argv);
 int cmd_inbox(struct cardx_cmd *c, int argc, char **argv);
 int cmd_contacts(struct cardx_cmd *c, int argc, char **argv);
 int cmd_export(struct cardx_cmd *c, int argc, char **argv);

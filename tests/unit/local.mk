@@ -6,7 +6,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_deliver tests/unit/test_adhoc_unit tests/unit/test_cardstore \
 	tests/unit/test_client_cli tests/unit/test_stanza_match \
 	tests/unit/test_link_unit tests/unit/test_verify \
-	tests/unit/test_limits tests/unit/test_inbox_policy
+	tests/unit/test_limits tests/unit/test_inbox_policy \
+	tests/unit/test_qrcard
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -115,6 +116,12 @@ nodist_EXTRA_tests_unit_test_client_cli_SOURCES = dummy.cxx
 tests_unit_test_client_cli_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_client_cli_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) \
 	$(CHECK_LIBS)
+
+# The own card as a QR code, read back by zbarimg (zbar-tools).
+tests_unit_test_qrcard_SOURCES = tests/unit/test_qrcard.c
+nodist_EXTRA_tests_unit_test_qrcard_SOURCES = dummy.cxx
+tests_unit_test_qrcard_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_qrcard_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
 
 # The shared test library's stanza path matcher.
 tests_unit_test_stanza_match_SOURCES = tests/unit/test_stanza_match.c
