@@ -67,6 +67,27 @@ int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
 int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
 int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
 
+/* --- photos (cli_photo.c) --- */
+
+/* Takes photo=@FILE (set the photo, checked and within
+ * VCARD_PHOTO_MAX_BYTES) or photo= (remove it) out of argv, compacting it
+ * and lowering *argc, and applies it to *vcard: replaced by a new card,
+ * built from f when it was NULL. Returns 0 or an exit status after
+ * reporting. */
+int cmd_photo_assign(struct cardx_cmd *c, xmpp_stanza_t **vcard,
+                     const struct vcard_fields *f, int *argc, char **argv);
+/* Prints "photo    JPEG 120x80, 5321 bytes" when the card (vcard may be
+ * NULL; vcard_xml is its text, may be NULL) has a photo. */
+void cmd_print_photo(struct cardx_cmd *c, xmpp_stanza_t *vcard);
+void cmd_print_photo_xml(struct cardx_cmd *c, const char *vcard_xml);
+/* card's extra vCard lines with a PHOTO line (vCard 4.0 data URI) added
+ * from its vcard_xml, for export; NULL when nothing is to be added (use
+ * card->extra). The caller frees it. */
+char *cmd_photo_extra(struct cardx_cmd *c, const struct cardstore_card *card);
+/* cardx contacts photo ID FILE. */
+int cmd_contacts_photo(struct cardx_cmd *c, struct cardstore *cs, int argc,
+                       char **argv);
+
 /* Prints "cardx: MESSAGE" on err and returns code. */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
