@@ -48,6 +48,22 @@ const struct cmd_spec cmd_specs[] = {
      "let a blocked number's new cards through again", NULL},
     {"blocked", cmd_blocked, "cardx blocked",
      "list the numbers you blocked, one a line", NULL},
+    {"consent", cmd_consent, "cardx consent [anyone | contacts | ask]",
+     "choose who may send you cards, or show your choice",
+     "anyone (the default): every card arrives. contacts: only cards from\n"
+     "numbers in your contacts (and senders you accepted) arrive; others\n"
+     "are dropped and their senders are not told. ask: those arrive, and\n"
+     "cards from other numbers wait as requests (cardx requests). Setting\n"
+     "contacts or ask tells cardxd the numbers of your saved contacts, as\n"
+     "they are now; run it again after saving new contacts."},
+    {"requests", cmd_requests,
+     "cardx requests [list]\n"
+     "cardx requests accept ID\n"
+     "cardx requests decline ID",
+     "cards waiting for your consent (consent ask)",
+     "accept delivers the card (then stored in your inbox) and lets its\n"
+     "sender send you cards from now on; decline deletes it, and its sender\n"
+     "is not told. Either way the sender was only ever told 'queued'."},
     {"inbox", cmd_inbox,
      "cardx inbox [list]\n"
      "cardx inbox show N\n"

@@ -64,6 +64,9 @@ int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
 int cmd_block(struct cardx_cmd *c, int argc, char **argv);
 int cmd_unblock(struct cardx_cmd *c, int argc, char **argv);
 int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
+/* cli_requests.c */
+int cmd_consent(struct cardx_cmd *c, int argc, char **argv);
+int cmd_requests(struct cardx_cmd *c, int argc, char **argv);
 int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
 int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
 

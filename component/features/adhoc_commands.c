@@ -10,6 +10,7 @@
 #include "common/phone.h"
 #include "component/features/adhoc.h"
 #include "component/features/block.h"
+#include "component/features/consent.h"
 #include "component/features/deliver.h"
 #include "component/features/register.h"
 #include "component/features/send.h"
@@ -297,6 +298,14 @@ const struct adhoc_command adhoc_commands[] = {
     {"block", "Block a phone number", 1, block_form, block_run},
     {"unblock", "Unblock a phone number", 1, unblock_form, unblock_run},
     {"blocked", "Numbers you blocked", 1, NULL, blocked_run},
+    {"consent", "Who may send you cards", 1, consent_mode_form,
+     consent_mode_run},
+    {"requests", "Cards waiting for your consent", 1, NULL,
+     consent_requests_run},
+    {"accept", "Accept a card waiting for your consent", 1, consent_answer_form,
+     consent_accept_run},
+    {"decline", "Decline a card waiting for your consent", 1,
+     consent_answer_form, consent_decline_run},
     {"unregister", "Unregister your phone number", 1, unregister_form,
      unregister_run},
 };
