@@ -23,8 +23,10 @@ const struct cmd_spec cmd_specs[] = {
      "cardx card qr [--png FILE] [--invert]",
      "show or change your own business card",
      "Fields: name, given, family, phone, email, org, title, address, url,\n"
-     "note. An empty VALUE clears the field. edit opens $EDITOR (default vi)\n"
-     "on the card as a .vcf file. The card is kept locally and uploaded to\n"
+     "note; photo=@FILE puts a JPEG or PNG photo (at most 32 KiB) in the\n"
+     "card and photo= removes it. An empty VALUE clears the field. edit\n"
+     "opens $EDITOR (default vi) on the card as a .vcf file. The card is\n"
+     "kept locally and uploaded to\n"
      "cardxd when the server can be reached; otherwise cardx sync uploads\n"
      "it later. qr shows the card as a QR code (vCard 3.0) a phone camera\n"
      "imports, or writes it to FILE as a PNG; a card too large for one\n"
@@ -78,11 +80,12 @@ const struct cmd_spec cmd_specs[] = {
      "cardx contacts search [--limit N | --all] TEXT\n"
      "cardx contacts show ID\n"
      "cardx contacts edit ID FIELD=VALUE...\n"
-     "cardx contacts delete ID...",
+     "cardx contacts delete ID...\n"
+     "cardx contacts photo ID FILE",
      "browse and edit saved contacts (works offline)",
      "search shows the best 50 matches, best first (a match in the name\n"
      "counts most), and how many more there are; --limit N shows the best\n"
-     "N, --all every match."},
+     "N, --all every match. photo writes the contact's photo to FILE."},
     {"export", cmd_export, "cardx export FILE.vcf",
      "write all contacts as vCard text ('-' for standard output)", NULL},
     {"import", cmd_import, "cardx import FILE.vcf",
