@@ -353,6 +353,71 @@ START_TEST(contacts_admits_known_drops_unknown)
 }
 END_TEST
 
+/* face.jpg padded after its end marker to the client's photo limit:
+ * still a JPEG by its header, as large as a photo may be. */
+static void write_largest_photo(const char *path)
+{
+    char face[PATH_MAX];
+    size_t len;
+    char *data;
+    FILE *f;
+
+    snprintf(face, sizeof(face), "%s/tests/unit/data/photo/face.jpg", SRCDIR);
+    data = slurp_n(face, &len);
+    f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    for (; len < 32768; len++)
+        ck_assert_int_ne(fputc(0, f), EOF);
+    ck_assert_int_eq(fclose(f), 0);
+    free(data);
+}
+
+/* The largest photo the client allows passes cardxd's default vcard_max
+ * whole; under a smaller vcard_max the upload is refused and says why.
+ * Restarts cardxd: keep it last. */
+START_TEST(largest_photo_passes_smaller_limit_refuses)
+{
+    char big[PATH_MAX + 16], arg[PATH_MAX + 32], out[PATH_MAX + 16];
+    char *want, *got;
+    size_t want_len, got_len;
+    struct result r;
+    int ups;
+
+    snprintf(big, sizeof(big), "%s/big.jpg", carol.dir);
+    write_largest_photo(big);
+    snprintf(arg, sizeof(arg), "photo=@%s", big);
+    EXPECT(&carol, 0, "saved and uploaded", "card", "set", arg);
+    EXPECT(&carol, 0, "photo    JPEG 96x64, 32768 bytes", "card", "show");
+    send_queued(&carol, &dave);
+    EXPECT(&dave, 0, "1 new card", "sync");
+    EXPECT(&dave, 0, "saved inbox #1 as contact", "inbox", "save", "1");
+    snprintf(out, sizeof(out), "%s/carol.jpg", dave.dir);
+    EXPECT(&dave, 0, "32768 bytes", "contacts", "photo", "1", out);
+    want = slurp_n(big, &want_len);
+    got = slurp_n(out, &got_len);
+    ck_assert_uint_eq(got_len, want_len);
+    ck_assert_int_eq(memcmp(got, want, want_len), 0);
+    free(got);
+    free(want);
+
+    ck_assert_int_ge(harness_cardxd_stop(the_harness), 0);
+    ck_assert_int_eq(harness_cardxd_config_append(the_harness,
+                                                  "[limits]\nvcard_max = "
+                                                  "16384\n"),
+                     0);
+    ups = harness_cardxd_link_ups(the_harness);
+    ck_assert_int_eq(harness_cardxd_start(the_harness), 0);
+    ck_assert_int_eq(
+        harness_cardxd_wait_link_up(the_harness, ups + 1, LINK_WAIT_MS), 0);
+    r = RUN(&carol, "card", "set", "title=Photographer");
+    ck_assert_msg(r.status == 4, "exit %d:\n%s%s", r.status, r.out, r.err);
+    assert_has(r.out, "saved locally; not uploaded yet");
+    assert_has(r.err, "the card is larger than the limit");
+    result_free(&r);
+}
+END_TEST
+
 static int make_user_dir(struct user *u)
 {
     snprintf(u->dir, sizeof(u->dir), "%s/%s", harness_rundir(the_harness),
@@ -383,6 +448,7 @@ int main(void)
     tcase_add_test(tc, ask_holds_until_accepted);
     tcase_add_test(tc, declined_is_never_delivered);
     tcase_add_test(tc, contacts_admits_known_drops_unknown);
+    tcase_add_test(tc, largest_photo_passes_smaller_limit_refuses);
     suite_add_tcase(s, tc);
     failed = test_run(s, TEST_NOFORK);
     if (failed)
