@@ -94,15 +94,16 @@ static void consent_set_mode(struct service *svc, const char *bare,
                    "requests for you to accept or decline.");
 }
 
-/* Accepts (the card goes out as usual and its sender is trusted) or
- * declines (it is deleted; its sender is not told) bare's request. */
+/* Accepts (its sender is trusted from now on; the caller then delivers
+ * it with consent_deliver, after answering) or declines (it is deleted;
+ * its sender is not told) bare's request. */
 static void consent_answer(struct service *svc, const char *bare,
                            const char *card_id, int accept,
                            struct service_outcome *out)
 {
     struct store *st = service_store(svc);
     char *sender = NULL;
-    int rc, online = 0;
+    int rc;
 
     memset(out, 0, sizeof(*out));
     if (!card_id || !*card_id) {
@@ -128,11 +129,19 @@ static void consent_answer(struct service *svc, const char *bare,
                           "may send you cards from now on."
                         : "Declined: the card is deleted; its sender is "
                           "not told.");
-        if (accept && store_online_count(st, bare, &online, NULL) == 0 &&
-            online)
-            deliver_flush(svc, bare);
     }
     free(sender);
+}
+
+/* An accepted request goes to bare's online resources now, like any card
+ * that is no longer held (else at their next presence). */
+static void consent_deliver(struct service *svc, const char *bare)
+{
+    int online = 0;
+
+    if (store_online_count(service_store(svc), bare, &online, NULL) == 0 &&
+        online)
+        deliver_flush(svc, bare);
 }
 
 /* --- the cardx iqs --- */
@@ -330,6 +339,8 @@ static void answer_iq(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *el,
     consent_answer(svc, bare, xmpp_stanza_get_attribute(el, "id"), accept,
                    &out);
     reply_outcome(svc, iq, &out);
+    if (accept && !out.type)
+        consent_deliver(svc, bare);
     free(bare);
 }
 
@@ -434,6 +445,8 @@ static void answer_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
 
     consent_answer(svc, bare, id, accept, &out);
     adhoc_done(svc, iq, sid, out.type ? "error" : "info", "%s", out.text);
+    if (accept && !out.type)
+        consent_deliver(svc, bare);
     if (id)
         xmpp_free(service_ctx(svc), id);
 }
