@@ -148,6 +148,8 @@ static const char *const store_sql[OP_COUNT] = {
     [OP_CONSENT_DECLINE] =
         "DELETE FROM inbox WHERE held = 1 AND "
         "card_id = ?2 AND recipient_phone = " RECIPIENT_PHONE_1,
+    [OP_CONSENT_HELD_COUNT] = "SELECT count(*) FROM inbox WHERE held = 1 "
+                              "AND recipient_phone = " RECIPIENT_PHONE_1,
     [OP_ONLINE_ADD] = "INSERT INTO temp.resources (full_jid, bare_jid) "
                       "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
     [OP_ONLINE_REMOVE] = "DELETE FROM temp.resources WHERE full_jid = ?1",

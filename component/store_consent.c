@@ -179,3 +179,16 @@ int store_consent_decline(struct store *st, const char *jid,
     return store_write(st, s, sqlutil_bind(s, 1, "tt", jid, card_id),
                        "no such request");
 }
+
+int store_consent_held_count(struct store *st, const char *jid, int64_t *count)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_CONSENT_HELD_COUNT);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", jid));
+
+    *count = 0;
+    if (ret == 1) {
+        *count = sqlite3_column_int64(s, 0);
+        ret = 0;
+    }
+    return store_end(s, ret);
+}

@@ -56,6 +56,8 @@ int store_consent_each(struct store *st, const char *jid,
  * frees) is its sender. STORE_ENOTFOUND when jid has no such request. */
 int store_consent_release(struct store *st, const char *jid,
                           const char *card_id, char **sender_phone);
+/* How many cards are held for jid into *count. */
+int store_consent_held_count(struct store *st, const char *jid, int64_t *count);
 /* Deletes the card card_id held for jid; STORE_ENOTFOUND when none. */
 int store_consent_decline(struct store *st, const char *jid,
                           const char *card_id);

@@ -14,6 +14,7 @@
 #include "component/features/deliver.h"
 #include "component/features/register.h"
 #include "component/features/send.h"
+#include "component/store_consent.h"
 #include "xep/form.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
@@ -135,12 +136,14 @@ static void send_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
 static void inbox_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
                       xmpp_stanza_t *form, const char *bare, const char *phone)
 {
-    int64_t n = 0;
+    int64_t n = 0, held = 0;
     int online = 0;
     char count[64];
 
     (void)form;
+    /* Cards held for consent are not sent: the requests command has them. */
     if (store_inbox_count_number(service_store(svc), phone, &n) < 0 ||
+        store_consent_held_count(service_store(svc), bare, &held) < 0 ||
         store_online_count(service_store(svc), bare, &online, NULL) < 0) {
         struct service_fault f;
 
@@ -148,6 +151,7 @@ static void inbox_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
         adhoc_done(svc, iq, sid, "error", "%s", f.text);
         return;
     }
+    n -= held;
     if (n == 0) {
         adhoc_done(svc, iq, sid, "info", "No cards wait for you.");
         return;

@@ -624,6 +624,8 @@ START_TEST(consent_by_command)
                              "them when they are online.");
     card = itest_wait_card(b, ITEST_QUIET_MS);
     ck_assert_msg(card == NULL, "a held card was delivered");
+    one_stage_cmd(b, "inbox", &n);
+    ck_assert_str_eq(n.text, "No cards wait for you.");
     one_request(b, "+8613800138191", id);
     snprintf(fields, sizeof(fields),
              "<field var='id'><value>%s</value></field>", id);
