@@ -8,11 +8,10 @@
 #include "sql/sqlutil.h"
 
 /* Runs one SELECT of a single integer into *out (0 when no row). */
-static int read_int(struct store *st, sqlite3_stmt *s, int rc, int *out)
+static int read_int(sqlite3_stmt *s, int rc, int *out)
 {
     int ret = store_step(s, rc);
 
-    (void)st;
     *out = 0;
     if (ret == 1) {
         *out = sqlite3_column_int(s, 0);
@@ -25,7 +24,7 @@ int store_consent_mode(struct store *st, const char *recipient_phone, int *mode)
 {
     sqlite3_stmt *s = store_stmt(st, OP_CONSENT_MODE_GET);
 
-    return read_int(st, s, sqlutil_bind(s, 1, "t", recipient_phone), mode);
+    return read_int(s, sqlutil_bind(s, 1, "t", recipient_phone), mode);
 }
 
 int store_consent_set_mode(struct store *st, const char *jid, int mode)
@@ -41,7 +40,7 @@ int store_consent_known(struct store *st, const char *recipient_phone,
 {
     sqlite3_stmt *s = store_stmt(st, OP_CONSENT_KNOWN);
     int rc = read_int(
-        st, s, sqlutil_bind(s, 1, "tt", recipient_phone, sender_phone), known);
+        s, sqlutil_bind(s, 1, "tt", recipient_phone, sender_phone), known);
 
     *known = *known > 0;
     return rc;

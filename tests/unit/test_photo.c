@@ -1,5 +1,6 @@
 /* Unit tests for photos in cards: the image check (card/vcard_photo.c)
- * and the client's photo commands (client/cli_photo.c) run offline. */
+ * and the client's photo commands (client/cli_photo.c) run offline; and
+ * cardx card qr's messages (client/cli_qr.c). */
 #include <check.h>
 #include <limits.h>
 #include <stdio.h>
@@ -367,6 +368,40 @@ START_TEST(contact_photo_saved_and_exported)
 }
 END_TEST
 
+/* card qr: a PNG is written; a card too large says on err what it left
+ * out; no card is a usage error. */
+START_TEST(card_qr_cli)
+{
+    struct fixture fx;
+    char line[PATH_MAX + 64], note[1500];
+    FILE *f;
+
+    fx_open(&fx);
+    ck_assert_int_eq(fx_run(&fx, "card qr"), CARDX_EXIT_USAGE);
+    assert_has(fx.err_text, "no card yet");
+    ck_assert_int_eq(fx_run(&fx, "card set name=Alice phone=+8613800138000"),
+                     CARDX_EXIT_OK);
+    snprintf(line, sizeof(line), "card qr --png %s/card.png", fx.dir);
+    ck_assert_int_eq(fx_run(&fx, line), CARDX_EXIT_OK);
+    assert_has(fx.out_text, "wrote ");
+    ck_assert_str_eq(fx.err_text, "");
+    snprintf(line, sizeof(line), "%s/card.png", fx.dir);
+    f = fopen(line, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fgetc(f), 0x89);
+    fclose(f);
+    memset(note, 'x', sizeof(note) - 1);
+    note[sizeof(note) - 1] = '\0';
+    snprintf(line, sizeof(line), "card set note=%s", note);
+    ck_assert_int_eq(fx_run(&fx, line), CARDX_EXIT_OK);
+    ck_assert_int_eq(fx_run(&fx, "card qr"), CARDX_EXIT_OK);
+    assert_has(fx.err_text, "too large for a QR code; left out: note\n");
+    assert_has(fx.out_text, "\xe2\x96\x88");
+    ck_assert_int_eq(fx_run(&fx, "card qr --bogus"), CARDX_EXIT_USAGE);
+    fx_close(&fx);
+}
+END_TEST
+
 static Suite *photo_suite(void)
 {
     Suite *s = suite_create("photo");
@@ -379,6 +414,7 @@ static Suite *photo_suite(void)
     tcase_add_test(tc, card_set_photo_show_and_remove);
     tcase_add_test(tc, card_set_refuses_bad_and_large_photos);
     tcase_add_test(tc, contact_photo_saved_and_exported);
+    tcase_add_test(tc, card_qr_cli);
     suite_add_tcase(s, tc);
     return s;
 }
