@@ -56,8 +56,8 @@ const struct cmd_spec cmd_specs[] = {
      "numbers in your contacts (and senders you accepted) arrive; others\n"
      "are dropped and their senders are not told. ask: those arrive, and\n"
      "cards from other numbers wait as requests (cardx requests). Setting\n"
-     "contacts or ask tells cardxd the numbers of your saved contacts, as\n"
-     "they are now; run it again after saving new contacts."},
+     "contacts or ask tells cardxd the numbers of your saved contacts, and\n"
+     "cardx sync tells it again when they changed."},
     {"requests", cmd_requests,
      "cardx requests [list]\n"
      "cardx requests accept ID\n"

@@ -5,6 +5,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
 
 #include "xep/ns.h"
 #include "xep/stanza.h"
@@ -49,44 +52,145 @@ static int request(struct cardx_cmd *c, xmpp_stanza_t *iq,
     return CARDX_EXIT_OK;
 }
 
-/* Adds an <item phone/> for each contact's number. */
-static int add_contact(void *ud, const struct cardstore_card *card)
+static int collect_phone(void *ud, const struct cardstore_card *card)
 {
-    xmpp_stanza_t *list = ud, *item;
-
-    if (!card->f.phone)
-        return 0;
-    item = stanza_add_child(xmpp_stanza_get_context(list), list, "item", NULL);
-    return item && !xmpp_stanza_set_attribute(item, "phone", card->f.phone)
-               ? 0
-               : -1;
+    return card->f.phone ? strv_push(ud, card->f.phone) : 0;
 }
 
-/* Tells cardxd the numbers of the saved contacts, replacing what it had.
- * They go as the contacts hold them, not hashed: a phone number has too
- * few digits for a hash to hide it (every number of a country can be
- * hashed in minutes), so a hash would only pretend to protect them;
- * cardxd keeps them for this check alone (xep/cardx.md). */
-static int upload_contacts(struct cardx_cmd *c, int *count)
+/* The numbers of the saved contacts into phones. Returns 0 or an exit
+ * status after reporting. */
+static int contact_numbers(struct cardx_cmd *c, struct strv *phones)
 {
     struct cardstore *cs;
-    xmpp_stanza_t *iq, *list;
     int status;
 
     cs = cmd_store(c, &status);
     if (!cs)
         return status;
-    iq = cardx_iq(c, "set", "contacts", NULL, NULL, &list);
-    if (iq && cardstore_contact_list(cs, add_contact, list) != 0) {
-        xmpp_stanza_release(iq);
+    if (cardstore_contact_list(cs, collect_phone, phones) != 0)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your contacts: %s",
                         cardstore_errmsg(cs));
+    return CARDX_EXIT_OK;
+}
+
+/* phones as text, one a line: what the marker file holds. NULL when out
+ * of memory. */
+static char *numbers_text(const struct strv *phones)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+
+    if (!mem)
+        return NULL;
+    for (size_t i = 0; i < phones->n; i++)
+        fprintf(mem, "%s\n", phones->v[i]);
+    if (fclose(mem) != 0) {
+        free(text);
+        return NULL;
     }
-    *count = 0;
-    for (xmpp_stanza_t *it = iq ? xmpp_stanza_get_children(list) : NULL; it;
-         it = xmpp_stanza_get_next(it))
-        (*count)++;
-    return request(c, iq, NULL, "tell cardxd your contacts' numbers");
+    return text;
+}
+
+/* The file beside the card store holding the numbers last told to cardxd,
+ * one a line. It exists while the mode is contacts or ask, so that sync
+ * knows to tell cardxd again when the contacts changed. NULL when out of
+ * memory or the store has no path. */
+static char *marker_path(struct cardx_cmd *c)
+{
+    char *err = NULL, *store = settings_store_path(c->settings, &err);
+    char *path = store ? str_printf("%s.consent-numbers", store) : NULL;
+
+    free(err);
+    free(store);
+    return path;
+}
+
+/* Writes text to the marker (a new file renamed over it, so that a crash
+ * leaves the old one or the new one); -1 on failure. */
+static int marker_write(const char *path, const char *text)
+{
+    char *tmp = str_printf("%s.new", path);
+    FILE *f = tmp ? fopen(tmp, "we") : NULL;
+    int rc = f ? 0 : -1;
+
+    if (f && fputs(text, f) == EOF)
+        rc = -1;
+    if (f && fclose(f) != 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -1;
+    if (rc != 0 && tmp)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* Tells cardxd the numbers of the saved contacts, replacing what it had,
+ * and remembers them in the marker; *count receives how many. They go as
+ * the contacts hold them, not hashed: a phone number has too few digits
+ * for a hash to hide it (every number of a country can be hashed in
+ * minutes), so a hash would only pretend to protect them; cardxd keeps
+ * them for this check alone (xep/cardx.md). */
+static int upload_contacts(struct cardx_cmd *c, size_t *count)
+{
+    struct strv phones = {0};
+    xmpp_stanza_t *iq, *list, *item;
+    char *text = NULL, *marker = NULL;
+    int status = contact_numbers(c, &phones);
+
+    if (status != CARDX_EXIT_OK)
+        goto out;
+    iq = cardx_iq(c, "set", "contacts", NULL, NULL, &list);
+    for (size_t i = 0; iq && i < phones.n; i++) {
+        item = stanza_add_child(session_ctx(c->session), list, "item", NULL);
+        if (!item || xmpp_stanza_set_attribute(item, "phone", phones.v[i])) {
+            xmpp_stanza_release(iq);
+            iq = NULL;
+        }
+    }
+    status = request(c, iq, NULL, "tell cardxd your contacts' numbers");
+    if (status != CARDX_EXIT_OK)
+        goto out;
+    *count = phones.n;
+    text = numbers_text(&phones);
+    marker = marker_path(c);
+    if (!text || !marker || marker_write(marker, text) < 0)
+        fprintf(c->err, "cardx: cannot remember the numbers told to cardxd "
+                        "(cardx sync will not tell it of new contacts)\n");
+out:
+    free(marker);
+    free(text);
+    strv_clear(&phones);
+    return status;
+}
+
+int cmd_consent_refresh(struct cardx_cmd *c)
+{
+    struct strv phones = {0};
+    char *marker = marker_path(c), *told = NULL, *now = NULL;
+    FILE *f = marker ? fopen(marker, "re") : NULL;
+    size_t count = 0;
+    int status = CARDX_EXIT_OK;
+
+    if (!f)
+        goto out;
+    told = cmd_slurp(f);
+    fclose(f);
+    status = contact_numbers(c, &phones);
+    now = status == CARDX_EXIT_OK ? numbers_text(&phones) : NULL;
+    if (told && now && strcmp(told, now) == 0)
+        goto out;
+    status = upload_contacts(c, &count);
+    if (status == CARDX_EXIT_OK)
+        fprintf(c->out, "told cardxd the numbers of your %zu contacts\n",
+                count);
+out:
+    strv_clear(&phones);
+    free(now);
+    free(told);
+    free(marker);
+    return status;
 }
 
 /* Prints the mode cardxd has for us. */
@@ -112,7 +216,9 @@ int cmd_consent(struct cardx_cmd *c, int argc, char **argv)
 {
     xmpp_stanza_t *iq, *el;
     const char *mode = argc == 2 ? argv[1] : NULL;
-    int status, count = 0;
+    char *marker;
+    size_t count = 0;
+    int status;
 
     if (argc > 2 || (mode && strcmp(mode, "anyone") != 0 &&
                      strcmp(mode, "contacts") != 0 && strcmp(mode, "ask") != 0))
@@ -131,16 +237,22 @@ int cmd_consent(struct cardx_cmd *c, int argc, char **argv)
     status = request(c, iq, NULL, "set who may send you cards");
     if (status != CARDX_EXIT_OK)
         return status;
-    if (strcmp(mode, "anyone") == 0)
+    if (strcmp(mode, "anyone") == 0) {
+        /* Nothing to keep cardxd told of. */
+        marker = marker_path(c);
+        if (marker)
+            unlink(marker);
+        free(marker);
         fprintf(c->out, "anyone may send you cards\n");
-    else
+    } else {
         fprintf(c->out,
-                "%s: cards from the %d number%s of your contacts arrive; "
+                "%s: cards from the %zu number%s of your contacts arrive; "
                 "others %s\n",
                 mode, count, count == 1 ? "" : "s",
                 strcmp(mode, "ask") == 0
                     ? "wait as requests (cardx requests)"
                     : "are dropped (their senders are not told)");
+    }
     return CARDX_EXIT_OK;
 }
 

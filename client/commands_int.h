@@ -67,6 +67,10 @@ int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
 /* cli_requests.c */
 int cmd_consent(struct cardx_cmd *c, int argc, char **argv);
 int cmd_requests(struct cardx_cmd *c, int argc, char **argv);
+/* When consent is contacts or ask and the contacts' numbers changed since
+ * they were last told to cardxd, tells it again (online). Returns 0 or an
+ * exit status after reporting. */
+int cmd_consent_refresh(struct cardx_cmd *c);
 int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
 int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
 

@@ -331,7 +331,9 @@ END_TEST
 
 START_TEST(contacts_admits_known_drops_unknown)
 {
+    char vcf[PATH_MAX + 16];
     struct result r;
+    FILE *f;
 
     EXPECT(&bob, 0, "contacts: cards from the 1 number", "consent", "contacts");
     send_queued(&alice, &bob);
@@ -347,7 +349,23 @@ START_TEST(contacts_admits_known_drops_unknown)
     /* Carol, accepted in ask mode, passes. */
     send_queued(&carol, &bob);
     EXPECT(&bob, 0, "1 new card", "sync");
+    /* Dave becomes a contact: the next sync tells cardxd, then he passes. */
+    snprintf(vcf, sizeof(vcf), "%s/dave.vcf", bob.dir);
+    f = fopen(vcf, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Dave Du\r\nTEL:+8613600136000"
+          "\r\nEND:VCARD\r\n",
+          f);
+    ck_assert_int_eq(fclose(f), 0);
+    EXPECT(&bob, 0, NULL, "import", vcf);
+    EXPECT(&bob, 0, "told cardxd the numbers of your 2 contacts", "sync");
+    send_queued(&dave, &bob);
+    EXPECT(&bob, 0, "1 new card", "sync");
     EXPECT(&bob, 0, "anyone may send you cards", "consent", "anyone");
+    r = RUN(&bob, "sync");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_null(strstr(r.out, "told cardxd"));
+    result_free(&r);
     send_queued(&dave, &bob);
     EXPECT(&bob, 0, "1 new card", "sync");
 }
