@@ -249,9 +249,12 @@ static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
 }
 
 static const struct cmd_sub contacts_subs[] = {
-    {"list", contacts_list, 0},     {"search", contacts_search, 1},
-    {"show", contacts_show, 1},     {"edit", contacts_edit, 1},
-    {"delete", contacts_delete, 1}, {"photo", cmd_contacts_photo, 1},
+    {"list", contacts_list, 0},
+    {"search", contacts_search, 1},
+    {"show", contacts_show, 1},
+    {"edit", contacts_edit, 1},
+    {"delete", contacts_delete, 1},
+    {"photo", cmd_contacts_photo, 1},
     {NULL, NULL, 0},
 };
 
