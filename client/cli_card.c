@@ -108,6 +108,7 @@ static int card_show(struct cardx_cmd *c)
         return CARDX_EXIT_OK;
     }
     cmd_print_fields(c, &f);
+    cmd_print_photo(c, vcard);
     fprintf(c->out, "(%s)\n",
             uploaded ? "uploaded" : "not uploaded yet: cardx sync uploads it");
     vcard_fields_clear(&f);
@@ -125,6 +126,8 @@ static int card_set(struct cardx_cmd *c, int argc, char **argv)
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "usage: cardx card set FIELD=VALUE...");
     status = load_self(c, &vcard, &f, &uploaded);
+    if (status == CARDX_EXIT_OK)
+        status = cmd_photo_assign(c, &vcard, &f, &argc, argv);
     if (status == CARDX_EXIT_OK)
         status = cmd_apply_assignments(c, &f, argc, argv);
     if (status == CARDX_EXIT_OK)
@@ -276,6 +279,9 @@ int cmd_card(struct cardx_cmd *c, int argc, char **argv)
         return card_set(c, argc - 2, argv + 2);
     if (strcmp(sub, "edit") == 0 && argc == 2)
         return card_edit(c);
+    if (strcmp(sub, "qr") == 0)
+        return cmd_card_qr(c, argc - 2, argv + 2);
     return cmd_fail(c, CARDX_EXIT_USAGE,
-                    "usage: cardx card [show | set FIELD=VALUE... | edit]");
+                    "usage: cardx card [show | set FIELD=VALUE... | edit | "
+                    "qr [--png FILE]]");
 }

@@ -181,6 +181,7 @@ static int contacts_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
     cmd_format_time(card->updated, when, sizeof(when));
     fprintf(c->out, "contact %lld, updated %s\n", (long long)id, when);
     cmd_print_fields(c, &card->f);
+    cmd_print_photo_xml(c, card->vcard_xml);
     if (card->sender_phone)
         fprintf(c->out, "%-8s %s\n", "from", card->sender_phone);
     cardstore_card_free(card);
@@ -248,9 +249,13 @@ static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
 }
 
 static const struct cmd_sub contacts_subs[] = {
-    {"list", contacts_list, 0},     {"search", contacts_search, 1},
-    {"show", contacts_show, 1},     {"edit", contacts_edit, 1},
-    {"delete", contacts_delete, 1}, {NULL, NULL, 0},
+    {"list", contacts_list, 0},
+    {"search", contacts_search, 1},
+    {"show", contacts_show, 1},
+    {"edit", contacts_edit, 1},
+    {"delete", contacts_delete, 1},
+    {"photo", cmd_contacts_photo, 1},
+    {NULL, NULL, 0},
 };
 
 int cmd_contacts(struct cardx_cmd *c, int argc, char **argv)
@@ -258,12 +263,13 @@ int cmd_contacts(struct cardx_cmd *c, int argc, char **argv)
     return cmd_dispatch(c, contacts_subs, argc, argv,
                         "usage: cardx contacts [list | search [--limit N | "
                         "--all] TEXT | show ID | edit ID FIELD=VALUE... | "
-                        "delete ID...]");
+                        "delete ID... | photo ID FILE]");
 }
 
 /* --- export --- */
 
 struct export_state {
+    struct cardx_cmd *c;
     FILE *f;
     int count;
     int failed;
@@ -273,11 +279,13 @@ static int export_one(void *ud, const struct cardstore_card *card)
 {
     struct export_state *st = ud;
     struct vcardtext_card vc = {0};
-    char *text;
+    char *text, *extra;
 
+    extra = cmd_photo_extra(st->c, card);
     vc.f = card->f;
-    vc.extra = card->extra;
+    vc.extra = extra ? extra : card->extra;
     text = vcardtext_write(&vc);
+    free(extra);
     if (!text || fputs(text, st->f) == EOF) {
         free(text);
         st->failed = 1;
@@ -290,7 +298,7 @@ static int export_one(void *ud, const struct cardstore_card *card)
 
 int cmd_export(struct cardx_cmd *c, int argc, char **argv)
 {
-    struct export_state st = {0};
+    struct export_state st = {.c = c};
     struct cardstore *cs;
     int status, to_stdout;
 

@@ -85,6 +85,7 @@ static int inbox_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
     if (card->note)
         fprintf(c->out, "note     \"%s\"\n", card->note);
     cmd_print_fields(c, &card->f);
+    cmd_print_photo_xml(c, card->vcard_xml);
     cardstore_card_free(card);
     return CARDX_EXIT_OK;
 }

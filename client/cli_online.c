@@ -96,6 +96,10 @@ int cmd_sync(struct cardx_cmd *c, int argc, char **argv)
         return status;
     if (uploaded)
         fprintf(c->out, "uploaded your card\n");
+    /* Not fatal: the cards still come; the next sync tells it again. */
+    if (cmd_consent_refresh(c) != CARDX_EXIT_OK)
+        fprintf(c->err, "cardx: your contacts' numbers are not up to date "
+                        "at cardxd\n");
     status = cmd_sync_inbox(c, &added);
     if (status != CARDX_EXIT_OK)
         return status;

@@ -52,6 +52,8 @@ extern const struct cmd_spec cmd_specs[];
 const struct cmd_spec *cmd_find(const char *name);
 
 int cmd_card(struct cardx_cmd *c, int argc, char **argv);
+/* cardx card qr ARGS... (cli_qr.c): argv holds the arguments after "qr". */
+int cmd_card_qr(struct cardx_cmd *c, int argc, char **argv);
 int cmd_inbox(struct cardx_cmd *c, int argc, char **argv);
 int cmd_contacts(struct cardx_cmd *c, int argc, char **argv);
 int cmd_export(struct cardx_cmd *c, int argc, char **argv);
@@ -62,8 +64,36 @@ int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
 int cmd_block(struct cardx_cmd *c, int argc, char **argv);
 int cmd_unblock(struct cardx_cmd *c, int argc, char **argv);
 int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
+/* cli_requests.c */
+int cmd_consent(struct cardx_cmd *c, int argc, char **argv);
+int cmd_requests(struct cardx_cmd *c, int argc, char **argv);
+/* When consent is contacts or ask and the contacts' numbers changed since
+ * they were last told to cardxd, tells it again (online). Returns 0 or an
+ * exit status after reporting. */
+int cmd_consent_refresh(struct cardx_cmd *c);
 int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
 int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
+
+/* --- photos (cli_photo.c) --- */
+
+/* Takes photo=@FILE (set the photo, checked and within
+ * VCARD_PHOTO_MAX_BYTES) or photo= (remove it) out of argv, compacting it
+ * and lowering *argc, and applies it to *vcard: replaced by a new card,
+ * built from f when it was NULL. Returns 0 or an exit status after
+ * reporting. */
+int cmd_photo_assign(struct cardx_cmd *c, xmpp_stanza_t **vcard,
+                     const struct vcard_fields *f, int *argc, char **argv);
+/* Prints "photo    JPEG 120x80, 5321 bytes" when the card (vcard may be
+ * NULL; vcard_xml is its text, may be NULL) has a photo. */
+void cmd_print_photo(struct cardx_cmd *c, xmpp_stanza_t *vcard);
+void cmd_print_photo_xml(struct cardx_cmd *c, const char *vcard_xml);
+/* card's extra vCard lines with a PHOTO line (vCard 4.0 data URI) added
+ * from its vcard_xml, for export; NULL when nothing is to be added (use
+ * card->extra). The caller frees it. */
+char *cmd_photo_extra(struct cardx_cmd *c, const struct cardstore_card *card);
+/* cardx contacts photo ID FILE. */
+int cmd_contacts_photo(struct cardx_cmd *c, struct cardstore *cs, int argc,
+                       char **argv);
 
 /* Prints "cardx: MESSAGE" on err and returns code. */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)

@@ -14,10 +14,12 @@ client_libcardx_la_SOURCES = client/cardstore.h client/cardstore_int.h \
 	client/commands.h client/commands_int.h client/commands.c \
 	client/cli_help.c client/cli_card.c client/cli_inbox.c \
 	client/cli_contacts.c client/cli_online.c client/cli_shell.c \
-	client/cli_block.c
+	client/cli_block.c \
+	client/qrcard.h client/qrcard.c client/cli_qr.c client/cli_photo.c \
+	client/cli_requests.c
 nodist_client_libcardx_la_SOURCES = sql/client_migrations.c
 CARDX_LIBS = client/libcardx.la $(XEP_LIBS) $(PHONE_LIBS) $(SQLITE_LIBS) \
-	$(INIH_LIBS)
+	$(INIH_LIBS) $(QRENCODE_LIBS) $(PNG_LIBS)
 
 bin_PROGRAMS += client/cardx
 client_cardx_SOURCES = client/main.c

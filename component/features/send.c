@@ -12,9 +12,11 @@
 #include "common/phone.h"
 #include "common/util.h"
 #include "component/features/block.h"
+#include "component/features/consent.h"
 #include "component/features/deliver.h"
 #include "component/features/expire.h"
 #include "component/limits.h"
+#include "component/store_consent.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -172,9 +174,11 @@ static int send_store(struct service *svc, struct send_job *job,
     return rc < 0 ? send_store_failed(svc, job) : 0;
 }
 
-/* A card the recipient blocked: answered exactly as one accepted for an
- * offline recipient, then dropped, so that the sender cannot tell. */
-static void send_drop_blocked(struct service *svc, struct send_job *job)
+/* A card the recipient blocked (or, in contacts mode, from a number not
+ * in their contacts: why says which): answered exactly as one accepted for
+ * an offline recipient, then dropped, so that the sender cannot tell. */
+static void send_drop_blocked(struct service *svc, struct send_job *job,
+                              const char *why)
 {
     char card_id[48];
 
@@ -183,9 +187,10 @@ static void send_drop_blocked(struct service *svc, struct send_job *job)
                   "no randomness for a card id");
         return;
     }
-    log_info(service_log(svc), "card %s from %s to %s dropped: blocked",
-             card_id, job->sender_phone, job->recipient_phone);
-    stats_count(service_stats(svc), STATS_REFUSED, "blocked",
+    log_info(service_log(svc), "card %s from %s to %s dropped: %s", card_id,
+             job->sender_phone, job->recipient_phone, why);
+    stats_count(service_stats(svc), STATS_REFUSED,
+                strcmp(why, "blocked") == 0 ? "blocked" : "not_a_contact",
                 service_now_ms(svc));
     send_reply(svc, job, card_id, "queued");
 }
@@ -212,13 +217,19 @@ static void send_commit(struct service *svc, struct send_job *job,
     struct store_inbox_item item = {0};
     int online, replaced = 0;
     int blocked = block_refuses(svc, job->recipient_phone, job->sender_phone);
+    int verdict =
+        blocked ? CONSENT_DROP
+                : consent_verdict(svc, job->recipient_phone, job->sender_phone);
 
-    if (blocked < 0) {
+    if (blocked < 0 || verdict < 0) {
         send_store_fail(svc, job, "checking the recipient's blocks");
         return;
     }
-    if (blocked) {
-        send_drop_blocked(svc, job);
+    if (verdict == CONSENT_DROP) {
+        send_drop_blocked(svc, job,
+                          blocked ? "blocked"
+                                  : "not in the recipient's "
+                                    "contacts");
         return;
     }
     item.recipient_jid = job->recipient_jid;
@@ -231,13 +242,21 @@ static void send_commit(struct service *svc, struct send_job *job,
     receipt_wanted(job, &item);
     if (send_store(svc, job, &item, &replaced) < 0)
         goto out;
-    log_info(service_log(svc), "card %s from %s to %s %s%s", item.card_id,
+    /* Set either way: a replaced card may have been held, or not. */
+    if (store_consent_set_held(service_store(svc), item.card_id,
+                               verdict == CONSENT_HOLD) < 0) {
+        send_store_failed(svc, job);
+        goto out;
+    }
+    log_info(service_log(svc), "card %s from %s to %s %s%s%s", item.card_id,
              job->sender_phone, job->recipient_phone,
              replaced ? "replaces the one waiting" : "accepted",
-             job->recipient_jid ? "" : " (held: nobody has the number yet)");
+             job->recipient_jid ? "" : " (held: nobody has the number yet)",
+             verdict == CONSENT_HOLD ? " (a request: waits for consent)" : "");
     expire_card_stored(svc, item.created);
     stats_count(service_stats(svc), STATS_ACCEPTED, NULL, service_now_ms(svc));
-    online = send_recipient_online(svc, job);
+    /* A request is answered as for an offline recipient. */
+    online = verdict == CONSENT_HOLD ? 0 : send_recipient_online(svc, job);
     send_reply(svc, job, item.card_id,
                online && config_reveal_online(service_config(svc)) ? "delivered"
                                                                    : "queued");

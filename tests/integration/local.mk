@@ -28,7 +28,8 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_verify tests/integration/test_limits \
 	tests/integration/test_privacy tests/integration/test_chaos \
 	tests/integration/test_reload \
-	tests/integration/test_admin
+	tests/integration/test_admin \
+	tests/integration/test_media
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -83,6 +84,14 @@ tests_integration_test_client_e2e_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
 	$(CHECK_LIBS)
 EXTRA_tests_integration_test_client_e2e_DEPENDENCIES = \
 	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
+# Photos through a send and an export; consent (ask, contacts) with the
+# cardx program.
+tests_integration_test_media_SOURCES = tests/integration/test_media.c
+tests_integration_test_media_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_media_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
+	$(CHECK_LIBS)
+EXTRA_tests_integration_test_media_DEPENDENCIES = \
+	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
 # Cards sent while cardxd is killed, the server restarts and recipients
 # come and go (a few minutes; scripts/soak.sh runs it for an hour).
 tests_integration_test_chaos_SOURCES = tests/integration/test_chaos.c
@@ -104,7 +113,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_limits_ejabberd.sh \
 	tests/integration/test_privacy_ejabberd.sh \
 	tests/integration/test_reload_ejabberd.sh \
-	tests/integration/test_admin_ejabberd.sh
+	tests/integration/test_admin_ejabberd.sh \
+	tests/integration/test_media_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 

@@ -7,7 +7,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_client_cli tests/unit/test_stanza_match \
 	tests/unit/test_link_unit tests/unit/test_verify \
 	tests/unit/test_limits tests/unit/test_inbox_policy \
-	tests/unit/test_stats tests/unit/test_admin_unit
+	tests/unit/test_stats tests/unit/test_admin_unit \
+	tests/unit/test_qrcard tests/unit/test_photo tests/unit/test_consent
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -129,6 +130,25 @@ nodist_EXTRA_tests_unit_test_client_cli_SOURCES = dummy.cxx
 tests_unit_test_client_cli_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_client_cli_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) \
 	$(CHECK_LIBS)
+
+# The own card as a QR code, read back by zbarimg (zbar-tools).
+tests_unit_test_qrcard_SOURCES = tests/unit/test_qrcard.c
+nodist_EXTRA_tests_unit_test_qrcard_SOURCES = dummy.cxx
+tests_unit_test_qrcard_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_qrcard_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
+
+# Consent for strangers through the service, over a real store.
+tests_unit_test_consent_SOURCES = tests/unit/test_consent.c
+nodist_EXTRA_tests_unit_test_consent_SOURCES = dummy.cxx
+tests_unit_test_consent_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_consent_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+
+# Photos in cards: the image check and the client's photo commands.
+tests_unit_test_photo_SOURCES = tests/unit/test_photo.c
+nodist_EXTRA_tests_unit_test_photo_SOURCES = dummy.cxx
+tests_unit_test_photo_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_photo_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
+EXTRA_DIST += tests/unit/data/photo/face.jpg tests/unit/data/photo/face.png
 
 # The shared test library's stanza path matcher.
 tests_unit_test_stanza_match_SOURCES = tests/unit/test_stanza_match.c
