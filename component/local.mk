@@ -23,7 +23,9 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/deliver.h component/features/deliver.c \
 	component/features/verify.h component/features/verify.c \
 	component/features/verify_code.h component/features/verify_code.c \
-	component/features/expire.h component/features/expire.c
+	component/features/expire.h component/features/expire.c \
+	component/features/update.h component/features/update.c \
+	component/features/profile.h component/features/profile.c
 nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
 component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"'
@@ -32,7 +34,8 @@ component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_check.c component/config_load.c \
 	component/store_int.h component/store_user.c component/store_inbox.c \
 	component/store_online.c component/store_admin.c component/store_verify.c \
-	component/store_limits.c component/store_block.c component/limits.h \
+	component/store_limits.c component/store_block.c component/store_share.h \
+	component/store_share.c component/store_share_sql.h component/limits.h \
 	component/limits.c
 component_libcardxd_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \

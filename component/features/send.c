@@ -14,6 +14,8 @@
 #include "component/features/block.h"
 #include "component/features/deliver.h"
 #include "component/features/expire.h"
+#include "component/features/profile.h"
+#include "component/features/update.h"
 #include "component/limits.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
@@ -29,6 +31,8 @@ struct send_job {
     char *recipient_jid; /* NULL: a number nobody registered (held) */
     char *recipient_phone;
     char *note;
+    char *profile; /* the profile shown (NULL: the whole card) */
+    char *fields;  /* its field names */
     enum send_via via;
     send_done done; /* when set, the outcome goes here instead of replies */
     void *done_ud;
@@ -47,6 +51,8 @@ static void send_job_free(void *data)
     free(job->recipient_jid);
     free(job->recipient_phone);
     free(job->note);
+    free(job->profile);
+    free(job->fields);
     free(job);
 }
 
@@ -203,9 +209,10 @@ static int send_recipient_online(struct service *svc, struct send_job *job)
 /* Commits the card to the inbox, then hands it to an online recipient. The
  * commit comes first: whatever happens next, the card is not lost. */
 static void send_commit(struct service *svc, struct send_job *job,
-                        const char *vcard)
+                        const char *card)
 {
     struct store_inbox_item item = {0};
+    char *vcard = NULL;
     int online, replaced = 0;
     int blocked = block_refuses(svc, job->recipient_phone, job->sender_phone);
 
@@ -217,16 +224,26 @@ static void send_commit(struct service *svc, struct send_job *job,
         send_drop_blocked(svc, job);
         return;
     }
+    vcard = profile_apply(svc, card, job->fields);
+    if (!vcard) {
+        send_fail(svc, job, ERR_WAIT, "internal-server-error", "out of memory");
+        return;
+    }
     item.recipient_jid = job->recipient_jid;
     item.recipient_phone = job->recipient_phone;
     item.sender_phone = job->sender_phone;
     item.sender_jid = job->sender_jid;
-    item.vcard = (char *)vcard;
+    item.vcard = vcard;
     item.note = job->note;
     item.created = (int64_t)time(NULL);
     receipt_wanted(job, &item);
     if (send_store(svc, job, &item, &replaced) < 0)
         goto out;
+    if (update_shared(svc, job->sender_jid, job->recipient_phone, item.card_id,
+                      job->profile, job->fields, vcard) < 0) {
+        send_store_failed(svc, job);
+        goto out;
+    }
     log_info(service_log(svc), "card %s from %s to %s %s%s", item.card_id,
              job->sender_phone, job->recipient_phone,
              replaced ? "replaces the one waiting" : "accepted",
@@ -241,6 +258,7 @@ static void send_commit(struct service *svc, struct send_job *job,
         deliver_card(svc, &item, 0);
 out:
     free(item.card_id);
+    free(vcard);
 }
 
 /* The sender's vCard from their own server arrived (or did not). */
@@ -454,7 +472,16 @@ void send_card(struct service *svc, xmpp_stanza_t *req, const char *number,
                const char *note, enum send_via via, send_done done,
                void *done_ud)
 {
+    send_card_profile(svc, req, number, note, NULL, via, done, done_ud);
+}
+
+void send_card_profile(struct service *svc, xmpp_stanza_t *req,
+                       const char *number, const char *note,
+                       const char *profile, enum send_via via, send_done done,
+                       void *done_ud)
+{
     struct send_job *job = calloc(1, sizeof(*job));
+    struct service_outcome o;
     struct service_fault f;
 
     if (!job) {
@@ -472,6 +499,11 @@ void send_card(struct service *svc, xmpp_stanza_t *req, const char *number,
     if (send_check_sender(svc, job) < 0 ||
         send_find_recipient(svc, job, number) < 0)
         goto fail;
+    if (profile_resolve(svc, job->sender_jid, profile, &job->profile,
+                        &job->fields, &o) < 0) {
+        send_fail(svc, job, o.type, o.condition, o.text);
+        goto fail;
+    }
     if (note && *note && !(job->note = strdup(note))) {
         send_fail(svc, job, ERR_WAIT, "internal-server-error", "out of memory");
         goto fail;
@@ -492,7 +524,9 @@ static void send_iq(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *send)
         service_error(svc, iq, ERR_MODIFY, "bad-request",
                       "<send/> needs a 'to' phone number");
     else
-        send_card(svc, iq, to, note, SEND_VIA_IQ, NULL, NULL);
+        send_card_profile(svc, iq, to, note,
+                          xmpp_stanza_get_attribute(send, "profile"),
+                          SEND_VIA_IQ, NULL, NULL);
     if (note)
         xmpp_free(service_ctx(svc), note);
 }

@@ -1,0 +1,3 @@
+-- 006_reserved.sql: a placeholder for the migration another branch holds
+-- (migrations may not skip a number); the lead drops it at merge.
+SELECT 1;
