@@ -239,6 +239,9 @@ static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
 
         if (id < 0)
             return status;
+        status = cmd_contact_forget(c, cs, id);
+        if (status != CARDX_EXIT_OK)
+            return status;
         rc = cardstore_contact_delete(cs, id);
         if (rc != CARDSTORE_OK)
             return not_found(c, cs, rc, id);
@@ -248,9 +251,13 @@ static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
 }
 
 static const struct cmd_sub contacts_subs[] = {
-    {"list", contacts_list, 0},     {"search", contacts_search, 1},
-    {"show", contacts_show, 1},     {"edit", contacts_edit, 1},
-    {"delete", contacts_delete, 1}, {NULL, NULL, 0},
+    {"list", contacts_list, 0},
+    {"search", contacts_search, 1},
+    {"show", contacts_show, 1},
+    {"edit", contacts_edit, 1},
+    {"delete", contacts_delete, 1},
+    {"updates", cmd_contacts_updates, 1},
+    {NULL, NULL, 0},
 };
 
 int cmd_contacts(struct cardx_cmd *c, int argc, char **argv)
@@ -258,7 +265,7 @@ int cmd_contacts(struct cardx_cmd *c, int argc, char **argv)
     return cmd_dispatch(c, contacts_subs, argc, argv,
                         "usage: cardx contacts [list | search [--limit N | "
                         "--all] TEXT | show ID | edit ID FIELD=VALUE... | "
-                        "delete ID...]");
+                        "delete ID... | updates ID on|off]");
 }
 
 /* --- export --- */

@@ -307,6 +307,8 @@ static int store_card(struct cardstore *cs, const struct session_card *sc,
     card.updated = card.received;
     card.f = sc->f;
     card.vcard_xml = sc->vcard_xml;
+    if (sc->updates)
+        return cmd_store_update(cs, &card, sc->updates, sc->changed, id);
     return cardstore_inbox_add(cs, &card, id);
 }
 

@@ -25,9 +25,10 @@
 
 #define SESSION_OK CX_OK
 #define SESSION_ENOMEM CX_ENOMEM
-#define SESSION_ENET CX_ENET /* cannot connect, stream lost, or timed out */
+#define SESSION_ENET CX_ENET   /* cannot connect, stream lost, or timed out */
 #define SESSION_EAUTH CX_EAUTH /* the server refused the login */
-#define SESSION_EREFUSED CX_EREFUSED /* an error reply: session_error_cond() */
+#define SESSION_EREFUSED CX_EREFUSED /* an error reply: session_error_cond()   \
+                                      */
 #define SESSION_EEXISTS CX_EEXISTS   /* registration: the account exists */
 #define SESSION_ENOTSUPP CX_ENOTSUPP /* server lacks a feature (IBR, TLS) */
 
@@ -50,6 +51,8 @@ struct session_card {
     char *note;         /* the sender's note */
     char *vcard_xml;    /* the serialised vcard-temp, NULL when none came */
     struct vcard_fields f;
+    char *updates; /* an update: the id of the card it updates, else NULL */
+    char *changed; /* an update: the changed fields, space-separated */
     struct session_card *next; /* the session's queue; NULL once taken */
 };
 

@@ -6,7 +6,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_deliver tests/unit/test_adhoc_unit tests/unit/test_cardstore \
 	tests/unit/test_client_cli tests/unit/test_stanza_match \
 	tests/unit/test_link_unit tests/unit/test_verify \
-	tests/unit/test_limits tests/unit/test_inbox_policy
+	tests/unit/test_limits tests/unit/test_inbox_policy \
+	tests/unit/test_merge
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -102,6 +103,11 @@ tests_unit_test_cardstore_SOURCES = tests/unit/test_cardstore.c
 nodist_EXTRA_tests_unit_test_cardstore_SOURCES = dummy.cxx
 tests_unit_test_cardstore_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_cardstore_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
+# The client's three-way merge of updates.
+tests_unit_test_merge_SOURCES = tests/unit/test_merge.c
+nodist_EXTRA_tests_unit_test_merge_SOURCES = dummy.cxx
+tests_unit_test_merge_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_merge_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
 tests_unit_test_cardstore_scale_SOURCES = tests/unit/test_cardstore_scale.c
 nodist_EXTRA_tests_unit_test_cardstore_scale_SOURCES = dummy.cxx
 tests_unit_test_cardstore_scale_CPPFLAGS = $(TEST_CPPFLAGS)
