@@ -139,11 +139,10 @@ int cmd_card_profile(struct cardx_cmd *c, int argc, char **argv)
         status = profile_request(
             c, "set", "profile", name, 0, NULL,
             strcmp(sub, "delete") == 0 ? "remove" : "default", NULL);
-    if (status == CARDX_EXIT_OK)
+    if (status == CARDX_EXIT_OK && strcmp(sub, "default") == 0)
+        fprintf(c->out, "the default profile is now %s\n", name);
+    else if (status == CARDX_EXIT_OK)
         fprintf(c->out, "%s profile %s\n",
-                strcmp(sub, "set") == 0      ? "stored"
-                : strcmp(sub, "delete") == 0 ? "deleted"
-                                             : "default:",
-                name);
+                strcmp(sub, "set") == 0 ? "stored" : "deleted", name);
     return status;
 }
