@@ -104,8 +104,11 @@ static int save_one(struct cardx_cmd *c, struct cardstore *cs, int64_t id,
 
     if (status != CARDX_EXIT_OK || handled)
         return status;
-    /* Kept for the base of its updates (cmd_saved_from). */
-    cardstore_inbox_get(cs, id, &card);
+    /* Kept for the base of its updates (cmd_saved_from); a card that is
+     * not there is reported by the save below. */
+    rc = cardstore_inbox_get(cs, id, &card);
+    if (rc < 0 && rc != CARDSTORE_ENOTFOUND)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
     rc = cardstore_inbox_save(cs, id, CARDSTORE_MERGE_ASK, &contact);
     if (rc == CARDSTORE_OK)
         merge = CARDSTORE_MERGE_NEW;

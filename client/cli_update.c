@@ -314,7 +314,11 @@ int cmd_contacts_updates(struct cardx_cmd *c, struct cardstore *cs, int argc,
                           session_errmsg(c->session));
         goto out;
     }
-    cardstore_pending_clear(cs, phone);
+    /* What the user just said outranks what waited to be told. */
+    if (cardstore_pending_clear(cs, phone) < 0) {
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+        goto out;
+    }
     fprintf(c->out, "updates of %s's card are %s\n", phone, argv[1]);
 out:
     if (reply)
