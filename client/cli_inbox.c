@@ -25,7 +25,7 @@ static int list_one(void *ud, const struct cardstore_card *card)
     print_who(c->out, &card->f);
     if (card->note)
         fprintf(c->out, "  \"%s\"", card->note);
-    cmd_print_update(c, c->store, card->id);
+    cmd_print_update(c, c->store, card->id, 0);
     fputc('\n', c->out);
     return 0;
 }
@@ -85,7 +85,7 @@ static int inbox_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
             card->sender_phone ? card->sender_phone : "?", when);
     if (card->note)
         fprintf(c->out, "note     \"%s\"\n", card->note);
-    cmd_print_update(c, cs, card->id);
+    cmd_print_update(c, cs, card->id, 1);
     cmd_print_fields(c, &card->f);
     cardstore_card_free(card);
     return CARDX_EXIT_OK;

@@ -39,22 +39,32 @@ int cmd_store_update(struct cardstore *cs, const struct cardstore_card *card,
 /* "email, title" from "email title": the caller frees it. */
 static char *changed_text(const char *changed)
 {
-    char *text = strdup(changed && *changed ? changed : "nothing shown");
+    struct strv words = {0};
+    char *text = NULL, *more;
 
-    for (char *p = text; p && (p = strchr(p, ' ')); p++)
-        *p = ',';
+    if (!changed || !*changed)
+        return strdup("nothing shown");
+    if (strv_split(&words, changed, " ") == 0 && (text = strdup("")))
+        for (size_t i = 0; text && i < words.n; i++) {
+            more = str_printf("%s%s%s", text, i ? ", " : "", words.v[i]);
+            free(text);
+            text = more;
+        }
+    strv_clear(&words);
     return text;
 }
 
 void cmd_print_update(struct cardx_cmd *c, struct cardstore *cs,
-                      int64_t inbox_id)
+                      int64_t inbox_id, int own_line)
 {
     char *updates = NULL, *changed = NULL, *text;
 
     if (cardstore_update_get(cs, inbox_id, &updates, &changed) != 0)
         return;
     text = changed_text(changed);
-    fprintf(c->out, "  update (changed: %s)", text ? text : "?");
+    fprintf(c->out,
+            own_line ? "update   changed: %s\n" : "  update (changed: %s)",
+            text ? text : "?");
     free(text);
     free(updates);
     free(changed);

@@ -143,9 +143,10 @@ int cmd_wants_help(int argc, char **argv);
  * transaction; returns as cardstore_inbox_add(). */
 int cmd_store_update(struct cardstore *cs, const struct cardstore_card *card,
                      const char *updates, const char *changed, int64_t *id);
-/* Prints "  update (changed: …)" when inbox card inbox_id is an update. */
+/* When inbox card inbox_id is an update, prints "  update (changed: …)"
+ * or, with own_line, "update   changed: …" and a newline. */
 void cmd_print_update(struct cardx_cmd *c, struct cardstore *cs,
-                      int64_t inbox_id);
+                      int64_t inbox_id, int own_line);
 /* When inbox card id is an update of a card a contact was saved from,
  * merges it into that contact (conflicts resolved by side, or asked) and
  * sets *handled; else leaves the save to the caller. Returns the exit

@@ -533,6 +533,7 @@ START_TEST(updates_merge_into_contact)
     EXPECT(&bob, 0, "1 new card", "sync");
     snprintf(num, sizeof(num), "%ld",
              inbox_number(&bob, "update (changed: email)"));
+    EXPECT(&bob, 0, "update   changed: email\n", "inbox", "show", num);
     EXPECT(&bob, 0, "into contact 1 (changed: email)", "inbox", "save", num);
     r = RUN(&bob, "contacts", "show", "1");
     assert_has(r.out, "alice@changhong.cn");
