@@ -235,11 +235,14 @@ static int inbox_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
         return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx inbox delete N...");
     for (int i = 0; i < argc; i++) {
         int64_t id = cmd_parse_id(argv[i]);
-        int rc;
+        int status, rc;
 
         if (id < 0)
             return cmd_fail(c, CARDX_EXIT_USAGE, "'%s' is not an inbox number",
                             argv[i]);
+        status = cmd_card_dropped(c, cs, id);
+        if (status != CARDX_EXIT_OK)
+            return status;
         rc = cardstore_inbox_delete(cs, id);
         if (rc == CARDSTORE_ENOTFOUND)
             return cmd_fail(c, CARDX_EXIT_ERROR, "no card #%lld in the inbox",

@@ -230,6 +230,25 @@ int cmd_contact_forget(struct cardx_cmd *c, struct cardstore *cs, int64_t id)
     return CARDX_EXIT_OK;
 }
 
+int cmd_card_dropped(struct cardx_cmd *c, struct cardstore *cs,
+                     int64_t inbox_id)
+{
+    struct cardstore_card *card = NULL;
+    int64_t contact = 0;
+    int rc = cardstore_inbox_get(cs, inbox_id, &card);
+
+    if (rc == 0 && card->sender_phone) {
+        rc = cardstore_base_by_sender(cs, card->sender_phone, &contact);
+        /* A contact still follows the sender: its updates stay on. */
+        if (rc == CARDSTORE_ENOTFOUND)
+            rc = cardstore_pending_set(cs, card->sender_phone, 0);
+    }
+    cardstore_card_free(card);
+    if (rc < 0 && rc != CARDSTORE_ENOTFOUND)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    return CARDX_EXIT_OK;
+}
+
 /* Tells cardxd whether the user takes updates of phone's card. */
 static int tell_updates(struct cardx_cmd *c, const char *phone, int on,
                         xmpp_stanza_t **reply)

@@ -159,6 +159,10 @@ int cmd_saved_from(struct cardx_cmd *c, struct cardstore *cs,
 /* Contact id is about to be deleted: its sender's updates go off at the
  * next sync. */
 int cmd_contact_forget(struct cardx_cmd *c, struct cardstore *cs, int64_t id);
+/* Inbox card inbox_id is about to be deleted unsaved: its sender's
+ * updates go off at the next sync, unless a contact follows them. */
+int cmd_card_dropped(struct cardx_cmd *c, struct cardstore *cs,
+                     int64_t inbox_id);
 /* Tells cardxd the choices about updates made offline (online). */
 int cmd_flush_updates(struct cardx_cmd *c);
 /* contacts updates ID on|off. */
