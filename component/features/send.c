@@ -169,6 +169,12 @@ static int send_store(struct service *svc, struct send_job *job,
                               &item->card_id);
 
     *replaced = rc == 0;
+    if (rc == 0 && (rc = update_yield(svc, job->recipient_phone,
+                                      job->sender_jid, item->card_id)) == 1) {
+        free(item->card_id);
+        item->card_id = NULL;
+        rc = STORE_ENOTFOUND; /* an update waited: this card is a new one */
+    }
     if (rc == STORE_ENOTFOUND)
         return send_store_new(svc, job, item);
     if (rc == 0)

@@ -42,6 +42,21 @@ int update_shared(struct service *svc, const char *sender_jid,
                            (int64_t)time(NULL));
 }
 
+int update_yield(struct service *svc, const char *recipient_phone,
+                 const char *sender_jid, const char *card_id)
+{
+    struct store *st = service_store(svc);
+    char *changed = NULL;
+    int rc = store_update_pending(st, recipient_phone, sender_jid, &changed);
+
+    free(changed);
+    if (rc == STORE_ENOTFOUND)
+        return 0;
+    if (rc == 0)
+        rc = store_inbox_take_number(st, recipient_phone, card_id, NULL);
+    return rc < 0 ? rc : 1;
+}
+
 /* One edit of one sender's card, on its way to each share. */
 struct update_run {
     struct service *svc;

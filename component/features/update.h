@@ -14,6 +14,14 @@ int update_shared(struct service *svc, const char *sender_jid,
                   const char *recipient_phone, const char *card_id,
                   const char *profile, const char *fields, const char *vcard);
 
+/* A new send of sender_jid to recipient_phone finds card_id waiting: when
+ * that is an update, it is deleted (returns 1) so that the send is stored
+ * as a new card with a new id (a client that had the update would drop the
+ * card as a duplicate otherwise); 0 when it is a card, to be replaced as
+ * usual; or the store's negative code. */
+int update_yield(struct service *svc, const char *recipient_phone,
+                 const char *sender_jid, const char *card_id);
+
 /* sender_jid stored a new card: queue an update for everyone who received
  * the card, takes updates and did not block them, and hand it to those
  * online. Failures are logged; the upload itself stands. */

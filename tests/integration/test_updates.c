@@ -99,6 +99,42 @@ START_TEST(offline_edits_coalesce)
 }
 END_TEST
 
+/* A send while an update waits: the recipient gets the send, as a new
+ * card with a new id, and nothing else. */
+START_TEST(send_over_update)
+{
+    struct xclient *a = itest_login("sou_a", 1, 1);
+    struct xclient *b = itest_login("sou_b", 1, 1);
+    struct itest_sent sent;
+    xmpp_stanza_t *card;
+    char first[64];
+
+    itest_register_phone(a, "+8613800138561");
+    itest_register_phone(b, "+8613800138562");
+    upload(a, "Alice Again", "+8613800138561", "Engineer", "a@x.cn");
+    xclient_send_presence(b);
+    xclient_pump(b, 300);
+    share(a, b, "+8613800138562", first, sizeof(first));
+    xclient_disconnect_free(b);
+    xclient_pump(a, 500);
+    upload(a, "Alice Again", "+8613800138561", "Lead", "a@x.cn");
+    ck_assert_str_eq(itest_send(a, "+8613800138562", "again", &sent), "queued");
+    ck_assert_str_ne(sent.id, first);
+    b = itest_relogin("sou_b", 1, 1);
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the card did not arrive");
+    ck_assert_str_eq(xmpp_stanza_get_id(card), sent.id);
+    ck_assert_int_eq(stanza_match(card, CARD "[@updates]"), 0);
+    stanza_expect(card, CARD "/note[text()='again']");
+    stanza_expect(card, VCARD "/TITLE[text()='Lead']");
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    expect_nothing(b, "the overwritten update arrived too");
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
 /* Updates off stop them (and drop the one waiting); on again lets the
  * next edit through. Only a card the user received can be switched. */
 START_TEST(opt_out)
@@ -332,6 +368,7 @@ static Suite *updates_suite(void)
     tcase_add_unchecked_fixture(tc, itest_setup, itest_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, offline_edits_coalesce);
+    tcase_add_test(tc, send_over_update);
     tcase_add_test(tc, opt_out);
     tcase_add_test(tc, blocked_sender);
     tcase_add_test(tc, profile_limits_fields);
