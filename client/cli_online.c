@@ -69,8 +69,9 @@ int cmd_sync_inbox(struct cardx_cmd *c, int *added)
         last = session_last_activity(c->session);
         if (last < start)
             last = start;
+        /* Online at last: tell cardxd the choices made offline. */
         if (clock_now_ms() - last >= c->settings->quiet_ms)
-            return CARDX_EXIT_OK;
+            return cmd_flush_updates(c);
     }
 }
 
@@ -97,8 +98,6 @@ int cmd_sync(struct cardx_cmd *c, int argc, char **argv)
     if (uploaded)
         fprintf(c->out, "uploaded your card\n");
     status = cmd_sync_inbox(c, &added);
-    if (status == CARDX_EXIT_OK)
-        status = cmd_flush_updates(c);
     if (status != CARDX_EXIT_OK)
         return status;
     cmd_print_count(c, added);
