@@ -25,10 +25,9 @@
 
 #define SESSION_OK CX_OK
 #define SESSION_ENOMEM CX_ENOMEM
-#define SESSION_ENET CX_ENET   /* cannot connect, stream lost, or timed out */
+#define SESSION_ENET CX_ENET /* cannot connect, stream lost, or timed out */
 #define SESSION_EAUTH CX_EAUTH /* the server refused the login */
-#define SESSION_EREFUSED CX_EREFUSED /* an error reply: session_error_cond()   \
-                                      */
+#define SESSION_EREFUSED CX_EREFUSED /* an error reply: session_error_cond() */
 #define SESSION_EEXISTS CX_EEXISTS   /* registration: the account exists */
 #define SESSION_ENOTSUPP CX_ENOTSUPP /* server lacks a feature (IBR, TLS) */
 
