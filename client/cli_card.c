@@ -281,7 +281,9 @@ int cmd_card(struct cardx_cmd *c, int argc, char **argv)
         return card_edit(c);
     if (strcmp(sub, "qr") == 0)
         return cmd_card_qr(c, argc - 2, argv + 2);
+    if (strcmp(sub, "profile") == 0)
+        return cmd_card_profile(c, argc - 1, argv + 1);
     return cmd_fail(c, CARDX_EXIT_USAGE,
                     "usage: cardx card [show | set FIELD=VALUE... | edit | "
-                    "qr [--png FILE]]");
+                    "qr [--png FILE] | profile ...]");
 }

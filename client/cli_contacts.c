@@ -240,6 +240,9 @@ static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
 
         if (id < 0)
             return status;
+        status = cmd_contact_forget(c, cs, id);
+        if (status != CARDX_EXIT_OK)
+            return status;
         rc = cardstore_contact_delete(cs, id);
         if (rc != CARDSTORE_OK)
             return not_found(c, cs, rc, id);
@@ -255,6 +258,7 @@ static const struct cmd_sub contacts_subs[] = {
     {"edit", contacts_edit, 1},
     {"delete", contacts_delete, 1},
     {"photo", cmd_contacts_photo, 1},
+    {"updates", cmd_contacts_updates, 1},
     {NULL, NULL, 0},
 };
 
@@ -263,7 +267,8 @@ int cmd_contacts(struct cardx_cmd *c, int argc, char **argv)
     return cmd_dispatch(c, contacts_subs, argc, argv,
                         "usage: cardx contacts [list | search [--limit N | "
                         "--all] TEXT | show ID | edit ID FIELD=VALUE... | "
-                        "delete ID... | photo ID FILE]");
+                        "delete ID... | photo ID FILE | "
+                        "updates ID on|off]");
 }
 
 /* --- export --- */

@@ -20,7 +20,9 @@ const struct cmd_spec cmd_specs[] = {
      "cardx card [show]\n"
      "cardx card set FIELD=VALUE...\n"
      "cardx card edit\n"
-     "cardx card qr [--png FILE] [--invert]",
+     "cardx card qr [--png FILE] [--invert]\n"
+     "cardx card profile [list | show NAME | set NAME FIELD... |\n"
+     "                    delete NAME | default NAME]",
      "show or change your own business card",
      "Fields: name, given, family, phone, email, org, title, address, url,\n"
      "note; photo=@FILE puts a JPEG or PNG photo (at most 32 KiB) in the\n"
@@ -31,8 +33,10 @@ const struct cmd_spec cmd_specs[] = {
      "it later. qr shows the card as a QR code (vCard 3.0) a phone camera\n"
      "imports, or writes it to FILE as a PNG; a card too large for one\n"
      "leaves out note, address, url, title, org, email in that order and\n"
-     "says which. --invert is for dark text on a light terminal."},
-    {"send", cmd_send, "cardx send NUMBER [--note TEXT]",
+     "says which. --invert is for dark text on a light terminal. A profile\n"
+     "names the fields a recipient sees (kept by cardxd); send --profile\n"
+     "NAME, or the default profile, uses one."},
+    {"send", cmd_send, "cardx send NUMBER [--note TEXT] [--profile NAME]",
      "send your card to the owner of a phone number",
      "Prints 'queued' and the card's id once cardxd has accepted the card;\n"
      "'delivered' when the recipient is online and the service is set to\n"
@@ -69,19 +73,22 @@ const struct cmd_spec cmd_specs[] = {
     {"inbox", cmd_inbox,
      "cardx inbox [list]\n"
      "cardx inbox show N\n"
-     "cardx inbox save N... | --all [--merge | --new]\n"
+     "cardx inbox save N... | --all [--merge | --new] [--theirs | --mine]\n"
      "cardx inbox delete N...",
      "read received cards and save them to your contacts",
      "Saving moves a card into your contacts. When a contact has the same\n"
      "number, cardx asks on a terminal whether to merge; otherwise give\n"
-     "--merge (update that contact) or --new (keep both)."},
+     "--merge (update that contact) or --new (keep both). An update of a\n"
+     "saved card merges into its contact, keeping your own edits; a field\n"
+     "both of you changed is asked, or --theirs / --mine decides."},
     {"contacts", cmd_contacts,
      "cardx contacts [list]\n"
      "cardx contacts search [--limit N | --all] TEXT\n"
      "cardx contacts show ID\n"
      "cardx contacts edit ID FIELD=VALUE...\n"
      "cardx contacts delete ID...\n"
-     "cardx contacts photo ID FILE",
+     "cardx contacts photo ID FILE\n"
+     "cardx contacts updates ID on|off",
      "browse and edit saved contacts (works offline)",
      "search shows the best 50 matches, best first (a match in the name\n"
      "counts most), and how many more there are; --limit N shows the best\n"

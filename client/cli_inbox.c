@@ -25,6 +25,7 @@ static int list_one(void *ud, const struct cardstore_card *card)
     print_who(c->out, &card->f);
     if (card->note)
         fprintf(c->out, "  \"%s\"", card->note);
+    cmd_print_update(c, c->store, card->id, 0);
     fputc('\n', c->out);
     return 0;
 }
@@ -84,6 +85,7 @@ static int inbox_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
             card->sender_phone ? card->sender_phone : "?", when);
     if (card->note)
         fprintf(c->out, "note     \"%s\"\n", card->note);
+    cmd_print_update(c, cs, card->id, 1);
     cmd_print_fields(c, &card->f);
     cmd_print_photo_xml(c, card->vcard_xml);
     cardstore_card_free(card);
@@ -93,22 +95,33 @@ static int inbox_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
 /* Saves inbox card id. Only when a contact has the same number does merge
  * matter: --merge or --new decide, else the user is asked. */
 static int save_one(struct cardx_cmd *c, struct cardstore *cs, int64_t id,
-                    enum cardstore_merge merge)
+                    enum cardstore_merge merge, enum merge_side side)
 {
-    struct cardstore_card *other = NULL;
+    struct cardstore_card *other = NULL, *card = NULL;
     int64_t contact = 0;
     char question[256];
-    int rc = cardstore_inbox_save(cs, id, CARDSTORE_MERGE_ASK, &contact);
+    int handled = 0, status = cmd_save_update(c, cs, id, side, &handled);
+    int rc;
 
+    if (status != CARDX_EXIT_OK || handled)
+        return status;
+    /* Kept for the base of its updates (cmd_saved_from); a card that is
+     * not there is reported by the save below. */
+    rc = cardstore_inbox_get(cs, id, &card);
+    if (rc < 0 && rc != CARDSTORE_ENOTFOUND)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    rc = cardstore_inbox_save(cs, id, CARDSTORE_MERGE_ASK, &contact);
     if (rc == CARDSTORE_OK)
         merge = CARDSTORE_MERGE_NEW;
     if (rc == CARDSTORE_EEXISTS && merge == CARDSTORE_MERGE_ASK) {
-        if (!c->interactive)
+        if (!c->interactive) {
+            cardstore_card_free(card);
             return cmd_fail(c, CARDX_EXIT_USAGE,
                             "inbox #%lld: contact %lld has the same number: "
                             "add --merge to merge into it or --new to keep "
                             "both",
                             (long long)id, (long long)contact);
+        }
         cardstore_contact_get(cs, contact, &other);
         snprintf(question, sizeof(question),
                  "inbox #%lld: merge into contact %lld (%s)?", (long long)id,
@@ -120,11 +133,16 @@ static int save_one(struct cardx_cmd *c, struct cardstore *cs, int64_t id,
     }
     if (rc == CARDSTORE_EEXISTS)
         rc = cardstore_inbox_save(cs, id, merge, &contact);
+    if (rc == CARDSTORE_OK && card)
+        status = cmd_saved_from(c, cs, card, contact);
+    cardstore_card_free(card);
     if (rc == CARDSTORE_ENOTFOUND)
         return cmd_fail(c, CARDX_EXIT_ERROR, "no card #%lld in the inbox",
                         (long long)id);
     if (rc != CARDSTORE_OK)
         return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    if (status != CARDX_EXIT_OK)
+        return status;
     if (merge == CARDSTORE_MERGE_INTO)
         fprintf(c->out, "merged inbox #%lld into contact %lld\n", (long long)id,
                 (long long)contact);
@@ -158,11 +176,12 @@ static int collect_id(void *ud, const struct cardstore_card *card)
 /* Reads save's arguments: ids, --all, --merge, --new. */
 static int save_args(struct cardx_cmd *c, struct cardstore *cs, int argc,
                      char **argv, struct id_list *l,
-                     enum cardstore_merge *merge)
+                     enum cardstore_merge *merge, enum merge_side *side)
 {
     int all = 0;
 
     *merge = CARDSTORE_MERGE_ASK;
+    *side = MERGE_ASK;
     for (int i = 0; i < argc; i++) {
         int64_t id = cmd_parse_id(argv[i]);
 
@@ -172,6 +191,10 @@ static int save_args(struct cardx_cmd *c, struct cardstore *cs, int argc,
             *merge = CARDSTORE_MERGE_INTO;
         else if (strcmp(argv[i], "--new") == 0)
             *merge = CARDSTORE_MERGE_NEW;
+        else if (strcmp(argv[i], "--theirs") == 0)
+            *side = MERGE_THEIRS;
+        else if (strcmp(argv[i], "--mine") == 0)
+            *side = MERGE_MINE;
         else if (id < 0)
             return cmd_fail(c, CARDX_EXIT_USAGE, "'%s' is not an inbox number",
                             argv[i]);
@@ -183,7 +206,7 @@ static int save_args(struct cardx_cmd *c, struct cardstore *cs, int argc,
     if (!all && !l->n)
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "usage: cardx inbox save N... | --all [--merge | "
-                        "--new]");
+                        "--new] [--theirs | --mine]");
     if (all && (cardstore_inbox_list(cs, collect_id, l) < 0 || l->failed))
         return cmd_fail(c, CARDX_EXIT_ERROR, "%s",
                         l->failed ? "out of memory" : cardstore_errmsg(cs));
@@ -197,10 +220,11 @@ static int inbox_save(struct cardx_cmd *c, struct cardstore *cs, int argc,
 {
     struct id_list l = {0};
     enum cardstore_merge merge;
-    int status = save_args(c, cs, argc, argv, &l, &merge);
+    enum merge_side side;
+    int status = save_args(c, cs, argc, argv, &l, &merge, &side);
 
     for (size_t i = 0; status == CARDX_EXIT_OK && i < l.n; i++)
-        status = save_one(c, cs, l.ids[i], merge);
+        status = save_one(c, cs, l.ids[i], merge, side);
     free(l.ids);
     return status;
 }
@@ -212,11 +236,14 @@ static int inbox_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
         return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx inbox delete N...");
     for (int i = 0; i < argc; i++) {
         int64_t id = cmd_parse_id(argv[i]);
-        int rc;
+        int status, rc;
 
         if (id < 0)
             return cmd_fail(c, CARDX_EXIT_USAGE, "'%s' is not an inbox number",
                             argv[i]);
+        status = cmd_card_dropped(c, cs, id);
+        if (status != CARDX_EXIT_OK)
+            return status;
         rc = cardstore_inbox_delete(cs, id);
         if (rc == CARDSTORE_ENOTFOUND)
             return cmd_fail(c, CARDX_EXIT_ERROR, "no card #%lld in the inbox",

@@ -69,8 +69,9 @@ int cmd_sync_inbox(struct cardx_cmd *c, int *added)
         last = session_last_activity(c->session);
         if (last < start)
             last = start;
+        /* Online at last: tell cardxd the choices made offline. */
         if (clock_now_ms() - last >= c->settings->quiet_ms)
-            return CARDX_EXIT_OK;
+            return cmd_flush_updates(c);
     }
 }
 
@@ -128,37 +129,44 @@ static int print_sent(struct cardx_cmd *c, xmpp_stanza_t *reply,
 }
 
 static int send_args(struct cardx_cmd *c, int argc, char **argv,
-                     const char **number, const char **note)
+                     const char **number, const char **note,
+                     const char **profile)
 {
     *number = NULL;
     *note = NULL;
+    *profile = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v = option_value(argc, argv, &i, "--note");
+        const char *p = v ? NULL : option_value(argc, argv, &i, "--profile");
 
         if (v)
             *note = v;
+        else if (p)
+            *profile = p;
         else if (argv[i][0] == '-' && argv[i][1] == '-')
             return cmd_fail(c, CARDX_EXIT_USAGE, "unknown option '%s'",
                             argv[i]);
         else if (!*number)
             *number = argv[i];
         else
-            return cmd_fail(c, CARDX_EXIT_USAGE,
-                            "usage: cardx send NUMBER [--note TEXT]");
+            return cmd_fail(
+                c, CARDX_EXIT_USAGE,
+                "usage: cardx send NUMBER [--note TEXT] [--profile NAME]");
     }
     if (!*number)
-        return cmd_fail(c, CARDX_EXIT_USAGE,
-                        "usage: cardx send NUMBER [--note TEXT]");
+        return cmd_fail(
+            c, CARDX_EXIT_USAGE,
+            "usage: cardx send NUMBER [--note TEXT] [--profile NAME]");
     return CARDX_EXIT_OK;
 }
 
 int cmd_send(struct cardx_cmd *c, int argc, char **argv)
 {
     xmpp_stanza_t *iq, *send, *reply = NULL;
-    const char *number, *note;
+    const char *number, *note, *profile;
     int status, rc;
 
-    status = send_args(c, argc, argv, &number, &note);
+    status = send_args(c, argc, argv, &number, &note, &profile);
     if (status != CARDX_EXIT_OK)
         return status;
     if (!cmd_online(c, &status))
@@ -168,6 +176,8 @@ int cmd_send(struct cardx_cmd *c, int argc, char **argv)
         return status;
     iq = component_iq(c, "set", "send", NS_CARDX, &send);
     if (!iq || xmpp_stanza_set_attribute(send, "to", number) != XMPP_EOK ||
+        (profile &&
+         xmpp_stanza_set_attribute(send, "profile", profile) != XMPP_EOK) ||
         (note && stanza_add_text_child(session_ctx(c->session), send, "note",
                                        note) < 0)) {
         if (iq)

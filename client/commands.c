@@ -288,7 +288,8 @@ static void print_arrival(struct cardx_cmd *c, const struct session_card *sc,
 {
     const char *who = sc->f.name ? sc->f.name : sc->f.org;
 
-    fprintf(c->out, "New card from %s: %s (inbox #%lld)\n",
+    fprintf(c->out, "%s from %s: %s (inbox #%lld)\n",
+            sc->updates ? "Updated card" : "New card",
             sc->sender_phone ? sc->sender_phone : "an unknown number",
             who ? who : "(no name)", (long long)id);
     fflush(c->out);
@@ -307,6 +308,8 @@ static int store_card(struct cardstore *cs, const struct session_card *sc,
     card.updated = card.received;
     card.f = sc->f;
     card.vcard_xml = sc->vcard_xml;
+    if (sc->updates)
+        return cmd_store_update(cs, &card, sc->updates, sc->changed, id);
     return cardstore_inbox_add(cs, &card, id);
 }
 

@@ -165,4 +165,40 @@ int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
 /* True when argv holds --help or -h. */
 int cmd_wants_help(int argc, char **argv);
 
+/* --- updates of saved cards (cli_update.c) and profiles (cli_profile.c) */
+
+#include "client/merge.h"
+
+/* Adds an arrived update to the inbox, marked as one, in one
+ * transaction; returns as cardstore_inbox_add(). */
+int cmd_store_update(struct cardstore *cs, const struct cardstore_card *card,
+                     const char *updates, const char *changed, int64_t *id);
+/* When inbox card inbox_id is an update, prints "  update (changed: …)"
+ * or, with own_line, "update   changed: …" and a newline. */
+void cmd_print_update(struct cardx_cmd *c, struct cardstore *cs,
+                      int64_t inbox_id, int own_line);
+/* When inbox card id is an update of a card a contact was saved from,
+ * merges it into that contact (conflicts resolved by side, or asked) and
+ * sets *handled; else leaves the save to the caller. Returns the exit
+ * status. */
+int cmd_save_update(struct cardx_cmd *c, struct cardstore *cs, int64_t id,
+                    enum merge_side side, int *handled);
+/* Contact contact was saved from card: the base of its updates. */
+int cmd_saved_from(struct cardx_cmd *c, struct cardstore *cs,
+                   const struct cardstore_card *card, int64_t contact);
+/* Contact id is about to be deleted: its sender's updates go off at the
+ * next sync. */
+int cmd_contact_forget(struct cardx_cmd *c, struct cardstore *cs, int64_t id);
+/* Inbox card inbox_id is about to be deleted unsaved: its sender's
+ * updates go off at the next sync, unless a contact follows them. */
+int cmd_card_dropped(struct cardx_cmd *c, struct cardstore *cs,
+                     int64_t inbox_id);
+/* Tells cardxd the choices about updates made offline (online). */
+int cmd_flush_updates(struct cardx_cmd *c);
+/* contacts updates ID on|off. */
+int cmd_contacts_updates(struct cardx_cmd *c, struct cardstore *cs, int argc,
+                         char **argv);
+/* card profile list|show|set|delete|default (argv[0] is "profile"). */
+int cmd_card_profile(struct cardx_cmd *c, int argc, char **argv);
+
 #endif

@@ -17,6 +17,10 @@ client_libcardx_la_SOURCES = client/cardstore.h client/cardstore_int.h \
 	client/cli_block.c \
 	client/qrcard.h client/qrcard.c client/cli_qr.c client/cli_photo.c \
 	client/cli_requests.c
+# Cards that stay current and profiles (xep/cardx.md): the merge, their
+# store and their commands.
+client_libcardx_la_SOURCES += client/merge.h client/merge.c \
+	client/cardstore_updates.c client/cli_update.c client/cli_profile.c
 nodist_client_libcardx_la_SOURCES = sql/client_migrations.c
 CARDX_LIBS = client/libcardx.la $(XEP_LIBS) $(PHONE_LIBS) $(SQLITE_LIBS) \
 	$(INIH_LIBS) $(QRENCODE_LIBS) $(PNG_LIBS)

@@ -26,7 +26,9 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/verify.h component/features/verify.c \
 	component/features/verify_code.h component/features/verify_code.c \
 	component/features/expire.h component/features/expire.c \
-	component/features/consent.h component/features/consent.c
+	component/features/consent.h component/features/consent.c \
+	component/features/update.h component/features/update.c \
+	component/features/profile.h component/features/profile.c
 nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
 component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"'
@@ -39,6 +41,7 @@ component_libcardxd_la_SOURCES += component/config_int.h \
 	component/store_limits.c component/store_block.c component/limits.h \
 	component/store_report.c \
 	component/store_consent.h component/store_consent.c \
+	component/store_share.h component/store_share.c component/store_share_sql.h \
 	component/limits.c
 component_libcardxd_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS)
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "component/store_int.h"
+#include "component/store_share_sql.h"
 #include "sql/sqlutil.h"
 
 /* The inbox is keyed by number: a JID's cards are its number's. */
@@ -83,8 +84,8 @@ static const char *const store_sql[OP_COUNT] = {
     [OP_INBOX_REPLACE] = "UPDATE inbox SET sender_phone = ?3, vcard = ?4, "
                          "note = ?5, created_at = ?6, attempts = 0, "
                          "handed_at = NULL, receipt_to = ?7, "
-                         "receipt_id = ?8 WHERE card_id = ?1 AND "
-                         "recipient_phone = ?2",
+                         "receipt_id = ?8, updates = NULL, changed = NULL "
+                         "WHERE card_id = ?1 AND recipient_phone = ?2",
     [OP_INBOX_CREATED_FIRST] = "SELECT min(created_at) FROM inbox",
     /* By number: held cards expire too. */
     [OP_INBOX_CREATED_BEFORE] = "SELECT recipient_phone, card_id FROM inbox "
@@ -211,6 +212,7 @@ static const char *const store_sql[OP_COUNT] = {
         "WHERE until > ?4 AND used >= CASE kind WHEN 0 THEN ?1 "
         "WHEN 1 THEN ?2 ELSE ?3 END AND CASE kind WHEN 0 THEN ?1 "
         "WHEN 1 THEN ?2 ELSE ?3 END > 0 ORDER BY jid, kind LIMIT ?5",
+    STORE_SHARE_SQL,
 };
 
 /* Who is online only matters while this process runs: never persisted. */

@@ -35,6 +35,11 @@ struct store_inbox_item {
     /* Unix ms of its first hand-off to resources none of which was known
      * to acknowledge; 0 while it waits or after it reached one that does. */
     int64_t handed_at;
+    /* An update (store_share.h): the id of the card it updates and the
+     * space-separated names of the fields that changed; NULL for a card
+     * its sender sent. */
+    char *updates;
+    char *changed;
 };
 
 /* Opens (creating if needed) the database at path, sets WAL, foreign keys

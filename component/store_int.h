@@ -84,6 +84,19 @@ enum store_op {
     OP_CONSENT_RELEASE,
     OP_CONSENT_DECLINE,
     OP_CONSENT_HELD_COUNT,
+    OP_SHARE_PUT,
+    OP_SHARE_LIST,
+    OP_SHARE_ADVANCE,
+    OP_SHARE_UPDATES,
+    OP_UPDATE_UPSERT,
+    OP_UPDATE_PENDING,
+    OP_UPDATE_DROP,
+    OP_PROFILE_PUT,
+    OP_PROFILE_GET,
+    OP_PROFILE_DEFAULT,
+    OP_PROFILE_SET_DEFAULT,
+    OP_PROFILE_DELETE,
+    OP_PROFILE_LIST,
     OP_COUNT
 };
 
@@ -91,7 +104,8 @@ enum store_op {
  * the statements of store.c select them. */
 #define INBOX_COLUMNS                                                          \
     "seq, card_id, sender_phone, sender_jid, vcard, note, created_at, "        \
-    "attempts, receipt_to, receipt_id, handed_at, recipient_phone"
+    "attempts, receipt_to, receipt_id, handed_at, recipient_phone, "           \
+    "updates, changed"
 
 struct store {
     sqlite3 *db;

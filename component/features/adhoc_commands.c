@@ -15,6 +15,7 @@
 #include "component/features/register.h"
 #include "component/features/send.h"
 #include "component/store_consent.h"
+#include "component/features/update.h"
 #include "xep/form.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
@@ -75,7 +76,9 @@ static int send_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
         form_add_field(ctx, x, "number", "text-single", "Their phone number",
                        NULL, 1) < 0 ||
         form_add_field(ctx, x, "note", "text-single", "Note (optional)", NULL,
-                       0) < 0)
+                       0) < 0 ||
+        form_add_field(ctx, x, "profile", "text-single",
+                       "Profile to show (optional)", NULL, 0) < 0)
         return -1;
     return 0;
 }
@@ -117,6 +120,7 @@ static void send_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
 {
     char *number = form_get_value(form, "number");
     char *note = form_get_value(form, "note");
+    char *profile = form_get_value(form, "profile");
 
     (void)bare;
     (void)phone;
@@ -124,7 +128,10 @@ static void send_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
         adhoc_done(svc, iq, sid, "error",
                    "enter the phone number to send your card to");
     else
-        send_card(svc, iq, number, note, SEND_VIA_OTHER, send_done_note, NULL);
+        send_card_profile(svc, iq, number, note, profile, SEND_VIA_OTHER,
+                          send_done_note, NULL);
+    if (profile)
+        xmpp_free(service_ctx(svc), profile);
     if (number)
         xmpp_free(service_ctx(svc), number);
     if (note)
@@ -312,6 +319,8 @@ const struct adhoc_command adhoc_commands[] = {
      consent_answer_form, consent_decline_run},
     {"unregister", "Unregister your phone number", 1, unregister_form,
      unregister_run},
+    {"updates", "Updates of a card you received", 1, update_adhoc_form,
+     update_adhoc_run},
 };
 
 const size_t adhoc_ncommands =

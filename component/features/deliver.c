@@ -36,7 +36,14 @@ static char *delivery_body(const struct store_inbox_item *item,
     if (!f.phone && vcard_fields_set(&f, "phone", item->sender_phone) < 0)
         goto out;
     summary = vcard_summary(&f, item->note);
-    if (summary)
+    if (summary && item->updates)
+        body = str_printf("This is an update of a card you received "
+                          "(changed: %s).\n%s\n\nReply to this chat to "
+                          "send your card back.",
+                          item->changed && *item->changed ? item->changed
+                                                          : "nothing shown",
+                          summary);
+    else if (summary)
         body = str_printf("%s\n\nReply to this chat to send your card back.",
                           summary);
 out:
@@ -56,6 +63,12 @@ static int delivery_card_element(xmpp_ctx_t *ctx, xmpp_stanza_t *msg,
     if (!card || xmpp_stanza_set_id(card, item->card_id) ||
         xmpp_stanza_set_attribute(card, "phone", item->sender_phone) ||
         xmpp_stanza_set_attribute(card, "created", stamp))
+        return -1;
+    /* An update names the card it updates and what changed. */
+    if (item->updates &&
+        (xmpp_stanza_set_attribute(card, "updates", item->updates) ||
+         xmpp_stanza_set_attribute(card, "changed",
+                                   item->changed ? item->changed : "")))
         return -1;
     if (item->note && stanza_add_text_child(ctx, card, "note", item->note) < 0)
         return -1;

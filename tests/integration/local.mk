@@ -29,7 +29,8 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_privacy tests/integration/test_chaos \
 	tests/integration/test_reload \
 	tests/integration/test_admin \
-	tests/integration/test_media
+	tests/integration/test_media \
+	tests/integration/test_updates
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -70,6 +71,10 @@ tests_integration_test_limits_LDADD = $(ITEST_LIBS)
 tests_integration_test_privacy_SOURCES = tests/integration/test_privacy.c
 tests_integration_test_privacy_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_privacy_LDADD = $(ITEST_LIBS)
+# Cards that stay current (updates) and profiles.
+tests_integration_test_updates_SOURCES = tests/integration/test_updates.c
+tests_integration_test_updates_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_updates_LDADD = $(ITEST_LIBS)
 # A client stack that is not ours (slixmpp, Debian's python3-slixmpp run by
 # /usr/bin/python3) through the whole flow. Not a Check program.
 tests_integration_test_slix_SOURCES = tests/integration/test_slix.c
@@ -114,7 +119,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_privacy_ejabberd.sh \
 	tests/integration/test_reload_ejabberd.sh \
 	tests/integration/test_admin_ejabberd.sh \
-	tests/integration/test_media_ejabberd.sh
+	tests/integration/test_media_ejabberd.sh \
+	tests/integration/test_updates_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 

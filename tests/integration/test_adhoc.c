@@ -173,7 +173,7 @@ START_TEST(commands_discovered)
     xmpp_stanza_t *reply = NULL, *q;
     static const char *const nodes[] = {
         "register", "send",     "inbox",  "block",   "unblock",   "blocked",
-        "consent",  "requests", "accept", "decline", "unregister"};
+        "consent",  "requests", "accept", "decline", "unregister", "updates"};
     const int nnodes = (int)(sizeof(nodes) / sizeof(nodes[0]));
     int n = 0;
 
@@ -664,6 +664,66 @@ START_TEST(consent_by_command)
 }
 END_TEST
 
+/* The updates command turns a received card's updates off and on again;
+ * the send form's profile field limits what the recipient gets. */
+START_TEST(updates_and_profile_by_command)
+{
+    struct xclient *a = itest_login("cupd_a", 1, 1);
+    struct xclient *b = itest_login("cupd_b", 1, 1);
+    xmpp_stanza_t *card;
+    struct note n;
+
+    register_cmd(a, "+8613800138291");
+    register_cmd(b, "+8613800138292");
+    itest_upload_card(a, "Alice Command", "+8613800138291");
+    itest_iq_ok(a, "<iq type='set'><profile xmlns='" NS_CARDX
+                   "' name='short'><field var='name'/></profile></iq>");
+    xclient_send_presence(b);
+    xclient_pump(b, 300);
+    command_run(a, "send",
+                "<field var='number'><value>+8613800138292</value></field>"
+                "<field var='profile'><value>short</value></field>",
+                &n);
+    ck_assert_str_eq(n.type, "info");
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the card did not arrive");
+    stanza_expect(card, "/message/{" NS_VCARD "}vCard/FN");
+    ck_assert_int_eq(stanza_match(card, "/message/{" NS_VCARD "}vCard/ORG"), 0);
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+
+    command_run(b, "updates",
+                "<field var='phone'><value>+8613800138291</value></field>"
+                "<field var='receive'><value>0</value></field>",
+                &n);
+    ck_assert_str_eq(n.type, "info");
+    ck_assert_str_eq(n.text, "Updates of the card of +8613800138291 are off.");
+    itest_upload_card(a, "Alice Renamed", "+8613800138291");
+    card = itest_wait_card(b, ITEST_QUIET_MS);
+    ck_assert_msg(card == NULL, "an update arrived with updates off");
+    command_run(b, "updates",
+                "<field var='phone'><value>+8613800138199</value></field>"
+                "<field var='receive'><value>1</value></field>",
+                &n);
+    ck_assert_str_eq(n.type, "error");
+    ck_assert_str_eq(n.text, "you have no card from +8613800138199");
+    command_run(b, "updates",
+                "<field var='phone'><value>+8613800138291</value></field>"
+                "<field var='receive'><value>1</value></field>",
+                &n);
+    ck_assert_str_eq(n.type, "info");
+    itest_upload_card(a, "Alice Final", "+8613800138291");
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the update did not arrive");
+    stanza_expect(card,
+                  "/message/{" NS_VCARD "}vCard/FN[text()='Alice Final']");
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
 static Suite *adhoc_suite(void)
 {
     Suite *s = suite_create("adhoc");
@@ -680,6 +740,7 @@ static Suite *adhoc_suite(void)
     tcase_add_test(tc, block_by_command);
     tcase_add_test(tc, consent_by_command);
     tcase_add_test(tc, never_acked_card_given_up);
+    tcase_add_test(tc, updates_and_profile_by_command);
     suite_add_tcase(s, tc);
     return s;
 }

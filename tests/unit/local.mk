@@ -8,7 +8,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_link_unit tests/unit/test_verify \
 	tests/unit/test_limits tests/unit/test_inbox_policy \
 	tests/unit/test_stats tests/unit/test_admin_unit \
-	tests/unit/test_qrcard tests/unit/test_photo tests/unit/test_consent
+	tests/unit/test_qrcard tests/unit/test_photo tests/unit/test_consent \
+	tests/unit/test_merge tests/unit/test_store_share
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -117,6 +118,17 @@ tests_unit_test_cardstore_SOURCES = tests/unit/test_cardstore.c
 nodist_EXTRA_tests_unit_test_cardstore_SOURCES = dummy.cxx
 tests_unit_test_cardstore_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_cardstore_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
+# cardxd's store of shares, updates and profiles.
+tests_unit_test_store_share_SOURCES = tests/unit/test_store_share.c
+nodist_EXTRA_tests_unit_test_store_share_SOURCES = dummy.cxx
+tests_unit_test_store_share_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_store_share_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) \
+	$(CHECK_LIBS)
+# The client's three-way merge of updates.
+tests_unit_test_merge_SOURCES = tests/unit/test_merge.c
+nodist_EXTRA_tests_unit_test_merge_SOURCES = dummy.cxx
+tests_unit_test_merge_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_merge_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
 tests_unit_test_cardstore_scale_SOURCES = tests/unit/test_cardstore_scale.c
 nodist_EXTRA_tests_unit_test_cardstore_scale_SOURCES = dummy.cxx
 tests_unit_test_cardstore_scale_CPPFLAGS = $(TEST_CPPFLAGS)
