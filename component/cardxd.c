@@ -13,6 +13,7 @@
 
 #include "common/util.h"
 #include "component/link.h"
+#include "component/notify.h"
 #include "component/service.h"
 #include "component/store.h"
 #include "buildconf.h"
@@ -110,6 +111,7 @@ static void cardxd_up(void *userdata)
     batch_keep(cd, NULL);
     service_link_up(cd->service, clock_now_ms());
     batch_check(cd);
+    notify_ready("component link up: attached as %s", cd->cfg->domain);
 }
 
 static void cardxd_down(void *userdata)
@@ -118,6 +120,7 @@ static void cardxd_down(void *userdata)
 
     cd->batch.link_down = 1;
     service_link_down(cd->service);
+    notify_status("component link down: reconnecting");
 }
 
 static void cardxd_stanza(void *userdata, xmpp_stanza_t *stanza)
@@ -349,6 +352,8 @@ int cardxd_run(struct cardxd *cd)
     }
     log_info(cd->log, "cardxd %s starting: component %s, server %s:%d",
              PACKAGE_VERSION, cd->cfg->domain, cd->cfg->host, cd->cfg->port);
+    notify_status("attaching to %s:%d as %s", cd->cfg->host, cd->cfg->port,
+                  cd->cfg->domain);
     for (;;) {
         struct pollfd fds[2] = {{sfd, POLLIN, 0}, {-1, 0, 0}};
         int64_t now = clock_now_ms();
@@ -388,6 +393,7 @@ int cardxd_run(struct cardxd *cd)
         }
         link_flush(cd->link);
     }
+    notify_stopping();
     link_shutdown(cd->link, CARDXD_SHUTDOWN_FLUSH_MS);
     close(sfd);
     sigprocmask(SIG_SETMASK, &old, NULL);
