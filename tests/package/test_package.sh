@@ -17,6 +17,7 @@ conf=/etc/cardxd/cardxd.conf
 state=/var/lib/cardxd
 work=
 cardxd_pid=
+notify_pid=
 installed=
 
 say() { echo "test_package: $*"; }
@@ -55,6 +56,7 @@ purge_packages() {
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
+    [ -z "$notify_pid" ] || kill "$notify_pid" 2>/dev/null || true
     if [ -n "$cardxd_pid" ]; then
         kill -TERM "$cardxd_pid" 2>/dev/null || true
         wait "$cardxd_pid" 2>/dev/null || true
@@ -171,8 +173,23 @@ sed -i -e "s/^domain = .*/domain = $component/" \
 as_cardxd /usr/sbin/cardxd -t -c "$conf" >"$work/check.log" 2>&1 ||
     { cat "$work/check.log" >&2; fail "cardxd -t refuses the edited config"; }
 
-# 7. cardxd as the packaged user, from a permissive umask it must not keep.
-(cd "$state" && umask 022 &&
+# 7. cardxd as the packaged user, from a permissive umask it must not keep,
+#    telling a stand-in for systemd's notify socket what it does.
+python3 - "$work/notify.sock" "$work/notify.log" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+with open(sys.argv[2], "a", buffering=1) as log:
+    while True:
+        log.write(s.recv(4096).decode() + "\n")
+PY
+notify_pid=$!
+for _ in $(seq 50); do
+    [ -S "$work/notify.sock" ] && break
+    sleep 0.1
+done
+(cd "$state" && umask 022 && export NOTIFY_SOCKET="$work/notify.sock" &&
     exec setpriv --reuid=cardxd --regid=cardxd --init-groups \
         /usr/sbin/cardxd -c "$conf") >"$work/cardxd.log" 2>&1 &
 cardxd_pid=$!
@@ -183,6 +200,14 @@ for _ in $(seq 100); do
 done
 grep -q "component link up" "$work/cardxd.log" ||
     { cat "$work/cardxd.log" >&2; fail "cardxd did not attach within 10 s"; }
+for _ in $(seq 50); do
+    grep -q "^READY=1" "$work/notify.log" 2>/dev/null && break
+    sleep 0.1
+done
+grep -q "^READY=1" "$work/notify.log" 2>/dev/null ||
+    { cat "$work/notify.log" >&2; fail "cardxd did not tell systemd READY=1"; }
+grep -q "^STATUS=component link up: attached as $component" "$work/notify.log" ||
+    fail "no link-up status line for systemd"
 
 # 8. Alice and Bob, each with the installed client, exchange a card.
 cardx_as() {
@@ -224,6 +249,7 @@ done
 kill -TERM "$cardxd_pid"
 wait "$cardxd_pid" || fail "cardxd did not stop cleanly on TERM"
 cardxd_pid=
+grep -q "^STOPPING=1" "$work/notify.log" || fail "cardxd did not tell systemd STOPPING=1"
 
 # 10. Remove keeps the data; purge leaves nothing.
 dpkg --remove cardxd >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg --remove cardxd"; }

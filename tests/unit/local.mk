@@ -57,6 +57,8 @@ tests_unit_test_manpage_SOURCES = tests/unit/test_manpage.c
 nodist_EXTRA_tests_unit_test_manpage_SOURCES = dummy.cxx
 tests_unit_test_manpage_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_manpage_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+# It reads the page made from its template: built before it runs.
+EXTRA_tests_unit_test_manpage_DEPENDENCIES = component/cardxd.conf.5
 
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 # Never built: CARDXD_LIBS holds the C++ phone shim, so link as C++.
