@@ -132,6 +132,15 @@ for page in /usr/share/man/man8/cardxd.8.gz /usr/share/man/man5/cardxd.conf.5.gz
     /usr/share/man/man1/cardx.1.gz; do
     dpkg -S "$page" >/dev/null 2>&1 || fail "$page is in no package"
 done
+# The files the man pages point to are where they say.
+named=0
+for doc in $(dpkg-deb --fsys-tarfile "$work"/src/cardxd_*.deb |
+    tar -xOf - ./usr/share/man/man5/cardxd.conf.5.gz ./usr/share/man/man8/cardxd.8.gz |
+    zcat | grep -o '/usr/share/doc/[A-Za-z0-9_./-]*' | sed 's/\.$//' | sort -u); do
+    dpkg -S "$doc" >/dev/null 2>&1 || fail "the man pages name $doc, which no package has"
+    named=$((named + 1))
+done
+[ "$named" -ge 2 ] || fail "the man pages name $named files under /usr/share/doc, not 2"
 [ "$(stat -c '%a %U:%G' "$conf")" = "640 root:cardxd" ] ||
     fail "$conf is $(stat -c '%a %U:%G' "$conf"), not 640 root:cardxd"
 [ "$(stat -c '%a %U:%G' "$state")" = "700 cardxd:cardxd" ] ||
