@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "component/link.h"
 #include "component/metrics.h"
+#include "component/notify.h"
 #include "component/service.h"
 #include "component/store.h"
 #include "buildconf.h"
@@ -124,6 +125,7 @@ static void cardxd_up(void *userdata)
     stats_link_up(service_stats(cd->service), clock_now_ms());
     service_link_up(cd->service, clock_now_ms());
     batch_check(cd);
+    notify_ready("component link up: attached as %s", cd->cfg->domain);
 }
 
 static void cardxd_down(void *userdata)
@@ -133,6 +135,7 @@ static void cardxd_down(void *userdata)
     cd->batch.link_down = 1;
     stats_link_down(service_stats(cd->service), clock_now_ms());
     service_link_down(cd->service);
+    notify_status("component link down: reconnecting");
 }
 
 static void cardxd_stanza(void *userdata, xmpp_stanza_t *stanza)
@@ -556,6 +559,8 @@ int cardxd_run(struct cardxd *cd)
     }
     log_info(cd->log, "cardxd %s starting: component %s, server %s:%d",
              PACKAGE_VERSION, cd->cfg->domain, cd->cfg->host, cd->cfg->port);
+    notify_status("attaching to %s:%d as %s", cd->cfg->host, cd->cfg->port,
+                  cd->cfg->domain);
     for (;;) {
         struct pollfd fds[3] = {
             {sfd, POLLIN, 0}, {-1, 0, 0}, {metrics_fd(cd->metrics), POLLIN, 0}};
@@ -593,6 +598,7 @@ int cardxd_run(struct cardxd *cd)
          * closes connections whose timeout passed. */
         metrics_run(cd->metrics);
     }
+    notify_stopping();
     link_shutdown(cd->link, CARDXD_SHUTDOWN_FLUSH_MS);
     close(sfd);
     sigprocmask(SIG_SETMASK, &old, NULL);

@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sysexits.h>
 
 #include "component/cardxd.h"
 #include "component/config.h"
@@ -15,8 +17,8 @@ static void usage(FILE *out)
             "Usage: cardxd -c FILE [-d] [-t | --backup COPY]\n"
             "Attach the cardx business-card service to an XMPP server as an\n"
             "external component (XEP-0114).\n\n"
-            "  -c, --config FILE  configuration file (INI; see "
-            "cardxd.conf.example)\n"
+            "  -c, --config FILE  configuration file, normally\n"
+            "                     " CARDXD_CONFIG " (see cardxd.conf(5))\n"
             "  -d, --debug        log debug messages (overrides [log] level)\n"
             "  -t, --test         check the configuration and the database "
             "as a start\n"
@@ -47,6 +49,9 @@ int main(int argc, char **argv)
     struct log lg = {LOG_LEVEL_INFO, NULL, 0};
     char *err = NULL;
 
+    /* Everything cardxd creates (the database, its journal, a backup) holds
+     * numbers and cards: private, whatever umask it was started with. */
+    umask(077);
     while ((c = getopt_long(argc, argv, "c:dthV", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -85,6 +90,9 @@ int main(int argc, char **argv)
     }
     if (config_load(cfg, path, &err) < 0 || config_validate(cfg, &err) < 0) {
         fprintf(stderr, "cardxd: %s\n", err);
+        /* EX_CONFIG: systemd's RestartPreventExitStatus= stops here
+         * rather than restarting a service that cannot work. */
+        rc = EX_CONFIG;
         goto out;
     }
     lg.level = debug ? LOG_LEVEL_DEBUG : cfg->log_level;

@@ -9,7 +9,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_limits tests/unit/test_inbox_policy \
 	tests/unit/test_stats tests/unit/test_admin_unit \
 	tests/unit/test_qrcard tests/unit/test_photo tests/unit/test_consent \
-	tests/unit/test_merge tests/unit/test_store_share
+	tests/unit/test_merge tests/unit/test_store_share \
+	tests/unit/test_manpage
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -57,6 +58,13 @@ EXTRA_DIST += tests/unit/data/config/full.conf \
 	tests/unit/data/config/bad-region.conf \
 	tests/unit/data/config/bad-sync.conf \
 	tests/unit/data/config/no-secret.conf
+
+tests_unit_test_manpage_SOURCES = tests/unit/test_manpage.c
+nodist_EXTRA_tests_unit_test_manpage_SOURCES = dummy.cxx
+tests_unit_test_manpage_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_manpage_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+# It reads the page made from its template: built before it runs.
+EXTRA_tests_unit_test_manpage_DEPENDENCIES = component/cardxd.conf.5
 
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 # Never built: CARDXD_LIBS holds the C++ phone shim, so link as C++.
