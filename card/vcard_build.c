@@ -372,3 +372,8 @@ xmpp_stanza_t *vcard_merge(xmpp_ctx_t *ctx, xmpp_stanza_t *vcard,
     vcard_fields_clear(&f);
     return out;
 }
+
+xmpp_stanza_t *vcard_shallow_copy(xmpp_ctx_t *ctx, xmpp_stanza_t *e)
+{
+    return shallow_copy(ctx, e);
+}

@@ -85,4 +85,9 @@ int vcard_has_tag_child(xmpp_stanza_t *e);
 int vcard_pick(xmpp_stanza_t *vcard, const struct vcard_rule *r,
                xmpp_stanza_t **best, char **value);
 
+/* A new element with e's name and attributes but no children (NULL on
+ * allocation failure), for rebuilding a card libstrophe cannot unlink a
+ * child from. The caller releases it. */
+xmpp_stanza_t *vcard_shallow_copy(xmpp_ctx_t *ctx, xmpp_stanza_t *e);
+
 #endif

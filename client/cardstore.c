@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "client/cardstore_int.h"
+#include "client/cardstore_updates_sql.h"
 #include "sql/sqlutil.h"
 
 /* Field names as vcard_fields_set knows them, in CARD_FIELDS order. */
@@ -72,6 +73,7 @@ static const char *const cs_sql[OP_COUNT] = {
                     "uploaded = excluded.uploaded, updated = excluded.updated",
     [OP_SELF_CLEAR] = "DELETE FROM self",
     [OP_SELF_UPLOADED] = "UPDATE self SET uploaded = 1 WHERE id = 1",
+    CS_UPDATES_SQL,
 };
 
 /* --- opening --- */

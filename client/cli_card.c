@@ -1,115 +1,140 @@
 /* cardx card: show, set and edit (in $EDITOR) the user's own card, stored
- * locally and uploaded to cardxd when the server can be reached. On
- * libcardx's public API (client/cli.h). */
-#include "client/cli.h"
+ * locally and uploaded to cardxd when the server can be reached. */
+#include "client/commands_int.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The own card (*card NULL when none is set). Returns 0 or an exit status
- * after reporting. */
-static int load_self(struct cardx_cmd *c, cardx_card **card, int *uploaded)
-{
-    cardx_store *st;
-    int status, rc;
+#include "card/vcardtext.h"
+#include "common/util.h"
 
-    *card = NULL;
-    st = cmd_lib_store(c, &status);
-    if (!st)
+/* The own card as a stanza (NULL when none is set) and its fields. Returns
+ * 0 or an exit status after reporting. */
+static int load_self(struct cardx_cmd *c, xmpp_stanza_t **vcard,
+                     struct vcard_fields *f, int *uploaded)
+{
+    struct cardstore *cs;
+    xmpp_ctx_t *ctx = cmd_xctx(c);
+    char *xml = NULL;
+    int status;
+
+    *vcard = NULL;
+    cs = cmd_store(c, &status);
+    if (!cs)
         return status;
-    rc = cardx_store_self_get(st, card, uploaded);
-    if (rc == CARDX_E_NOTFOUND)
-        return CARDX_EXIT_OK;
-    if (rc == CARDX_E_INVAL)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "your stored card is damaged");
-    if (rc != CARDX_OK)
+    if (!ctx)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    if (cardstore_self_get(cs, &xml, uploaded) != CARDSTORE_OK)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your card: %s",
-                        cardx_store_errmsg(st));
+                        cardstore_errmsg(cs));
+    if (!xml)
+        return CARDX_EXIT_OK;
+    *vcard = vcard_from_text(ctx, xml);
+    free(xml);
+    if (!*vcard || vcard_parse(*vcard, f) != 0) {
+        if (*vcard)
+            xmpp_stanza_release(*vcard);
+        *vcard = NULL;
+        return cmd_fail(c, CARDX_EXIT_ERROR, "your stored card is damaged");
+    }
     return CARDX_EXIT_OK;
 }
 
 /* Tries to upload the changed card and says what happened. */
 static int upload_after_change(struct cardx_cmd *c)
 {
-    cardx_client *cl;
-    int status, rc;
+    int status, sent = 0;
 
-    if (!cmd_jid(c)) {
+    if (!c->settings->jid) {
         fprintf(c->out, "saved locally; not uploaded (no account yet: run "
                         "cardx register)\n");
         return CARDX_EXIT_OK;
     }
-    cl = cmd_lib_online(c, &status);
-    if (!cl) {
+    if (!cmd_online(c, &status)) {
         fprintf(c->out, "saved locally; not uploaded yet: cardx sync will "
                         "upload it\n");
         return status == CARDX_EXIT_NETWORK ? CARDX_EXIT_OK : status;
     }
-    rc = cardx_client_upload_self_blocking(cl);
-    if (rc == CARDX_OK) {
-        fprintf(c->out, "saved and uploaded to %s\n", cmd_component(c));
-        return CARDX_EXIT_OK;
-    }
-    status = cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
-    fprintf(c->out, "saved locally; not uploaded yet\n");
+    status = cmd_upload_self(c, &sent);
+    if (status == CARDX_EXIT_OK)
+        fprintf(c->out, "saved and uploaded to %s\n", c->component);
+    else
+        fprintf(c->out, "saved locally; not uploaded yet\n");
     return status == CARDX_EXIT_NETWORK ? CARDX_EXIT_OK : status;
 }
 
-/* Stores card as the own card (keeping whatever else the stored one
- * holds), then uploads it. */
-static int save_self(struct cardx_cmd *c, const cardx_card *card)
+/* Stores f as the own card, keeping whatever else old holds, then uploads
+ * it. */
+static int save_self(struct cardx_cmd *c, xmpp_stanza_t *old,
+                     const struct vcard_fields *f)
 {
-    cardx_store *st;
-    int status;
+    xmpp_ctx_t *ctx = cmd_xctx(c);
+    xmpp_stanza_t *vcard;
+    struct cardstore *cs;
+    char *xml;
+    int status, rc;
 
-    st = cmd_lib_store(c, &status);
-    if (!st)
+    cs = cmd_store(c, &status);
+    if (!cs)
         return status;
-    if (cardx_store_self_set(st, card) != CARDX_OK)
+    vcard = old ? vcard_merge(ctx, old, f) : vcard_build(ctx, f);
+    xml = vcard ? vcard_to_text(vcard) : NULL;
+    if (vcard)
+        xmpp_stanza_release(vcard);
+    if (!xml)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    rc = cardstore_self_set(cs, xml, 0);
+    free(xml);
+    if (rc != CARDSTORE_OK)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot save your card: %s",
-                        cardx_store_errmsg(st));
+                        cardstore_errmsg(cs));
     return upload_after_change(c);
 }
 
 static int card_show(struct cardx_cmd *c)
 {
-    cardx_card *card;
+    struct vcard_fields f = {0};
+    xmpp_stanza_t *vcard;
     int uploaded = 0;
-    int status = load_self(c, &card, &uploaded);
+    int status = load_self(c, &vcard, &f, &uploaded);
 
     if (status != CARDX_EXIT_OK)
         return status;
-    if (!card) {
+    if (!vcard) {
         fprintf(c->out, "no card yet: cardx card set name=\"Your Name\" ...\n");
         return CARDX_EXIT_OK;
     }
-    cmd_print_card(c, card);
+    cmd_print_fields(c, &f);
+    cmd_print_photo(c, vcard);
     fprintf(c->out, "(%s)\n",
             uploaded ? "uploaded" : "not uploaded yet: cardx sync uploads it");
-    cardx_card_free(card);
+    vcard_fields_clear(&f);
+    xmpp_stanza_release(vcard);
     return CARDX_EXIT_OK;
 }
 
 static int card_set(struct cardx_cmd *c, int argc, char **argv)
 {
-    cardx_card *card;
+    struct vcard_fields f = {0};
+    xmpp_stanza_t *vcard;
     int uploaded, status;
 
     if (argc < 1)
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "usage: cardx card set FIELD=VALUE...");
-    status = load_self(c, &card, &uploaded);
-    if (status == CARDX_EXIT_OK && !card && !(card = cardx_card_new()))
-        status = cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    status = load_self(c, &vcard, &f, &uploaded);
     if (status == CARDX_EXIT_OK)
-        status = cmd_apply_to_card(c, card, argc, argv);
+        status = cmd_photo_assign(c, &vcard, &f, &argc, argv);
     if (status == CARDX_EXIT_OK)
-        status = save_self(c, card);
-    cardx_card_free(card);
+        status = cmd_apply_assignments(c, &f, argc, argv);
+    if (status == CARDX_EXIT_OK)
+        status = save_self(c, vcard, &f);
+    vcard_fields_clear(&f);
+    if (vcard)
+        xmpp_stanza_release(vcard);
     return status;
 }
 
@@ -122,7 +147,8 @@ static int run_editor(const char *path)
     pid_t pid;
     int ws;
 
-    if (asprintf(&script, "%s \"$@\"", editor && editor[0] ? editor : "vi") < 0)
+    script = str_printf("%s \"$@\"", editor && editor[0] ? editor : "vi");
+    if (!script)
         return -1;
     pid = fork();
     if (pid == 0) {
@@ -151,21 +177,34 @@ static char *read_file(const char *path)
     return text;
 }
 
-/* Writes the card (its fields) to a fresh .vcf file; path receives its
- * name. */
-static int write_temp_card(const cardx_card *card, char *path, size_t size)
+/* Collects the one card an edited file must hold. */
+struct one_card {
+    struct vcardtext_card card;
+    int count;
+};
+
+static int take_card(void *ud, const struct vcardtext_card *card)
 {
+    struct one_card *one = ud;
+
+    if (one->count++ == 0)
+        return vcardtext_card_copy(&one->card, card) == 0 ? 0 : 1;
+    return 0;
+}
+
+/* Writes the card to a fresh .vcf file; path receives its name. */
+static int write_temp_card(const struct vcard_fields *f, char *path,
+                           size_t size)
+{
+    struct vcardtext_card card = {0};
     const char *tmp = getenv("TMPDIR");
-    cardx_card *fields = cardx_card_new();
-    char *text = NULL;
+    char *text;
     int fd, rc = -1;
 
     snprintf(path, size, "%s/cardx-card-XXXXXX.vcf",
              tmp && tmp[0] ? tmp : "/tmp");
-    for (const char *const *f = cardx_field_names(); fields && card && *f; f++)
-        cardx_card_set(fields, *f, cardx_card_get(card, *f));
-    text = fields ? cardx_card_to_vcard(fields) : NULL;
-    cardx_card_free(fields);
+    card.f = *f;
+    text = vcardtext_write(&card);
     if (!text)
         return -1;
     fd = mkstemps(path, 4);
@@ -178,68 +217,55 @@ static int write_temp_card(const cardx_card *card, char *path, size_t size)
         if (rc < 0)
             unlink(path);
     }
-    cardx_free(text);
-    return rc;
-}
-
-/* Stores the edited card unless it is the same; the file at path held it. */
-static int take_edit(struct cardx_cmd *c, const cardx_card *old,
-                     const char *path)
-{
-    cardx_card *edited = NULL;
-    char *text, *err = NULL;
-    int n, status;
-
-    text = read_file(path);
-    if (!text)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s back", path);
-    n = cardx_card_from_vcard(text, &edited, &err);
     free(text);
-    if (n == CARDX_E_NOTFOUND)
-        n = 0;
-    if (n < 0)
-        status = cmd_fail(c, CARDX_EXIT_ERROR,
-                          "edited card: %s; your card is unchanged",
-                          err ? err : "out of memory");
-    else if (n != 1)
-        status = cmd_fail(c, CARDX_EXIT_ERROR,
-                          "the file must hold exactly one card (it holds "
-                          "%d); your card is unchanged",
-                          n);
-    else if (old && cardx_card_same_fields(old, edited)) {
-        fprintf(c->out, "card unchanged\n");
-        status = CARDX_EXIT_OK;
-    } else
-        status = save_self(c, edited);
-    cardx_free(err);
-    cardx_card_free(edited);
-    return status;
+    return rc;
 }
 
 static int card_edit(struct cardx_cmd *c)
 {
-    cardx_card *card = NULL;
-    char path[4096];
+    struct vcard_fields f = {0};
+    struct one_card one = {0};
+    xmpp_stanza_t *vcard = NULL;
+    char path[4096], *text = NULL, *err = NULL;
     int uploaded, status;
 
-    status = load_self(c, &card, &uploaded);
+    status = load_self(c, &vcard, &f, &uploaded);
     if (status != CARDX_EXIT_OK)
         return status;
-    if (write_temp_card(card, path, sizeof(path)) < 0) {
+    if (write_temp_card(&f, path, sizeof(path)) < 0) {
         status = cmd_fail(c, CARDX_EXIT_ERROR,
                           "cannot write a temporary "
                           "file: %s",
                           strerror(errno));
-        cardx_card_free(card);
-        return status;
+        goto out;
     }
-    if (run_editor(path) < 0)
+    if (run_editor(path) < 0) {
         status = cmd_fail(c, CARDX_EXIT_ERROR,
                           "the editor failed; your card is unchanged");
-    else
-        status = take_edit(c, card, path);
+    } else if (!(text = read_file(path))) {
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s back", path);
+    } else if (vcardtext_parse(text, take_card, &one, &err) < 0) {
+        status = cmd_fail(c, CARDX_EXIT_ERROR,
+                          "edited card: %s; your card is unchanged",
+                          err ? err : "out of memory");
+    } else if (one.count != 1) {
+        status = cmd_fail(c, CARDX_EXIT_ERROR,
+                          "the file must hold exactly one card (it holds "
+                          "%d); your card is unchanged",
+                          one.count);
+    } else if (vcard && vcard_fields_equal(&f, &one.card.f)) {
+        fprintf(c->out, "card unchanged\n");
+    } else {
+        status = save_self(c, vcard, &one.card.f);
+    }
     unlink(path);
-    cardx_card_free(card);
+out:
+    free(err);
+    free(text);
+    vcardtext_card_clear(&one.card);
+    vcard_fields_clear(&f);
+    if (vcard)
+        xmpp_stanza_release(vcard);
     return status;
 }
 
@@ -253,6 +279,11 @@ int cmd_card(struct cardx_cmd *c, int argc, char **argv)
         return card_set(c, argc - 2, argv + 2);
     if (strcmp(sub, "edit") == 0 && argc == 2)
         return card_edit(c);
+    if (strcmp(sub, "qr") == 0)
+        return cmd_card_qr(c, argc - 2, argv + 2);
+    if (strcmp(sub, "profile") == 0)
+        return cmd_card_profile(c, argc - 1, argv + 1);
     return cmd_fail(c, CARDX_EXIT_USAGE,
-                    "usage: cardx card [show | set FIELD=VALUE... | edit]");
+                    "usage: cardx card [show | set FIELD=VALUE... | edit | "
+                    "qr [--png FILE] | profile ...]");
 }

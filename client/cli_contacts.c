@@ -1,39 +1,39 @@
-/* cardx contacts, export and import: the saved cards, all offline. On
- * libcardx's public API (client/cli.h). */
-#include "client/cli.h"
+/* cardx contacts, export and import: the saved cards, all offline. */
+#include "client/commands_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "client/cliparse.h"
+#include "card/vcardtext.h"
 
 struct list_state {
     struct cardx_cmd *c;
     int count;
 };
 
-static int list_one(void *ud, const cardx_card *card)
+static int list_one(void *ud, const struct cardstore_card *card)
 {
     struct list_state *st = ud;
-    const char *name = cardx_card_get(card, "name");
-    const char *phone = cardx_card_get(card, "phone");
-    const char *org = cardx_card_get(card, "org");
+    const struct vcard_fields *f = &card->f;
 
-    fprintf(st->c->out, "%-5lld %-24s %-16s %s\n",
-            (long long)cardx_card_id(card), name ? name : "(no name)",
-            phone ? phone : "-", org ? org : "");
+    fprintf(st->c->out, "%-5lld %-24s %-16s %s\n", (long long)card->id,
+            f->name ? f->name : "(no name)", f->phone ? f->phone : "-",
+            f->org ? f->org : "");
     st->count++;
     return 0;
 }
 
-static int contacts_list(struct cardx_cmd *c, cardx_store *cs, int argc,
+static int contacts_list(struct cardx_cmd *c, struct cardstore *cs, int argc,
                          char **argv)
 {
     struct list_state st = {c, 0};
 
     (void)argc;
     (void)argv;
-    if (cardx_store_contact_list(cs, list_one, &st) < 0)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
+    if (cardstore_contact_list(cs, list_one, &st) < 0)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
     if (!st.count)
         fprintf(c->out, "no contacts yet\n");
     return CARDX_EXIT_OK;
@@ -106,14 +106,14 @@ static int search_args(struct cardx_cmd *c, int argc, char **argv, char **words,
 
 /* Lists the best limit contacts matching text (0: all), then how many more
  * there are. */
-static int search_print(struct cardx_cmd *c, cardx_store *cs, const char *text,
-                        size_t limit)
+static int search_print(struct cardx_cmd *c, struct cardstore *cs,
+                        const char *text, size_t limit)
 {
     struct list_state st = {c, 0};
     int64_t total = 0;
 
-    if (cardx_store_contact_search(cs, text, limit, list_one, &st, &total) < 0)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
+    if (cardstore_contact_search(cs, text, limit, list_one, &st, &total) < 0)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
     if (!st.count)
         fprintf(c->out, "no contact matches '%s'\n", text);
     else if (total > st.count)
@@ -122,7 +122,7 @@ static int search_print(struct cardx_cmd *c, cardx_store *cs, const char *text,
     return CARDX_EXIT_OK;
 }
 
-static int contacts_search(struct cardx_cmd *c, cardx_store *cs, int argc,
+static int contacts_search(struct cardx_cmd *c, struct cardstore *cs, int argc,
                            char **argv)
 {
     char **words = calloc(argc > 0 ? (size_t)argc : 1, sizeof *words);
@@ -153,17 +153,18 @@ static int64_t contact_id(struct cardx_cmd *c, const char *arg, int *status)
     return id;
 }
 
-static int not_found(struct cardx_cmd *c, cardx_store *cs, int rc, int64_t id)
+static int not_found(struct cardx_cmd *c, struct cardstore *cs, int rc,
+                     int64_t id)
 {
-    if (rc == CARDX_E_NOTFOUND)
+    if (rc == CARDSTORE_ENOTFOUND)
         return cmd_fail(c, CARDX_EXIT_ERROR, "no contact %lld", (long long)id);
-    return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
+    return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
 }
 
-static int contacts_show(struct cardx_cmd *c, cardx_store *cs, int argc,
+static int contacts_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
                          char **argv)
 {
-    cardx_card *card = NULL;
+    struct cardstore_card *card = NULL;
     int status = CARDX_EXIT_OK;
     char when[32];
     int64_t id;
@@ -174,59 +175,58 @@ static int contacts_show(struct cardx_cmd *c, cardx_store *cs, int argc,
     id = contact_id(c, argv[0], &status);
     if (id < 0)
         return status;
-    rc = cardx_store_contact_get(cs, id, &card);
-    if (rc != CARDX_OK)
+    rc = cardstore_contact_get(cs, id, &card);
+    if (rc != CARDSTORE_OK)
         return not_found(c, cs, rc, id);
-    cmd_format_time(cardx_card_updated(card), when, sizeof(when));
+    cmd_format_time(card->updated, when, sizeof(when));
     fprintf(c->out, "contact %lld, updated %s\n", (long long)id, when);
-    cmd_print_card(c, card);
-    if (cardx_card_sender(card))
-        fprintf(c->out, "%-8s %s\n", "from", cardx_card_sender(card));
-    cardx_card_free(card);
+    cmd_print_fields(c, &card->f);
+    cmd_print_photo_xml(c, card->vcard_xml);
+    if (card->sender_phone)
+        fprintf(c->out, "%-8s %s\n", "from", card->sender_phone);
+    cardstore_card_free(card);
     return CARDX_EXIT_OK;
 }
 
-static int contacts_edit(struct cardx_cmd *c, cardx_store *cs, int argc,
+static int contacts_edit(struct cardx_cmd *c, struct cardstore *cs, int argc,
                          char **argv)
 {
-    cardx_card *check = cardx_card_new();
+    struct vcard_fields f = {0};
     int status = CARDX_EXIT_OK;
     int64_t id;
-    int rc = CARDX_OK;
+    int rc = CARDSTORE_OK;
 
-    if (argc < 2) {
-        cardx_card_free(check);
+    if (argc < 2)
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "usage: cardx contacts edit ID FIELD=VALUE...");
-    }
     id = contact_id(c, argv[0], &status);
-    /* Check every assignment before changing anything. */
-    if (id >= 0)
-        status = check ? cmd_apply_to_card(c, check, argc - 1, argv + 1)
-                       : cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    cardx_card_free(check);
-    if (id < 0 || status != CARDX_EXIT_OK)
+    if (id < 0)
         return status;
-    if (cardx_store_begin(cs) != CARDX_OK)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
-    for (int i = 1; i < argc && rc == CARDX_OK; i++) {
+    /* Check every assignment before changing anything. */
+    status = cmd_apply_assignments(c, &f, argc - 1, argv + 1);
+    vcard_fields_clear(&f);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    if (cardstore_begin(cs) != CARDSTORE_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    for (int i = 1; i < argc && rc == CARDSTORE_OK; i++) {
         const char *field, *value;
 
-        cmd_assignment(c, argv[i], &field, &value);
-        rc = cardx_store_contact_set(cs, id, field, value);
+        cliparse_assignment(argv[i], &field, &value);
+        rc = cardstore_contact_set(cs, id, field, value);
     }
-    if (rc == CARDX_OK)
-        rc = cardx_store_commit(cs);
-    if (rc != CARDX_OK) {
+    if (rc == CARDSTORE_OK)
+        rc = cardstore_commit(cs);
+    if (rc != CARDSTORE_OK) {
         status = not_found(c, cs, rc, id);
-        cardx_store_rollback(cs);
+        cardstore_rollback(cs);
         return status;
     }
     fprintf(c->out, "updated contact %lld\n", (long long)id);
     return CARDX_EXIT_OK;
 }
 
-static int contacts_delete(struct cardx_cmd *c, cardx_store *cs, int argc,
+static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
                            char **argv)
 {
     int status = CARDX_EXIT_OK;
@@ -240,78 +240,140 @@ static int contacts_delete(struct cardx_cmd *c, cardx_store *cs, int argc,
 
         if (id < 0)
             return status;
-        rc = cardx_store_contact_delete(cs, id);
-        if (rc != CARDX_OK)
+        status = cmd_contact_forget(c, cs, id);
+        if (status != CARDX_EXIT_OK)
+            return status;
+        rc = cardstore_contact_delete(cs, id);
+        if (rc != CARDSTORE_OK)
             return not_found(c, cs, rc, id);
         fprintf(c->out, "deleted contact %lld\n", (long long)id);
     }
     return CARDX_EXIT_OK;
 }
 
-static const struct cmd_lib_sub contacts_subs[] = {
-    {"list", contacts_list, 0},     {"search", contacts_search, 1},
-    {"show", contacts_show, 1},     {"edit", contacts_edit, 1},
-    {"delete", contacts_delete, 1}, {NULL, NULL, 0},
+static const struct cmd_sub contacts_subs[] = {
+    {"list", contacts_list, 0},
+    {"search", contacts_search, 1},
+    {"show", contacts_show, 1},
+    {"edit", contacts_edit, 1},
+    {"delete", contacts_delete, 1},
+    {"photo", cmd_contacts_photo, 1},
+    {"updates", cmd_contacts_updates, 1},
+    {NULL, NULL, 0},
 };
 
 int cmd_contacts(struct cardx_cmd *c, int argc, char **argv)
 {
-    return cmd_lib_dispatch(c, contacts_subs, argc, argv,
-                            "usage: cardx contacts [list | search [--limit N | "
-                            "--all] TEXT | show ID | edit ID FIELD=VALUE... | "
-                            "delete ID...]");
+    return cmd_dispatch(c, contacts_subs, argc, argv,
+                        "usage: cardx contacts [list | search [--limit N | "
+                        "--all] TEXT | show ID | edit ID FIELD=VALUE... | "
+                        "delete ID... | photo ID FILE | "
+                        "updates ID on|off]");
 }
 
 /* --- export --- */
 
+struct export_state {
+    struct cardx_cmd *c;
+    FILE *f;
+    int count;
+    int failed;
+};
+
+static int export_one(void *ud, const struct cardstore_card *card)
+{
+    struct export_state *st = ud;
+    struct vcardtext_card vc = {0};
+    char *text, *extra;
+
+    extra = cmd_photo_extra(st->c, card);
+    vc.f = card->f;
+    vc.extra = extra ? extra : card->extra;
+    text = vcardtext_write(&vc);
+    free(extra);
+    if (!text || fputs(text, st->f) == EOF) {
+        free(text);
+        st->failed = 1;
+        return 1;
+    }
+    free(text);
+    st->count++;
+    return 0;
+}
+
 int cmd_export(struct cardx_cmd *c, int argc, char **argv)
 {
-    cardx_store *cs;
-    char *text = NULL;
-    FILE *f;
-    int status, to_stdout, count = 0, failed;
+    struct export_state st = {.c = c};
+    struct cardstore *cs;
+    int status, to_stdout;
 
     if (argc != 2)
         return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx export FILE.vcf");
-    cs = cmd_lib_store(c, &status);
+    cs = cmd_store(c, &status);
     if (!cs)
         return status;
-    if (cardx_store_export_vcard(cs, &text, &count) != CARDX_OK)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
     to_stdout = strcmp(argv[1], "-") == 0;
-    f = to_stdout ? c->out : fopen(argv[1], "we");
-    if (!f) {
-        status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s: %s", argv[1],
-                          strerror(errno));
-        cardx_free(text);
-        return status;
-    }
-    failed = fputs(text, f) == EOF && text[0];
-    cardx_free(text);
-    if ((!to_stdout && fclose(f) != 0) || (to_stdout && fflush(f)))
-        failed = 1;
-    if (failed)
+    st.f = to_stdout ? c->out : fopen(argv[1], "we");
+    if (!st.f)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s: %s", argv[1],
+                        strerror(errno));
+    if (cardstore_contact_list(cs, export_one, &st) < 0 && !st.failed)
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    if ((!to_stdout && fclose(st.f) != 0) || (to_stdout && fflush(st.f)))
+        st.failed = 1;
+    if (st.failed)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s", argv[1]);
-    if (!to_stdout)
-        fprintf(c->out, "exported %d contact%s to %s\n", count,
-                count == 1 ? "" : "s", argv[1]);
-    return CARDX_EXIT_OK;
+    if (status == CARDX_EXIT_OK && !to_stdout)
+        fprintf(c->out, "exported %d contact%s to %s\n", st.count,
+                st.count == 1 ? "" : "s", argv[1]);
+    return status;
 }
 
 /* --- import --- */
 
+struct import_state {
+    struct cardstore *cs;
+    xmpp_ctx_t *ctx;
+    int count;
+    int failed; /* the store or memory failed (not the file) */
+};
+
+static int import_one(void *ud, const struct vcardtext_card *vc)
+{
+    struct import_state *st = ud;
+    struct cardstore_card card = {0};
+    xmpp_stanza_t *vcard = vcardtext_to_vcard_temp(st->ctx, vc);
+    int rc;
+
+    card.f = vc->f;
+    card.extra = vc->extra;
+    card.vcard_xml = vcard ? vcard_to_text(vcard) : NULL;
+    if (vcard)
+        xmpp_stanza_release(vcard);
+    rc = card.vcard_xml ? cardstore_contact_add(st->cs, &card, NULL)
+                        : CARDSTORE_ENOMEM;
+    free(card.vcard_xml);
+    if (rc != CARDSTORE_OK) {
+        st->failed = 1;
+        return 1;
+    }
+    st->count++;
+    return 0;
+}
+
 int cmd_import(struct cardx_cmd *c, int argc, char **argv)
 {
-    cardx_store *cs;
+    struct import_state st = {0};
     char *text, *err = NULL;
     FILE *f;
-    int status, n;
+    int status, rc;
 
     if (argc != 2)
         return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx import FILE.vcf");
-    cs = cmd_lib_store(c, &status);
-    if (!cs)
-        return status;
+    st.cs = cmd_store(c, &status);
+    st.ctx = cmd_xctx(c);
+    if (!st.cs || !st.ctx)
+        return st.cs ? cmd_fail(c, CARDX_EXIT_ERROR, "out of memory") : status;
     f = strcmp(argv[1], "-") == 0 ? c->in : fopen(argv[1], "re");
     if (!f)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s: %s", argv[1],
@@ -321,17 +383,24 @@ int cmd_import(struct cardx_cmd *c, int argc, char **argv)
         fclose(f);
     if (!text)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s", argv[1]);
-    n = cardx_store_import_vcard(cs, text, &err);
+    if (cardstore_begin(st.cs) != CARDSTORE_OK) {
+        free(text);
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(st.cs));
+    }
+    rc = vcardtext_parse(text, import_one, &st, &err);
     free(text);
-    if (n == CARDX_E_INVAL)
-        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s: %s; nothing imported",
-                          argv[1], err ? err : "out of memory");
-    else if (n < 0)
-        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s; nothing imported",
-                          err ? err : cardx_strerror(n));
-    cardx_free(err);
-    if (n < 0)
+    if (rc < 0 || st.failed || cardstore_commit(st.cs) != CARDSTORE_OK) {
+        if (st.failed || rc >= 0)
+            status = cmd_fail(c, CARDX_EXIT_ERROR, "%s; nothing imported",
+                              cardstore_errmsg(st.cs));
+        else
+            status = cmd_fail(c, CARDX_EXIT_ERROR, "%s: %s; nothing imported",
+                              argv[1], err ? err : "out of memory");
+        cardstore_rollback(st.cs);
+        free(err);
         return status;
-    fprintf(c->out, "imported %d contact%s\n", n, n == 1 ? "" : "s");
+    }
+    fprintf(c->out, "imported %d contact%s\n", st.count,
+            st.count == 1 ? "" : "s");
     return CARDX_EXIT_OK;
 }

@@ -19,14 +19,24 @@ const struct cmd_spec cmd_specs[] = {
     {"card", cmd_card,
      "cardx card [show]\n"
      "cardx card set FIELD=VALUE...\n"
-     "cardx card edit",
+     "cardx card edit\n"
+     "cardx card qr [--png FILE] [--invert]\n"
+     "cardx card profile [list | show NAME | set NAME FIELD... |\n"
+     "                    delete NAME | default NAME]",
      "show or change your own business card",
      "Fields: name, given, family, phone, email, org, title, address, url,\n"
-     "note. An empty VALUE clears the field. edit opens $EDITOR (default vi)\n"
-     "on the card as a .vcf file. The card is kept locally and uploaded to\n"
+     "note; photo=@FILE puts a JPEG or PNG photo (at most 32 KiB) in the\n"
+     "card and photo= removes it. An empty VALUE clears the field. edit\n"
+     "opens $EDITOR (default vi) on the card as a .vcf file. The card is\n"
+     "kept locally and uploaded to\n"
      "cardxd when the server can be reached; otherwise cardx sync uploads\n"
-     "it later."},
-    {"send", cmd_send, "cardx send NUMBER [--note TEXT]",
+     "it later. qr shows the card as a QR code (vCard 3.0) a phone camera\n"
+     "imports, or writes it to FILE as a PNG; a card too large for one\n"
+     "leaves out note, address, url, title, org, email in that order and\n"
+     "says which. --invert is for dark text on a light terminal. A profile\n"
+     "names the fields a recipient sees (kept by cardxd); send --profile\n"
+     "NAME, or the default profile, uses one."},
+    {"send", cmd_send, "cardx send NUMBER [--note TEXT] [--profile NAME]",
      "send your card to the owner of a phone number",
      "Prints 'queued' and the card's id once cardxd has accepted the card;\n"
      "'delivered' when the recipient is online and the service is set to\n"
@@ -44,25 +54,45 @@ const struct cmd_spec cmd_specs[] = {
      "let a blocked number's new cards through again", NULL},
     {"blocked", cmd_blocked, "cardx blocked",
      "list the numbers you blocked, one a line", NULL},
+    {"consent", cmd_consent, "cardx consent [anyone | contacts | ask]",
+     "choose who may send you cards, or show your choice",
+     "anyone (the default): every card arrives. contacts: only cards from\n"
+     "numbers in your contacts (and senders you accepted) arrive; others\n"
+     "are dropped and their senders are not told. ask: those arrive, and\n"
+     "cards from other numbers wait as requests (cardx requests). Setting\n"
+     "contacts or ask tells cardxd the numbers of your saved contacts, and\n"
+     "cardx sync tells it again when they changed."},
+    {"requests", cmd_requests,
+     "cardx requests [list]\n"
+     "cardx requests accept ID\n"
+     "cardx requests decline ID",
+     "cards waiting for your consent (consent ask)",
+     "accept delivers the card (then stored in your inbox) and lets its\n"
+     "sender send you cards from now on; decline deletes it, and its sender\n"
+     "is not told. Either way the sender was only ever told 'queued'."},
     {"inbox", cmd_inbox,
      "cardx inbox [list]\n"
      "cardx inbox show N\n"
-     "cardx inbox save N... | --all [--merge | --new]\n"
+     "cardx inbox save N... | --all [--merge | --new] [--theirs | --mine]\n"
      "cardx inbox delete N...",
      "read received cards and save them to your contacts",
      "Saving moves a card into your contacts. When a contact has the same\n"
      "number, cardx asks on a terminal whether to merge; otherwise give\n"
-     "--merge (update that contact) or --new (keep both)."},
+     "--merge (update that contact) or --new (keep both). An update of a\n"
+     "saved card merges into its contact, keeping your own edits; a field\n"
+     "both of you changed is asked, or --theirs / --mine decides."},
     {"contacts", cmd_contacts,
      "cardx contacts [list]\n"
      "cardx contacts search [--limit N | --all] TEXT\n"
      "cardx contacts show ID\n"
      "cardx contacts edit ID FIELD=VALUE...\n"
-     "cardx contacts delete ID...",
+     "cardx contacts delete ID...\n"
+     "cardx contacts photo ID FILE\n"
+     "cardx contacts updates ID on|off",
      "browse and edit saved contacts (works offline)",
      "search shows the best 50 matches, best first (a match in the name\n"
      "counts most), and how many more there are; --limit N shows the best\n"
-     "N, --all every match."},
+     "N, --all every match. photo writes the contact's photo to FILE."},
     {"export", cmd_export, "cardx export FILE.vcf",
      "write all contacts as vCard text ('-' for standard output)", NULL},
     {"import", cmd_import, "cardx import FILE.vcf",

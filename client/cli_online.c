@@ -1,5 +1,5 @@
-/* cardx register: creating the account and registering the number with
- * cardxd (xep/cardx.md); send and sync are in cli_send.c. */
+/* cardx register, send and sync: the commands that talk to the server and
+ * cardxd (xep/cardx.md). */
 #include "client/commands_int.h"
 
 #include <stdlib.h>
@@ -69,8 +69,9 @@ int cmd_sync_inbox(struct cardx_cmd *c, int *added)
         last = session_last_activity(c->session);
         if (last < start)
             last = start;
+        /* Online at last: tell cardxd the choices made offline. */
         if (clock_now_ms() - last >= c->settings->quiet_ms)
-            return CARDX_EXIT_OK;
+            return cmd_flush_updates(c);
     }
 }
 
@@ -80,6 +81,117 @@ void cmd_print_count(struct cardx_cmd *c, int added)
         fprintf(c->out, "%d new card%s\n", added, added == 1 ? "" : "s");
     else
         fprintf(c->out, "no new cards\n");
+}
+
+int cmd_sync(struct cardx_cmd *c, int argc, char **argv)
+{
+    int status, uploaded = 0, added = 0;
+
+    (void)argv;
+    if (argc != 1)
+        return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx sync");
+    if (!cmd_online(c, &status))
+        return status;
+    status = cmd_upload_self(c, &uploaded);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    if (uploaded)
+        fprintf(c->out, "uploaded your card\n");
+    /* Not fatal: the cards still come; the next sync tells it again. */
+    if (cmd_consent_refresh(c) != CARDX_EXIT_OK)
+        fprintf(c->err, "cardx: your contacts' numbers are not up to date "
+                        "at cardxd\n");
+    status = cmd_sync_inbox(c, &added);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    cmd_print_count(c, added);
+    return CARDX_EXIT_OK;
+}
+
+/* --- send --- */
+
+static int print_sent(struct cardx_cmd *c, xmpp_stanza_t *reply,
+                      const char *number)
+{
+    xmpp_stanza_t *sent =
+        xmpp_stanza_get_child_by_name_and_ns(reply, "sent", NS_CARDX);
+    const char *status =
+        sent ? xmpp_stanza_get_attribute(sent, "status") : NULL;
+    const char *id = sent ? xmpp_stanza_get_attribute(sent, "id") : NULL;
+    const char *to = sent ? xmpp_stanza_get_attribute(sent, "to") : NULL;
+
+    if (!status)
+        return cmd_fail(c, CARDX_EXIT_REFUSED,
+                        "%s answered the send without a status", c->component);
+    fprintf(c->out, "%s: card %s to %s\n", status, id ? id : "?",
+            to ? to : number);
+    return CARDX_EXIT_OK;
+}
+
+static int send_args(struct cardx_cmd *c, int argc, char **argv,
+                     const char **number, const char **note,
+                     const char **profile)
+{
+    *number = NULL;
+    *note = NULL;
+    *profile = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v = option_value(argc, argv, &i, "--note");
+        const char *p = v ? NULL : option_value(argc, argv, &i, "--profile");
+
+        if (v)
+            *note = v;
+        else if (p)
+            *profile = p;
+        else if (argv[i][0] == '-' && argv[i][1] == '-')
+            return cmd_fail(c, CARDX_EXIT_USAGE, "unknown option '%s'",
+                            argv[i]);
+        else if (!*number)
+            *number = argv[i];
+        else
+            return cmd_fail(
+                c, CARDX_EXIT_USAGE,
+                "usage: cardx send NUMBER [--note TEXT] [--profile NAME]");
+    }
+    if (!*number)
+        return cmd_fail(
+            c, CARDX_EXIT_USAGE,
+            "usage: cardx send NUMBER [--note TEXT] [--profile NAME]");
+    return CARDX_EXIT_OK;
+}
+
+int cmd_send(struct cardx_cmd *c, int argc, char **argv)
+{
+    xmpp_stanza_t *iq, *send, *reply = NULL;
+    const char *number, *note, *profile;
+    int status, rc;
+
+    status = send_args(c, argc, argv, &number, &note, &profile);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    if (!cmd_online(c, &status))
+        return status;
+    status = cmd_upload_self(c, NULL);
+    if (status != CARDX_EXIT_OK)
+        return status;
+    iq = component_iq(c, "set", "send", NS_CARDX, &send);
+    if (!iq || xmpp_stanza_set_attribute(send, "to", number) != XMPP_EOK ||
+        (profile &&
+         xmpp_stanza_set_attribute(send, "profile", profile) != XMPP_EOK) ||
+        (note && stanza_add_text_child(session_ctx(c->session), send, "note",
+                                       note) < 0)) {
+        if (iq)
+            xmpp_stanza_release(iq);
+        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    }
+    rc = session_iq(c->session, iq, &reply);
+    xmpp_stanza_release(iq);
+    if (rc != SESSION_OK)
+        return cmd_fail(c, cmd_iq_status(c, rc), "cannot send to %s: %s",
+                        number, session_errmsg(c->session));
+    status = print_sent(c, reply, number);
+    xmpp_stanza_release(reply);
+    return status;
 }
 
 /* --- register --- */

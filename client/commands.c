@@ -156,6 +156,11 @@ struct cardstore *cmd_store(struct cardx_cmd *c, int *status)
     return st ? lib_store_cardstore(st) : NULL;
 }
 
+struct cardstore *cmd_cardstore(struct cardx_cmd *c)
+{
+    return c->store ? lib_store_cardstore(c->store) : NULL;
+}
+
 int cmd_lib_dispatch(struct cardx_cmd *c, const struct cmd_lib_sub *subs,
                      int argc, char **argv, const char *usage)
 {
@@ -481,7 +486,8 @@ static void print_arrival(struct cardx_cmd *c, const struct session_card *sc,
 {
     const char *who = sc->f.name ? sc->f.name : sc->f.org;
 
-    fprintf(c->out, "New card from %s: %s (inbox #%lld)\n",
+    fprintf(c->out, "%s from %s: %s (inbox #%lld)\n",
+            sc->updates ? "Updated card" : "New card",
             sc->sender_phone ? sc->sender_phone : "an unknown number",
             who ? who : "(no name)", (long long)id);
     fflush(c->out);
@@ -500,6 +506,8 @@ static int store_card(struct cardstore *cs, const struct session_card *sc,
     card.updated = card.received;
     card.f = sc->f;
     card.vcard_xml = sc->vcard_xml;
+    if (sc->updates)
+        return cmd_store_update(cs, &card, sc->updates, sc->changed, id);
     return cardstore_inbox_add(cs, &card, id);
 }
 

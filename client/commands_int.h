@@ -40,6 +40,8 @@ extern const struct cmd_spec cmd_specs[];
 const struct cmd_spec *cmd_find(const char *name);
 
 int cmd_card(struct cardx_cmd *c, int argc, char **argv);
+/* cardx card qr ARGS... (cli_qr.c): argv holds the arguments after "qr". */
+int cmd_card_qr(struct cardx_cmd *c, int argc, char **argv);
 int cmd_inbox(struct cardx_cmd *c, int argc, char **argv);
 int cmd_contacts(struct cardx_cmd *c, int argc, char **argv);
 int cmd_export(struct cardx_cmd *c, int argc, char **argv);
@@ -50,8 +52,36 @@ int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
 int cmd_block(struct cardx_cmd *c, int argc, char **argv);
 int cmd_unblock(struct cardx_cmd *c, int argc, char **argv);
 int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
+/* cli_requests.c */
+int cmd_consent(struct cardx_cmd *c, int argc, char **argv);
+int cmd_requests(struct cardx_cmd *c, int argc, char **argv);
+/* When consent is contacts or ask and the contacts' numbers changed since
+ * they were last told to cardxd, tells it again (online). Returns 0 or an
+ * exit status after reporting. */
+int cmd_consent_refresh(struct cardx_cmd *c);
 int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
 int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
+
+/* --- photos (cli_photo.c) --- */
+
+/* Takes photo=@FILE (set the photo, checked and within
+ * VCARD_PHOTO_MAX_BYTES) or photo= (remove it) out of argv, compacting it
+ * and lowering *argc, and applies it to *vcard: replaced by a new card,
+ * built from f when it was NULL. Returns 0 or an exit status after
+ * reporting. */
+int cmd_photo_assign(struct cardx_cmd *c, xmpp_stanza_t **vcard,
+                     const struct vcard_fields *f, int *argc, char **argv);
+/* Prints "photo    JPEG 120x80, 5321 bytes" when the card (vcard may be
+ * NULL; vcard_xml is its text, may be NULL) has a photo. */
+void cmd_print_photo(struct cardx_cmd *c, xmpp_stanza_t *vcard);
+void cmd_print_photo_xml(struct cardx_cmd *c, const char *vcard_xml);
+/* card's extra vCard lines with a PHOTO line (vCard 4.0 data URI) added
+ * from its vcard_xml, for export; NULL when nothing is to be added (use
+ * card->extra). The caller frees it. */
+char *cmd_photo_extra(struct cardx_cmd *c, const struct cardstore_card *card);
+/* cardx contacts photo ID FILE. */
+int cmd_contacts_photo(struct cardx_cmd *c, struct cardstore *cs, int argc,
+                       char **argv);
 
 /* Prints "cardx: MESSAGE" on err and returns code. */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
@@ -68,6 +98,10 @@ int cmd_iq_status(struct cardx_cmd *c, int session_rc);
 /* The open card store (cmd_lib_store's, underneath), opening it on first
  * use; NULL after reporting why (then *status is the exit status). */
 struct cardstore *cmd_store(struct cardx_cmd *c, int *status);
+
+/* The store underneath once opened (c->store is the public one), else
+ * NULL. */
+struct cardstore *cmd_cardstore(struct cardx_cmd *c);
 
 /* A libstrophe context for stanzas that never go on the wire; NULL when
  * memory ran out. */
@@ -122,5 +156,41 @@ int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
 
 /* True when argv holds --help or -h. */
 int cmd_wants_help(int argc, char **argv);
+
+/* --- updates of saved cards (cli_update.c) and profiles (cli_profile.c) */
+
+#include "client/merge.h"
+
+/* Adds an arrived update to the inbox, marked as one, in one
+ * transaction; returns as cardstore_inbox_add(). */
+int cmd_store_update(struct cardstore *cs, const struct cardstore_card *card,
+                     const char *updates, const char *changed, int64_t *id);
+/* When inbox card inbox_id is an update, prints "  update (changed: …)"
+ * or, with own_line, "update   changed: …" and a newline. */
+void cmd_print_update(struct cardx_cmd *c, struct cardstore *cs,
+                      int64_t inbox_id, int own_line);
+/* When inbox card id is an update of a card a contact was saved from,
+ * merges it into that contact (conflicts resolved by side, or asked) and
+ * sets *handled; else leaves the save to the caller. Returns the exit
+ * status. */
+int cmd_save_update(struct cardx_cmd *c, struct cardstore *cs, int64_t id,
+                    enum merge_side side, int *handled);
+/* Contact contact was saved from card: the base of its updates. */
+int cmd_saved_from(struct cardx_cmd *c, struct cardstore *cs,
+                   const struct cardstore_card *card, int64_t contact);
+/* Contact id is about to be deleted: its sender's updates go off at the
+ * next sync. */
+int cmd_contact_forget(struct cardx_cmd *c, struct cardstore *cs, int64_t id);
+/* Inbox card inbox_id is about to be deleted unsaved: its sender's
+ * updates go off at the next sync, unless a contact follows them. */
+int cmd_card_dropped(struct cardx_cmd *c, struct cardstore *cs,
+                     int64_t inbox_id);
+/* Tells cardxd the choices about updates made offline (online). */
+int cmd_flush_updates(struct cardx_cmd *c);
+/* contacts updates ID on|off. */
+int cmd_contacts_updates(struct cardx_cmd *c, struct cardstore *cs, int argc,
+                         char **argv);
+/* card profile list|show|set|delete|default (argv[0] is "profile"). */
+int cmd_card_profile(struct cardx_cmd *c, int argc, char **argv);
 
 #endif

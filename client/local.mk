@@ -15,12 +15,18 @@ client_libcardxcli_la_SOURCES = client/cli.h client/settings.h client/settings.c
 	client/cliparse.h client/cliparse.c \
 	client/commands.h client/commands_int.h client/commands.c \
 	client/cli_help.c client/cli_card.c client/cli_inbox.c \
-	client/cli_contacts.c client/cli_online.c client/cli_send.c \
-	client/cli_shell.c \
-	client/cli_block.c
+	client/cli_contacts.c client/cli_online.c client/cli_shell.c \
+	client/cli_block.c \
+	client/qrcard.h client/qrcard.c client/cli_qr.c client/cli_photo.c \
+	client/cli_requests.c client/cli_update.c client/cli_profile.c
+# Cards that stay current (xep/cardx.md): the three-way merge and their
+# store belong to the core.
+client_libcardxcore_la_SOURCES += client/merge.h client/merge.c \
+	client/cardstore_updates.h client/cardstore_updates_sql.h \
+	client/cardstore_updates.c
 CARDX_LIBS = client/libcardxcli.la lib/libcardxapi.la client/libcardxcore.la \
-	$(XEP_LIBS) \
-	$(PHONE_LIBS) $(SQLITE_LIBS) $(INIH_LIBS)
+	$(XEP_LIBS) $(PHONE_LIBS) $(SQLITE_LIBS) $(INIH_LIBS) $(QRENCODE_LIBS) \
+	$(PNG_LIBS)
 
 bin_PROGRAMS += client/cardx
 client_cardx_SOURCES = client/main.c

@@ -50,6 +50,8 @@ struct session_card {
     char *note;         /* the sender's note */
     char *vcard_xml;    /* the serialised vcard-temp, NULL when none came */
     struct vcard_fields f;
+    char *updates; /* an update: the id of the card it updates, else NULL */
+    char *changed; /* an update: the changed fields, space-separated */
     struct session_card *next; /* the session's queue; NULL once taken */
 };
 

@@ -15,6 +15,8 @@ void session_card_free(struct session_card *c)
     if (!c)
         return;
     free(c->card_id);
+    free(c->updates);
+    free(c->changed);
     free(c->sender_phone);
     free(c->note);
     free(c->vcard_xml);
@@ -92,6 +94,14 @@ static int parse_card(xmpp_stanza_t *msg, xmpp_stanza_t *card,
     c->note = child_text(card, "note");
     if (!c->card_id || (phone && !c->sender_phone))
         return CX_ENOMEM;
+    if (xmpp_stanza_get_attribute(card, "updates")) {
+        const char *changed = xmpp_stanza_get_attribute(card, "changed");
+
+        c->updates = strdup(xmpp_stanza_get_attribute(card, "updates"));
+        c->changed = strdup(changed ? changed : "");
+        if (!c->updates || !c->changed)
+            return CX_ENOMEM;
+    }
     vcard = xmpp_stanza_get_child_by_name_and_ns(msg, "vCard", NS_VCARD);
     if (vcard) {
         int rc = vcard_parse(vcard, &c->f);

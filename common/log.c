@@ -1,9 +1,17 @@
 /* Leveled logging to a stream, passed explicitly to each module. */
 #include "common/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "common/errors.h"
+
+/* A log file holds who sent cards to whom: for its owner only. */
+#define LOG_FILE_MODE 0600
 
 /* Longest line written; longer messages are cut. */
 #define LOG_LINE_MAX 2048
@@ -19,6 +27,37 @@ int log_level_parse(const char *name, enum log_level *out)
         }
     }
     return -1;
+}
+
+int log_open_file(struct log *lg, const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+                  LOG_FILE_MODE);
+    FILE *f;
+    int saved;
+
+    if (fd < 0)
+        return CX_EIO;
+    f = fdopen(fd, "a");
+    if (!f) {
+        saved = errno;
+        close(fd);
+        errno = saved;
+        return saved == ENOMEM ? CX_ENOMEM : CX_EIO;
+    }
+    log_close(lg);
+    lg->out = f;
+    lg->owned = 1;
+    return 0;
+}
+
+void log_close(struct log *lg)
+{
+    if (lg->owned && lg->out)
+        fclose(lg->out);
+    if (lg->owned)
+        lg->out = NULL;
+    lg->owned = 0;
 }
 
 void log_write(const struct log *lg, enum log_level level, const char *fmt, ...)

@@ -13,11 +13,21 @@ enum log_level {
 
 struct log {
     enum log_level level;
-    FILE *out; /* borrowed; NULL means stderr */
+    FILE *out; /* NULL means stderr; borrowed unless owned */
+    int owned; /* out was opened by log_open_file(), closed by log_close() */
 };
 
 /* Parses "error", "warn", "info" or "debug". Returns 0 or -1. */
 int log_level_parse(const char *name, enum log_level *out);
+
+/* From now on appends to the file at path, created 0600 when missing, and
+ * closes the file an earlier call opened (reopening the same path is how a
+ * rotated log is let go). On failure the output is left as it was and errno
+ * says why. Returns 0, CX_EIO or CX_ENOMEM. */
+int log_open_file(struct log *lg, const char *path);
+
+/* Closes a file log_open_file() opened; later lines go to stderr. */
+void log_close(struct log *lg);
 
 /* Writes one timestamped line when level is enabled. lg may be NULL (then
  * nothing is written). */

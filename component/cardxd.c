@@ -1,5 +1,6 @@
 /* The cardxd daemon: wires config, store, service and link into one poll()
- * loop, with SIGINT/SIGTERM delivered through a signalfd. */
+ * loop, with SIGINT/SIGTERM (stop) and SIGHUP (reload) delivered through a
+ * signalfd. */
 #include "component/cardxd.h"
 
 #include <errno.h>
@@ -8,17 +9,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "component/link.h"
+#include "component/metrics.h"
+#include "component/notify.h"
 #include "component/service.h"
 #include "component/store.h"
 #include "buildconf.h"
 
 /* How long a clean stop may spend flushing the closing stream. */
 #define CARDXD_SHUTDOWN_FLUSH_MS 1000
+
+/* Secrets that example configs and guides show: a server that accepts one
+ * of them lets anyone on its component port act as the service. */
+static const char *const placeholder_secrets[] = {"change-me", "changeme",
+                                                  "secret", NULL};
 
 /* The work of one read or tick in one transaction, kept until it commits
  * so that it can be done again without one when the commit fails. */
@@ -34,12 +44,14 @@ struct batch {
 };
 
 struct cardxd {
-    const struct cardxd_config *cfg;
-    const struct log *log;
+    struct cardxd_config *cfg; /* replaced by each reload */
+    struct cardxd_opts opts;
+    struct log *log;
     xmpp_ctx_t *ctx;
     struct store *store;
     struct service *service;
     struct link *link;
+    struct metrics *metrics; /* NULL unless [metrics] listen is set */
     struct batch batch;
 };
 
@@ -108,8 +120,12 @@ static void cardxd_up(void *userdata)
     struct cardxd *cd = userdata;
 
     batch_keep(cd, NULL);
+    /* Here, not in the service: a failed batch replays the link's coming
+     * up, which is not a reconnection. */
+    stats_link_up(service_stats(cd->service), clock_now_ms());
     service_link_up(cd->service, clock_now_ms());
     batch_check(cd);
+    notify_ready("component link up: attached as %s", cd->cfg->domain);
 }
 
 static void cardxd_down(void *userdata)
@@ -117,7 +133,9 @@ static void cardxd_down(void *userdata)
     struct cardxd *cd = userdata;
 
     cd->batch.link_down = 1;
+    stats_link_down(service_stats(cd->service), clock_now_ms());
     service_link_down(cd->service);
+    notify_status("component link down: reconnecting");
 }
 
 static void cardxd_stanza(void *userdata, xmpp_stanza_t *stanza)
@@ -129,11 +147,32 @@ static void cardxd_stanza(void *userdata, xmpp_stanza_t *stanza)
     batch_check(cd);
 }
 
-int cardxd_check(const struct cardxd_config *cfg, const struct log *lg,
-                 char **err)
+/* A placeholder secret is refused: start and -t alike. */
+static int cardxd_check_secret(const struct cardxd_config *cfg, char **err)
 {
-    int rc = store_check(cfg->database, cfg->check_timeout_ms, err);
+    for (size_t i = 0; placeholder_secrets[i]; i++) {
+        if (strcasecmp(cfg->secret, placeholder_secrets[i]) == 0) {
+            *err = str_printf("[component] secret is a placeholder (%s): set "
+                              "the server's component secret to a random "
+                              "value (e.g. openssl rand -hex 16) and the "
+                              "same here",
+                              placeholder_secrets[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
 
+/* What a start checks before it touches the database. */
+static int cardxd_preflight(const struct cardxd_config *cfg,
+                            const struct log *lg, char **err)
+{
+    int rc;
+
+    *err = NULL;
+    if (cardxd_check_secret(cfg, err) < 0)
+        return -1;
+    rc = store_check(cfg->database, cfg->check_timeout_ms, err);
     if (rc > 0) {
         log_warn(lg, "%s", *err);
         free(*err);
@@ -143,13 +182,91 @@ int cardxd_check(const struct cardxd_config *cfg, const struct log *lg,
     return rc < 0 ? -1 : 0;
 }
 
+/* The config file holds the secret: others must not read it (a warning,
+ * as packaging or a shared group may have reasons). */
+static void cardxd_check_mode(const char *path, const struct log *lg)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) == 0 && (sb.st_mode & S_IROTH))
+        log_warn(lg,
+                 "%s is readable by every user and holds the component "
+                 "secret: chmod o-r %s (e.g. 0640 root:cardxd)",
+                 path, path);
+}
+
+/* [log] file must be writable where it will be opened. */
+static int cardxd_check_log_file(const struct cardxd_config *cfg, char **err)
+{
+    char *dir;
+    int rc = 0;
+
+    if (!cfg->log_file || access(cfg->log_file, W_OK) == 0)
+        return 0;
+    if (errno != ENOENT) {
+        *err = str_printf("[log] file %s: %s", cfg->log_file, strerror(errno));
+        return -1;
+    }
+    dir = strdup(cfg->log_file);
+    if (!dir) {
+        *err = strdup("out of memory");
+        return -1;
+    }
+    if (strrchr(dir, '/'))
+        *strrchr(dir, '/') = '\0';
+    else
+        strcpy(dir, ".");
+    if (access(*dir ? dir : "/", W_OK | X_OK) < 0) {
+        *err = str_printf("[log] file %s cannot be created: %s: %s",
+                          cfg->log_file, *dir ? dir : "/", strerror(errno));
+        rc = -1;
+    }
+    free(dir);
+    return rc;
+}
+
+int cardxd_check(const struct cardxd_config *cfg, const char *path,
+                 const struct log *lg, char **err)
+{
+    int migrations = 0, rc;
+
+    cardxd_check_mode(path, lg);
+    if (cardxd_preflight(cfg, lg, err) < 0 ||
+        cardxd_check_log_file(cfg, err) < 0)
+        return -1;
+    rc = store_probe(cfg->database, cfg->busy_timeout_ms, &migrations, err);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        log_warn(lg, "%s", *err);
+        free(*err);
+        *err = NULL;
+    }
+    if (migrations > 0)
+        log_info(lg, "%s: the next start applies %d schema migration(s)",
+                 cfg->database, migrations);
+    return 0;
+}
+
+int cardxd_log_setup(struct log *lg, const struct cardxd_config *cfg, int debug,
+                     char **err)
+{
+    *err = NULL;
+    lg->level = debug ? LOG_LEVEL_DEBUG : cfg->log_level;
+    if (cfg->log_file && log_open_file(lg, cfg->log_file) < 0) {
+        *err = str_printf("[log] file %s: %s", cfg->log_file, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Checks the database before anything writes to it (the migrations, the
  * WAL), then opens it. */
 static int cardxd_open_store(const struct cardxd_config *cfg,
                              const struct log *lg, struct store **out,
                              char **err)
 {
-    if (cardxd_check(cfg, lg, err) < 0 ||
+    if (cardxd_preflight(cfg, lg, err) < 0 ||
         store_open(cfg->database, cfg->synchronous, out, err) < 0)
         return -1;
     if (store_set_busy_timeout(*out, cfg->busy_timeout_ms) < 0) {
@@ -175,8 +292,21 @@ static char *cardxd_ping_target(const struct cardxd_config *cfg)
     return strdup(dot ? dot + 1 : cfg->domain);
 }
 
-int cardxd_new(const struct cardxd_config *cfg, const struct log *lg,
-               struct cardxd **out, char **err)
+/* The metrics endpoint, when [metrics] listen asks for one. Its address
+ * is read once: changing it needs a restart. */
+static int cardxd_metrics_start(struct cardxd *cd, char **err)
+{
+    struct metrics_source src = {service_stats(cd->service), cd->store,
+                                 cd->cfg->database};
+
+    if (!cd->cfg->metrics_listen || !cd->cfg->metrics_listen[0])
+        return 0;
+    return metrics_start(cd->cfg->metrics_listen, &src, cd->log, &cd->metrics,
+                         err);
+}
+
+int cardxd_new(struct cardxd_config *cfg, const struct cardxd_opts *opts,
+               struct log *lg, struct cardxd **out, char **err)
 {
     static const struct link_callbacks cb = {cardxd_up, cardxd_down,
                                              cardxd_stanza};
@@ -197,10 +327,14 @@ int cardxd_new(const struct cardxd_config *cfg, const struct log *lg,
 
     *err = NULL;
     params.ping_to = ping_to;
-    if (!cd || !ping_to)
+    if (!cd || !ping_to) {
+        config_free(cfg);
         goto oom;
+    }
     cd->cfg = cfg;
+    cd->opts = *opts;
     cd->log = lg;
+    cardxd_check_mode(opts->config_path, lg);
     cd->ctx = xmpp_ctx_new(NULL, NULL);
     if (!cd->ctx)
         goto oom;
@@ -213,6 +347,8 @@ int cardxd_new(const struct cardxd_config *cfg, const struct log *lg,
     cd->link = link_new(cd->ctx, &params, &cb, cd, lg);
     if (!cd->service || !cd->link)
         goto oom;
+    if (cardxd_metrics_start(cd, err) < 0)
+        goto fail;
     free(ping_to);
     *out = cd;
     return 0;
@@ -231,11 +367,13 @@ void cardxd_free(struct cardxd *cd)
         return;
     batch_clear(&cd->batch);
     free(cd->batch.in);
+    metrics_free(cd->metrics);
     link_free(cd->link);
     service_free(cd->service);
     store_free(cd->store);
     if (cd->ctx)
         xmpp_ctx_free(cd->ctx);
+    config_free(cd->cfg);
     free(cd);
 }
 
@@ -256,6 +394,7 @@ static int cardxd_signalfd(sigset_t *old)
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
     if (sigprocmask(SIG_BLOCK, &mask, old) < 0)
         return -1;
     /* A dead server socket must not kill us; send() uses MSG_NOSIGNAL but
@@ -336,6 +475,77 @@ static void batch_end(struct cardxd *cd)
     batch_fail(cd);
 }
 
+static void cardxd_note_fixed(void *ud, const char *section, const char *name)
+{
+    struct cardxd *cd = ud;
+
+    log_warn(cd->log, "[%s] %s changed; restart cardxd to apply", section,
+             name);
+}
+
+/* Takes the [log] settings of cfg: the level, and the file opened again
+ * (the old one may have been rotated away). A file that cannot be opened
+ * leaves the log where it was. */
+static void cardxd_reload_log(struct cardxd *cd,
+                              const struct cardxd_config *cfg)
+{
+    cd->log->level = cd->opts.debug ? LOG_LEVEL_DEBUG : cfg->log_level;
+    if (cfg->log_file) {
+        if (log_open_file(cd->log, cfg->log_file) < 0)
+            log_error(cd->log, "[log] file %s: %s; logging on where it was",
+                      cfg->log_file, strerror(errno));
+    } else if (cd->log->owned) {
+        log_close(cd->log);
+    }
+}
+
+/* SIGHUP: reads the configuration again and applies what can change
+ * without dropping the link; the link's and the database's keys keep their
+ * running values and are named. A file that fails to load changes
+ * nothing. */
+static void cardxd_reload(struct cardxd *cd)
+{
+    const char *path = cd->opts.config_path;
+    struct cardxd_config *next = config_new();
+    char *err = NULL;
+
+    log_info(cd->log, "SIGHUP: reading %s again", path);
+    if (!next || config_load(next, path, &err) < 0 ||
+        config_validate(next, &err) < 0 ||
+        config_keep_fixed(next, cd->cfg, cardxd_note_fixed, cd) < 0) {
+        log_error(cd->log, "reload failed, the running configuration stays: %s",
+                  err ? err : "out of memory");
+        goto out;
+    }
+    cardxd_reload_log(cd, next);
+    if (store_set_busy_timeout(cd->store, next->busy_timeout_ms) < 0)
+        log_warn(cd->log, "cannot set the busy timeout: %s",
+                 store_errmsg(cd->store));
+    service_set_config(cd->service, next);
+    config_free(cd->cfg);
+    cd->cfg = next;
+    next = NULL;
+    log_info(cd->log, "configuration reloaded from %s", path);
+out:
+    free(err);
+    config_free(next);
+}
+
+/* Acts on one signal from the signalfd. Returns 1 to stop, else 0. */
+static int cardxd_signal(struct cardxd *cd, int sfd)
+{
+    struct signalfd_siginfo si;
+
+    if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+        return 0;
+    if (si.ssi_signo == SIGHUP) {
+        cardxd_reload(cd);
+        return 0;
+    }
+    log_info(cd->log, "received %s, stopping", strsignal((int)si.ssi_signo));
+    return 1;
+}
+
 int cardxd_run(struct cardxd *cd)
 {
     sigset_t old;
@@ -349,8 +559,11 @@ int cardxd_run(struct cardxd *cd)
     }
     log_info(cd->log, "cardxd %s starting: component %s, server %s:%d",
              PACKAGE_VERSION, cd->cfg->domain, cd->cfg->host, cd->cfg->port);
+    notify_status("attaching to %s:%d as %s", cd->cfg->host, cd->cfg->port,
+                  cd->cfg->domain);
     for (;;) {
-        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {-1, 0, 0}};
+        struct pollfd fds[3] = {
+            {sfd, POLLIN, 0}, {-1, 0, 0}, {metrics_fd(cd->metrics), POLLIN, 0}};
         int64_t now = clock_now_ms();
         int timeout;
 
@@ -365,20 +578,14 @@ int cardxd_run(struct cardxd *cd)
         fds[1].events = link_events(cd->link);
         timeout = timeout_min(link_timeout(cd->link, now),
                               service_timeout(cd->service, now));
-        if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+        timeout = timeout_min(timeout, metrics_timeout(cd->metrics));
+        if (poll(fds, 3, timeout) < 0 && errno != EINTR) {
             log_error(cd->log, "poll failed: %s", strerror(errno));
             rc = -1;
             break;
         }
-        if (fds[0].revents & POLLIN) {
-            struct signalfd_siginfo si;
-
-            if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-                log_info(cd->log, "received %s, stopping",
-                         strsignal((int)si.ssi_signo));
-                break;
-            }
-        }
+        if ((fds[0].revents & POLLIN) && cardxd_signal(cd, sfd))
+            break;
         if (fds[1].fd >= 0 && fds[1].revents) {
             /* Everything one read brings is one transaction: a commit per
              * batch rather than per card (group commit). */
@@ -387,7 +594,11 @@ int cardxd_run(struct cardxd *cd)
             batch_end(cd);
         }
         link_flush(cd->link);
+        /* Cheap when idle (an epoll_wait that does not wait); it also
+         * closes connections whose timeout passed. */
+        metrics_run(cd->metrics);
     }
+    notify_stopping();
     link_shutdown(cd->link, CARDXD_SHUTDOWN_FLUSH_MS);
     close(sfd);
     sigprocmask(SIG_SETMASK, &old, NULL);

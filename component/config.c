@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- Defaults: the only place in the project that states them. ---- */
 #define CONFIG_DEFAULT_DOMAIN NULL /* required */
@@ -16,6 +17,7 @@
 #define CONFIG_DEFAULT_KEEPALIVE_MS 30000L    /* 30 s */
 #define CONFIG_DEFAULT_READ_TIMEOUT_MS 90000L /* 90 s */
 #define CONFIG_DEFAULT_USER_DOMAINS ""        /* parent domain of `domain` */
+#define CONFIG_DEFAULT_ADMINS ""              /* nobody */
 #define CONFIG_DEFAULT_DATABASE CARDXD_STATEDIR "/cardxd.sqlite"
 #define CONFIG_DEFAULT_SYNCHRONOUS "normal"
 #define CONFIG_DEFAULT_BUSY_TIMEOUT_MS 250L /* then the request gets `wait` */
@@ -40,6 +42,8 @@
 #define CONFIG_DEFAULT_UNKNOWN_NUMBERS "reject" /* item-not-found */
 #define CONFIG_DEFAULT_REVEAL_ONLINE "no"       /* always "queued" */
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_LEVEL_INFO
+#define CONFIG_DEFAULT_LOG_FILE NULL /* stderr */
+#define CONFIG_DEFAULT_METRICS_LISTEN "" /* off */
 /* ---- End of defaults. ---- */
 
 /* Upper bounds that catch typos (an extra zero or two) rather than policy. */
@@ -88,6 +92,8 @@ const struct key_spec config_keys[NKEYS] = {
     [K_USER_DOMAINS] = {"component", "user_domains", KEY_STRING,
                         OFF(user_domains), 0, 0, true, false,
                         config_check_domain_list},
+    [K_ADMINS] = {"component", "admins", KEY_STRING, OFF(admins), 0, 0, true,
+                  false, config_check_jid_list},
     [K_DATABASE] = {"storage", "database", KEY_STRING, OFF(database), 0, 0,
                     true, false, config_check_nonempty},
     [K_SYNCHRONOUS] = {"storage", "synchronous", KEY_STRING, OFF(synchronous),
@@ -152,6 +158,10 @@ const struct key_spec config_keys[NKEYS] = {
                          config_check_yes_no},
     [K_LOG_LEVEL] = {"log", "level", KEY_LOG_LEVEL, OFF(log_level), 0, 0, false,
                      false, NULL},
+    [K_LOG_FILE] = {"log", "file", KEY_STRING, OFF(log_file), 0, 0, false,
+                    false, config_check_nonempty},
+    [K_METRICS_LISTEN] = {"metrics", "listen", KEY_STRING, OFF(metrics_listen),
+                          0, 0, true, false, config_check_listen},
 };
 
 const struct key_pair config_pairs[] = {
@@ -215,6 +225,8 @@ struct cardxd_config *config_new(void)
     cfg->keepalive_ms = CONFIG_DEFAULT_KEEPALIVE_MS;
     cfg->read_timeout_ms = CONFIG_DEFAULT_READ_TIMEOUT_MS;
     cfg->user_domains = strdup(CONFIG_DEFAULT_USER_DOMAINS);
+    cfg->admins = strdup(CONFIG_DEFAULT_ADMINS);
+    cfg->metrics_listen = strdup(CONFIG_DEFAULT_METRICS_LISTEN);
     cfg->database = strdup(CONFIG_DEFAULT_DATABASE);
     cfg->synchronous = strdup(CONFIG_DEFAULT_SYNCHRONOUS);
     cfg->default_region = strdup(CONFIG_DEFAULT_REGION);
@@ -239,9 +251,10 @@ struct cardxd_config *config_new(void)
     cfg->unknown_numbers = strdup(CONFIG_DEFAULT_UNKNOWN_NUMBERS);
     cfg->reveal_online = strdup(CONFIG_DEFAULT_REVEAL_ONLINE);
     cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
+    cfg->log_file = CONFIG_DEFAULT_LOG_FILE;
     if (!cfg->host || !cfg->user_domains || !cfg->database ||
         !cfg->synchronous || !cfg->default_region || !cfg->unknown_numbers ||
-        !cfg->reveal_online) {
+        !cfg->reveal_online || !cfg->admins || !cfg->metrics_listen) {
         config_free(cfg);
         return NULL;
     }
@@ -297,4 +310,22 @@ int config_hold_unknown(const struct cardxd_config *cfg)
 int config_reveal_online(const struct cardxd_config *cfg)
 {
     return strcmp(cfg->reveal_online, "yes") == 0;
+}
+
+int config_is_admin(const struct cardxd_config *cfg, const char *bare)
+{
+    static const char seps[] = " \t,";
+    size_t len = strlen(bare);
+
+    for (const char *p = cfg->admins + strspn(cfg->admins, seps); *p;
+         p += strspn(p, seps)) {
+        size_t n = strcspn(p, seps);
+
+        /* JIDs compare case-insensitively in their local and domain parts
+         * as the server prepped them; admins are written in lower case. */
+        if (n == len && strncasecmp(p, bare, n) == 0)
+            return 1;
+        p += n;
+    }
+    return 0;
 }

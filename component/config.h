@@ -26,6 +26,9 @@ struct cardxd_config {
     /* Space- or comma-separated domains whose users may use the service;
      * empty means the parent domain of `domain`. */
     char *user_domains;
+    /* Space- or comma-separated bare JIDs who may run the admin commands;
+     * read at each request. Empty: nobody. */
+    char *admins;
     /* [storage] */
     char *database;    /* SQLite file path */
     char *synchronous; /* "normal" or "full" */
@@ -79,6 +82,13 @@ struct cardxd_config {
     char *reveal_online;
     /* [log] */
     enum log_level log_level;
+    /* Appended to instead of stderr (reopened on SIGHUP, for logrotate);
+     * NULL: stderr, which journald keeps. */
+    char *log_file;
+    /* [metrics] */
+    /* HOST:PORT of the OpenMetrics endpoint ([::1]:PORT for IPv6); empty:
+     * off. */
+    char *metrics_listen;
 };
 
 /* A config holding the defaults; NULL on allocation failure. */
@@ -92,10 +102,26 @@ int config_hold_unknown(const struct cardxd_config *cfg);
 /* [privacy]: 1 when a send may answer "delivered", else 0. */
 int config_reveal_online(const struct cardxd_config *cfg);
 
+/* 1 when bare (a bare JID) is one of cfg's admins, else 0. */
+int config_is_admin(const struct cardxd_config *cfg, const char *bare);
+
 /* Reads an INI file over the current values. Unknown sections or keys, bad
  * values and unreadable files are errors. Returns 0, or -1 with *err set to a
  * one-line message the caller frees with free(). */
 int config_load(struct cardxd_config *cfg, const char *path, char **err);
+
+/* Called with each key whose new value needs a restart of cardxd. */
+typedef void (*config_fixed_fn)(void *ud, const char *section,
+                                const char *name);
+
+/* For a reload: gives next (the file read again) the running values of the
+ * keys set up once at start (the link's, the database's), calling changed
+ * for each one the file changed, so that it can be named. Every other key
+ * keeps next's value. Returns 0 or CX_ENOMEM (next is then incomplete and
+ * must not be used). */
+int config_keep_fixed(struct cardxd_config *next,
+                      const struct cardxd_config *running,
+                      config_fixed_fn changed, void *ud);
 
 /* Checks the values make a usable configuration (required keys present,
  * ranges). Returns 0, or -1 with *err set as for config_load(). */

@@ -76,6 +76,49 @@ const char *config_check_domain_list(const char *value)
     return NULL;
 }
 
+/* Bare JIDs: local@domain, each part non-empty, no resource. */
+const char *config_check_jid_list(const char *value)
+{
+    const char *p = value + strspn(value, " \t,");
+
+    while (*p) {
+        char one[CONFIG_MAX_DOMAIN_LEN + 1];
+        size_t n = strcspn(p, " \t,");
+        const char *at;
+
+        if (n > CONFIG_MAX_DOMAIN_LEN)
+            return "lists a JID that is too long";
+        memcpy(one, p, n);
+        one[n] = '\0';
+        at = strchr(one, '@');
+        if (!at || at == one || strchr(at + 1, '@') ||
+            config_check_domain(at + 1))
+            return "lists something that is not a bare JID (user@domain)";
+        p += n;
+        p += strspn(p, " \t,");
+    }
+    return NULL;
+}
+
+/* HOST:PORT or [IPV6]:PORT, the port 1..65535; empty is off. */
+const char *config_check_listen(const char *value)
+{
+    const char *colon = strrchr(value, ':');
+    char *end;
+    long port;
+
+    if (!value[0])
+        return NULL;
+    if (!colon || colon == value || (value[0] == '[' && colon[-1] != ']') ||
+        (value[0] != '[' && strchr(value, ':') != colon))
+        return "must be HOST:PORT (e.g. 127.0.0.1:9101, [::1]:9101) or empty";
+    errno = 0;
+    port = strtol(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end || port < 1 || port > 65535)
+        return "must end with a port from 1 to 65535";
+    return NULL;
+}
+
 const char *config_check_synchronous(const char *value)
 {
     if (strcmp(value, "normal") == 0 || strcmp(value, "full") == 0)

@@ -36,6 +36,7 @@ enum key_id {
     K_KEEPALIVE,
     K_READ_TIMEOUT,
     K_USER_DOMAINS,
+    K_ADMINS,
     K_DATABASE,
     K_SYNCHRONOUS,
     K_BUSY_TIMEOUT,
@@ -60,6 +61,8 @@ enum key_id {
     K_UNKNOWN_NUMBERS,
     K_REVEAL_ONLINE,
     K_LOG_LEVEL,
+    K_LOG_FILE,
+    K_METRICS_LISTEN,
     NKEYS
 };
 
@@ -93,6 +96,8 @@ const char *config_check_domain(const char *value);
 const char *config_check_nonempty(const char *value);
 const char *config_check_host(const char *value);
 const char *config_check_domain_list(const char *value);
+const char *config_check_jid_list(const char *value);
+const char *config_check_listen(const char *value);
 const char *config_check_synchronous(const char *value);
 const char *config_check_region(const char *value);
 const char *config_check_verify_method(const char *value);

@@ -274,6 +274,7 @@ void link_free(struct link *ln)
     if (ln->fd >= 0)
         close(ln->fd);
     xmlstream_free(ln->parser);
+    free(ln->addrs);
     free(ln->failed);
     free(ln->out);
     free(ln->host);
@@ -379,6 +380,65 @@ void link_drop(struct link *ln, const char *why)
     link_check_failed(ln, clock_now_ms());
 }
 
+/* Starts a non-blocking connect to the next address left; with none left
+ * the attempt failed, for why (the last address's error). */
+static void link_try_next(struct link *ln, int64_t now, const char *why)
+{
+    while (ln->next_addr < ln->naddrs) {
+        const struct link_addr *a = &ln->addrs[ln->next_addr++];
+        char host[NI_MAXHOST];
+
+        if (getnameinfo((const struct sockaddr *)&a->sa, a->len, host,
+                        sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+            strcpy(host, "?");
+        log_debug(ln->log, "connecting to %s port %d", host, ln->port);
+        ln->fd =
+            socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (ln->fd >= 0 &&
+            (connect(ln->fd, (const struct sockaddr *)&a->sa, a->len) == 0 ||
+             errno == EINPROGRESS)) {
+            ln->state = LINK_CONNECTING;
+            ln->deadline = now + LINK_HANDSHAKE_TIMEOUT_MS;
+            return;
+        }
+        why = strerror(errno);
+        log_debug(ln->log, "%s port %d: %s", host, ln->port, why);
+        if (ln->fd >= 0)
+            close(ln->fd);
+        ln->fd = -1;
+    }
+    link_down(ln, now, why);
+}
+
+void link_connect_list(struct link *ln, const struct addrinfo *list,
+                       int64_t now)
+{
+    size_t n = 0;
+
+    for (const struct addrinfo *ai = list; ai; ai = ai->ai_next) {
+        if (ai->ai_addrlen <= sizeof(struct sockaddr_storage))
+            n++;
+    }
+    free(ln->addrs);
+    ln->addrs = calloc(n ? n : 1, sizeof(*ln->addrs));
+    ln->naddrs = ln->next_addr = 0;
+    if (!ln->addrs) {
+        link_down(ln, now, "out of memory");
+        return;
+    }
+    for (const struct addrinfo *ai = list; ai; ai = ai->ai_next) {
+        struct link_addr *a = &ln->addrs[ln->naddrs];
+
+        if (ai->ai_addrlen > sizeof(a->sa))
+            continue;
+        a->family = ai->ai_family;
+        a->len = ai->ai_addrlen;
+        memcpy(&a->sa, ai->ai_addr, ai->ai_addrlen);
+        ln->naddrs++;
+    }
+    link_try_next(ln, now, "no address to connect to");
+}
+
 static void link_connect(struct link *ln, int64_t now)
 {
     struct addrinfo hints = {0}, *res = NULL;
@@ -393,20 +453,8 @@ static void link_connect(struct link *ln, int64_t now)
         link_down(ln, now, gai_strerror(rc));
         return;
     }
-    ln->fd =
-        socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-               res->ai_protocol);
-    if (ln->fd < 0) {
-        freeaddrinfo(res);
-        link_down(ln, now, strerror(errno));
-        return;
-    }
-    rc = connect(ln->fd, res->ai_addr, res->ai_addrlen);
+    link_connect_list(ln, res, now);
     freeaddrinfo(res);
-    ln->state = LINK_CONNECTING;
-    ln->deadline = now + LINK_HANDSHAKE_TIMEOUT_MS;
-    if (rc < 0 && errno != EINPROGRESS)
-        link_down(ln, now, strerror(errno));
 }
 
 void link_tick(struct link *ln, int64_t now_ms)
@@ -417,6 +465,11 @@ void link_tick(struct link *ln, int64_t now_ms)
     } else if (ln->state == LINK_IDLE && now_ms >= ln->next_attempt) {
         log_debug(ln->log, "connecting to %s:%d", ln->host, ln->port);
         link_connect(ln, now_ms);
+    } else if (ln->state == LINK_CONNECTING && now_ms >= ln->deadline) {
+        /* An address that swallows the connect: on to the next one. */
+        close(ln->fd);
+        ln->fd = -1;
+        link_try_next(ln, now_ms, "timed out connecting to the server");
     } else if (ln->state != LINK_IDLE && ln->state != LINK_UP &&
                now_ms >= ln->deadline) {
         link_down(ln, now_ms, "timed out waiting for the server");
@@ -436,7 +489,11 @@ static void link_opened(struct link *ln, int64_t now)
     if (getsockopt(ln->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
         err = errno;
     if (err) {
-        link_down(ln, now, strerror(err));
+        /* This address refused: the server may listen on another one
+         * (localhost as ::1 first, an IPv4-only server). */
+        close(ln->fd);
+        ln->fd = -1;
+        link_try_next(ln, now, strerror(err));
         return;
     }
     /* Stanzas are small and latency-bound; we coalesce writes ourselves. */

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netdb.h>
+#include <sys/socket.h>
 
 #include "component/link.h"
 
@@ -14,6 +16,13 @@ enum link_state {
     LINK_OPENING,    /* our stream header sent, waiting for the server's */
     LINK_HANDSHAKE,  /* handshake sent, waiting for <handshake/> */
     LINK_UP,
+};
+
+/* One address of the server, as getaddrinfo() gave it. */
+struct link_addr {
+    int family;
+    socklen_t len;
+    struct sockaddr_storage sa;
 };
 
 struct link {
@@ -29,6 +38,11 @@ struct link {
     int backoff_max_ms;
     enum link_state state;
     int fd;
+    /* The server's addresses, tried in getaddrinfo()'s order until one
+     * answers; next_addr is the one to try when the current one fails. */
+    struct link_addr *addrs;
+    size_t naddrs;
+    size_t next_addr;
     int failures;            /* consecutive failed attempts */
     int64_t next_attempt;    /* IDLE: when to connect */
     int64_t deadline;        /* CONNECTING..HANDSHAKE: give up after this */
@@ -57,6 +71,11 @@ int link_append(struct link *ln, const char *data, size_t len);
 void link_down(struct link *ln, int64_t now, const char *why);
 /* Acts on a failure recorded during parsing or writing. */
 void link_check_failed(struct link *ln, int64_t now);
+/* Connects to each address of list in turn (borrowed; copied) until one
+ * accepts: the first answering address wins, whatever its family. An
+ * IDLE link only (link.c; the tests call it with addresses of their own). */
+void link_connect_list(struct link *ln, const struct addrinfo *list,
+                       int64_t now);
 
 /* --- link_alive.c: keepalive pings and the read deadline --- */
 

@@ -1,7 +1,10 @@
 /* cardxd: the cardx XEP-0114 component program (logic in libcardxd). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sysexits.h>
 
 #include "component/cardxd.h"
 #include "component/config.h"
@@ -14,11 +17,12 @@ static void usage(FILE *out)
             "Usage: cardxd -c FILE [-d] [-t | --backup COPY]\n"
             "Attach the cardx business-card service to an XMPP server as an\n"
             "external component (XEP-0114).\n\n"
-            "  -c, --config FILE  configuration file (INI; see "
-            "cardxd.conf.example)\n"
+            "  -c, --config FILE  configuration file, normally\n"
+            "                     " CARDXD_CONFIG " (see cardxd.conf(5))\n"
             "  -d, --debug        log debug messages (overrides [log] level)\n"
-            "  -t, --test         check the configuration and the database, "
-            "and exit\n"
+            "  -t, --test         check the configuration and the database "
+            "as a start\n"
+            "                     would, and exit\n"
             "      --backup COPY  copy the database, even while cardxd runs, "
             "to COPY\n"
             "                     and exit\n"
@@ -40,9 +44,14 @@ int main(int argc, char **argv)
     int debug = 0, test = 0, c, rc = EXIT_FAILURE;
     struct cardxd_config *cfg = NULL;
     struct cardxd *cd = NULL;
-    struct log lg = {LOG_LEVEL_INFO, NULL};
+    struct cardxd_opts run = {NULL, 0};
+    sigset_t hup;
+    struct log lg = {LOG_LEVEL_INFO, NULL, 0};
     char *err = NULL;
 
+    /* Everything cardxd creates (the database, its journal, a backup) holds
+     * numbers and cards: private, whatever umask it was started with. */
+    umask(077);
     while ((c = getopt_long(argc, argv, "c:dthV", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -81,6 +90,9 @@ int main(int argc, char **argv)
     }
     if (config_load(cfg, path, &err) < 0 || config_validate(cfg, &err) < 0) {
         fprintf(stderr, "cardxd: %s\n", err);
+        /* EX_CONFIG: systemd's RestartPreventExitStatus= stops here
+         * rather than restarting a service that cannot work. */
+        rc = EX_CONFIG;
         goto out;
     }
     lg.level = debug ? LOG_LEVEL_DEBUG : cfg->log_level;
@@ -94,7 +106,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (test) {
-        if (cardxd_check(cfg, &lg, &err) < 0) {
+        if (cardxd_check(cfg, path, &lg, &err) < 0) {
             fprintf(stderr, "cardxd: %s\n", err);
             goto out;
         }
@@ -102,8 +114,25 @@ int main(int argc, char **argv)
         rc = EXIT_SUCCESS;
         goto out;
     }
-    if (cardxd_new(cfg, &lg, &cd, &err) < 0) {
+    /* A reload asked for while the database is checked and migrated
+     * waits for the loop's signalfd instead of killing the start. */
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    sigprocmask(SIG_BLOCK, &hup, NULL);
+    if (cardxd_log_setup(&lg, cfg, debug, &err) < 0) {
         fprintf(stderr, "cardxd: %s\n", err);
+        goto out;
+    }
+    run.config_path = path;
+    run.debug = debug;
+    /* The daemon takes the config: a reload replaces it. */
+    rc = cardxd_new(cfg, &run, &lg, &cd, &err);
+    cfg = NULL;
+    if (rc < 0) {
+        rc = EXIT_FAILURE;
+        fprintf(stderr, "cardxd: %s\n", err);
+        if (lg.owned) /* the admin reads the file, not stderr */
+            log_error(&lg, "%s", err);
         goto out;
     }
     rc = cardxd_run(cd) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
@@ -111,5 +140,6 @@ out:
     free(err);
     cardxd_free(cd);
     config_free(cfg);
+    log_close(&lg);
     return rc;
 }

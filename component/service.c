@@ -3,6 +3,7 @@
  * failures answer in service_fault.c. */
 #include "component/service.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +59,8 @@ struct service *service_new(xmpp_ctx_t *ctx, const struct cardxd_config *cfg,
     svc->store = st;
     svc->io = *io;
     svc->log = lg;
-    if (domains_parse(svc) < 0 || features_init(svc) < 0) {
+    svc->stats = stats_new(clock_now_ms());
+    if (!svc->stats || domains_parse(svc) < 0 || features_init(svc) < 0) {
         service_free(svc);
         return NULL;
     }
@@ -76,6 +78,7 @@ void service_free(struct service *svc)
     }
     free(svc->state);
     strv_clear(&svc->user_domains);
+    stats_free(svc->stats);
     free(svc);
 }
 
@@ -89,6 +92,14 @@ const struct cardxd_config *service_config(const struct service *svc)
     return svc->cfg;
 }
 
+void service_set_config(struct service *svc, const struct cardxd_config *cfg)
+{
+    /* Both were parsed or used at service_new(): they must not move. */
+    assert(strcmp(cfg->domain, svc->cfg->domain) == 0);
+    assert(strcmp(cfg->user_domains, svc->cfg->user_domains) == 0);
+    svc->cfg = cfg;
+}
+
 struct store *service_store(const struct service *svc)
 {
     return svc->store;
@@ -97,6 +108,11 @@ struct store *service_store(const struct service *svc)
 const struct log *service_log(const struct service *svc)
 {
     return svc->log;
+}
+
+struct stats *service_stats(const struct service *svc)
+{
+    return svc->stats;
 }
 
 int64_t service_now_ms(const struct service *svc)

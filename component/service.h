@@ -9,6 +9,7 @@
 #include <strophe.h>
 
 #include "component/config.h"
+#include "component/stats.h"
 #include "component/store.h"
 #include "common/log.h"
 
@@ -31,6 +32,14 @@ struct service *service_new(xmpp_ctx_t *ctx, const struct cardxd_config *cfg,
 
 /* Frees the service. Accepts NULL. */
 void service_free(struct service *svc);
+
+/* A reloaded configuration: from now on the service reads cfg (borrowed,
+ * as at service_new()). Its link and database keys must be those the
+ * service was made with (config_keep_fixed()). */
+void service_set_config(struct service *svc, const struct cardxd_config *cfg);
+/* The service's counters (borrowed): what it did with cards, for the
+ * admin commands and the metrics. */
+struct stats *service_stats(const struct service *svc);
 
 /* The link to the server is up: learn who is online. */
 void service_link_up(struct service *svc, int64_t now_ms);

@@ -44,6 +44,8 @@ struct service {
     int64_t now_ms;    /* monotonic time of the event being handled */
     size_t nfeatures;
     void **state; /* one slot per feature, in table order */
+    /* Counters for the admin commands and the metrics. */
+    struct stats *stats;
 };
 
 /* The core's handler for an iq get/set of this payload, or NULL

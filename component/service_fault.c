@@ -50,6 +50,8 @@ void service_store_failed(struct service *svc, const char *what,
 {
     enum store_fault fault = store_fault(svc->store);
 
+    stats_store_error(svc->stats, clock_wall_ms());
+
     if (fault == STORE_FAULT_CORRUPT)
         service_damage_log(svc);
     else

@@ -203,12 +203,14 @@ void service_mark(struct service *svc)
     pending_free_list(&svc->retired);
     svc->marking = 1;
     svc->mark = svc->next_id;
+    stats_mark(svc->stats);
 }
 
 void service_settle(struct service *svc)
 {
     pending_free_list(&svc->retired);
     svc->marking = 0;
+    stats_settle(svc->stats);
 }
 
 /* Puts p back in the list, which stays ordered by seq (oldest first). */
@@ -226,6 +228,7 @@ void service_rewind(struct service *svc)
 {
     struct pending **pp = &svc->pending;
 
+    stats_rewind(svc->stats); /* the batch's counts come again with it */
     while (*pp) {
         struct pending *p = *pp;
 

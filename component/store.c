@@ -6,10 +6,12 @@
 #include <sqlite3.h>
 
 #include "component/store_int.h"
+#include "component/store_share_sql.h"
 #include "sql/sqlutil.h"
 
 /* The inbox is keyed by number: a JID's cards are its number's. */
 #define RECIPIENT_PHONE "(SELECT phone FROM users WHERE jid = ?2)"
+#define RECIPIENT_PHONE_1 "(SELECT phone FROM users WHERE jid = ?1)"
 
 static const char *const store_sql[OP_COUNT] = {
     [OP_BEGIN] = "BEGIN IMMEDIATE",
@@ -40,9 +42,11 @@ static const char *const store_sql[OP_COUNT] = {
                       "SELECT ?1, p, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 "
                       "FROM (SELECT coalesce(?11, " RECIPIENT_PHONE ") AS p) "
                       "WHERE p IS NOT NULL",
+    /* A held card (a consent request) waits for its recipient's yes. */
     [OP_INBOX_LIST] = "SELECT " INBOX_COLUMNS " FROM inbox WHERE "
                       "recipient_phone = "
-                      "(SELECT phone FROM users WHERE jid = ?1) ORDER BY seq",
+                      "(SELECT phone FROM users WHERE jid = ?1) AND held = 0 "
+                      "ORDER BY seq",
     [OP_INBOX_COUNT] = "SELECT count(*) FROM inbox WHERE recipient_phone = "
                        "(SELECT phone FROM users WHERE jid = ?1)",
     /* ?2 NULL: it reached a resource that acknowledges, so only an ack
@@ -80,8 +84,8 @@ static const char *const store_sql[OP_COUNT] = {
     [OP_INBOX_REPLACE] = "UPDATE inbox SET sender_phone = ?3, vcard = ?4, "
                          "note = ?5, created_at = ?6, attempts = 0, "
                          "handed_at = NULL, receipt_to = ?7, "
-                         "receipt_id = ?8 WHERE card_id = ?1 AND "
-                         "recipient_phone = ?2",
+                         "receipt_id = ?8, updates = NULL, changed = NULL "
+                         "WHERE card_id = ?1 AND recipient_phone = ?2",
     [OP_INBOX_CREATED_FIRST] = "SELECT min(created_at) FROM inbox",
     /* By number: held cards expire too. */
     [OP_INBOX_CREATED_BEFORE] = "SELECT recipient_phone, card_id FROM inbox "
@@ -114,6 +118,39 @@ static const char *const store_sql[OP_COUNT] = {
     [OP_BLOCK_CHECK] = "SELECT count(*) FROM blocks b "
                        "JOIN users u ON u.id = b.user_id "
                        "WHERE u.phone = ?1 AND b.phone = ?2",
+    [OP_CONSENT_MODE_GET] = "SELECT c.mode FROM consent c "
+                            "JOIN users u ON u.id = c.user_id "
+                            "WHERE u.phone = ?1",
+    /* The WHERE keeps the parser from reading ON CONFLICT as a join. */
+    [OP_CONSENT_MODE_SET] = "INSERT INTO consent (user_id, mode) "
+                            "SELECT id, ?2 FROM users WHERE jid = ?1 "
+                            "ON CONFLICT (user_id) DO UPDATE SET "
+                            "mode = excluded.mode",
+    [OP_CONSENT_KNOWN] = "SELECT count(*) FROM consent_numbers n "
+                         "JOIN users u ON u.id = n.user_id "
+                         "WHERE u.phone = ?1 AND n.phone = ?2",
+    [OP_CONSENT_CONTACTS_CLEAR] = "DELETE FROM consent_numbers WHERE kind = 0 "
+                                  "AND user_id = (SELECT id FROM users "
+                                  "WHERE jid = ?1)",
+    [OP_CONSENT_NUMBER_ADD] = "INSERT INTO consent_numbers (user_id, phone, "
+                              "kind) SELECT id, ?2, ?3 FROM users "
+                              "WHERE jid = ?1 ON CONFLICT DO NOTHING",
+    [OP_CONSENT_SET_HELD] = "UPDATE inbox SET held = ?2 WHERE card_id = ?1",
+    [OP_CONSENT_HELD_LIST] =
+        "SELECT card_id, sender_phone, vcard, note, "
+        "created_at FROM inbox WHERE held = 1 AND "
+        "recipient_phone = " RECIPIENT_PHONE_1 " ORDER BY seq",
+    [OP_CONSENT_HELD_SENDER] = "SELECT sender_phone FROM inbox WHERE "
+                               "held = 1 AND card_id = ?2 AND "
+                               "recipient_phone = " RECIPIENT_PHONE_1,
+    [OP_CONSENT_RELEASE] =
+        "UPDATE inbox SET held = 0 WHERE held = 1 AND "
+        "card_id = ?2 AND recipient_phone = " RECIPIENT_PHONE_1,
+    [OP_CONSENT_DECLINE] =
+        "DELETE FROM inbox WHERE held = 1 AND "
+        "card_id = ?2 AND recipient_phone = " RECIPIENT_PHONE_1,
+    [OP_CONSENT_HELD_COUNT] = "SELECT count(*) FROM inbox WHERE held = 1 "
+                              "AND recipient_phone = " RECIPIENT_PHONE_1,
     [OP_ONLINE_ADD] = "INSERT INTO temp.resources (full_jid, bare_jid) "
                       "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
     [OP_ONLINE_REMOVE] = "DELETE FROM temp.resources WHERE full_jid = ?1",
@@ -157,6 +194,25 @@ static const char *const store_sql[OP_COUNT] = {
                                "WHERE issued_at <= ?1",
     [OP_VERIFY_PRUNE_CLAIMS] = "DELETE FROM verify_claims "
                                "WHERE expires_at <= ?1",
+    /* What the administrator sees and does (store_report.c). */
+    [OP_REPORT_USERS] = "SELECT count(*) FROM users",
+    [OP_REPORT_INBOX] = "SELECT count(*), min(created_at) FROM inbox",
+    [OP_REPORT_BY_PHONE] = "SELECT jid, phone, registered_at, proven_at "
+                           "FROM users WHERE phone = ?1",
+    [OP_REPORT_BY_JID] = "SELECT jid, phone, registered_at, proven_at "
+                         "FROM users WHERE jid = ?1",
+    [OP_REPORT_PURGE] = "DELETE FROM inbox WHERE recipient_phone = ?1",
+    [OP_REPORT_BLOCKED] = "SELECT phone, count(*) AS n FROM blocks "
+                          "GROUP BY phone ORDER BY n DESC, phone LIMIT ?1",
+    /* Windows still open whose use reached their kind's limit (?1..?3,
+     * 0: unlimited) at ?4; kinds as in limits.h. */
+    [OP_REPORT_LIMITED] =
+        "SELECT jid, kind, started_at + CASE kind WHEN 0 THEN 60000 "
+        "ELSE 86400000 END AS until FROM send_windows "
+        "WHERE until > ?4 AND used >= CASE kind WHEN 0 THEN ?1 "
+        "WHEN 1 THEN ?2 ELSE ?3 END AND CASE kind WHEN 0 THEN ?1 "
+        "WHEN 1 THEN ?2 ELSE ?3 END > 0 ORDER BY jid, kind LIMIT ?5",
+    STORE_SHARE_SQL,
 };
 
 /* Who is online only matters while this process runs: never persisted. */

@@ -35,6 +35,11 @@ struct store_inbox_item {
     /* Unix ms of its first hand-off to resources none of which was known
      * to acknowledge; 0 while it waits or after it reached one that does. */
     int64_t handed_at;
+    /* An update (store_share.h): the id of the card it updates and the
+     * space-separated names of the fields that changed; NULL for a card
+     * its sender sent. */
+    char *updates;
+    char *changed;
 };
 
 /* Opens (creating if needed) the database at path, sets WAL, foreign keys
@@ -83,6 +88,16 @@ int store_set_busy_timeout(struct store *st, int64_t ms);
  * the check was cut short (*err says so), or a negative code with *err a
  * one-line message naming path. *err is the caller's to free(). */
 int store_check(const char *path, int64_t timeout_ms, char **err);
+
+/* What store_open() will find at path, found without changing anything:
+ * that the file can be opened and written (a write transaction, rolled
+ * back, waiting at most busy_ms for another writer) and that its schema is
+ * one this release knows; a missing file needs a writable directory.
+ * Returns 0 with *migrations the number of schema migrations the next
+ * start will run, 1 when a running writer kept the lock (*err says so), or
+ * a negative code with *err a one-line message naming path. *err is the
+ * caller's to free(). */
+int store_probe(const char *path, int64_t busy_ms, int *migrations, char **err);
 
 /* Copies the database at src, which may be in use by a running cardxd,
  * consistently into dst (written beside it, then renamed over it).
@@ -303,6 +318,45 @@ int store_block_each(struct store *st, const char *jid,
  * sender_phone, else 0 (also when nobody owns recipient_phone). */
 int store_block_check(struct store *st, const char *recipient_phone,
                       const char *sender_phone, int *blocked);
+
+/* --- what the administrator sees and does (store_report.c) --- */
+
+/* Registered users, and the cards waiting (*oldest: the created time, unix
+ * s, of the oldest; 0 when none). */
+int store_report_users(struct store *st, int64_t *users);
+int store_report_inbox(struct store *st, int64_t *waiting, int64_t *oldest);
+
+/* A registered user: strings owned by the struct. */
+struct store_user_info {
+    char *jid;
+    char *phone;
+    int64_t registered_at; /* unix s */
+    int64_t proven_at;     /* unix s, 0 while unproven */
+};
+/* Finds the owner of phone (E.164), or with jid set instead, that user.
+ * STORE_ENOTFOUND when nobody. The caller frees out with
+ * store_user_info_clear(). */
+int store_report_user(struct store *st, const char *phone, const char *jid,
+                      struct store_user_info *out);
+void store_user_info_clear(struct store_user_info *info);
+
+/* Deletes every card waiting for phone (E.164), held or not; *purged
+ * receives how many. */
+int store_report_purge(struct store *st, const char *phone, int64_t *purged);
+
+/* Calls fn for up to limit numbers users blocked, the most blocked first,
+ * with how many users block each. fn must not use the store. */
+int store_report_blocked(struct store *st, int limit,
+                         int (*fn)(void *ud, const char *phone, int64_t users),
+                         void *ud);
+
+/* Calls fn for up to limit accounts whose send window of kind (limits.h)
+ * is still open at now (unix ms) and used up under the limits given per
+ * kind (0: unlimited), with the unix ms it ends. fn must not use the
+ * store. */
+int store_report_limited(
+    struct store *st, const int limit_of[3], int64_t now, int limit,
+    int (*fn)(void *ud, const char *jid, int kind, int64_t until), void *ud);
 
 /* --- online resources (TEMP table: gone when the process ends) --- */
 

@@ -36,6 +36,8 @@ static void store_item_clear(struct store_inbox_item *item)
     free(item->note);
     free(item->receipt_to);
     free(item->receipt_id);
+    free(item->updates);
+    free(item->changed);
 }
 
 void store_inbox_item_free(struct store_inbox_item *item)
@@ -66,7 +68,9 @@ static int store_item_read(struct store *st, sqlite3_stmt *s,
         store_column_dup(st, s, 5, &item->note) ||
         store_column_dup(st, s, 8, &item->receipt_to) ||
         store_column_dup(st, s, 9, &item->receipt_id) ||
-        store_column_dup(st, s, 11, &item->recipient_phone))
+        store_column_dup(st, s, 11, &item->recipient_phone) ||
+        store_column_dup(st, s, 12, &item->updates) ||
+        store_column_dup(st, s, 13, &item->changed))
         return STORE_ENOMEM;
     return 0;
 }

@@ -66,6 +66,37 @@ enum store_op {
     OP_VERIFY_ISSUED_JID,
     OP_VERIFY_PRUNE_ISSUED,
     OP_VERIFY_PRUNE_CLAIMS,
+    OP_REPORT_USERS,
+    OP_REPORT_INBOX,
+    OP_REPORT_BY_PHONE,
+    OP_REPORT_BY_JID,
+    OP_REPORT_PURGE,
+    OP_REPORT_BLOCKED,
+    OP_REPORT_LIMITED,
+    OP_CONSENT_MODE_GET,
+    OP_CONSENT_MODE_SET,
+    OP_CONSENT_KNOWN,
+    OP_CONSENT_CONTACTS_CLEAR,
+    OP_CONSENT_NUMBER_ADD,
+    OP_CONSENT_SET_HELD,
+    OP_CONSENT_HELD_LIST,
+    OP_CONSENT_HELD_SENDER,
+    OP_CONSENT_RELEASE,
+    OP_CONSENT_DECLINE,
+    OP_CONSENT_HELD_COUNT,
+    OP_SHARE_PUT,
+    OP_SHARE_LIST,
+    OP_SHARE_ADVANCE,
+    OP_SHARE_UPDATES,
+    OP_UPDATE_UPSERT,
+    OP_UPDATE_PENDING,
+    OP_UPDATE_DROP,
+    OP_PROFILE_PUT,
+    OP_PROFILE_GET,
+    OP_PROFILE_DEFAULT,
+    OP_PROFILE_SET_DEFAULT,
+    OP_PROFILE_DELETE,
+    OP_PROFILE_LIST,
     OP_COUNT
 };
 
@@ -73,7 +104,8 @@ enum store_op {
  * the statements of store.c select them. */
 #define INBOX_COLUMNS                                                          \
     "seq, card_id, sender_phone, sender_jid, vcard, note, created_at, "        \
-    "attempts, receipt_to, receipt_id, handed_at, recipient_phone"
+    "attempts, receipt_to, receipt_id, handed_at, recipient_phone, "           \
+    "updates, changed"
 
 struct store {
     sqlite3 *db;

@@ -1,9 +1,11 @@
 /* Fuzz target for vcard-temp XML: a card read from text must serialise to
  * XML that parses back to the same fields, build from its fields to a card
- * with the same fields, and merge with its own fields without a change. */
+ * with the same fields, and merge with its own fields without a change; a
+ * photo it holds must survive being set again byte for byte. */
 #include <strophe.h>
 
 #include "card/vcard.h"
+#include "card/vcard_photo.h"
 #include "fuzz/fuzzutil.h"
 
 /* Every field of a and b equal, or abort naming the first that differs. */
@@ -70,6 +72,39 @@ static int same_xml(xmpp_stanza_t *a, xmpp_stanza_t *b)
     return !ca && !cb;
 }
 
+/* When v has a readable photo: setting it again into v reads back the
+ * same bytes and type, and leaves the fields f alone. */
+static void check_photo(xmpp_ctx_t *ctx, xmpp_stanza_t *v,
+                        const struct vcard_fields *f)
+{
+    struct vcard_photo_info info, back_info;
+    unsigned char *data = NULL, *back = NULL;
+    size_t len = 0, back_len = 0;
+    struct vcard_fields g = {0};
+    xmpp_stanza_t *p;
+    char *line = NULL;
+
+    if (vcard_photo_get(v, &data, &len, &info, NULL) != 0)
+        return;
+    FUZZ_CHECK(vcard_photo_vcf_line(v, 4, &line) == 0, "no PHOTO line");
+    free(line);
+    p = vcard_photo_set(ctx, v, data, len, &info);
+    FUZZ_CHECK(p != NULL, "photo set failed");
+    FUZZ_CHECK(vcard_photo_get(p, &back, &back_len, &back_info, NULL) == 0,
+               "a set photo does not read back");
+    FUZZ_CHECK(back_len == len && memcmp(back, data, len) == 0 &&
+                   back_info.width == info.width &&
+                   back_info.height == info.height,
+               "a set photo reads back different");
+    FUZZ_CHECK(vcard_parse(p, &g) == 0, "a card with a set photo does not "
+                                        "parse");
+    check_same(f, &g, "photo set");
+    vcard_fields_clear(&g);
+    xmpp_stanza_release(p);
+    free(back);
+    free(data);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static xmpp_ctx_t *ctx;
@@ -86,6 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     FUZZ_CHECK(vcard_parse(v, &f) == 0, "a vCard does not parse");
     check_reparse(ctx, v, &f, "card -> text -> card");
+    check_photo(ctx, v, &f);
 
     built = vcard_build(ctx, &f);
     FUZZ_CHECK(built != NULL, "build failed");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "client/cardstore_updates.h"
 #include "common/util.h"
 #include "lib/lib_client_int.h"
 #include "xep/form.h"
@@ -533,6 +534,25 @@ int cardx_client_upload_self(cardx_client *c)
 
 /* --- what arrives --- */
 
+/* An update of a card sent before (xep/cardx.md): added to the inbox and
+ * marked as one, in one transaction, as the cardx program does. */
+static int store_update(struct cardstore *cs, const struct cardstore_card *card,
+                        const struct session_card *sc, int64_t *id)
+{
+    int rc = cardstore_begin(cs);
+
+    if (rc < 0)
+        return rc;
+    rc = cardstore_inbox_add(cs, card, id);
+    if (rc == 1 && cardstore_update_mark(cs, *id, sc->updates, sc->changed) < 0)
+        rc = CARDSTORE_EDB;
+    if (rc < 0) {
+        cardstore_rollback(cs);
+        return rc;
+    }
+    return cardstore_commit(cs) < 0 ? CARDSTORE_EDB : rc;
+}
+
 /* Commits sc to the inbox; 1 when new (*id its row), 0 when seen before. */
 static int store_card(struct cardx_client *c, const struct session_card *sc,
                       int64_t *id)
@@ -546,6 +566,8 @@ static int store_card(struct cardx_client *c, const struct session_card *sc,
     card.updated = card.received;
     card.f = sc->f;
     card.vcard_xml = sc->vcard_xml;
+    if (sc->updates)
+        return store_update(c->store.cs, &card, sc, id);
     return cardstore_inbox_add(c->store.cs, &card, id);
 }
 

@@ -4,8 +4,11 @@ set -eu
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
  libstrophe-dev libssl-dev libexpat1-dev libsqlite3-dev sqlite3 libinih-dev check
- libphonenumber-dev prosody prosody-modules ejabberd python3-slixmpp
- valgrind ca-certificates clang libclang-rt-14-dev libglib2.0-dev"
+ libphonenumber-dev libmicrohttpd-dev prosody prosody-modules ejabberd python3-slixmpp
+ valgrind ca-certificates clang libclang-rt-14-dev
+ libqrencode-dev libpng-dev zbar-tools
+ libsystemd-dev debhelper dpkg-dev fakeroot lintian systemd git procps
+ libglib2.0-dev"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: must run as root (apt-get); try: sudo $0" >&2

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what is needed and runs the whole cardx test suite: unit and
 # integration tests under ASan/UBSan, unit tests under valgrind, distcheck,
-# and make fuzz-smoke (libFuzzer targets, a clang build).
+# the Debian packages (CARDX_SKIP_PACKAGE=1 skips them) and make fuzz-smoke
+# (libFuzzer targets, a clang build).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -18,6 +19,10 @@ cd "$build"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
+# Here the servers were just installed: a missing one fails the integration
+# tests instead of skipping them as a plain `make check` does.
+CARDX_REQUIRE_SERVERS=1
+export CARDX_REQUIRE_SERVERS
 make -j"$(nproc)" check || status=1
 
 # Each Check binary's own summary line, then one total for the whole run.
@@ -42,6 +47,18 @@ if [ "$status" -eq 0 ] && [ "${CARDX_SKIP_DISTCHECK:-0}" != 1 ]; then
         >distcheck.out 2>&1) ||
         { tail -n 60 "$build/distcheck.out"; status=1; }
     [ "$status" -eq 0 ] && echo "distcheck: passed"
+fi
+
+# The Debian packages: built from a clean copy, lintian, installed, cardxd
+# run as the packaged user against a throwaway Prosody, purged
+# (tests/package/test_package.sh; a few minutes).
+if [ "$status" -eq 0 ] && [ "${CARDX_SKIP_PACKAGE:-0}" != 1 ]; then
+    if "$top/tests/package/test_package.sh"; then
+        echo "package: passed"
+    else
+        echo "package: FAILED (tests/package/test_package.sh)"
+        status=1
+    fi
 fi
 
 # libFuzzer targets (fuzz/): a clang build of their own, each target's

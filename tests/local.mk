@@ -21,3 +21,7 @@ TESTLIB_LIBS = tests/lib/libtestlib.la
 
 include tests/unit/local.mk
 include tests/integration/local.mk
+
+# Run by scripts/test.sh after distcheck (needs root: it installs the
+# packages), not by make check.
+EXTRA_DIST += tests/package/test_package.sh

@@ -95,6 +95,25 @@ void adhoc_done(struct service *svc, xmpp_stanza_t *req, const char *sid,
     service_emit(svc, reply);
 }
 
+void adhoc_done_form(struct service *svc, xmpp_stanza_t *req, const char *sid,
+                     const char *title,
+                     int (*fill)(xmpp_ctx_t *ctx, xmpp_stanza_t *x, void *ud),
+                     void *ud)
+{
+    xmpp_ctx_t *ctx = service_ctx(svc);
+    xmpp_stanza_t *c, *reply = adhoc_reply(svc, req, sid, "completed", &c);
+    xmpp_stanza_t *x;
+
+    if (reply && (!(x = stanza_add_child(ctx, c, "x", NS_DATA)) ||
+                  xmpp_stanza_set_type(x, "result") ||
+                  stanza_add_text_child(ctx, x, "title", title) < 0 ||
+                  fill(ctx, x, ud) < 0)) {
+        xmpp_stanza_release(reply);
+        reply = NULL;
+    }
+    service_emit(svc, reply);
+}
+
 static void adhoc_canceled(struct service *svc, xmpp_stanza_t *req)
 {
     xmpp_stanza_t *c;
@@ -212,7 +231,43 @@ command_find(struct service *svc, xmpp_stanza_t *iq, const char *node)
         if (strcmp(adhoc_commands[i].node, node) == 0)
             return &adhoc_commands[i];
     }
+    for (size_t i = 0; i < admin_ncommands; i++) {
+        if (strcmp(admin_commands[i].node, node) == 0)
+            return &admin_commands[i];
+    }
     return NULL;
+}
+
+/* Whether cmd is one of the administrators' commands. */
+static int command_is_admin(const struct adhoc_command *cmd)
+{
+    for (size_t i = 0; i < admin_ncommands; i++) {
+        if (cmd == &admin_commands[i])
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the sender of iq is one of the admins, as the config says now
+ * (it may have been reloaded since the start). */
+static int sender_is_admin(struct service *svc, xmpp_stanza_t *iq)
+{
+    char *bare = stanza_bare_jid(xmpp_stanza_get_from(iq));
+    int admin = bare && config_is_admin(service_config(svc), bare);
+
+    free(bare);
+    return admin;
+}
+
+/* The command of node for the sender of iq: an admin command is nobody
+ * else's to discover. */
+static const struct adhoc_command *
+command_visible(struct service *svc, xmpp_stanza_t *iq, const char *node)
+{
+    const struct adhoc_command *cmd = command_find(svc, iq, node);
+
+    return cmd && command_is_admin(cmd) && !sender_is_admin(svc, iq) ? NULL
+                                                                     : cmd;
 }
 
 /* --- execution --- */
@@ -384,6 +439,14 @@ static void adhoc_execute(struct service *svc, xmpp_stanza_t *iq,
                     "unknown command action");
         return;
     }
+    if (command_is_admin(cmd) && !sender_is_admin(svc, iq)) {
+        log_info(service_log(svc), "admin command %s refused to %s", node,
+                 xmpp_stanza_get_from(iq));
+        service_error(svc, iq, ERR_AUTH, "forbidden",
+                      "only the administrators of this service may run this "
+                      "command");
+        return;
+    }
     if (!(bare = service_check_sender(svc, iq)))
         return;
     log_debug(service_log(svc), "command %s (%s) from %s", node,
@@ -415,7 +478,7 @@ static int adhoc_node_info(struct service *svc, xmpp_stanza_t *iq,
                            const char *node)
 {
     xmpp_ctx_t *ctx = service_ctx(svc);
-    const struct adhoc_command *cmd = command_find(svc, iq, node);
+    const struct adhoc_command *cmd = command_visible(svc, iq, node);
     xmpp_stanza_t *reply, *q;
     int rc;
 
@@ -448,8 +511,9 @@ static int adhoc_node_items(struct service *svc, xmpp_stanza_t *iq,
 {
     xmpp_ctx_t *ctx = service_ctx(svc);
     const char *domain = service_config(svc)->domain;
-    const struct adhoc_command *cmd = command_find(svc, iq, node);
+    const struct adhoc_command *cmd = command_visible(svc, iq, node);
     int list = node_is_list(svc, iq, node);
+    size_t nadmin = list && sender_is_admin(svc, iq) ? admin_ncommands : 0;
     xmpp_stanza_t *reply, *q;
 
     if (!cmd && !list)
@@ -459,6 +523,13 @@ static int adhoc_node_items(struct service *svc, xmpp_stanza_t *iq,
     for (size_t i = 0; reply && list && i < adhoc_ncommands; i++) {
         if (disco_add_item(ctx, q, domain, adhoc_commands[i].node,
                            adhoc_commands[i].name) < 0) {
+            xmpp_stanza_release(reply);
+            reply = NULL;
+        }
+    }
+    for (size_t i = 0; reply && i < nadmin; i++) {
+        if (disco_add_item(ctx, q, domain, admin_commands[i].node,
+                           admin_commands[i].name) < 0) {
             xmpp_stanza_release(reply);
             reply = NULL;
         }

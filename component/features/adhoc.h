@@ -24,6 +24,10 @@ struct adhoc_command {
 /* The commands, in the order clients list them; the first registers. */
 extern const struct adhoc_command adhoc_commands[];
 extern const size_t adhoc_ncommands;
+/* The administrators' commands (admin.c), listed after the others and
+ * only to the JIDs of [component] admins; nobody else may run them. */
+extern const struct adhoc_command admin_commands[];
+extern const size_t admin_ncommands;
 
 /* The longest note text adhoc_done() sends; longer ones are cut. */
 #define ADHOC_NOTE_MAX 512
@@ -34,6 +38,14 @@ extern const size_t adhoc_ncommands;
 void adhoc_done(struct service *svc, xmpp_stanza_t *req, const char *sid,
                 const char *type, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* Completes the command req with a result form (XEP-0004 type "result")
+ * titled title, whose fields fill adds (ud passed along); for answers an
+ * admin's client shows as a table rather than as one text. */
+void adhoc_done_form(struct service *svc, xmpp_stanza_t *req, const char *sid,
+                     const char *title,
+                     int (*fill)(xmpp_ctx_t *ctx, xmpp_stanza_t *x, void *ud),
+                     void *ud);
 
 /* Answers req, a submission of a run of its command, with another stage:
  * the form fill makes (given phone), under a note when note_type ("info"

@@ -10,9 +10,12 @@
 #include "common/phone.h"
 #include "component/features/adhoc.h"
 #include "component/features/block.h"
+#include "component/features/consent.h"
 #include "component/features/deliver.h"
 #include "component/features/register.h"
 #include "component/features/send.h"
+#include "component/store_consent.h"
+#include "component/features/update.h"
 #include "xep/form.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
@@ -73,7 +76,9 @@ static int send_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
         form_add_field(ctx, x, "number", "text-single", "Their phone number",
                        NULL, 1) < 0 ||
         form_add_field(ctx, x, "note", "text-single", "Note (optional)", NULL,
-                       0) < 0)
+                       0) < 0 ||
+        form_add_field(ctx, x, "profile", "text-single",
+                       "Profile to show (optional)", NULL, 0) < 0)
         return -1;
     return 0;
 }
@@ -115,6 +120,7 @@ static void send_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
 {
     char *number = form_get_value(form, "number");
     char *note = form_get_value(form, "note");
+    char *profile = form_get_value(form, "profile");
 
     (void)bare;
     (void)phone;
@@ -122,7 +128,10 @@ static void send_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
         adhoc_done(svc, iq, sid, "error",
                    "enter the phone number to send your card to");
     else
-        send_card(svc, iq, number, note, SEND_VIA_OTHER, send_done_note, NULL);
+        send_card_profile(svc, iq, number, note, profile, SEND_VIA_OTHER,
+                          send_done_note, NULL);
+    if (profile)
+        xmpp_free(service_ctx(svc), profile);
     if (number)
         xmpp_free(service_ctx(svc), number);
     if (note)
@@ -134,12 +143,14 @@ static void send_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
 static void inbox_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
                       xmpp_stanza_t *form, const char *bare, const char *phone)
 {
-    int64_t n = 0;
+    int64_t n = 0, held = 0;
     int online = 0;
     char count[64];
 
     (void)form;
+    /* Cards held for consent are not sent: the requests command has them. */
     if (store_inbox_count_number(service_store(svc), phone, &n) < 0 ||
+        store_consent_held_count(service_store(svc), bare, &held) < 0 ||
         store_online_count(service_store(svc), bare, &online, NULL) < 0) {
         struct service_fault f;
 
@@ -147,6 +158,7 @@ static void inbox_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
         adhoc_done(svc, iq, sid, "error", "%s", f.text);
         return;
     }
+    n -= held;
     if (n == 0) {
         adhoc_done(svc, iq, sid, "info", "No cards wait for you.");
         return;
@@ -297,8 +309,18 @@ const struct adhoc_command adhoc_commands[] = {
     {"block", "Block a phone number", 1, block_form, block_run},
     {"unblock", "Unblock a phone number", 1, unblock_form, unblock_run},
     {"blocked", "Numbers you blocked", 1, NULL, blocked_run},
+    {"consent", "Who may send you cards", 1, consent_mode_form,
+     consent_mode_run},
+    {"requests", "Cards waiting for your consent", 1, NULL,
+     consent_requests_run},
+    {"accept", "Accept a card waiting for your consent", 1, consent_answer_form,
+     consent_accept_run},
+    {"decline", "Decline a card waiting for your consent", 1,
+     consent_answer_form, consent_decline_run},
     {"unregister", "Unregister your phone number", 1, unregister_form,
      unregister_run},
+    {"updates", "Updates of a card you received", 1, update_adhoc_form,
+     update_adhoc_run},
 };
 
 const size_t adhoc_ncommands =

@@ -36,7 +36,14 @@ static char *delivery_body(const struct store_inbox_item *item,
     if (!f.phone && vcard_fields_set(&f, "phone", item->sender_phone) < 0)
         goto out;
     summary = vcard_summary(&f, item->note);
-    if (summary)
+    if (summary && item->updates)
+        body = str_printf("This is an update of a card you received "
+                          "(changed: %s).\n%s\n\nReply to this chat to "
+                          "send your card back.",
+                          item->changed && *item->changed ? item->changed
+                                                          : "nothing shown",
+                          summary);
+    else if (summary)
         body = str_printf("%s\n\nReply to this chat to send your card back.",
                           summary);
 out:
@@ -56,6 +63,12 @@ static int delivery_card_element(xmpp_ctx_t *ctx, xmpp_stanza_t *msg,
     if (!card || xmpp_stanza_set_id(card, item->card_id) ||
         xmpp_stanza_set_attribute(card, "phone", item->sender_phone) ||
         xmpp_stanza_set_attribute(card, "created", stamp))
+        return -1;
+    /* An update names the card it updates and what changed. */
+    if (item->updates &&
+        (xmpp_stanza_set_attribute(card, "updates", item->updates) ||
+         xmpp_stanza_set_attribute(card, "changed",
+                                   item->changed ? item->changed : "")))
         return -1;
     if (item->note && stanza_add_text_child(ctx, card, "note", item->note) < 0)
         return -1;
@@ -149,6 +162,21 @@ static int deliver_resource(void *ud, const char *full)
     return 0;
 }
 
+/* Counts a card's first delivery for the admin: its latency from
+ * acceptance, and the time its ack will be measured from. */
+static void deliver_stats(struct service *svc,
+                          const struct store_inbox_item *item)
+{
+    int64_t now = clock_wall_ms();
+
+    if (item->attempts > 0)
+        return;
+    stats_count(service_stats(svc), STATS_DELIVERED, NULL, service_now_ms(svc));
+    stats_observe(service_stats(svc), STATS_ACCEPT_TO_DELIVER,
+                  now - item->created * 1000);
+    stats_delivery_note(service_stats(svc), item->card_id, now);
+}
+
 /* Counts the delivery. Reaching a resource known to acknowledge means only
  * its ack retires the card; reaching only others starts the grace period
  * after which a card that was never acknowledged is retired. */
@@ -170,6 +198,7 @@ static void deliver_count(struct service *svc,
     }
     if (handed)
         deliver_schedule(svc, handed + service_config(svc)->handoff_grace_ms);
+    deliver_stats(svc, item);
 }
 
 /* Full JIDs rather than the bare one: a client that only sent directed
@@ -201,9 +230,11 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
     if (!dc.sent)
         return 0;
     deliver_count(svc, item);
-    log_debug(service_log(svc), "card %s sent to %d resource(s) of %s%s",
-              item->card_id, dc.sent, item->recipient_jid,
-              delayed ? " (from the inbox)" : "");
+    /* At info: with accepted and acknowledged, an admin can follow each
+     * card's life by its id. */
+    log_info(service_log(svc), "card %s delivered to %d resource(s) of %s%s",
+             item->card_id, dc.sent, item->recipient_jid,
+             delayed ? " (from the inbox)" : "");
     return dc.sent;
 }
 
@@ -259,6 +290,28 @@ static void sender_expired(struct service *svc,
     free(from);
 }
 
+/* Counts a card that left the store, by why. */
+static void deliver_retired_stats(struct service *svc,
+                                  const struct store_inbox_item *item,
+                                  enum deliver_end why)
+{
+    static const char *const reason[] = {
+        [DELIVER_HANDED] = "grace_over",
+        [DELIVER_GAVE_UP] = "max_attempts",
+        [DELIVER_REFUSED] = "refused_by_server",
+    };
+    struct stats *st = service_stats(svc);
+
+    if (why == DELIVER_ACKED) {
+        stats_count(st, STATS_ACKED, NULL, service_now_ms(svc));
+        stats_delivery_acked(st, item->card_id, clock_wall_ms());
+    } else if (why == DELIVER_EXPIRED) {
+        stats_count(st, STATS_EXPIRED, NULL, service_now_ms(svc));
+    } else {
+        stats_count(st, STATS_RETIRED, reason[why], service_now_ms(svc));
+    }
+}
+
 /* Takes the card out of the inbox of recipient (a bare JID, or with
  * by_number a number) and tells whom it concerns. */
 static int deliver_retire_for(struct service *svc, const char *recipient,
@@ -295,11 +348,12 @@ static int deliver_retire_for(struct service *svc, const char *recipient,
         return rc;
     }
     if (why == DELIVER_ACKED)
-        log_debug(service_log(svc), "card %s %s %s", card_id, how[why],
-                  recipient);
+        log_info(service_log(svc), "card %s %s %s", card_id, how[why],
+                 recipient);
     else
         log_warn(service_log(svc), "card %s %s %s after %d deliveries", card_id,
                  how[why], recipient, item->attempts);
+    deliver_retired_stats(svc, item, why);
     /* Only the recipient's acknowledgement is news of arrival. */
     if (why == DELIVER_ACKED)
         sender_receipt(svc, item);

@@ -7,6 +7,7 @@
 
 #include "card/vcard.h"
 #include "component/feature.h"
+#include "component/features/update.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -119,6 +120,7 @@ static void owncard_set(struct service *svc, xmpp_stanza_t *iq,
     log_info(service_log(svc), "stored the card of %s (%zu bytes)", bare,
              strlen(text));
     service_emit(svc, stanza_reply(service_ctx(svc), iq, "result"));
+    update_card_changed(svc, bare);
 out:
     free(text);
     free(bare);

@@ -12,9 +12,13 @@
 #include "common/phone.h"
 #include "common/util.h"
 #include "component/features/block.h"
+#include "component/features/consent.h"
 #include "component/features/deliver.h"
 #include "component/features/expire.h"
+#include "component/features/profile.h"
+#include "component/features/update.h"
 #include "component/limits.h"
+#include "component/store_consent.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -29,6 +33,8 @@ struct send_job {
     char *recipient_jid; /* NULL: a number nobody registered (held) */
     char *recipient_phone;
     char *note;
+    char *profile; /* the profile shown (NULL: the whole card) */
+    char *fields;  /* its field names */
     enum send_via via;
     send_done done; /* when set, the outcome goes here instead of replies */
     void *done_ud;
@@ -47,6 +53,8 @@ static void send_job_free(void *data)
     free(job->recipient_jid);
     free(job->recipient_phone);
     free(job->note);
+    free(job->profile);
+    free(job->fields);
     free(job);
 }
 
@@ -55,6 +63,8 @@ static void send_job_free(void *data)
 static void send_fail(struct service *svc, struct send_job *job,
                       const char *type, const char *condition, const char *text)
 {
+    stats_count(service_stats(svc), STATS_REFUSED, condition,
+                service_now_ms(svc));
     if (job->done)
         job->done(svc, job->req, NULL, NULL, condition, text, job->done_ud);
     else
@@ -163,6 +173,12 @@ static int send_store(struct service *svc, struct send_job *job,
                               &item->card_id);
 
     *replaced = rc == 0;
+    if (rc == 0 && (rc = update_yield(svc, job->recipient_phone,
+                                      job->sender_jid, item->card_id)) == 1) {
+        free(item->card_id);
+        item->card_id = NULL;
+        rc = STORE_ENOTFOUND; /* an update waited: this card is a new one */
+    }
     if (rc == STORE_ENOTFOUND)
         return send_store_new(svc, job, item);
     if (rc == 0)
@@ -170,9 +186,11 @@ static int send_store(struct service *svc, struct send_job *job,
     return rc < 0 ? send_store_failed(svc, job) : 0;
 }
 
-/* A card the recipient blocked: answered exactly as one accepted for an
- * offline recipient, then dropped, so that the sender cannot tell. */
-static void send_drop_blocked(struct service *svc, struct send_job *job)
+/* A card the recipient blocked (or, in contacts mode, from a number not
+ * in their contacts: why says which): answered exactly as one accepted for
+ * an offline recipient, then dropped, so that the sender cannot tell. */
+static void send_drop_blocked(struct service *svc, struct send_job *job,
+                              const char *why)
 {
     char card_id[48];
 
@@ -181,8 +199,11 @@ static void send_drop_blocked(struct service *svc, struct send_job *job)
                   "no randomness for a card id");
         return;
     }
-    log_info(service_log(svc), "card %s from %s to %s dropped: blocked",
-             card_id, job->sender_phone, job->recipient_phone);
+    log_info(service_log(svc), "card %s from %s to %s dropped: %s", card_id,
+             job->sender_phone, job->recipient_phone, why);
+    stats_count(service_stats(svc), STATS_REFUSED,
+                strcmp(why, "blocked") == 0 ? "blocked" : "not_a_contact",
+                service_now_ms(svc));
     send_reply(svc, job, card_id, "queued");
 }
 
@@ -203,36 +224,62 @@ static int send_recipient_online(struct service *svc, struct send_job *job)
 /* Commits the card to the inbox, then hands it to an online recipient. The
  * commit comes first: whatever happens next, the card is not lost. */
 static void send_commit(struct service *svc, struct send_job *job,
-                        const char *vcard)
+                        const char *card)
 {
     struct store_inbox_item item = {0};
+    char *vcard = NULL;
     int online, replaced = 0;
     int blocked = block_refuses(svc, job->recipient_phone, job->sender_phone);
+    int verdict =
+        blocked ? CONSENT_DROP
+                : consent_verdict(svc, job->recipient_phone, job->sender_phone);
 
-    if (blocked < 0) {
+    if (blocked < 0 || verdict < 0) {
         send_store_fail(svc, job, "checking the recipient's blocks");
         return;
     }
-    if (blocked) {
-        send_drop_blocked(svc, job);
+    if (verdict == CONSENT_DROP) {
+        send_drop_blocked(svc, job,
+                          blocked ? "blocked"
+                                  : "not in the recipient's "
+                                    "contacts");
+        return;
+    }
+    vcard = profile_apply(svc, card, job->fields);
+    if (!vcard) {
+        send_fail(svc, job, ERR_WAIT, "internal-server-error", "out of memory");
         return;
     }
     item.recipient_jid = job->recipient_jid;
     item.recipient_phone = job->recipient_phone;
     item.sender_phone = job->sender_phone;
     item.sender_jid = job->sender_jid;
-    item.vcard = (char *)vcard;
+    item.vcard = vcard;
     item.note = job->note;
     item.created = (int64_t)time(NULL);
     receipt_wanted(job, &item);
     if (send_store(svc, job, &item, &replaced) < 0)
         goto out;
-    log_info(service_log(svc), "card %s from %s to %s %s%s", item.card_id,
+    /* Set either way: a replaced card may have been held, or not. */
+    if (store_consent_set_held(service_store(svc), item.card_id,
+                               verdict == CONSENT_HOLD) < 0) {
+        send_store_failed(svc, job);
+        goto out;
+    }
+    if (update_shared(svc, job->sender_jid, job->recipient_phone, item.card_id,
+                      job->profile, job->fields, vcard) < 0) {
+        send_store_failed(svc, job);
+        goto out;
+    }
+    log_info(service_log(svc), "card %s from %s to %s %s%s%s", item.card_id,
              job->sender_phone, job->recipient_phone,
              replaced ? "replaces the one waiting" : "accepted",
-             job->recipient_jid ? "" : " (held: nobody has the number yet)");
+             job->recipient_jid ? "" : " (held: nobody has the number yet)",
+             verdict == CONSENT_HOLD ? " (a request: waits for consent)" : "");
     expire_card_stored(svc, item.created);
-    online = send_recipient_online(svc, job);
+    stats_count(service_stats(svc), STATS_ACCEPTED, NULL, service_now_ms(svc));
+    /* A request is answered as for an offline recipient. */
+    online = verdict == CONSENT_HOLD ? 0 : send_recipient_online(svc, job);
     send_reply(svc, job, item.card_id,
                online && config_reveal_online(service_config(svc)) ? "delivered"
                                                                    : "queued");
@@ -241,6 +288,7 @@ static void send_commit(struct service *svc, struct send_job *job,
         deliver_card(svc, &item, 0);
 out:
     free(item.card_id);
+    free(vcard);
 }
 
 /* The sender's vCard from their own server arrived (or did not). */
@@ -454,7 +502,16 @@ void send_card(struct service *svc, xmpp_stanza_t *req, const char *number,
                const char *note, enum send_via via, send_done done,
                void *done_ud)
 {
+    send_card_profile(svc, req, number, note, NULL, via, done, done_ud);
+}
+
+void send_card_profile(struct service *svc, xmpp_stanza_t *req,
+                       const char *number, const char *note,
+                       const char *profile, enum send_via via, send_done done,
+                       void *done_ud)
+{
     struct send_job *job = calloc(1, sizeof(*job));
+    struct service_outcome o;
     struct service_fault f;
 
     if (!job) {
@@ -472,6 +529,11 @@ void send_card(struct service *svc, xmpp_stanza_t *req, const char *number,
     if (send_check_sender(svc, job) < 0 ||
         send_find_recipient(svc, job, number) < 0)
         goto fail;
+    if (profile_resolve(svc, job->sender_jid, profile, &job->profile,
+                        &job->fields, &o) < 0) {
+        send_fail(svc, job, o.type, o.condition, o.text);
+        goto fail;
+    }
     if (note && *note && !(job->note = strdup(note))) {
         send_fail(svc, job, ERR_WAIT, "internal-server-error", "out of memory");
         goto fail;
@@ -492,7 +554,9 @@ static void send_iq(struct service *svc, xmpp_stanza_t *iq, xmpp_stanza_t *send)
         service_error(svc, iq, ERR_MODIFY, "bad-request",
                       "<send/> needs a 'to' phone number");
     else
-        send_card(svc, iq, to, note, SEND_VIA_IQ, NULL, NULL);
+        send_card_profile(svc, iq, to, note,
+                          xmpp_stanza_get_attribute(send, "profile"),
+                          SEND_VIA_IQ, NULL, NULL);
     if (note)
         xmpp_free(service_ctx(svc), note);
 }

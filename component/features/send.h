@@ -26,4 +26,12 @@ void send_card(struct service *svc, xmpp_stanza_t *req, const char *number,
                const char *note, enum send_via via, send_done done,
                void *done_ud);
 
+/* send_card() showing the recipient only the fields of the sender's
+ * profile (NULL: their default profile, else the whole card); an unknown
+ * profile fails the send with item-not-found. */
+void send_card_profile(struct service *svc, xmpp_stanza_t *req,
+                       const char *number, const char *note,
+                       const char *profile, enum send_via via, send_done done,
+                       void *done_ud);
+
 #endif

@@ -32,6 +32,8 @@
 #define REGISTER_MS 10000
 #define CARDXD_STOP_MS 10000
 #define SCRIPT_MS 30000
+/* The exit status of a server script's "check" when the server is missing. */
+#define SERVER_MISSING 3
 #define POLL_MS 20
 
 /* A child process we started; pid 0 when there is none to collect. */
@@ -199,6 +201,8 @@ static const struct server_kind *server_from_env(void)
     return NULL;
 }
 
+static int server_require(const struct harness *h);
+
 struct harness *harness_new(void)
 {
     struct harness *h = calloc(1, sizeof(*h));
@@ -209,6 +213,10 @@ struct harness *harness_new(void)
         return NULL;
     h->kind = server_from_env();
     if (!h->kind) {
+        free(h);
+        return NULL;
+    }
+    if (server_require(h) < 0) {
         free(h);
         return NULL;
     }
@@ -325,8 +333,9 @@ static int spawn(struct child *c, char *const argv[], const char *log_path)
 }
 
 /* Runs argv (an interpreter, a script, its command...) to completion, at most
- * SCRIPT_MS, output inherited. Returns 0 when it exited with status 0. */
-static int run_command(char *const argv[])
+ * SCRIPT_MS, output inherited. Returns its exit status (0..255), or a
+ * negative errno value when it could not run, was killed or ran over. */
+static int run_command_status(char *const argv[])
 {
     struct child c = {0};
     long long deadline = clock_now_ms() + SCRIPT_MS;
@@ -346,12 +355,25 @@ static int run_command(char *const argv[])
         child_stop(&c, SIGKILL, 0, argv[0]);
         return -ETIMEDOUT;
     }
-    if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0) {
+    if (!WIFEXITED(c.status)) {
         fprintf(stderr, "harness: %s %s failed (wait status %d)\n", argv[1],
                 argv[2], c.status);
         return -EIO;
     }
-    return 0;
+    return WEXITSTATUS(c.status);
+}
+
+/* As run_command_status(); returns 0 when it exited with status 0. */
+static int run_command(char *const argv[])
+{
+    int rc = run_command_status(argv);
+
+    if (rc > 0) {
+        fprintf(stderr, "harness: %s %s failed (exit status %d)\n", argv[1],
+                argv[2], rc);
+        return -EIO;
+    }
+    return rc;
 }
 
 /* The script that configures and runs the server; caller frees. */
@@ -363,6 +385,38 @@ static char *server_script(const struct harness *h)
                  h->kind->name) < 0)
         return NULL;
     return path;
+}
+
+/* Asks the server's script whether the server is installed. Without it the
+ * test program exits HARNESS_EXIT_SKIP (automake counts it as skipped), so
+ * that a machine without the servers can still run `make check`; with
+ * $CARDX_REQUIRE_SERVERS=1 (scripts/test.sh) a missing server is a failure.
+ * Returns 0 when the server is there, else a negative errno value. */
+static int server_require(const struct harness *h)
+{
+    const char *require = getenv("CARDX_REQUIRE_SERVERS");
+    char *script = server_script(h);
+    int rc;
+
+    if (!script)
+        return -ENOMEM;
+    char *argv[] = {"/bin/bash", script, "check", NULL};
+    rc = run_command_status(argv);
+    free(script);
+    if (rc != SERVER_MISSING)
+        return rc > 0 ? -EIO : rc;
+    if (require && strcmp(require, "1") == 0) {
+        fprintf(stderr,
+                "harness: %s is not installed and CARDX_REQUIRE_SERVERS=1: "
+                "failing\n",
+                h->kind->label);
+        return -ENOENT;
+    }
+    fprintf(stderr,
+            "harness: SKIP: %s is not installed; integration tests need it "
+            "(set CARDX_REQUIRE_SERVERS=1 to make this a failure)\n",
+            h->kind->label);
+    exit(HARNESS_EXIT_SKIP);
 }
 
 static int write_server_config(struct harness *h)
@@ -584,11 +638,22 @@ int harness_cardxd_config_append(struct harness *h, const char *ini)
     return 0;
 }
 
+void harness_cardxd_config_reset(struct harness *h)
+{
+    free(h->cardxd_extra);
+    h->cardxd_extra = NULL;
+}
+
 static int write_cardxd_config(struct harness *h, const char *path)
 {
     FILE *f = fopen(path, "w");
     int rc;
 
+    /* Private, as an admin keeps it: cardxd warns about any other mode. */
+    if (f && fchmod(fileno(f), 0600) < 0) {
+        fclose(f);
+        f = NULL;
+    }
     if (!f) {
         fprintf(stderr, "harness: %s: %s\n", path, strerror(errno));
         return -errno;
@@ -668,6 +733,19 @@ int harness_cardxd_kill(struct harness *h, int sig)
 {
     child_stop(&h->cardxd, sig, CARDXD_STOP_MS, "cardxd");
     return cardxd_result(h);
+}
+
+int harness_cardxd_reload(struct harness *h)
+{
+    char *conf = run_path(h, "cardxd.conf");
+    int rc = conf ? write_cardxd_config(h, conf) : -ENOMEM;
+
+    free(conf);
+    if (rc < 0)
+        return rc;
+    if (child_gone(&h->cardxd))
+        return -ECHILD;
+    return kill(h->cardxd.pid, SIGHUP) < 0 ? -errno : 0;
 }
 
 int harness_cardxd_running(struct harness *h)
@@ -766,12 +844,13 @@ int harness_cardxd_link_ups(struct harness *h)
     return harness_cardxd_log_count(h, LINK_UP_PHRASE);
 }
 
-int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
+int harness_cardxd_wait_log(struct harness *h, const char *phrase, int n,
+                            int timeout_ms)
 {
     long long deadline = clock_now_ms() + timeout_ms;
 
     for (;;) {
-        int ups = harness_cardxd_link_ups(h);
+        int ups = harness_cardxd_log_count(h, phrase);
 
         if (ups < 0)
             return ups;
@@ -788,11 +867,16 @@ int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
             fprintf(stderr,
                     "harness: no '%s' #%d in %s/cardxd.log within "
                     "%d ms\n",
-                    LINK_UP_PHRASE, n, h->rundir, timeout_ms);
+                    phrase, n, h->rundir, timeout_ms);
             return -ETIMEDOUT;
         }
         sleep_ms(POLL_MS);
     }
+}
+
+int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
+{
+    return harness_cardxd_wait_log(h, LINK_UP_PHRASE, n, timeout_ms);
 }
 
 int harness_cardxd_wait_connected(struct harness *h, int timeout_ms)

@@ -32,6 +32,10 @@
  * Functions return 0 or a negative errno value and say why on stderr.
  */
 
+/* The exit status of a test program whose server is not installed: automake
+ * counts it as skipped (see harness_new()). */
+#define HARNESS_EXIT_SKIP 77
+
 /* The XMPP domain of test users and the component's domain. */
 #define HARNESS_DOMAIN "cardx.test"
 #define HARNESS_COMPONENT_DOMAIN "cards.cardx.test"
@@ -43,7 +47,8 @@ enum harness_server { HARNESS_PROSODY, HARNESS_EJABBERD };
 /* Makes the run directory, picks the ports and the secret; starts nothing.
  * The server is chosen by $CARDX_SERVER; $CARDX_PRIVILEGED=1 does what
  * harness_enable_privileges() does. NULL on failure (also for an unknown
- * $CARDX_SERVER). */
+ * $CARDX_SERVER). When the server is not installed it exits the program with
+ * HARNESS_EXIT_SKIP, or with $CARDX_REQUIRE_SERVERS=1 returns NULL. */
 struct harness *harness_new(void);
 
 /* Stops cardxd and the server if running, then removes the run directory
@@ -115,6 +120,10 @@ int harness_register(struct harness *h, const char *user, const char *password);
  * Calls accumulate. */
 int harness_cardxd_config_append(struct harness *h, const char *ini);
 
+/* Forgets what harness_cardxd_config_append() added: the next start or
+ * reload writes the harness's own settings only. */
+void harness_cardxd_config_reset(struct harness *h);
+
 /* Makes the next cardxd prove numbers with codes ([verify] method =
  * command) sent by scripts/send-code-log.sh, which prints each code into
  * cardxd.log as "cardx code for NUMBER: CODE" for harness_verify_code().
@@ -145,6 +154,11 @@ int harness_cardxd_stop(struct harness *h);
  * harness_cardxd_stop() does. */
 int harness_cardxd_kill(struct harness *h, int sig);
 
+/* Writes cardxd.conf again (with what harness_cardxd_config_append() added
+ * since the start) and sends the running cardxd SIGHUP, which reloads it.
+ * Returns at once; -ECHILD when no cardxd runs. */
+int harness_cardxd_reload(struct harness *h);
+
 /* 1 while the cardxd started by this harness lives, else 0. */
 int harness_cardxd_running(struct harness *h);
 
@@ -164,6 +178,11 @@ int harness_cardxd_link_ups(struct harness *h);
  * n = harness_cardxd_link_ups() + 1 before an event to await the next
  * handshake after it. -ETIMEDOUT, or -ECHILD as soon as cardxd has died. */
 int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms);
+
+/* Waits until cardxd.log holds at least n lines containing phrase.
+ * -ETIMEDOUT, or -ECHILD as soon as cardxd has died. */
+int harness_cardxd_wait_log(struct harness *h, const char *phrase, int n,
+                            int timeout_ms);
 
 /* Waits for the first handshake since the last harness_cardxd_start(). */
 int harness_cardxd_wait_connected(struct harness *h, int timeout_ms);

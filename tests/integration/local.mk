@@ -26,7 +26,11 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_adhoc tests/integration/test_slix \
 	tests/integration/test_client_e2e tests/integration/test_dbfault \
 	tests/integration/test_verify tests/integration/test_limits \
-	tests/integration/test_privacy tests/integration/test_chaos
+	tests/integration/test_privacy tests/integration/test_chaos \
+	tests/integration/test_reload \
+	tests/integration/test_admin \
+	tests/integration/test_media \
+	tests/integration/test_updates
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -47,6 +51,10 @@ tests_integration_test_exchange_LDADD = $(ITEST_LIBS)
 tests_integration_test_privilege_SOURCES = tests/integration/test_privilege.c
 tests_integration_test_privilege_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_privilege_LDADD = $(ITEST_LIBS)
+# The administrators' commands and the metrics endpoint.
+tests_integration_test_admin_SOURCES = tests/integration/test_admin.c
+tests_integration_test_admin_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_admin_LDADD = $(ITEST_LIBS)
 # Commands and gateway lookup against a real server.
 tests_integration_test_adhoc_SOURCES = tests/integration/test_adhoc.c
 tests_integration_test_adhoc_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -63,6 +71,10 @@ tests_integration_test_limits_LDADD = $(ITEST_LIBS)
 tests_integration_test_privacy_SOURCES = tests/integration/test_privacy.c
 tests_integration_test_privacy_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_privacy_LDADD = $(ITEST_LIBS)
+# Cards that stay current (updates) and profiles.
+tests_integration_test_updates_SOURCES = tests/integration/test_updates.c
+tests_integration_test_updates_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_updates_LDADD = $(ITEST_LIBS)
 # A client stack that is not ours (slixmpp, Debian's python3-slixmpp run by
 # /usr/bin/python3) through the whole flow. Not a Check program.
 tests_integration_test_slix_SOURCES = tests/integration/test_slix.c
@@ -76,6 +88,14 @@ tests_integration_test_client_e2e_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_client_e2e_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
 	$(CHECK_LIBS)
 EXTRA_tests_integration_test_client_e2e_DEPENDENCIES = \
+	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
+# Photos through a send and an export; consent (ask, contacts) with the
+# cardx program.
+tests_integration_test_media_SOURCES = tests/integration/test_media.c
+tests_integration_test_media_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_media_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
+	$(CHECK_LIBS)
+EXTRA_tests_integration_test_media_DEPENDENCIES = \
 	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
 # Cards sent while cardxd is killed, the server restarts and recipients
 # come and go (a few minutes; scripts/soak.sh runs it for an hour).
@@ -96,9 +116,23 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_dbfault_ejabberd.sh \
 	tests/integration/test_verify_ejabberd.sh \
 	tests/integration/test_limits_ejabberd.sh \
-	tests/integration/test_privacy_ejabberd.sh
+	tests/integration/test_privacy_ejabberd.sh \
+	tests/integration/test_reload_ejabberd.sh \
+	tests/integration/test_admin_ejabberd.sh \
+	tests/integration/test_media_ejabberd.sh \
+	tests/integration/test_updates_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
+
+# SIGHUP: the configuration reloaded on the same link; card life at info.
+tests_integration_test_reload_SOURCES = tests/integration/test_reload.c
+tests_integration_test_reload_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_reload_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_reload_DEPENDENCIES = component/cardxd$(EXEEXT)
+
+# Without the server the integration tests are skipped, unless required.
+TESTS += tests/integration/test_skip.sh
+EXTRA_DIST += tests/integration/test_skip.sh
 
 # docs/ADMIN.md quotes the server configs the tests run: keep them equal.
 TESTS += tests/integration/admin_guide.sh

@@ -171,9 +171,9 @@ START_TEST(commands_discovered)
     struct xclient *a = itest_login("disco_a", 1, 1);
     const char *comp = harness_component_domain(itest_harness());
     xmpp_stanza_t *reply = NULL, *q;
-    static const char *const nodes[] = {"register",  "send",    "inbox",
-                                        "block",     "unblock", "blocked",
-                                        "unregister"};
+    static const char *const nodes[] = {
+        "register", "send",     "inbox",  "block",   "unblock",   "blocked",
+        "consent",  "requests", "accept", "decline", "unregister", "updates"};
     const int nnodes = (int)(sizeof(nodes) / sizeof(nodes[0]));
     int n = 0;
 
@@ -566,6 +566,164 @@ START_TEST(block_by_command)
 }
 END_TEST
 
+/* Runs a one-stage command (requests) and returns its note in out. */
+static void one_stage_cmd(struct xclient *c, const char *node, struct note *out)
+{
+    xmpp_stanza_t *reply = NULL;
+
+    ck_assert_int_eq(command_iq(c, node, "execute", NULL, NULL, &reply), 0);
+    note_read(reply, out);
+    ck_assert_str_eq(out->status, "completed");
+    xmpp_stanza_release(reply);
+}
+
+/* The id of the one request the "requests" note lists, from sender. */
+static void one_request(struct xclient *c, const char *sender, char id[64])
+{
+    struct note n;
+    const char *at;
+
+    one_stage_cmd(c, "requests", &n);
+    ck_assert_ptr_nonnull(strstr(n.text, "consent (1):\n"));
+    at = strstr(n.text, "\ncard-");
+    ck_assert_ptr_nonnull(at);
+    ck_assert_int_eq(sscanf(at + 1, "%63s", id), 1);
+    ck_assert_ptr_nonnull(strstr(n.text, sender));
+}
+
+/* Consent by command (ask): a stranger's card waits until accepted, a
+ * declined one never arrives, and both senders are told "queued". */
+START_TEST(consent_by_command)
+{
+    struct xclient *a = itest_login("consent_a", 1, 1);
+    struct xclient *b = itest_login("consent_b", 1, 1);
+    struct xclient *c = itest_login("consent_c", 1, 1);
+    xmpp_stanza_t *card;
+    char id[64], fields[128];
+    struct note n;
+
+    register_cmd(a, "+8613800138191");
+    register_cmd(b, "+8613800138192");
+    register_cmd(c, "+8613800138193");
+    itest_upload_card(a, "Alice Stranger", "+8613800138191");
+    itest_upload_card(c, "Carol Stranger", "+8613800138193");
+    xclient_send_presence(b);
+    xclient_pump(b, 300);
+
+    command_run(b, "consent", "<field var='mode'><value>maybe</value></field>",
+                &n);
+    ck_assert_str_eq(n.type, "error");
+    command_run(b, "consent", "<field var='mode'><value>ask</value></field>",
+                &n);
+    ck_assert_str_eq(n.type, "info");
+    one_stage_cmd(b, "requests", &n);
+    ck_assert_str_eq(n.text, "No cards wait for your consent.");
+
+    send_cmd(a, "+8613800138192", "may I?", &n);
+    ck_assert_str_eq(n.text, "Card queued for +8613800138192: it reaches "
+                             "them when they are online.");
+    card = itest_wait_card(b, ITEST_QUIET_MS);
+    ck_assert_msg(card == NULL, "a held card was delivered");
+    one_stage_cmd(b, "inbox", &n);
+    ck_assert_str_eq(n.text, "No cards wait for you.");
+    one_request(b, "+8613800138191", id);
+    snprintf(fields, sizeof(fields),
+             "<field var='id'><value>%s</value></field>", id);
+    command_run(b, "accept", fields, &n);
+    ck_assert_str_eq(n.type, "info");
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the accepted card did not arrive");
+    ck_assert_str_eq(xmpp_stanza_get_id(card), id);
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+
+    send_cmd(c, "+8613800138192", NULL, &n);
+    ck_assert_str_eq(n.text, "Card queued for +8613800138192: it reaches "
+                             "them when they are online.");
+    one_request(b, "+8613800138193", id);
+    snprintf(fields, sizeof(fields),
+             "<field var='id'><value>%s</value></field>", id);
+    command_run(b, "decline", fields, &n);
+    ck_assert_str_eq(n.type, "info");
+    command_run(b, "decline", fields, &n);
+    ck_assert_str_eq(n.type, "error");
+    card = itest_wait_card(b, ITEST_QUIET_MS);
+    ck_assert_msg(card == NULL, "a declined card was delivered");
+    one_stage_cmd(b, "requests", &n);
+    ck_assert_str_eq(n.text, "No cards wait for your consent.");
+
+    /* Accepted once, trusted since: Alice's next card comes at once. */
+    send_cmd(a, "+8613800138192", "again", &n);
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the trusted sender's card waited");
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+    xclient_disconnect_free(c);
+}
+END_TEST
+
+/* The updates command turns a received card's updates off and on again;
+ * the send form's profile field limits what the recipient gets. */
+START_TEST(updates_and_profile_by_command)
+{
+    struct xclient *a = itest_login("cupd_a", 1, 1);
+    struct xclient *b = itest_login("cupd_b", 1, 1);
+    xmpp_stanza_t *card;
+    struct note n;
+
+    register_cmd(a, "+8613800138291");
+    register_cmd(b, "+8613800138292");
+    itest_upload_card(a, "Alice Command", "+8613800138291");
+    itest_iq_ok(a, "<iq type='set'><profile xmlns='" NS_CARDX
+                   "' name='short'><field var='name'/></profile></iq>");
+    xclient_send_presence(b);
+    xclient_pump(b, 300);
+    command_run(a, "send",
+                "<field var='number'><value>+8613800138292</value></field>"
+                "<field var='profile'><value>short</value></field>",
+                &n);
+    ck_assert_str_eq(n.type, "info");
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the card did not arrive");
+    stanza_expect(card, "/message/{" NS_VCARD "}vCard/FN");
+    ck_assert_int_eq(stanza_match(card, "/message/{" NS_VCARD "}vCard/ORG"), 0);
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+
+    command_run(b, "updates",
+                "<field var='phone'><value>+8613800138291</value></field>"
+                "<field var='receive'><value>0</value></field>",
+                &n);
+    ck_assert_str_eq(n.type, "info");
+    ck_assert_str_eq(n.text, "Updates of the card of +8613800138291 are off.");
+    itest_upload_card(a, "Alice Renamed", "+8613800138291");
+    card = itest_wait_card(b, ITEST_QUIET_MS);
+    ck_assert_msg(card == NULL, "an update arrived with updates off");
+    command_run(b, "updates",
+                "<field var='phone'><value>+8613800138199</value></field>"
+                "<field var='receive'><value>1</value></field>",
+                &n);
+    ck_assert_str_eq(n.type, "error");
+    ck_assert_str_eq(n.text, "you have no card from +8613800138199");
+    command_run(b, "updates",
+                "<field var='phone'><value>+8613800138291</value></field>"
+                "<field var='receive'><value>1</value></field>",
+                &n);
+    ck_assert_str_eq(n.type, "info");
+    itest_upload_card(a, "Alice Final", "+8613800138291");
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the update did not arrive");
+    stanza_expect(card,
+                  "/message/{" NS_VCARD "}vCard/FN[text()='Alice Final']");
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
 static Suite *adhoc_suite(void)
 {
     Suite *s = suite_create("adhoc");
@@ -580,7 +738,9 @@ static Suite *adhoc_suite(void)
     tcase_add_test(tc, inbox_command);
     tcase_add_test(tc, unregister_command);
     tcase_add_test(tc, block_by_command);
+    tcase_add_test(tc, consent_by_command);
     tcase_add_test(tc, never_acked_card_given_up);
+    tcase_add_test(tc, updates_and_profile_by_command);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -499,6 +499,111 @@ START_TEST(block_unblock_blocked)
 }
 END_TEST
 
+/* The inbox number of the first line of `inbox list` that holds marker. */
+static long inbox_number(const struct user *u, const char *marker)
+{
+    struct result r = RUN(u, "inbox", "list");
+    const char *hit, *line;
+    long n = -1;
+
+    ck_assert_int_eq(r.status, 0);
+    hit = strstr(r.out, marker);
+    ck_assert_msg(hit != NULL, "'%s' not in:\n%s", marker, r.out);
+    for (line = hit; line > r.out && line[-1] != '\n'; line--)
+        ;
+    ck_assert_int_eq(sscanf(line, "#%ld", &n), 1);
+    result_free(&r);
+    return n;
+}
+
+/* Alice edits her card: Bob's contact, saved from it, takes the change
+ * and keeps his own note; a field both changed is his choice (--mine,
+ * --theirs); with updates off nothing comes. Title and name stay as the
+ * later tests expect them. */
+START_TEST(updates_merge_into_contact)
+{
+    char num[32];
+    struct result r;
+
+    EXPECT(&bob, 0, "no new cards", "sync");
+    EXPECT(&bob, 0, "updated contact 1", "contacts", "edit", "1",
+           "note=met at the fair");
+    EXPECT(&alice, 0, "saved and uploaded", "card", "set",
+           "email=alice@changhong.cn");
+    EXPECT(&bob, 0, "1 new card", "sync");
+    snprintf(num, sizeof(num), "%ld",
+             inbox_number(&bob, "update (changed: email)"));
+    EXPECT(&bob, 0, "update   changed: email\n", "inbox", "show", num);
+    EXPECT(&bob, 0, "into contact 1 (changed: email)", "inbox", "save", num);
+    r = RUN(&bob, "contacts", "show", "1");
+    assert_has(r.out, "alice@changhong.cn");
+    assert_has(r.out, "met at the fair");
+    assert_has(r.out, "title    CEO");
+    result_free(&r);
+
+    /* Both change the email: asked, or --mine / --theirs. */
+    EXPECT(&bob, 0, "updated contact 1", "contacts", "edit", "1",
+           "email=alice@home.cn");
+    EXPECT(&alice, 0, "saved and uploaded", "card", "set",
+           "email=wang@changhong.cn");
+    EXPECT(&bob, 0, "1 new card", "sync");
+    snprintf(num, sizeof(num), "%ld",
+             inbox_number(&bob, "update (changed: email)"));
+    r = RUN(&bob, "inbox", "save", num);
+    ck_assert_int_eq(r.status, 2);
+    assert_has(r.err, "both changed email of contact 1: add --theirs or "
+                      "--mine");
+    result_free(&r);
+    EXPECT(&bob, 0, "into contact 1", "inbox", "save", num, "--mine");
+    EXPECT(&bob, 0, "alice@home.cn", "contacts", "show", "1");
+    EXPECT(&alice, 0, "saved and uploaded", "card", "set",
+           "email=ceo@changhong.cn");
+    EXPECT(&bob, 0, "1 new card", "sync");
+    snprintf(num, sizeof(num), "%ld",
+             inbox_number(&bob, "update (changed: email)"));
+    EXPECT(&bob, 0, "into contact 1", "inbox", "save", num, "--theirs");
+    EXPECT(&bob, 0, "ceo@changhong.cn", "contacts", "show", "1");
+
+    EXPECT(&bob, 0, "updates of " ALICE_PHONE "'s card are off", "contacts",
+           "updates", "1", "off");
+    EXPECT(&alice, 0, "saved and uploaded", "card", "set",
+           "email=nobody@changhong.cn");
+    EXPECT(&bob, 0, "no new cards", "sync");
+    EXPECT(&bob, 2, NULL, "contacts", "updates", "1", "maybe");
+}
+END_TEST
+
+/* Alice's profiles: managed with cardx, and a send with one shows Bob
+ * only its fields. */
+START_TEST(profiles_by_cardx)
+{
+    struct result r;
+    char num[32];
+
+    EXPECT(&alice, 0, "no profiles", "card", "profile", "list");
+    EXPECT(&alice, 0, "stored profile work", "card", "profile", "set", "work",
+           "name", "org");
+    EXPECT(&alice, 2, NULL, "card", "profile", "set", "bad", "shoe");
+    EXPECT(&alice, 0, "work: name org", "card", "profile", "show", "work");
+    EXPECT(&alice, 0, "the default profile is now work", "card", "profile",
+           "default", "work");
+    EXPECT(&alice, 0, "work (default): name org", "card", "profile");
+    EXPECT(&alice, 4, NULL, "send", BOB_PHONE, "--profile", "home");
+    EXPECT(&alice, 0, "queued: card", "send", BOB_PHONE, "--profile", "work",
+           "--note", "work face");
+    EXPECT(&bob, 0, "1 new card", "sync");
+    snprintf(num, sizeof(num), "%ld", inbox_number(&bob, "work face"));
+    r = RUN(&bob, "inbox", "show", num);
+    assert_has(r.out, "Changhong");
+    ck_assert_msg(strstr(r.out, "CEO") == NULL, "title shown:\n%s", r.out);
+    result_free(&r);
+    EXPECT(&bob, 0, "deleted inbox", "inbox", "delete", num);
+    EXPECT(&alice, 0, "deleted profile work", "card", "profile", "delete",
+           "work");
+    EXPECT(&alice, 0, "no profiles", "card", "profile", "list");
+}
+END_TEST
+
 /* With the server gone: everything local works, online commands fail
  * plainly. */
 START_TEST(offline)
@@ -556,6 +661,8 @@ int main(void)
     tcase_add_test(tc, shell_prints_arrivals);
     tcase_add_test(tc, reply_reaches_sender);
     tcase_add_test(tc, block_unblock_blocked);
+    tcase_add_test(tc, updates_merge_into_contact);
+    tcase_add_test(tc, profiles_by_cardx);
     tcase_add_test(tc, offline);
     suite_add_tcase(s, tc);
     /* The servers live in this process: no fork per test. */

@@ -7,11 +7,17 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_client_cli tests/unit/test_stanza_match \
 	tests/unit/test_link_unit tests/unit/test_verify \
 	tests/unit/test_limits tests/unit/test_inbox_policy \
-	tests/unit/test_libcardx_store
+	tests/unit/test_stats tests/unit/test_admin_unit \
+	tests/unit/test_qrcard tests/unit/test_photo tests/unit/test_consent \
+	tests/unit/test_merge tests/unit/test_store_share \
+	tests/unit/test_manpage tests/unit/test_libcardx_store
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
 VALGRIND_TESTS += $(UNIT_TESTS)
+# cardxd -t on good and bad setups (a script: not under valgrind).
+TESTS += tests/unit/test_check.sh
+EXTRA_DIST += tests/unit/test_check.sh
 
 tests_unit_test_handshake_SOURCES = tests/unit/test_handshake.c
 tests_unit_test_handshake_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -53,6 +59,13 @@ EXTRA_DIST += tests/unit/data/config/full.conf \
 	tests/unit/data/config/bad-sync.conf \
 	tests/unit/data/config/no-secret.conf
 
+tests_unit_test_manpage_SOURCES = tests/unit/test_manpage.c
+nodist_EXTRA_tests_unit_test_manpage_SOURCES = dummy.cxx
+tests_unit_test_manpage_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_manpage_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+# It reads the page made from its template: built before it runs.
+EXTRA_tests_unit_test_manpage_DEPENDENCIES = component/cardxd.conf.5
+
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 # Never built: CARDXD_LIBS holds the C++ phone shim, so link as C++.
 nodist_EXTRA_tests_unit_test_store_SOURCES = dummy.cxx
@@ -87,6 +100,16 @@ tests_unit_test_limits_SOURCES = tests/unit/test_limits.c
 nodist_EXTRA_tests_unit_test_limits_SOURCES = dummy.cxx
 tests_unit_test_limits_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_limits_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+# The administrators' commands over the service fixture.
+tests_unit_test_admin_unit_SOURCES = tests/unit/test_admin_unit.c
+nodist_EXTRA_tests_unit_test_admin_unit_SOURCES = dummy.cxx
+tests_unit_test_admin_unit_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_admin_unit_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+# The in-memory counters of the admin commands and metrics.
+tests_unit_test_stats_SOURCES = tests/unit/test_stats.c
+nodist_EXTRA_tests_unit_test_stats_SOURCES = dummy.cxx
+tests_unit_test_stats_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_stats_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
 tests_unit_test_inbox_policy_SOURCES = tests/unit/test_inbox_policy.c
 nodist_EXTRA_tests_unit_test_inbox_policy_SOURCES = dummy.cxx
 tests_unit_test_inbox_policy_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -103,6 +126,17 @@ tests_unit_test_cardstore_SOURCES = tests/unit/test_cardstore.c
 nodist_EXTRA_tests_unit_test_cardstore_SOURCES = dummy.cxx
 tests_unit_test_cardstore_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_cardstore_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
+# cardxd's store of shares, updates and profiles.
+tests_unit_test_store_share_SOURCES = tests/unit/test_store_share.c
+nodist_EXTRA_tests_unit_test_store_share_SOURCES = dummy.cxx
+tests_unit_test_store_share_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_store_share_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) \
+	$(CHECK_LIBS)
+# The client's three-way merge of updates.
+tests_unit_test_merge_SOURCES = tests/unit/test_merge.c
+nodist_EXTRA_tests_unit_test_merge_SOURCES = dummy.cxx
+tests_unit_test_merge_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_merge_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
 tests_unit_test_cardstore_scale_SOURCES = tests/unit/test_cardstore_scale.c
 nodist_EXTRA_tests_unit_test_cardstore_scale_SOURCES = dummy.cxx
 tests_unit_test_cardstore_scale_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -116,6 +150,25 @@ nodist_EXTRA_tests_unit_test_client_cli_SOURCES = dummy.cxx
 tests_unit_test_client_cli_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_client_cli_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) \
 	$(CHECK_LIBS)
+
+# The own card as a QR code, read back by zbarimg (zbar-tools).
+tests_unit_test_qrcard_SOURCES = tests/unit/test_qrcard.c
+nodist_EXTRA_tests_unit_test_qrcard_SOURCES = dummy.cxx
+tests_unit_test_qrcard_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_qrcard_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
+
+# Consent for strangers through the service, over a real store.
+tests_unit_test_consent_SOURCES = tests/unit/test_consent.c
+nodist_EXTRA_tests_unit_test_consent_SOURCES = dummy.cxx
+tests_unit_test_consent_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_consent_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+
+# Photos in cards: the image check and the client's photo commands.
+tests_unit_test_photo_SOURCES = tests/unit/test_photo.c
+nodist_EXTRA_tests_unit_test_photo_SOURCES = dummy.cxx
+tests_unit_test_photo_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_photo_LDADD = $(TESTLIB_LIBS) $(CARDX_LIBS) $(CHECK_LIBS)
+EXTRA_DIST += tests/unit/data/photo/face.jpg tests/unit/data/photo/face.png
 
 # The shared test library's stanza path matcher.
 tests_unit_test_stanza_match_SOURCES = tests/unit/test_stanza_match.c

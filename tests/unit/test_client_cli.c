@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "client/cardstore_updates.h"
 #include "client/cliparse.h"
 #include "client/commands_int.h"
 #include "client/settings.h"
@@ -585,6 +586,62 @@ START_TEST(inbox_save_flags)
 }
 END_TEST
 
+static int pending_of(void *ud, const char *phone, int receive)
+{
+    char *out = ud;
+
+    snprintf(out + strlen(out), 64, "%s=%d;", phone, receive);
+    return 0;
+}
+
+/* An update, offline: stored as one, listed with what changed, merged
+ * into the contact saved from the earlier card with the user's own edit
+ * kept; deleting cards and contacts queues updates off, saving on. */
+START_TEST(inbox_update_merge)
+{
+    struct fixture fx;
+    struct cardstore *cs;
+    struct cardstore_card up = {0};
+    char pending[256] = "", line[64];
+    int64_t id = 0;
+    int status;
+
+    fx_open(&fx);
+    cs = cmd_store(fx.c, &status);
+    ck_assert_ptr_nonnull(cs);
+    add_inbox_card(cs, "card-1", "+8613800138000", "Alice Wang");
+    ck_assert_int_eq(fx_run(&fx, "inbox save 1"), 0);
+    ck_assert_int_eq(fx_run(&fx, "contacts edit 1 note=\"met in Mianyang\""),
+                     0);
+    up.card_id = "card-2";
+    up.sender_phone = "+8613800138000";
+    up.received = 1700000100;
+    up.f.name = "Alice Wang";
+    up.f.phone = "+8613800138000";
+    up.f.title = "Director";
+    ck_assert_int_eq(cmd_store_update(cs, &up, "card-1", "title", &id), 1);
+    snprintf(line, sizeof(line), "inbox save %lld", (long long)id);
+    ck_assert_int_eq(fx_run(&fx, "inbox"), 0);
+    assert_has(fx.out_text, "update (changed: title)");
+    ck_assert_msg(fx_run(&fx, line) == 0, "%s", fx.err_text);
+    assert_has(fx.out_text, "into contact 1 (changed: title)");
+    ck_assert_int_eq(fx_run(&fx, "contacts show 1"), 0);
+    assert_has(fx.out_text, "title    Director");
+    assert_has(fx.out_text, "met in Mianyang");
+    ck_assert_int_eq(cardstore_pending_each(cs, pending_of, pending), 0);
+    ck_assert_str_eq(pending, "+8613800138000=1;");
+
+    add_inbox_card(cs, "card-3", "+8613900139000", "Bob Li");
+    ck_assert_int_eq(fx_run(&fx, "inbox delete 1"), 0);
+    ck_assert_int_eq(fx_run(&fx, "contacts delete 1"), 0);
+    pending[0] = '\0';
+    ck_assert_int_eq(cardstore_pending_each(cs, pending_of, pending), 0);
+    ck_assert_str_eq(pending, "+8613800138000=0;+8613900139000=0;");
+    ck_assert_int_eq(fx_run(&fx, "contacts updates 1 maybe"), CARDX_EXIT_USAGE);
+    fx_close(&fx);
+}
+END_TEST
+
 /* contacts search shows the best 50 and says how many more there are. */
 START_TEST(search_limits)
 {
@@ -687,6 +744,7 @@ static Suite *client_cli_suite(void)
     tcase_add_test(tk, online_needs_account);
     tcase_add_test(tk, help_and_unknown);
     tcase_add_test(tk, inbox_save_flags);
+    tcase_add_test(tk, inbox_update_merge);
     tcase_add_test(tk, import_export);
     tcase_add_test(tk, search_limits);
     suite_add_tcase(s, tc);

@@ -87,6 +87,11 @@ START_TEST(defaults_documented)
     ck_assert_str_eq(cfg->reveal_online, "no");
     ck_assert_int_eq(config_reveal_online(cfg), 0);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
+    ck_assert_ptr_null(cfg->log_file);
+    /* Nobody is an admin; no metrics endpoint. */
+    ck_assert_str_eq(cfg->admins, "");
+    ck_assert_int_eq(config_is_admin(cfg, "root@example.test"), 0);
+    ck_assert_str_eq(cfg->metrics_listen, "");
     /* The defaults alone are not enough: domain and secret are required. */
     ck_assert_int_eq(config_validate(cfg, &err), -1);
     ck_assert_str_eq(err, "missing required key 'domain' in [component]");
@@ -137,8 +142,8 @@ START_TEST(example_states_defaults)
     fclose(in);
     fclose(out);
     /* Every key but domain, secret and [verify] method, which the example
-     * sets, and [verify] command, which has no default. */
-    ck_assert_int_eq(shown, 29);
+     * sets, and [verify] command and [log] file, which have no default. */
+    ck_assert_int_eq(shown, 31);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -147,6 +152,8 @@ START_TEST(example_states_defaults)
     ck_assert_int_eq(cfg->keepalive_ms, ref->keepalive_ms);
     ck_assert_int_eq(cfg->read_timeout_ms, ref->read_timeout_ms);
     ck_assert_str_eq(cfg->user_domains, ref->user_domains);
+    ck_assert_str_eq(cfg->admins, ref->admins);
+    ck_assert_str_eq(cfg->metrics_listen, ref->metrics_listen);
     /* The example names a system install's state directory; the default
      * follows the build's --localstatedir, so only the file is compared. */
     ck_assert_str_eq(cfg->database, "/var/lib/cardxd/cardxd.sqlite");
@@ -175,6 +182,7 @@ START_TEST(example_states_defaults)
     ck_assert_str_eq(cfg->unknown_numbers, ref->unknown_numbers);
     ck_assert_str_eq(cfg->reveal_online, ref->reveal_online);
     ck_assert_int_eq(cfg->log_level, ref->log_level);
+    ck_assert_ptr_null(cfg->log_file);
     free(text);
     config_free(cfg);
     config_free(ref);
@@ -222,6 +230,9 @@ START_TEST(full_overrides_every_key)
     ck_assert_int_eq(config_hold_unknown(cfg), 1);
     ck_assert_int_eq(config_reveal_online(cfg), 1);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_DEBUG);
+    ck_assert_str_eq(cfg->log_file, "/var/log/cardxd/cardxd.log");
+    ck_assert_str_eq(cfg->admins, "root@example.test");
+    ck_assert_str_eq(cfg->metrics_listen, "127.0.0.1:9101");
     config_free(cfg);
 }
 END_TEST
@@ -373,6 +384,17 @@ static const struct {
     {"[component]\nsecret =\n", ":2: bad secret in [component]: must not"},
     {"[component]\nuser_domains = a.test, b@c\n", ":2: bad user_domains"},
     {"[component]\nhost =\n", ":2: bad host"},
+    {"[component]\nadmins = root@a.test, b.test\n",
+     ":2: bad admins 'root@a.test, b.test' in [component]: lists something "
+     "that is not a bare JID (user@domain)"},
+    {"[component]\nadmins = @a.test\n", ":2: bad admins"},
+    {"[component]\nadmins = a@b@c.test\n", ":2: bad admins"},
+    {"[metrics]\nlisten = 9101\n",
+     ":2: bad listen '9101' in [metrics]: must be HOST:PORT"},
+    {"[metrics]\nlisten = 127.0.0.1:0\n",
+     ":2: bad listen '127.0.0.1:0' in [metrics]: must end with a port from 1 "
+     "to 65535"},
+    {"[metrics]\nlisten = ::1:9101\n", ":2: bad listen '::1:9101'"},
     {"[storage]\ndatabase =\n", ":2: bad database"},
     {"[storage]\nsynchronous = FULL\n", ":2: bad synchronous 'FULL'"},
     {"[phone]\ndefault_region = FRA\n", ":2: bad default_region 'FRA'"},
@@ -411,6 +433,28 @@ static const struct {
     {"1000ms", 1000},  {"30s", 30000},        {"10m", 600000},
     {"12h", 43200000}, {"30d", 2592000000LL}, {"365d", 31536000000LL},
 };
+
+/* Admins are matched whole, whatever separates them or their case. */
+START_TEST(admins_matched)
+{
+    struct cardxd_config *cfg = config_new();
+    char *err = NULL;
+
+    ck_assert_int_eq(load_text(cfg,
+                               "[component]\nadmins = root@a.test,"
+                               "  Ops@B.test\n[metrics]\nlisten = "
+                               "[::1]:9101\n",
+                               &err),
+                     0);
+    ck_assert_int_eq(config_is_admin(cfg, "root@a.test"), 1);
+    ck_assert_int_eq(config_is_admin(cfg, "ops@b.test"), 1);
+    ck_assert_int_eq(config_is_admin(cfg, "root@a.tes"), 0);
+    ck_assert_int_eq(config_is_admin(cfg, "oot@a.test"), 0);
+    ck_assert_int_eq(config_is_admin(cfg, "root@a.test/res"), 0);
+    ck_assert_str_eq(cfg->metrics_listen, "[::1]:9101");
+    config_free(cfg);
+}
+END_TEST
 
 START_TEST(duration_units)
 {
@@ -602,6 +646,54 @@ START_TEST(validate_verify)
 }
 END_TEST
 
+/* What config_keep_fixed() was told changed, joined as "[s] k;". */
+static void note_fixed(void *ud, const char *section, const char *name)
+{
+    char *seen = ud;
+    size_t n = strlen(seen);
+
+    snprintf(seen + n, 256 - n, "[%s] %s;", section, name);
+}
+
+/* A reload keeps the running link and database keys, names each changed
+ * one, and takes every other key from the file. */
+START_TEST(reload_keeps_fixed_keys)
+{
+    struct cardxd_config *running = config_new();
+    struct cardxd_config *next = config_new();
+    char *err = NULL, seen[256] = "";
+
+    ck_assert_int_eq(load_text(running,
+                               "[component]\ndomain = cards.example.test\n"
+                               "secret = a\nport = 5347\n"
+                               "[limits]\nsends_per_day = 5\n",
+                               &err),
+                     0);
+    ck_assert_int_eq(load_text(next,
+                               "[component]\ndomain = cards.example.test\n"
+                               "secret = b\nport = 5348\n"
+                               "[storage]\ndatabase = /elsewhere.sqlite\n"
+                               "[limits]\nsends_per_day = 7\n"
+                               "[log]\nlevel = warn\n",
+                               &err),
+                     0);
+    ck_assert_int_eq(config_keep_fixed(next, running, note_fixed, seen), 0);
+    ck_assert_str_eq(seen, "[component] secret;[component] port;"
+                           "[storage] database;");
+    ck_assert_str_eq(next->secret, "a");
+    ck_assert_int_eq(next->port, 5347);
+    ck_assert_str_eq(next->database, running->database);
+    ck_assert_int_eq(next->sends_per_day, 7);
+    ck_assert_int_eq(next->log_level, LOG_LEVEL_WARN);
+    /* The same file again: nothing to name. */
+    seen[0] = '\0';
+    ck_assert_int_eq(config_keep_fixed(next, running, note_fixed, seen), 0);
+    ck_assert_str_eq(seen, "");
+    config_free(next);
+    config_free(running);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -621,11 +713,13 @@ static Suite *config_suite(void)
     tcase_add_loop_test(tc, duration_units, 0,
                         sizeof(durations) / sizeof(durations[0]));
     tcase_add_test(tc, overlong_line);
+    tcase_add_test(tc, admins_matched);
     tcase_add_test(tc, unreadable_file);
     tcase_add_test(tc, validate_required_keys);
     tcase_add_test(tc, validate_values);
     tcase_add_test(tc, validate_parent_domain);
     tcase_add_test(tc, validate_verify);
+    tcase_add_test(tc, reload_keeps_fixed_keys);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,7 +1,9 @@
 /* Unit tests of the component link's liveness (keepalive ping, read
- * deadline) on an injected clock, against a fake server on loopback. */
+ * deadline) on an injected clock, and of its walk through the server's
+ * addresses, against a fake server on loopback. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "component/link.h"
+#include "component/link_int.h"
 #include "tests/lib/runner.h"
 #include "xep/ns.h"
 
@@ -286,6 +289,92 @@ START_TEST(disabled_means_no_timer)
 }
 END_TEST
 
+/* Every address getaddrinfo() gives is tried in order: a first one where
+ * nothing listens (localhost as ::1 before an IPv4-only server) does not
+ * keep the link from the server at the second. */
+START_TEST(tries_every_address)
+{
+    struct fix fx;
+    struct sockaddr_in dead = {.sin_family = AF_INET,
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in live;
+    socklen_t len = sizeof(dead);
+    /* Bound but not listening: a connect to it is refused. */
+    int dead_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct addrinfo second = {.ai_family = AF_INET,
+                              .ai_socktype = SOCK_STREAM,
+                              .ai_addrlen = sizeof(live),
+                              .ai_addr = (struct sockaddr *)&live};
+    struct addrinfo first = {.ai_family = AF_INET,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_addrlen = sizeof(dead),
+                             .ai_addr = (struct sockaddr *)&dead,
+                             .ai_next = &second};
+
+    fix_init(&fx, 0, 0);
+    ck_assert_int_ge(dead_fd, 0);
+    ck_assert_int_eq(bind(dead_fd, (struct sockaddr *)&dead, len), 0);
+    ck_assert_int_eq(getsockname(dead_fd, (struct sockaddr *)&dead, &len), 0);
+    len = sizeof(live);
+    ck_assert_int_eq(getsockname(fx.listen_fd, (struct sockaddr *)&live, &len),
+                     0);
+    link_connect_list(fx.ln, &first, T0);
+    /* The refusal may come at once or through poll(): pump the link until
+     * the live server sees the connection, a bounded number of times. */
+    for (int i = 0; i < 4 && fx.conn_fd < 0; i++) {
+        struct pollfd p[2] = {{fx.listen_fd, POLLIN, 0},
+                              {link_fd(fx.ln), link_events(fx.ln), 0}};
+
+        ck_assert_int_ge(p[1].fd, 0);
+        ck_assert_int_ge(poll(p, 2, WAIT_MS), 1);
+        if (p[0].revents & POLLIN)
+            fx.conn_fd = accept4(fx.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        else
+            link_process(fx.ln, p[1].revents, T0);
+    }
+    ck_assert_int_ge(fx.conn_fd, 0);
+    link_pump(&fx, T0); /* connected: the stream header goes */
+    server_hear(&fx, "to='" DOMAIN "'>");
+    close(dead_fd);
+    fix_free(&fx);
+}
+END_TEST
+
+/* With every address refusing, the attempt fails and the next one waits
+ * for the backoff. */
+START_TEST(all_addresses_refused)
+{
+    struct fix fx;
+    struct sockaddr_in dead = {.sin_family = AF_INET,
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(dead);
+    int dead_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct addrinfo second = {.ai_family = AF_INET,
+                              .ai_socktype = SOCK_STREAM,
+                              .ai_addrlen = sizeof(dead),
+                              .ai_addr = (struct sockaddr *)&dead};
+    struct addrinfo first = second;
+
+    first.ai_next = &second;
+    fix_init(&fx, 0, 0);
+    ck_assert_int_ge(dead_fd, 0);
+    ck_assert_int_eq(bind(dead_fd, (struct sockaddr *)&dead, len), 0);
+    ck_assert_int_eq(getsockname(dead_fd, (struct sockaddr *)&dead, &len), 0);
+    link_connect_list(fx.ln, &first, T0);
+    for (int i = 0; i < 4 && link_fd(fx.ln) >= 0; i++) {
+        struct pollfd p = {link_fd(fx.ln), link_events(fx.ln), 0};
+
+        ck_assert_int_eq(poll(&p, 1, WAIT_MS), 1);
+        link_process(fx.ln, p.revents, T0);
+    }
+    ck_assert_int_lt(link_fd(fx.ln), 0);
+    ck_assert_int_gt(link_timeout(fx.ln, T0), 0); /* waits for the backoff */
+    ck_assert(!link_is_up(fx.ln));
+    close(dead_fd);
+    fix_free(&fx);
+}
+END_TEST
+
 static Suite *link_suite(void)
 {
     Suite *s = suite_create("link");
@@ -294,6 +383,10 @@ static Suite *link_suite(void)
     tcase_add_test(tc, silence_pinged_then_dropped);
     tcase_add_test(tc, traffic_needs_no_ping);
     tcase_add_test(tc, disabled_means_no_timer);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("addresses");
+    tcase_add_test(tc, tries_every_address);
+    tcase_add_test(tc, all_addresses_refused);
     suite_add_tcase(s, tc);
     return s;
 }

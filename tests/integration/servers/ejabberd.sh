@@ -5,13 +5,15 @@
 #   ejabberd.sh run    RUNDIR
 #   ejabberd.sh start  RUNDIR C2S_PORT COMPONENT_PORT DOMAIN COMP_DOMAIN SECRET [privileged]
 #   ejabberd.sh stop   RUNDIR
+#   ejabberd.sh check
 #
 # "config" writes RUNDIR/ejabberd.yml ("privileged": with mod_privilege
 # granting cardxd presence). "run" replaces itself with the server in the
 # foreground (the test harness forks it); "start" runs it in the background
 # and waits for its ports, "stop" ends it. Accounts are created in-band
 # (XEP-0077); there is no "register": ejabberdctl needs Erlang distribution,
-# which this setup keeps off.
+# which this setup keeps off. "check" exits 3, saying why, when ejabberd or
+# Erlang is not installed (the harness then skips the test).
 #
 # The server is not started through ejabberdctl: as root that runs Erlang as
 # the "ejabberd" user through su, so every file would have to belong to that
@@ -39,7 +41,7 @@ die() {
 . "$here/lib.sh"
 
 usage() {
-    sed -n '3,7s/^#   /usage: /p' "$0" >&2
+    sed -n '3,8s/^#   /usage: /p' "$0" >&2
     exit 2
 }
 
@@ -92,6 +94,18 @@ ejabberd_libs() {
         dirname "$(dirname "$(dirname "$app")")"
         return
     done
+}
+
+cmd_check() {
+    [ $# -eq 0 ] || usage
+    command -v "$erl" >/dev/null 2>&1 || {
+        echo "ejabberd.sh: $erl not found (apt-get install ejabberd)" >&2
+        exit 3
+    }
+    (ejabberd_libs >/dev/null 2>&1) || {
+        echo "ejabberd.sh: ejabberd is not installed (apt-get install ejabberd)" >&2
+        exit 3
+    }
 }
 
 cmd_run() {
@@ -171,5 +185,6 @@ config) cmd_config "$@" ;;
 run) cmd_run "$@" ;;
 start) cmd_start "$@" ;;
 stop) cmd_stop "$@" ;;
+check) cmd_check "$@" ;;
 *) usage ;;
 esac

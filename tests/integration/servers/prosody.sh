@@ -7,11 +7,13 @@
 #   prosody.sh start  RUNDIR C2S_PORT COMPONENT_PORT DOMAIN COMP_DOMAIN SECRET [privileged]
 #   prosody.sh stop   RUNDIR
 #   prosody.sh register RUNDIR USER DOMAIN PASSWORD
+#   prosody.sh check
 #
 # "config" writes RUNDIR/prosody.cfg.lua ("privileged": with mod_privilege
 # granting the component presence, XEP-0356). "run" replaces itself with
 # Prosody in the foreground (the test harness forks it); "start" runs it in
-# the background and waits for its ports.
+# the background and waits for its ports. "check" exits 3, saying why, when
+# Prosody is not installed (the harness then skips the test).
 #
 # Everything lives in RUNDIR: prosody.cfg.lua, data/, prosody.log (Prosody's
 # own log), prosody.out (its stdout/stderr), prosody.pid (written here, not
@@ -34,7 +36,7 @@ die() {
 . "$here/lib.sh"
 
 usage() {
-    sed -n '4,8s/^#   /usage: /p' "$0" >&2
+    sed -n '5,10s/^#   /usage: /p' "$0" >&2
     exit 2
 }
 
@@ -103,6 +105,17 @@ cmd_run() {
     exec "$prosody" --config "$rundir/prosody.cfg.lua" -F
 }
 
+cmd_check() {
+    [ $# -eq 0 ] || usage
+    local prog
+    for prog in "$prosody" "$prosodyctl"; do
+        command -v "$prog" >/dev/null 2>&1 || {
+            echo "prosody.sh: $prog not found (apt-get install prosody)" >&2
+            exit 3
+        }
+    done
+}
+
 cmd_start() {
     [ $# -eq 6 ] || [ $# -eq 7 ] || usage
     local rundir=$1 c2s=$2 comp=$3 pid
@@ -162,5 +175,6 @@ run) cmd_run "$@" ;;
 start) cmd_start "$@" ;;
 stop) cmd_stop "$@" ;;
 register) cmd_register "$@" ;;
+check) cmd_check "$@" ;;
 *) usage ;;
 esac
