@@ -30,26 +30,10 @@ struct cardx_cmd {
     int show_cards;                  /* print cards as they are stored */
     cardx_store *store;              /* opened by cmd_lib_store() */
     cardx_client *client;            /* made by cmd_lib_client() */
-    int added;                       /* new cards the client stored */
-    char sent_to[64];                /* the number of the last send */
     struct session *session;         /* made by cmd_online() */
     struct _xmpp_ctx_t *xctx;        /* for stanzas built offline */
     char *component;                 /* cardxd's JID, from the settings */
 };
-
-/* One subcommand of a command on the card store ("inbox show"): it gets
- * the open store and the arguments after its name. */
-struct cmd_lib_sub {
-    const char *name;
-    int (*run)(struct cardx_cmd *c, cardx_store *st, int argc, char **argv);
-    int takes_args; /* 0: any argument makes it a usage error */
-};
-
-/* Opens the store and runs the subcommand argv[1] of subs (NULL-name
- * terminated; without argv[1], the first), passing the arguments after
- * it. An unknown subcommand fails with usage. Returns the exit status. */
-int cmd_lib_dispatch(struct cardx_cmd *c, const struct cmd_lib_sub *subs,
-                     int argc, char **argv, const char *usage);
 
 /* The open card store, opening it on first use; NULL after reporting why
  * (then *status is the exit status). */
@@ -57,8 +41,8 @@ cardx_store *cmd_lib_store(struct cardx_cmd *c, int *status);
 
 /* The account's libcardx client, made from the settings on first use
  * (asking for the password when interactive), not connected; NULL after
- * reporting why, with *status set. Cards it stores are counted in
- * c->added and, with c->show_cards, printed as they arrive. */
+ * reporting why, with *status set. Cards it stores are printed as they
+ * arrive with c->show_cards (in the shell). */
 cardx_client *cmd_lib_client(struct cardx_cmd *c, int *status);
 
 /* The client, connected (again) if it is not online; NULL after
@@ -68,29 +52,8 @@ cardx_client *cmd_lib_online(struct cardx_cmd *c, int *status);
 /* The exit status for a CARDX_E_* code of a request or a login. */
 int cmd_lib_status(int error);
 
-/* The quiet period of sync, from the settings (milliseconds). */
-int cmd_quiet_ms(const struct cardx_cmd *c);
-
-/* "2 new cards" / "no new cards". */
-void cmd_print_count(struct cardx_cmd *c, int added);
-
-/* The account's JID, from the settings (borrowed; NULL when unset). */
-const char *cmd_jid(const struct cardx_cmd *c);
-
-/* cardxd's JID once cmd_lib_client() made the client (borrowed). */
-const char *cmd_component(const struct cardx_cmd *c);
-
 /* Runs one command line already split into words (cmd_run). */
 int cmd_run(struct cardx_cmd *c, int argc, char **argv);
-
-/* Splits a line into words as a POSIX shell quotes, without expansion:
- * the count with *argv (freed with cmd_split_free), or -1 after setting
- * *err (the caller frees it; NULL when memory ran out). */
-int cmd_split(const char *line, char ***argv, char **err);
-void cmd_split_free(char **argv);
-
-/* Monotonic milliseconds, for timeouts. */
-int64_t cmd_now_ms(void);
 
 /* Prints "cardx: MESSAGE" on err and returns code. */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
@@ -109,31 +72,15 @@ int cmd_ask(struct cardx_cmd *c, const char *question);
  * read or memory ran out. */
 char *cmd_slurp(FILE *f);
 
-/* Prints the card's set fields as "name     VALUE" lines. */
-void cmd_print_card(struct cardx_cmd *c, const cardx_card *card);
-
 /* Reads FIELD=VALUE (FIELD in any case): *field the canonical name
  * (static), *value borrowed from arg. 0, or an exit status after
  * reporting. */
 int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,
                    const char **value);
 
-/* Applies FIELD=VALUE arguments to card; 0 or an exit status after
- * reporting (card is then partly changed). */
-int cmd_apply_to_card(struct cardx_cmd *c, cardx_card *card, int argc,
-                      char **argv);
-
-/* The commands on this header. */
-int cmd_inbox(struct cardx_cmd *c, int argc, char **argv);
-int cmd_contacts(struct cardx_cmd *c, int argc, char **argv);
-int cmd_export(struct cardx_cmd *c, int argc, char **argv);
-int cmd_import(struct cardx_cmd *c, int argc, char **argv);
-int cmd_send(struct cardx_cmd *c, int argc, char **argv);
-int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
-int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
+/* The commands on this header (cli_block.c). */
 int cmd_block(struct cardx_cmd *c, int argc, char **argv);
 int cmd_unblock(struct cardx_cmd *c, int argc, char **argv);
 int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
-int cmd_card(struct cardx_cmd *c, int argc, char **argv);
 
 #endif

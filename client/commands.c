@@ -161,23 +161,6 @@ struct cardstore *cmd_cardstore(struct cardx_cmd *c)
     return c->store ? lib_store_cardstore(c->store) : NULL;
 }
 
-int cmd_lib_dispatch(struct cardx_cmd *c, const struct cmd_lib_sub *subs,
-                     int argc, char **argv, const char *usage)
-{
-    const char *name = argc > 1 ? argv[1] : subs[0].name;
-    cardx_store *st;
-    int status;
-
-    st = cmd_lib_store(c, &status);
-    if (!st)
-        return status;
-    for (const struct cmd_lib_sub *sub = subs; sub->name; sub++) {
-        if (strcmp(sub->name, name) == 0 && (sub->takes_args || argc <= 2))
-            return sub->run(c, st, argc > 1 ? argc - 2 : 0, argv + 2);
-    }
-    return cmd_fail(c, CARDX_EXIT_USAGE, "%s", usage);
-}
-
 xmpp_ctx_t *cmd_xctx(struct cardx_cmd *c)
 {
     if (!c->xctx)
@@ -248,7 +231,6 @@ static void lib_on_card(void *ud, const cardx_card *card)
     const char *who = cardx_card_get(card, "name");
     const char *sender = cardx_card_sender(card);
 
-    c->added++;
     if (!c->show_cards)
         return;
     if (!who)
@@ -257,20 +239,6 @@ static void lib_on_card(void *ud, const cardx_card *card)
             sender ? sender : "an unknown number", who ? who : "(no name)",
             (long long)cardx_card_id(card));
     fflush(c->out);
-}
-
-static void lib_on_sent(void *ud, uint32_t request,
-                        enum cardx_send_status status, const char *number,
-                        const char *card_id, int error, const char *reason)
-{
-    struct cardx_cmd *c = ud;
-
-    (void)request;
-    (void)status;
-    (void)card_id;
-    (void)error;
-    (void)reason;
-    snprintf(c->sent_to, sizeof(c->sent_to), "%s", number ? number : "");
 }
 
 /* $CARDX_DEBUG: libstrophe's log on standard error, as cardx(1) says. */
@@ -313,7 +281,7 @@ static cardx_settings *lib_settings(struct cardx_cmd *c)
 
 cardx_client *cmd_lib_client(struct cardx_cmd *c, int *status)
 {
-    struct cardx_callbacks cb = {.card = lib_on_card, .sent = lib_on_sent};
+    struct cardx_callbacks cb = {.card = lib_on_card};
     const char *debug = getenv("CARDX_DEBUG");
     cardx_settings *ls;
     char *err = NULL;
@@ -377,38 +345,6 @@ int cmd_lib_status(int error)
     default:
         return CARDX_EXIT_REFUSED;
     }
-}
-
-const char *cmd_jid(const struct cardx_cmd *c)
-{
-    return c->settings->jid;
-}
-
-const char *cmd_component(const struct cardx_cmd *c)
-{
-    return c->component ? c->component : "?";
-}
-
-int cmd_split(const char *line, char ***argv, char **err)
-{
-    int n = cliparse_split(line, argv, err);
-
-    return n < 0 ? -1 : n;
-}
-
-void cmd_split_free(char **argv)
-{
-    cliparse_free(argv);
-}
-
-int64_t cmd_now_ms(void)
-{
-    return clock_now_ms();
-}
-
-int cmd_quiet_ms(const struct cardx_cmd *c)
-{
-    return c->settings->quiet_ms;
 }
 
 struct session *cmd_session(struct cardx_cmd *c, int *status)
@@ -691,16 +627,6 @@ int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
     return CARDX_EXIT_OK;
 }
 
-void cmd_print_card(struct cardx_cmd *c, const cardx_card *card)
-{
-    for (const char *const *name = cardx_field_names(); *name; name++) {
-        const char *v = cardx_card_get(card, *name);
-
-        if (v)
-            fprintf(c->out, "%-8s %s\n", *name, v);
-    }
-}
-
 int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,
                    const char **value)
 {
@@ -717,20 +643,5 @@ int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,
                         "family, phone, email, org, title, address, url, "
                         "note)",
                         arg);
-    return CARDX_EXIT_OK;
-}
-
-int cmd_apply_to_card(struct cardx_cmd *c, cardx_card *card, int argc,
-                      char **argv)
-{
-    for (int i = 0; i < argc; i++) {
-        const char *field, *value;
-        int status = cmd_assignment(c, argv[i], &field, &value);
-
-        if (status != CARDX_EXIT_OK)
-            return status;
-        if (cardx_card_set(card, field, value) != CARDX_OK)
-            return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    }
     return CARDX_EXIT_OK;
 }
