@@ -71,7 +71,8 @@ static const char *const cs_sql[OP_COUNT] = {
                     "vcard_xml = excluded.vcard_xml, "
                     "uploaded = excluded.uploaded, updated = excluded.updated",
     [OP_SELF_CLEAR] = "DELETE FROM self",
-    [OP_SELF_UPLOADED] = "UPDATE self SET uploaded = 1 WHERE id = 1",
+    [OP_SELF_UPLOADED] = "UPDATE self SET uploaded = 1 "
+                         "WHERE id = 1 AND vcard_xml = ?1",
 };
 
 /* --- opening --- */

@@ -989,7 +989,8 @@ START_TEST(self_card)
     ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
     ck_assert_ptr_null(xml);
     ck_assert_int_eq(uploaded, 0);
-    ck_assert_int_eq(cardstore_self_mark_uploaded(cs), CARDSTORE_ENOTFOUND);
+    ck_assert_int_eq(cardstore_self_mark_uploaded(cs, "<vCard/>"),
+                     CARDSTORE_ENOTFOUND);
 
     ck_assert_int_eq(cardstore_self_set(cs,
                                         "<vCard xmlns='vcard-temp'>"
@@ -999,8 +1000,8 @@ START_TEST(self_card)
     ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
     ck_assert_str_eq(xml, "<vCard xmlns='vcard-temp'><FN>Me</FN></vCard>");
     ck_assert_int_eq(uploaded, 0);
+    ck_assert_int_eq(cardstore_self_mark_uploaded(cs, xml), 0);
     free(xml);
-    ck_assert_int_eq(cardstore_self_mark_uploaded(cs), 0);
     ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
     ck_assert_int_eq(uploaded, 1);
     free(xml);
@@ -1022,6 +1023,38 @@ START_TEST(self_card)
     ck_assert_int_eq(cardstore_self_set(cs, NULL, 0), 0);
     ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
     ck_assert_ptr_null(xml);
+    cardstore_free(cs);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+/* An edit made while the upload was in flight is not marked uploaded by
+ * the upload's answer: only the version that was sent is. */
+START_TEST(self_card_edited_in_flight)
+{
+    static const char sent[] = "<vCard xmlns='vcard-temp'><FN>Old</FN></vCard>";
+    static const char edited[] =
+        "<vCard xmlns='vcard-temp'><FN>New</FN></vCard>";
+    struct tmpdb d;
+    struct cardstore *cs;
+    char *xml = NULL;
+    int uploaded = -1;
+
+    tmpdb_init(&d);
+    cs = db_open(&d);
+    ck_assert_int_eq(cardstore_self_set(cs, sent, 0), 0);
+    ck_assert_int_eq(cardstore_self_set(cs, edited, 0), 0);
+    ck_assert_int_eq(cardstore_self_mark_uploaded(cs, sent),
+                     CARDSTORE_ENOTFOUND);
+    ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
+    ck_assert_str_eq(xml, edited);
+    ck_assert_int_eq(uploaded, 0);
+    free(xml);
+    ck_assert_int_eq(cardstore_self_mark_uploaded(cs, edited), 0);
+    ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
+    ck_assert_int_eq(uploaded, 1);
+    free(xml);
+    ck_assert_int_eq(cardstore_self_mark_uploaded(cs, NULL), CARDSTORE_EINVAL);
     cardstore_free(cs);
     tmpdb_remove(&d);
 }
@@ -1170,6 +1203,7 @@ static Suite *cardstore_suite(void)
     tcase_add_test(tc, search_follows_changes);
     tcase_add_test(tc, search_limit_and_total);
     tcase_add_test(tc, self_card);
+    tcase_add_test(tc, self_card_edited_in_flight);
     tcase_add_test(tc, survives_reopen);
     tcase_add_test(tc, rollback_leaves_store_unchanged);
     tcase_add_test(tc, failed_save_rolls_back);
