@@ -21,6 +21,24 @@ const char *const cs_fields[CS_NFIELDS] = {
     "id, NULL, NULL, NULL, created, updated, " CARD_FIELDS ", vcard_xml, "     \
     "extra"
 
+/* What a short search word is looked for in: the searched fields of
+ * contact P, lower-cased (ASCII only, as SQLite's lower()). */
+#define CS_HAY(P)                                                              \
+    "lower(coalesce(" P "name, '') || char(10) || "                            \
+    "coalesce(" P "phone_digits, '') || char(10) || "                          \
+    "coalesce(" P "email, '') || char(10) || coalesce(" P "org, '') || "       \
+    "char(10) || coalesce(" P "title, '') || char(10) || "                     \
+    "coalesce(" P "address, '') || char(10) || coalesce(" P "fnote, ''))"
+/* Every short word ?2..?5 that is not NULL occurs in the fields. */
+#define CS_SHORT_FILTER(P)                                                     \
+    "(?2 IS NULL OR instr(" CS_HAY(                                            \
+        P) ", ?2) > 0) AND "                                                   \
+           "(?3 IS NULL OR instr(" CS_HAY(                                     \
+               P) ", ?3) > 0) AND "                                            \
+                  "(?4 IS NULL OR instr(" CS_HAY(                              \
+                      P) ", ?4) > 0) AND "                                     \
+                         "(?5 IS NULL OR instr(" CS_HAY(P) ", ?5) > 0)"
+
 static const char *const cs_sql[OP_COUNT] = {
     [OP_BEGIN] = "BEGIN IMMEDIATE",
     [OP_COMMIT] = "COMMIT",
@@ -63,6 +81,19 @@ static const char *const cs_sql[OP_COUNT] = {
      * count(*) on the ranked query. */
     [OP_CONTACT_MATCHES] = "SELECT count(*) FROM contacts_fts "
                            "WHERE contacts_fts MATCH ?1",
+    /* CJK text (cardstore_substr.c): trigram terms ?1, and up to
+     * CS_SHORT_SLOTS words too short for trigrams (?2..?5, lower case, or
+     * NULL) found in the searched fields; a hit in the name first. */
+    [OP_CONTACT_SUBSTR_TRI] =
+        "SELECT c.id FROM contacts_tri JOIN contacts AS c "
+        "ON c.id = contacts_tri.rowid WHERE contacts_tri MATCH ?1 "
+        "AND " CS_SHORT_FILTER("c.") " ORDER BY "
+                                     "bm25(contacts_tri, 10.0, 5.0, 5.0, 3.0, "
+                                     "2.0, 1.0, 1.0), c.id",
+    [OP_CONTACT_SUBSTR_SCAN] =
+        "SELECT c.id FROM contacts AS c WHERE " CS_SHORT_FILTER(
+            "c.") " ORDER BY instr(lower(coalesce(c.name, '')), ?2) = 0, "
+                  "c.name COLLATE NOCASE, c.id",
     [OP_CONTACT_BY_DIGITS] = "SELECT id FROM contacts WHERE phone_digits = ?1 "
                              "ORDER BY id LIMIT 1",
     [OP_SELF_GET] = "SELECT vcard_xml, uploaded FROM self WHERE id = 1",

@@ -5,6 +5,7 @@ client_libcardx_la_SOURCES = client/cardstore.h client/cardstore_int.h \
 	client/cardstore.c client/cardstore_stmt.c client/cardstore_cards.c \
 	client/cardstore_inbox.c client/cardstore_contacts.c \
 	client/cardstore_search.c client/cardstore_self.c \
+	client/cardstore_substr.c \
 	$(MIGRATE_SOURCES) \
 	client/settings.h client/settings.c \
 	client/cliparse.h client/cliparse.c \
