@@ -7,7 +7,7 @@ client_libcardx_la_SOURCES = client/cardstore.h client/cardstore_int.h \
 	client/cardstore_search.c client/cardstore_self.c \
 	client/cardstore_substr.c \
 	$(MIGRATE_SOURCES) \
-	client/settings.h client/settings.c \
+	client/settings.h client/settings.c client/settings_account.c \
 	client/cliparse.h client/cliparse.c \
 	client/session.h client/session_int.h client/session.c \
 	client/session_connect.c client/session_incoming.c client/session_iq.c \
