@@ -11,7 +11,7 @@ client_libcardx_la_SOURCES = client/cardstore.h client/cardstore_int.h \
 	client/cliparse.h client/cliparse.c \
 	client/session.h client/session_int.h client/session.c \
 	client/session_connect.c client/session_incoming.c client/session_iq.c \
-	client/session_register.c \
+	client/session_register.c client/session_tls.c \
 	client/commands.h client/commands_int.h client/commands.c \
 	client/cli_help.c client/cli_card.c client/cli_inbox.c \
 	client/cli_contacts.c client/cli_online.c client/cli_shell.c \

@@ -28,7 +28,8 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_adhoc tests/integration/test_slix \
 	tests/integration/test_client_e2e tests/integration/test_dbfault \
 	tests/integration/test_verify tests/integration/test_limits \
-	tests/integration/test_privacy tests/integration/test_chaos
+	tests/integration/test_privacy tests/integration/test_chaos \
+	tests/integration/test_client_stock
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -78,6 +79,15 @@ tests_integration_test_client_e2e_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_client_e2e_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
 	$(CHECK_LIBS)
 EXTRA_tests_integration_test_client_e2e_DEPENDENCIES = \
+	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
+# The cardx program against a Prosody close to Debian's stock config (TLS
+# with a generated certificate, invitations only, accounts by prosodyctl).
+tests_integration_test_client_stock_SOURCES = \
+	tests/integration/test_client_stock.c
+tests_integration_test_client_stock_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_client_stock_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
+	$(CHECK_LIBS)
+EXTRA_tests_integration_test_client_stock_DEPENDENCIES = \
 	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
 # Cards sent while cardxd is killed, the server restarts and recipients
 # come and go (a few minutes; scripts/soak.sh runs it for an hour).
