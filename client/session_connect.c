@@ -1,5 +1,6 @@
 /* The session's login: a fresh libstrophe connection, what went wrong
  * while it connected, and the one-line reason when it fails. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,11 @@
  *   certificates       signal: the certificate-failure handler
  *                      (session_on_certfail, session_tls.c), which sees
  *                      the certificate's names and the CA's verdict
- *   other TLS failures no signal: libstrophe logs OpenSSL's errors in its
- *                      "tls" area and disconnects (error 0); the area, not
- *                      the text, marks them (no shared cipher or version)
+ *   other TLS failures signal: a failed handshake (no shared cipher or
+ *                      version) reaches the connection handler as error
+ *                      ECONNABORTED on a connection never secured; OpenSSL's
+ *                      reason is only logged, at debug level in the "tls"
+ *                      area ("error:..."), and is quoted from there
  *   TLS not offered    no signal: with XMPP_CONN_FLAG_MANDATORY_TLS it logs
  *                      "TLS is not supported, but set as mandatory" and
  *                      disconnects with error 0; matched by its text
@@ -34,6 +37,7 @@
  */
 #define LOG_SOCK_FAILED "connection failed, error "
 #define LOG_TLS_MANDATORY "set as mandatory"
+#define LOG_TLS_ERROR "error:"
 
 void session_on_log(void *ud, xmpp_log_level_t level, const char *area,
                     const char *msg)
@@ -47,6 +51,10 @@ void session_on_log(void *ud, xmpp_log_level_t level, const char *area,
         fprintf(stderr, "cardx: strophe %s: %s\n", area, msg);
     if (strncmp(msg, LOG_SOCK_FAILED, n) == 0)
         s->sock_errno = atoi(msg + n);
+    if (strcmp(area, "tls") == 0 &&
+        strncmp(msg, LOG_TLS_ERROR, strlen(LOG_TLS_ERROR)) == 0)
+        session_format_into(s->tls_detail, sizeof(s->tls_detail), "%s",
+                            msg + strlen(LOG_TLS_ERROR));
     if (level < XMPP_LEVEL_ERROR)
         return;
     if (strcmp(area, "auth") == 0)
@@ -93,14 +101,17 @@ void session_on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
 {
     struct session *s = ud;
 
-    (void)conn;
     if (event == XMPP_CONN_CONNECT) {
         s->state = ST_UP;
         return;
     }
     if (event == XMPP_CONN_RAW_CONNECT)
         return;
-    if (error)
+    /* libstrophe aborts a connection whose TLS handshake failed. */
+    if (error == ECONNABORTED && s->state == ST_CONNECTING && s->tls &&
+        !xmpp_conn_is_secured(conn))
+        s->tls_failed = 1;
+    else if (error)
         s->sock_errno = error;
     note_stream_error(s, stream_error);
     if (s->state == ST_UP)
@@ -116,6 +127,7 @@ void session_reset_diagnostics(struct session *s)
     s->auth_failed = 0;
     s->tls_failed = 0;
     s->tls_missing = 0;
+    s->tls_detail[0] = '\0';
     s->why = SESSION_WHY_NONE;
     s->cert_seen = 0;
     s->cert_names[0] = '\0';

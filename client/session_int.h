@@ -38,6 +38,7 @@ struct session {
     int cert_seen;           /* the certificate-failure handler ran */
     char cert_names[256];    /* the names the refused certificate holds */
     char cert_error[128];    /* why the TLS library refused it */
+    char tls_detail[256];    /* OpenSSL's last error, for messages */
     /* The one request session_iq() waits for. */
     const char *wait_id;
     xmpp_stanza_t *wait_reply;

@@ -174,6 +174,6 @@ int session_explain_tls(struct session *s)
                 "cannot connect to %s: TLS negotiation failed%s%s; cardx and "
                 "the server share no TLS version or cipher, or the server's "
                 "TLS set-up is broken (its log says which)",
-                s->server_name, s->lib_error[0] ? ": " : "", s->lib_error);
+                s->server_name, s->tls_detail[0] ? ": " : "", s->tls_detail);
     return s->why == SESSION_WHY_TLS_MISSING ? SESSION_ENOTSUPP : SESSION_ENET;
 }

@@ -50,7 +50,9 @@ enum harness_server {
  * carbons, blocklist. Clients must use TLS and trust HARNESS_STOCK_CA (in
  * the run directory), the self-signed certificate naming the test domain;
  * with $CARDX_STOCK_CERT=host at start, Prosody serves one naming only the
- * host instead, as Debian's snakeoil certificate does. Tests whose clients
+ * host instead, as Debian's snakeoil certificate does, and with
+ * $CARDX_STOCK_TLS=no-shared-cipher a TLS set-up no client agrees with.
+ * Tests whose clients
  * speak plaintext or register in-band do not run on it. */
 #define HARNESS_STOCK_CA "certs/domain.crt"
 

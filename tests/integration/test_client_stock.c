@@ -241,6 +241,24 @@ START_TEST(certificate_names_the_host)
 }
 END_TEST
 
+/* A handshake that fails for want of a common cipher says so, with
+ * OpenSSL's reason, instead of an empty "TLS failed: ". */
+START_TEST(no_shared_cipher)
+{
+    struct harness *h = the_harness;
+
+    ck_assert_int_eq(setenv("CARDX_STOCK_TLS", "no-shared-cipher", 1), 0);
+    ck_assert_int_eq(harness_server_restart(h), 0);
+    EXPECT(&alice, domain_ca(), EXIT_NETWORK, NULL,
+           "TLS negotiation failed: ", "sync");
+    EXPECT(&alice, domain_ca(), EXIT_NETWORK, NULL,
+           "share no TLS version or cipher", "sync");
+    ck_assert_int_eq(unsetenv("CARDX_STOCK_TLS"), 0);
+    ck_assert_int_eq(harness_server_restart(h), 0);
+    EXPECT(&alice, domain_ca(), EXIT_OK, NULL, NULL, "sync");
+}
+END_TEST
+
 static void start_servers(void)
 {
     struct harness *h = the_harness;
@@ -274,6 +292,7 @@ int main(void)
     /* This test is about that server; CARDX_STOCK_CERT is set per test. */
     setenv("CARDX_SERVER", "prosody-stock", 1);
     unsetenv("CARDX_STOCK_CERT");
+    unsetenv("CARDX_STOCK_TLS");
     the_harness = harness_new();
     if (!the_harness)
         return EXIT_FAILURE;
@@ -291,6 +310,7 @@ int main(void)
     tcase_add_test(tc, register_unknown_account);
     tcase_add_test(tc, send_and_sync);
     tcase_add_test(tc, certificate_names_the_host);
+    tcase_add_test(tc, no_shared_cipher);
     suite_add_tcase(s, tc);
     failed = test_run(s, TEST_NOFORK);
     if (failed)

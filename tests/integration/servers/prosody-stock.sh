@@ -7,7 +7,8 @@
 # COMP_DOMAIN; clients trust it with it as their CA file (--cafile).
 # RUNDIR/certs/host.crt: self-signed, naming only this host, like Debian's
 # snakeoil certificate. Prosody serves domain.crt, or host.crt when
-# $CARDX_STOCK_CERT is "host" at config time.
+# $CARDX_STOCK_CERT is "host" at config time; $CARDX_STOCK_TLS=
+# no-shared-cipher makes its TLS agree with no usual client.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,4 +51,12 @@ esac
 export PROSODY_TEMPLATE="$here/prosody-stock.cfg.lua.in"
 export PROSODY_CERT="${CARDX_STOCK_CERT:-domain}"
 case $PROSODY_CERT in domain | host) ;; *) die "CARDX_STOCK_CERT: domain or host" ;; esac
+# Only a pre-shared-key cipher: no client with a certificate agrees.
+case ${CARDX_STOCK_TLS:-} in
+'') ;;
+no-shared-cipher)
+    export PROSODY_SSL_EXTRA='protocol = "tlsv1_2"; ciphers = "PSK-AES128-CBC-SHA";'
+    ;;
+*) die "CARDX_STOCK_TLS: empty or no-shared-cipher" ;;
+esac
 exec /bin/bash "$here/prosody.sh" "$@"
