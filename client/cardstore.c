@@ -82,14 +82,15 @@ static const char *const cs_sql[OP_COUNT] = {
     [OP_CONTACT_MATCHES] = "SELECT count(*) FROM contacts_fts "
                            "WHERE contacts_fts MATCH ?1",
     /* CJK text (cardstore_substr.c): trigram terms ?1, and up to
-     * CS_SHORT_SLOTS words too short for trigrams (?2..?5, lower case, or
-     * NULL) found in the searched fields; a hit in the name first. */
+     * CS_SHORT_SLOTS words the trigram index cannot find (?2..?5, lower
+     * case, or NULL) found in the searched fields; a hit in the name
+     * first. */
     [OP_CONTACT_SUBSTR_TRI] =
         "SELECT c.id FROM contacts_tri JOIN contacts AS c "
         "ON c.id = contacts_tri.rowid WHERE contacts_tri MATCH ?1 "
         "AND " CS_SHORT_FILTER("c.") " ORDER BY "
-                                     "bm25(contacts_tri, 10.0, 5.0, 5.0, 3.0, "
-                                     "2.0, 1.0, 1.0), c.id",
+                                     "bm25(contacts_tri, 10.0, 3.0, 2.0, 1.0, "
+                                     "1.0), c.id",
     [OP_CONTACT_SUBSTR_SCAN] =
         "SELECT c.id FROM contacts AS c WHERE " CS_SHORT_FILTER(
             "c.") " ORDER BY instr(lower(coalesce(c.name, '')), ?2) = 0, "

@@ -1,7 +1,8 @@
 /* The card store's search by substrings, for text in scripts written
  * without spaces between words (Chinese, Japanese, Korean): the trigram
- * index (002_trigram.sql) for words of three characters or more, a scan of
- * the fields for shorter ones, which trigrams cannot match. */
+ * index (002_trigram.sql) for CJK words of three characters or more,
+ * instr() over the fields for the other words, which trigrams cannot
+ * match or the index does not hold. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,8 +96,22 @@ static int cs_substr_short(struct cardstore *cs, struct cs_substr *q,
     return 0;
 }
 
-/* One word: a trigram term when long enough, else a short word. A
- * written number is searched by its digits. */
+/* True when the n bytes at w hold a CJK character. */
+static int cs_word_has_cjk(const char *w, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)w;
+    const unsigned char *end = p + n;
+
+    while (p < end && *p)
+        if (cs_is_cjk(cs_utf8_next(&p)))
+            return 1;
+    return 0;
+}
+
+/* One word: a trigram term when it holds CJK text of three characters or
+ * more; else (shorter, or a number, an email address, a Latin word, none
+ * of which the trigram index holds) a word looked for by instr(). A
+ * written number is looked for by its digits. */
 static int cs_substr_word(struct cardstore *cs, struct cs_substr *q,
                           const char *w, size_t n)
 {
@@ -108,14 +123,12 @@ static int cs_substr_word(struct cardstore *cs, struct cs_substr *q,
         for (i = 0; i < n; i++)
             if (w[i] >= '0' && w[i] <= '9')
                 digits[d++] = w[i];
-        w = digits;
-        n = d;
-    } else {
-        ret = cs_has_token(cs, w, n, &has);
-        if (ret < 0 || !has)
-            return ret;
+        return cs_substr_short(cs, q, digits, d);
     }
-    if (cs_chars(w, n) < CS_TRIGRAM)
+    ret = cs_has_token(cs, w, n, &has);
+    if (ret < 0 || !has)
+        return ret;
+    if (!cs_word_has_cjk(w, n) || cs_chars(w, n) < CS_TRIGRAM)
         return cs_substr_short(cs, q, w, n);
     if (q->tri.len > 0)
         cs_buf_add(&q->tri, " AND ", 5);
