@@ -25,6 +25,8 @@
 #define ARGS_MAX 24
 
 static struct harness *the_harness;
+/* $XDG_CONFIG_HOME of every run: its cardx.conf is another account's. */
+static char xdg_home[PATH_MAX];
 
 /* Exit statuses of cardx(1). */
 enum { EXIT_OK = 0, EXIT_NETWORK = 3, EXIT_AUTH = 5 };
@@ -120,8 +122,8 @@ static void run(struct result *r, const struct user *u, const char *cafile,
             _exit(126);
         setenv("CARDX_PASSWORD", u->password, 1);
         setenv("CARDX_SYNC_QUIET_MS", "700", 1);
-        /* Not the account's home: settings live with its data. */
-        setenv("XDG_CONFIG_HOME", u->dir, 1);
+        /* One config home for all, naming another account (main). */
+        setenv("XDG_CONFIG_HOME", xdg_home, 1);
         execv(argv[0], argv);
         _exit(127);
     }
@@ -188,10 +190,14 @@ START_TEST(wrong_password)
 END_TEST
 
 /* The account exists (prosodyctl): register logs in and never asks the
- * server, which registers by invitation only, to create it. */
+ * server, which registers by invitation only, to create it. The config
+ * file names another account, its server and component: none of it is
+ * used, and each account's settings are saved beside its cards. */
 START_TEST(register_existing_accounts)
 {
+    char path[PATH_MAX + 32];
     struct result r;
+    struct stat st;
 
     run(&r, &alice, domain_ca(),
         (const char *const[]){"register", "--phone", ALICE_PHONE, NULL});
@@ -201,6 +207,9 @@ START_TEST(register_existing_accounts)
     ck_assert_ptr_null(strstr(r.out, "created account"));
     EXPECT(&bob, domain_ca(), EXIT_OK, "registered " BOB_PHONE, NULL,
            "register", "--phone", BOB_PHONE);
+    snprintf(path, sizeof(path), "%s/data/account.conf", bob.dir);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
 }
 END_TEST
 
@@ -276,6 +285,29 @@ static void stop_servers(void)
     harness_server_stop(the_harness);
 }
 
+/* A config file left by another account: its server and component must
+ * not reach alice or bob. */
+static int write_foreign_config(void)
+{
+    char path[PATH_MAX + 32];
+    FILE *f;
+
+    snprintf(xdg_home, sizeof(xdg_home), "%s/xdg", harness_rundir(the_harness));
+    snprintf(path, sizeof(path), "%s/cardx", xdg_home);
+    if (mkdir(xdg_home, 0700) < 0 || mkdir(path, 0700) < 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/cardx/cardx.conf", xdg_home);
+    f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs("[account]\njid = someone@example.test\n"
+          "server = 192.0.2.1:5222\ncomponent = cards.example.test\n",
+          f);
+    if (fclose(f) != 0)
+        return -1;
+    return chmod(path, 0600);
+}
+
 static int make_user_dir(struct user *u)
 {
     snprintf(u->dir, sizeof(u->dir), "%s/%s", harness_rundir(the_harness),
@@ -297,7 +329,7 @@ int main(void)
     if (!the_harness)
         return EXIT_FAILURE;
     if (make_user_dir(&alice) < 0 || make_user_dir(&bob) < 0 ||
-        make_user_dir(&carol) < 0) {
+        make_user_dir(&carol) < 0 || write_foreign_config() < 0) {
         perror("test_client_stock: mkdir");
         harness_free(the_harness);
         return EXIT_FAILURE;
