@@ -21,23 +21,21 @@ const char *const cs_fields[CS_NFIELDS] = {
     "id, NULL, NULL, NULL, created, updated, " CARD_FIELDS ", vcard_xml, "     \
     "extra"
 
-/* What a short search word is looked for in: the searched fields of
- * contact P, lower-cased (ASCII only, as SQLite's lower()). */
-#define CS_HAY(P)                                                              \
-    "lower(coalesce(" P "name, '') || char(10) || "                            \
-    "coalesce(" P "phone_digits, '') || char(10) || "                          \
-    "coalesce(" P "email, '') || char(10) || coalesce(" P "org, '') || "       \
-    "char(10) || coalesce(" P "title, '') || char(10) || "                     \
-    "coalesce(" P "address, '') || char(10) || coalesce(" P "fnote, ''))"
-/* Every short word ?2..?5 that is not NULL occurs in the fields. */
+/* Short search word ?K (a LIKE pattern "%word%", escaped with '\\') in a
+ * searched field of contact P. Field by field: no string is built per row,
+ * and LIKE ignores ASCII case. */
+/* clang-format off */
+#define CS_LIKE(P, K, F) P F " LIKE " K " ESCAPE '\\'"
+#define CS_SHORT(P, K)                                                         \
+    "(" K " IS NULL OR " CS_LIKE(P, K, "name") " OR "                          \
+    CS_LIKE(P, K, "phone_digits") " OR " CS_LIKE(P, K, "email") " OR "         \
+    CS_LIKE(P, K, "org") " OR " CS_LIKE(P, K, "title") " OR "                  \
+    CS_LIKE(P, K, "address") " OR " CS_LIKE(P, K, "fnote") ")"
+/* Every short word ?2..?5 that is not NULL occurs in a field. */
 #define CS_SHORT_FILTER(P)                                                     \
-    "(?2 IS NULL OR instr(" CS_HAY(                                            \
-        P) ", ?2) > 0) AND "                                                   \
-           "(?3 IS NULL OR instr(" CS_HAY(                                     \
-               P) ", ?3) > 0) AND "                                            \
-                  "(?4 IS NULL OR instr(" CS_HAY(                              \
-                      P) ", ?4) > 0) AND "                                     \
-                         "(?5 IS NULL OR instr(" CS_HAY(P) ", ?5) > 0)"
+    CS_SHORT(P, "?2") " AND " CS_SHORT(P, "?3") " AND " CS_SHORT(P, "?4")      \
+    " AND " CS_SHORT(P, "?5")
+/* clang-format on */
 
 static const char *const cs_sql[OP_COUNT] = {
     [OP_BEGIN] = "BEGIN IMMEDIATE",
@@ -82,19 +80,20 @@ static const char *const cs_sql[OP_COUNT] = {
     [OP_CONTACT_MATCHES] = "SELECT count(*) FROM contacts_fts "
                            "WHERE contacts_fts MATCH ?1",
     /* CJK text (cardstore_substr.c): trigram terms ?1, and up to
-     * CS_SHORT_SLOTS words the trigram index cannot find (?2..?5, lower
-     * case, or NULL) found in the searched fields; a hit in the name
+     * CS_SHORT_SLOTS words the trigram index cannot find (?2..?5, LIKE
+     * patterns, or NULL) found in the searched fields; a hit in the name
      * first. */
+    /* clang-format off */
     [OP_CONTACT_SUBSTR_TRI] =
         "SELECT c.id FROM contacts_tri JOIN contacts AS c "
         "ON c.id = contacts_tri.rowid WHERE contacts_tri MATCH ?1 "
         "AND " CS_SHORT_FILTER("c.") " ORDER BY "
-                                     "bm25(contacts_tri, 10.0, 3.0, 2.0, 1.0, "
-                                     "1.0), c.id",
+        "bm25(contacts_tri, 10.0, 3.0, 2.0, 1.0, 1.0), c.id",
     [OP_CONTACT_SUBSTR_SCAN] =
-        "SELECT c.id FROM contacts AS c WHERE " CS_SHORT_FILTER(
-            "c.") " ORDER BY instr(lower(coalesce(c.name, '')), ?2) = 0, "
-                  "c.name COLLATE NOCASE, c.id",
+        "SELECT c.id FROM contacts AS c WHERE " CS_SHORT_FILTER("c.")
+        " ORDER BY NOT (" CS_LIKE("c.", "?2", "name") "), "
+        "c.name COLLATE NOCASE, c.id",
+    /* clang-format on */
     [OP_CONTACT_BY_DIGITS] = "SELECT id FROM contacts WHERE phone_digits = ?1 "
                              "ORDER BY id LIMIT 1",
     [OP_SELF_GET] = "SELECT vcard_xml, uploaded FROM self WHERE id = 1",

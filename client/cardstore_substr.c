@@ -1,8 +1,8 @@
 /* The card store's search by substrings, for text in scripts written
  * without spaces between words (Chinese, Japanese, Korean): the trigram
  * index (002_trigram.sql) for CJK words of three characters or more,
- * instr() over the fields for the other words, which trigrams cannot
- * match or the index does not hold. */
+ * LIKE over the fields for the other words, which trigrams cannot match or
+ * the index does not hold. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,28 +71,34 @@ static size_t cs_chars(const char *w, size_t n)
 /* The words of one search, sorted by how they can be found. */
 struct cs_substr {
     struct cs_buf tri;            /* trigram terms, ANDed */
-    char *shorts[CS_SHORT_SLOTS]; /* short words, lower case */
+    char *shorts[CS_SHORT_SLOTS]; /* other words, as LIKE patterns */
     size_t nshort;
 };
 
-/* A short word, lower-cased as SQLite's lower() does (ASCII only). */
+/* A word looked for by LIKE: "%word%", with LIKE's own characters (and the
+ * escape) escaped; LIKE ignores ASCII case. */
 static int cs_substr_short(struct cardstore *cs, struct cs_substr *q,
                            const char *w, size_t n)
 {
-    char *copy;
-    size_t i;
+    char *pat;
+    size_t i, len = 0;
 
     /* Beyond the slots a word narrows nothing: the others still must
      * match, so the results are a superset, never missing a contact. */
     if (q->nshort == CS_SHORT_SLOTS)
         return 0;
-    copy = malloc(n + 1);
-    if (!copy)
+    pat = malloc(2 * n + 3);
+    if (!pat)
         return cs_nomem(cs);
-    for (i = 0; i < n; i++)
-        copy[i] = w[i] >= 'A' && w[i] <= 'Z' ? (char)(w[i] - 'A' + 'a') : w[i];
-    copy[n] = '\0';
-    q->shorts[q->nshort++] = copy;
+    pat[len++] = '%';
+    for (i = 0; i < n; i++) {
+        if (w[i] == '%' || w[i] == '_' || w[i] == '\\')
+            pat[len++] = '\\';
+        pat[len++] = w[i];
+    }
+    pat[len++] = '%';
+    pat[len] = '\0';
+    q->shorts[q->nshort++] = pat;
     return 0;
 }
 
@@ -110,7 +116,7 @@ static int cs_word_has_cjk(const char *w, size_t n)
 
 /* One word: a trigram term when it holds CJK text of three characters or
  * more; else (shorter, or a number, an email address, a Latin word, none
- * of which the trigram index holds) a word looked for by instr(). A
+ * of which the trigram index holds) a word looked for by LIKE. A
  * written number is looked for by its digits. */
 static int cs_substr_word(struct cardstore *cs, struct cs_substr *q,
                           const char *w, size_t n)

@@ -7,7 +7,7 @@
 -- accents ignored, numbers by their digits); cardstore_search.c sends a
 -- search with CJK text here. Trigrams match substrings of three characters
 -- or more; shorter words, and words without such text (numbers, email
--- addresses, Latin names), are looked for by instr() in the contacts the
+-- addresses, Latin names), are looked for by LIKE in the contacts the
 -- other words found, or by a scan (cardstore_substr.c). So numbers and
 -- email addresses stay out of this index, which would otherwise double the
 -- store's size.

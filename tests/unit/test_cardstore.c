@@ -850,7 +850,8 @@ START_TEST(search_cjk_any_part)
     struct cardstore *cs;
     struct vcard_fields zw = {
         .name = "张伟", .phone = "+8613800138000", .org = "长虹电器"};
-    struct vcard_fields oy = {.name = "欧阳娜娜", .title = "设计师"};
+    struct vcard_fields oy = {
+        .name = "欧阳娜娜", .title = "设计师", .email = "Nana@Example.com"};
     struct vcard_fields wang = {.name = "王伟", .note = "张先生介绍"};
     struct vcard_fields ann = {.name = "Ann Lee", .org = "Acme"};
     struct seen s;
@@ -883,6 +884,8 @@ START_TEST(search_cjk_any_part)
     finds_one(cs, "伟 8000", izw);
     finds_none(cs, "伟 acme");
     finds_none(cs, "伟 长城");
+    finds_none(cs, "张 %伟");              /* LIKE's characters are text */
+    finds_one(cs, "娜 NANA@example", ioy); /* ASCII case ignored */
     finds_none(cs, "李");
     finds_none(cs, "欧阳明");
 
