@@ -56,13 +56,15 @@ static const char *const cs_sql[OP_COUNT] = {
     [OP_INBOX_DELETE] = "DELETE FROM inbox WHERE id = ?1",
     [OP_CONTACT_INSERT] = "INSERT INTO contacts (" CARD_FIELDS
                           ", phone_digits, phone_keys, vcard_xml, extra, "
-                          "updated, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                          "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                          "updated, created, cjk_name, cjk_other) VALUES "
+                          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                          "?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     [OP_CONTACT_UPDATE] =
         "UPDATE contacts SET name = ?1, given = ?2, family = ?3, phone = ?4, "
         "email = ?5, org = ?6, title = ?7, address = ?8, url = ?9, "
         "fnote = ?10, phone_digits = ?11, phone_keys = ?12, vcard_xml = ?13, "
-        "extra = ?14, updated = ?15 WHERE id = ?16",
+        "extra = ?14, updated = ?15, cjk_name = ?17, cjk_other = ?18 "
+        "WHERE id = ?16",
     [OP_CONTACT_GET] = "SELECT " CONTACT_COLUMNS " FROM contacts WHERE id = ?1",
     [OP_CONTACT_DELETE] = "DELETE FROM contacts WHERE id = ?1",
     [OP_CONTACT_IDS] = "SELECT id FROM contacts "
@@ -94,6 +96,21 @@ static const char *const cs_sql[OP_COUNT] = {
         " ORDER BY NOT (" CS_LIKE("c.", "?2", "name") "), "
         "c.name COLLATE NOCASE, c.id",
     /* clang-format on */
+    /* One or two CJK characters (?1, an FTS5 phrase) with the trigram
+     * terms (?6, or NULL) and other words as above; a name hit first. */
+    [OP_CONTACT_SUBSTR_UNI] =
+        "SELECT c.id FROM contacts_uni JOIN contacts AS c "
+        "ON c.id = contacts_uni.rowid WHERE contacts_uni MATCH ?1 "
+        "AND (?6 IS NULL OR c.id IN (SELECT rowid FROM contacts_tri "
+        "WHERE contacts_tri MATCH ?6)) AND " CS_SHORT_FILTER(
+            "c.") " ORDER BY bm25(contacts_uni, 10.0, 1.0), c.id",
+    [OP_CJK_TODO] = "SELECT count(*) FROM store_todo WHERE what = 'cjk_chars'",
+    [OP_CJK_TODO_DONE] = "DELETE FROM store_todo WHERE what = 'cjk_chars'",
+    [OP_CJK_IDS] = "SELECT id FROM contacts ORDER BY id",
+    [OP_CJK_FIELDS] = "SELECT name, org, title, address, fnote FROM contacts "
+                      "WHERE id = ?1",
+    [OP_CJK_SET] =
+        "UPDATE contacts SET cjk_name = ?1, cjk_other = ?2 WHERE id = ?3",
     [OP_CONTACT_BY_DIGITS] = "SELECT id FROM contacts WHERE phone_digits = ?1 "
                              "ORDER BY id LIMIT 1",
     [OP_SELF_GET] = "SELECT vcard_xml, uploaded FROM self WHERE id = 1",
@@ -149,7 +166,13 @@ static int cs_setup(struct cardstore *cs, const char *path, char **err)
 {
     if (sqlutil_prepare_all(cs->db, path, cs_sql, OP_COUNT, cs->stmt, err) < 0)
         return CARDSTORE_EDB;
-    return cs_tokenizer_setup(cs, path, err);
+    if (cs_tokenizer_setup(cs, path, err) < 0)
+        return CARDSTORE_EDB;
+    if (cs_cjk_backfill(cs) < 0)
+        return sqlutil_fail(err, CARDSTORE_EDB,
+                            "%s: indexing the contacts' CJK text: %s", path,
+                            cs->msg);
+    return 0;
 }
 
 int cardstore_open(const char *path, struct cardstore **out, char **err)

@@ -49,6 +49,12 @@ enum cs_op {
     OP_CONTACT_BY_DIGITS,
     OP_CONTACT_SUBSTR_TRI,
     OP_CONTACT_SUBSTR_SCAN,
+    OP_CONTACT_SUBSTR_UNI,
+    OP_CJK_TODO,
+    OP_CJK_TODO_DONE,
+    OP_CJK_IDS,
+    OP_CJK_FIELDS,
+    OP_CJK_SET,
     OP_SELF_GET,
     OP_SELF_SET,
     OP_SELF_CLEAR,
@@ -176,6 +182,13 @@ int cs_has_token(struct cardstore *cs, const char *w, size_t n, int *has);
  * between words (Chinese, Japanese, Korean), which the word index cannot
  * find by any part. */
 int cs_text_has_cjk(const char *text);
+/* The CJK characters of fields[0..n) as words (see 002_trigram.sql) into
+ * a new *out, NULL when there are none. */
+int cs_cjk_chars(struct cardstore *cs, const char *const *fields, size_t n,
+                 char **out);
+/* Fills cjk_name and cjk_other of contacts saved before they existed, once
+ * (store_todo says whether). */
+int cs_cjk_backfill(struct cardstore *cs);
 /* cardstore_contact_search() for such text, by substrings. */
 int cs_search_substr(struct cardstore *cs, const char *text, size_t limit,
                      cardstore_visit fn, void *ud, int64_t *total);

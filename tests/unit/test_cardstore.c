@@ -893,14 +893,28 @@ START_TEST(search_cjk_any_part)
     finds_one(cs, "ann", iann);
     finds_one(cs, "acm", iann);
 
+    /* Characters that are not adjacent are no pair. */
+    finds_none(cs, "欧娜");
+    finds_none(cs, "生伟");
+
     /* A limit shows the best, the total counts them all. */
     memset(&s, 0, sizeof s);
     ck_assert_int_eq(cardstore_contact_search(cs, "伟", 1, record, &s, &total),
                      0);
     ck_assert_uint_eq(s.n, 1);
     ck_assert_int_eq(total, 2);
+
+    /* The indexes follow edits and deletions. */
+    ck_assert_int_eq(cardstore_contact_set(cs, iwang, "name", "李明"), 0);
+    finds_one(cs, "伟", izw);
+    finds_one(cs, "李明", iwang);
+    ck_assert_int_eq(cardstore_contact_delete(cs, izw), 0);
+    finds_none(cs, "伟");
+    finds_none(cs, "虹电器");
     cardstore_free(cs);
     tmpdb_exec(&d, "INSERT INTO contacts_tri (contacts_tri) "
+                   "VALUES ('integrity-check')");
+    tmpdb_exec(&d, "INSERT INTO contacts_uni (contacts_uni) "
                    "VALUES ('integrity-check')");
     tmpdb_remove(&d);
 }
@@ -931,7 +945,11 @@ START_TEST(search_cjk_after_migration)
     finds_one(cs, "张伟", 7);
     cardstore_free(cs);
     ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM contacts"), 1);
+    /* Filled once: the store has nothing left to do. */
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM store_todo"), 0);
     tmpdb_exec(&d, "INSERT INTO contacts_tri (contacts_tri) "
+                   "VALUES ('integrity-check')");
+    tmpdb_exec(&d, "INSERT INTO contacts_uni (contacts_uni) "
                    "VALUES ('integrity-check')");
     tmpdb_remove(&d);
 }
