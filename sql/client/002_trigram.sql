@@ -6,9 +6,9 @@
 -- contacts_fts stays for every search it serves today (word prefixes,
 -- accents ignored, numbers by their digits); cardstore_search.c sends a
 -- search with CJK text here. Trigrams match substrings of three characters
--- or more; shorter words, and words without such text (numbers, email
--- addresses, Latin names), are looked for by LIKE in the contacts the
--- other words found, or by a scan (cardstore_substr.c). So numbers and
+-- or more; one or two characters go to contacts_uni (below); words without
+-- CJK text (numbers, email addresses, Latin names) are looked for by LIKE
+-- in the contacts the others found (cardstore_substr.c). So numbers and
 -- email addresses stay out of this index, which would otherwise double the
 -- store's size.
 -- SQLite >= 3.34 has the trigram tokenizer (Debian 12: 3.40).
