@@ -6,16 +6,17 @@
 #include "buildconf.h"
 
 const struct cmd_spec cmd_specs[] = {
-    {"register", cmd_register, "cardx register --phone NUMBER [--code CODE]",
-     "create your account if needed and register your phone number",
-     "Creates the XMPP account (in-band registration) when it does not exist\n"
-     "and the server allows it, logs in, registers NUMBER with cardxd so\n"
-     "others can send you cards by it, and approves cardxd's presence\n"
-     "subscription. When cardxd proves numbers, it sends a code to NUMBER\n"
-     "by text message: cardx asks for it on a terminal; otherwise run\n"
-     "register again with --code CODE. Saves jid, server, component and\n"
-     "phone to the config file (mode 0600) so later commands need no\n"
-     "options."},
+    {"register", cmd_register,
+     "cardx register --phone NUMBER [--code CODE] [--create]",
+     "log in (creating your account if needed) and register your number",
+     "Logs in; when the login is refused, creates the XMPP account by\n"
+     "in-band registration if the server allows it (--create: creates it\n"
+     "first). Then registers NUMBER with cardxd so others can send you\n"
+     "cards by it, and approves cardxd's presence subscription. When cardxd\n"
+     "proves numbers, it sends a code to NUMBER by text message: cardx asks\n"
+     "for it on a terminal; otherwise run register again with --code CODE.\n"
+     "Saves jid, server, component and phone beside your cards (mode 0600)\n"
+     "so later commands need no options."},
     {"card", cmd_card,
      "cardx card [show]\n"
      "cardx card set FIELD=VALUE...\n"

@@ -319,33 +319,61 @@ static int register_phone(struct cardx_cmd *c, const char *number,
     return status;
 }
 
-/* Creates the account if need be and logs in. */
-static int create_and_login(struct cardx_cmd *c, struct session *s)
+/* Creates the account by in-band registration, then logs in. login_why is
+ * why a first login failed ("" when none was tried). */
+static int create_then_login(struct cardx_cmd *c, struct session *s,
+                             const char *login_why)
 {
-    char why[512] = "";
-    int created, exists, rc;
+    const char *jid = c->settings->jid;
+    int rc = session_register_account(s);
+    int exists = rc == SESSION_EEXISTS;
 
-    rc = session_register_account(s);
-    created = rc == SESSION_OK;
-    exists = rc == SESSION_EEXISTS;
-    if (rc == SESSION_ENOTSUPP)
-        snprintf(why, sizeof(why), "%s", session_errmsg(s));
-    else if (!created && !exists)
-        return cmd_fail(c, cmd_session_status(rc), "cannot create %s: %s",
-                        c->settings->jid, session_errmsg(s));
-    if (created)
-        fprintf(c->out, "created account %s\n", c->settings->jid);
+    if (rc == SESSION_OK)
+        fprintf(c->out, "created account %s\n", jid);
+    else if (exists && login_why[0])
+        return cmd_fail(c, CARDX_EXIT_AUTH,
+                        "login as %s failed: the account exists with "
+                        "another password",
+                        jid);
+    else if (!exists && login_why[0])
+        return cmd_fail(c, CARDX_EXIT_AUTH,
+                        "%s; and %s cannot be created here: %s (if the "
+                        "account exists, check the password)",
+                        login_why, jid, session_errmsg(s));
+    else if (!exists)
+        return cmd_fail(c, cmd_session_status(rc), "cannot create %s: %s", jid,
+                        session_errmsg(s));
     rc = session_connect(s);
     if (rc == SESSION_EAUTH && exists)
         return cmd_fail(c, CARDX_EXIT_AUTH,
-                        "account %s exists with another password",
-                        c->settings->jid);
-    if (rc == SESSION_EAUTH && why[0])
-        return cmd_fail(c, CARDX_EXIT_AUTH, "%s, and %s", session_errmsg(s),
-                        why);
+                        "account %s exists with another password", jid);
     if (rc != SESSION_OK)
         return cmd_fail(c, cmd_session_status(rc), "%s", session_errmsg(s));
     return CARDX_EXIT_OK;
+}
+
+/* How register gets a logged-in account (cardx(1) states the rule). It
+ * logs in first: most servers allow no open registration (Debian's
+ * Prosody registers by invitation only), and an account that exists needs
+ * none. A refused login may mean a wrong password or no such account:
+ * SASL's not-authorized says the same for both (servers do not tell, and
+ * libstrophe 0.12 does not pass the condition on), so only then is the
+ * account created, and the server's answer tells which it was (conflict:
+ * it exists). --create creates first. */
+static int login_or_create(struct cardx_cmd *c, struct session *s, int create)
+{
+    char why[512] = "";
+    int rc;
+
+    if (create)
+        return create_then_login(c, s, why);
+    rc = session_connect(s);
+    if (rc == SESSION_OK)
+        return CARDX_EXIT_OK;
+    if (rc != SESSION_EAUTH)
+        return cmd_fail(c, cmd_session_status(rc), "%s", session_errmsg(s));
+    snprintf(why, sizeof(why), "%s", session_errmsg(s));
+    return create_then_login(c, s, why);
 }
 
 /* Puts the registered number on the own card when it has none. */
@@ -403,19 +431,27 @@ static void save_settings(struct cardx_cmd *c, const char *e164)
         free(err);
         return;
     }
-    fprintf(c->out, "saved settings to %s\n", s->config_path);
+    fprintf(c->out, "saved settings to %s\n",
+            s->account_path ? s->account_path : s->config_path);
 }
 
-#define REGISTER_USAGE "usage: cardx register --phone NUMBER [--code CODE]"
+#define REGISTER_USAGE                                                         \
+    "usage: cardx register --phone NUMBER [--code CODE] [--create]"
 
 static int register_args(struct cardx_cmd *c, int argc, char **argv,
-                         const char **phone, const char **code)
+                         const char **phone, const char **code, int *create)
 {
     *phone = c->settings->phone;
     *code = NULL;
+    *create = 0;
     for (int i = 1; i < argc; i++) {
-        const char *v = option_value(argc, argv, &i, "--phone");
+        const char *v;
 
+        if (strcmp(argv[i], "--create") == 0) {
+            *create = 1;
+            continue;
+        }
+        v = option_value(argc, argv, &i, "--phone");
         if (v) {
             *phone = v;
             continue;
@@ -436,18 +472,18 @@ int cmd_register(struct cardx_cmd *c, int argc, char **argv)
     const char *number, *code;
     char *e164 = NULL;
     int64_t deadline;
-    int status;
+    int status, create;
 
     if (c->in_shell)
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "register is not available in the shell");
-    status = register_args(c, argc, argv, &number, &code);
+    status = register_args(c, argc, argv, &number, &code, &create);
     if (status != CARDX_EXIT_OK)
         return status;
     s = cmd_session(c, &status);
     if (!s)
         return status;
-    status = create_and_login(c, s);
+    status = login_or_create(c, s, create);
     /* Available, so the component's subscription request reaches us. */
     if (status == CARDX_EXIT_OK && session_presence(s, NULL) != SESSION_OK)
         status = cmd_fail(c, CARDX_EXIT_NETWORK, "%s", session_errmsg(s));

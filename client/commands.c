@@ -371,7 +371,6 @@ int cmd_upload_self(struct cardx_cmd *c, int *what)
     }
     vcard = vcard_from_text(session_ctx(c->session), xml);
     iq = xmpp_iq_new(session_ctx(c->session), "set", NULL);
-    free(xml);
     if (!vcard || !iq || xmpp_stanza_set_to(iq, c->component) != XMPP_EOK ||
         xmpp_stanza_add_child(iq, vcard) != XMPP_EOK) {
         status = cmd_fail(c, CARDX_EXIT_ERROR,
@@ -385,7 +384,10 @@ int cmd_upload_self(struct cardx_cmd *c, int *what)
                           session_errmsg(c->session));
         goto out;
     }
-    if (cardstore_self_mark_uploaded(cs) != CARDSTORE_OK) {
+    /* Marks the version sent: one edited meanwhile (ENOTFOUND) stays to
+     * upload next time. */
+    rc = cardstore_self_mark_uploaded(cs, xml);
+    if (rc != CARDSTORE_OK && rc != CARDSTORE_ENOTFOUND) {
         status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
         goto out;
     }
@@ -393,6 +395,7 @@ int cmd_upload_self(struct cardx_cmd *c, int *what)
         *what = 1;
     status = CARDX_EXIT_OK;
 out:
+    free(xml);
     if (vcard)
         xmpp_stanza_release(vcard);
     if (iq)

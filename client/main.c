@@ -131,20 +131,23 @@ fail:
     return -1;
 }
 
-/* Options, then the file (XDG default unless --config), then options
- * again so they win, then the environment. */
+/* Options, then the account's files (the config file, XDG default unless
+ * --config, and the one in its data directory), then options again so
+ * they win, then the environment. */
 static int load_settings(struct cardx_settings *s,
                          const struct cli_option *opts, int nopts,
                          const char *config)
 {
     char *err = NULL;
+    int dir_given;
 
     if (config && !(s->config_path = strdup(config)))
         return -1;
     if (apply_options(s, opts, nopts) < 0)
         return -1;
+    dir_given = s->data_dir != NULL;
     if (settings_default_paths(s, &err) < 0 ||
-        settings_load(s, s->config_path, 0, &err) < 0) {
+        settings_load_account(s, dir_given, config != NULL, &err) < 0) {
         fprintf(stderr, "cardx: %s\n", err ? err : "out of memory");
         free(err);
         return -1;

@@ -64,6 +64,9 @@ static const struct server_kind server_kinds[] = {
      * takes about 3 s to stop cleanly. */
     {HARNESS_EJABBERD, "ejabberd", "ejabberd", "ejabberd.log", "ejabberd.out",
      " is started in the node ", 30000, 15000},
+    /* Generates two RSA certificates at its first start. */
+    {HARNESS_PROSODY_STOCK, "prosody-stock", "Prosody (Debian stock config)",
+     "prosody.log", "prosody.out", NULL, 20000, 5000},
 };
 
 struct harness {
@@ -197,7 +200,9 @@ static const struct server_kind *server_from_env(void)
             return &server_kinds[i];
     }
     fprintf(stderr,
-            "harness: unknown CARDX_SERVER '%s' (prosody or ejabberd)\n", name);
+            "harness: unknown CARDX_SERVER '%s' (prosody, ejabberd or "
+            "prosody-stock)\n",
+            name);
     return NULL;
 }
 
@@ -610,7 +615,7 @@ int harness_register(struct harness *h, const char *user, const char *password)
     char *jid;
     int rc;
 
-    if (h->kind->id == HARNESS_PROSODY)
+    if (h->kind->id == HARNESS_PROSODY || h->kind->id == HARNESS_PROSODY_STOCK)
         return register_prosody(h, user, password);
     /* ejabberdctl would need Erlang distribution and takes over a second a
      * call; in-band registration is quick. */

@@ -19,7 +19,9 @@ EXTRA_DIST += tests/integration/servers/prosody.sh \
 	tests/integration/servers/prosody.cfg.lua.in \
 	tests/integration/servers/ejabberd.sh \
 	tests/integration/servers/ejabberd.yml.in \
-	tests/integration/servers/lib.sh
+	tests/integration/servers/lib.sh \
+	tests/integration/servers/prosody-stock.sh \
+	tests/integration/servers/prosody-stock.cfg.lua.in
 
 ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_exchange tests/integration/test_privilege \
@@ -30,7 +32,8 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_reload \
 	tests/integration/test_admin \
 	tests/integration/test_media \
-	tests/integration/test_updates
+	tests/integration/test_updates \
+	tests/integration/test_client_stock
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -96,6 +99,15 @@ tests_integration_test_media_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_media_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
 	$(CHECK_LIBS)
 EXTRA_tests_integration_test_media_DEPENDENCIES = \
+	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
+# The cardx program against a Prosody close to Debian's stock config (TLS
+# with a generated certificate, invitations only, accounts by prosodyctl).
+tests_integration_test_client_stock_SOURCES = \
+	tests/integration/test_client_stock.c
+tests_integration_test_client_stock_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_client_stock_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
+	$(CHECK_LIBS)
+EXTRA_tests_integration_test_client_stock_DEPENDENCIES = \
 	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
 # Cards sent while cardxd is killed, the server restarts and recipients
 # come and go (a few minutes; scripts/soak.sh runs it for an hour).

@@ -383,6 +383,11 @@ START_TEST(register_refusals)
     ck_assert_int_eq(r.status, 5);
     assert_has(r.err, "exists with another password");
     result_free(&r);
+    /* TLS is required unless turned off, and this server offers none. */
+    r = RUN(&wrong, jid, server, "sync");
+    ck_assert_int_ne(r.status, 0);
+    assert_has(r.err, "the server does not offer TLS");
+    result_free(&r);
     snprintf(jid, sizeof(jid), "--jid=mallory@%s", harness_domain(the_harness));
     /* A code for Bob's number reaches Bob's phone; even with it, the
      * number stays Bob's. */
