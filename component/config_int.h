@@ -59,6 +59,7 @@ enum key_id {
     K_VERIFY_CODES_PER_DAY,
     K_UNKNOWN_NUMBERS,
     K_REVEAL_ONLINE,
+    K_LOCALE_DIR,
     K_LOG_LEVEL,
     NKEYS
 };

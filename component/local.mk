@@ -7,7 +7,7 @@ component_libcardxd_la_SOURCES = component/config.h component/config.c \
 	component/link_alive.c \
 	component/service.h component/service.c component/service_core.h \
 	component/service_disco.c component/service_pending.c \
-	component/service_fault.c component/feature.h \
+	component/service_fault.c component/service_lang.c component/feature.h \
 	component/cardxd.h component/cardxd.c
 # One room per feature, and the table that lists them.
 component_libcardxd_la_SOURCES += component/features/table.c \
@@ -26,7 +26,8 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/expire.h component/features/expire.c
 nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
 component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"'
+	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"' \
+	-DCARDXD_LOCALEDIR='"$(localedir)"'
 # The config and the store, one file per job, with their private headers.
 component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_check.c component/config_load.c \

@@ -5,7 +5,7 @@ set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config
  libstrophe-dev libssl-dev libexpat1-dev libsqlite3-dev sqlite3 libinih-dev check
  libphonenumber-dev prosody prosody-modules ejabberd python3-slixmpp
- valgrind ca-certificates clang libclang-rt-14-dev"
+ valgrind ca-certificates clang libclang-rt-14-dev gettext"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: must run as root (apt-get); try: sudo $0" >&2
