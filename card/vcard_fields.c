@@ -241,9 +241,9 @@ char *vcard_summary_tr(const struct vcard_fields *f, const char *note,
     if (!mem)
         return NULL;
     if (head)
-        fprintf(mem, tr(data, "Business card: %s"), head);
+        fprintf(mem, tr(data, N_("Business card: %s")), head);
     else
-        fputs(tr(data, "Business card"), mem);
+        fputs(tr(data, N_("Business card")), mem);
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
         const char *v = vcard_value(f, lines[i].field);
         /* Without a name the phone already heads the card. */
@@ -251,7 +251,7 @@ char *vcard_summary_tr(const struct vcard_fields *f, const char *note,
             fprintf(mem, "\n%s: %s", tr(data, lines[i].label), v);
     }
     if (note && *note)
-        fprintf(mem, "\n%s: %s", tr(data, "Note"), note);
+        fprintf(mem, "\n%s: %s", tr(data, N_("Note")), note);
     if (fclose(mem) != 0) {
         free(text);
         return NULL;

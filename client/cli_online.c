@@ -77,9 +77,9 @@ int cmd_sync_inbox(struct cardx_cmd *c, int *added)
 void cmd_print_count(struct cardx_cmd *c, int added)
 {
     if (added)
-        fprintf(c->out, "%d new card%s\n", added, added == 1 ? "" : "s");
+        fprintf(c->out, P_("%d new card\n", "%d new cards\n", added), added);
     else
-        fprintf(c->out, "no new cards\n");
+        fputs(_("no new cards\n"), c->out);
 }
 
 int cmd_sync(struct cardx_cmd *c, int argc, char **argv)
@@ -95,7 +95,7 @@ int cmd_sync(struct cardx_cmd *c, int argc, char **argv)
     if (status != CARDX_EXIT_OK)
         return status;
     if (uploaded)
-        fprintf(c->out, "uploaded your card\n");
+        fputs(_("uploaded your card\n"), c->out);
     status = cmd_sync_inbox(c, &added);
     if (status != CARDX_EXIT_OK)
         return status;
@@ -245,7 +245,7 @@ static char *register_ask_code(struct cardx_cmd *c, const char *pending)
 
     if (!c->interactive)
         return NULL;
-    fprintf(c->out, "code sent to %s: ", pending);
+    fprintf(c->out, _("code sent to %s: "), pending);
     fflush(c->out);
     if (!fgets(buf, sizeof(buf), c->in))
         return NULL;
@@ -320,7 +320,7 @@ static int create_and_login(struct cardx_cmd *c, struct session *s)
         return cmd_fail(c, cmd_session_status(rc), "cannot create %s: %s",
                         c->settings->jid, session_errmsg(s));
     if (created)
-        fprintf(c->out, "created account %s\n", c->settings->jid);
+        fprintf(c->out, _("created account %s\n"), c->settings->jid);
     rc = session_connect(s);
     if (rc == SESSION_EAUTH && exists)
         return cmd_fail(c, CARDX_EXIT_AUTH,
@@ -384,12 +384,12 @@ static void save_settings(struct cardx_cmd *c, const char *e164)
     if (settings_set(s, "phone", e164, &err) < 0 ||
         (!s->component && settings_set(s, "component", c->component, &err)) ||
         settings_save(s, &err) < 0) {
-        fprintf(c->err, "cardx: warning: settings not saved: %s\n",
+        fprintf(c->err, _("cardx: warning: settings not saved: %s\n"),
                 err ? err : "out of memory");
         free(err);
         return;
     }
-    fprintf(c->out, "saved settings to %s\n", s->config_path);
+    fprintf(c->out, _("saved settings to %s\n"), s->config_path);
 }
 
 #define REGISTER_USAGE "usage: cardx register --phone NUMBER [--code CODE]"
@@ -441,7 +441,7 @@ int cmd_register(struct cardx_cmd *c, int argc, char **argv)
         status = register_phone(c, number, code, &e164);
     if (status != CARDX_EXIT_OK)
         return status;
-    fprintf(c->out, "registered %s for %s\n", e164 ? e164 : number,
+    fprintf(c->out, _("registered %s for %s\n"), e164 ? e164 : number,
             c->settings->jid);
     deadline = clock_now_ms() + APPROVAL_WAIT_MS;
     while (!session_component_approved(s) && clock_now_ms() < deadline &&

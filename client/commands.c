@@ -50,7 +50,7 @@ int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
     fflush(c->out);
     fputs("cardx: ", c->err);
     va_start(ap, fmt);
-    vfprintf(c->err, fmt, ap);
+    vfprintf(c->err, _(fmt), ap);
     va_end(ap);
     fputc('\n', c->err);
     fflush(c->err);
@@ -166,7 +166,7 @@ static char *prompt_password(struct cardx_cmd *c)
     int fd = fileno(c->in), restore;
     char *pw = NULL;
 
-    fprintf(c->err, "Password for %s: ", c->settings->jid);
+    fprintf(c->err, _("Password for %s: "), c->settings->jid);
     fflush(c->err);
     restore = tcgetattr(fd, &old) == 0;
     if (restore) {
@@ -288,7 +288,7 @@ static void print_arrival(struct cardx_cmd *c, const struct session_card *sc,
 {
     const char *who = sc->f.name ? sc->f.name : sc->f.org;
 
-    fprintf(c->out, "New card from %s: %s (inbox #%lld)\n",
+    fprintf(c->out, _("New card from %s: %s (inbox #%lld)\n"),
             sc->sender_phone ? sc->sender_phone : "an unknown number",
             who ? who : "(no name)", (long long)id);
     fflush(c->out);

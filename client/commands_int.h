@@ -2,6 +2,7 @@
 #ifndef CARDX_CLIENT_COMMANDS_INT_H
 #define CARDX_CLIENT_COMMANDS_INT_H
 
+#include <libintl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <strophe.h>
@@ -10,6 +11,14 @@
 #include "client/commands.h"
 #include "client/session.h"
 #include "client/settings.h"
+#include "common/i18n.h"
+
+/* What the commands print, in the user's language: the catalog of the
+ * cardx domain, named on every call so that a program embedding the
+ * library keeps its own textdomain(). The locale itself is the program's
+ * to set (cardx does in main.c); the library never changes it. */
+#define _(s) dgettext(I18N_DOMAIN, s)
+#define P_(one, many, n) dngettext(I18N_DOMAIN, one, many, n)
 
 struct cardx_cmd {
     struct cardx_settings *settings; /* borrowed */
@@ -65,7 +74,8 @@ int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
 int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
 int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
 
-/* Prints "cardx: MESSAGE" on err and returns code. */
+/* Prints "cardx: MESSAGE" on err and returns code; fmt is English,
+ * translated here (xgettext extracts cmd_fail's third argument). */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

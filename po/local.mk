@@ -19,7 +19,9 @@ po/locale/zh_CN/LC_MESSAGES/cardx.mo: po/zh_CN.po
 
 # cardxd's texts go through service_error(), the outcome and ad-hoc note
 # helpers and service_tr(); the client's through _() (dgettext).
-XGETTEXT_KEYWORDS = --keyword=_ --keyword=N_ --keyword=service_tr:2 \
+XGETTEXT_KEYWORDS = --keyword=_ --keyword=N_ --keyword=P_:1,2 \
+	--keyword=cmd_fail:3 --keyword=usage_error:1 --flag=cmd_fail:3:c-format \
+	--flag=usage_error:1:c-format --keyword=service_tr:2 \
 	--keyword=service_tr_lang:3 --keyword=service_error:5 \
 	--keyword=adhoc_done:5 --keyword=adhoc_error:6 --keyword=send_fail:5 \
 	--keyword=form_add_head:3 \
