@@ -49,7 +49,7 @@ static const char *lang_stored(struct service *svc, const char *jid)
 
 void service_lang_event(struct service *svc, xmpp_stanza_t *stanza)
 {
-    const char *tag = xmpp_stanza_get_attribute(stanza, "xml:lang");
+    const char *tag = stanza_lang(stanza);
     const char *type = xmpp_stanza_get_type(stanza);
     struct service_fault f;
     char *bare = stanza_bare_jid(xmpp_stanza_get_from(stanza));
@@ -80,7 +80,7 @@ const char *service_lang(const struct service *svc)
 
 const char *service_lang_of(const struct service *svc, xmpp_stanza_t *req)
 {
-    const char *tag = req ? xmpp_stanza_get_attribute(req, "xml:lang") : NULL;
+    const char *tag = req ? stanza_lang(req) : NULL;
 
     return tag ? i18n_pick(tag) : svc->lang;
 }

@@ -82,6 +82,13 @@ xmpp_stanza_t *stanza_error_reply(xmpp_ctx_t *ctx, xmpp_stanza_t *req,
     return stanza_error_reply_lang(ctx, req, type, condition, text, "en");
 }
 
+const char *stanza_lang(xmpp_stanza_t *stanza)
+{
+    const char *lang = xmpp_stanza_get_attribute(stanza, "xml:lang");
+
+    return lang ? lang : xmpp_stanza_get_attribute(stanza, "lang");
+}
+
 xmpp_stanza_t *stanza_error_reply_lang(xmpp_ctx_t *ctx, xmpp_stanza_t *req,
                                        const char *type, const char *condition,
                                        const char *text, const char *lang)
