@@ -89,7 +89,7 @@ static void print_blocklist(struct cardx_cmd *c, xmpp_stanza_t *reply)
 
         if (xmpp_stanza_is_tag(it) && name && strcmp(name, "item") == 0 &&
             phone) {
-            fprintf(c->out, "%s\n", phone);
+            fprintf(c->out, "%s\n", CMD_PHONE_SHOWN(phone));
             n++;
         }
     }

@@ -182,7 +182,8 @@ static int contacts_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
     fprintf(c->out, _("contact %lld, updated %s\n"), (long long)id, when);
     cmd_print_fields(c, &card->f);
     if (card->sender_phone)
-        fprintf(c->out, "%-8s %s\n", "from", card->sender_phone);
+        fprintf(c->out, "%-8s %s\n", "from",
+                CMD_PHONE_SHOWN(card->sender_phone));
     cardstore_card_free(card);
     return CARDX_EXIT_OK;
 }

@@ -20,8 +20,8 @@ static int list_one(void *ud, const struct cardstore_card *card)
     char when[32];
 
     cmd_format_time(card->received, when, sizeof(when));
-    fprintf(c->out, "#%-4lld %s  %-16s ", (long long)card->id, when,
-            card->sender_phone ? card->sender_phone : "?");
+    fprintf(c->out, "#%-4lld %s  %-17s ", (long long)card->id, when,
+            CMD_PHONE_SHOWN(card->sender_phone));
     print_who(c->out, &card->f);
     if (card->note)
         fprintf(c->out, "  \"%s\"", card->note);
@@ -81,8 +81,7 @@ static int inbox_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
         return status;
     cmd_format_time(card->received, when, sizeof(when));
     fprintf(c->out, _("inbox #%lld from %s, received %s\n"),
-            (long long)card->id, card->sender_phone ? card->sender_phone : "?",
-            when);
+            (long long)card->id, CMD_PHONE_SHOWN(card->sender_phone), when);
     if (card->note)
         fprintf(c->out, "note     \"%s\"\n", card->note);
     cmd_print_fields(c, &card->f);

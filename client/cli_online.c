@@ -441,8 +441,8 @@ int cmd_register(struct cardx_cmd *c, int argc, char **argv)
         status = register_phone(c, number, code, &e164);
     if (status != CARDX_EXIT_OK)
         return status;
-    fprintf(c->out, _("registered %s for %s\n"), e164 ? e164 : number,
-            c->settings->jid);
+    fprintf(c->out, _("registered %s for %s\n"),
+            e164 ? CMD_PHONE_SHOWN(e164) : number, c->settings->jid);
     deadline = clock_now_ms() + APPROVAL_WAIT_MS;
     while (!session_component_approved(s) && clock_now_ms() < deadline &&
            session_run(s, SLICE_MS) == SESSION_OK)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "client/cliparse.h"
+#include "common/phone.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -41,6 +42,15 @@ void cmd_free(struct cardx_cmd *c)
         xmpp_ctx_free(c->xctx);
     free(c->component);
     free(c);
+}
+
+const char *cmd_phone_shown(const char *e164, char *buf, size_t len)
+{
+    char *pretty = e164 ? phone_format_international(e164) : NULL;
+
+    snprintf(buf, len, "%s", pretty ? pretty : e164 ? e164 : "?");
+    free(pretty);
+    return buf;
 }
 
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
@@ -289,7 +299,8 @@ static void print_arrival(struct cardx_cmd *c, const struct session_card *sc,
     const char *who = sc->f.name ? sc->f.name : sc->f.org;
 
     fprintf(c->out, _("New card from %s: %s (inbox #%lld)\n"),
-            sc->sender_phone ? sc->sender_phone : "an unknown number",
+            sc->sender_phone ? CMD_PHONE_SHOWN(sc->sender_phone)
+                             : _("an unknown number"),
             who ? who : "(no name)", (long long)id);
     fflush(c->out);
 }

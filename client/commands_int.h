@@ -74,6 +74,16 @@ int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
 int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
 int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
 
+/* A phone number as people read it ("+86 138 0013 8000"), into buf (len
+ * bytes): e164 itself when libphonenumber cannot format it, "?" for NULL.
+ * Returns buf. The wire and the store keep E.164. */
+const char *cmd_phone_shown(const char *e164, char *buf, size_t len);
+/* cmd_phone_shown() into a buffer of the enclosing block, for a printf
+ * argument. */
+#define CMD_PHONE_SHOWN(e164)                                                  \
+    cmd_phone_shown((e164), (char[CMD_PHONE_SHOWN_MAX]){0}, CMD_PHONE_SHOWN_MAX)
+#define CMD_PHONE_SHOWN_MAX 64
+
 /* Prints "cardx: MESSAGE" on err and returns code; fmt is English,
  * translated here (xgettext extracts cmd_fail's third argument). */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)

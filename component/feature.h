@@ -147,6 +147,11 @@ int service_form_translate(const struct service *svc, const char *lang,
                            xmpp_stanza_t *el);
 /* Room for service_phone_text(). */
 #define SERVICE_PHONE_TEXT_MAX 64
+/* service_phone_text() into a buffer of the enclosing block: for an
+ * argument of a printf that shows a number to a person. */
+#define SERVICE_PHONE_SHOWN(e164)                                              \
+    service_phone_text((e164), (char[SERVICE_PHONE_TEXT_MAX]){0},              \
+                       SERVICE_PHONE_TEXT_MAX)
 /* The answer to a request the store could not serve. */
 struct service_fault {
     const char *type;      /* ERR_* */

@@ -48,7 +48,7 @@ static void block_add(struct service *svc, const char *bare, const char *e164,
         service_tr(svc,
                    "%s is blocked: cards from it are dropped and its sender is "
                    "not told."),
-        e164);
+        SERVICE_PHONE_SHOWN(e164));
 }
 
 static void block_remove(struct service *svc, const char *bare,
@@ -67,7 +67,8 @@ static void block_remove(struct service *svc, const char *bare,
             service_outcome_store(svc, out, "unblocking a number");
         else
             service_outcome_fail(out, ERR_CANCEL, "item-not-found",
-                                 service_tr(svc, "%s is not blocked"), e164);
+                                 service_tr(svc, "%s is not blocked"),
+                                 SERVICE_PHONE_SHOWN(e164));
         return;
     }
     if (rc < 0) {
@@ -78,7 +79,7 @@ static void block_remove(struct service *svc, const char *bare,
     snprintf(out->text, sizeof(out->text),
              service_tr(
                  svc, "%s is no longer blocked: new cards from it reach you."),
-             e164);
+             SERVICE_PHONE_SHOWN(e164));
 }
 
 void block_change(struct service *svc, const char *bare, const char *input,

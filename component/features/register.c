@@ -190,7 +190,7 @@ static void register_change(struct service *svc, const char *bare,
             &out->o, ERR_CANCEL, "conflict",
             service_tr(
                 svc, "the number %s is already registered to another account"),
-            e164);
+            SERVICE_PHONE_SHOWN(e164));
     } else if (rc < 0) {
         service_outcome_store(svc, &out->o, "registering a number");
     } else {
@@ -201,7 +201,7 @@ static void register_change(struct service *svc, const char *bare,
                 svc,
                 "Your phone number is now %s: others can send you business "
                 "cards by it."),
-            e164);
+            SERVICE_PHONE_SHOWN(e164));
         /* Cards held for the number are bare's now ([privacy]); a user
          * registering is online, so they need not wait for a presence. */
         deliver_flush(svc, bare);
@@ -245,7 +245,8 @@ void register_request(struct service *svc, xmpp_stanza_t *req, const char *bare,
             register_change(svc, bare, &out);
         } else if (register_is_current(svc, bare, out.phone)) {
             snprintf(out.o.text, sizeof(out.o.text),
-                     service_tr(svc, "Your phone number is %s."), out.phone);
+                     service_tr(svc, "Your phone number is %s."),
+                     SERVICE_PHONE_SHOWN(out.phone));
         } else {
             free(pending);
             verify_send(svc, req, bare, out.phone, done);
@@ -280,7 +281,7 @@ void register_drop(struct service *svc, const char *bare,
                  service_tr(
                      svc, "%s is no longer registered; your card and the cards "
                           "waiting for you are deleted."),
-                 out->phone);
+                 SERVICE_PHONE_SHOWN(out->phone));
     }
 }
 

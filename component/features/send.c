@@ -139,7 +139,7 @@ static int send_store_new(struct service *svc, struct send_job *job,
             service_tr(
                 svc,
                 "the inbox of %s is full (%d cards wait); try again later"),
-            job->recipient_phone, max);
+            SERVICE_PHONE_SHOWN(job->recipient_phone), max);
         send_fail(svc, job, ERR_WAIT, "resource-constraint", text);
         return -1;
     }
@@ -457,7 +457,7 @@ static int send_find_recipient(struct service *svc, struct send_job *job,
     if (rc == STORE_ENOTFOUND) {
         snprintf(text, sizeof(text),
                  service_tr(svc, "no cardx user has the number %s"),
-                 job->recipient_phone);
+                 SERVICE_PHONE_SHOWN(job->recipient_phone));
         send_fail(svc, job, ERR_CANCEL, "item-not-found", text);
         return -1;
     }

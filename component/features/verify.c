@@ -159,7 +159,7 @@ static void job_answer(struct service *svc, struct verify_job *job, int sent)
             service_tr(svc,
                        "A code was sent to %s: enter it to prove the number is "
                        "yours."),
-            job->phone);
+            SERVICE_PHONE_SHOWN(job->phone));
     } else {
         if (store_verify_claim_drop(service_store(svc), job->bare, job->phone,
                                     job->hash) < 0)
@@ -169,7 +169,7 @@ static void job_answer(struct service *svc, struct verify_job *job, int sent)
             &out.o, ERR_WAIT, "service-unavailable",
             service_tr(svc,
                        "the code could not be sent to %s; try again later"),
-            job->phone);
+            SERVICE_PHONE_SHOWN(job->phone));
     }
     job->done(svc, job->req, job->bare, &out);
     xmpp_stanza_release(job->req);
@@ -299,7 +299,7 @@ static void verify_capped(const struct service *svc,
         service_tr(svc,
                    "too many codes were asked for %s or by your account today; "
                    "ask again after %s"),
-        phone, when);
+        SERVICE_PHONE_SHOWN(phone), when);
 }
 
 /* Issues a code and starts its program; 0 when it runs (the job is
@@ -341,7 +341,7 @@ static int verify_launch(struct service *svc, struct verify_job *job,
             &out->o, ERR_WAIT, "service-unavailable",
             service_tr(svc,
                        "the code could not be sent to %s; try again later"),
-            job->phone);
+            SERVICE_PHONE_SHOWN(job->phone));
         return -1;
     }
     log_info(service_log(svc), "sending a code to %s for %s", job->phone,
@@ -395,7 +395,7 @@ static void verify_take(struct service *svc, const char *bare,
             &out->o, ERR_CANCEL, "conflict",
             service_tr(
                 svc, "the number %s is already registered to another account"),
-            phone);
+            SERVICE_PHONE_SHOWN(phone));
     } else if (rc < 0) {
         service_outcome_store(svc, &out->o, "registering a number");
     } else {
@@ -407,7 +407,7 @@ static void verify_take(struct service *svc, const char *bare,
                 svc,
                 "Your phone number is now %s: others can send you business "
                 "cards by it."),
-            phone);
+            SERVICE_PHONE_SHOWN(phone));
         /* Cards held for the number are bare's now ([privacy]); a user
          * proving it is online, so they need not wait for a presence. */
         deliver_flush(svc, bare);
@@ -440,20 +440,20 @@ void verify_prove(struct service *svc, const char *bare, const char *number,
         out->retry = 1;
         service_outcome_fail(&out->o, ERR_AUTH, "not-authorized",
                              service_tr(svc, "wrong code for %s; try again"),
-                             phone);
+                             SERVICE_PHONE_SHOWN(phone));
         break;
     case VERIFY_EXHAUSTED:
         service_outcome_fail(
             &out->o, ERR_AUTH, "not-authorized",
             service_tr(svc, "wrong code for %s too many times: this code is no "
                             "longer valid; ask for a new one"),
-            phone);
+            SERVICE_PHONE_SHOWN(phone));
         break;
     case VERIFY_EXPIRED:
         service_outcome_fail(
             &out->o, ERR_AUTH, "not-authorized",
             service_tr(svc, "the code for %s expired; ask for a new one"),
-            phone);
+            SERVICE_PHONE_SHOWN(phone));
         break;
     case VERIFY_NO_CLAIM:
         service_outcome_fail(
@@ -461,7 +461,7 @@ void verify_prove(struct service *svc, const char *bare, const char *number,
             service_tr(svc,
                        "no code waits for %s from your account; ask for one "
                        "first"),
-            phone);
+            SERVICE_PHONE_SHOWN(phone));
         break;
     }
     log_info(service_log(svc), "code of %s for %s refused: %s", bare, phone,

@@ -224,7 +224,7 @@ START_TEST(inbox_quota)
     send_iq(&fx, "d", "s3", B_PHONE, "three");
     svcfix_expect(&fx, -1, ERROR_PATH("s3", "wait", "resource-constraint"));
     expect_text(&fx, "/iq/error/{" NS_STANZAS "}text",
-                "the inbox of " B_PHONE " is full");
+                "the inbox of +86 139 0013 9000 is full");
     ck_assert_int_eq(inbox_count(&fx), 2);
     send_iq(&fx, "a", "s4", B_PHONE, "one again");
     svcfix_expect(&fx, -1, SENT_PATH("s4", "queued"));
@@ -424,7 +424,7 @@ START_TEST(held_cards_dedupe_quota_then_flush)
     send_iq(&fx, "d", "s4", H_PHONE, "from d");
     svcfix_expect(&fx, -1, ERROR_PATH("s4", "wait", "resource-constraint"));
     expect_text(&fx, "/iq/error/{" NS_STANZAS "}text",
-                "the inbox of " H_PHONE " is full (2 cards wait)");
+                "the inbox of +86 135 0013 5000 is full (2 cards wait)");
     ck_assert_int_eq(held_count(&fx), 2);
     /* b, online, moves to the number: the held cards are b's, sent now. */
     online(&fx, B_BARE "/phone");
