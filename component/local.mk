@@ -14,7 +14,7 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/basic.c \
 	component/features/register.h component/features/register.c \
 	component/features/adhoc.h component/features/adhoc.c \
-	component/features/adhoc_commands.c \
+	component/features/adhoc_commands.c component/features/adhoc_language.c \
 	component/features/gateway.c component/features/owncard.c \
 	component/features/privilege.c component/features/ack.c \
 	component/features/send.h component/features/send.c \

@@ -316,6 +316,8 @@ const struct adhoc_command adhoc_commands[] = {
     {"blocked", N_("Numbers you blocked"), 1, NULL, blocked_run},
     {"unregister", N_("Unregister your phone number"), 1, unregister_form,
      unregister_run},
+    {"language", N_("Choose your language"), 1, adhoc_language_form,
+     adhoc_language_run},
 };
 
 const size_t adhoc_ncommands =

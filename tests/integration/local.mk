@@ -26,7 +26,8 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_adhoc tests/integration/test_slix \
 	tests/integration/test_client_e2e tests/integration/test_dbfault \
 	tests/integration/test_verify tests/integration/test_limits \
-	tests/integration/test_privacy tests/integration/test_chaos
+	tests/integration/test_privacy tests/integration/test_chaos \
+	tests/integration/test_lang
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -63,6 +64,13 @@ tests_integration_test_limits_LDADD = $(ITEST_LIBS)
 tests_integration_test_privacy_SOURCES = tests/integration/test_privacy.c
 tests_integration_test_privacy_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_privacy_LDADD = $(ITEST_LIBS)
+# Languages: answers, deliveries and forms in the reader's language, and
+# the cardx program following LANG.
+tests_integration_test_lang_SOURCES = tests/integration/test_lang.c
+tests_integration_test_lang_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_lang_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_lang_DEPENDENCIES = client/cardx$(EXEEXT) \
+	component/cardxd$(EXEEXT)
 # A client stack that is not ours (slixmpp, Debian's python3-slixmpp run by
 # /usr/bin/python3) through the whole flow. Not a Check program.
 tests_integration_test_slix_SOURCES = tests/integration/test_slix.c
@@ -96,7 +104,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_dbfault_ejabberd.sh \
 	tests/integration/test_verify_ejabberd.sh \
 	tests/integration/test_limits_ejabberd.sh \
-	tests/integration/test_privacy_ejabberd.sh
+	tests/integration/test_privacy_ejabberd.sh \
+	tests/integration/test_lang_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 

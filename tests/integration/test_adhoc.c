@@ -171,9 +171,9 @@ START_TEST(commands_discovered)
     struct xclient *a = itest_login("disco_a", 1, 1);
     const char *comp = harness_component_domain(itest_harness());
     xmpp_stanza_t *reply = NULL, *q;
-    static const char *const nodes[] = {"register",  "send",    "inbox",
-                                        "block",     "unblock", "blocked",
-                                        "unregister"};
+    static const char *const nodes[] = {"register",   "send",    "inbox",
+                                        "block",      "unblock", "blocked",
+                                        "unregister", "language"};
     const int nnodes = (int)(sizeof(nodes) / sizeof(nodes[0]));
     int n = 0;
 
