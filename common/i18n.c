@@ -214,6 +214,7 @@ static int subtag_is(const char *s, size_t len, const char *word)
 const char *i18n_pick(const char *tag)
 {
     const char *s = tag;
+    int script = 0, traditional_region = 0; /* script: 1 Hans, -1 Hant */
     size_t len;
 
     if (!tag)
@@ -222,14 +223,22 @@ const char *i18n_pick(const char *tag)
     len = strcspn(s, "-_.@");
     if (!subtag_is(s, len, "zh"))
         return NULL;
-    /* Later subtags of either form; a codeset or modifier ends them. */
+    /* Later subtags of either form; a codeset or modifier ends them. A
+     * script says which Chinese it is; without one, the regions that
+     * write Traditional characters do. */
     while (s[len] == '-' || s[len] == '_') {
         s += len + 1;
         len = strcspn(s, "-_.@");
-        if (subtag_is(s, len, "hant") || subtag_is(s, len, "tw") ||
-            subtag_is(s, len, "hk") || subtag_is(s, len, "mo"))
-            return NULL;
+        if (subtag_is(s, len, "hans"))
+            script = 1;
+        else if (subtag_is(s, len, "hant"))
+            script = -1;
+        else if (subtag_is(s, len, "tw") || subtag_is(s, len, "hk") ||
+                 subtag_is(s, len, "mo"))
+            traditional_region = 1;
     }
+    if (script < 0 || (script == 0 && traditional_region))
+        return NULL;
     return i18n_languages[0];
 }
 

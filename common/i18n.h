@@ -29,8 +29,9 @@ void i18n_free(struct i18n *i18n);
  * ("zh-CN", "zh-Hans", "zh") or a POSIX locale name ("zh_CN.UTF-8"):
  * "zh_CN", or NULL for English, the language of the source strings, which
  * is also what an unknown or empty tag gets. The result is static. Chinese
- * in the Traditional script (zh-Hant, zh-TW, zh-HK, zh-MO) has no catalog
- * and reads English, as gettext itself would choose. */
+ * in the Traditional script (zh-Hant, or zh-TW, zh-HK, zh-MO without a
+ * script) has no catalog and reads English, as gettext itself would
+ * choose; zh-Hans-HK is Simplified. */
 const char *i18n_pick(const char *tag);
 
 /* The BCP 47 tag of a language i18n_pick() returned, for xml:lang:

@@ -40,6 +40,8 @@ static const struct {
     {"zh-TW", NULL},
     {"zh-Hant", NULL},
     {"zh-Hant-HK", NULL},
+    {"zh-Hans-HK", "zh_CN"},
+    {"zh-Hant-CN", NULL},
     {"zh_HK.UTF-8", NULL},
     {"en-US", NULL},
     {"en", NULL},
