@@ -27,11 +27,19 @@ XGETTEXT_KEYWORDS = --keyword=_ --keyword=N_ --keyword=P_:1,2 \
 	--keyword=form_add_head:3 \
 	--keyword=form_add_field:5 --keyword=adhoc_next_stage:6 \
 	--flag=service_tr:2:pass-c-format --flag=adhoc_done:5:c-format
+# The command table of client/cli_help.c is read whole (--extract-all): its
+# help texts are translated where printed, so the table needs no marks.
 update-po:
 	cd $(srcdir) && $(XGETTEXT) --from-code=UTF-8 -C $(XGETTEXT_KEYWORDS) \
 	  --package-name=cardx --package-version=$(PACKAGE_VERSION) \
 	  --msgid-bugs-address= --add-comments=TRANSLATORS: \
-	  -f po/POTFILES -o po/cardx.pot
+	  -f po/POTFILES -o po/cardx.pot.marked && \
+	$(XGETTEXT) --from-code=UTF-8 -C --extract-all \
+	  --package-name=cardx --package-version=$(PACKAGE_VERSION) \
+	  --msgid-bugs-address= -o po/cardx.pot.help client/cli_help.c && \
+	sed -i 's/charset=CHARSET/charset=UTF-8/' po/cardx.pot.help && \
+	$(MSGCAT) --use-first --to-code=UTF-8 -o po/cardx.pot po/cardx.pot.marked \
+	  po/cardx.pot.help && rm -f po/cardx.pot.marked po/cardx.pot.help
 	for l in $(PO_LANGS); do \
 	  $(MSGMERGE) --quiet --update --backup=none \
 	    $(srcdir)/po/$$l.po $(srcdir)/po/cardx.pot || exit 1; \

@@ -321,6 +321,12 @@ START_TEST(client_follows_lang)
     ck_assert_msg(strstr(text, "未知命令“frobnicate”"), "not Chinese: %s",
                   text);
     free(text);
+    text = RUN_CARDX("zh_CN.UTF-8", "help", "send");
+    ck_assert_msg(strstr(text, "把您的名片发送给某个电话号码的主人。"),
+                  "help not Chinese: %s", text);
+    ck_assert_msg(strstr(text, "cardx send NUMBER [--note TEXT]"),
+                  "the synopsis is syntax, not words: %s", text);
+    free(text);
     text = RUN_CARDX("C.UTF-8", "frobnicate");
     ck_assert_msg(strstr(text, "unknown command 'frobnicate'"),
                   "not English: %s", text);
