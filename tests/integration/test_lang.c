@@ -27,6 +27,7 @@
 #define ZH_PHONE "+8613800138712"
 #define EN_PHONE "+8613800138713"
 #define ZH_AWAY_PHONE "+8613800138722"
+#define CLI_PHONE "+8613800138741"
 #define NOBODY "+8613800138799"
 #define STANZA_TEXT ("{" NS_STANZAS "}text")
 #define COMMAND ("/iq/{" NS_COMMANDS "}command")
@@ -248,13 +249,17 @@ END_TEST
 
 /* --- the cardx program --- */
 
-/* Runs cardx with args in locale lang (LANG; LC_ALL, LC_MESSAGES and
- * LANGUAGE unset, as a user's shell usually has them) with a fresh data
- * directory; returns what it printed on stdout and stderr, for the caller
+/* The password of the account the cardx runs use. */
+#define CLI_PASSWORD "lang-cli-pw"
+
+/* Runs cardx in dir (its data and config there) with args in locale lang
+ * (LANG; LC_ALL, LC_MESSAGES and LANGUAGE unset, as a user's shell usually
+ * has them); returns what it printed on stdout and stderr, for the caller
  * to free. */
-static char *run_cardx(const char *lang, const char *const *args)
+static char *run_cardx_in(const char *dir, const char *lang,
+                          const char *const *args)
 {
-    char dir[] = "/tmp/cardx-lang-XXXXXX", out[64], conf[64];
+    char out[PATH_MAX], conf[PATH_MAX], data[PATH_MAX];
     char cmd[PATH_MAX], locale[PATH_MAX];
     const char *build = getenv("CARDX_BUILDDIR");
     char *argv[16], *text = NULL;
@@ -263,18 +268,14 @@ static char *run_cardx(const char *lang, const char *const *args)
     pid_t pid;
     int ws;
 
-    ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(out, sizeof(out), "%s/out", dir);
-    snprintf(conf, sizeof(conf), "%s/none.conf", dir);
+    snprintf(conf, sizeof(conf), "--config=%s/cardx.conf", dir);
+    snprintf(data, sizeof(data), "--data-dir=%s/data", dir);
     snprintf(cmd, sizeof(cmd), "%s/client/cardx", build ? build : BUILDDIR);
     snprintf(locale, sizeof(locale), "%s/po/locale", build ? build : BUILDDIR);
     argv[n++] = cmd;
-    argv[n++] = (char *)"--data-dir";
-    argv[n++] = dir;
-    argv[n++] = (char *)"--config";
-    argv[n++] = conf; /* missing: no settings */
-    argv[n++] = (char *)"--jid";
-    argv[n++] = (char *)"nobody@example.test";
+    argv[n++] = data;
+    argv[n++] = conf;
     for (size_t i = 0; args[i] && n < 15; i++)
         argv[n++] = (char *)args[i];
     argv[n] = NULL;
@@ -291,6 +292,7 @@ static char *run_cardx(const char *lang, const char *const *args)
         unsetenv("LANGUAGE");
         setenv("LANG", lang, 1);
         setenv("CARDX_LOCALEDIR", locale, 1);
+        setenv("CARDX_PASSWORD", CLI_PASSWORD, 1);
         execv(cmd, argv);
         _exit(127);
     }
@@ -300,9 +302,38 @@ static char *run_cardx(const char *lang, const char *const *args)
     ck_assert_int_ge(getdelim(&text, &len, '\0', f), 0);
     fclose(f);
     unlink(out);
-    /* What cardx made in its data directory, then the directory. */
+    return text;
+}
+
+/* A fresh directory for cardx runs, and its removal with what cardx made. */
+static void cli_dir_new(char *dir, size_t len)
+{
+    snprintf(dir, len, "/tmp/cardx-lang-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void cli_dir_remove(const char *dir)
+{
+    char cmd[PATH_MAX];
+
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     ck_assert_int_eq(system(cmd), 0);
+}
+
+/* run_cardx_in() a fresh directory, for commands that need no account. */
+static char *run_cardx(const char *lang, const char *const *args)
+{
+    char dir[64];
+    char *text;
+    const char *full[16] = {"--jid=nobody@example.test"};
+    size_t n = 1;
+
+    for (size_t i = 0; args[i] && n < 15; i++)
+        full[n++] = args[i];
+    full[n] = NULL;
+    cli_dir_new(dir, sizeof(dir));
+    text = run_cardx_in(dir, lang, full);
+    cli_dir_remove(dir);
     return text;
 }
 
@@ -337,6 +368,35 @@ START_TEST(client_follows_lang)
 }
 END_TEST
 
+/* cardx asks in the user's language, so cardxd's texts it prints are in
+ * it too. */
+START_TEST(client_shows_service_text_in_lang)
+{
+    char dir[64], jid[128], server[64];
+    char *text;
+
+    cli_dir_new(dir, sizeof(dir));
+    snprintf(jid, sizeof(jid), "--jid=lang_cli@%s",
+             harness_domain(itest_harness()));
+    snprintf(server, sizeof(server), "--server=127.0.0.1:%d",
+             harness_c2s_port(itest_harness()));
+    text = run_cardx_in(
+        dir, "zh_CN.UTF-8",
+        (const char *const[]){jid, server, "--insecure-plaintext", "register",
+                              "--phone", CLI_PHONE, NULL});
+    ck_assert_msg(strstr(text, "注册 +86 138 0013 8741"), "register: %s", text);
+    free(text);
+    text = run_cardx_in(
+        dir, "zh_CN.UTF-8",
+        (const char *const[]){"--insecure-plaintext", "send", NOBODY, NULL});
+    ck_assert_msg(strstr(text, "无法发送到 " NOBODY "：没有 cardx 用户使用号码 "
+                               "+86 138 0013 8799"),
+                  "send: %s", text);
+    free(text);
+    cli_dir_remove(dir);
+}
+END_TEST
+
 static Suite *lang_suite(void)
 {
     Suite *s = suite_create("lang");
@@ -349,6 +409,7 @@ static Suite *lang_suite(void)
     tcase_add_test(svc, card_body_in_recipient_language);
     tcase_add_test(svc, offline_delivery_in_recipient_language);
     tcase_add_test(svc, adhoc_form_in_request_language);
+    tcase_add_test(svc, client_shows_service_text_in_lang);
     suite_add_tcase(s, svc);
     tcase_add_test(cli, client_follows_lang);
     suite_add_tcase(s, cli);
