@@ -58,7 +58,10 @@ static int block_change(struct cardx_cmd *c, int argc, char **argv,
     snprintf(what, sizeof(what), "%s %s", name, argv[1]);
     status = block_request(c, block_iq(c, "set", name, argv[1]), NULL, what);
     if (status == CARDX_EXIT_OK)
-        fprintf(c->out, "%sed %s\n", name, argv[1]);
+        fprintf(c->out,
+                strcmp(name, "block") == 0 ? _("blocked %s\n")
+                                           : _("unblocked %s\n"),
+                argv[1]);
     return status;
 }
 
@@ -86,12 +89,12 @@ static void print_blocklist(struct cardx_cmd *c, xmpp_stanza_t *reply)
 
         if (xmpp_stanza_is_tag(it) && name && strcmp(name, "item") == 0 &&
             phone) {
-            fprintf(c->out, "%s\n", phone);
+            fprintf(c->out, "%s\n", CMD_PHONE_SHOWN(phone));
             n++;
         }
     }
     if (n == 0)
-        fprintf(c->out, "no blocked numbers\n");
+        fputs(_("no blocked numbers\n"), c->out);
 }
 
 int cmd_blocked(struct cardx_cmd *c, int argc, char **argv)

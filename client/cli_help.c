@@ -1,4 +1,6 @@
-/* cardx's command table and its help texts (cardx help, --help). */
+/* cardx's command table and its help texts (cardx help, --help). The
+ * texts are English and translated where they are printed; make update-po
+ * extracts every string of this file, so the table needs no marks. */
 #include "client/commands_int.h"
 
 #include <string.h>
@@ -119,9 +121,10 @@ const struct cmd_spec *cmd_find(const char *name)
 
 void cmd_usage(FILE *out)
 {
-    fputs("usage: cardx [OPTION]... COMMAND [ARG]...\n"
-          "Business cards by phone number over XMPP (cardx " PACKAGE_VERSION
-          ").\n\n"
+    fprintf(
+        out,
+        _("usage: cardx [OPTION]... COMMAND [ARG]...\n"
+          "Business cards by phone number over XMPP (cardx %s).\n\n"
           "Options (before the command):\n"
           "  --jid JID             your account (user@domain)\n"
           "  --server HOST[:PORT]  server to connect to (default: the JID's\n"
@@ -135,12 +138,12 @@ void cmd_usage(FILE *out)
           "  --cafile FILE         also trust the CA certificates in FILE\n"
           "  --timeout SECONDS     connect and request timeout (default 10)\n"
           "  --help, --version\n\n"
-          "Commands:\n",
-          out);
+          "Commands:\n"),
+        PACKAGE_VERSION);
     for (const struct cmd_spec *s = cmd_specs; s->name; s++)
-        fprintf(out, "  %-9s %s\n", s->name, s->summary);
-    fputs("\nThe password comes from CARDX_PASSWORD, the config file or a\n"
-          "prompt. See cardx help COMMAND and cardx(1).\n",
+        fprintf(out, "  %-9s %s\n", s->name, _(s->summary));
+    fputs(_("\nThe password comes from CARDX_PASSWORD, the config file or a\n"
+            "prompt. See cardx help COMMAND and cardx(1).\n"),
           out);
 }
 
@@ -155,9 +158,9 @@ int cmd_help(struct cardx_cmd *c, const char *topic)
     s = cmd_find(topic);
     if (!s)
         return cmd_fail(c, CARDX_EXIT_USAGE, "no such command '%s'", topic);
-    fprintf(c->out, "usage: %s\n\n%s.\n", s->synopsis, s->summary);
+    fprintf(c->out, _("usage: %s\n\n%s.\n"), s->synopsis, _(s->summary));
     if (s->details)
-        fprintf(c->out, "\n%s\n", s->details);
+        fprintf(c->out, "\n%s\n", _(s->details));
     return CARDX_EXIT_OK;
 }
 

@@ -78,9 +78,9 @@ int cmd_sync_inbox(struct cardx_cmd *c, int *added)
 void cmd_print_count(struct cardx_cmd *c, int added)
 {
     if (added)
-        fprintf(c->out, "%d new card%s\n", added, added == 1 ? "" : "s");
+        fprintf(c->out, P_("%d new card\n", "%d new cards\n", added), added);
     else
-        fprintf(c->out, "no new cards\n");
+        fputs(_("no new cards\n"), c->out);
 }
 
 int cmd_sync(struct cardx_cmd *c, int argc, char **argv)
@@ -96,11 +96,12 @@ int cmd_sync(struct cardx_cmd *c, int argc, char **argv)
     if (status != CARDX_EXIT_OK)
         return status;
     if (uploaded)
-        fprintf(c->out, "uploaded your card\n");
+        fputs(_("uploaded your card\n"), c->out);
     /* Not fatal: the cards still come; the next sync tells it again. */
     if (cmd_consent_refresh(c) != CARDX_EXIT_OK)
-        fprintf(c->err, "cardx: your contacts' numbers are not up to date "
-                        "at cardxd\n");
+        fputs(_("cardx: your contacts' numbers are not up to date at "
+                "cardxd\n"),
+              c->err);
     status = cmd_sync_inbox(c, &added);
     if (status != CARDX_EXIT_OK)
         return status;
@@ -259,7 +260,7 @@ static char *register_ask_code(struct cardx_cmd *c, const char *pending)
 
     if (!c->interactive)
         return NULL;
-    fprintf(c->out, "code sent to %s: ", pending);
+    fprintf(c->out, _("code sent to %s: "), pending);
     fflush(c->out);
     if (!fgets(buf, sizeof(buf), c->in))
         return NULL;
@@ -329,7 +330,7 @@ static int create_then_login(struct cardx_cmd *c, struct session *s,
     int exists = rc == SESSION_EEXISTS;
 
     if (rc == SESSION_OK)
-        fprintf(c->out, "created account %s\n", jid);
+        fprintf(c->out, _("created account %s\n"), jid);
     else if (exists && login_why[0])
         return cmd_fail(c, CARDX_EXIT_AUTH,
                         "login as %s failed: the account exists with "
@@ -426,12 +427,12 @@ static void save_settings(struct cardx_cmd *c, const char *e164)
     if (settings_set(s, "phone", e164, &err) < 0 ||
         (!s->component && settings_set(s, "component", c->component, &err)) ||
         settings_save(s, &err) < 0) {
-        fprintf(c->err, "cardx: warning: settings not saved: %s\n",
+        fprintf(c->err, _("cardx: warning: settings not saved: %s\n"),
                 err ? err : "out of memory");
         free(err);
         return;
     }
-    fprintf(c->out, "saved settings to %s\n",
+    fprintf(c->out, _("saved settings to %s\n"),
             s->account_path ? s->account_path : s->config_path);
 }
 
@@ -491,8 +492,8 @@ int cmd_register(struct cardx_cmd *c, int argc, char **argv)
         status = register_phone(c, number, code, &e164);
     if (status != CARDX_EXIT_OK)
         return status;
-    fprintf(c->out, "registered %s for %s\n", e164 ? e164 : number,
-            c->settings->jid);
+    fprintf(c->out, _("registered %s for %s\n"),
+            e164 ? CMD_PHONE_SHOWN(e164) : number, c->settings->jid);
     deadline = clock_now_ms() + APPROVAL_WAIT_MS;
     while (!session_component_approved(s) && clock_now_ms() < deadline &&
            session_run(s, SLICE_MS) == SESSION_OK)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "client/cliparse.h"
+#include "common/phone.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -43,6 +44,15 @@ void cmd_free(struct cardx_cmd *c)
     free(c);
 }
 
+const char *cmd_phone_shown(const char *e164, char *buf, size_t len)
+{
+    char *pretty = e164 ? phone_format_international(e164) : NULL;
+
+    snprintf(buf, len, "%s", pretty ? pretty : e164 ? e164 : "?");
+    free(pretty);
+    return buf;
+}
+
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
 {
     va_list ap;
@@ -50,7 +60,7 @@ int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
     fflush(c->out);
     fputs("cardx: ", c->err);
     va_start(ap, fmt);
-    vfprintf(c->err, fmt, ap);
+    vfprintf(c->err, _(fmt), ap);
     va_end(ap);
     fputc('\n', c->err);
     fflush(c->err);
@@ -166,7 +176,7 @@ static char *prompt_password(struct cardx_cmd *c)
     int fd = fileno(c->in), restore;
     char *pw = NULL;
 
-    fprintf(c->err, "Password for %s: ", c->settings->jid);
+    fprintf(c->err, _("Password for %s: "), c->settings->jid);
     fflush(c->err);
     restore = tcgetattr(fd, &old) == 0;
     if (restore) {
@@ -288,9 +298,10 @@ static void print_arrival(struct cardx_cmd *c, const struct session_card *sc,
 {
     const char *who = sc->f.name ? sc->f.name : sc->f.org;
 
-    fprintf(c->out, "%s from %s: %s (inbox #%lld)\n",
-            sc->updates ? "Updated card" : "New card",
-            sc->sender_phone ? sc->sender_phone : "an unknown number",
+    fprintf(c->out, _("%s from %s: %s (inbox #%lld)\n"),
+            sc->updates ? _("Updated card") : _("New card"),
+            sc->sender_phone ? CMD_PHONE_SHOWN(sc->sender_phone)
+                             : _("an unknown number"),
             who ? who : "(no name)", (long long)id);
     fflush(c->out);
 }

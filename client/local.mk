@@ -30,6 +30,7 @@ bin_PROGRAMS += client/cardx
 client_cardx_SOURCES = client/main.c
 nodist_EXTRA_client_cardx_SOURCES = dummy.cxx
 client_cardx_LDADD = $(CARDX_LIBS)
+client_cardx_CPPFLAGS = $(AM_CPPFLAGS) -DCARDX_LOCALEDIR='"$(localedir)"'
 dist_man1_MANS = client/cardx.1
 # What the client learns from libstrophe when a connection fails.
 EXTRA_DIST += docs/LIBSTROPHE.md

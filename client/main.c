@@ -1,5 +1,7 @@
 /* cardx: parses the global options, loads the settings and runs one
  * command (client/commands.h does the work). */
+#include <libintl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,9 @@
 #include "buildconf.h"
 #include "client/commands.h"
 #include "client/settings.h"
+#include "common/i18n.h"
+
+#define _(s) gettext(s)
 
 #define MAX_OPTIONS 32
 
@@ -33,9 +38,36 @@ static const struct {
 static int usage_error(const char *fmt, const char *arg)
 {
     fputs("cardx: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs(" (see cardx --help)\n", stderr);
+    fprintf(stderr, _(fmt), arg);
+    fputs(_(" (see cardx --help)\n"), stderr);
     return 2;
+}
+
+/* The user's language for all cardx prints, from LC_ALL, LC_MESSAGES or
+ * LANG as usual; the catalogs are in the build's localedir, or in
+ * $CARDX_LOCALEDIR (a build tree's po/locale, for tests). Only the program
+ * sets the locale: the library looks its messages up without touching it.
+ * A host may lack the locale the user names (locales not installed,
+ * locale-gen not run): glibc then stays in "C", which ignores every
+ * catalog. The words are still wanted, so cardx falls back to C.UTF-8,
+ * which glibc always has, and names the language through LANGUAGE, which
+ * gettext honours in any locale but "C". */
+static void locale_init(void)
+{
+    const char *dir = getenv("CARDX_LOCALEDIR");
+    const char *names[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    const char *lang = NULL;
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !lang; i++) {
+        lang = getenv(names[i]);
+        if (lang && !*lang)
+            lang = NULL;
+    }
+    if (!setlocale(LC_ALL, "") && setlocale(LC_ALL, "C.UTF-8") && lang &&
+        !getenv("LANGUAGE"))
+        setenv("LANGUAGE", lang, 0);
+    bindtextdomain(I18N_DOMAIN, dir && *dir ? dir : CARDX_LOCALEDIR);
+    textdomain(I18N_DOMAIN);
 }
 
 /* Reads the options before the command into opts and *config; returns the
@@ -126,7 +158,7 @@ static int apply_env(struct cardx_settings *s)
         goto fail;
     return 0;
 fail:
-    fprintf(stderr, "cardx: environment: %s\n", err ? err : "out of memory");
+    fprintf(stderr, _("cardx: environment: %s\n"), err ? err : "out of memory");
     free(err);
     return -1;
 }
@@ -165,8 +197,9 @@ int main(int argc, char **argv)
     const char *config = NULL;
     int nopts = 0, status = 2, first;
 
+    locale_init();
     if (!s) {
-        fputs("cardx: out of memory\n", stderr);
+        fputs(_("cardx: out of memory\n"), stderr);
         return 1;
     }
     first = parse_options(argc, argv, opts, &nopts, &config, &status);
@@ -180,7 +213,7 @@ int main(int argc, char **argv)
         goto out;
     c = cmd_new(s, stdin, stdout, stderr);
     if (!c) {
-        fputs("cardx: out of memory\n", stderr);
+        fputs(_("cardx: out of memory\n"), stderr);
         status = 1;
         goto out;
     }

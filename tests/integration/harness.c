@@ -671,10 +671,13 @@ static int write_cardxd_config(struct harness *h, const char *path)
             "[storage]\ndatabase = %s/cardxd.sqlite\n"
             "[log]\nlevel = debug\n"
             "[phone]\ndefault_region = CN\n"
+            /* The catalogs this build made. */
+            "[language]\nlocale_dir = %s/po/locale\n"
             /* Tests not about proving numbers register them at once;
              * harness_verify_by_log() appends method = command. */
             "[verify]\nmethod = none\n",
-            HARNESS_COMPONENT_DOMAIN, h->secret, h->component_port, h->rundir);
+            HARNESS_COMPONENT_DOMAIN, h->secret, h->component_port, h->rundir,
+            builddir());
     if (h->cardxd_extra)
         fputs(h->cardxd_extra, f);
     rc = ferror(f) ? -EIO : 0;

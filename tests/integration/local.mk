@@ -33,7 +33,8 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_admin \
 	tests/integration/test_media \
 	tests/integration/test_updates \
-	tests/integration/test_client_stock
+	tests/integration/test_client_stock \
+	tests/integration/test_lang
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -78,6 +79,13 @@ tests_integration_test_privacy_LDADD = $(ITEST_LIBS)
 tests_integration_test_updates_SOURCES = tests/integration/test_updates.c
 tests_integration_test_updates_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_updates_LDADD = $(ITEST_LIBS)
+# Languages: answers, deliveries and forms in the reader's language, and
+# the cardx program following LANG.
+tests_integration_test_lang_SOURCES = tests/integration/test_lang.c
+tests_integration_test_lang_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_lang_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_lang_DEPENDENCIES = client/cardx$(EXEEXT) \
+	component/cardxd$(EXEEXT)
 # A client stack that is not ours (slixmpp, Debian's python3-slixmpp run by
 # /usr/bin/python3) through the whole flow. Not a Check program.
 tests_integration_test_slix_SOURCES = tests/integration/test_slix.c
@@ -132,7 +140,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_reload_ejabberd.sh \
 	tests/integration/test_admin_ejabberd.sh \
 	tests/integration/test_media_ejabberd.sh \
-	tests/integration/test_updates_ejabberd.sh
+	tests/integration/test_updates_ejabberd.sh \
+	tests/integration/test_lang_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 

@@ -648,6 +648,8 @@ START_TEST(inbox_save_flags)
     ck_assert_int_eq(fx_run(&fx, "inbox"), 0);
     assert_has(fx.out_text, "#1");
     assert_has(fx.out_text, "Alice W.");
+    /* The sender's number as people read it; the store keeps E.164. */
+    assert_has(fx.out_text, "+86 138 0013 8000");
     ck_assert_int_eq(fx_run(&fx, "inbox save 1"), 0);
     assert_has(fx.out_text, "saved inbox #1 as contact 1");
     ck_assert_int_eq(fx_run(&fx, "inbox save 2"), CARDX_EXIT_USAGE);
