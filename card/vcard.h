@@ -108,6 +108,11 @@ xmpp_stanza_t *vcard_merge(xmpp_ctx_t *ctx, xmpp_stanza_t *vcard,
  * empty. No trailing newline. The caller frees it with free(); NULL on
  * allocation failure. */
 char *vcard_summary(const struct vcard_fields *f, const char *note);
+/* vcard_summary() in another language: tr(data, msgid) gives each English
+ * label ("Phone", "Business card: %s") as the reader reads it. */
+char *vcard_summary_tr(const struct vcard_fields *f, const char *note,
+                       const char *(*tr)(void *data, const char *msgid),
+                       void *data);
 
 /* 0 when vcard is a vcard-temp vCard whose serialised form is at most
  * max_bytes long and holds no control character but TAB and LF in any text

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "card/vcard_int.h"
+#include "common/i18n.h"
 #include "common/util.h"
 
 static const char *const field_names[VCARD_NFIELDS + 1] = {
@@ -207,15 +208,30 @@ const char *const *vcard_field_names(void)
     return field_names;
 }
 
+/* The English text itself, for vcard_summary(). */
+static const char *summary_english(void *data, const char *msgid)
+{
+    (void)data;
+    return msgid;
+}
+
 char *vcard_summary(const struct vcard_fields *f, const char *note)
+{
+    return vcard_summary_tr(f, note, summary_english, NULL);
+}
+
+char *vcard_summary_tr(const struct vcard_fields *f, const char *note,
+                       const char *(*tr)(void *data, const char *msgid),
+                       void *data)
 {
     static const struct {
         enum vcard_field field;
         const char *label;
     } lines[] = {
-        {F_PHONE, "Phone"}, {F_EMAIL, "Email"},     {F_ORG, "Organisation"},
-        {F_TITLE, "Title"}, {F_ADDRESS, "Address"}, {F_URL, "Web"},
-        {F_NOTE, "About"},
+        {F_PHONE, N_("Phone")},      {F_EMAIL, N_("Email")},
+        {F_ORG, N_("Organisation")}, {F_TITLE, N_("Title")},
+        {F_ADDRESS, N_("Address")},  {F_URL, N_("Web")},
+        {F_NOTE, N_("About")},
     };
     const char *head = f->name ? f->name : f->phone;
     char *text = NULL;
@@ -224,15 +240,18 @@ char *vcard_summary(const struct vcard_fields *f, const char *note)
 
     if (!mem)
         return NULL;
-    fprintf(mem, "Business card%s%s", head ? ": " : "", head ? head : "");
+    if (head)
+        fprintf(mem, tr(data, N_("Business card: %s")), head);
+    else
+        fputs(tr(data, N_("Business card")), mem);
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
         const char *v = vcard_value(f, lines[i].field);
         /* Without a name the phone already heads the card. */
         if (v && !(lines[i].field == F_PHONE && !f->name))
-            fprintf(mem, "\n%s: %s", lines[i].label, v);
+            fprintf(mem, "\n%s: %s", tr(data, lines[i].label), v);
     }
     if (note && *note)
-        fprintf(mem, "\nNote: %s", note);
+        fprintf(mem, "\n%s: %s", tr(data, N_("Note")), note);
     if (fclose(mem) != 0) {
         free(text);
         return NULL;

@@ -15,6 +15,11 @@
  * 256x256 JPEG face at ordinary quality is 10..25 KiB. */
 #define VCARD_PHOTO_MAX_BYTES 32768
 
+/* The name a profile (xep/cardx.md section 15) gives the photo beside the
+ * text fields of vcard_field_names(), which it is not one of: it is an
+ * element of its own, not a line of text. */
+#define VCARD_PHOTO_FIELD "photo"
+
 /* What an image is, as read from its own header. */
 struct vcard_photo_info {
     const char *mime;  /* "image/jpeg" or "image/png" (static) */

@@ -22,6 +22,22 @@ const char *const cs_fields[CS_NFIELDS] = {
     "id, NULL, NULL, NULL, created, updated, " CARD_FIELDS ", vcard_xml, "     \
     "extra"
 
+/* Short search word ?K (a LIKE pattern "%word%", escaped with '\\') in a
+ * searched field of contact P. Field by field: no string is built per row,
+ * and LIKE ignores ASCII case. */
+/* clang-format off */
+#define CS_LIKE(P, K, F) P F " LIKE " K " ESCAPE '\\'"
+#define CS_SHORT(P, K)                                                         \
+    "(" K " IS NULL OR " CS_LIKE(P, K, "name") " OR "                          \
+    CS_LIKE(P, K, "phone_digits") " OR " CS_LIKE(P, K, "email") " OR "         \
+    CS_LIKE(P, K, "org") " OR " CS_LIKE(P, K, "title") " OR "                  \
+    CS_LIKE(P, K, "address") " OR " CS_LIKE(P, K, "fnote") ")"
+/* Every short word ?2..?5 that is not NULL occurs in a field. */
+#define CS_SHORT_FILTER(P)                                                     \
+    CS_SHORT(P, "?2") " AND " CS_SHORT(P, "?3") " AND " CS_SHORT(P, "?4")      \
+    " AND " CS_SHORT(P, "?5")
+/* clang-format on */
+
 static const char *const cs_sql[OP_COUNT] = {
     [OP_BEGIN] = "BEGIN IMMEDIATE",
     [OP_COMMIT] = "COMMIT",
@@ -41,13 +57,15 @@ static const char *const cs_sql[OP_COUNT] = {
     [OP_INBOX_DELETE] = "DELETE FROM inbox WHERE id = ?1",
     [OP_CONTACT_INSERT] = "INSERT INTO contacts (" CARD_FIELDS
                           ", phone_digits, phone_keys, vcard_xml, extra, "
-                          "updated, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                          "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                          "updated, created, cjk_name, cjk_other) VALUES "
+                          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                          "?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     [OP_CONTACT_UPDATE] =
         "UPDATE contacts SET name = ?1, given = ?2, family = ?3, phone = ?4, "
         "email = ?5, org = ?6, title = ?7, address = ?8, url = ?9, "
         "fnote = ?10, phone_digits = ?11, phone_keys = ?12, vcard_xml = ?13, "
-        "extra = ?14, updated = ?15 WHERE id = ?16",
+        "extra = ?14, updated = ?15, cjk_name = ?17, cjk_other = ?18 "
+        "WHERE id = ?16",
     [OP_CONTACT_GET] = "SELECT " CONTACT_COLUMNS " FROM contacts WHERE id = ?1",
     [OP_CONTACT_DELETE] = "DELETE FROM contacts WHERE id = ?1",
     [OP_CONTACT_IDS] = "SELECT id FROM contacts "
@@ -64,6 +82,36 @@ static const char *const cs_sql[OP_COUNT] = {
      * count(*) on the ranked query. */
     [OP_CONTACT_MATCHES] = "SELECT count(*) FROM contacts_fts "
                            "WHERE contacts_fts MATCH ?1",
+    /* CJK text (cardstore_substr.c): trigram terms ?1, and up to
+     * CS_SHORT_SLOTS words the trigram index cannot find (?2..?5, LIKE
+     * patterns, or NULL) found in the searched fields; a hit in the name
+     * first. */
+    /* clang-format off */
+    [OP_CONTACT_SUBSTR_TRI] =
+        "SELECT c.id FROM contacts_tri JOIN contacts AS c "
+        "ON c.id = contacts_tri.rowid WHERE contacts_tri MATCH ?1 "
+        "AND " CS_SHORT_FILTER("c.") " ORDER BY "
+        "bm25(contacts_tri, 10.0, 3.0, 2.0, 1.0, 1.0), c.id",
+    [OP_CONTACT_SUBSTR_SCAN] =
+        "SELECT c.id FROM contacts AS c WHERE " CS_SHORT_FILTER("c.")
+        " ORDER BY NOT (" CS_LIKE("c.", "?2", "name") "), "
+        "c.name COLLATE NOCASE, c.id",
+    /* clang-format on */
+    /* One or two CJK characters (?1, an FTS5 phrase) with the trigram
+     * terms (?6, or NULL) and other words as above; a name hit first. */
+    [OP_CONTACT_SUBSTR_UNI] =
+        "SELECT c.id FROM contacts_uni JOIN contacts AS c "
+        "ON c.id = contacts_uni.rowid WHERE contacts_uni MATCH ?1 "
+        "AND (?6 IS NULL OR c.id IN (SELECT rowid FROM contacts_tri "
+        "WHERE contacts_tri MATCH ?6)) AND " CS_SHORT_FILTER(
+            "c.") " ORDER BY bm25(contacts_uni, 10.0, 1.0), c.id",
+    [OP_CJK_TODO] = "SELECT count(*) FROM store_todo WHERE what = 'cjk_chars'",
+    [OP_CJK_TODO_DONE] = "DELETE FROM store_todo WHERE what = 'cjk_chars'",
+    [OP_CJK_IDS] = "SELECT id FROM contacts ORDER BY id",
+    [OP_CJK_FIELDS] = "SELECT name, org, title, address, fnote FROM contacts "
+                      "WHERE id = ?1",
+    [OP_CJK_SET] =
+        "UPDATE contacts SET cjk_name = ?1, cjk_other = ?2 WHERE id = ?3",
     [OP_CONTACT_BY_DIGITS] = "SELECT id FROM contacts WHERE phone_digits = ?1 "
                              "ORDER BY id LIMIT 1",
     [OP_SELF_GET] = "SELECT vcard_xml, uploaded FROM self WHERE id = 1",
@@ -72,7 +120,8 @@ static const char *const cs_sql[OP_COUNT] = {
                     "vcard_xml = excluded.vcard_xml, "
                     "uploaded = excluded.uploaded, updated = excluded.updated",
     [OP_SELF_CLEAR] = "DELETE FROM self",
-    [OP_SELF_UPLOADED] = "UPDATE self SET uploaded = 1 WHERE id = 1",
+    [OP_SELF_UPLOADED] = "UPDATE self SET uploaded = 1 "
+                         "WHERE id = 1 AND vcard_xml = ?1",
     CS_UPDATES_SQL,
 };
 
@@ -119,7 +168,13 @@ static int cs_setup(struct cardstore *cs, const char *path, char **err)
 {
     if (sqlutil_prepare_all(cs->db, path, cs_sql, OP_COUNT, cs->stmt, err) < 0)
         return CARDSTORE_EDB;
-    return cs_tokenizer_setup(cs, path, err);
+    if (cs_tokenizer_setup(cs, path, err) < 0)
+        return CARDSTORE_EDB;
+    if (cs_cjk_backfill(cs) < 0)
+        return sqlutil_fail(err, CARDSTORE_EDB,
+                            "%s: indexing the contacts' CJK text: %s", path,
+                            cs->msg);
+    return 0;
 }
 
 int cardstore_open(const char *path, struct cardstore **out, char **err)

@@ -125,8 +125,10 @@ int cardstore_contact_by_phone(struct cardstore *cs, const char *e164,
 int cardstore_self_get(struct cardstore *cs, char **xml, int *uploaded);
 /* Replaces the card (xml borrowed); NULL removes it. */
 int cardstore_self_set(struct cardstore *cs, const char *xml, int uploaded);
-/* CARDSTORE_ENOTFOUND when no card is set. */
-int cardstore_self_mark_uploaded(struct cardstore *cs);
+/* Marks the card uploaded if it is still xml (borrowed), the version that
+ * was sent: a card edited while its upload was in flight stays to upload.
+ * CARDSTORE_ENOTFOUND when no card is set or it changed since. */
+int cardstore_self_mark_uploaded(struct cardstore *cs, const char *xml);
 
 /* Transactions, for bulk import. The other calls nest inside one. */
 int cardstore_begin(struct cardstore *cs);

@@ -89,6 +89,21 @@ int cardstore_contact_by_phone(struct cardstore *cs, const char *e164,
 
 /* --- contacts --- */
 
+/* Binds cjk_name and cjk_other for f (parameters 17 and 18), made into
+ * *name and *rest, which the caller frees after the statement ran. */
+static int cs_bind_cjk(struct cardstore *cs, sqlite3_stmt *s,
+                       const struct vcard_fields *f, char **name, char **rest)
+{
+    const char *other[] = {f->org, f->title, f->address, f->note};
+    int ret = cs_cjk_chars(cs, (const char *const[]){f->name}, 1, name);
+
+    if (ret == 0)
+        ret = cs_cjk_chars(cs, other, sizeof other / sizeof other[0], rest);
+    if (ret == 0)
+        ret = cs_bind(cs, s, CS_NFIELDS + 7, "tt", *name, *rest);
+    return ret;
+}
+
 /* Binds what OP_CONTACT_INSERT and OP_CONTACT_UPDATE share: the fields,
  * the phone's derived columns, vcard_xml and extra (parameters 1..14). */
 static int cs_bind_contact(struct cardstore *cs, sqlite3_stmt *s,
@@ -112,16 +127,20 @@ int cs_contact_insert(struct cardstore *cs, const struct vcard_fields *f,
                       int64_t updated, int64_t *id)
 {
     sqlite3_stmt *s = cs->stmt[OP_CONTACT_INSERT];
-    char *digits = NULL, *keys = NULL;
+    char *digits = NULL, *keys = NULL, *name = NULL, *rest = NULL;
     int ret = cs_bind_contact(cs, s, f, xml, extra, &digits, &keys);
 
     if (ret == 0)
         ret = cs_bind(cs, s, CS_NFIELDS + 5, "ll", updated, created);
+    if (ret == 0)
+        ret = cs_bind_cjk(cs, s, f, &name, &rest);
     ret = cs_run(cs, s, ret);
     if (ret == 0 && id)
         *id = sqlite3_last_insert_rowid(cs->db);
     free(digits);
     free(keys);
+    free(name);
+    free(rest);
     return ret;
 }
 
@@ -130,14 +149,18 @@ static int cs_contact_update(struct cardstore *cs, int64_t id,
                              const char *extra)
 {
     sqlite3_stmt *s = cs->stmt[OP_CONTACT_UPDATE];
-    char *digits = NULL, *keys = NULL;
+    char *digits = NULL, *keys = NULL, *name = NULL, *rest = NULL;
     int ret = cs_bind_contact(cs, s, f, xml, extra, &digits, &keys);
 
     if (ret == 0)
         ret = cs_bind(cs, s, CS_NFIELDS + 5, "ll", cs_now(), id);
+    if (ret == 0)
+        ret = cs_bind_cjk(cs, s, f, &name, &rest);
     ret = cs_write(cs, s, ret, "no such contact");
     free(digits);
     free(keys);
+    free(name);
+    free(rest);
     return ret;
 }
 

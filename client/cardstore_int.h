@@ -47,6 +47,14 @@ enum cs_op {
     OP_CONTACT_SEARCH,
     OP_CONTACT_MATCHES,
     OP_CONTACT_BY_DIGITS,
+    OP_CONTACT_SUBSTR_TRI,
+    OP_CONTACT_SUBSTR_SCAN,
+    OP_CONTACT_SUBSTR_UNI,
+    OP_CJK_TODO,
+    OP_CJK_TODO_DONE,
+    OP_CJK_IDS,
+    OP_CJK_FIELDS,
+    OP_CJK_SET,
     OP_SELF_GET,
     OP_SELF_SET,
     OP_SELF_CLEAR,
@@ -150,6 +158,48 @@ int cs_visit_ids(struct cardstore *cs, const struct cs_ids *ids, enum cs_op op,
  * visits those cards with get. */
 int cs_visit_query(struct cardstore *cs, enum cs_op op, int ret, enum cs_op get,
                    cardstore_visit fn, void *ud);
+
+/* --- search words (cardstore_search.c) --- */
+
+/* A growing string; failed latches an allocation failure. */
+struct cs_buf {
+    char *p;
+    size_t len, cap;
+    int failed;
+};
+
+void cs_buf_add(struct cs_buf *b, const char *s, size_t n);
+/* Appends the n bytes at s as one quoted FTS5 string (no syntax). */
+void cs_buf_string(struct cs_buf *b, const char *s, size_t n);
+int cs_is_space(char c);
+/* The next whitespace-separated word at or after *p: its start, and *n its
+ * length; NULL at the end. *p moves past it. */
+const char *cs_word(const char **p, size_t *n);
+/* True for a piece of a written phone number (digits and +-()./). */
+int cs_phone_like(const char *w, size_t n);
+/* *has: whether the word holds a token for FTS5's unicode61 tokenizer. */
+int cs_has_token(struct cardstore *cs, const char *w, size_t n, int *has);
+
+/* --- substring search for CJK text (cardstore_substr.c) --- */
+
+/* How many words too short for trigrams one search narrows by (the
+ * parameters of OP_CONTACT_SUBSTR_*). */
+#define CS_SHORT_SLOTS 4
+
+/* True when text holds a character of a script written without spaces
+ * between words (Chinese, Japanese, Korean), which the word index cannot
+ * find by any part. */
+int cs_text_has_cjk(const char *text);
+/* The CJK characters of fields[0..n) as words (see 003_trigram.sql) into
+ * a new *out, NULL when there are none. */
+int cs_cjk_chars(struct cardstore *cs, const char *const *fields, size_t n,
+                 char **out);
+/* Fills cjk_name and cjk_other of contacts saved before they existed, once
+ * (store_todo says whether). */
+int cs_cjk_backfill(struct cardstore *cs);
+/* cardstore_contact_search() for such text, by substrings. */
+int cs_search_substr(struct cardstore *cs, const char *text, size_t limit,
+                     cardstore_visit fn, void *ud, int64_t *total);
 
 /* --- contacts (cardstore_contacts.c), for saving inbox cards --- */
 

@@ -14,14 +14,7 @@
  * would cost a scan of every number. */
 #define CS_NUMBER_DIGITS 7
 
-/* A growing string; failed latches an allocation failure. */
-struct cs_buf {
-    char *p;
-    size_t len, cap;
-    int failed;
-};
-
-static void cs_buf_add(struct cs_buf *b, const char *s, size_t n)
+void cs_buf_add(struct cs_buf *b, const char *s, size_t n)
 {
     char *p;
     size_t cap;
@@ -45,9 +38,9 @@ static void cs_buf_add(struct cs_buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-/* A prefix query for the n bytes at s as one FTS5 string: inside double
- * quotes nothing is syntax but the quote itself, which is doubled. */
-static void cs_buf_term(struct cs_buf *b, const char *s, size_t n)
+/* The n bytes at s as one FTS5 string: inside double quotes nothing is
+ * syntax but the quote itself, which is doubled. */
+void cs_buf_string(struct cs_buf *b, const char *s, size_t n)
 {
     const char *q;
 
@@ -59,10 +52,17 @@ static void cs_buf_term(struct cs_buf *b, const char *s, size_t n)
         s = q + 1;
     }
     cs_buf_add(b, s, n);
-    cs_buf_add(b, "\"*", 2);
+    cs_buf_add(b, "\"", 1);
 }
 
-static int cs_is_space(char c)
+/* A prefix query for the n bytes at s. */
+static void cs_buf_term(struct cs_buf *b, const char *s, size_t n)
+{
+    cs_buf_string(b, s, n);
+    cs_buf_add(b, "*", 1);
+}
+
+int cs_is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
            c == '\v';
@@ -70,7 +70,7 @@ static int cs_is_space(char c)
 
 /* The next whitespace-separated word at or after *p: its start, and *n its
  * length; NULL at the end. *p moves past it. */
-static const char *cs_word(const char **p, size_t *n)
+const char *cs_word(const char **p, size_t *n)
 {
     const char *w = *p;
 
@@ -87,7 +87,7 @@ static const char *cs_word(const char **p, size_t *n)
 
 /* True for a piece of a written phone number: digits and + - ( ) . /
  * only, with at least one digit. */
-static int cs_phone_like(const char *w, size_t n)
+int cs_phone_like(const char *w, size_t n)
 {
     size_t i;
     int digits = 0;
@@ -115,7 +115,7 @@ static int cs_count_token(void *ctx, int tflags, const char *token, int ntoken,
 
 /* Whether the word holds a token for FTS5: a string without one (only
  * punctuation, in any script) matches nothing and would empty an AND. */
-static int cs_has_token(struct cardstore *cs, const char *w, size_t n, int *has)
+int cs_has_token(struct cardstore *cs, const char *w, size_t n, int *has)
 {
     int rc;
 
@@ -225,6 +225,8 @@ int cardstore_contact_search(struct cardstore *cs, const char *text,
         *total = 0;
     if (!text)
         return cs_fail(cs, CARDSTORE_EINVAL, "no search text");
+    if (cs_text_has_cjk(text))
+        return cs_search_substr(cs, text, limit, fn, ud, total);
     ret = cs_query_build(cs, text, &query);
     if (ret < 0 || !query)
         return ret;

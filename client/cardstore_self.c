@@ -29,7 +29,12 @@ int cardstore_self_set(struct cardstore *cs, const char *xml, int uploaded)
                   cs_bind(cs, s, 1, "til", xml, uploaded != 0, cs_now()));
 }
 
-int cardstore_self_mark_uploaded(struct cardstore *cs)
+int cardstore_self_mark_uploaded(struct cardstore *cs, const char *xml)
 {
-    return cs_write(cs, cs->stmt[OP_SELF_UPLOADED], 0, "no card of your own");
+    sqlite3_stmt *s = cs->stmt[OP_SELF_UPLOADED];
+
+    if (!xml)
+        return cs_fail(cs, CARDSTORE_EINVAL, "no card version to mark");
+    return cs_write(cs, s, cs_bind(cs, s, 1, "t", xml),
+                    "your card is not the version that was sent");
 }

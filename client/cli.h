@@ -52,6 +52,15 @@ cardx_client *cmd_lib_online(struct cardx_cmd *c, int *status);
 /* The exit status for a CARDX_E_* code of a request or a login. */
 int cmd_lib_status(int error);
 
+/* msgid in the user's language, from the cardx catalog: what
+ * commands_int.h's _() does, for files on this header (which define
+ * _(s) as cmd_tr(s) for xgettext). */
+const char *cmd_tr(const char *msgid);
+
+/* How a number is shown to the user (international format); into buf of
+ * len bytes, which it returns. */
+const char *cmd_phone_shown(const char *e164, char *buf, size_t len);
+
 /* Runs one command line already split into words (cmd_run). */
 int cmd_run(struct cardx_cmd *c, int argc, char **argv);
 

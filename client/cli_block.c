@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define _(s) cmd_tr(s)
+
 /* block NUMBER and unblock NUMBER. */
 static int block_change(struct cardx_cmd *c, int argc, char **argv,
                         const char *name)
@@ -20,7 +22,10 @@ static int block_change(struct cardx_cmd *c, int argc, char **argv,
     rc = cardx_client_block_blocking(cl, argv[1], strcmp(name, "block") == 0);
     if (rc != CARDX_OK)
         return cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
-    fprintf(c->out, "%sed %s\n", name, argv[1]);
+    fprintf(c->out,
+            strcmp(name, "block") == 0 ? _("blocked %s\n")
+                                       : _("unblocked %s\n"),
+            argv[1]);
     return CARDX_EXIT_OK;
 }
 
@@ -50,10 +55,14 @@ int cmd_blocked(struct cardx_cmd *c, int argc, char **argv)
     rc = cardx_client_blocklist_blocking(cl, &numbers, &n);
     if (rc != CARDX_OK)
         return cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
-    for (size_t i = 0; i < n; i++)
-        fprintf(c->out, "%s\n", numbers[i]);
+    for (size_t i = 0; i < n; i++) {
+        char shown[64];
+
+        fprintf(c->out, "%s\n",
+                cmd_phone_shown(numbers[i], shown, sizeof(shown)));
+    }
     if (n == 0)
-        fprintf(c->out, "no blocked numbers\n");
+        fputs(_("no blocked numbers\n"), c->out);
     cardx_strv_free(numbers);
     return CARDX_EXIT_OK;
 }

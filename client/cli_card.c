@@ -49,20 +49,22 @@ static int upload_after_change(struct cardx_cmd *c)
     int status, sent = 0;
 
     if (!c->settings->jid) {
-        fprintf(c->out, "saved locally; not uploaded (no account yet: run "
-                        "cardx register)\n");
+        fputs(_("saved locally; not uploaded (no account yet: run "
+                "cardx register)\n"),
+              c->out);
         return CARDX_EXIT_OK;
     }
     if (!cmd_online(c, &status)) {
-        fprintf(c->out, "saved locally; not uploaded yet: cardx sync will "
-                        "upload it\n");
+        fputs(_("saved locally; not uploaded yet: cardx sync will "
+                "upload it\n"),
+              c->out);
         return status == CARDX_EXIT_NETWORK ? CARDX_EXIT_OK : status;
     }
     status = cmd_upload_self(c, &sent);
     if (status == CARDX_EXIT_OK)
-        fprintf(c->out, "saved and uploaded to %s\n", c->component);
+        fprintf(c->out, _("saved and uploaded to %s\n"), c->component);
     else
-        fprintf(c->out, "saved locally; not uploaded yet\n");
+        fputs(_("saved locally; not uploaded yet\n"), c->out);
     return status == CARDX_EXIT_NETWORK ? CARDX_EXIT_OK : status;
 }
 
@@ -104,7 +106,8 @@ static int card_show(struct cardx_cmd *c)
     if (status != CARDX_EXIT_OK)
         return status;
     if (!vcard) {
-        fprintf(c->out, "no card yet: cardx card set name=\"Your Name\" ...\n");
+        fputs(_("no card yet: cardx card set name=\"Your Name\" ...\n"),
+              c->out);
         return CARDX_EXIT_OK;
     }
     cmd_print_fields(c, &f);
@@ -254,7 +257,7 @@ static int card_edit(struct cardx_cmd *c)
                           "%d); your card is unchanged",
                           one.count);
     } else if (vcard && vcard_fields_equal(&f, &one.card.f)) {
-        fprintf(c->out, "card unchanged\n");
+        fputs(_("card unchanged\n"), c->out);
     } else {
         status = save_self(c, vcard, &one.card.f);
     }

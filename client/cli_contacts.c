@@ -35,7 +35,7 @@ static int contacts_list(struct cardx_cmd *c, struct cardstore *cs, int argc,
     if (cardstore_contact_list(cs, list_one, &st) < 0)
         return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
     if (!st.count)
-        fprintf(c->out, "no contacts yet\n");
+        fputs(_("no contacts yet\n"), c->out);
     return CARDX_EXIT_OK;
 }
 
@@ -115,9 +115,9 @@ static int search_print(struct cardx_cmd *c, struct cardstore *cs,
     if (cardstore_contact_search(cs, text, limit, list_one, &st, &total) < 0)
         return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
     if (!st.count)
-        fprintf(c->out, "no contact matches '%s'\n", text);
+        fprintf(c->out, _("no contact matches '%s'\n"), text);
     else if (total > st.count)
-        fprintf(c->out, "… and %lld more (use --all or --limit N)\n",
+        fprintf(c->out, _("… and %lld more (use --all or --limit N)\n"),
                 (long long)(total - st.count));
     return CARDX_EXIT_OK;
 }
@@ -179,11 +179,12 @@ static int contacts_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
     if (rc != CARDSTORE_OK)
         return not_found(c, cs, rc, id);
     cmd_format_time(card->updated, when, sizeof(when));
-    fprintf(c->out, "contact %lld, updated %s\n", (long long)id, when);
+    fprintf(c->out, _("contact %lld, updated %s\n"), (long long)id, when);
     cmd_print_fields(c, &card->f);
     cmd_print_photo_xml(c, card->vcard_xml);
     if (card->sender_phone)
-        fprintf(c->out, "%-8s %s\n", "from", card->sender_phone);
+        fprintf(c->out, "%-8s %s\n", "from",
+                CMD_PHONE_SHOWN(card->sender_phone));
     cardstore_card_free(card);
     return CARDX_EXIT_OK;
 }
@@ -222,7 +223,7 @@ static int contacts_edit(struct cardx_cmd *c, struct cardstore *cs, int argc,
         cardstore_rollback(cs);
         return status;
     }
-    fprintf(c->out, "updated contact %lld\n", (long long)id);
+    fprintf(c->out, _("updated contact %lld\n"), (long long)id);
     return CARDX_EXIT_OK;
 }
 
@@ -246,7 +247,7 @@ static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
         rc = cardstore_contact_delete(cs, id);
         if (rc != CARDSTORE_OK)
             return not_found(c, cs, rc, id);
-        fprintf(c->out, "deleted contact %lld\n", (long long)id);
+        fprintf(c->out, _("deleted contact %lld\n"), (long long)id);
     }
     return CARDX_EXIT_OK;
 }
@@ -324,8 +325,10 @@ int cmd_export(struct cardx_cmd *c, int argc, char **argv)
     if (st.failed)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s", argv[1]);
     if (status == CARDX_EXIT_OK && !to_stdout)
-        fprintf(c->out, "exported %d contact%s to %s\n", st.count,
-                st.count == 1 ? "" : "s", argv[1]);
+        fprintf(c->out,
+                P_("exported %d contact to %s\n",
+                   "exported %d contacts to %s\n", st.count),
+                st.count, argv[1]);
     return status;
 }
 
@@ -400,7 +403,8 @@ int cmd_import(struct cardx_cmd *c, int argc, char **argv)
         free(err);
         return status;
     }
-    fprintf(c->out, "imported %d contact%s\n", st.count,
-            st.count == 1 ? "" : "s");
+    fprintf(c->out,
+            P_("imported %d contact\n", "imported %d contacts\n", st.count),
+            st.count);
     return CARDX_EXIT_OK;
 }

@@ -1,4 +1,6 @@
-/* cardx's command table and its help texts (cardx help, --help). */
+/* cardx's command table and its help texts (cardx help, --help). The
+ * texts are English and translated where they are printed; make update-po
+ * extracts every string of this file, so the table needs no marks. */
 #include "client/commands_int.h"
 
 #include <string.h>
@@ -6,16 +8,17 @@
 #include "buildconf.h"
 
 const struct cmd_spec cmd_specs[] = {
-    {"register", cmd_register, "cardx register --phone NUMBER [--code CODE]",
-     "create your account if needed and register your phone number",
-     "Creates the XMPP account (in-band registration) when it does not exist\n"
-     "and the server allows it, logs in, registers NUMBER with cardxd so\n"
-     "others can send you cards by it, and approves cardxd's presence\n"
-     "subscription. When cardxd proves numbers, it sends a code to NUMBER\n"
-     "by text message: cardx asks for it on a terminal; otherwise run\n"
-     "register again with --code CODE. Saves jid, server, component and\n"
-     "phone to the config file (mode 0600) so later commands need no\n"
-     "options."},
+    {"register", cmd_register,
+     "cardx register --phone NUMBER [--code CODE] [--create]",
+     "log in (creating your account if needed) and register your number",
+     "Logs in; when the login is refused, creates the XMPP account by\n"
+     "in-band registration if the server allows it (--create: creates it\n"
+     "first). Then registers NUMBER with cardxd so others can send you\n"
+     "cards by it, and approves cardxd's presence subscription. When cardxd\n"
+     "proves numbers, it sends a code to NUMBER by text message: cardx asks\n"
+     "for it on a terminal; otherwise run register again with --code CODE.\n"
+     "Saves jid, server, component and phone beside your cards (mode 0600)\n"
+     "so later commands need no options."},
     {"card", cmd_card,
      "cardx card [show]\n"
      "cardx card set FIELD=VALUE...\n"
@@ -118,9 +121,10 @@ const struct cmd_spec *cmd_find(const char *name)
 
 void cmd_usage(FILE *out)
 {
-    fputs("usage: cardx [OPTION]... COMMAND [ARG]...\n"
-          "Business cards by phone number over XMPP (cardx " PACKAGE_VERSION
-          ").\n\n"
+    fprintf(
+        out,
+        _("usage: cardx [OPTION]... COMMAND [ARG]...\n"
+          "Business cards by phone number over XMPP (cardx %s).\n\n"
           "Options (before the command):\n"
           "  --jid JID             your account (user@domain)\n"
           "  --server HOST[:PORT]  server to connect to (default: the JID's\n"
@@ -134,12 +138,12 @@ void cmd_usage(FILE *out)
           "  --cafile FILE         also trust the CA certificates in FILE\n"
           "  --timeout SECONDS     connect and request timeout (default 10)\n"
           "  --help, --version\n\n"
-          "Commands:\n",
-          out);
+          "Commands:\n"),
+        PACKAGE_VERSION);
     for (const struct cmd_spec *s = cmd_specs; s->name; s++)
-        fprintf(out, "  %-9s %s\n", s->name, s->summary);
-    fputs("\nThe password comes from CARDX_PASSWORD, the config file or a\n"
-          "prompt. See cardx help COMMAND and cardx(1).\n",
+        fprintf(out, "  %-9s %s\n", s->name, _(s->summary));
+    fputs(_("\nThe password comes from CARDX_PASSWORD, the config file or a\n"
+            "prompt. See cardx help COMMAND and cardx(1).\n"),
           out);
 }
 
@@ -154,9 +158,9 @@ int cmd_help(struct cardx_cmd *c, const char *topic)
     s = cmd_find(topic);
     if (!s)
         return cmd_fail(c, CARDX_EXIT_USAGE, "no such command '%s'", topic);
-    fprintf(c->out, "usage: %s\n\n%s.\n", s->synopsis, s->summary);
+    fprintf(c->out, _("usage: %s\n\n%s.\n"), s->synopsis, _(s->summary));
     if (s->details)
-        fprintf(c->out, "\n%s\n", s->details);
+        fprintf(c->out, "\n%s\n", _(s->details));
     return CARDX_EXIT_OK;
 }
 

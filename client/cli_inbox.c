@@ -20,8 +20,8 @@ static int list_one(void *ud, const struct cardstore_card *card)
     char when[32];
 
     cmd_format_time(card->received, when, sizeof(when));
-    fprintf(c->out, "#%-4lld %s  %-16s ", (long long)card->id, when,
-            card->sender_phone ? card->sender_phone : "?");
+    fprintf(c->out, "#%-4lld %s  %-17s ", (long long)card->id, when,
+            CMD_PHONE_SHOWN(card->sender_phone));
     print_who(c->out, &card->f);
     if (card->note)
         fprintf(c->out, "  \"%s\"", card->note);
@@ -41,7 +41,7 @@ static int inbox_list(struct cardx_cmd *c, struct cardstore *cs, int argc,
         (n > 0 && cardstore_inbox_list(cs, list_one, c) < 0))
         return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
     if (n == 0)
-        fprintf(c->out, "the inbox is empty\n");
+        fputs(_("the inbox is empty\n"), c->out);
     return CARDX_EXIT_OK;
 }
 
@@ -81,8 +81,8 @@ static int inbox_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
     if (!card)
         return status;
     cmd_format_time(card->received, when, sizeof(when));
-    fprintf(c->out, "inbox #%lld from %s, received %s\n", (long long)card->id,
-            card->sender_phone ? card->sender_phone : "?", when);
+    fprintf(c->out, _("inbox #%lld from %s, received %s\n"),
+            (long long)card->id, CMD_PHONE_SHOWN(card->sender_phone), when);
     if (card->note)
         fprintf(c->out, "note     \"%s\"\n", card->note);
     cmd_print_update(c, cs, card->id, 1);
@@ -144,10 +144,10 @@ static int save_one(struct cardx_cmd *c, struct cardstore *cs, int64_t id,
     if (status != CARDX_EXIT_OK)
         return status;
     if (merge == CARDSTORE_MERGE_INTO)
-        fprintf(c->out, "merged inbox #%lld into contact %lld\n", (long long)id,
-                (long long)contact);
+        fprintf(c->out, _("merged inbox #%lld into contact %lld\n"),
+                (long long)id, (long long)contact);
     else
-        fprintf(c->out, "saved inbox #%lld as contact %lld\n", (long long)id,
+        fprintf(c->out, _("saved inbox #%lld as contact %lld\n"), (long long)id,
                 (long long)contact);
     return CARDX_EXIT_OK;
 }
@@ -211,7 +211,7 @@ static int save_args(struct cardx_cmd *c, struct cardstore *cs, int argc,
         return cmd_fail(c, CARDX_EXIT_ERROR, "%s",
                         l->failed ? "out of memory" : cardstore_errmsg(cs));
     if (all && !l->n)
-        fprintf(c->out, "the inbox is empty\n");
+        fputs(_("the inbox is empty\n"), c->out);
     return CARDX_EXIT_OK;
 }
 
@@ -250,7 +250,7 @@ static int inbox_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
                             (long long)id);
         if (rc != CARDSTORE_OK)
             return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
-        fprintf(c->out, "deleted inbox #%lld\n", (long long)id);
+        fprintf(c->out, _("deleted inbox #%lld\n"), (long long)id);
     }
     return CARDX_EXIT_OK;
 }

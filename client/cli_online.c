@@ -78,9 +78,9 @@ int cmd_sync_inbox(struct cardx_cmd *c, int *added)
 void cmd_print_count(struct cardx_cmd *c, int added)
 {
     if (added)
-        fprintf(c->out, "%d new card%s\n", added, added == 1 ? "" : "s");
+        fprintf(c->out, P_("%d new card\n", "%d new cards\n", added), added);
     else
-        fprintf(c->out, "no new cards\n");
+        fputs(_("no new cards\n"), c->out);
 }
 
 int cmd_sync(struct cardx_cmd *c, int argc, char **argv)
@@ -96,11 +96,12 @@ int cmd_sync(struct cardx_cmd *c, int argc, char **argv)
     if (status != CARDX_EXIT_OK)
         return status;
     if (uploaded)
-        fprintf(c->out, "uploaded your card\n");
+        fputs(_("uploaded your card\n"), c->out);
     /* Not fatal: the cards still come; the next sync tells it again. */
     if (cmd_consent_refresh(c) != CARDX_EXIT_OK)
-        fprintf(c->err, "cardx: your contacts' numbers are not up to date "
-                        "at cardxd\n");
+        fputs(_("cardx: your contacts' numbers are not up to date at "
+                "cardxd\n"),
+              c->err);
     status = cmd_sync_inbox(c, &added);
     if (status != CARDX_EXIT_OK)
         return status;
@@ -259,7 +260,7 @@ static char *register_ask_code(struct cardx_cmd *c, const char *pending)
 
     if (!c->interactive)
         return NULL;
-    fprintf(c->out, "code sent to %s: ", pending);
+    fprintf(c->out, _("code sent to %s: "), pending);
     fflush(c->out);
     if (!fgets(buf, sizeof(buf), c->in))
         return NULL;
@@ -319,33 +320,61 @@ static int register_phone(struct cardx_cmd *c, const char *number,
     return status;
 }
 
-/* Creates the account if need be and logs in. */
-static int create_and_login(struct cardx_cmd *c, struct session *s)
+/* Creates the account by in-band registration, then logs in. login_why is
+ * why a first login failed ("" when none was tried). */
+static int create_then_login(struct cardx_cmd *c, struct session *s,
+                             const char *login_why)
 {
-    char why[512] = "";
-    int created, exists, rc;
+    const char *jid = c->settings->jid;
+    int rc = session_register_account(s);
+    int exists = rc == SESSION_EEXISTS;
 
-    rc = session_register_account(s);
-    created = rc == SESSION_OK;
-    exists = rc == SESSION_EEXISTS;
-    if (rc == SESSION_ENOTSUPP)
-        snprintf(why, sizeof(why), "%s", session_errmsg(s));
-    else if (!created && !exists)
-        return cmd_fail(c, cmd_session_status(rc), "cannot create %s: %s",
-                        c->settings->jid, session_errmsg(s));
-    if (created)
-        fprintf(c->out, "created account %s\n", c->settings->jid);
+    if (rc == SESSION_OK)
+        fprintf(c->out, _("created account %s\n"), jid);
+    else if (exists && login_why[0])
+        return cmd_fail(c, CARDX_EXIT_AUTH,
+                        "login as %s failed: the account exists with "
+                        "another password",
+                        jid);
+    else if (!exists && login_why[0])
+        return cmd_fail(c, CARDX_EXIT_AUTH,
+                        "%s; and %s cannot be created here: %s (if the "
+                        "account exists, check the password)",
+                        login_why, jid, session_errmsg(s));
+    else if (!exists)
+        return cmd_fail(c, cmd_session_status(rc), "cannot create %s: %s", jid,
+                        session_errmsg(s));
     rc = session_connect(s);
     if (rc == SESSION_EAUTH && exists)
         return cmd_fail(c, CARDX_EXIT_AUTH,
-                        "account %s exists with another password",
-                        c->settings->jid);
-    if (rc == SESSION_EAUTH && why[0])
-        return cmd_fail(c, CARDX_EXIT_AUTH, "%s, and %s", session_errmsg(s),
-                        why);
+                        "account %s exists with another password", jid);
     if (rc != SESSION_OK)
         return cmd_fail(c, cmd_session_status(rc), "%s", session_errmsg(s));
     return CARDX_EXIT_OK;
+}
+
+/* How register gets a logged-in account (cardx(1) states the rule). It
+ * logs in first: most servers allow no open registration (Debian's
+ * Prosody registers by invitation only), and an account that exists needs
+ * none. A refused login may mean a wrong password or no such account:
+ * SASL's not-authorized says the same for both (servers do not tell, and
+ * libstrophe 0.12 does not pass the condition on), so only then is the
+ * account created, and the server's answer tells which it was (conflict:
+ * it exists). --create creates first. */
+static int login_or_create(struct cardx_cmd *c, struct session *s, int create)
+{
+    char why[512] = "";
+    int rc;
+
+    if (create)
+        return create_then_login(c, s, why);
+    rc = session_connect(s);
+    if (rc == SESSION_OK)
+        return CARDX_EXIT_OK;
+    if (rc != SESSION_EAUTH)
+        return cmd_fail(c, cmd_session_status(rc), "%s", session_errmsg(s));
+    snprintf(why, sizeof(why), "%s", session_errmsg(s));
+    return create_then_login(c, s, why);
 }
 
 /* Puts the registered number on the own card when it has none. */
@@ -398,24 +427,32 @@ static void save_settings(struct cardx_cmd *c, const char *e164)
     if (settings_set(s, "phone", e164, &err) < 0 ||
         (!s->component && settings_set(s, "component", c->component, &err)) ||
         settings_save(s, &err) < 0) {
-        fprintf(c->err, "cardx: warning: settings not saved: %s\n",
+        fprintf(c->err, _("cardx: warning: settings not saved: %s\n"),
                 err ? err : "out of memory");
         free(err);
         return;
     }
-    fprintf(c->out, "saved settings to %s\n", s->config_path);
+    fprintf(c->out, _("saved settings to %s\n"),
+            s->account_path ? s->account_path : s->config_path);
 }
 
-#define REGISTER_USAGE "usage: cardx register --phone NUMBER [--code CODE]"
+#define REGISTER_USAGE                                                         \
+    "usage: cardx register --phone NUMBER [--code CODE] [--create]"
 
 static int register_args(struct cardx_cmd *c, int argc, char **argv,
-                         const char **phone, const char **code)
+                         const char **phone, const char **code, int *create)
 {
     *phone = c->settings->phone;
     *code = NULL;
+    *create = 0;
     for (int i = 1; i < argc; i++) {
-        const char *v = option_value(argc, argv, &i, "--phone");
+        const char *v;
 
+        if (strcmp(argv[i], "--create") == 0) {
+            *create = 1;
+            continue;
+        }
+        v = option_value(argc, argv, &i, "--phone");
         if (v) {
             *phone = v;
             continue;
@@ -436,18 +473,18 @@ int cmd_register(struct cardx_cmd *c, int argc, char **argv)
     const char *number, *code;
     char *e164 = NULL;
     int64_t deadline;
-    int status;
+    int status, create;
 
     if (c->in_shell)
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "register is not available in the shell");
-    status = register_args(c, argc, argv, &number, &code);
+    status = register_args(c, argc, argv, &number, &code, &create);
     if (status != CARDX_EXIT_OK)
         return status;
     s = cmd_session(c, &status);
     if (!s)
         return status;
-    status = create_and_login(c, s);
+    status = login_or_create(c, s, create);
     /* Available, so the component's subscription request reaches us. */
     if (status == CARDX_EXIT_OK && session_presence(s, NULL) != SESSION_OK)
         status = cmd_fail(c, CARDX_EXIT_NETWORK, "%s", session_errmsg(s));
@@ -455,8 +492,8 @@ int cmd_register(struct cardx_cmd *c, int argc, char **argv)
         status = register_phone(c, number, code, &e164);
     if (status != CARDX_EXIT_OK)
         return status;
-    fprintf(c->out, "registered %s for %s\n", e164 ? e164 : number,
-            c->settings->jid);
+    fprintf(c->out, _("registered %s for %s\n"),
+            e164 ? CMD_PHONE_SHOWN(e164) : number, c->settings->jid);
     deadline = clock_now_ms() + APPROVAL_WAIT_MS;
     while (!session_component_approved(s) && clock_now_ms() < deadline &&
            session_run(s, SLICE_MS) == SESSION_OK)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "card/vcard_photo.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -106,7 +107,7 @@ static int fields_known(struct cardx_cmd *c, int argc, char **argv)
 
         while (names[k] && strcmp(names[k], argv[i]) != 0)
             k++;
-        if (!names[k])
+        if (!names[k] && strcmp(argv[i], VCARD_PHOTO_FIELD) != 0)
             return cmd_fail(c, CARDX_EXIT_USAGE, "unknown card field '%s'",
                             argv[i]);
     }

@@ -132,7 +132,7 @@ static void try_reconnect(struct shell *sh)
         return;
     rc = session_connect(c->session);
     if (rc == SESSION_OK) {
-        fprintf(c->out, "back online\n");
+        fputs(_("back online\n"), c->out);
         fflush(c->out);
         return;
     }
@@ -190,8 +190,8 @@ int cmd_shell(struct cardx_cmd *c, int argc, char **argv)
     if (!session_is_online(c->session))
         schedule_retry(sh);
     fprintf(c->out,
-            "cardx shell for %s: type help for commands, quit to "
-            "leave\n",
+            _("cardx shell for %s: type help for commands, quit to "
+              "leave\n"),
             c->settings->jid);
     prompt(sh);
     while (!sh->eof && !sh->quit)

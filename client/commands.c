@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "client/cliparse.h"
+#include "common/phone.h"
 #include "common/util.h"
 #include "lib/lib_int.h"
 #include "xep/ns.h"
@@ -46,6 +47,15 @@ void cmd_free(struct cardx_cmd *c)
     free(c);
 }
 
+const char *cmd_phone_shown(const char *e164, char *buf, size_t len)
+{
+    char *pretty = e164 ? phone_format_international(e164) : NULL;
+
+    snprintf(buf, len, "%s", pretty ? pretty : e164 ? e164 : "?");
+    free(pretty);
+    return buf;
+}
+
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
 {
     va_list ap;
@@ -53,7 +63,7 @@ int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
     fflush(c->out);
     fputs("cardx: ", c->err);
     va_start(ap, fmt);
-    vfprintf(c->err, fmt, ap);
+    vfprintf(c->err, _(fmt), ap);
     va_end(ap);
     fputc('\n', c->err);
     fflush(c->err);
@@ -131,6 +141,11 @@ int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
     return cmd_fail(c, CARDX_EXIT_USAGE, "%s", usage);
 }
 
+const char *cmd_tr(const char *msgid)
+{
+    return dgettext(I18N_DOMAIN, msgid);
+}
+
 cardx_store *cmd_lib_store(struct cardx_cmd *c, int *status)
 {
     char *err = NULL;
@@ -176,7 +191,7 @@ static char *prompt_password(struct cardx_cmd *c)
     int fd = fileno(c->in), restore;
     char *pw = NULL;
 
-    fprintf(c->err, "Password for %s: ", c->settings->jid);
+    fprintf(c->err, _("Password for %s: "), c->settings->jid);
     fflush(c->err);
     restore = tcgetattr(fd, &old) == 0;
     if (restore) {
@@ -422,9 +437,10 @@ static void print_arrival(struct cardx_cmd *c, const struct session_card *sc,
 {
     const char *who = sc->f.name ? sc->f.name : sc->f.org;
 
-    fprintf(c->out, "%s from %s: %s (inbox #%lld)\n",
-            sc->updates ? "Updated card" : "New card",
-            sc->sender_phone ? sc->sender_phone : "an unknown number",
+    fprintf(c->out, _("%s from %s: %s (inbox #%lld)\n"),
+            sc->updates ? _("Updated card") : _("New card"),
+            sc->sender_phone ? CMD_PHONE_SHOWN(sc->sender_phone)
+                             : _("an unknown number"),
             who ? who : "(no name)", (long long)id);
     fflush(c->out);
 }
@@ -505,7 +521,6 @@ int cmd_upload_self(struct cardx_cmd *c, int *what)
     }
     vcard = vcard_from_text(session_ctx(c->session), xml);
     iq = xmpp_iq_new(session_ctx(c->session), "set", NULL);
-    free(xml);
     if (!vcard || !iq || xmpp_stanza_set_to(iq, c->component) != XMPP_EOK ||
         xmpp_stanza_add_child(iq, vcard) != XMPP_EOK) {
         status = cmd_fail(c, CARDX_EXIT_ERROR,
@@ -519,7 +534,10 @@ int cmd_upload_self(struct cardx_cmd *c, int *what)
                           session_errmsg(c->session));
         goto out;
     }
-    if (cardstore_self_mark_uploaded(cs) != CARDSTORE_OK) {
+    /* Marks the version sent: one edited meanwhile (ENOTFOUND) stays to
+     * upload next time. */
+    rc = cardstore_self_mark_uploaded(cs, xml);
+    if (rc != CARDSTORE_OK && rc != CARDSTORE_ENOTFOUND) {
         status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
         goto out;
     }
@@ -527,6 +545,7 @@ int cmd_upload_self(struct cardx_cmd *c, int *what)
         *what = 1;
     status = CARDX_EXIT_OK;
 out:
+    free(xml);
     if (vcard)
         xmpp_stanza_release(vcard);
     if (iq)

@@ -2,6 +2,7 @@
 #ifndef CARDX_CLIENT_COMMANDS_INT_H
 #define CARDX_CLIENT_COMMANDS_INT_H
 
+#include <libintl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <strophe.h>
@@ -10,6 +11,14 @@
 #include "client/commands.h"
 #include "client/session.h"
 #include "client/settings.h"
+#include "common/i18n.h"
+
+/* What the commands print, in the user's language: the catalog of the
+ * cardx domain, named on every call so that a program embedding the
+ * library keeps its own textdomain(). The locale itself is the program's
+ * to set (cardx does in main.c); the library never changes it. */
+#define _(s) dgettext(I18N_DOMAIN, s)
+#define P_(one, many, n) dngettext(I18N_DOMAIN, one, many, n)
 
 /* One command: its name, the function, and its help. */
 struct cmd_spec {
@@ -83,7 +92,18 @@ char *cmd_photo_extra(struct cardx_cmd *c, const struct cardstore_card *card);
 int cmd_contacts_photo(struct cardx_cmd *c, struct cardstore *cs, int argc,
                        char **argv);
 
-/* Prints "cardx: MESSAGE" on err and returns code. */
+/* A phone number as people read it ("+86 138 0013 8000"), into buf (len
+ * bytes): e164 itself when libphonenumber cannot format it, "?" for NULL.
+ * Returns buf. The wire and the store keep E.164. */
+const char *cmd_phone_shown(const char *e164, char *buf, size_t len);
+/* cmd_phone_shown() into a buffer of the enclosing block, for a printf
+ * argument. */
+#define CMD_PHONE_SHOWN(e164)                                                  \
+    cmd_phone_shown((e164), (char[CMD_PHONE_SHOWN_MAX]){0}, CMD_PHONE_SHOWN_MAX)
+#define CMD_PHONE_SHOWN_MAX 64
+
+/* Prints "cardx: MESSAGE" on err and returns code; fmt is English,
+ * translated here (xgettext extracts cmd_fail's third argument). */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

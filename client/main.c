@@ -1,5 +1,7 @@
 /* cardx: parses the global options, loads the settings and runs one
  * command (client/commands.h does the work). */
+#include <libintl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,9 @@
 #include "buildconf.h"
 #include "client/commands.h"
 #include "client/settings.h"
+#include "common/i18n.h"
+
+#define _(s) gettext(s)
 
 #define MAX_OPTIONS 32
 
@@ -34,9 +39,36 @@ static const struct {
 static int usage_error(const char *fmt, const char *arg)
 {
     fputs("cardx: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs(" (see cardx --help)\n", stderr);
+    fprintf(stderr, _(fmt), arg);
+    fputs(_(" (see cardx --help)\n"), stderr);
     return 2;
+}
+
+/* The user's language for all cardx prints, from LC_ALL, LC_MESSAGES or
+ * LANG as usual; the catalogs are in the build's localedir, or in
+ * $CARDX_LOCALEDIR (a build tree's po/locale, for tests). Only the program
+ * sets the locale: the library looks its messages up without touching it.
+ * A host may lack the locale the user names (locales not installed,
+ * locale-gen not run): glibc then stays in "C", which ignores every
+ * catalog. The words are still wanted, so cardx falls back to C.UTF-8,
+ * which glibc always has, and names the language through LANGUAGE, which
+ * gettext honours in any locale but "C". */
+static void locale_init(void)
+{
+    const char *dir = getenv("CARDX_LOCALEDIR");
+    const char *names[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    const char *lang = NULL;
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !lang; i++) {
+        lang = getenv(names[i]);
+        if (lang && !*lang)
+            lang = NULL;
+    }
+    if (!setlocale(LC_ALL, "") && setlocale(LC_ALL, "C.UTF-8") && lang &&
+        !getenv("LANGUAGE"))
+        setenv("LANGUAGE", lang, 0);
+    bindtextdomain(I18N_DOMAIN, dir && *dir ? dir : CARDX_LOCALEDIR);
+    textdomain(I18N_DOMAIN);
 }
 
 /* Reads the options before the command into opts and *config; returns the
@@ -127,25 +159,28 @@ static int apply_env(struct cardx_settings *s)
         goto fail;
     return 0;
 fail:
-    fprintf(stderr, "cardx: environment: %s\n", err ? err : "out of memory");
+    fprintf(stderr, _("cardx: environment: %s\n"), err ? err : "out of memory");
     free(err);
     return -1;
 }
 
-/* Options, then the file (XDG default unless --config), then options
- * again so they win, then the environment. */
+/* Options, then the account's files (the config file, XDG default unless
+ * --config, and the one in its data directory), then options again so
+ * they win, then the environment. */
 static int load_settings(struct cardx_settings *s,
                          const struct cli_option *opts, int nopts,
                          const char *config)
 {
     char *err = NULL;
+    int dir_given;
 
     if (config && !(s->config_path = strdup(config)))
         return -1;
     if (apply_options(s, opts, nopts) < 0)
         return -1;
+    dir_given = s->data_dir != NULL;
     if (settings_default_paths(s, &err) < 0 ||
-        settings_load(s, s->config_path, 0, &err) < 0) {
+        settings_load_account(s, dir_given, config != NULL, &err) < 0) {
         fprintf(stderr, "cardx: %s\n", err ? err : "out of memory");
         free(err);
         return -1;
@@ -163,8 +198,9 @@ int main(int argc, char **argv)
     const char *config = NULL;
     int nopts = 0, status = 2, first;
 
+    locale_init();
     if (!s) {
-        fputs("cardx: out of memory\n", stderr);
+        fputs(_("cardx: out of memory\n"), stderr);
         return 1;
     }
     /* A server going away must fail a write, not kill the program: the
@@ -181,7 +217,7 @@ int main(int argc, char **argv)
         goto out;
     c = cmd_new(s, stdin, stdout, stderr);
     if (!c) {
-        fputs("cardx: out of memory\n", stderr);
+        fputs(_("cardx: out of memory\n"), stderr);
         status = 1;
         goto out;
     }

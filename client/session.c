@@ -112,6 +112,11 @@ const char *session_errmsg(const struct session *s)
     return s->errmsg;
 }
 
+enum session_reason session_error_reason(const struct session *s)
+{
+    return s->why;
+}
+
 const char *session_error_cond(const struct session *s)
 {
     return s->cond[0] ? s->cond : NULL;

@@ -25,11 +25,27 @@
 
 #define SESSION_OK CX_OK
 #define SESSION_ENOMEM CX_ENOMEM
-#define SESSION_ENET CX_ENET /* cannot connect, stream lost, or timed out */
+#define SESSION_ENET CX_ENET   /* cannot connect, stream lost, or timed out */
 #define SESSION_EAUTH CX_EAUTH /* the server refused the login */
-#define SESSION_EREFUSED CX_EREFUSED /* an error reply: session_error_cond() */
+#define SESSION_EREFUSED CX_EREFUSED /* an error reply: session_error_cond()   \
+                                      */
 #define SESSION_EEXISTS CX_EEXISTS   /* registration: the account exists */
 #define SESSION_ENOTSUPP CX_ENOTSUPP /* server lacks a feature (IBR, TLS) */
+
+/* Why the last call failed, for a program (or library) to act on; the
+ * message (session_errmsg) says it to a person. */
+enum session_reason {
+    SESSION_WHY_NONE = 0,
+    SESSION_WHY_UNREACHABLE,    /* no address, or none accepted TCP */
+    SESSION_WHY_TIMEOUT,        /* no answer within the timeout */
+    SESSION_WHY_TLS_MISSING,    /* TLS required, the server offers none */
+    SESSION_WHY_CERT_NAME,      /* certificate does not name the domain */
+    SESSION_WHY_CERT_UNTRUSTED, /* certificate not from a trusted CA */
+    SESSION_WHY_TLS_FAILED,     /* TLS negotiation failed otherwise */
+    SESSION_WHY_AUTH,           /* SASL refused the login */
+    SESSION_WHY_STREAM_ERROR,   /* the server closed with a stream error */
+    SESSION_WHY_CLOSED,         /* the connection closed during login */
+};
 
 struct session_options {
     const char *jid;       /* bare JID of the account */
@@ -71,6 +87,10 @@ void session_free(struct session *s);
 /* The last error's one-line reason, "" if none; borrowed until the next
  * call. */
 const char *session_errmsg(const struct session *s);
+
+/* Why the last connect (or registration) failed; SESSION_WHY_NONE after
+ * a success or for failures of other kinds. */
+enum session_reason session_error_reason(const struct session *s);
 
 /* The defined condition of the last SESSION_EREFUSED ("conflict",
  * "item-not-found", ...), or NULL; borrowed. */

@@ -1,5 +1,6 @@
-/* The session's login: a fresh libstrophe connection, what libstrophe's
- * log says while it connects, and the one-line reason when it fails. */
+/* The session's login: a fresh libstrophe connection, what went wrong
+ * while it connected, and the one-line reason when it fails. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,10 +8,36 @@
 #include "client/session_int.h"
 #include "common/util.h"
 
-/* libstrophe 0.12 reports neither socket errors nor failed logins to the
- * connection handler (error is 0); it logs them. The session reads its own
- * log for these messages to say what went wrong. */
+/*
+ * Where a failure's cause comes from. libstrophe 0.12.2 signals some
+ * causes and not others; where it gives no signal, its log is the only
+ * source, and this is the one place that reads it:
+ *
+ *   stream errors      signal: the connection handler's xmpp_stream_error_t
+ *   certificates       signal: the certificate-failure handler
+ *                      (session_on_certfail, session_tls.c), which sees
+ *                      the certificate's names and the CA's verdict
+ *   other TLS failures signal: a failed handshake (no shared cipher or
+ *                      version) reaches the connection handler as error
+ *                      ECONNABORTED on a connection never secured; OpenSSL's
+ *                      reason is only logged, at debug level in the "tls"
+ *                      area ("error:..."), and is quoted from there
+ *   TLS not offered    no signal: with XMPP_CONN_FLAG_MANDATORY_TLS it logs
+ *                      "TLS is not supported, but set as mandatory" and
+ *                      disconnects with error 0; matched by its text
+ *   SASL refused       no signal: the SASL <failure/> and its condition
+ *                      stay inside libstrophe, which logs "Cannot
+ *                      authenticate with known methods" in its "auth" area
+ *                      and disconnects with error 0; the area marks it
+ *   socket errors      no signal: the handler's error is 0 when connect()
+ *                      fails; the errno is read from the debug line
+ *                      "connection failed, error N"
+ *
+ * docs/LIBSTROPHE.md says the same for users of the library.
+ */
 #define LOG_SOCK_FAILED "connection failed, error "
+#define LOG_TLS_MANDATORY "set as mandatory"
+#define LOG_TLS_ERROR "error:"
 
 void session_on_log(void *ud, xmpp_log_level_t level, const char *area,
                     const char *msg)
@@ -18,16 +45,24 @@ void session_on_log(void *ud, xmpp_log_level_t level, const char *area,
     struct session *s = ud;
     size_t n = strlen(LOG_SOCK_FAILED);
 
+    if (session_tls_note(s, area, msg))
+        return;
     if (s->debug)
         fprintf(stderr, "cardx: strophe %s: %s\n", area, msg);
     if (strncmp(msg, LOG_SOCK_FAILED, n) == 0)
         s->sock_errno = atoi(msg + n);
+    if (strcmp(area, "tls") == 0 &&
+        strncmp(msg, LOG_TLS_ERROR, strlen(LOG_TLS_ERROR)) == 0)
+        session_format_into(s->tls_detail, sizeof(s->tls_detail), "%s",
+                            msg + strlen(LOG_TLS_ERROR));
     if (level < XMPP_LEVEL_ERROR)
         return;
     if (strcmp(area, "auth") == 0)
         s->auth_failed = 1;
-    if (strstr(msg, "TLS") || strcmp(area, "tls") == 0)
+    if (strcmp(area, "tls") == 0)
         s->tls_failed = 1;
+    if (strstr(msg, LOG_TLS_MANDATORY))
+        s->tls_missing = 1;
     session_format_into(s->lib_error, sizeof(s->lib_error), "%s", msg);
 }
 
@@ -66,14 +101,17 @@ void session_on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
 {
     struct session *s = ud;
 
-    (void)conn;
     if (event == XMPP_CONN_CONNECT) {
         s->state = ST_UP;
         return;
     }
     if (event == XMPP_CONN_RAW_CONNECT)
         return;
-    if (error)
+    /* libstrophe aborts a connection whose TLS handshake failed. */
+    if (error == ECONNABORTED && s->state == ST_CONNECTING && s->tls &&
+        !xmpp_conn_is_secured(conn))
+        s->tls_failed = 1;
+    else if (error)
         s->sock_errno = error;
     note_stream_error(s, stream_error);
     if (s->state == ST_UP)
@@ -88,6 +126,12 @@ void session_reset_diagnostics(struct session *s)
     s->sock_errno = 0;
     s->auth_failed = 0;
     s->tls_failed = 0;
+    s->tls_missing = 0;
+    s->tls_detail[0] = '\0';
+    s->why = SESSION_WHY_NONE;
+    s->cert_seen = 0;
+    s->cert_names[0] = '\0';
+    s->cert_error[0] = '\0';
     s->lib_error[0] = '\0';
     s->stream_error[0] = '\0';
     s->errmsg[0] = '\0';
@@ -95,56 +139,38 @@ void session_reset_diagnostics(struct session *s)
     s->cond[0] = '\0';
 }
 
-/* Why TLS failed, from libstrophe's last error; an untrusted certificate
- * is the common case and has a fix. */
-int session_explain_tls(struct session *s)
-{
-    if (strstr(s->lib_error, "mandatory")) {
-        set_err(s,
-                "cannot connect to %s: the server does not offer TLS "
-                "(see --insecure-plaintext)",
-                s->server_name);
-        return SESSION_ENOTSUPP;
-    }
-    if (strstr(s->lib_error, "certfail") || strstr(s->lib_error, "ertific")) {
-        set_err(s,
-                "cannot connect to %s: its TLS certificate cannot be "
-                "verified for %s (give its CA with --cafile)",
-                s->server_name, strchr(s->jid, '@') + 1);
-        return SESSION_ENET;
-    }
-    set_err(s, "cannot connect to %s: TLS failed: %s", s->server_name,
-            s->lib_error);
-    return SESSION_ENET;
-}
-
-/* Why an attempt that never got up failed, from what libstrophe said. */
+/* Why an attempt that never got up failed (see the table above). */
 int session_explain_failure(struct session *s, int timed_out)
 {
     if (timed_out) {
+        s->why = SESSION_WHY_TIMEOUT;
         set_err(s, "cannot connect to %s: timed out after %d s", s->server_name,
                 s->timeout_ms / 1000);
         return SESSION_ENET;
     }
     /* A failed handshake aborts the socket too: TLS says more. */
-    if (s->tls_failed)
+    if (s->cert_seen || s->tls_failed || s->tls_missing)
         return session_explain_tls(s);
     if (s->sock_errno) {
+        s->why = SESSION_WHY_UNREACHABLE;
         set_err(s, "cannot connect to %s: %s", s->server_name,
                 strerror(s->sock_errno));
         return SESSION_ENET;
     }
     if (s->auth_failed) {
+        s->why = SESSION_WHY_AUTH;
         set_err(s, "login as %s failed: wrong password or no such account%s",
                 s->jid,
                 s->tls ? "" : " (or the server allows no login without TLS)");
         return SESSION_EAUTH;
     }
     if (s->stream_error[0]) {
+        s->why = SESSION_WHY_STREAM_ERROR;
         set_err(s, "%s closed the connection: %s", s->server_name,
                 s->stream_error);
         return SESSION_ENET;
     }
+    s->why = SESSION_WHY_CLOSED;
     set_err(s, "cannot connect to %s: the connection closed during login%s%s",
             s->server_name, s->lib_error[0] ? ": " : "", s->lib_error);
     return SESSION_ENET;
@@ -163,6 +189,7 @@ xmpp_conn_t *session_new_conn(struct session *s)
     xmpp_conn_set_sockopt_callback(conn, xmpp_sockopt_cb_keepalive);
     if (s->cafile)
         xmpp_conn_set_cafile(conn, s->cafile);
+    xmpp_conn_set_certfail_handler(conn, session_on_certfail);
     return conn;
 }
 
@@ -205,6 +232,7 @@ int session_connect(struct session *s)
     if (xmpp_connect_client(s->conn, s->host, (unsigned short)s->port,
                             session_on_conn, s) != XMPP_EOK) {
         session_release_conn(s);
+        s->why = SESSION_WHY_UNREACHABLE;
         set_err(s, "cannot connect to %s: cannot resolve or reach the host",
                 s->server_name);
         return SESSION_ENET;

@@ -30,10 +30,15 @@ struct session {
     char errmsg[512];
     char lost[512]; /* why the stream went down after login */
     char cond[64];
-    /* What the log said during the current connection attempt. */
-    int sock_errno, auth_failed, tls_failed;
+    /* What the current connection attempt learnt (session_connect.c). */
+    int sock_errno, auth_failed, tls_failed, tls_missing;
     char lib_error[256];
     char stream_error[256];
+    enum session_reason why; /* of the last failure */
+    int cert_seen;           /* the certificate-failure handler ran */
+    char cert_names[256];    /* the names the refused certificate holds */
+    char cert_error[128];    /* why the TLS library refused it */
+    char tls_detail[256];    /* OpenSSL's last error, for messages */
     /* The one request session_iq() waits for. */
     const char *wait_id;
     xmpp_stanza_t *wait_reply;
@@ -72,6 +77,10 @@ int session_flush(struct session *s);
 /* libstrophe's log handler: notes what went wrong while connecting. */
 void session_on_log(void *ud, xmpp_log_level_t level, const char *area,
                     const char *msg);
+/* libstrophe's certificate-failure handler: notes why the certificate
+ * was refused (it does not name the domain, or is not trusted) and refuses
+ * it. */
+int session_on_certfail(const xmpp_tlscert_t *cert, const char *errormsg);
 /* The connection handler: follows the state, notes why it went down. */
 void session_on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
                      xmpp_stream_error_t *stream_error, void *ud);
@@ -81,8 +90,11 @@ void session_reset_diagnostics(struct session *s);
 xmpp_conn_t *session_new_conn(struct session *s);
 /* Releases the connection (if any); the session is then down. */
 void session_release_conn(struct session *s);
-/* Why TLS failed (set as the error), and the code for it. */
+/* Why TLS failed (set as the error and reason), and the code for it. */
 int session_explain_tls(struct session *s);
+/* Takes what session_on_certfail reported through the context's log (area
+ * one of its own); returns 1 when the line was such a report. */
+int session_tls_note(struct session *s, const char *area, const char *msg);
 /* Why an attempt that never got up failed (set as the error), and the
  * code for it. */
 int session_explain_failure(struct session *s, int timed_out);

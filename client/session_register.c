@@ -71,8 +71,7 @@ static int ibr_on_tls(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
     const char *name = xmpp_stanza_get_name(stanza);
 
     if (!name || strcmp(name, "proceed") != 0) {
-        set_err(r->s,
-                "cannot connect to %s: the server session_refused STARTTLS",
+        set_err(r->s, "cannot connect to %s: the server refused STARTTLS",
                 r->s->server_name);
         ibr_finish(conn, r, SESSION_ENET);
         return 0;
@@ -97,6 +96,7 @@ static int ibr_starttls(xmpp_conn_t *conn, xmpp_stanza_t *features,
     if (!r->s->tls || xmpp_conn_is_secured(conn))
         return 0;
     if (!xmpp_stanza_get_child_by_name_and_ns(features, "starttls", NS_TLS)) {
+        r->s->why = SESSION_WHY_TLS_MISSING;
         set_err(r->s,
                 "cannot connect to %s: the server does not offer TLS "
                 "(see --insecure-plaintext)",

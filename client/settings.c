@@ -51,6 +51,7 @@ void settings_free(struct cardx_settings *s)
     free(s->cafile);
     free(s->data_dir);
     free(s->config_path);
+    free(s->account_path);
     wipe_free(s->file_password);
     free(s);
 }
@@ -513,13 +514,14 @@ static int write_settings(FILE *f, const struct cardx_settings *s)
 
 int settings_save(const struct cardx_settings *s, char **err)
 {
+    const char *path = s->account_path ? s->account_path : s->config_path;
     char *dir = NULL, *tmp = NULL;
     FILE *f = NULL;
     int fd, rc = CX_ENOMEM;
 
     *err = NULL;
-    dir = dir_of(s->config_path);
-    tmp = str_printf("%s.tmp", s->config_path);
+    dir = dir_of(path);
+    tmp = str_printf("%s.tmp", path);
     if (!dir || !tmp) {
         *err = str_printf("out of memory");
         goto out;
@@ -547,9 +549,8 @@ int settings_save(const struct cardx_settings *s, char **err)
         goto out;
     }
     f = NULL;
-    if (rename(tmp, s->config_path) < 0) {
-        *err = str_printf("cannot replace %s: %s", s->config_path,
-                          strerror(errno));
+    if (rename(tmp, path) < 0) {
+        *err = str_printf("cannot replace %s: %s", path, strerror(errno));
         goto out;
     }
     rc = 0;

@@ -10,6 +10,7 @@
 #define SETTINGS_DEFAULT_QUIET_MS 1500
 #define SETTINGS_COMPONENT_PREFIX "cards."
 #define SETTINGS_CONFIG_NAME "cardx.conf"
+#define SETTINGS_ACCOUNT_NAME "account.conf"
 #define SETTINGS_STORE_NAME "cards.sqlite"
 
 /* Where a value came from; a later source only overrides an earlier one. */
@@ -37,6 +38,7 @@ struct cardx_settings {
     char *config_path; /* the INI file */
     enum settings_source password_from;
     char *file_password; /* as the file had it: what settings_save keeps */
+    char *account_path;  /* the account's own file in data_dir, or NULL */
 };
 
 /* Defaults: TLS required, the timeouts above, no paths. NULL on allocation
@@ -53,8 +55,9 @@ void settings_free(struct cardx_settings *s);
  * data_dir) are refused when the file could not hold them as they are
  * (control characters, white space around them, a ';' first or after white
  * space), so what settings_save writes loads back the same; the password is
- * not checked, as it is saved only when it came from the file. Returns 0, or with *err (caller frees) saying why CX_EINVAL
- * for a bad value, CX_ENOTFOUND for an unknown key, CX_ENOMEM. */
+ * not checked, as it is saved only when it came from the file. Returns 0, or
+ * with *err (caller frees) saying why CX_EINVAL for a bad value, CX_ENOTFOUND
+ * for an unknown key, CX_ENOMEM. */
 int settings_set(struct cardx_settings *s, const char *key, const char *value,
                  char **err);
 
@@ -78,10 +81,24 @@ int settings_check_mode(const char *path, char **err);
 int settings_load(struct cardx_settings *s, const char *path, int must_exist,
                   char **err);
 
+/* Loads the files of the account in use over s, which holds the command
+ * line's options (dir_given: data_dir came from there) and the default
+ * paths. Settings belong to an account: the config file (config_path),
+ * then the account file DATA_DIR/account.conf, which
+ * settings_save writes unless config_given. The account is the JID of the
+ * command line, else the account file's, else the config file's; a file
+ * that names another JID is not applied at all, so one account never runs
+ * with another's server or component. A data directory whose account file
+ * names another JID is refused (CX_EINVAL): its cards are that account's.
+ * Returns 0 or settings_load's codes, with *err. */
+int settings_load_account(struct cardx_settings *s, int dir_given,
+                          int config_given, char **err);
+
 /* Writes jid, server, component, phone, tls and the password the file
  * held (file_password; a password from elsewhere is never written) to
- * s->config_path with mode 0600, creating its directory; atomically
- * replaces an existing file. Returns 0, or CX_EIO or CX_ENOMEM with *err. */
+ * s->account_path, else s->config_path, with mode 0600, creating its
+ * directory; atomically replaces an existing file. Returns 0, or CX_EIO
+ * or CX_ENOMEM with *err. */
 int settings_save(const struct cardx_settings *s, char **err);
 
 /* Splits "HOST", "HOST:PORT" or "[V6ADDR]:PORT". *host is the caller's to

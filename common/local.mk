@@ -5,6 +5,6 @@
 # C++.
 noinst_LTLIBRARIES += common/libcommon.la common/libphone.la
 common_libcommon_la_SOURCES = common/errors.h common/util.h common/util.c \
-	common/log.h common/log.c
+	common/log.h common/log.c common/i18n.h common/i18n.c
 common_libphone_la_SOURCES = common/phone.h common/phone.cc
 PHONE_LIBS = common/libphone.la $(PHONENUMBER_LIBS)

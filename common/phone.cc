@@ -17,32 +17,38 @@ using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
 using i18n::phonenumbers::RegionCode;
 
-const char WHY_NULL[] = "no number was given";
-const char WHY_EMPTY[] = "the number is empty";
-const char WHY_OVERLONG[] = "the input is longer than 64 characters";
-const char WHY_LETTERS[] =
-    "the number contains letters; write it with digits only";
-const char WHY_CONTROL[] = "the number contains control characters";
-const char WHY_CHARS[] = "the number contains invalid characters";
-const char WHY_REGION[] =
-    "the default region is not a known ISO 3166-1 alpha-2 country code";
-const char WHY_NEEDS_REGION[] =
-    "a national number needs a default region; start it with +";
-const char WHY_COUNTRY[] = "the number has an invalid country code";
-const char WHY_NAN[] = "the input does not look like a phone number";
-const char WHY_SHORT_IDD[] =
-    "the number is too short after the international prefix";
-const char WHY_SHORT[] = "the number is too short";
-const char WHY_LONG[] = "the number is too long";
-const char WHY_EXTENSION[] = "phone extensions are not supported";
-const char WHY_NOT_VALID[] = "the number is not valid for its region";
-const char WHY_LOCAL[] =
-    "the number can only be dialled locally; add the area code";
-const char WHY_SHORT_REGION[] = "the number is too short for its region";
-const char WHY_LONG_REGION[] = "the number is too long for its region";
-const char WHY_LENGTH[] = "the number has the wrong length for its region";
-const char WHY_NOMEM[] = "out of memory";
-const char WHY_INTERNAL[] = "the number could not be checked";
+// Reasons are English, marked for xgettext: cardxd shows them translated.
+// (common/i18n.h's N_; that header's struct i18n would clash with
+// libphonenumber's namespace i18n.)
+#define N_(s) (s)
+const char *const WHY_NULL = N_("no number was given");
+const char *const WHY_EMPTY = N_("the number is empty");
+const char *const WHY_OVERLONG = N_("the input is longer than 64 characters");
+const char *const WHY_LETTERS =
+    N_("the number contains letters; write it with digits only");
+const char *const WHY_CONTROL = N_("the number contains control characters");
+const char *const WHY_CHARS = N_("the number contains invalid characters");
+const char *const WHY_REGION =
+    N_("the default region is not a known ISO 3166-1 alpha-2 country code");
+const char *const WHY_NEEDS_REGION =
+    N_("a national number needs a default region; start it with +");
+const char *const WHY_COUNTRY = N_("the number has an invalid country code");
+const char *const WHY_NAN = N_("the input does not look like a phone number");
+const char *const WHY_SHORT_IDD =
+    N_("the number is too short after the international prefix");
+const char *const WHY_SHORT = N_("the number is too short");
+const char *const WHY_LONG = N_("the number is too long");
+const char *const WHY_EXTENSION = N_("phone extensions are not supported");
+const char *const WHY_NOT_VALID = N_("the number is not valid for its region");
+const char *const WHY_LOCAL =
+    N_("the number can only be dialled locally; add the area code");
+const char *const WHY_SHORT_REGION =
+    N_("the number is too short for its region");
+const char *const WHY_LONG_REGION = N_("the number is too long for its region");
+const char *const WHY_LENGTH =
+    N_("the number has the wrong length for its region");
+const char *const WHY_NOMEM = N_("out of memory");
+const char *const WHY_INTERNAL = N_("the number could not be checked");
 
 // Byte classes by hand: <ctype.h> depends on the locale.
 bool is_digit(unsigned char c)

@@ -41,6 +41,7 @@
 #define CONFIG_DEFAULT_INBOX_TTL_MS 2592000000L /* thirty days */
 #define CONFIG_DEFAULT_UNKNOWN_NUMBERS "reject" /* item-not-found */
 #define CONFIG_DEFAULT_REVEAL_ONLINE "no"       /* always "queued" */
+#define CONFIG_DEFAULT_LOCALE_DIR CARDXD_LOCALEDIR /* the build's localedir */
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_LEVEL_INFO
 #define CONFIG_DEFAULT_LOG_FILE NULL /* stderr */
 #define CONFIG_DEFAULT_METRICS_LISTEN "" /* off */
@@ -156,6 +157,8 @@ const struct key_spec config_keys[NKEYS] = {
     [K_REVEAL_ONLINE] = {"privacy", "reveal_online", KEY_STRING,
                          OFF(reveal_online), 0, 0, true, false,
                          config_check_yes_no},
+    [K_LOCALE_DIR] = {"language", "locale_dir", KEY_STRING, OFF(locale_dir), 0,
+                      0, true, false, config_check_nonempty},
     [K_LOG_LEVEL] = {"log", "level", KEY_LOG_LEVEL, OFF(log_level), 0, 0, false,
                      false, NULL},
     [K_LOG_FILE] = {"log", "file", KEY_STRING, OFF(log_file), 0, 0, false,
@@ -250,11 +253,13 @@ struct cardxd_config *config_new(void)
     cfg->verify_codes_per_day = CONFIG_DEFAULT_VERIFY_CODES_PER_DAY;
     cfg->unknown_numbers = strdup(CONFIG_DEFAULT_UNKNOWN_NUMBERS);
     cfg->reveal_online = strdup(CONFIG_DEFAULT_REVEAL_ONLINE);
+    cfg->locale_dir = strdup(CONFIG_DEFAULT_LOCALE_DIR);
     cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
     cfg->log_file = CONFIG_DEFAULT_LOG_FILE;
     if (!cfg->host || !cfg->user_domains || !cfg->database ||
         !cfg->synchronous || !cfg->default_region || !cfg->unknown_numbers ||
-        !cfg->reveal_online || !cfg->admins || !cfg->metrics_listen) {
+        !cfg->reveal_online || !cfg->admins || !cfg->metrics_listen ||
+        !cfg->locale_dir) {
         config_free(cfg);
         return NULL;
     }

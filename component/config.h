@@ -80,6 +80,9 @@ struct cardxd_config {
     /* "yes": a send's answer says "delivered" when the recipient is online;
      * "no": always "queued", the XEP-0184 receipt tells of arrival. */
     char *reveal_online;
+    /* [language] */
+    /* Where the message catalogs are (<dir>/zh_CN/LC_MESSAGES/cardx.mo). */
+    char *locale_dir;
     /* [log] */
     enum log_level log_level;
     /* Appended to instead of stderr (reopened on SIGHUP, for logrotate);

@@ -9,12 +9,13 @@
 
 /* The link's and the database's keys: they are read once, when the link
  * and the store are made, and changing them would drop the link or
- * reopen the store under the requests in flight. */
+ * reopen the store under the requests in flight. The metrics listener
+ * and the message catalogs are likewise set up once, at start. */
 static const enum key_id fixed_keys[] = {
-    K_DOMAIN,        K_SECRET,        K_HOST,      K_PORT,
-    K_RECONNECT_MIN, K_RECONNECT_MAX, K_KEEPALIVE, K_READ_TIMEOUT,
-    K_USER_DOMAINS,  K_STANZA_MAX,    K_DATABASE,  K_SYNCHRONOUS,
-    K_CHECK_TIMEOUT,
+    K_DOMAIN,        K_SECRET,         K_HOST,       K_PORT,
+    K_RECONNECT_MIN, K_RECONNECT_MAX,  K_KEEPALIVE,  K_READ_TIMEOUT,
+    K_USER_DOMAINS,  K_STANZA_MAX,     K_DATABASE,   K_SYNCHRONOUS,
+    K_CHECK_TIMEOUT, K_METRICS_LISTEN, K_LOCALE_DIR,
 };
 
 static bool key_differs(const struct cardxd_config *a,

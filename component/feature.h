@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <strophe.h>
 
+#include "common/i18n.h"
 #include "common/log.h"
 #include "component/config.h"
 #include "component/service.h"
@@ -105,9 +106,52 @@ void service_emit(struct service *svc, xmpp_stanza_t *stanza);
 /* Sends stanza (borrowed, kept by the caller). Returns 0, or -1 when the
  * link is not up. */
 int service_send(struct service *svc, xmpp_stanza_t *stanza);
-/* Replies to req with an error (type ERR_*, a defined condition, a text). */
+/* Replies to req with an error (type ERR_*, a defined condition, a text).
+ * text is English, or already in the requester's language: it is looked
+ * up in the catalog of req's language (service_lang_of()), so a literal
+ * text is translated here (xgettext extracts service_error's fifth
+ * argument); a formatted one is built from service_tr(). */
 void service_error(struct service *svc, xmpp_stanza_t *req, const char *type,
                    const char *condition, const char *text);
+
+/* --- languages (service_lang.c) ---
+ * Everything a person reads from cardxd is in their language: the xml:lang
+ * of the stanza it answers or, for what no request asked for (a card
+ * delivered later, a notice), the language its reader chose or last used.
+ * Languages are what i18n_pick() returns (NULL: English). Source strings
+ * are English, marked for xgettext. */
+
+/* The language of the event being handled: the xml:lang of the stanza,
+ * else what its sender chose or last used; for the answer to an iq the
+ * service sent, that of the event that sent it; NULL (English) in timers. */
+const char *service_lang(const struct service *svc);
+/* The language to answer req in: its xml:lang, else service_lang(). */
+const char *service_lang_of(const struct service *svc, xmpp_stanza_t *req);
+/* The language the registered user jid (bare) chose or last used; NULL
+ * (English) when unknown or the store failed (logged). */
+const char *service_user_lang(struct service *svc, const char *jid);
+/* msgid (English, static) in the event's language; the result is borrowed
+ * from the catalog (or is msgid) and lives as long as the service. */
+const char *service_tr(const struct service *svc, const char *msgid)
+    __attribute__((format_arg(2)));
+/* msgid in lang. */
+const char *service_tr_lang(const struct service *svc, const char *lang,
+                            const char *msgid) __attribute__((format_arg(3)));
+/* A phone number as people read it ("+86 138 0013 8000"), into buf (len
+ * bytes); e164 itself when it cannot be formatted. Returns buf. */
+const char *service_phone_text(const char *e164, char *buf, size_t len);
+/* Puts the English texts of el (a data form, or one of its fields) in
+ * lang: <title/>, <instructions/>, <desc/>, the labels of fields and
+ * options. Returns 0 or -1 (out of memory). */
+int service_form_translate(const struct service *svc, const char *lang,
+                           xmpp_stanza_t *el);
+/* Room for service_phone_text(). */
+#define SERVICE_PHONE_TEXT_MAX 64
+/* service_phone_text() into a buffer of the enclosing block: for an
+ * argument of a printf that shows a number to a person. */
+#define SERVICE_PHONE_SHOWN(e164)                                              \
+    service_phone_text((e164), (char[SERVICE_PHONE_TEXT_MAX]){0},              \
+                       SERVICE_PHONE_TEXT_MAX)
 /* The answer to a request the store could not serve. */
 struct service_fault {
     const char *type;      /* ERR_* */
@@ -117,7 +161,7 @@ struct service_fault {
 
 /* What a requester hears once the store is damaged. */
 #define SERVICE_DAMAGED_TEXT                                                   \
-    "the card store is damaged; the administrator has been told"
+    N_("the card store is damaged; the administrator has been told")
 
 /* The answer for a failure of that kind: the one place that maps them. */
 void service_fault_answer(enum store_fault fault, struct service_fault *out);

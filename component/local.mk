@@ -7,7 +7,7 @@ component_libcardxd_la_SOURCES = component/config.h component/config.c \
 	component/link_alive.c \
 	component/service.h component/service.c component/service_core.h \
 	component/service_disco.c component/service_pending.c \
-	component/service_fault.c component/feature.h \
+	component/service_fault.c component/service_lang.c component/feature.h \
 	component/stats.h component/stats.c \
 	component/metrics.h component/metrics.c component/metrics_text.c \
 	component/cardxd.h component/cardxd.c \
@@ -18,6 +18,7 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/register.h component/features/register.c \
 	component/features/adhoc.h component/features/adhoc.c \
 	component/features/adhoc_commands.c component/features/admin.c \
+	component/features/adhoc_language.c \
 	component/features/gateway.c component/features/owncard.c \
 	component/features/privilege.c component/features/ack.c \
 	component/features/send.h component/features/send.c \
@@ -32,7 +33,8 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/profile.h component/features/profile.c
 nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
 component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"'
+	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"' \
+	-DCARDXD_LOCALEDIR='"$(localedir)"'
 # The config and the store, one file per job, with their private headers.
 component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_check.c component/config_load.c \
@@ -78,6 +80,7 @@ cardxd_subst = sed -e 's|@sbindir[@]|$(sbindir)|g' \
 	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@localstatedir[@]|$(localstatedir)|g' \
 	-e 's|@docdir[@]|$(docdir)|g' \
+	-e 's|@localedir[@]|$(localedir)|g' \
 	-e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' \
 	-e 's|@SYSTEMD_SERVICE_TYPE[@]|$(SYSTEMD_SERVICE_TYPE)|g'
 $(CARDXD_GENERATED): Makefile

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "common/util.h"
 #include "component/feature.h"
 #include "component/service_core.h"
@@ -60,7 +61,8 @@ struct service *service_new(xmpp_ctx_t *ctx, const struct cardxd_config *cfg,
     svc->io = *io;
     svc->log = lg;
     svc->stats = stats_new(clock_now_ms());
-    if (!svc->stats || domains_parse(svc) < 0 || features_init(svc) < 0) {
+    if (!svc->stats || domains_parse(svc) < 0 || service_lang_init(svc) < 0 ||
+        features_init(svc) < 0) {
         service_free(svc);
         return NULL;
     }
@@ -79,6 +81,7 @@ void service_free(struct service *svc)
     free(svc->state);
     strv_clear(&svc->user_domains);
     stats_free(svc->stats);
+    i18n_free(svc->i18n);
     free(svc);
 }
 
@@ -153,7 +156,12 @@ void service_emit(struct service *svc, xmpp_stanza_t *stanza)
 void service_error(struct service *svc, xmpp_stanza_t *req, const char *type,
                    const char *condition, const char *text)
 {
-    service_emit(svc, stanza_error_reply(svc->ctx, req, type, condition, text));
+    const char *lang = service_lang_of(svc, req);
+
+    service_emit(svc, stanza_error_reply_lang(
+                          svc->ctx, req, type, condition,
+                          text ? service_tr_lang(svc, lang, text) : NULL,
+                          i18n_tag(lang)));
 }
 
 int service_serves_domain(const struct service *svc, const char *domain)
@@ -199,7 +207,8 @@ char *service_check_sender(struct service *svc, xmpp_stanza_t *req)
         return NULL;
     }
     if (!service_user_allowed(svc, bare)) {
-        snprintf(text, sizeof(text), "only users of %s may use this service",
+        snprintf(text, sizeof(text),
+                 service_tr(svc, "only users of %s may use this service"),
                  service_main_domain(svc));
         service_error(svc, req, ERR_CANCEL, "not-allowed", text);
         free(bare);
@@ -288,6 +297,7 @@ void service_handle(struct service *svc, xmpp_stanza_t *stanza, int64_t now_ms)
     svc->now_ms = now_ms;
     if (!name)
         return;
+    service_lang_event(svc, stanza);
     if (strcmp(name, "iq") == 0)
         service_iq(svc, stanza); /* answers to our requests may be errors */
     else if (strcmp(name, "message") == 0)
@@ -299,6 +309,7 @@ void service_handle(struct service *svc, xmpp_stanza_t *stanza, int64_t now_ms)
 void service_link_up(struct service *svc, int64_t now_ms)
 {
     svc->now_ms = now_ms;
+    svc->lang = NULL; /* no one asked: features choose per recipient */
     pending_link_up(svc);
     for (const struct feature *const *f = service_features; *f; f++) {
         if ((*f)->link_up)
@@ -338,6 +349,7 @@ int service_timeout(struct service *svc, int64_t now_ms)
 void service_tick(struct service *svc, int64_t now_ms)
 {
     svc->now_ms = now_ms;
+    svc->lang = NULL; /* no one asked: features choose per recipient */
     for (const struct feature *const *f = service_features; *f; f++) {
         if ((*f)->tick)
             (*f)->tick(svc);

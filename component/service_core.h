@@ -21,6 +21,7 @@ struct pending {
     int parked; /* the link dropped: waiting to be sent again */
     int64_t deadline;
     pending_done done;
+    const char *lang; /* of the event that asked: its answer speaks it */
     void *data;
     void (*data_free)(void *);
 };
@@ -42,6 +43,8 @@ struct service {
     struct pending *retired;
     int damage_logged; /* the damaged store was reported to the log */
     int64_t now_ms;    /* monotonic time of the event being handled */
+    struct i18n *i18n; /* the catalogs; NULL: everything reads English */
+    const char *lang;  /* of the event being handled (i18n_pick(), static) */
     size_t nfeatures;
     void **state; /* one slot per feature, in table order */
     /* Counters for the admin commands and the metrics. */
@@ -52,6 +55,15 @@ struct service {
  * (service_disco.c). */
 feature_iq_fn service_core_route(const char *type, const char *name,
                                  const char *ns);
+
+/* --- service_lang.c --- */
+
+/* Loads the catalogs of cfg->locale_dir (missing or broken ones are logged
+ * and read English). Returns 0 or CX_ENOMEM. */
+int service_lang_init(struct service *svc);
+/* Sets the language of the event stanza, and records it as the one its
+ * registered sender last used. */
+void service_lang_event(struct service *svc, xmpp_stanza_t *stanza);
 
 /* --- service_pending.c --- */
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "common/i18n.h"
 #include "xep/stanza.h"
 
 void service_fault_answer(enum store_fault fault, struct service_fault *out)
@@ -14,21 +15,21 @@ void service_fault_answer(enum store_fault fault, struct service_fault *out)
     switch (fault) {
     case STORE_FAULT_FULL:
         out->condition = "resource-constraint";
-        out->text = "the card store is full; try again later";
+        out->text = N_("the card store is full; try again later");
         break;
     case STORE_FAULT_BUSY:
         out->condition = "resource-constraint";
-        out->text = "the card store is busy; try again in a moment";
+        out->text = N_("the card store is busy; try again in a moment");
         break;
     case STORE_FAULT_IO:
-        out->text = "the card store cannot be read or written; try again "
-                    "later";
+        out->text = N_("the card store cannot be read or written; try again "
+                       "later");
         break;
     case STORE_FAULT_CORRUPT:
         out->text = SERVICE_DAMAGED_TEXT;
         break;
     default:
-        out->text = "the card store failed; try again later";
+        out->text = N_("the card store failed; try again later");
         break;
     }
 }
@@ -95,5 +96,6 @@ void service_outcome_store(struct service *svc, struct service_outcome *out,
     struct service_fault f;
 
     service_store_failed(svc, what, &f);
-    service_outcome_fail(out, f.type, f.condition, "%s", f.text);
+    service_outcome_fail(out, f.type, f.condition, "%s",
+                         service_tr(svc, f.text));
 }

@@ -58,6 +58,7 @@ void pending_link_down(struct service *svc)
             continue;
         }
         *pp = p->next;
+        svc->lang = p->lang; /* the answer speaks the asker's language */
         p->done(svc, NULL, p->data);
         pending_free(p);
     }
@@ -87,6 +88,7 @@ void pending_link_up(struct service *svc)
         log_warn(svc->log, "could not send request %s to %s again", p->id,
                  p->to);
         *pp = p->next;
+        svc->lang = p->lang; /* the answer speaks the asker's language */
         p->done(svc, NULL, p->data);
         pending_free(p);
     }
@@ -113,6 +115,7 @@ static int pending_start(struct service *svc, xmpp_stanza_t *iq, int retry,
         goto fail;
     p->deadline = svc->now_ms + svc->cfg->fetch_timeout_ms;
     p->done = done;
+    p->lang = svc->lang;
     p->data = data;
     p->data_free = data_free;
     if (service_send(svc, iq) < 0) {
@@ -157,6 +160,7 @@ void pending_answer(struct service *svc, xmpp_stanza_t *iq)
 
         if (strcmp(p->id, id) == 0 && strcmp(p->to, from) == 0) {
             *pp = p->next;
+            svc->lang = p->lang; /* the answer speaks the asker's language */
             p->done(svc, iq, p->data);
             pending_retire(svc, p);
             return;
@@ -187,6 +191,7 @@ void pending_expire(struct service *svc)
         }
         *pp = p->next;
         log_debug(svc->log, "request %s to %s timed out", p->id, p->to);
+        svc->lang = p->lang; /* the answer speaks the asker's language */
         p->done(svc, NULL, p->data);
         pending_retire(svc, p);
     }

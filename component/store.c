@@ -25,6 +25,12 @@ static const char *const store_sql[OP_COUNT] = {
     [OP_USER_PHONE] = "SELECT phone FROM users WHERE jid = ?1",
     [OP_USER_JID] = "SELECT jid FROM users WHERE phone = ?1",
     [OP_USER_REMOVE] = "DELETE FROM users WHERE jid = ?1",
+    [OP_USER_LANG_SEEN] = "UPDATE users SET lang_seen = ?2 WHERE jid = ?1 "
+                          "AND lang_seen IS NOT ?2",
+    [OP_USER_LANG_CHOOSE] = "UPDATE users SET lang_choice = ?2 WHERE jid = ?1",
+    [OP_USER_LANG] = "SELECT coalesce(lang_choice, lang_seen) FROM users "
+                     "WHERE jid = ?1",
+    [OP_USER_LANG_CHOICE] = "SELECT lang_choice FROM users WHERE jid = ?1",
     [OP_USER_PAGE] = "SELECT id, jid, phone FROM users WHERE id > ?1 "
                      "ORDER BY id LIMIT ?2",
     /* The WHERE keeps the parser from reading ON CONFLICT as a join. */

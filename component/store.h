@@ -123,6 +123,16 @@ int store_user_register(struct store *st, const char *phone, const char *jid,
 int store_user_phone(struct store *st, const char *jid, char **phone);
 /* *jid is set to a string the caller frees with free(). */
 int store_user_jid(struct store *st, const char *phone, char **jid);
+/* Records tag (an xml:lang, "zh-CN") as the language the user jid last
+ * used; nothing happens (and 0 is returned) when jid is not registered. */
+int store_user_lang_seen(struct store *st, const char *jid, const char *tag);
+/* Records the language jid chose (NULL: follow the one last used). */
+int store_user_lang_choose(struct store *st, const char *jid, const char *tag);
+/* *tag: the language jid reads, chosen or else last used, or NULL when
+ * neither is known; the caller frees it with free(). */
+int store_user_lang(struct store *st, const char *jid, char **tag);
+/* *tag: the language jid chose, or NULL (follows the one last used). */
+int store_user_lang_choice(struct store *st, const char *jid, char **tag);
 /* Records that jid proved its number at now (unix seconds). A change of
  * number (store_user_register) makes it unproven again. */
 int store_user_prove(struct store *st, const char *jid, int64_t now);

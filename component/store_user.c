@@ -40,6 +40,33 @@ int store_user_jid(struct store *st, const char *phone, char **jid)
     return store_get_text(st, OP_USER_JID, phone, jid, "no such number");
 }
 
+int store_user_lang_seen(struct store *st, const char *jid, const char *tag)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_USER_LANG_SEEN);
+
+    /* Not store_write(): an unregistered sender, or the same language
+     * again, changes no row and is no failure. */
+    return sqlutil_code(sqlutil_run(s, sqlutil_bind(s, 1, "tt", jid, tag)));
+}
+
+int store_user_lang_choose(struct store *st, const char *jid, const char *tag)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_USER_LANG_CHOOSE);
+
+    return store_write(st, s, sqlutil_bind(s, 1, "tt", jid, tag),
+                       "no such user");
+}
+
+int store_user_lang(struct store *st, const char *jid, char **tag)
+{
+    return store_get_text(st, OP_USER_LANG, jid, tag, "no such user");
+}
+
+int store_user_lang_choice(struct store *st, const char *jid, char **tag)
+{
+    return store_get_text(st, OP_USER_LANG_CHOICE, jid, tag, "no such user");
+}
+
 int store_user_remove(struct store *st, const char *jid)
 {
     sqlite3_stmt *s = store_stmt(st, OP_USER_REMOVE);

@@ -310,23 +310,32 @@ static void lib_went_online(struct cardx_client *c)
         cardx_client_upload_self(c);
 }
 
-/* The public code for a failed login, from the session's diagnosis.
- * This is the one place that maps it: the session's reading of
- * libstrophe's signals is where the detail comes from. */
+/* The public code for a failed login or registration: the session's
+ * reason, which it learns from libstrophe's signals where there are any
+ * (see client/session_connect.c and docs/LIBSTROPHE.md). */
 int lib_login_error(struct cardx_client *c, int session_rc)
 {
-    const char *why = session_errmsg(c->s);
-
-    if (session_rc == SESSION_EAUTH)
-        return CARDX_E_AUTH;
-    if (session_rc == SESSION_ENOTSUPP)
-        return c->s->tls_failed || strstr(why, "TLS") ? CARDX_E_TLS_REQUIRED
-                                                      : CARDX_E_NOTSUPP;
-    if (strstr(why, "timed out"))
+    switch (session_error_reason(c->s)) {
+    case SESSION_WHY_UNREACHABLE:
+    case SESSION_WHY_STREAM_ERROR:
+    case SESSION_WHY_CLOSED:
+        return CARDX_E_NET;
+    case SESSION_WHY_TIMEOUT:
         return CARDX_E_TIMEOUT;
-    if (c->s->tls_failed)
-        return strstr(why, "certificate") ? CARDX_E_TLS_CERT : CARDX_E_TLS;
-    return lib_error_from_cx(session_rc);
+    case SESSION_WHY_TLS_MISSING:
+        return CARDX_E_TLS_REQUIRED;
+    case SESSION_WHY_CERT_NAME:
+        return CARDX_E_TLS_CERT_NAME;
+    case SESSION_WHY_CERT_UNTRUSTED:
+        return CARDX_E_TLS_CERT;
+    case SESSION_WHY_TLS_FAILED:
+        return CARDX_E_TLS;
+    case SESSION_WHY_AUTH:
+        return CARDX_E_AUTH;
+    case SESSION_WHY_NONE:
+    default:
+        return lib_error_from_cx(session_rc);
+    }
 }
 
 static void lib_went_down(struct cardx_client *c, int timed_out)

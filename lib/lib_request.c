@@ -274,13 +274,14 @@ static void on_number_reply(struct cardx_client *c, struct lib_request *r,
         xmpp_free(c->s->ctx, text);
 }
 
-/* r->number holds the card's text as sent, for marking that version
- * uploaded (cardstore_self_mark_uploaded takes it where the store can
- * tell versions apart). */
+/* r->number holds the card's text as sent: that version is marked
+ * uploaded, so one edited while the upload was in flight (ENOTFOUND)
+ * stays to upload next time. */
 static void on_upload_reply(struct cardx_client *c, struct lib_request *r,
                             xmpp_stanza_t *reply)
 {
     char why[LIB_ERRMSG_SIZE];
+    int rc;
 
     c->wait.uploads++;
     c->wait.upload_error = CARDX_OK;
@@ -289,8 +290,8 @@ static void on_upload_reply(struct cardx_client *c, struct lib_request *r,
         lib_set_err(c, "cannot upload your card to %s: %s", c->component, why);
         return;
     }
-    (void)r;
-    if (cardstore_self_mark_uploaded(c->store.cs) != CARDSTORE_OK) {
+    rc = cardstore_self_mark_uploaded(c->store.cs, r->number);
+    if (rc != CARDSTORE_OK && rc != CARDSTORE_ENOTFOUND) {
         c->wait.upload_error = CARDX_E_DB;
         lib_set_err(c, "%s", cardstore_errmsg(c->store.cs));
     }

@@ -9,8 +9,9 @@ EXTRA_DIST += sql/embed.sh
 COMPONENT_SQL = sql/component/001_init.sql sql/component/002_handoff.sql \
 	sql/component/003_verify.sql sql/component/004_limits.sql \
 	sql/component/005_privacy.sql sql/component/006_consent.sql \
-	sql/component/007_updates.sql
-CLIENT_SQL = sql/client/001_init.sql sql/client/002_updates.sql
+	sql/component/007_updates.sql sql/component/008_language.sql
+CLIENT_SQL = sql/client/001_init.sql sql/client/002_updates.sql \
+	sql/client/003_trigram.sql
 EXTRA_DIST += $(COMPONENT_SQL) $(CLIENT_SQL)
 BUILT_SOURCES += sql/component_migrations.c sql/client_migrations.c
 CLEANFILES += sql/component_migrations.c sql/client_migrations.c

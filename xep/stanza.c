@@ -79,6 +79,20 @@ xmpp_stanza_t *stanza_error_reply(xmpp_ctx_t *ctx, xmpp_stanza_t *req,
                                   const char *type, const char *condition,
                                   const char *text)
 {
+    return stanza_error_reply_lang(ctx, req, type, condition, text, "en");
+}
+
+const char *stanza_lang(xmpp_stanza_t *stanza)
+{
+    const char *lang = xmpp_stanza_get_attribute(stanza, "xml:lang");
+
+    return lang ? lang : xmpp_stanza_get_attribute(stanza, "lang");
+}
+
+xmpp_stanza_t *stanza_error_reply_lang(xmpp_ctx_t *ctx, xmpp_stanza_t *req,
+                                       const char *type, const char *condition,
+                                       const char *text, const char *lang)
+{
     xmpp_stanza_t *reply = stanza_reply(ctx, req, "error");
     xmpp_stanza_t *error, *textel;
 
@@ -94,7 +108,8 @@ xmpp_stanza_t *stanza_error_reply(xmpp_ctx_t *ctx, xmpp_stanza_t *req,
             goto fail;
         textel = xmpp_stanza_get_child_by_name(error, "text");
         if (xmpp_stanza_set_ns(textel, NS_STANZAS) != XMPP_EOK ||
-            xmpp_stanza_set_attribute(textel, "xml:lang", "en") != XMPP_EOK)
+            xmpp_stanza_set_attribute(textel, "xml:lang", lang) != XMPP_EOK ||
+            xmpp_stanza_set_attribute(reply, "xml:lang", lang) != XMPP_EOK)
             goto fail;
     }
     return reply;

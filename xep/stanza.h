@@ -29,6 +29,18 @@ xmpp_stanza_t *stanza_error_reply(xmpp_ctx_t *ctx, xmpp_stanza_t *req,
                                   const char *type, const char *condition,
                                   const char *text);
 
+/* The xml:lang of stanza itself (not inherited), borrowed, or NULL.
+ * libstrophe's own parser (xmpp_stanza_new_from_string(), a client's
+ * stream) reports it as "lang", without its prefix; cardxd's stream parser
+ * keeps "xml:lang". Either is read. */
+const char *stanza_lang(xmpp_stanza_t *stanza);
+
+/* stanza_error_reply() with text in language lang (a BCP 47 tag, "zh-CN"),
+ * set as xml:lang of the reply and of its <text/>. */
+xmpp_stanza_t *stanza_error_reply_lang(xmpp_ctx_t *ctx, xmpp_stanza_t *req,
+                                       const char *type, const char *condition,
+                                       const char *text, const char *lang);
+
 /* The defined condition of an error stanza: the name of the first child of
  * <error/> in the stanzas namespace other than <text/>, borrowed from stanza
  * (valid while it lives), or NULL when there is none. When text is not NULL,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "common/util.h"
 #include "component/features/adhoc.h"
 #include "xep/disco.h"
@@ -63,6 +64,8 @@ static xmpp_stanza_t *adhoc_reply(struct service *svc, xmpp_stanza_t *req,
             ? stanza_add_child(service_ctx(svc), reply, "command", NS_COMMANDS)
             : NULL;
     if (!c || (node && xmpp_stanza_set_attribute(c, "node", node)) ||
+        xmpp_stanza_set_attribute(reply, "xml:lang",
+                                  i18n_tag(service_lang_of(svc, req))) ||
         (sid && xmpp_stanza_set_attribute(c, "sessionid", sid)) ||
         xmpp_stanza_set_attribute(c, "status", status)) {
         if (reply)
@@ -83,7 +86,8 @@ void adhoc_done(struct service *svc, xmpp_stanza_t *req, const char *sid,
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    vsnprintf(text, sizeof(text),
+              service_tr_lang(svc, service_lang_of(svc, req), fmt), ap);
     va_end(ap);
     if (reply &&
         (stanza_add_text_child(service_ctx(svc), c, "note", text) < 0 ||
@@ -127,8 +131,10 @@ static void adhoc_error(struct service *svc, xmpp_stanza_t *req,
                         const char *type, const char *condition,
                         const char *specific, const char *text)
 {
-    xmpp_stanza_t *reply =
-        stanza_error_reply(service_ctx(svc), req, type, condition, text);
+    const char *lang = service_lang_of(svc, req);
+    xmpp_stanza_t *reply = stanza_error_reply_lang(
+        service_ctx(svc), req, type, condition,
+        service_tr_lang(svc, lang, text), i18n_tag(lang));
     xmpp_stanza_t *err =
         reply ? xmpp_stanza_get_child_by_name(reply, "error") : NULL;
 
@@ -284,7 +290,7 @@ static int adhoc_user_phone(struct service *svc, xmpp_stanza_t *iq,
         struct service_fault f;
 
         service_store_failed(svc, "looking up a user", &f);
-        adhoc_done(svc, iq, sid, "error", "%s", f.text);
+        adhoc_done(svc, iq, sid, "error", "%s", service_tr(svc, f.text));
         return -1;
     }
     if (cmd->registered && !*phone) {
@@ -309,7 +315,10 @@ adhoc_stage(struct service *svc, xmpp_stanza_t *iq,
     xmpp_stanza_t *c =
         reply ? xmpp_stanza_get_child_by_ns(reply, NS_COMMANDS) : NULL;
     xmpp_stanza_t *actions, *x, *n;
+    const char *lang = service_lang_of(svc, iq);
 
+    if (note)
+        note = service_tr_lang(svc, lang, note);
     if (!c ||
         (note_type && (stanza_add_text_child(ctx, c, "note", note) < 0 ||
                        !(n = xmpp_stanza_get_child_by_name(c, "note")) ||
@@ -319,6 +328,7 @@ adhoc_stage(struct service *svc, xmpp_stanza_t *iq,
         !stanza_add_child(ctx, actions, "complete", NULL) ||
         !(x = stanza_add_child(ctx, c, "x", NS_DATA)) ||
         xmpp_stanza_set_type(x, "form") || fill(ctx, x, phone) < 0 ||
+        service_form_translate(svc, lang, x) < 0 ||
         run_open(svc, cmd, xmpp_stanza_get_from(iq), sid) < 0) {
         if (reply)
             xmpp_stanza_release(reply);
@@ -491,12 +501,12 @@ static int adhoc_node_info(struct service *svc, xmpp_stanza_t *iq,
     }
     if (cmd)
         rc = disco_add_identity(ctx, q, "automation", "command-node",
-                                cmd->name) ||
+                                service_tr(svc, cmd->name)) ||
              disco_add_feature(ctx, q, NS_COMMANDS) ||
              disco_add_feature(ctx, q, NS_DATA);
     else
         rc = disco_add_identity(ctx, q, "automation", "command-list",
-                                "Commands") ||
+                                service_tr(svc, "Commands")) ||
              disco_add_feature(ctx, q, NS_COMMANDS);
     if (rc) {
         xmpp_stanza_release(reply);
@@ -522,7 +532,7 @@ static int adhoc_node_items(struct service *svc, xmpp_stanza_t *iq,
     /* A command node has no items; the list has one per command. */
     for (size_t i = 0; reply && list && i < adhoc_ncommands; i++) {
         if (disco_add_item(ctx, q, domain, adhoc_commands[i].node,
-                           adhoc_commands[i].name) < 0) {
+                           service_tr(svc, adhoc_commands[i].name)) < 0) {
             xmpp_stanza_release(reply);
             reply = NULL;
         }

@@ -46,6 +46,11 @@ void adhoc_done_form(struct service *svc, xmpp_stanza_t *req, const char *sid,
                      const char *title,
                      int (*fill)(xmpp_ctx_t *ctx, xmpp_stanza_t *x, void *ud),
                      void *ud);
+/* The command "language" (adhoc_language.c). */
+int adhoc_language_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone);
+void adhoc_language_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
+                        xmpp_stanza_t *form, const char *bare,
+                        const char *phone);
 
 /* Answers req, a submission of a run of its command, with another stage:
  * the form fill makes (given phone), under a note when note_type ("info"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "common/phone.h"
 #include "component/features/adhoc.h"
 #include "component/features/block.h"
@@ -71,8 +72,8 @@ static int send_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
 {
     (void)phone;
     if (form_add_head(ctx, x, "Send your business card",
-                      "Enter the phone number of the person who should get "
-                      "your card; the note is shown with it.") < 0 ||
+                      N_("Enter the phone number of the person who should get "
+                         "your card; the note is shown with it.")) < 0 ||
         form_add_field(ctx, x, "number", "text-single", "Their phone number",
                        NULL, 1) < 0 ||
         form_add_field(ctx, x, "note", "text-single", "Note (optional)", NULL,
@@ -92,6 +93,7 @@ static void send_done_note(struct service *svc, xmpp_stanza_t *req,
     xmpp_stanza_t *x = c ? xmpp_stanza_get_child_by_ns(c, NS_DATA) : NULL;
     char *number = x ? form_get_value(x, "number") : NULL;
     char *e164 = NULL;
+    char shown[SERVICE_PHONE_TEXT_MAX];
     const char *to;
 
     (void)card_id;
@@ -100,7 +102,9 @@ static void send_done_note(struct service *svc, xmpp_stanza_t *req,
     if (number)
         phone_normalize(number, service_config(svc)->default_region, &e164,
                         NULL);
-    to = e164 ? e164 : number ? number : "them";
+    to = e164     ? service_phone_text(e164, shown, sizeof(shown))
+         : number ? number
+                  : service_tr(svc, "them");
     if (condition)
         adhoc_done(svc, req, NULL, "error", "%s", text ? text : condition);
     else if (strcmp(status, "delivered") == 0)
@@ -155,7 +159,7 @@ static void inbox_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
         struct service_fault f;
 
         service_store_failed(svc, "counting an inbox", &f);
-        adhoc_done(svc, iq, sid, "error", "%s", f.text);
+        adhoc_done(svc, iq, sid, "error", "%s", service_tr(svc, f.text));
         return;
     }
     n -= held;
@@ -163,8 +167,12 @@ static void inbox_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
         adhoc_done(svc, iq, sid, "info", "No cards wait for you.");
         return;
     }
-    snprintf(count, sizeof(count), "%" PRId64 " card%s wait%s for you", n,
-             n == 1 ? "" : "s", n == 1 ? "s" : "");
+    /* Two texts, not a plural form: the catalogs hold none; and %lld,
+     * not PRId64, which would make the catalog system-dependent. */
+    snprintf(count, sizeof(count),
+             n == 1 ? service_tr(svc, "1 card waits for you")
+                    : service_tr(svc, "%lld cards wait for you"),
+             (long long)n);
     if (!online) {
         adhoc_done(svc, iq, sid, "info",
                    "%s: come online (send your presence to %s, or accept "
@@ -180,10 +188,10 @@ static void inbox_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
 static int block_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
 {
     (void)phone;
-    if (form_add_head(ctx, x, "Block a phone number",
-                      "Cards from this number are dropped; its sender is not "
-                      "told. Cards from it that wait for you are deleted.") <
-            0 ||
+    if (form_add_head(
+            ctx, x, "Block a phone number",
+            N_("Cards from this number are dropped; its sender is not "
+               "told. Cards from it that wait for you are deleted.")) < 0 ||
         form_add_field(ctx, x, "phone", "text-single", "Phone number", NULL,
                        1) < 0)
         return -1;
@@ -194,7 +202,7 @@ static int unblock_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
 {
     (void)phone;
     if (form_add_head(ctx, x, "Unblock a phone number",
-                      "New cards from this number reach you again.") < 0 ||
+                      N_("New cards from this number reach you again.")) < 0 ||
         form_add_field(ctx, x, "phone", "text-single", "Phone number", NULL,
                        1) < 0)
         return -1;
@@ -252,12 +260,15 @@ static void blocked_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
     for (i = 0; i < phones.n; i++) {
         if (len + strlen(phones.v[i]) + 1 >= BLOCKED_LIST_MAX)
             break;
-        len += (size_t)snprintf(text + len, sizeof(text) - len, "\n%s",
-                                phones.v[i]);
+        char shown[SERVICE_PHONE_TEXT_MAX];
+
+        len += (size_t)snprintf(
+            text + len, sizeof(text) - len, "\n%s",
+            service_phone_text(phones.v[i], shown, sizeof(shown)));
     }
     if (i < phones.n)
-        snprintf(text + len, sizeof(text) - len, "\nand %zu more",
-                 phones.n - i);
+        snprintf(text + len, sizeof(text) - len,
+                 service_tr(svc, "\nand %zu more"), phones.n - i);
     if (phones.n == 0)
         adhoc_done(svc, iq, sid, "info", "You have blocked no numbers.");
     else
@@ -268,13 +279,19 @@ static void blocked_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
 
 static int unregister_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
 {
-    char label[128];
+    char shown[SERVICE_PHONE_TEXT_MAX];
 
-    snprintf(label, sizeof(label), "Unregister %s", phone);
-    if (form_add_head(ctx, x, "Unregister your phone number",
-                      "Your number stops reaching you; your card and the cards "
-                      "waiting for you are deleted.") < 0 ||
-        form_add_field(ctx, x, "confirm", "boolean", label, "0", 1) < 0)
+    /* The number is a fixed field, not part of a label: the labels are
+     * translated whole once the form is filled (adhoc.c). */
+    if (form_add_head(
+            ctx, x, "Unregister your phone number",
+            N_("Your number stops reaching you; your card and the cards "
+               "waiting for you are deleted.")) < 0 ||
+        form_add_field(ctx, x, "number", "fixed", NULL,
+                       service_phone_text(phone, shown, sizeof(shown)),
+                       0) < 0 ||
+        form_add_field(ctx, x, "confirm", "boolean",
+                       "Yes, unregister this number", "0", 1) < 0)
         return -1;
     return 0;
 }
@@ -302,25 +319,27 @@ static void unregister_run(struct service *svc, xmpp_stanza_t *iq,
 }
 
 const struct adhoc_command adhoc_commands[] = {
-    {"register", "Register or change your phone number", 0, register_form,
+    {"register", N_("Register or change your phone number"), 0, register_form,
      register_run},
-    {"send", "Send your card to a phone number", 1, send_form, send_run},
-    {"inbox", "Cards waiting for you", 1, NULL, inbox_run},
-    {"block", "Block a phone number", 1, block_form, block_run},
-    {"unblock", "Unblock a phone number", 1, unblock_form, unblock_run},
-    {"blocked", "Numbers you blocked", 1, NULL, blocked_run},
-    {"consent", "Who may send you cards", 1, consent_mode_form,
+    {"send", N_("Send your card to a phone number"), 1, send_form, send_run},
+    {"inbox", N_("Cards waiting for you"), 1, NULL, inbox_run},
+    {"block", N_("Block a phone number"), 1, block_form, block_run},
+    {"unblock", N_("Unblock a phone number"), 1, unblock_form, unblock_run},
+    {"blocked", N_("Numbers you blocked"), 1, NULL, blocked_run},
+    {"consent", N_("Who may send you cards"), 1, consent_mode_form,
      consent_mode_run},
-    {"requests", "Cards waiting for your consent", 1, NULL,
+    {"requests", N_("Cards waiting for your consent"), 1, NULL,
      consent_requests_run},
-    {"accept", "Accept a card waiting for your consent", 1, consent_answer_form,
-     consent_accept_run},
-    {"decline", "Decline a card waiting for your consent", 1,
+    {"accept", N_("Accept a card waiting for your consent"), 1,
+     consent_answer_form, consent_accept_run},
+    {"decline", N_("Decline a card waiting for your consent"), 1,
      consent_answer_form, consent_decline_run},
-    {"unregister", "Unregister your phone number", 1, unregister_form,
+    {"unregister", N_("Unregister your phone number"), 1, unregister_form,
      unregister_run},
-    {"updates", "Updates of a card you received", 1, update_adhoc_form,
+    {"updates", N_("Updates of a card you received"), 1, update_adhoc_form,
      update_adhoc_run},
+    {"language", N_("Choose your language"), 1, adhoc_language_form,
+     adhoc_language_run},
 };
 
 const size_t adhoc_ncommands =

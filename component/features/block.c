@@ -17,9 +17,10 @@
 
 static void block_unregistered(struct service *svc, struct service_outcome *out)
 {
-    service_outcome_fail(out, ERR_AUTH, "registration-required",
-                         "register your phone number with %s first",
-                         service_config(svc)->domain);
+    service_outcome_fail(
+        out, ERR_AUTH, "registration-required",
+        service_tr(svc, "register your phone number with %s first"),
+        service_config(svc)->domain);
 }
 
 /* Adds the block and deletes what that number already sent bare. */
@@ -42,10 +43,12 @@ static void block_add(struct service *svc, const char *bare, const char *e164,
              "%s blocked %s (%" PRId64 " waiting card%s "
              "deleted)",
              bare, e164, dropped, dropped == 1 ? "" : "s");
-    snprintf(out->text, sizeof(out->text),
-             "%s is blocked: cards from it are dropped and its sender is "
-             "not told.",
-             e164);
+    snprintf(
+        out->text, sizeof(out->text),
+        service_tr(svc,
+                   "%s is blocked: cards from it are dropped and its sender is "
+                   "not told."),
+        SERVICE_PHONE_SHOWN(e164));
 }
 
 static void block_remove(struct service *svc, const char *bare,
@@ -64,7 +67,8 @@ static void block_remove(struct service *svc, const char *bare,
             service_outcome_store(svc, out, "unblocking a number");
         else
             service_outcome_fail(out, ERR_CANCEL, "item-not-found",
-                                 "%s is not blocked", e164);
+                                 service_tr(svc, "%s is not blocked"),
+                                 SERVICE_PHONE_SHOWN(e164));
         return;
     }
     if (rc < 0) {
@@ -73,7 +77,9 @@ static void block_remove(struct service *svc, const char *bare,
     }
     log_info(service_log(svc), "%s unblocked %s", bare, e164);
     snprintf(out->text, sizeof(out->text),
-             "%s is no longer blocked: new cards from it reach you.", e164);
+             service_tr(
+                 svc, "%s is no longer blocked: new cards from it reach you."),
+             SERVICE_PHONE_SHOWN(e164));
 }
 
 void block_change(struct service *svc, const char *bare, const char *input,
@@ -86,7 +92,7 @@ void block_change(struct service *svc, const char *bare, const char *input,
     memset(out, 0, sizeof(*out));
     if (!input || !*input) {
         service_outcome_fail(out, ERR_MODIFY, "bad-request",
-                             "give the phone number to %s",
+                             service_tr(svc, "give the phone number to %s"),
                              block ? "block" : "unblock");
         return;
     }
@@ -94,13 +100,14 @@ void block_change(struct service *svc, const char *bare, const char *input,
                          &why);
     if (rc == PHONE_ENOMEM) {
         service_outcome_fail(out, ERR_WAIT, "internal-server-error",
-                             "out of memory");
+                             service_tr(svc, "out of memory"));
         return;
     }
     if (rc != PHONE_OK) {
-        service_outcome_fail(out, ERR_MODIFY, "not-acceptable",
-                             "invalid phone number '%s': %s", input,
-                             why ? why : "not a valid number");
+        service_outcome_fail(
+            out, ERR_MODIFY, "not-acceptable",
+            service_tr(svc, "invalid phone number '%s': %s"), input,
+            why ? service_tr(svc, why) : service_tr(svc, "not a valid number"));
         return;
     }
     if (block)

@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "card/vcard.h"
+#include "common/i18n.h"
+#include "common/phone.h"
 #include "common/util.h"
 #include "component/limits.h"
 #include "xep/ns.h"
@@ -24,28 +26,82 @@ static void stamp_format(int64_t when, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The human-readable text of a card for a plain chat window. */
-static char *delivery_body(const struct store_inbox_item *item,
+/* Whom a text is for: their language, for vcard_summary_tr(). */
+struct reader {
+    const struct service *svc;
+    const char *lang;
+};
+
+static const char *reader_tr(void *data, const char *msgid)
+{
+    const struct reader *r = data;
+
+    return service_tr_lang(r->svc, r->lang, msgid);
+}
+
+/* The card's phone as people read it ("+86 138 0013 8000"), whatever form
+ * its owner typed it in; else the number it was sent from. */
+static int delivery_phone(struct vcard_fields *f, const char *sender_phone)
+{
+    char shown[SERVICE_PHONE_TEXT_MAX], *e164 = NULL;
+    int rc;
+
+    if (f->phone && phone_normalize(f->phone, NULL, &e164, NULL) != PHONE_OK)
+        return 0; /* not a number we can read: as its owner wrote it */
+    rc = vcard_fields_set(
+        f, "phone",
+        service_phone_text(e164 ? e164 : sender_phone, shown, sizeof(shown)));
+    free(e164);
+    return rc;
+}
+
+/* The body of an update (a card that replaces one the reader received):
+ * says so and names what changed, in the reader's language lang. */
+static char *delivery_update_body(const struct service *svc, const char *lang,
+                                  const struct store_inbox_item *item,
+                                  const char *summary)
+{
+    const char *changed = item->changed && *item->changed
+                              ? item->changed
+                              : service_tr_lang(svc, lang, "nothing shown");
+    char *head =
+        str_printf(service_tr_lang(svc, lang,
+                                   "This is an update of a card you received "
+                                   "(changed: %s)."),
+                   changed);
+    char *body = NULL;
+
+    if (head)
+        body = str_printf(
+            "%s\n%s\n\n%s", head, summary,
+            service_tr_lang(svc, lang,
+                            "Reply to this chat to send your card back."));
+    free(head);
+    return body;
+}
+
+/* The human-readable text of a card for a plain chat window, in the
+ * recipient's language lang. */
+static char *delivery_body(const struct service *svc, const char *lang,
+                           const struct store_inbox_item *item,
                            xmpp_stanza_t *vcard)
 {
     struct vcard_fields f = {0};
+    struct reader r = {svc, lang};
     char *summary = NULL, *body = NULL;
 
     if (vcard_parse(vcard, &f) < 0)
         goto out;
-    if (!f.phone && vcard_fields_set(&f, "phone", item->sender_phone) < 0)
+    if (delivery_phone(&f, item->sender_phone) < 0)
         goto out;
-    summary = vcard_summary(&f, item->note);
+    summary = vcard_summary_tr(&f, item->note, reader_tr, &r);
     if (summary && item->updates)
-        body = str_printf("This is an update of a card you received "
-                          "(changed: %s).\n%s\n\nReply to this chat to "
-                          "send your card back.",
-                          item->changed && *item->changed ? item->changed
-                                                          : "nothing shown",
-                          summary);
+        body = delivery_update_body(svc, lang, item, summary);
     else if (summary)
-        body = str_printf("%s\n\nReply to this chat to send your card back.",
-                          summary);
+        body = str_printf(
+            "%s\n\n%s", summary,
+            service_tr_lang(svc, lang,
+                            "Reply to this chat to send your card back."));
 out:
     free(summary);
     vcard_fields_clear(&f);
@@ -83,13 +139,17 @@ static xmpp_stanza_t *delivery_build(struct service *svc,
     xmpp_stanza_t *msg, *vcard = vcard_from_text(service_ctx(svc), item->vcard);
     xmpp_stanza_t *delay;
     char *from = service_proxy_jid(svc, item->sender_phone);
-    char *body = vcard ? delivery_body(item, vcard) : NULL;
+    /* Nobody asked for this message now: it speaks the language the
+     * recipient chose or last used, kept in the store across restarts. */
+    const char *lang = service_user_lang(svc, item->recipient_jid);
+    char *body = vcard ? delivery_body(svc, lang, item, vcard) : NULL;
     char stamp[32];
 
     stamp_format(item->created, stamp, sizeof(stamp));
     msg = xmpp_message_new(service_ctx(svc), "chat", item->recipient_jid,
                            item->card_id);
     if (!msg || !from || !body || xmpp_stanza_set_from(msg, from) ||
+        xmpp_stanza_set_attribute(msg, "xml:lang", i18n_tag(lang)) ||
         xmpp_message_set_body(msg, body) ||
         delivery_card_element(service_ctx(svc), msg, item, stamp) < 0 ||
         xmpp_stanza_add_child_ex(msg, vcard, 0) != XMPP_EOK)
@@ -269,17 +329,21 @@ static void sender_expired(struct service *svc,
 {
     xmpp_stanza_t *msg;
     char *from = NULL, *text = NULL;
-    char stamp[32];
+    char stamp[32], shown[SERVICE_PHONE_TEXT_MAX];
+    const char *lang = service_user_lang(svc, item->sender_jid);
 
     /* The number the card was sent to: the same words whether anyone has
      * it or not ([privacy]). */
     stamp_format(item->created, stamp, sizeof(stamp));
     from = service_proxy_jid(svc, item->recipient_phone);
-    text = str_printf("Your card to %s (sent %s) expired undelivered: it was "
-                      "not picked up in time and has been deleted.",
-                      item->recipient_phone, stamp);
+    text = str_printf(
+        service_tr_lang(svc, lang,
+                        "Your card to %s (sent %s) expired undelivered: it "
+                        "was not picked up in time and has been deleted."),
+        service_phone_text(item->recipient_phone, shown, sizeof(shown)), stamp);
     msg = xmpp_message_new(service_ctx(svc), "chat", item->sender_jid, NULL);
     if (!from || !text || !msg || xmpp_stanza_set_from(msg, from) ||
+        xmpp_stanza_set_attribute(msg, "xml:lang", i18n_tag(lang)) ||
         xmpp_message_set_body(msg, text)) {
         if (msg)
             xmpp_stanza_release(msg);

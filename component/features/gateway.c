@@ -10,9 +10,9 @@
 #include "xep/stanza.h"
 
 #define GATEWAY_DESC                                                           \
-    "Enter the phone number of the person you want to send your business "     \
-    "card to, in international form (+8613800138000). Each message to the "    \
-    "address you get sends them your card."
+    N_("Enter the phone number of the person you want to send your business "  \
+       "card to, in international form (+8613800138000). Each message to the " \
+       "address you get sends them your card.")
 
 /* Lookups go to the service's own address, as with vCards: a proxy JID
  * stands for a person, not for the gateway. Replies and returns 0 when iq
@@ -38,9 +38,12 @@ static void gateway_get(struct service *svc, xmpp_stanza_t *iq,
     reply = stanza_reply(service_ctx(svc), iq, "result");
     if (!reply ||
         !(q = stanza_add_child(service_ctx(svc), reply, "query", NS_GATEWAY)) ||
-        stanza_add_text_child(service_ctx(svc), q, "desc", GATEWAY_DESC) < 0 ||
-        stanza_add_text_child(service_ctx(svc), q, "prompt", "Phone number") <
-            0) {
+        xmpp_stanza_set_attribute(reply, "xml:lang",
+                                  i18n_tag(service_lang(svc))) ||
+        stanza_add_text_child(service_ctx(svc), q, "desc",
+                              service_tr(svc, GATEWAY_DESC)) < 0 ||
+        stanza_add_text_child(service_ctx(svc), q, "prompt",
+                              service_tr(svc, "Phone number")) < 0) {
         xmpp_stanza_release(reply);
         reply = NULL;
     }
@@ -90,8 +93,10 @@ static void gateway_set(struct service *svc, xmpp_stanza_t *iq,
     if (rc == PHONE_ENOMEM) {
         service_emit(svc, NULL);
     } else if (rc != PHONE_OK) {
-        snprintf(text, sizeof(text), "invalid phone number '%s': %s", input,
-                 why ? why : "not a valid number");
+        snprintf(text, sizeof(text),
+                 service_tr(svc, "invalid phone number '%s': %s"), input,
+                 why ? service_tr(svc, why)
+                     : service_tr(svc, "not a valid number"));
         service_error(svc, iq, ERR_MODIFY, "not-acceptable", text);
     } else {
         service_emit(svc, gateway_jid_reply(svc, iq, e164));

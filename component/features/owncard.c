@@ -20,7 +20,8 @@ static char *require_registered(struct service *svc, xmpp_stanza_t *req,
     int rc = store_user_phone(service_store(svc), bare, &phone);
 
     if (rc == STORE_ENOTFOUND) {
-        snprintf(text, sizeof(text), "register your phone number with %s first",
+        snprintf(text, sizeof(text),
+                 service_tr(svc, "register your phone number with %s first"),
                  service_config(svc)->domain);
         service_error(svc, req, ERR_AUTH, "registration-required", text);
     } else if (rc < 0) {

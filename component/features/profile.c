@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "card/vcard.h"
+#include "card/vcard_photo.h"
 #include "common/util.h"
 #include "component/store_share.h"
 #include "xep/ns.h"
@@ -25,6 +26,28 @@ static int profile_has(const char *fields, const char *field)
     for (const char *p = fields; (p = strstr(p, field)) != NULL; p += n) {
         if ((p == fields || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
             return 1;
+    }
+    return 0;
+}
+
+/* Copies card's PHOTO elements into shown: a profile that names the photo
+ * shows it as its owner set it. Returns 0 or -1 (allocation). */
+static int profile_copy_photo(xmpp_stanza_t *card, xmpp_stanza_t *shown)
+{
+    for (xmpp_stanza_t *e = xmpp_stanza_get_children(card); e;
+         e = xmpp_stanza_get_next(e)) {
+        const char *name = xmpp_stanza_get_name(e);
+        xmpp_stanza_t *copy;
+        int rc;
+
+        if (!name || strcmp(name, "PHOTO") != 0)
+            continue;
+        if (!(copy = xmpp_stanza_copy(e)))
+            return -1;
+        rc = xmpp_stanza_add_child(shown, copy);
+        xmpp_stanza_release(copy);
+        if (rc != XMPP_EOK)
+            return -1;
     }
     return 0;
 }
@@ -47,6 +70,9 @@ char *profile_apply(struct service *svc, const char *vcard, const char *fields)
             goto out;
     }
     shown = vcard_build(service_ctx(svc), &f);
+    if (shown && profile_has(fields, VCARD_PHOTO_FIELD) &&
+        profile_copy_photo(card, shown) < 0)
+        goto out;
     if (shown)
         text = vcard_to_text(shown);
 out:
@@ -58,26 +84,46 @@ out:
     return text;
 }
 
-/* Parses the serialised card text into *f. */
+/* Parses the serialised card text into *f, and its photo's BINVAL into
+ * *photo (the caller's to free; NULL when it has none). */
 static int profile_fields_of(struct service *svc, const char *text,
-                             struct vcard_fields *f)
+                             struct vcard_fields *f, char **photo)
 {
     xmpp_stanza_t *card = vcard_from_text(service_ctx(svc), text);
+    xmpp_stanza_t *p =
+        card ? xmpp_stanza_get_child_by_name(card, "PHOTO") : NULL;
+    xmpp_stanza_t *bin = p ? xmpp_stanza_get_child_by_name(p, "BINVAL") : NULL;
     int rc = card ? vcard_parse(card, f) : -1;
 
+    *photo = bin ? xmpp_stanza_get_text(bin) : NULL;
+    if (bin && !*photo)
+        rc = -1;
     if (card)
         xmpp_stanza_release(card);
     return rc;
+}
+
+/* Appends name to the space-separated *list. Returns 0 or -1. */
+static int profile_list_add(char **list, const char *name)
+{
+    char *more = str_printf("%s%s%s", *list, **list ? " " : "", name);
+
+    if (!more)
+        return -1;
+    free(*list);
+    *list = more;
+    return 0;
 }
 
 char *profile_changed(struct service *svc, const char *old, const char *new)
 {
     const char *const *names = vcard_field_names();
     struct vcard_fields a = {0}, b = {0};
-    char *list = NULL, *more;
+    char *list = NULL, *pa = NULL, *pb = NULL;
+    int ok = 0;
 
-    if (profile_fields_of(svc, old, &a) < 0 ||
-        profile_fields_of(svc, new, &b) < 0 || !(list = strdup("")))
+    if (profile_fields_of(svc, old, &a, &pa) < 0 ||
+        profile_fields_of(svc, new, &b, &pb) < 0 || !(list = strdup("")))
         goto out;
     for (size_t i = 0; names[i]; i++) {
         const char *x = vcard_fields_get(&a, names[i]);
@@ -85,12 +131,21 @@ char *profile_changed(struct service *svc, const char *old, const char *new)
 
         if ((!x && !y) || (x && y && strcmp(x, y) == 0))
             continue;
-        more = str_printf("%s%s%s", list, *list ? " " : "", names[i]);
-        free(list);
-        if (!(list = more))
+        if (profile_list_add(&list, names[i]) < 0)
             goto out;
     }
+    /* The photo counts as a field: a new one is worth an update. */
+    if (((pa == NULL) != (pb == NULL) || (pa && strcmp(pa, pb) != 0)) &&
+        profile_list_add(&list, VCARD_PHOTO_FIELD) < 0)
+        goto out;
+    ok = 1;
 out:
+    if (!ok) {
+        free(list);
+        list = NULL;
+    }
+    free(pa);
+    free(pb);
     vcard_fields_clear(&a);
     vcard_fields_clear(&b);
     return list;
@@ -150,6 +205,8 @@ static int profile_field_known(const char *field)
 {
     const char *const *names = vcard_field_names();
 
+    if (field && strcmp(field, VCARD_PHOTO_FIELD) == 0)
+        return 1;
     for (size_t i = 0; field && names[i]; i++) {
         if (strcmp(names[i], field) == 0)
             return 1;

@@ -18,15 +18,17 @@
 #include "xep/stanza.h"
 
 #define REGISTER_INSTRUCTIONS                                                  \
-    "Enter your phone number in international form (+8613800138000). "         \
-    "Others send you business cards by this number."
+    N_("Enter your phone number in international form (+8613800138000). "      \
+       "Others send you business cards by this number.")
 
 int register_form_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone,
                        const char *form_type)
 {
     if (form_add_head(ctx, x, "Register your phone number",
-                      REGISTER_INSTRUCTIONS " Entering another one changes "
-                                            "it.") < 0 ||
+                      N_("Enter your phone number in international form "
+                         "(+8613800138000). Others send you business cards by "
+                         "this number. Entering another one changes it.")) <
+            0 ||
         (form_type && form_add_field(ctx, x, "FORM_TYPE", "hidden", NULL,
                                      form_type, 0) < 0) ||
         form_add_field(ctx, x, "phone", "text-single", "Phone number", phone,
@@ -38,13 +40,12 @@ int register_form_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone,
 int register_code_form_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x,
                             const char *pending, const char *form_type)
 {
-    char instructions[160];
-
-    snprintf(instructions, sizeof(instructions),
-             "A code was sent to %s. Enter it to prove the number is yours; "
-             "entering another number asks for a code for that one.",
-             pending);
-    if (form_add_head(ctx, x, "Prove your phone number", instructions) < 0 ||
+    /* The number is the phone field's value: instructions without it are
+     * translated whole (service_form_translate()). */
+    if (form_add_head(ctx, x, "Prove your phone number",
+                      N_("A code was sent to this phone number. Enter it to "
+                         "prove the number is yours; entering another number "
+                         "asks for a code for that one.")) < 0 ||
         (form_type && form_add_field(ctx, x, "FORM_TYPE", "hidden", NULL,
                                      form_type, 0) < 0) ||
         form_add_field(ctx, x, "phone", "text-single", "Phone number", pending,
@@ -90,11 +91,15 @@ static void register_get(struct service *svc, xmpp_stanza_t *iq,
     if (!reply ||
         !(q = stanza_add_child(service_ctx(svc), reply, "query",
                                NS_REGISTER)) ||
+        xmpp_stanza_set_attribute(reply, "xml:lang",
+                                  i18n_tag(service_lang(svc))) ||
         stanza_add_text_child(service_ctx(svc), q, "instructions",
-                              REGISTER_INSTRUCTIONS) < 0 ||
+                              service_tr(svc, REGISTER_INSTRUCTIONS)) < 0 ||
         (phone && !stanza_add_child(service_ctx(svc), q, "registered", NULL)) ||
         stanza_add_text_child(service_ctx(svc), q, "phone", phone) < 0 ||
-        register_form(service_ctx(svc), q, phone, pending) < 0) {
+        register_form(service_ctx(svc), q, phone, pending) < 0 ||
+        service_form_translate(svc, service_lang(svc),
+                               xmpp_stanza_get_child_by_ns(q, NS_DATA)) < 0) {
         xmpp_stanza_release(reply);
         reply = NULL;
     }
@@ -157,13 +162,14 @@ static int register_normalize(struct service *svc, const char *input,
 
     if (rc == PHONE_ENOMEM) {
         service_outcome_fail(&out->o, ERR_WAIT, "internal-server-error",
-                             "out of memory");
+                             service_tr(svc, "out of memory"));
         return -1;
     }
     if (rc != PHONE_OK) {
-        service_outcome_fail(&out->o, ERR_MODIFY, "not-acceptable",
-                             "invalid phone number '%s': %s", input,
-                             why ? why : "not a valid number");
+        service_outcome_fail(
+            &out->o, ERR_MODIFY, "not-acceptable",
+            service_tr(svc, "invalid phone number '%s': %s"), input,
+            why ? service_tr(svc, why) : service_tr(svc, "not a valid number"));
         return -1;
     }
     snprintf(out->phone, sizeof(out->phone), "%s", e164);
@@ -182,15 +188,20 @@ static void register_change(struct service *svc, const char *bare,
     if (rc == STORE_ECONFLICT) {
         service_outcome_fail(
             &out->o, ERR_CANCEL, "conflict",
-            "the number %s is already registered to another account", e164);
+            service_tr(
+                svc, "the number %s is already registered to another account"),
+            SERVICE_PHONE_SHOWN(e164));
     } else if (rc < 0) {
         service_outcome_store(svc, &out->o, "registering a number");
     } else {
         log_info(service_log(svc), "registered %s as %s", bare, e164);
-        snprintf(out->o.text, sizeof(out->o.text),
-                 "Your phone number is now %s: others can send you business "
-                 "cards by it.",
-                 e164);
+        snprintf(
+            out->o.text, sizeof(out->o.text),
+            service_tr(
+                svc,
+                "Your phone number is now %s: others can send you business "
+                "cards by it."),
+            SERVICE_PHONE_SHOWN(e164));
         /* Cards held for the number are bare's now ([privacy]); a user
          * registering is online, so they need not wait for a presence. */
         deliver_flush(svc, bare);
@@ -233,8 +244,9 @@ void register_request(struct service *svc, xmpp_stanza_t *req, const char *bare,
         } else if (!verify_required(svc)) {
             register_change(svc, bare, &out);
         } else if (register_is_current(svc, bare, out.phone)) {
-            snprintf(out.o.text, sizeof(out.o.text), "Your phone number is %s.",
-                     out.phone);
+            snprintf(out.o.text, sizeof(out.o.text),
+                     service_tr(svc, "Your phone number is %s."),
+                     SERVICE_PHONE_SHOWN(out.phone));
         } else {
             free(pending);
             verify_send(svc, req, bare, out.phone, done);
@@ -258,16 +270,18 @@ void register_drop(struct service *svc, const char *bare,
     }
     free(phone);
     if (rc == STORE_ENOTFOUND) {
-        service_outcome_fail(&out->o, ERR_AUTH, "registration-required",
-                             "you have no phone number registered here");
+        service_outcome_fail(
+            &out->o, ERR_AUTH, "registration-required",
+            service_tr(svc, "you have no phone number registered here"));
     } else if (rc < 0) {
         service_outcome_store(svc, &out->o, "unregistering a number");
     } else {
         log_info(service_log(svc), "unregistered %s", bare);
         snprintf(out->o.text, sizeof(out->o.text),
-                 "%s is no longer registered; your card and the cards "
-                 "waiting for you are deleted.",
-                 out->phone);
+                 service_tr(
+                     svc, "%s is no longer registered; your card and the cards "
+                          "waiting for you are deleted."),
+                 SERVICE_PHONE_SHOWN(out->phone));
     }
 }
 

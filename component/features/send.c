@@ -65,6 +65,9 @@ static void send_fail(struct service *svc, struct send_job *job,
 {
     stats_count(service_stats(svc), STATS_REFUSED, condition,
                 service_now_ms(svc));
+    /* For the callback's note; service_error() translates its own. */
+    if (job->done)
+        text = service_tr_lang(svc, service_lang_of(svc, job->req), text);
     if (job->done)
         job->done(svc, job->req, NULL, NULL, condition, text, job->done_ud);
     else
@@ -141,9 +144,12 @@ static int send_store_new(struct service *svc, struct send_job *job,
     if (max > 0 && waiting >= max) {
         log_info(service_log(svc), "card from %s to %s refused: %d cards wait",
                  job->sender_phone, job->recipient_phone, max);
-        snprintf(text, sizeof(text),
-                 "the inbox of %s is full (%d cards wait); try again later",
-                 job->recipient_phone, max);
+        snprintf(
+            text, sizeof(text),
+            service_tr(
+                svc,
+                "the inbox of %s is full (%d cards wait); try again later"),
+            SERVICE_PHONE_SHOWN(job->recipient_phone), max);
         send_fail(svc, job, ERR_WAIT, "resource-constraint", text);
         return -1;
     }
@@ -312,9 +318,9 @@ static void send_fetched(struct service *svc, xmpp_stanza_t *reply, void *data)
     else
         send_fail(svc, job, ERR_MODIFY, "not-acceptable",
                   why ? why
-                      : "you have no business card yet: upload a "
-                        "vcard-temp vCard to this service or to your "
-                        "account first");
+                      : N_("you have no business card yet: upload a "
+                           "vcard-temp vCard to this service or to your "
+                           "account first"));
     free(text);
 }
 
@@ -359,7 +365,8 @@ static int send_check_sender(struct service *svc, struct send_job *job)
 
     job->sender_jid = stanza_bare_jid(xmpp_stanza_get_from(job->req));
     if (!job->sender_jid || !service_user_allowed(svc, job->sender_jid)) {
-        snprintf(text, sizeof(text), "only users of %s may use this service",
+        snprintf(text, sizeof(text),
+                 service_tr(svc, "only users of %s may use this service"),
                  service_main_domain(svc));
         send_fail(svc, job, ERR_CANCEL, "not-allowed", text);
         return -1;
@@ -367,7 +374,8 @@ static int send_check_sender(struct service *svc, struct send_job *job)
     rc = store_user_phone(service_store(svc), job->sender_jid,
                           &job->sender_phone);
     if (rc == STORE_ENOTFOUND) {
-        snprintf(text, sizeof(text), "register your phone number with %s first",
+        snprintf(text, sizeof(text),
+                 service_tr(svc, "register your phone number with %s first"),
                  service_config(svc)->domain);
         send_fail(svc, job, ERR_AUTH, "registration-required", text);
         return -1;
@@ -394,16 +402,17 @@ static int looks_e164(const char *s)
 }
 
 /* "in 42 s", "in 17 min", "in 23 h": how long until a limit lets go. */
-static void send_wait_text(int64_t ms, char *buf, size_t len)
+static void send_wait_text(const struct service *svc, int64_t ms, char *buf,
+                           size_t len)
 {
     long long s = (long long)((ms + 999) / 1000);
 
     if (s < 120)
-        snprintf(buf, len, "in %lld s", s < 1 ? 1 : s);
+        snprintf(buf, len, service_tr(svc, "in %lld s"), s < 1 ? 1 : s);
     else if (s < 2 * 3600)
-        snprintf(buf, len, "in %lld min", (s + 59) / 60);
+        snprintf(buf, len, service_tr(svc, "in %lld min"), (s + 59) / 60);
     else
-        snprintf(buf, len, "in %lld h", (s + 3599) / 3600);
+        snprintf(buf, len, service_tr(svc, "in %lld h"), (s + 3599) / 3600);
 }
 
 /* Counts the send against the sender's limits. Past one, reports when
@@ -414,6 +423,17 @@ static int send_check_limits(struct service *svc, struct send_job *job)
         [LIMITS_MINUTE] = "cards a minute",
         [LIMITS_DAY] = "cards a day",
         [LIMITS_LOOKUPS] = "different numbers a day",
+    };
+    /* Whole sentences, which translate; what[] is for the log. */
+    static const char *const refusal[] = {
+        [LIMITS_MINUTE] = N_("you may send at most %d cards a minute: sending "
+                             "works again at %s (%s)"),
+        [LIMITS_DAY] = N_("you may send at most %d cards a day: sending works "
+                          "again at %s (%s)"),
+        [LIMITS_LOOKUPS] = N_("you may send at most %d different numbers a "
+                              "day: new numbers work again at %s (%s); "
+                              "numbers you already sent to in this period "
+                              "still work"),
     };
     struct limits_verdict v;
     int64_t now = clock_wall_ms();
@@ -431,15 +451,9 @@ static int send_check_limits(struct service *svc, struct send_job *job)
     when = (time_t)((v.retry_at + 999) / 1000);
     gmtime_r(&when, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    send_wait_text(v.retry_at - now, wait, sizeof(wait));
-    snprintf(text, sizeof(text),
-             "you may send at most %d %s: %s again at %s (%s)%s", v.limit,
-             what[v.kind],
-             v.kind == LIMITS_LOOKUPS ? "new numbers work" : "sending works",
-             stamp, wait,
-             v.kind == LIMITS_LOOKUPS
-                 ? "; numbers you already sent to in this period still work"
-                 : "");
+    send_wait_text(svc, v.retry_at - now, wait, sizeof(wait));
+    snprintf(text, sizeof(text), service_tr(svc, refusal[v.kind]), v.limit,
+             stamp, wait);
     log_info(service_log(svc), "send by %s refused: %d %s reached",
              job->sender_jid, v.limit, what[v.kind]);
     send_fail(svc, job, ERR_WAIT, "policy-violation", text);
@@ -474,8 +488,11 @@ static int send_find_recipient(struct service *svc, struct send_job *job,
     rc = phone_normalize(number, service_config(svc)->default_region,
                          &job->recipient_phone, &why);
     if (rc != PHONE_OK) {
-        snprintf(text, sizeof(text), "invalid phone number '%s': %s",
-                 number ? number : "", why ? why : "not a valid number");
+        snprintf(text, sizeof(text),
+                 service_tr(svc, "invalid phone number '%s': %s"),
+                 number ? number : "",
+                 why ? service_tr(svc, why)
+                     : service_tr(svc, "not a valid number"));
         send_fail(svc, job, ERR_MODIFY, "not-acceptable", text);
         return -1;
     }
@@ -486,8 +503,9 @@ static int send_find_recipient(struct service *svc, struct send_job *job,
     if (rc == STORE_ENOTFOUND && config_hold_unknown(service_config(svc)))
         return 0;
     if (rc == STORE_ENOTFOUND) {
-        snprintf(text, sizeof(text), "no cardx user has the number %s",
-                 job->recipient_phone);
+        snprintf(text, sizeof(text),
+                 service_tr(svc, "no cardx user has the number %s"),
+                 SERVICE_PHONE_SHOWN(job->recipient_phone));
         send_fail(svc, job, ERR_CANCEL, "item-not-found", text);
         return -1;
     }
@@ -587,15 +605,20 @@ static void message_help(struct service *svc, xmpp_stanza_t *msg)
 {
     xmpp_stanza_t *reply = stanza_reply(service_ctx(svc), msg, "chat");
     char *text = str_printf(
-        "This is the cardx business card service. Register your phone "
-        "number here (in-band registration), then send a message to "
-        "+NUMBER@%s to send your card to that number; your message becomes "
-        "a note on the card.",
+        service_tr(
+            svc,
+            "This is the cardx business card service. Register your phone "
+            "number here (in-band registration), then send a message to "
+            "+NUMBER@%s to send your card to that number; your message becomes "
+            "a note on the card."),
         service_config(svc)->domain);
 
     if (reply && xmpp_stanza_get_id(reply))
         xmpp_stanza_del_attribute(reply, "id");
-    if (!reply || !text || xmpp_message_set_body(reply, text)) {
+    if (!reply || !text ||
+        xmpp_stanza_set_attribute(reply, "xml:lang",
+                                  i18n_tag(service_lang(svc))) ||
+        xmpp_message_set_body(reply, text)) {
         if (reply)
             xmpp_stanza_release(reply);
         reply = NULL;

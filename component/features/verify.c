@@ -77,13 +77,14 @@ static struct verify_limits verify_limits(const struct service *svc)
 }
 
 /* "2025-01-31 14:05 UTC" for a unix ms time. */
-static void format_utc(int64_t ms, char *buf, size_t len)
+static void format_utc(const struct service *svc, int64_t ms, char *buf,
+                       size_t len)
 {
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
 
     if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm))
-        snprintf(buf, len, "tomorrow");
+        snprintf(buf, len, "%s", service_tr(svc, "tomorrow"));
 }
 
 /* --- running the program --- */
@@ -153,10 +154,12 @@ static void job_answer(struct service *svc, struct verify_job *job, int sent)
     snprintf(out.phone, sizeof(out.phone), "%s", job->phone);
     if (sent) {
         out.pending = 1;
-        snprintf(out.o.text, sizeof(out.o.text),
-                 "A code was sent to %s: enter it to prove the number is "
-                 "yours.",
-                 job->phone);
+        snprintf(
+            out.o.text, sizeof(out.o.text),
+            service_tr(svc,
+                       "A code was sent to %s: enter it to prove the number is "
+                       "yours."),
+            SERVICE_PHONE_SHOWN(job->phone));
     } else {
         if (store_verify_claim_drop(service_store(svc), job->bare, job->phone,
                                     job->hash) < 0)
@@ -164,7 +167,9 @@ static void job_answer(struct service *svc, struct verify_job *job, int sent)
                       job->bare, store_errmsg(service_store(svc)));
         service_outcome_fail(
             &out.o, ERR_WAIT, "service-unavailable",
-            "the code could not be sent to %s; try again later", job->phone);
+            service_tr(svc,
+                       "the code could not be sent to %s; try again later"),
+            SERVICE_PHONE_SHOWN(job->phone));
     }
     job->done(svc, job->req, job->bare, &out);
     xmpp_stanza_release(job->req);
@@ -282,17 +287,19 @@ out_pipe:
 /* --- what registration asks --- */
 
 /* Refuses a code past a daily cap, saying when one may be asked again. */
-static void verify_capped(struct register_outcome *out, const char *phone,
+static void verify_capped(const struct service *svc,
+                          struct register_outcome *out, const char *phone,
                           int64_t retry_at)
 {
     char when[64];
 
-    format_utc(retry_at, when, sizeof(when));
+    format_utc(svc, retry_at, when, sizeof(when));
     service_outcome_fail(
         &out->o, ERR_WAIT, "policy-violation",
-        "too many codes were asked for %s or by your account today; "
-        "ask again after %s",
-        phone, when);
+        service_tr(svc,
+                   "too many codes were asked for %s or by your account today; "
+                   "ask again after %s"),
+        SERVICE_PHONE_SHOWN(phone), when);
 }
 
 /* Issues a code and starts its program; 0 when it runs (the job is
@@ -314,13 +321,13 @@ static int verify_launch(struct service *svc, struct verify_job *job,
                   rc == CX_EIO ? "no randomness or hash"
                                : store_errmsg(service_store(svc)));
         service_outcome_fail(&out->o, ERR_WAIT, "internal-server-error",
-                             "no code could be made");
+                             service_tr(svc, "no code could be made"));
         return -1;
     }
     if (retry_at) {
         log_info(service_log(svc), "code for %s to %s refused: daily cap",
                  job->phone, job->bare);
-        verify_capped(out, job->phone, retry_at);
+        verify_capped(svc, out, job->phone, retry_at);
         return -1;
     }
     rc = job_spawn(svc, job, code);
@@ -332,7 +339,9 @@ static int verify_launch(struct service *svc, struct verify_job *job,
                                 job->hash);
         service_outcome_fail(
             &out->o, ERR_WAIT, "service-unavailable",
-            "the code could not be sent to %s; try again later", job->phone);
+            service_tr(svc,
+                       "the code could not be sent to %s; try again later"),
+            SERVICE_PHONE_SHOWN(job->phone));
         return -1;
     }
     log_info(service_log(svc), "sending a code to %s for %s", job->phone,
@@ -356,7 +365,7 @@ void verify_send(struct service *svc, xmpp_stanza_t *req, const char *bare,
     if (!job || !(job->bare = strdup(bare)) ||
         !(job->req = xmpp_stanza_copy(req))) {
         service_outcome_fail(&out.o, ERR_WAIT, "internal-server-error",
-                             "out of memory");
+                             service_tr(svc, "out of memory"));
     } else {
         job->fd = -1;
         job->done = done;
@@ -384,16 +393,21 @@ static void verify_take(struct service *svc, const char *bare,
     if (rc == STORE_ECONFLICT) {
         service_outcome_fail(
             &out->o, ERR_CANCEL, "conflict",
-            "the number %s is already registered to another account", phone);
+            service_tr(
+                svc, "the number %s is already registered to another account"),
+            SERVICE_PHONE_SHOWN(phone));
     } else if (rc < 0) {
         service_outcome_store(svc, &out->o, "registering a number");
     } else {
         log_info(service_log(svc), "%s proved %s and registered it", bare,
                  phone);
-        snprintf(out->o.text, sizeof(out->o.text),
-                 "Your phone number is now %s: others can send you business "
-                 "cards by it.",
-                 phone);
+        snprintf(
+            out->o.text, sizeof(out->o.text),
+            service_tr(
+                svc,
+                "Your phone number is now %s: others can send you business "
+                "cards by it."),
+            SERVICE_PHONE_SHOWN(phone));
         /* Cards held for the number are bare's now ([privacy]); a user
          * proving it is online, so they need not wait for a presence. */
         deliver_flush(svc, bare);
@@ -425,26 +439,29 @@ void verify_prove(struct service *svc, const char *bare, const char *number,
     case VERIFY_WRONG:
         out->retry = 1;
         service_outcome_fail(&out->o, ERR_AUTH, "not-authorized",
-                             "wrong code for %s; try again", phone);
+                             service_tr(svc, "wrong code for %s; try again"),
+                             SERVICE_PHONE_SHOWN(phone));
         break;
     case VERIFY_EXHAUSTED:
         service_outcome_fail(
             &out->o, ERR_AUTH, "not-authorized",
-            "wrong code for %s too many times: this code is no "
-            "longer valid; ask for a new one",
-            phone);
+            service_tr(svc, "wrong code for %s too many times: this code is no "
+                            "longer valid; ask for a new one"),
+            SERVICE_PHONE_SHOWN(phone));
         break;
     case VERIFY_EXPIRED:
-        service_outcome_fail(&out->o, ERR_AUTH, "not-authorized",
-                             "the code for %s expired; ask for a new one",
-                             phone);
+        service_outcome_fail(
+            &out->o, ERR_AUTH, "not-authorized",
+            service_tr(svc, "the code for %s expired; ask for a new one"),
+            SERVICE_PHONE_SHOWN(phone));
         break;
     case VERIFY_NO_CLAIM:
         service_outcome_fail(
             &out->o, ERR_AUTH, "not-authorized",
-            "no code waits for %s from your account; ask for one "
-            "first",
-            phone);
+            service_tr(svc,
+                       "no code waits for %s from your account; ask for one "
+                       "first"),
+            SERVICE_PHONE_SHOWN(phone));
         break;
     }
     log_info(service_log(svc), "code of %s for %s refused: %s", bare, phone,

@@ -64,6 +64,9 @@ static const struct server_kind server_kinds[] = {
      * takes about 3 s to stop cleanly. */
     {HARNESS_EJABBERD, "ejabberd", "ejabberd", "ejabberd.log", "ejabberd.out",
      " is started in the node ", 30000, 15000},
+    /* Generates two RSA certificates at its first start. */
+    {HARNESS_PROSODY_STOCK, "prosody-stock", "Prosody (Debian stock config)",
+     "prosody.log", "prosody.out", NULL, 20000, 5000},
 };
 
 struct harness {
@@ -197,7 +200,9 @@ static const struct server_kind *server_from_env(void)
             return &server_kinds[i];
     }
     fprintf(stderr,
-            "harness: unknown CARDX_SERVER '%s' (prosody or ejabberd)\n", name);
+            "harness: unknown CARDX_SERVER '%s' (prosody, ejabberd or "
+            "prosody-stock)\n",
+            name);
     return NULL;
 }
 
@@ -610,7 +615,7 @@ int harness_register(struct harness *h, const char *user, const char *password)
     char *jid;
     int rc;
 
-    if (h->kind->id == HARNESS_PROSODY)
+    if (h->kind->id == HARNESS_PROSODY || h->kind->id == HARNESS_PROSODY_STOCK)
         return register_prosody(h, user, password);
     /* ejabberdctl would need Erlang distribution and takes over a second a
      * call; in-band registration is quick. */
@@ -666,10 +671,13 @@ static int write_cardxd_config(struct harness *h, const char *path)
             "[storage]\ndatabase = %s/cardxd.sqlite\n"
             "[log]\nlevel = debug\n"
             "[phone]\ndefault_region = CN\n"
+            /* The catalogs this build made. */
+            "[language]\nlocale_dir = %s/po/locale\n"
             /* Tests not about proving numbers register them at once;
              * harness_verify_by_log() appends method = command. */
             "[verify]\nmethod = none\n",
-            HARNESS_COMPONENT_DOMAIN, h->secret, h->component_port, h->rundir);
+            HARNESS_COMPONENT_DOMAIN, h->secret, h->component_port, h->rundir,
+            builddir());
     if (h->cardxd_extra)
         fputs(h->cardxd_extra, f);
     rc = ferror(f) ? -EIO : 0;

@@ -42,10 +42,27 @@
 
 struct harness;
 
-enum harness_server { HARNESS_PROSODY, HARNESS_EJABBERD };
+enum harness_server {
+    HARNESS_PROSODY,
+    HARNESS_EJABBERD,
+    HARNESS_PROSODY_STOCK
+};
+
+/* $CARDX_SERVER=prosody-stock runs a Prosody close to Debian's stock
+ * configuration (servers/prosody-stock.cfg.lua.in): TLS required, accounts
+ * only by invitation or prosodyctl (harness_register), limits, smacks,
+ * carbons, blocklist. Clients must use TLS and trust HARNESS_STOCK_CA (in
+ * the run directory), the self-signed certificate naming the test domain;
+ * with $CARDX_STOCK_CERT=host at start, Prosody serves one naming only the
+ * host instead, as Debian's snakeoil certificate does, and with
+ * $CARDX_STOCK_TLS=no-shared-cipher a TLS set-up no client agrees with.
+ * Tests whose clients
+ * speak plaintext or register in-band do not run on it. */
+#define HARNESS_STOCK_CA "certs/domain.crt"
 
 /* Makes the run directory, picks the ports and the secret; starts nothing.
- * The server is chosen by $CARDX_SERVER; $CARDX_PRIVILEGED=1 does what
+ * The server is chosen by $CARDX_SERVER (prosody, ejabberd or
+ * prosody-stock); $CARDX_PRIVILEGED=1 does what
  * harness_enable_privileges() does. NULL on failure (also for an unknown
  * $CARDX_SERVER). When the server is not installed it exits the program with
  * HARNESS_EXIT_SKIP, or with $CARDX_REQUIRE_SERVERS=1 returns NULL. */

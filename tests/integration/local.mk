@@ -19,7 +19,9 @@ EXTRA_DIST += tests/integration/servers/prosody.sh \
 	tests/integration/servers/prosody.cfg.lua.in \
 	tests/integration/servers/ejabberd.sh \
 	tests/integration/servers/ejabberd.yml.in \
-	tests/integration/servers/lib.sh
+	tests/integration/servers/lib.sh \
+	tests/integration/servers/prosody-stock.sh \
+	tests/integration/servers/prosody-stock.cfg.lua.in
 
 ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_exchange tests/integration/test_privilege \
@@ -30,7 +32,9 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_reload \
 	tests/integration/test_admin \
 	tests/integration/test_media \
-	tests/integration/test_updates
+	tests/integration/test_updates \
+	tests/integration/test_client_stock \
+	tests/integration/test_lang
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -75,6 +79,13 @@ tests_integration_test_privacy_LDADD = $(ITEST_LIBS)
 tests_integration_test_updates_SOURCES = tests/integration/test_updates.c
 tests_integration_test_updates_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_updates_LDADD = $(ITEST_LIBS)
+# Languages: answers, deliveries and forms in the reader's language, and
+# the cardx program following LANG.
+tests_integration_test_lang_SOURCES = tests/integration/test_lang.c
+tests_integration_test_lang_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_lang_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_lang_DEPENDENCIES = client/cardx$(EXEEXT) \
+	component/cardxd$(EXEEXT)
 # A client stack that is not ours (slixmpp, Debian's python3-slixmpp run by
 # /usr/bin/python3) through the whole flow. Not a Check program.
 tests_integration_test_slix_SOURCES = tests/integration/test_slix.c
@@ -96,6 +107,15 @@ tests_integration_test_media_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_media_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
 	$(CHECK_LIBS)
 EXTRA_tests_integration_test_media_DEPENDENCIES = \
+	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
+# The cardx program against a Prosody close to Debian's stock config (TLS
+# with a generated certificate, invitations only, accounts by prosodyctl).
+tests_integration_test_client_stock_SOURCES = \
+	tests/integration/test_client_stock.c
+tests_integration_test_client_stock_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_client_stock_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
+	$(CHECK_LIBS)
+EXTRA_tests_integration_test_client_stock_DEPENDENCIES = \
 	client/cardx$(EXEEXT) component/cardxd$(EXEEXT)
 # Cards sent while cardxd is killed, the server restarts and recipients
 # come and go (a few minutes; scripts/soak.sh runs it for an hour).
@@ -120,7 +140,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_reload_ejabberd.sh \
 	tests/integration/test_admin_ejabberd.sh \
 	tests/integration/test_media_ejabberd.sh \
-	tests/integration/test_updates_ejabberd.sh
+	tests/integration/test_updates_ejabberd.sh \
+	tests/integration/test_lang_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 

@@ -172,8 +172,9 @@ START_TEST(commands_discovered)
     const char *comp = harness_component_domain(itest_harness());
     xmpp_stanza_t *reply = NULL, *q;
     static const char *const nodes[] = {
-        "register", "send",     "inbox",  "block",   "unblock",   "blocked",
-        "consent",  "requests", "accept", "decline", "unregister", "updates"};
+        "register", "send",     "inbox",    "block",   "unblock",
+        "blocked",  "consent",  "requests", "accept",  "decline",
+        "unregister", "updates", "language"};
     const int nnodes = (int)(sizeof(nodes) / sizeof(nodes[0]));
     int n = 0;
 
@@ -237,7 +238,7 @@ START_TEST(register_by_command)
                    "<field var='phone'><value>138 0013 8111</value></field>",
                    &n);
     ck_assert_str_eq(n.type, "info");
-    ck_assert_ptr_nonnull(strstr(n.text, "+8613800138111"));
+    ck_assert_ptr_nonnull(strstr(n.text, "+86 138 0013 8111"));
     /* The same registration XEP-0077 sees. */
     ck_assert_str_eq(registered_phone(a), "+8613800138111");
 
@@ -287,7 +288,7 @@ START_TEST(send_by_command)
     send_cmd(a, "138 0013 8122", "from the command", &n);
     ck_assert_str_eq(n.type, "info");
     /* Online or not, the note does not say ([privacy] reveal_online). */
-    ck_assert_str_eq(n.text, "Card queued for +8613800138122: it reaches "
+    ck_assert_str_eq(n.text, "Card queued for +86 138 0013 8122: it reaches "
                              "them when they are online.");
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the card did not arrive");
@@ -303,7 +304,7 @@ START_TEST(send_by_command)
     xclient_pump(a, 300);
     send_cmd(a, "+8613800138122", NULL, &n);
     ck_assert_str_eq(n.type, "info");
-    ck_assert_ptr_nonnull(strstr(n.text, "Card queued for +8613800138122"));
+    ck_assert_ptr_nonnull(strstr(n.text, "Card queued for +86 138 0013 8122"));
     b = itest_relogin("cmdsend_b", 1, 1);
     card = itest_wait_card(b, ITEST_TIMEOUT_MS);
     ck_assert_msg(card != NULL, "the queued card did not arrive");
@@ -338,7 +339,7 @@ START_TEST(send_command_errors)
     itest_upload_card(a, "Alice Errors", "+8613800138131");
     send_cmd(a, "+8613800138139", NULL, &n);
     ck_assert_str_eq(n.type, "error");
-    ck_assert_str_eq(n.text, "no cardx user has the number +8613800138139");
+    ck_assert_str_eq(n.text, "no cardx user has the number +86 138 0013 8139");
     send_cmd(a, "not a number", NULL, &n);
     ck_assert_str_eq(n.type, "error");
     ck_assert_ptr_nonnull(strstr(n.text, "invalid phone number"));
@@ -438,7 +439,7 @@ START_TEST(unregister_command)
     command_run(a, "unregister",
                 "<field var='confirm'><value>true</value></field>", &n);
     ck_assert_str_eq(n.type, "info");
-    ck_assert_ptr_nonnull(strstr(n.text, "+8613800138161"));
+    ck_assert_ptr_nonnull(strstr(n.text, "+86 138 0013 8161"));
     ck_assert_str_eq(registered_phone(a), "");
 
     /* Nothing left to unregister. */
@@ -536,15 +537,15 @@ START_TEST(block_by_command)
     ck_assert_str_eq(n.text, "You have blocked no numbers.");
     block_cmd(b, "block", "138 0013 8181", &n);
     ck_assert_str_eq(n.type, "info");
-    ck_assert_ptr_nonnull(strstr(n.text, "+8613800138181 is blocked"));
+    ck_assert_ptr_nonnull(strstr(n.text, "+86 138 0013 8181 is blocked"));
     blocked_cmd(b, &n);
-    ck_assert_str_eq(n.text, "Blocked numbers (1):\n+8613800138181");
+    ck_assert_str_eq(n.text, "Blocked numbers (1):\n+86 138 0013 8181");
     block_cmd(b, "block", "not a number", &n);
     ck_assert_str_eq(n.type, "error");
 
     send_cmd(a, "+8613800138182", "while blocked", &n);
     ck_assert_str_eq(n.type, "info");
-    ck_assert_str_eq(n.text, "Card queued for +8613800138182: it reaches "
+    ck_assert_str_eq(n.text, "Card queued for +86 138 0013 8182: it reaches "
                              "them when they are online.");
     card = itest_wait_card(b, ITEST_QUIET_MS);
     ck_assert_msg(card == NULL, "a blocked sender's card arrived");
@@ -553,7 +554,7 @@ START_TEST(block_by_command)
     ck_assert_str_eq(n.type, "info");
     block_cmd(b, "unblock", "+8613800138181", &n);
     ck_assert_str_eq(n.type, "error");
-    ck_assert_str_eq(n.text, "+8613800138181 is not blocked");
+    ck_assert_str_eq(n.text, "+86 138 0013 8181 is not blocked");
     blocked_cmd(b, &n);
     ck_assert_str_eq(n.text, "You have blocked no numbers.");
     send_cmd(a, "+8613800138182", "after unblock", &n);
@@ -620,7 +621,7 @@ START_TEST(consent_by_command)
     ck_assert_str_eq(n.text, "No cards wait for your consent.");
 
     send_cmd(a, "+8613800138192", "may I?", &n);
-    ck_assert_str_eq(n.text, "Card queued for +8613800138192: it reaches "
+    ck_assert_str_eq(n.text, "Card queued for +86 138 0013 8192: it reaches "
                              "them when they are online.");
     card = itest_wait_card(b, ITEST_QUIET_MS);
     ck_assert_msg(card == NULL, "a held card was delivered");
@@ -638,7 +639,7 @@ START_TEST(consent_by_command)
     xmpp_stanza_release(card);
 
     send_cmd(c, "+8613800138192", NULL, &n);
-    ck_assert_str_eq(n.text, "Card queued for +8613800138192: it reaches "
+    ck_assert_str_eq(n.text, "Card queued for +86 138 0013 8192: it reaches "
                              "them when they are online.");
     one_request(b, "+8613800138193", id);
     snprintf(fields, sizeof(fields),

@@ -29,7 +29,7 @@ static const char *const admin_nodes[] = {"admin-stats", "admin-lookup",
                                           "admin-accounts"};
 #define NADMIN ((int)(sizeof(admin_nodes) / sizeof(admin_nodes[0])))
 /* The users' commands come first (tests/integration/test_adhoc.c). */
-#define NUSER 12 /* the users' commands: test_adhoc.c lists them */
+#define NUSER 13 /* the users' commands: test_adhoc.c lists them */
 
 #define COMMAND "/iq/{" NS_COMMANDS "}command"
 #define FORM COMMAND "/{" NS_DATA "}x"

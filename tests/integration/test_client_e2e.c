@@ -25,6 +25,9 @@
 #define LINK_WAIT_MS 30000
 #define ALICE_PHONE "+8613800138000"
 #define BOB_PHONE "+8613900139000"
+/* How cardx shows the numbers to people. */
+#define ALICE_SHOWN "+86 138 0013 8000"
+#define BOB_SHOWN "+86 139 0013 9000"
 
 /* Check fixtures take no argument: the shared harness lives here. */
 static struct harness *the_harness;
@@ -320,7 +323,7 @@ static void register_asks_code(const struct user *u, const char *jid,
 /* The first run names the account and server and gets a code sent; the
  * second proves the number with it, and register saves them. */
 static void register_user(const struct user *u, const char *phone,
-                          const char *e164)
+                          const char *e164, const char *shown)
 {
     char jid[128], server[64], want[128], code[HARNESS_CODE_LEN];
     char wrong[HARNESS_CODE_LEN];
@@ -343,7 +346,7 @@ static void register_user(const struct user *u, const char *phone,
             phone, "--code", code);
     ck_assert_msg(r.status == 0, "register failed (%d):\n%s%s", r.status, r.out,
                   r.err);
-    snprintf(want, sizeof(want), "registered %s for %s@", e164, u->name);
+    snprintf(want, sizeof(want), "registered %s for %s@", shown, u->name);
     assert_has(r.out, want);
     result_free(&r);
 }
@@ -353,14 +356,14 @@ START_TEST(register_users)
     char path[PATH_MAX + 16];
     struct stat st;
 
-    register_user(&alice, ALICE_PHONE, ALICE_PHONE);
-    register_user(&bob, "+86 139 0013 9000", BOB_PHONE);
+    register_user(&alice, ALICE_PHONE, ALICE_PHONE, ALICE_SHOWN);
+    register_user(&bob, "+86 139 0013 9000", BOB_PHONE, BOB_SHOWN);
     /* register saved the account, privately */
     snprintf(path, sizeof(path), "%s/cardx.conf", alice.dir);
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert_int_eq(st.st_mode & 0777, 0600);
     /* again, now from the saved settings: just logs in */
-    EXPECT(&alice, 0, "registered " ALICE_PHONE, "register");
+    EXPECT(&alice, 0, "registered " ALICE_SHOWN, "register");
 }
 END_TEST
 
@@ -382,6 +385,11 @@ START_TEST(register_refusals)
             "+8613700137000");
     ck_assert_int_eq(r.status, 5);
     assert_has(r.err, "exists with another password");
+    result_free(&r);
+    /* TLS is required unless turned off, and this server offers none. */
+    r = RUN(&wrong, jid, server, "sync");
+    ck_assert_int_ne(r.status, 0);
+    assert_has(r.err, "the server does not offer TLS");
     result_free(&r);
     snprintf(jid, sizeof(jid), "--jid=mallory@%s", harness_domain(the_harness));
     /* A code for Bob's number reaches Bob's phone; even with it, the
@@ -419,7 +427,7 @@ START_TEST(sync_fills_inbox)
     r = RUN(&bob, "inbox", "list");
     ck_assert_int_eq(r.status, 0);
     assert_has(r.out, "#1 ");
-    assert_has(r.out, ALICE_PHONE);
+    assert_has(r.out, ALICE_SHOWN);
     assert_has(r.out, "Alice Wang, Changhong");
     assert_has(r.out, "Nice to meet you");
     result_free(&r);
@@ -443,7 +451,7 @@ START_TEST(shell_prints_arrivals)
     shell_expect(&sh, "no new cards", SHELL_WAIT_MS);
     /* Bob is online, which the answer does not say (reveal_online). */
     EXPECT(&alice, 0, "queued: card", "send", BOB_PHONE);
-    shell_expect(&sh, "New card from " ALICE_PHONE ": Alice Wang (inbox #",
+    shell_expect(&sh, "New card from " ALICE_SHOWN ": Alice Wang (inbox #",
                  SHELL_WAIT_MS);
     shell_say(&sh, "inbox list");
     shell_expect(&sh, "Alice Wang, Changhong", SHELL_WAIT_MS);
@@ -457,7 +465,7 @@ START_TEST(shell_prints_arrivals)
     shell_expect(&sh, "back online", SHELL_WAIT_MS);
     shell_expect(&sh, "new card", SHELL_WAIT_MS);
     EXPECT(&alice, 0, NULL, "send", BOB_PHONE, "--note", "after restart");
-    shell_expect(&sh, "New card from " ALICE_PHONE, SHELL_WAIT_MS);
+    shell_expect(&sh, "New card from " ALICE_SHOWN, SHELL_WAIT_MS);
     shell_quit(&sh);
 }
 END_TEST
@@ -472,7 +480,7 @@ START_TEST(reply_reaches_sender)
     EXPECT(&alice, 0, "1 new card", "sync");
     r = RUN(&alice, "inbox");
     ck_assert_int_eq(r.status, 0);
-    assert_has(r.out, BOB_PHONE);
+    assert_has(r.out, BOB_SHOWN);
     assert_has(r.out, "Bob Li, Haier");
     result_free(&r);
 }
@@ -484,7 +492,7 @@ START_TEST(block_unblock_blocked)
 {
     EXPECT(&bob, 0, "no blocked numbers", "blocked");
     EXPECT(&bob, 0, "blocked " ALICE_PHONE, "block", ALICE_PHONE);
-    EXPECT(&bob, 0, ALICE_PHONE "\n", "blocked");
+    EXPECT(&bob, 0, ALICE_SHOWN "\n", "blocked");
     EXPECT(&alice, 0, "queued: card card-", "send", BOB_PHONE, "--note",
            "while blocked");
     EXPECT(&bob, 0, "no new cards", "sync");

@@ -281,6 +281,86 @@ START_TEST(profile_limits_fields)
 }
 END_TEST
 
+/* Uploads c's card with a photo whose BINVAL is b64. */
+static void upload_photo(struct xclient *c, const char *name, const char *phone,
+                         const char *b64)
+{
+    char xml[1024];
+
+    snprintf(xml, sizeof(xml),
+             "<iq type='set'><vCard xmlns='" NS_VCARD "'><FN>%s</FN><TEL>"
+             "<CELL/><NUMBER>%s</NUMBER></TEL><PHOTO><TYPE>image/png</TYPE>"
+             "<BINVAL>%s</BINVAL></PHOTO></vCard></iq>",
+             name, phone, b64);
+    itest_iq_ok(c, xml);
+}
+
+/* A profile that names the photo shows it, one that does not leaves it
+ * out; a new photo is a change its recipients are sent, and only them. */
+START_TEST(profile_photo)
+{
+    struct xclient *a = itest_login("pho_a", 1, 1);
+    struct xclient *b = itest_login("pho_b", 1, 1);
+    struct xclient *c = itest_login("pho_c", 1, 1);
+    xmpp_stanza_t *card, *reply;
+    char id[64];
+
+    itest_register_phone(a, "+8613800138661");
+    itest_register_phone(b, "+8613800138662");
+    itest_register_phone(c, "+8613800138663");
+    upload_photo(a, "Alice Photo", "+8613800138661", "iVBORw0KGgo=");
+    itest_iq_ok(a, "<iq type='set'><profile xmlns='" NS_CARDX
+                   "' name='face'><field var='name'/><field var='photo'/>"
+                   "</profile></iq>");
+    itest_iq_ok(a, "<iq type='set'><profile xmlns='" NS_CARDX
+                   "' name='plain'><field var='name'/></profile></iq>");
+    xclient_send_presence(b);
+    xclient_send_presence(c);
+    xclient_pump(b, 300);
+    xclient_pump(c, 300);
+
+    reply = itest_iq_expect(a,
+                            "<iq type='set'><send xmlns='" NS_CARDX
+                            "' to='+8613800138662' profile='face'/></iq>",
+                            "/iq[@type='result']/{" NS_CARDX "}sent[@id]");
+    snprintf(id, sizeof(id), "%s",
+             xmpp_stanza_get_id(xmpp_stanza_get_child_by_ns(reply, NS_CARDX)));
+    xmpp_stanza_release(reply);
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the card with its photo did not arrive");
+    stanza_expect(card, VCARD "/PHOTO/BINVAL[text()='iVBORw0KGgo=']");
+    ck_assert_int_eq(stanza_match(card, VCARD "/TEL"), 0);
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+
+    xmpp_stanza_release(
+        itest_iq_expect(a,
+                        "<iq type='set'><send xmlns='" NS_CARDX
+                        "' to='+8613800138663' profile='plain'/></iq>",
+                        "/iq[@type='result']/{" NS_CARDX "}sent[@id]"));
+    card = itest_wait_card(c, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the card without a photo did not arrive");
+    stanza_expect(card, VCARD "/FN[text()='Alice Photo']");
+    ck_assert_int_eq(stanza_match(card, VCARD "/PHOTO"), 0);
+    itest_ack(c, card);
+    xmpp_stanza_release(card);
+    xclient_pump(b, 300);
+    xclient_pump(c, 300);
+
+    upload_photo(a, "Alice Photo", "+8613800138661", "R0lGODlhAQABAA==");
+    card = itest_wait_card(b, ITEST_TIMEOUT_MS);
+    ck_assert_msg(card != NULL, "the new photo was not sent as an update");
+    stanza_expect(card, CARD "[@updates='%s'][@changed='photo']", id);
+    stanza_expect(card, VCARD "/PHOTO/BINVAL[text()='R0lGODlhAQABAA==']");
+    itest_ack(b, card);
+    xmpp_stanza_release(card);
+    expect_nothing(c, "a photo outside the profile sent an update");
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+    xclient_disconnect_free(c);
+}
+END_TEST
+
 /* The default profile is what a send without one shows; a message send
  * (any client) uses it too. */
 START_TEST(default_profile)
@@ -373,6 +453,7 @@ static Suite *updates_suite(void)
     tcase_add_test(tc, blocked_sender);
     tcase_add_test(tc, profile_limits_fields);
     tcase_add_test(tc, default_profile);
+    tcase_add_test(tc, profile_photo);
     tcase_add_test(tc, plain_client_body);
     suite_add_tcase(s, tc);
     return s;

@@ -218,7 +218,7 @@ START_TEST(tries_exhaust_the_code)
     other_code(code, wrong);
     for (int i = 1; i < 5; i++)
         submit_refused(a, "+8613800138620", wrong, "auth", "not-authorized",
-                       "wrong code for +8613800138620; try again");
+                       "wrong code for +86 138 0013 8620; try again");
     submit_refused(a, "+8613800138620", wrong, "auth", "not-authorized",
                    "too many times");
     /* Dead: even the right code no longer proves it. */
@@ -325,7 +325,7 @@ START_TEST(adhoc_two_stages)
     /* A wrong code gives the code's stage again, with the reason. */
     ck_assert_int_eq(command(a, sid, fields, &reply), 0);
     stanza_expect(reply, COMMAND "[@status='executing']/note[@type='error']"
-                                 "[text()='wrong code for +8613800138640; "
+                                 "[text()='wrong code for +86 138 0013 8640; "
                                  "try again']");
     xmpp_stanza_release(reply);
     snprintf(fields, sizeof(fields),
@@ -414,7 +414,7 @@ START_TEST(failing_program)
     cardxd_with(ini);
     a = itest_login("v_unsent", 1, 1);
     submit_refused(a, "+8613800138670", NULL, "wait", "service-unavailable",
-                   "the code could not be sent to +8613800138670");
+                   "the code could not be sent to +86 138 0013 8670");
     /* Its output is logged; the claim it would have proven is gone. */
     ck_assert_int_eq(harness_cardxd_log_count(itest_harness(),
                                               "gateway down for "

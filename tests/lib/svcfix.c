@@ -49,6 +49,8 @@ void svcfix_init(struct svcfix *fx)
     ck_assert_ptr_nonnull(fx->cfg);
     svcfix_set(&fx->cfg->domain, SVCFIX_DOMAIN);
     svcfix_set(&fx->cfg->default_region, "CN");
+    /* The catalogs this build made: requests in Chinese get Chinese. */
+    svcfix_set(&fx->cfg->locale_dir, BUILDDIR "/po/locale");
     snprintf(fx->path, sizeof(fx->path), "/tmp/cardx-svc-XXXXXX");
     fd = mkstemp(fx->path);
     ck_assert_int_ge(fd, 0);

@@ -47,7 +47,7 @@ as_cardxd() {
 }
 
 purge_packages() {
-    dpkg --purge cardx cardxd >"$work/purge.log" 2>&1 ||
+    dpkg --purge cardx cardxd cardx-common >"$work/purge.log" 2>&1 ||
         { cat "$work/purge.log" >&2; return 1; }
 }
 
@@ -111,7 +111,8 @@ say "building the packages (log: $work/build.log)"
     dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) ||
     { tail -n 40 "$work/build.log" >&2; fail "dpkg-buildpackage failed"; }
 changes=$(ls "$work"/src/cardx_*.changes)
-debs="$(ls "$work"/src/cardxd_*.deb) $(ls "$work"/src/cardx_*.deb)"
+debs="$(ls "$work"/src/cardxd_*.deb) $(ls "$work"/src/cardx_*.deb)
+ $(ls "$work"/src/cardx-common_*.deb)"
 
 # 2. lintian: errors fail, warnings are shown.
 lintian --tag-display-limit 0 "$changes" >"$work/lintian.log" 2>&1 || true
@@ -127,6 +128,10 @@ dpkg -i $debs >"$work/install.log" 2>&1 ||
 for bin in /usr/sbin/cardxd /usr/bin/cardx; do
     [ -x "$bin" ] || fail "$bin not installed"
 done
+# The Chinese catalog both programs read, where cardxd's default
+# [language] locale_dir and cardx's bindtextdomain() look.
+catalog=/usr/share/locale/zh_CN/LC_MESSAGES/cardx.mo
+[ -f "$catalog" ] || fail "$catalog not installed"
 # Listed rather than looked for: minimal images exclude /usr/share/man.
 for page in /usr/share/man/man8/cardxd.8.gz /usr/share/man/man5/cardxd.conf.5.gz \
     /usr/share/man/man1/cardx.1.gz; do
@@ -267,7 +272,7 @@ getent passwd cardxd >/dev/null || fail "dpkg --remove deleted the user"
 purge_packages || fail "dpkg --purge failed"
 installed=
 for path in /usr/sbin/cardxd /usr/bin/cardx /etc/cardxd "$state" "$unit" \
-    /usr/share/man/man8/cardxd.8.gz /usr/share/doc/cardxd; do
+    /usr/share/man/man8/cardxd.8.gz /usr/share/doc/cardxd "$catalog"; do
     [ ! -e "$path" ] || fail "$path is left after purge"
 done
 ! getent passwd cardxd >/dev/null || fail "the user cardxd is left after purge"

@@ -10,7 +10,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_stats tests/unit/test_admin_unit \
 	tests/unit/test_qrcard tests/unit/test_photo tests/unit/test_consent \
 	tests/unit/test_merge tests/unit/test_store_share \
-	tests/unit/test_manpage tests/unit/test_libcardx_store
+	tests/unit/test_manpage tests/unit/test_libcardx_store \
+	tests/unit/test_i18n
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -84,6 +85,13 @@ nodist_EXTRA_tests_unit_test_service_SOURCES = dummy.cxx
 tests_unit_test_service_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_service_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
 # When a card leaves the inbox: evidence only.
+# Languages: the catalogs the build made (po/locale), and the service
+# answering and delivering in them.
+tests_unit_test_i18n_SOURCES = tests/unit/test_i18n.c
+nodist_EXTRA_tests_unit_test_i18n_SOURCES = dummy.cxx
+tests_unit_test_i18n_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_i18n_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
+
 tests_unit_test_deliver_SOURCES = tests/unit/test_deliver.c
 nodist_EXTRA_tests_unit_test_deliver_SOURCES = dummy.cxx
 tests_unit_test_deliver_CPPFLAGS = $(TEST_CPPFLAGS)

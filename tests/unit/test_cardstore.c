@@ -842,6 +842,119 @@ START_TEST(search_follows_changes)
 }
 END_TEST
 
+/* Chinese names are written without spaces: any part of one finds it,
+ * one character or more, while Latin text keeps its word prefixes. */
+START_TEST(search_cjk_any_part)
+{
+    struct tmpdb d;
+    struct cardstore *cs;
+    struct vcard_fields zw = {
+        .name = "张伟", .phone = "+8613800138000", .org = "长虹电器"};
+    struct vcard_fields oy = {
+        .name = "欧阳娜娜", .title = "设计师", .email = "Nana@Example.com"};
+    struct vcard_fields wang = {.name = "王伟", .note = "张先生介绍"};
+    struct vcard_fields ann = {.name = "Ann Lee", .org = "Acme"};
+    struct seen s;
+    int64_t izw, ioy, iwang, iann, total = -1;
+
+    tmpdb_init(&d);
+    cs = db_open(&d);
+    izw = add_contact(cs, &zw, NULL);
+    ioy = add_contact(cs, &oy, NULL);
+    iwang = add_contact(cs, &wang, NULL);
+    iann = add_contact(cs, &ann, NULL);
+
+    /* One character: the name hit ranks before the note hit. */
+    s = search(cs, "张");
+    ck_assert_uint_eq(s.n, 2);
+    ck_assert_int_eq(s.id[0], izw);
+    ck_assert_int_eq(s.id[1], iwang);
+    s = search(cs, "伟");
+    ck_assert_uint_eq(s.n, 2);
+    ck_assert(s.id[0] == izw || s.id[1] == izw);
+    ck_assert(s.id[0] == iwang || s.id[1] == iwang);
+    finds_one(cs, "张伟", izw);
+    finds_one(cs, "阳娜", ioy);
+    finds_one(cs, "阳娜娜", ioy); /* three characters: the trigram index */
+    finds_one(cs, "娜", ioy);
+    finds_one(cs, "虹电器", izw);
+    finds_one(cs, "设计", ioy);
+    finds_one(cs, "伟 长虹", izw); /* every word must match */
+    finds_one(cs, "伟 13800138000", izw);
+    finds_one(cs, "伟 8000", izw);
+    finds_none(cs, "伟 acme");
+    finds_none(cs, "伟 长城");
+    finds_none(cs, "张 %伟");              /* LIKE's characters are text */
+    finds_one(cs, "娜 NANA@example", ioy); /* ASCII case ignored */
+    finds_none(cs, "李");
+    finds_none(cs, "欧阳明");
+
+    /* Latin text still matches word prefixes and ignores accents. */
+    finds_one(cs, "ann", iann);
+    finds_one(cs, "acm", iann);
+
+    /* Characters that are not adjacent are no pair. */
+    finds_none(cs, "欧娜");
+    finds_none(cs, "生伟");
+
+    /* A limit shows the best, the total counts them all. */
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(cardstore_contact_search(cs, "伟", 1, record, &s, &total),
+                     0);
+    ck_assert_uint_eq(s.n, 1);
+    ck_assert_int_eq(total, 2);
+
+    /* The indexes follow edits and deletions. */
+    ck_assert_int_eq(cardstore_contact_set(cs, iwang, "name", "李明"), 0);
+    finds_one(cs, "伟", izw);
+    finds_one(cs, "李明", iwang);
+    ck_assert_int_eq(cardstore_contact_delete(cs, izw), 0);
+    finds_none(cs, "伟");
+    finds_none(cs, "虹电器");
+    cardstore_free(cs);
+    tmpdb_exec(&d, "INSERT INTO contacts_tri (contacts_tri) "
+                   "VALUES ('integrity-check')");
+    tmpdb_exec(&d, "INSERT INTO contacts_uni (contacts_uni) "
+                   "VALUES ('integrity-check')");
+    tmpdb_remove(&d);
+}
+END_TEST
+
+/* Contacts saved before the substring index existed are found by it once
+ * the store is opened by this version: the migration indexes them. */
+START_TEST(search_cjk_after_migration)
+{
+    struct tmpdb d;
+    struct cardstore *cs;
+    char sql[64];
+    FILE *f;
+
+    tmpdb_init(&d);
+    /* An empty file is an empty database, as version 001 left it. */
+    f = fopen(d.path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fclose(f), 0);
+    tmpdb_exec(&d, client_migrations[0].sql);
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+             client_migrations[0].version);
+    tmpdb_exec(&d, sql);
+    tmpdb_exec(&d, "INSERT INTO contacts (id, name, created, updated) "
+                   "VALUES (7, '张伟', 1, 1)");
+    cs = db_open(&d);
+    finds_one(cs, "伟", 7);
+    finds_one(cs, "张伟", 7);
+    cardstore_free(cs);
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM contacts"), 1);
+    /* Filled once: the store has nothing left to do. */
+    ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM store_todo"), 0);
+    tmpdb_exec(&d, "INSERT INTO contacts_tri (contacts_tri) "
+                   "VALUES ('integrity-check')");
+    tmpdb_exec(&d, "INSERT INTO contacts_uni (contacts_uni) "
+                   "VALUES ('integrity-check')");
+    tmpdb_remove(&d);
+}
+END_TEST
+
 /* Enough matches that a limit leaves most out. */
 #define MANY 120
 
@@ -989,7 +1102,8 @@ START_TEST(self_card)
     ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
     ck_assert_ptr_null(xml);
     ck_assert_int_eq(uploaded, 0);
-    ck_assert_int_eq(cardstore_self_mark_uploaded(cs), CARDSTORE_ENOTFOUND);
+    ck_assert_int_eq(cardstore_self_mark_uploaded(cs, "<vCard/>"),
+                     CARDSTORE_ENOTFOUND);
 
     ck_assert_int_eq(cardstore_self_set(cs,
                                         "<vCard xmlns='vcard-temp'>"
@@ -999,8 +1113,8 @@ START_TEST(self_card)
     ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
     ck_assert_str_eq(xml, "<vCard xmlns='vcard-temp'><FN>Me</FN></vCard>");
     ck_assert_int_eq(uploaded, 0);
+    ck_assert_int_eq(cardstore_self_mark_uploaded(cs, xml), 0);
     free(xml);
-    ck_assert_int_eq(cardstore_self_mark_uploaded(cs), 0);
     ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
     ck_assert_int_eq(uploaded, 1);
     free(xml);
@@ -1022,6 +1136,38 @@ START_TEST(self_card)
     ck_assert_int_eq(cardstore_self_set(cs, NULL, 0), 0);
     ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
     ck_assert_ptr_null(xml);
+    cardstore_free(cs);
+    tmpdb_remove(&d);
+}
+END_TEST
+
+/* An edit made while the upload was in flight is not marked uploaded by
+ * the upload's answer: only the version that was sent is. */
+START_TEST(self_card_edited_in_flight)
+{
+    static const char sent[] = "<vCard xmlns='vcard-temp'><FN>Old</FN></vCard>";
+    static const char edited[] =
+        "<vCard xmlns='vcard-temp'><FN>New</FN></vCard>";
+    struct tmpdb d;
+    struct cardstore *cs;
+    char *xml = NULL;
+    int uploaded = -1;
+
+    tmpdb_init(&d);
+    cs = db_open(&d);
+    ck_assert_int_eq(cardstore_self_set(cs, sent, 0), 0);
+    ck_assert_int_eq(cardstore_self_set(cs, edited, 0), 0);
+    ck_assert_int_eq(cardstore_self_mark_uploaded(cs, sent),
+                     CARDSTORE_ENOTFOUND);
+    ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
+    ck_assert_str_eq(xml, edited);
+    ck_assert_int_eq(uploaded, 0);
+    free(xml);
+    ck_assert_int_eq(cardstore_self_mark_uploaded(cs, edited), 0);
+    ck_assert_int_eq(cardstore_self_get(cs, &xml, &uploaded), 0);
+    ck_assert_int_eq(uploaded, 1);
+    free(xml);
+    ck_assert_int_eq(cardstore_self_mark_uploaded(cs, NULL), CARDSTORE_EINVAL);
     cardstore_free(cs);
     tmpdb_remove(&d);
 }
@@ -1166,10 +1312,13 @@ static Suite *cardstore_suite(void)
     tcase_add_test(tc, visitor_calls_store);
     tcase_add_test(tc, search_fields);
     tcase_add_test(tc, search_ranks_name_first);
+    tcase_add_test(tc, search_cjk_any_part);
+    tcase_add_test(tc, search_cjk_after_migration);
     tcase_add_test(tc, search_syntax_is_text);
     tcase_add_test(tc, search_follows_changes);
     tcase_add_test(tc, search_limit_and_total);
     tcase_add_test(tc, self_card);
+    tcase_add_test(tc, self_card_edited_in_flight);
     tcase_add_test(tc, survives_reopen);
     tcase_add_test(tc, rollback_leaves_store_unchanged);
     tcase_add_test(tc, failed_save_rolls_back);

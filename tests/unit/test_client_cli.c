@@ -347,6 +347,86 @@ START_TEST(save_round_trip)
 }
 END_TEST
 
+/* The settings of account jid with data directory data (dir_given: from
+ * the command line) and the config file config. */
+static struct cardx_settings *account(const char *jid, const char *data,
+                                      int dir_given, const char *config,
+                                      int *rc)
+{
+    struct cardx_settings *s = settings_new();
+    char *err = NULL;
+
+    ck_assert_ptr_nonnull(s);
+    s->config_path = strdup(config);
+    if (jid)
+        ck_assert_int_eq(settings_set(s, "jid", jid, &err), 0);
+    ck_assert_int_eq(settings_set(s, "data_dir", data, &err), 0);
+    *rc = settings_load_account(s, dir_given, 0, &err);
+    ck_assert_msg((*rc == 0) == (err == NULL), "rc %d err %s", *rc, err);
+    free(err);
+    return s;
+}
+
+/* After one account ran, another one's JID does not pick up its server or
+ * component: each account's settings live beside its cards. */
+START_TEST(settings_per_account)
+{
+    char dir[PATH_MAX], config[PATH_MAX + 16], a[PATH_MAX + 16],
+        b[PATH_MAX + 16];
+    struct cardx_settings *s;
+    char *err = NULL;
+    int rc;
+
+    make_tmpdir(dir);
+    snprintf(config, sizeof config, "%s/cardx.conf", dir);
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
+    /* An older cardx saved alice's account in the config file. */
+    write_file(config,
+               "[account]\njid = alice@localhost\nserver = 10.0.0.1\n"
+               "component = cards.example.test\ntimeout = 7\n",
+               0600);
+
+    /* alice registers: her settings go beside her cards. */
+    s = account("alice@localhost", a, 1, config, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(s->component, "cards.example.test");
+    ck_assert_ptr_nonnull(strstr(s->account_path, "/a/account.conf"));
+    ck_assert_int_eq(settings_set(s, "server", "127.0.0.1:5299", &err), 0);
+    ck_assert_int_eq(settings_save(s, &err), 0);
+    settings_free(s);
+
+    /* bob, with a data directory of his own, inherits none of it. */
+    s = account("bob@localhost", b, 1, config, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_null(s->server_host);
+    ck_assert_ptr_null(s->component);
+    ck_assert_int_eq(s->timeout_ms, SETTINGS_DEFAULT_TIMEOUT_MS);
+    settings_free(s);
+
+    /* alice's data directory alone names her account and its server. */
+    s = account(NULL, a, 1, config, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(s->jid, "alice@localhost");
+    ck_assert_str_eq(s->server_host, "127.0.0.1");
+    ck_assert_int_eq(s->server_port, 5299);
+    settings_free(s);
+
+    /* bob in alice's data directory would mix their cards: refused. */
+    s = account("bob@localhost", a, 0, config, &rc);
+    ck_assert_int_eq(rc, CX_EINVAL);
+    settings_free(s);
+
+    /* A config file naming no account applies to every account. */
+    write_file(config, "[account]\ntimeout = 7\n", 0600);
+    s = account("bob@localhost", b, 1, config, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(s->timeout_ms, 7000);
+    settings_free(s);
+    remove_tree(dir);
+}
+END_TEST
+
 /* --- command-line parsing --- */
 
 static void assert_split(const char *line, int n, const char *const *want)
@@ -568,6 +648,8 @@ START_TEST(inbox_save_flags)
     ck_assert_int_eq(fx_run(&fx, "inbox"), 0);
     assert_has(fx.out_text, "#1");
     assert_has(fx.out_text, "Alice W.");
+    /* The sender's number as people read it; the store keeps E.164. */
+    assert_has(fx.out_text, "+86 138 0013 8000");
     ck_assert_int_eq(fx_run(&fx, "inbox save 1"), 0);
     assert_has(fx.out_text, "saved inbox #1 as contact 1");
     ck_assert_int_eq(fx_run(&fx, "inbox save 2"), CARDX_EXIT_USAGE);
@@ -737,6 +819,7 @@ static Suite *client_cli_suite(void)
     tcase_add_test(tc, load_refuses_open_mode);
     tcase_add_test(tc, load_errors);
     tcase_add_test(tc, save_round_trip);
+    tcase_add_test(tc, settings_per_account);
     tcase_add_test(tp, split_quoting);
     tcase_add_test(tp, split_unterminated);
     tcase_add_test(tp, assignments);

@@ -85,6 +85,7 @@ START_TEST(defaults_documented)
     ck_assert_str_eq(cfg->unknown_numbers, "reject");
     ck_assert_int_eq(config_hold_unknown(cfg), 0);
     ck_assert_str_eq(cfg->reveal_online, "no");
+    ck_assert_str_eq(strstr(cfg->locale_dir, "/share/locale"), "/share/locale");
     ck_assert_int_eq(config_reveal_online(cfg), 0);
     ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
     ck_assert_ptr_null(cfg->log_file);
@@ -143,7 +144,7 @@ START_TEST(example_states_defaults)
     fclose(out);
     /* Every key but domain, secret and [verify] method, which the example
      * sets, and [verify] command and [log] file, which have no default. */
-    ck_assert_int_eq(shown, 31);
+    ck_assert_int_eq(shown, 32);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -181,6 +182,8 @@ START_TEST(example_states_defaults)
     ck_assert_int_eq(cfg->verify_codes_per_day, ref->verify_codes_per_day);
     ck_assert_str_eq(cfg->unknown_numbers, ref->unknown_numbers);
     ck_assert_str_eq(cfg->reveal_online, ref->reveal_online);
+    /* Like the database: the example names a system install's directory. */
+    ck_assert_str_eq(cfg->locale_dir, "/usr/share/locale");
     ck_assert_int_eq(cfg->log_level, ref->log_level);
     ck_assert_ptr_null(cfg->log_file);
     free(text);

@@ -224,7 +224,7 @@ START_TEST(inbox_quota)
     send_iq(&fx, "d", "s3", B_PHONE, "three");
     svcfix_expect(&fx, -1, ERROR_PATH("s3", "wait", "resource-constraint"));
     expect_text(&fx, "/iq/error/{" NS_STANZAS "}text",
-                "the inbox of " B_PHONE " is full");
+                "the inbox of +86 139 0013 9000 is full");
     ck_assert_int_eq(inbox_count(&fx), 2);
     send_iq(&fx, "a", "s4", B_PHONE, "one again");
     svcfix_expect(&fx, -1, SENT_PATH("s4", "queued"));
@@ -329,7 +329,8 @@ START_TEST(ttl_expires_on_timer)
     service_tick(fx.svc, fx.now);
     ck_assert_int_eq(inbox_count(&fx), 0);
     svcfix_expect(&fx, -1, NOTICE_PATH);
-    expect_text(&fx, "/message/body", "Your card to " B_PHONE);
+    /* The number as people read it; the wire (from) keeps E.164. */
+    expect_text(&fx, "/message/body", "Your card to +86 139 0013 9000");
     expect_text(&fx, "/message/body", "expired undelivered");
     ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
     online(&fx, B_BARE "/phone");
@@ -423,7 +424,7 @@ START_TEST(held_cards_dedupe_quota_then_flush)
     send_iq(&fx, "d", "s4", H_PHONE, "from d");
     svcfix_expect(&fx, -1, ERROR_PATH("s4", "wait", "resource-constraint"));
     expect_text(&fx, "/iq/error/{" NS_STANZAS "}text",
-                "the inbox of " H_PHONE " is full (2 cards wait)");
+                "the inbox of +86 135 0013 5000 is full (2 cards wait)");
     ck_assert_int_eq(held_count(&fx), 2);
     /* b, online, moves to the number: the held cards are b's, sent now. */
     online(&fx, B_BARE "/phone");
@@ -462,7 +463,7 @@ START_TEST(held_card_expires)
     svcfix_expect(&fx, -1,
                   "/message[@type='chat'][@from='" H_PROXY "'][@to='" A_BARE
                   "']/body");
-    expect_text(&fx, "/message/body", "Your card to " H_PHONE);
+    expect_text(&fx, "/message/body", "Your card to +86 135 0013 5000");
     expect_text(&fx, "/message/body", "expired undelivered");
     ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
     svcfix_free(&fx);

@@ -20,7 +20,9 @@
 # by Prosody, which keeps its own lock in data/). Prosody 0.12 hangs instead
 # of exiting on some startup errors (running as root without run_as_root, a
 # locked pidfile), so every step here is bounded in time.
-# PROSODY and PROSODYCTL override the programs used.
+# PROSODY and PROSODYCTL override the programs used; PROSODY_TEMPLATE the
+# config template (prosody-stock.sh's), whose @CERT@ is $PROSODY_CERT and
+# --@SSL_EXTRA@ $PROSODY_SSL_EXTRA.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -85,7 +87,10 @@ cmd_config() {
         -e "s|@COMPONENT_DOMAIN@|$compdomain|g" \
         -e "s|@SECRET@|$secret|g" \
         -e "s|--@PRIV@|$priv|g" \
-        "$here/prosody.cfg.lua.in" >"$rundir/prosody.cfg.lua.tmp"
+        -e "s|@CERT@|${PROSODY_CERT:-domain}|g" \
+        -e "s|--@SSL_EXTRA@|${PROSODY_SSL_EXTRA:---}|g" \
+        "${PROSODY_TEMPLATE:-$here/prosody.cfg.lua.in}" \
+        >"$rundir/prosody.cfg.lua.tmp"
     mv "$rundir/prosody.cfg.lua.tmp" "$rundir/prosody.cfg.lua"
 }
 

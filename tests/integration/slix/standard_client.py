@@ -32,6 +32,8 @@ TOTAL_TIMEOUT = 150  # seconds for the whole script
 
 PHONE_A = "+8613800138181"
 PHONE_B = "+8613800138182"
+# How cardxd shows PHONE_B to people (the wire keeps E.164).
+PHONE_B_SHOWN = "+86 138 0013 8182"
 
 
 class Failure(Exception):
@@ -264,7 +266,7 @@ async def scenario(args):
     notes = await a.command("send", {"number": PHONE_B, "note": "Via command"})
     # Online or not, the note does not say (cardxd's reveal_online = no).
     check(notes == [("info", "Card queued for %s: it reaches them when "
-                             "they are online." % PHONE_B)],
+                             "they are online." % PHONE_B_SHOWN)],
           "unexpected notes %r" % notes)
     card = await b.wait_card(PHONE_A)
     check_card(card, "Alice Slix", "Via command", False)
@@ -276,7 +278,7 @@ async def scenario(args):
     await asyncio.sleep(0.5)
     notes = await a.command("send", {"number": PHONE_B, "note": "While away"})
     check(len(notes) == 1 and notes[0][0] == "info" and
-          notes[0][1].startswith("Card queued for " + PHONE_B),
+          notes[0][1].startswith("Card queued for " + PHONE_B_SHOWN),
           "unexpected notes %r" % notes)
     step("card queued for the offline recipient")
     b = Client("%s@%s" % (args.user_b, args.domain), args.password,
