@@ -353,7 +353,7 @@ static int lookup_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x, void *ud)
     time_format(t->found ? t->info.proven_at : 0, never, proven,
                 sizeof(proven));
     if (field_printf(ctx, x, "phone", N_("Phone number"), "%s",
-                     SERVICE_PHONE_SHOWN(target_phone(t))) < 0 ||
+                     target_phone(t)) < 0 ||
         field_printf(ctx, x, "jid", N_("JID"), "%s",
                      t->found ? t->info.jid : "") < 0 ||
         field_printf(ctx, x, "registered", N_("Registered since"), "%s",
@@ -511,16 +511,18 @@ struct list_view {
     struct strv limited;
 };
 
+/* Numbers in form values stay E.164, as on the wire (xep/cardx.md §16):
+ * an admin copies them into the next command. */
 static int blocked_row(void *ud, const char *phone, int64_t users)
 {
     struct list_view *v = ud;
     char *line = users == 1
                      ? str_printf(service_tr_lang(v->svc, v->lang,
                                                   "%s: blocked by 1 user"),
-                                  SERVICE_PHONE_SHOWN(phone))
+                                  phone)
                      : str_printf(service_tr_lang(v->svc, v->lang,
                                                   "%s: blocked by %lld users"),
-                                  SERVICE_PHONE_SHOWN(phone), (long long)users);
+                                  phone, (long long)users);
     int rc = line ? strv_push(&v->blocked, line) : -1;
 
     free(line);
