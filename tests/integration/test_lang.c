@@ -335,9 +335,11 @@ START_TEST(update_body_in_recipient_language)
     itest_send(a, UEN_PHONE, "first", &sent);
     expect_card(en, "en", "Business card: Lang Alice", "en");
     itest_upload_card(a, "Lang Alice Wang", U_PHONE);
-    expect_card(zh, "zh-CN", "这是您收到的一张名片的更新（已更改：", "zh");
+    expect_card(zh, "zh-CN", "这是您收到的一张名片的更新（已更改：姓名）。",
+                "zh");
     expect_card(en, "en",
-                "This is an update of a card you received (changed: ", "en");
+                "This is an update of a card you received (changed: Name).",
+                "en");
     xclient_disconnect_free(a);
     xclient_disconnect_free(zh);
     xclient_disconnect_free(en);
