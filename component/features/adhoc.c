@@ -108,10 +108,12 @@ void adhoc_done_form(struct service *svc, xmpp_stanza_t *req, const char *sid,
     xmpp_stanza_t *c, *reply = adhoc_reply(svc, req, sid, "completed", &c);
     xmpp_stanza_t *x;
 
-    if (reply && (!(x = stanza_add_child(ctx, c, "x", NS_DATA)) ||
-                  xmpp_stanza_set_type(x, "result") ||
-                  stanza_add_text_child(ctx, x, "title", title) < 0 ||
-                  fill(ctx, x, ud) < 0)) {
+    if (reply &&
+        (!(x = stanza_add_child(ctx, c, "x", NS_DATA)) ||
+         xmpp_stanza_set_type(x, "result") ||
+         stanza_add_text_child(ctx, x, "title", title) < 0 ||
+         fill(ctx, x, ud) < 0 ||
+         service_form_translate(svc, service_lang_of(svc, req), x) < 0)) {
         xmpp_stanza_release(reply);
         reply = NULL;
     }

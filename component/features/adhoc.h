@@ -41,7 +41,9 @@ void adhoc_done(struct service *svc, xmpp_stanza_t *req, const char *sid,
 
 /* Completes the command req with a result form (XEP-0004 type "result")
  * titled title, whose fields fill adds (ud passed along); for answers an
- * admin's client shows as a table rather than as one text. */
+ * admin's client shows as a table rather than as one text. The title and
+ * the labels are English (marked N_) and reach the requester translated
+ * whole; values fill puts in its reader's language itself. */
 void adhoc_done_form(struct service *svc, xmpp_stanza_t *req, const char *sid,
                      const char *title,
                      int (*fill)(xmpp_ctx_t *ctx, xmpp_stanza_t *x, void *ud),

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/i18n.h"
 #include "common/phone.h"
 #include "common/util.h"
 #include "component/features/adhoc.h"
@@ -59,15 +60,17 @@ static int field_lines(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *var,
     return 0;
 }
 
-/* unix seconds as "2026-11-30 15:04:05 UTC"; "never" for 0. */
-static void time_format(int64_t unix_s, char *buf, size_t len)
+/* unix seconds as "2026-11-30 15:04:05 UTC"; never (a text in the
+ * reader's language) for 0. */
+static void time_format(int64_t unix_s, const char *never, char *buf,
+                        size_t len)
 {
     time_t t = (time_t)unix_s;
     struct tm tm;
 
     if (unix_s <= 0 || !gmtime_r(&t, &tm) ||
         strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-        snprintf(buf, len, "never");
+        snprintf(buf, len, "%s", never);
 }
 
 /* The submitted value of var with spaces around it cut, the caller's to
@@ -108,13 +111,14 @@ static void admin_store_failed(struct service *svc, xmpp_stanza_t *iq,
     struct service_fault f;
 
     service_store_failed(svc, what, &f);
-    adhoc_done(svc, iq, sid, "error", "%s", f.text);
+    adhoc_done(svc, iq, sid, "error", "%s", service_tr(svc, f.text));
 }
 
 /* --- statistics --- */
 
 struct stats_view {
     struct service *svc;
+    const char *lang; /* the requester's */
     int64_t users, waiting, oldest;
 };
 
@@ -153,12 +157,27 @@ static int stats_reasons(xmpp_ctx_t *ctx, xmpp_stanza_t *x,
     return rc;
 }
 
+/* The counters the statistics show, with their labels whole (the form is
+ * translated once filled: a label built from pieces would not be). */
+static const struct {
+    enum stats_event ev;
+    const char *hour, *day;
+} stats_shown[] = {
+    {STATS_ACCEPTED, N_("Cards accepted, last hour"),
+     N_("Cards accepted, last day")},
+    {STATS_DELIVERED, N_("Cards delivered, last hour"),
+     N_("Cards delivered, last day")},
+    {STATS_ACKED, N_("Cards acked, last hour"), N_("Cards acked, last day")},
+    {STATS_EXPIRED, N_("Cards expired, last hour"),
+     N_("Cards expired, last day")},
+    {STATS_RETIRED, N_("Cards retired, last hour"),
+     N_("Cards retired, last day")},
+    {STATS_REFUSED, N_("Cards refused, last hour"),
+     N_("Cards refused, last day")},
+};
+
 static int stats_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x, void *ud)
 {
-    static const enum stats_event shown[] = {
-        STATS_ACCEPTED, STATS_DELIVERED, STATS_ACKED,
-        STATS_EXPIRED,  STATS_RETIRED,   STATS_REFUSED,
-    };
     const struct stats_view *v = ud;
     const struct stats *st = service_stats(v->svc);
     int64_t now = service_now_ms(v->svc);
@@ -166,44 +185,44 @@ static int stats_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x, void *ud)
     char oldest[64];
 
     stats_link_get(st, now, &link);
-    time_format(v->oldest, oldest, sizeof(oldest));
-    if (field_printf(ctx, x, "users", "Registered users", "%" PRId64,
+    time_format(v->oldest, service_tr_lang(v->svc, v->lang, "never"), oldest,
+                sizeof(oldest));
+    if (field_printf(ctx, x, "users", N_("Registered users"), "%" PRId64,
                      v->users) < 0 ||
-        field_printf(ctx, x, "waiting", "Waiting cards", "%" PRId64,
+        field_printf(ctx, x, "waiting", N_("Waiting cards"), "%" PRId64,
                      v->waiting) < 0 ||
-        field_printf(ctx, x, "oldest", "Oldest waiting card", "%s",
-                     v->waiting ? oldest : "none") < 0)
+        field_printf(ctx, x, "oldest", N_("Oldest waiting card"), "%s",
+                     v->waiting ? oldest
+                                : service_tr_lang(v->svc, v->lang, "none")) < 0)
         return -1;
-    for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
-        const char *name = stats_event_name(shown[i]);
-        char var[64], label[96];
+    for (size_t i = 0; i < sizeof(stats_shown) / sizeof(stats_shown[0]); i++) {
+        enum stats_event ev = stats_shown[i].ev;
+        const char *name = stats_event_name(ev);
+        char var[64];
 
         snprintf(var, sizeof(var), "%s-hour", name);
-        snprintf(label, sizeof(label), "Cards %s, last hour", name);
-        if (field_printf(
-                ctx, x, var, label, "%" PRIu64,
-                stats_window(st, shown[i], NULL, now, STATS_HOUR_MIN)) < 0)
+        if (field_printf(ctx, x, var, stats_shown[i].hour, "%" PRIu64,
+                         stats_window(st, ev, NULL, now, STATS_HOUR_MIN)) < 0)
             return -1;
         snprintf(var, sizeof(var), "%s-day", name);
-        snprintf(label, sizeof(label), "Cards %s, last day", name);
-        if (field_printf(ctx, x, var, label, "%" PRIu64,
-                         stats_window(st, shown[i], NULL, now, STATS_DAY_MIN)) <
-            0)
+        if (field_printf(ctx, x, var, stats_shown[i].day, "%" PRIu64,
+                         stats_window(st, ev, NULL, now, STATS_DAY_MIN)) < 0)
             return -1;
     }
     if (stats_reasons(ctx, x, st, STATS_REFUSED, now, "refused-reasons",
-                      "Refused by reason (last hour / last day)") < 0 ||
+                      N_("Refused by reason (last hour / last day)")) < 0 ||
         stats_reasons(ctx, x, st, STATS_RETIRED, now, "retired-reasons",
-                      "Retired unacknowledged by reason (last hour / last "
-                      "day)") < 0 ||
-        field_printf(ctx, x, "link-up", "Link to the server up", "%s",
-                     link.up ? "yes" : "no") < 0 ||
-        field_printf(ctx, x, "link-uptime", "Link up for (seconds)", "%" PRId64,
-                     link.uptime_ms / 1000) < 0 ||
-        field_printf(ctx, x, "link-reconnects", "Reconnects since start",
+                      N_("Retired unacknowledged by reason (last hour / last "
+                         "day)")) < 0 ||
+        field_printf(ctx, x, "link-up", N_("Link to the server up"), "%s",
+                     service_tr_lang(v->svc, v->lang,
+                                     link.up ? N_("yes") : N_("no"))) < 0 ||
+        field_printf(ctx, x, "link-uptime", N_("Link up for (seconds)"),
+                     "%" PRId64, link.uptime_ms / 1000) < 0 ||
+        field_printf(ctx, x, "link-reconnects", N_("Reconnects since start"),
                      "%" PRIu64, link.reconnects) < 0 ||
-        field_printf(ctx, x, "uptime", "cardxd up for (seconds)", "%" PRId64,
-                     link.process_uptime_ms / 1000) < 0)
+        field_printf(ctx, x, "uptime", N_("cardxd up for (seconds)"),
+                     "%" PRId64, link.process_uptime_ms / 1000) < 0)
         return -1;
     return 0;
 }
@@ -211,7 +230,7 @@ static int stats_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x, void *ud)
 static void stats_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
                       xmpp_stanza_t *form, const char *bare, const char *phone)
 {
-    struct stats_view v = {svc, 0, 0, 0};
+    struct stats_view v = {svc, service_lang_of(svc, iq), 0, 0, 0};
 
     (void)form;
     (void)bare;
@@ -221,7 +240,7 @@ static void stats_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
         admin_store_failed(svc, iq, sid, "counting users and cards");
         return;
     }
-    adhoc_done_form(svc, iq, sid, "cardx statistics", stats_fill, &v);
+    adhoc_done_form(svc, iq, sid, N_("cardx statistics"), stats_fill, &v);
 }
 
 /* --- finding a user --- */
@@ -265,8 +284,9 @@ static int target_find(struct service *svc, xmpp_stanza_t *iq, const char *sid,
         }
     } else if (phone_normalize(input, service_config(svc)->default_region,
                                &t->phone, &why) != PHONE_OK) {
-        adhoc_done(svc, iq, sid, "error", "invalid phone number '%s': %s",
-                   input, why ? why : "not a valid number");
+        adhoc_done(
+            svc, iq, sid, "error", "invalid phone number '%s': %s", input,
+            why ? service_tr(svc, why) : service_tr(svc, "not a valid number"));
         return -1;
     }
     rc = store_report_user(service_store(svc), t->phone, t->jid, &t->info);
@@ -308,13 +328,15 @@ static int who_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *title,
 static int lookup_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
 {
     (void)phone;
-    return who_form(ctx, x, "Look up a user",
-                    "A phone number gives its owner's JID; a JID gives its "
-                    "number. Both give the cards waiting.",
+    return who_form(ctx, x, N_("Look up a user"),
+                    N_("A phone number gives its owner's JID; a JID gives its "
+                       "number. Both give the cards waiting."),
                     0);
 }
 
 struct lookup_view {
+    const struct service *svc;
+    const char *lang; /* the requester's */
     const struct target *t;
     int64_t waiting;
 };
@@ -323,19 +345,26 @@ static int lookup_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x, void *ud)
 {
     const struct lookup_view *v = ud;
     const struct target *t = v->t;
+    const char *never = service_tr_lang(v->svc, v->lang, "never");
     char since[64], proven[64];
 
-    time_format(t->found ? t->info.registered_at : 0, since, sizeof(since));
-    time_format(t->found ? t->info.proven_at : 0, proven, sizeof(proven));
-    if (field_printf(ctx, x, "phone", "Phone number", "%s", target_phone(t)) <
-            0 ||
-        field_printf(ctx, x, "jid", "JID", "%s", t->found ? t->info.jid : "") <
-            0 ||
-        field_printf(ctx, x, "registered", "Registered since", "%s",
-                     t->found ? since : "not registered") < 0 ||
-        field_printf(ctx, x, "proven", "Number proven", "%s",
-                     t->found && t->info.proven_at ? proven : "no") < 0 ||
-        field_printf(ctx, x, "waiting", "Waiting cards", "%" PRId64,
+    time_format(t->found ? t->info.registered_at : 0, never, since,
+                sizeof(since));
+    time_format(t->found ? t->info.proven_at : 0, never, proven,
+                sizeof(proven));
+    if (field_printf(ctx, x, "phone", N_("Phone number"), "%s",
+                     target_phone(t)) < 0 ||
+        field_printf(ctx, x, "jid", N_("JID"), "%s",
+                     t->found ? t->info.jid : "") < 0 ||
+        field_printf(ctx, x, "registered", N_("Registered since"), "%s",
+                     t->found ? since
+                              : service_tr_lang(v->svc, v->lang,
+                                                "not registered")) < 0 ||
+        field_printf(ctx, x, "proven", N_("Number proven"), "%s",
+                     t->found && t->info.proven_at
+                         ? proven
+                         : service_tr_lang(v->svc, v->lang, "no")) < 0 ||
+        field_printf(ctx, x, "waiting", N_("Waiting cards"), "%" PRId64,
                      v->waiting) < 0)
         return -1;
     return 0;
@@ -346,7 +375,7 @@ static void lookup_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
 {
     char *input = form_input(svc, form, "who");
     struct target t;
-    struct lookup_view v = {&t, 0};
+    struct lookup_view v = {svc, service_lang_of(svc, iq), &t, 0};
 
     (void)bare;
     (void)phone;
@@ -358,9 +387,9 @@ static void lookup_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
     else if (!t.found && v.waiting == 0)
         adhoc_done(svc, iq, sid, "error",
                    "nobody has registered %s and no cards wait for it",
-                   t.phone);
+                   SERVICE_PHONE_SHOWN(t.phone));
     else
-        adhoc_done_form(svc, iq, sid, "cardx user", lookup_fill, &v);
+        adhoc_done_form(svc, iq, sid, N_("cardx user"), lookup_fill, &v);
     target_clear(&t);
 out:
     free(input);
@@ -371,9 +400,9 @@ out:
 static int unregister_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
 {
     (void)phone;
-    return who_form(ctx, x, "Unregister a user",
-                    "The number becomes free; the user's card and the cards "
-                    "waiting for the number are deleted.",
+    return who_form(ctx, x, N_("Unregister a user"),
+                    N_("The number becomes free; the user's card and the cards "
+                       "waiting for the number are deleted."),
                     1);
 }
 
@@ -394,7 +423,8 @@ static void unregister_run(struct service *svc, xmpp_stanza_t *iq,
     if (target_find(svc, iq, sid, input, &t) < 0)
         goto out;
     if (!t.found) {
-        adhoc_done(svc, iq, sid, "error", "nobody has registered %s", t.phone);
+        adhoc_done(svc, iq, sid, "error", "nobody has registered %s",
+                   SERVICE_PHONE_SHOWN(t.phone));
     } else if (store_inbox_count_number(service_store(svc), t.info.phone,
                                         &waiting) < 0) {
         admin_store_failed(svc, iq, sid, "counting a number's cards");
@@ -407,11 +437,18 @@ static void unregister_run(struct service *svc, xmpp_stanza_t *iq,
                      "admin %s unregistered %s (%s): %" PRId64
                      " waiting cards deleted",
                      bare, t.info.jid, t.info.phone, waiting);
-            adhoc_done(svc, iq, sid, "info",
-                       "Unregistered %s (%s): the number is free; %" PRId64
-                       " waiting card%s deleted.",
-                       t.info.phone, t.info.jid, waiting,
-                       waiting == 1 ? "" : "s");
+            /* Two texts, not a plural form (adhoc_commands.c). */
+            if (waiting == 1)
+                adhoc_done(svc, iq, sid, "info",
+                           "Unregistered %s (%s): the number is free; 1 "
+                           "waiting card deleted.",
+                           SERVICE_PHONE_SHOWN(t.info.phone), t.info.jid);
+            else
+                adhoc_done(svc, iq, sid, "info",
+                           "Unregistered %s (%s): the number is free; %lld "
+                           "waiting cards deleted.",
+                           SERVICE_PHONE_SHOWN(t.info.phone), t.info.jid,
+                           (long long)waiting);
             register_announce(svc, t.info.jid, 0);
         }
     }
@@ -425,10 +462,10 @@ out:
 static int purge_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
 {
     (void)phone;
-    return who_form(ctx, x, "Purge the waiting cards of a number",
-                    "Every card waiting for the number (of its owner, or "
-                    "held for it) is deleted unread; the user stays "
-                    "registered.",
+    return who_form(ctx, x, N_("Purge the waiting cards of a number"),
+                    N_("Every card waiting for the number (of its owner, or "
+                       "held for it) is deleted unread; the user stays "
+                       "registered."),
                     1);
 }
 
@@ -452,9 +489,13 @@ static void purge_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
         log_warn(service_log(svc),
                  "admin %s purged %" PRId64 " cards waiting for %s", bare,
                  purged, target_phone(&t));
-        adhoc_done(svc, iq, sid, "info",
-                   "Deleted %" PRId64 " card%s waiting for %s.", purged,
-                   purged == 1 ? "" : "s", target_phone(&t));
+        if (purged == 1)
+            adhoc_done(svc, iq, sid, "info", "Deleted 1 card waiting for %s.",
+                       SERVICE_PHONE_SHOWN(target_phone(&t)));
+        else
+            adhoc_done(svc, iq, sid, "info",
+                       "Deleted %lld cards waiting for %s.", (long long)purged,
+                       SERVICE_PHONE_SHOWN(target_phone(&t)));
     }
     target_clear(&t);
 out:
@@ -464,15 +505,24 @@ out:
 /* --- blocked and limited accounts --- */
 
 struct list_view {
+    const struct service *svc;
+    const char *lang; /* the requester's */
     struct strv blocked;
     struct strv limited;
 };
 
+/* Numbers in form values stay E.164, as on the wire (xep/cardx.md §16):
+ * an admin copies them into the next command. */
 static int blocked_row(void *ud, const char *phone, int64_t users)
 {
     struct list_view *v = ud;
-    char *line = str_printf("%s: blocked by %" PRId64 " user%s", phone, users,
-                            users == 1 ? "" : "s");
+    char *line = users == 1
+                     ? str_printf(service_tr_lang(v->svc, v->lang,
+                                                  "%s: blocked by 1 user"),
+                                  phone)
+                     : str_printf(service_tr_lang(v->svc, v->lang,
+                                                  "%s: blocked by %lld users"),
+                                  phone, (long long)users);
     int rc = line ? strv_push(&v->blocked, line) : -1;
 
     free(line);
@@ -490,10 +540,12 @@ static int limited_row(void *ud, const char *jid, int kind, int64_t until)
     char when[64], *line;
     int rc;
 
-    time_format(until / 1000, when, sizeof(when));
-    line = str_printf("%s: %s reached until %s", jid,
-                      kind >= 0 && kind < LIMITS_NKINDS ? what[kind] : "limit",
-                      when);
+    time_format(until / 1000, service_tr_lang(v->svc, v->lang, "never"), when,
+                sizeof(when));
+    /* TRANSLATORS: the second %s is a config key (sends_per_day, ...). */
+    line = str_printf(
+        service_tr_lang(v->svc, v->lang, "%s: %s reached until %s"), jid,
+        kind >= 0 && kind < LIMITS_NKINDS ? what[kind] : "limit", when);
     rc = line ? strv_push(&v->limited, line) : -1;
     free(line);
     return rc < 0 ? STORE_ENOMEM : 0;
@@ -503,9 +555,9 @@ static int list_fill(xmpp_ctx_t *ctx, xmpp_stanza_t *x, void *ud)
 {
     const struct list_view *v = ud;
 
-    if (field_lines(ctx, x, "blocked", "Numbers users blocked (most first)",
+    if (field_lines(ctx, x, "blocked", N_("Numbers users blocked (most first)"),
                     &v->blocked) < 0 ||
-        field_lines(ctx, x, "limited", "Accounts held back by [limits] now",
+        field_lines(ctx, x, "limited", N_("Accounts held back by [limits] now"),
                     &v->limited) < 0)
         return -1;
     return 0;
@@ -521,7 +573,7 @@ static void accounts_run(struct service *svc, xmpp_stanza_t *iq,
         [LIMITS_DAY] = cfg->sends_per_day,
         [LIMITS_LOOKUPS] = cfg->lookups_per_day,
     };
-    struct list_view v = {{0}, {0}};
+    struct list_view v = {svc, service_lang_of(svc, iq), {0}, {0}};
 
     (void)form;
     (void)bare;
@@ -534,21 +586,21 @@ static void accounts_run(struct service *svc, xmpp_stanza_t *iq,
                            "listing blocked and limited "
                            "accounts");
     else
-        adhoc_done_form(svc, iq, sid, "Blocked and limited accounts", list_fill,
-                        &v);
+        adhoc_done_form(svc, iq, sid, N_("Blocked and limited accounts"),
+                        list_fill, &v);
     strv_clear(&v.blocked);
     strv_clear(&v.limited);
 }
 
 const struct adhoc_command admin_commands[] = {
-    {"admin-stats", "Statistics (admin)", 0, NULL, stats_run},
-    {"admin-lookup", "Look up a number or a JID (admin)", 0, lookup_form,
+    {"admin-stats", N_("Statistics (admin)"), 0, NULL, stats_run},
+    {"admin-lookup", N_("Look up a number or a JID (admin)"), 0, lookup_form,
      lookup_run},
-    {"admin-unregister", "Unregister a user (admin)", 0, unregister_form,
+    {"admin-unregister", N_("Unregister a user (admin)"), 0, unregister_form,
      unregister_run},
-    {"admin-purge", "Purge the waiting cards of a number (admin)", 0,
+    {"admin-purge", N_("Purge the waiting cards of a number (admin)"), 0,
      purge_form, purge_run},
-    {"admin-accounts", "Blocked and limited accounts (admin)", 0, NULL,
+    {"admin-accounts", N_("Blocked and limited accounts (admin)"), 0, NULL,
      accounts_run},
 };
 

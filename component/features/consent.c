@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "card/vcard.h"
+#include "common/i18n.h"
 #include "common/phone.h"
 #include "component/features/adhoc.h"
 #include "component/features/deliver.h"
@@ -28,6 +29,16 @@ static const char *const mode_names[] = {
     [STORE_CONSENT_ASK] = "ask",
 };
 #define NMODES (sizeof(mode_names) / sizeof(mode_names[0]))
+
+/* What the user hears once a mode is set. */
+static const char *const mode_texts[] = {
+    [STORE_CONSENT_ANYONE] = N_("Anyone may send you cards."),
+    [STORE_CONSENT_CONTACTS] =
+        N_("Only numbers in your contacts may send you cards; others are "
+           "dropped and their senders are not told."),
+    [STORE_CONSENT_ASK] = N_("Cards from numbers not in your contacts wait "
+                             "as requests for you to accept or decline."),
+};
 
 static int mode_parse(const char *name)
 {
@@ -56,9 +67,10 @@ int consent_verdict(struct service *svc, const char *recipient_phone,
 static void consent_unregistered(struct service *svc,
                                  struct service_outcome *out)
 {
-    service_outcome_fail(out, ERR_AUTH, "registration-required",
-                         "register your phone number with %s first",
-                         service_config(svc)->domain);
+    service_outcome_fail(
+        out, ERR_AUTH, "registration-required",
+        service_tr(svc, "register your phone number with %s first"),
+        service_config(svc)->domain);
 }
 
 /* Sets bare's mode by name into out. */
@@ -70,9 +82,12 @@ static void consent_set_mode(struct service *svc, const char *bare,
 
     memset(out, 0, sizeof(*out));
     if (mode < 0) {
-        service_outcome_fail(out, ERR_MODIFY, "bad-request",
-                             "the mode is anyone, contacts or ask, not '%s'",
-                             name ? name : "");
+        /* TRANSLATORS: anyone, contacts and ask are the modes' names as
+         * typed; keep them as they are. */
+        service_outcome_fail(
+            out, ERR_MODIFY, "bad-request",
+            service_tr(svc, "the mode is anyone, contacts or ask, not '%s'"),
+            name ? name : "");
         return;
     }
     rc = store_consent_set_mode(service_store(svc), bare, mode);
@@ -86,12 +101,7 @@ static void consent_set_mode(struct service *svc, const char *bare,
     }
     log_info(service_log(svc), "%s takes cards from: %s", bare, name);
     snprintf(out->text, sizeof(out->text), "%s",
-             mode == STORE_CONSENT_ANYONE ? "Anyone may send you cards."
-             : mode == STORE_CONSENT_CONTACTS
-                 ? "Only numbers in your contacts may send you cards; "
-                   "others are dropped and their senders are not told."
-                 : "Cards from numbers not in your contacts wait as "
-                   "requests for you to accept or decline.");
+             service_tr(svc, mode_texts[mode]));
 }
 
 /* Accepts (its sender is trusted from now on; the caller then delivers
@@ -107,8 +117,8 @@ static void consent_answer(struct service *svc, const char *bare,
 
     memset(out, 0, sizeof(*out));
     if (!card_id || !*card_id) {
-        service_outcome_fail(out, ERR_MODIFY, "bad-request",
-                             "give the id of the request");
+        service_outcome_fail(out, ERR_MODIFY, "bad-request", "%s",
+                             service_tr(svc, "give the id of the request"));
         return;
     }
     rc = accept ? store_consent_release(st, bare, card_id, &sender)
@@ -117,7 +127,8 @@ static void consent_answer(struct service *svc, const char *bare,
         rc = store_consent_trust(st, bare, sender);
     if (rc == STORE_ENOTFOUND) {
         service_outcome_fail(out, ERR_CANCEL, "item-not-found",
-                             "no request %s waits for you", card_id);
+                             service_tr(svc, "no request %s waits for you"),
+                             card_id);
     } else if (rc < 0) {
         service_outcome_store(svc, out, "answering a request");
     } else {
@@ -125,10 +136,11 @@ static void consent_answer(struct service *svc, const char *bare,
                  accept ? "accepted" : "declined", card_id,
                  accept ? " from " : "", accept ? sender : "");
         snprintf(out->text, sizeof(out->text), "%s",
-                 accept ? "Accepted: the card is delivered, and its sender "
-                          "may send you cards from now on."
-                        : "Declined: the card is deleted; its sender is "
-                          "not told.");
+                 accept ? service_tr(svc,
+                                     "Accepted: the card is delivered, and its "
+                                     "sender may send you cards from now on.")
+                        : service_tr(svc, "Declined: the card is deleted; its "
+                                          "sender is not told."));
     }
     free(sender);
 }
@@ -224,7 +236,8 @@ static int contacts_read(struct service *svc, xmpp_stanza_t *el,
             continue;
         if (phones->n >= CONSENT_CONTACTS_MAX) {
             service_outcome_fail(out, ERR_MODIFY, "not-acceptable",
-                                 "more than %d numbers", CONSENT_CONTACTS_MAX);
+                                 service_tr(svc, "more than %d numbers"),
+                                 CONSENT_CONTACTS_MAX);
             return -1;
         }
         rc = phone_normalize(phone, region, &e164, NULL);
@@ -232,8 +245,8 @@ static int contacts_read(struct service *svc, xmpp_stanza_t *el,
             rc = PHONE_ENOMEM;
         free(e164);
         if (rc == PHONE_ENOMEM) {
-            service_outcome_fail(out, ERR_WAIT, "internal-server-error",
-                                 "out of memory");
+            service_outcome_fail(out, ERR_WAIT, "internal-server-error", "%s",
+                                 service_tr(svc, "out of memory"));
             return -1;
         }
     }
@@ -361,9 +374,9 @@ int consent_mode_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
 {
     (void)phone;
     if (form_add_head(ctx, x, "Who may send you cards",
-                      "anyone; contacts (only numbers in the contacts your "
-                      "cardx client uploaded); or ask (others wait as "
-                      "requests).") < 0 ||
+                      N_("anyone; contacts (only numbers in the contacts your "
+                         "cardx client uploaded); or ask (others wait as "
+                         "requests).")) < 0 ||
         form_add_field(ctx, x, "mode", "text-single", "anyone, contacts or ask",
                        "anyone", 1) < 0)
         return -1;
@@ -385,6 +398,8 @@ void consent_mode_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
 
 /* Appends one request as a line of the note. */
 struct note_list {
+    const struct service *svc;
+    const char *lang; /* the requester's */
     char text[ADHOC_NOTE_MAX];
     size_t len, n, shown;
 };
@@ -393,8 +408,9 @@ static int note_add(void *ud, const struct store_consent_request *r)
 {
     struct note_list *nl = ud;
     char line[160];
-    int len = snprintf(line, sizeof(line), "\n%s from %s", r->card_id,
-                       r->sender_phone);
+    int len = snprintf(line, sizeof(line),
+                       service_tr_lang(nl->svc, nl->lang, "\n%s from %s"),
+                       r->card_id, SERVICE_PHONE_SHOWN(r->sender_phone));
 
     nl->n++;
     if (len > 0 && nl->len + (size_t)len + 32 < sizeof(nl->text)) {
@@ -409,7 +425,7 @@ void consent_requests_run(struct service *svc, xmpp_stanza_t *iq,
                           const char *sid, xmpp_stanza_t *form,
                           const char *bare, const char *phone)
 {
-    struct note_list nl = {0};
+    struct note_list nl = {.svc = svc, .lang = service_lang_of(svc, iq)};
 
     (void)form;
     (void)phone;
@@ -429,9 +445,9 @@ void consent_requests_run(struct service *svc, xmpp_stanza_t *iq,
 int consent_answer_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
 {
     (void)phone;
-    if (form_add_head(ctx, x, "Answer a request",
-                      "The request's id, as the requests command lists it.") <
-            0 ||
+    if (form_add_head(
+            ctx, x, "Answer a request",
+            N_("The request's id, as the requests command lists it.")) < 0 ||
         form_add_field(ctx, x, "id", "text-single", "Request id", NULL, 1) < 0)
         return -1;
     return 0;

@@ -55,20 +55,70 @@ static int delivery_phone(struct vcard_fields *f, const char *sender_phone)
     return rc;
 }
 
+/* The labels the reader sees for the card's fields (vcard_field_names()),
+ * as the card's summary names them where it can. */
+static const struct {
+    const char *name, *label;
+} delivery_field_labels[] = {
+    {"name", N_("Name")},
+    {"given", N_("Given name")},
+    {"family", N_("Family name")},
+    {"phone", N_("Phone")},
+    {"email", N_("Email")},
+    {"org", N_("Organisation")},
+    {"title", N_("Title")},
+    {"address", N_("Address")},
+    {"url", N_("Web")},
+    {"note", N_("About")},
+};
+
+/* changed (field names, space-separated) as the reader reads it: their
+ * labels in lang, in a list; a name without a label as it is. The
+ * caller frees the result; NULL when out of memory. */
+static char *delivery_changed_text(const struct service *svc, const char *lang,
+                                   const char *changed)
+{
+    /* TRANSLATORS: between the names of the fields an update changed. */
+    const char *sep = service_tr_lang(svc, lang, ", ");
+    struct strv names = {0};
+    char *text = NULL, *more;
+
+    if (!changed || !*changed)
+        return strdup(service_tr_lang(svc, lang, "nothing shown"));
+    if (strv_split(&names, changed, " ") < 0 || !(text = strdup("")))
+        goto out;
+    for (size_t i = 0; i < names.n; i++) {
+        const char *label = names.v[i];
+
+        for (size_t j = 0; j < sizeof(delivery_field_labels) /
+                                   sizeof(delivery_field_labels[0]);
+             j++)
+            if (strcmp(delivery_field_labels[j].name, names.v[i]) == 0)
+                label =
+                    service_tr_lang(svc, lang, delivery_field_labels[j].label);
+        more = str_printf("%s%s%s", text, *text ? sep : "", label);
+        free(text);
+        if (!(text = more))
+            goto out;
+    }
+out:
+    strv_clear(&names);
+    return text;
+}
+
 /* The body of an update (a card that replaces one the reader received):
  * says so and names what changed, in the reader's language lang. */
 static char *delivery_update_body(const struct service *svc, const char *lang,
                                   const struct store_inbox_item *item,
                                   const char *summary)
 {
-    const char *changed = item->changed && *item->changed
-                              ? item->changed
-                              : service_tr_lang(svc, lang, "nothing shown");
+    char *changed = delivery_changed_text(svc, lang, item->changed);
     char *head =
-        str_printf(service_tr_lang(svc, lang,
-                                   "This is an update of a card you received "
-                                   "(changed: %s)."),
-                   changed);
+        changed ? str_printf(service_tr_lang(svc, lang,
+                                             "This is an update of a card you "
+                                             "received (changed: %s)."),
+                             changed)
+                : NULL;
     char *body = NULL;
 
     if (head)
@@ -77,6 +127,7 @@ static char *delivery_update_body(const struct service *svc, const char *lang,
             service_tr_lang(svc, lang,
                             "Reply to this chat to send your card back."));
     free(head);
+    free(changed);
     return body;
 }
 

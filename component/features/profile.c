@@ -175,7 +175,7 @@ int profile_resolve(struct service *svc, const char *bare, const char *name,
     *used = *fields = NULL;
     if (rc == STORE_ENOTFOUND)
         service_outcome_fail(out, ERR_CANCEL, "item-not-found",
-                             "you have no profile '%s'", name);
+                             service_tr(svc, "you have no profile '%s'"), name);
     else
         service_outcome_store(svc, out, "reading a profile");
     return -1;
@@ -216,8 +216,8 @@ static int profile_field_known(const char *field)
 
 /* The <field var/> children of el as "a b c" into *fields (the caller's to
  * free; "" when none). Returns 0, or -1 with out set. */
-static int profile_read_fields(xmpp_stanza_t *el, char **fields,
-                               struct service_outcome *out)
+static int profile_read_fields(struct service *svc, xmpp_stanza_t *el,
+                               char **fields, struct service_outcome *out)
 {
     char *list = strdup(""), *more;
 
@@ -231,7 +231,8 @@ static int profile_read_fields(xmpp_stanza_t *el, char **fields,
         var = xmpp_stanza_get_attribute(c, "var");
         if (!profile_field_known(var)) {
             service_outcome_fail(out, ERR_MODIFY, "bad-request",
-                                 "unknown card field '%s'", var ? var : "");
+                                 service_tr(svc, "unknown card field '%s'"),
+                                 var ? var : "");
             free(list);
             return -1;
         }
@@ -242,8 +243,8 @@ static int profile_read_fields(xmpp_stanza_t *el, char **fields,
         list = more;
     }
     if (!list) {
-        service_outcome_fail(out, ERR_WAIT, "internal-server-error",
-                             "out of memory");
+        service_outcome_fail(out, ERR_WAIT, "internal-server-error", "%s",
+                             service_tr(svc, "out of memory"));
         return -1;
     }
     *fields = list;
@@ -269,8 +270,8 @@ static void profile_change(struct service *svc, const char *bare,
 
     if (!profile_name_ok(name)) {
         service_outcome_fail(out, ERR_MODIFY, "bad-request",
-                             "a profile needs a name of 1 to %d letters, "
-                             "digits, '-' or '_'",
+                             service_tr(svc, "a profile needs a name of 1 to "
+                                             "%d letters, digits, '-' or '_'"),
                              PROFILE_NAME_MAX);
         return;
     }
@@ -278,13 +279,14 @@ static void profile_change(struct service *svc, const char *bare,
         rc = store_profile_delete(st, bare, name);
         goto done;
     }
-    if (profile_read_fields(el, &fields, out) < 0)
+    if (profile_read_fields(svc, el, &fields, out) < 0)
         return;
     if (*fields)
         rc = store_profile_put(st, bare, name, fields);
     else if (!attr_true(el, "default"))
-        service_outcome_fail(out, ERR_MODIFY, "bad-request",
-                             "a profile needs at least one <field var/>");
+        service_outcome_fail(
+            out, ERR_MODIFY, "bad-request", "%s",
+            service_tr(svc, "a profile needs at least one <field var/>"));
     else if ((rc = store_profile_get(st, bare, name, &had)) == 0)
         free(had);
     if (!out->type && rc == 0 && attr_true(el, "default"))
@@ -292,7 +294,7 @@ static void profile_change(struct service *svc, const char *bare,
 done:
     if (rc == STORE_ENOTFOUND)
         service_outcome_fail(out, ERR_CANCEL, "item-not-found",
-                             "you have no profile '%s'", name);
+                             service_tr(svc, "you have no profile '%s'"), name);
     else if (rc < 0)
         service_outcome_store(svc, out, "storing a profile");
     free(fields);
@@ -312,7 +314,8 @@ static char *profile_requester(struct service *svc, xmpp_stanza_t *iq)
     if (rc == 0)
         return bare;
     if (rc == STORE_ENOTFOUND) {
-        snprintf(text, sizeof(text), "register your phone number with %s first",
+        snprintf(text, sizeof(text),
+                 service_tr(svc, "register your phone number with %s first"),
                  service_config(svc)->domain);
         service_error(svc, iq, ERR_AUTH, "registration-required", text);
     } else {

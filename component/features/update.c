@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "card/vcard.h"
+#include "common/i18n.h"
 #include "common/phone.h"
 #include "common/util.h"
 #include "component/features/adhoc.h"
@@ -240,18 +241,26 @@ void update_choose(struct service *svc, const char *bare, const char *input,
 
     memset(out, 0, sizeof(*out));
     if (!input || !*input) {
-        service_outcome_fail(out, ERR_MODIFY, "bad-request",
-                             "give the phone number whose card's updates "
-                             "you want %s",
-                             on ? "on" : "off");
+        service_outcome_fail(
+            out, ERR_MODIFY, "bad-request", "%s",
+            on ? service_tr(svc, "give the phone number whose card's updates "
+                                 "you want on")
+               : service_tr(svc, "give the phone number whose card's updates "
+                                 "you want off"));
         return;
     }
     rc = phone_normalize(input, service_config(svc)->default_region, &e164,
                          &why);
+    if (rc == PHONE_ENOMEM) {
+        service_outcome_fail(out, ERR_WAIT, "internal-server-error", "%s",
+                             service_tr(svc, "out of memory"));
+        goto out;
+    }
     if (rc != PHONE_OK) {
-        service_outcome_fail(out, ERR_MODIFY, "not-acceptable",
-                             "invalid phone number '%s': %s", input,
-                             why ? why : "not a valid number");
+        service_outcome_fail(
+            out, ERR_MODIFY, "not-acceptable",
+            service_tr(svc, "invalid phone number '%s': %s"), input,
+            why ? service_tr(svc, why) : service_tr(svc, "not a valid number"));
         goto out;
     }
     rc = store_share_set_updates(st, bare, e164, on);
@@ -259,14 +268,15 @@ void update_choose(struct service *svc, const char *bare, const char *input,
         rc = store_update_drop(st, bare, e164);
     if (rc == STORE_ENOTFOUND)
         service_outcome_fail(out, ERR_CANCEL, "item-not-found",
-                             "you have no card from %s", e164);
+                             service_tr(svc, "you have no card from %s"),
+                             SERVICE_PHONE_SHOWN(e164));
     else if (rc < 0)
         service_outcome_store(svc, out, "changing updates");
     else
         snprintf(out->text, sizeof(out->text),
-                 on ? "Updates of the card of %s are on."
-                    : "Updates of the card of %s are off.",
-                 e164);
+                 on ? service_tr(svc, "Updates of the card of %s are on.")
+                    : service_tr(svc, "Updates of the card of %s are off."),
+                 SERVICE_PHONE_SHOWN(e164));
     if (rc == 0)
         log_info(service_log(svc), "%s turned updates from %s %s", bare, e164,
                  on ? "on" : "off");
@@ -311,8 +321,8 @@ int update_adhoc_form(xmpp_ctx_t *ctx, xmpp_stanza_t *x, const char *phone)
 {
     (void)phone;
     if (form_add_head(ctx, x, "Updates of a card you received",
-                      "When its owner changes their card, you get the new "
-                      "version (on by default).") < 0 ||
+                      N_("When its owner changes their card, you get the new "
+                         "version (on by default).")) < 0 ||
         form_add_field(ctx, x, "phone", "text-single",
                        "Phone number of the card", NULL, 1) < 0 ||
         form_add_field(ctx, x, "receive", "boolean", "Receive its updates", "1",

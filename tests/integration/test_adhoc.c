@@ -172,8 +172,8 @@ START_TEST(commands_discovered)
     const char *comp = harness_component_domain(itest_harness());
     xmpp_stanza_t *reply = NULL, *q;
     static const char *const nodes[] = {
-        "register", "send",     "inbox",    "block",   "unblock",
-        "blocked",  "consent",  "requests", "accept",  "decline",
+        "register",   "send",    "inbox",    "block",  "unblock",
+        "blocked",    "consent", "requests", "accept", "decline",
         "unregister", "updates", "language"};
     const int nnodes = (int)(sizeof(nodes) / sizeof(nodes[0]));
     int n = 0;
@@ -589,7 +589,7 @@ static void one_request(struct xclient *c, const char *sender, char id[64])
     at = strstr(n.text, "\ncard-");
     ck_assert_ptr_nonnull(at);
     ck_assert_int_eq(sscanf(at + 1, "%63s", id), 1);
-    ck_assert_ptr_nonnull(strstr(n.text, sender));
+    ck_assert_msg(strstr(n.text, sender), "'%s' not in '%s'", sender, n.text);
 }
 
 /* Consent by command (ask): a stranger's card waits until accepted, a
@@ -627,7 +627,7 @@ START_TEST(consent_by_command)
     ck_assert_msg(card == NULL, "a held card was delivered");
     one_stage_cmd(b, "inbox", &n);
     ck_assert_str_eq(n.text, "No cards wait for you.");
-    one_request(b, "+8613800138191", id);
+    one_request(b, "+86 138 0013 8191", id);
     snprintf(fields, sizeof(fields),
              "<field var='id'><value>%s</value></field>", id);
     command_run(b, "accept", fields, &n);
@@ -641,7 +641,7 @@ START_TEST(consent_by_command)
     send_cmd(c, "+8613800138192", NULL, &n);
     ck_assert_str_eq(n.text, "Card queued for +86 138 0013 8192: it reaches "
                              "them when they are online.");
-    one_request(b, "+8613800138193", id);
+    one_request(b, "+86 138 0013 8193", id);
     snprintf(fields, sizeof(fields),
              "<field var='id'><value>%s</value></field>", id);
     command_run(b, "decline", fields, &n);
@@ -698,7 +698,8 @@ START_TEST(updates_and_profile_by_command)
                 "<field var='receive'><value>0</value></field>",
                 &n);
     ck_assert_str_eq(n.type, "info");
-    ck_assert_str_eq(n.text, "Updates of the card of +8613800138291 are off.");
+    ck_assert_str_eq(n.text,
+                     "Updates of the card of +86 138 0013 8291 are off.");
     itest_upload_card(a, "Alice Renamed", "+8613800138291");
     card = itest_wait_card(b, ITEST_QUIET_MS);
     ck_assert_msg(card == NULL, "an update arrived with updates off");
@@ -707,7 +708,7 @@ START_TEST(updates_and_profile_by_command)
                 "<field var='receive'><value>1</value></field>",
                 &n);
     ck_assert_str_eq(n.type, "error");
-    ck_assert_str_eq(n.text, "you have no card from +8613800138199");
+    ck_assert_str_eq(n.text, "you have no card from +86 138 0013 8199");
     command_run(b, "updates",
                 "<field var='phone'><value>+8613800138291</value></field>"
                 "<field var='receive'><value>1</value></field>",

@@ -408,7 +408,7 @@ START_TEST(lookup)
     ck_assert_str_eq(n.text, "nobody@cardx.test has no number registered here");
     command_note(boss, "admin-lookup", who_fields("+8613800139029", 0), &n);
     ck_assert_str_eq(n.type, "error");
-    ck_assert_str_eq(n.text, "nobody has registered +8613800139029 and no "
+    ck_assert_str_eq(n.text, "nobody has registered +86 138 0013 9029 and no "
                              "cards wait for it");
     command_note(boss, "admin-lookup", "<field var='who'/>", &n);
     ck_assert_str_eq(n.type, "error");
@@ -483,7 +483,7 @@ START_TEST(purge_cards)
 
     command_note(boss, "admin-purge", who_fields("+8613800139042", 1), &n);
     ck_assert_str_eq(n.type, "info");
-    ck_assert_str_eq(n.text, "Deleted 1 card waiting for +8613800139042.");
+    ck_assert_str_eq(n.text, "Deleted 1 card waiting for +86 138 0013 9042.");
     reply = command_form(boss, "admin-lookup", who_fields("+8613800139042", 0));
     ck_assert_str_eq(field(reply, "waiting"), "0");
     xmpp_stanza_release(reply);
@@ -493,7 +493,7 @@ START_TEST(purge_cards)
     ck_assert_msg(itest_wait_card(b, ITEST_QUIET_MS) == NULL,
                   "a purged card arrived");
     command_note(boss, "admin-purge", who_fields("+8613800139042", 1), &n);
-    ck_assert_str_eq(n.text, "Deleted 0 cards waiting for +8613800139042.");
+    ck_assert_str_eq(n.text, "Deleted 0 cards waiting for +86 138 0013 9042.");
     xclient_disconnect_free(boss);
     xclient_disconnect_free(a);
     xclient_disconnect_free(b);

@@ -28,6 +28,11 @@
 #define EN_PHONE "+8613800138713"
 #define ZH_AWAY_PHONE "+8613800138722"
 #define CLI_PHONE "+8613800138741"
+#define U_PHONE "+8613800138751"
+#define UZH_PHONE "+8613800138752"
+#define UEN_PHONE "+8613800138753"
+#define C_SENDER "+8613800138761"
+#define C_PHONE "+8613800138762"
 #define NOBODY "+8613800138799"
 #define STANZA_TEXT ("{" NS_STANZAS "}text")
 #define COMMAND ("/iq/{" NS_COMMANDS "}command")
@@ -247,6 +252,100 @@ START_TEST(adhoc_form_in_request_language)
 }
 END_TEST
 
+/* Runs the ad-hoc command node in lang: executes it and, when fields (the
+ * <field/>s of its form) are given, submits them; returns the last answer
+ * for the caller to release. */
+static xmpp_stanza_t *command_in(struct xclient *c, const char *node,
+                                 const char *fields, const char *lang)
+{
+    char xml[1024];
+    char *sid;
+    xmpp_stanza_t *reply;
+
+    snprintf(xml, sizeof(xml),
+             "<iq type='set'><command xmlns='" NS_COMMANDS
+             "' node='%s' action='execute'/></iq>",
+             node);
+    reply = iq_lang(c, xml, lang);
+    if (!fields)
+        return reply;
+    sid = stanza_match_text(reply, "/iq/{" NS_COMMANDS "}command/@sessionid");
+    ck_assert_ptr_nonnull(sid);
+    xmpp_stanza_release(reply);
+    snprintf(xml, sizeof(xml),
+             "<iq type='set'><command xmlns='" NS_COMMANDS
+             "' node='%s' sessionid='%s'><x xmlns='" NS_DATA
+             "' type='submit'>%s</x></command></iq>",
+             node, sid, fields);
+    free(sid);
+    return iq_lang(c, xml, lang);
+}
+
+/* The consent commands answer in the language of the request, numbers
+ * as people read them. */
+START_TEST(consent_notes_in_request_language)
+{
+    struct xclient *a = sender("lang_cons_a", C_SENDER);
+    struct xclient *r = itest_login("lang_cons_r", 0, 1);
+    const char *ask = "<field var='mode'><value>ask</value></field>";
+    struct itest_sent sent;
+    xmpp_stanza_t *reply;
+
+    itest_register_phone(r, C_PHONE);
+    reply = command_in(r, "consent", ask, "zh-CN");
+    stanza_expect(reply, "%s[@status='completed']/note[@type='info']", COMMAND);
+    assert_text(reply, "/iq/{" NS_COMMANDS "}command/note",
+                "来自您联系人以外号码的名片将作为请求等待您接受或拒绝。");
+    xmpp_stanza_release(reply);
+    reply = command_in(r, "consent", ask, "en");
+    assert_text(reply, "/iq/{" NS_COMMANDS "}command/note",
+                "Cards from numbers not in your contacts wait as requests");
+    xmpp_stanza_release(reply);
+
+    ck_assert_str_eq(itest_send(a, C_PHONE, "may I", &sent), "queued");
+    reply = command_in(r, "requests", NULL, "zh-CN");
+    assert_text(reply, "/iq/{" NS_COMMANDS "}command/note",
+                "等待您同意的名片（1 张）：");
+    assert_text(reply, "/iq/{" NS_COMMANDS "}command/note",
+                "，来自 +86 138 0013 8761");
+    xmpp_stanza_release(reply);
+    reply = command_in(r, "requests", NULL, "en");
+    assert_text(reply, "/iq/{" NS_COMMANDS "}command/note",
+                "Cards waiting for your consent (1):");
+    assert_text(reply, "/iq/{" NS_COMMANDS "}command/note",
+                " from +86 138 0013 8761");
+    xmpp_stanza_release(reply);
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(r);
+}
+END_TEST
+
+/* An update of a card reaches each recipient in their language. */
+START_TEST(update_body_in_recipient_language)
+{
+    struct xclient *a = sender("lang_upd_a", U_PHONE);
+    struct xclient *zh = itest_login("lang_upd_zh", 0, 1);
+    struct xclient *en = itest_login("lang_upd_en", 0, 1);
+    struct itest_sent sent;
+
+    register_in(zh, UZH_PHONE, "zh");
+    register_in(en, UEN_PHONE, "en");
+    itest_send(a, UZH_PHONE, "first", &sent);
+    expect_card(zh, "zh-CN", "名片：Lang Alice", "zh");
+    itest_send(a, UEN_PHONE, "first", &sent);
+    expect_card(en, "en", "Business card: Lang Alice", "en");
+    itest_upload_card(a, "Lang Alice Wang", U_PHONE);
+    expect_card(zh, "zh-CN", "这是您收到的一张名片的更新（已更改：姓名）。",
+                "zh");
+    expect_card(en, "en",
+                "This is an update of a card you received (changed: Name).",
+                "en");
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(zh);
+    xclient_disconnect_free(en);
+}
+END_TEST
+
 /* --- the cardx program --- */
 
 /* The password of the account the cardx runs use. */
@@ -409,6 +508,8 @@ static Suite *lang_suite(void)
     tcase_add_test(svc, card_body_in_recipient_language);
     tcase_add_test(svc, offline_delivery_in_recipient_language);
     tcase_add_test(svc, adhoc_form_in_request_language);
+    tcase_add_test(svc, consent_notes_in_request_language);
+    tcase_add_test(svc, update_body_in_recipient_language);
     tcase_add_test(svc, client_shows_service_text_in_lang);
     suite_add_tcase(s, svc);
     tcase_add_test(cli, client_follows_lang);

@@ -430,7 +430,7 @@ START_TEST(plain_client_body)
     body = xmpp_message_get_body(card);
     ck_assert_ptr_nonnull(body);
     ck_assert_msg(strstr(body, "This is an update of a card you received "
-                               "(changed: email title).") != NULL,
+                               "(changed: Email, Title).") != NULL,
                   "body: %s", body);
     ck_assert_msg(strstr(body, "Title: Director") != NULL, "body: %s", body);
     xmpp_free(xclient_ctx(b), body);

@@ -108,7 +108,7 @@ static void setup(struct svcfix *fx)
     expect_note(command_form(fx, USER, "register",
                              "<field var='phone'><value>+8613800138000"
                              "</value></field>"),
-                "info", "+8613800138000");
+                "info", "+86 138 0013 8000");
 }
 
 START_TEST(who_may_run)
@@ -163,15 +163,15 @@ START_TEST(every_command)
                 "error", "invalid phone number '+86 12'");
 
     expect_note(command_form(&fx, ADMIN, "admin-purge", who(USER, 1)), "info",
-                "Deleted 0 cards waiting for +8613800138000.");
+                "Deleted 0 cards waiting for +86 138 0013 8000.");
     stanza_expect(command(&fx, ADMIN, "admin-accounts", NULL, NULL),
                   RESULT "/field[@var='limited'][@type='text-multi']");
     expect_note(
         command_form(&fx, ADMIN, "admin-unregister", who("+8613800138000", 1)),
-        "info", "Unregistered +8613800138000 (" USER ")");
+        "info", "Unregistered +86 138 0013 8000 (" USER ")");
     expect_note(
         command_form(&fx, ADMIN, "admin-unregister", who("+8613800138000", 1)),
-        "error", "nobody has registered +8613800138000");
+        "error", "nobody has registered +86 138 0013 8000");
     svcfix_free(&fx);
 }
 END_TEST
