@@ -12,7 +12,8 @@ bench_cardx_bench_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSRCDIR='"$(abs_top_srcdir)"' -DBUILDDIR='"$(abs_top_builddir)"'
 # Links libphone (C++) through libcardxd and libcardx.
 nodist_EXTRA_bench_cardx_bench_SOURCES = dummy.cxx
-bench_cardx_bench_LDADD = component/libcardxd.la client/libcardx.la \
+bench_cardx_bench_LDADD = component/libcardxd.la client/libcardxcli.la \
+	client/libcardxcore.la \
 	tests/integration/libharness.la $(CARDXD_LIBS) $(SQLITE_LIBS)
 
 EXTRA_DIST += bench/prosody-bench.sh

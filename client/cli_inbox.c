@@ -25,7 +25,7 @@ static int list_one(void *ud, const struct cardstore_card *card)
     print_who(c->out, &card->f);
     if (card->note)
         fprintf(c->out, "  \"%s\"", card->note);
-    cmd_print_update(c, c->store, card->id, 0);
+    cmd_print_update(c, cmd_cardstore(c), card->id, 0);
     fputc('\n', c->out);
     return 0;
 }

@@ -286,7 +286,7 @@ static int flush_one(void *ud, const char *phone, int on)
         xmpp_stanza_release(reply);
     if (!done)
         return 0; /* kept for the next sync */
-    return cardstore_pending_clear(c->store, phone) < 0 ? -1 : 0;
+    return cardstore_pending_clear(cmd_cardstore(c), phone) < 0 ? -1 : 0;
 }
 
 int cmd_flush_updates(struct cardx_cmd *c)

@@ -12,6 +12,8 @@
 
 #include "client/cliparse.h"
 #include "common/phone.h"
+#include "common/util.h"
+#include "lib/lib_int.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
@@ -37,7 +39,8 @@ void cmd_free(struct cardx_cmd *c)
     if (!c)
         return;
     session_free(c->session);
-    cardstore_free(c->store);
+    cardx_client_free(c->client);
+    cardx_store_free(c->store);
     if (c->xctx)
         xmpp_ctx_free(c->xctx);
     free(c->component);
@@ -138,27 +141,39 @@ int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
     return cmd_fail(c, CARDX_EXIT_USAGE, "%s", usage);
 }
 
-struct cardstore *cmd_store(struct cardx_cmd *c, int *status)
+const char *cmd_tr(const char *msgid)
 {
-    char *path, *err = NULL;
+    return dgettext(I18N_DOMAIN, msgid);
+}
+
+cardx_store *cmd_lib_store(struct cardx_cmd *c, int *status)
+{
+    char *err = NULL;
+    int rc;
 
     *status = CARDX_EXIT_OK;
     if (c->store)
         return c->store;
-    path = settings_store_path(c->settings, &err);
-    if (!path) {
-        *status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", err ? err : "no memory");
-        free(err);
-        return NULL;
-    }
-    if (cardstore_open(path, &c->store, &err) != CARDSTORE_OK) {
-        *status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot open %s: %s", path,
-                           err ? err : "out of memory");
+    rc = cardx_store_open(c->settings->data_dir, &c->store, &err);
+    if (rc != CARDX_OK) {
+        *status =
+            cmd_fail(c, CARDX_EXIT_ERROR, "%s", err ? err : cardx_strerror(rc));
         c->store = NULL;
     }
-    free(err);
-    free(path);
+    cardx_free(err);
     return c->store;
+}
+
+struct cardstore *cmd_store(struct cardx_cmd *c, int *status)
+{
+    cardx_store *st = cmd_lib_store(c, status);
+
+    return st ? lib_store_cardstore(st) : NULL;
+}
+
+struct cardstore *cmd_cardstore(struct cardx_cmd *c)
+{
+    return c->store ? lib_store_cardstore(c->store) : NULL;
 }
 
 xmpp_ctx_t *cmd_xctx(struct cardx_cmd *c)
@@ -221,6 +236,130 @@ static int need_account(struct cardx_cmd *c)
             return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
     }
     return CARDX_EXIT_OK;
+}
+
+/* --- the libcardx client --- */
+
+static void lib_on_card(void *ud, const cardx_card *card)
+{
+    struct cardx_cmd *c = ud;
+    const char *who = cardx_card_get(card, "name");
+    const char *sender = cardx_card_sender(card);
+
+    if (!c->show_cards)
+        return;
+    if (!who)
+        who = cardx_card_get(card, "org");
+    fprintf(c->out, "New card from %s: %s (inbox #%lld)\n",
+            sender ? sender : "an unknown number", who ? who : "(no name)",
+            (long long)cardx_card_id(card));
+    fflush(c->out);
+}
+
+/* $CARDX_DEBUG: libstrophe's log on standard error, as cardx(1) says. */
+static void lib_on_log(void *ud, const char *area, const char *msg)
+{
+    struct cardx_cmd *c = ud;
+
+    fprintf(c->err, "cardx: strophe %s: %s\n", area, msg);
+}
+
+/* The program's settings as libcardx's; NULL when out of memory. */
+static cardx_settings *lib_settings(struct cardx_cmd *c)
+{
+    const struct cardx_settings *s = c->settings;
+    cardx_settings *ls = cardx_settings_new();
+    char server[320] = "", timeout[24];
+    int bad = !ls;
+
+    if (s->server_host)
+        snprintf(server, sizeof(server),
+                 strchr(s->server_host, ':') ? "[%s]" : "%s", s->server_host);
+    if (s->server_host && s->server_port)
+        snprintf(server + strlen(server), sizeof(server) - strlen(server),
+                 ":%d", s->server_port);
+    snprintf(timeout, sizeof(timeout), "%d", s->timeout_ms);
+    bad = bad || cardx_settings_set(ls, "jid", s->jid) ||
+          cardx_settings_set(ls, "password", s->password) ||
+          cardx_settings_set(ls, "server", server) ||
+          cardx_settings_set(ls, "component", c->component) ||
+          cardx_settings_set(ls, "data_dir", s->data_dir) ||
+          cardx_settings_set(ls, "tls", s->tls ? "yes" : "no") ||
+          cardx_settings_set(ls, "cafile", s->cafile) ||
+          cardx_settings_set(ls, "timeout_ms", timeout);
+    if (bad) {
+        cardx_settings_free(ls);
+        return NULL;
+    }
+    return ls;
+}
+
+cardx_client *cmd_lib_client(struct cardx_cmd *c, int *status)
+{
+    struct cardx_callbacks cb = {.card = lib_on_card};
+    const char *debug = getenv("CARDX_DEBUG");
+    cardx_settings *ls;
+    char *err = NULL;
+    int rc;
+
+    *status = need_account(c);
+    if (*status != CARDX_EXIT_OK)
+        return NULL;
+    if (c->client)
+        return c->client;
+    if (debug && debug[0] && strcmp(debug, "0") != 0)
+        cb.log = lib_on_log;
+    ls = lib_settings(c);
+    rc = ls ? cardx_client_new(ls, &cb, c, &c->client, &err) : CARDX_E_NOMEM;
+    cardx_settings_free(ls);
+    if (rc != CARDX_OK) {
+        *status =
+            cmd_fail(c, CARDX_EXIT_ERROR, "%s", err ? err : cardx_strerror(rc));
+        c->client = NULL;
+    }
+    cardx_free(err);
+    return c->client;
+}
+
+cardx_client *cmd_lib_online(struct cardx_cmd *c, int *status)
+{
+    cardx_client *cl = cmd_lib_client(c, status);
+    int rc;
+
+    if (!cl || cardx_client_state(cl) == CARDX_STATE_ONLINE)
+        return cl;
+    rc = cardx_client_connect_blocking(cl);
+    if (rc != CARDX_OK) {
+        *status =
+            cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
+        return NULL;
+    }
+    return cl;
+}
+
+int cmd_lib_status(int error)
+{
+    switch (error) {
+    case CARDX_OK:
+        return CARDX_EXIT_OK;
+    case CARDX_E_AUTH:
+    case CARDX_E_NO_ACCOUNT:
+        return CARDX_EXIT_AUTH;
+    case CARDX_E_NET:
+    case CARDX_E_TIMEOUT:
+    case CARDX_E_UNREACHABLE:
+    case CARDX_E_TLS:
+    case CARDX_E_TLS_CERT:
+    case CARDX_E_TLS_CERT_NAME:
+        return CARDX_EXIT_NETWORK;
+    case CARDX_E_NOMEM:
+    case CARDX_E_DB:
+    case CARDX_E_IO:
+    case CARDX_E_STATE:
+        return CARDX_EXIT_ERROR;
+    default:
+        return CARDX_EXIT_REFUSED;
+    }
 }
 
 struct session *cmd_session(struct cardx_cmd *c, int *status)
@@ -497,21 +636,31 @@ int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
 {
     for (int i = 0; i < argc; i++) {
         const char *field, *value;
-        int rc = cliparse_assignment(argv[i], &field, &value);
+        int status = cmd_assignment(c, argv[i], &field, &value);
 
-        if (rc == CX_EINVAL)
-            return cmd_fail(c, CARDX_EXIT_USAGE,
-                            "'%s' is not FIELD=VALUE (e.g. name=\"Alice "
-                            "Wang\")",
-                            argv[i]);
-        if (rc == CX_ENOTFOUND)
-            return cmd_fail(c, CARDX_EXIT_USAGE,
-                            "unknown field in '%s' (fields: name, given, "
-                            "family, phone, email, org, title, address, url, "
-                            "note)",
-                            argv[i]);
+        if (status != CARDX_EXIT_OK)
+            return status;
         if (vcard_fields_set(f, field, value) != 0)
             return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
     }
+    return CARDX_EXIT_OK;
+}
+
+int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,
+                   const char **value)
+{
+    int rc = cliparse_assignment(arg, field, value);
+
+    if (rc == CX_EINVAL)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "'%s' is not FIELD=VALUE (e.g. name=\"Alice "
+                        "Wang\")",
+                        arg);
+    if (rc == CX_ENOTFOUND)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "unknown field in '%s' (fields: name, given, "
+                        "family, phone, email, org, title, address, url, "
+                        "note)",
+                        arg);
     return CARDX_EXIT_OK;
 }

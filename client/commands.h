@@ -5,17 +5,8 @@
 
 #include <stdio.h>
 
+#include "client/cli.h"
 #include "client/settings.h"
-
-/* Exit statuses, as documented in cardx(1). */
-#define CARDX_EXIT_OK 0
-#define CARDX_EXIT_ERROR 1   /* a local failure: store, file, bad input */
-#define CARDX_EXIT_USAGE 2   /* bad command line or settings */
-#define CARDX_EXIT_NETWORK 3 /* cannot connect, connection lost, timeout */
-#define CARDX_EXIT_REFUSED 4 /* the server or cardxd said no */
-#define CARDX_EXIT_AUTH 5    /* login failed */
-
-struct cardx_cmd;
 
 /* A context for running commands. settings is borrowed and must outlive
  * the context; in, out and err are borrowed streams (questions are asked

@@ -20,18 +20,6 @@
 #define _(s) dgettext(I18N_DOMAIN, s)
 #define P_(one, many, n) dngettext(I18N_DOMAIN, one, many, n)
 
-struct cardx_cmd {
-    struct cardx_settings *settings; /* borrowed */
-    FILE *in, *out, *err;            /* borrowed */
-    int interactive;                 /* in is a terminal: we may ask */
-    int in_shell;                    /* keep the session between commands */
-    int show_cards;                  /* print cards as they are stored */
-    struct cardstore *store;         /* opened by cmd_store() */
-    struct session *session;         /* made by cmd_online() */
-    xmpp_ctx_t *xctx;                /* for stanzas built offline */
-    char *component;                 /* cardxd's JID, from the settings */
-};
-
 /* One command: its name, the function, and its help. */
 struct cmd_spec {
     const char *name;
@@ -127,9 +115,13 @@ int cmd_session_status(int session_rc);
  * (service-unavailable...) is a network status, not a refusal. */
 int cmd_iq_status(struct cardx_cmd *c, int session_rc);
 
-/* The open card store, opening it on first use; NULL after reporting why
- * (then *status is the exit status). */
+/* The open card store (cmd_lib_store's, underneath), opening it on first
+ * use; NULL after reporting why (then *status is the exit status). */
 struct cardstore *cmd_store(struct cardx_cmd *c, int *status);
+
+/* The store underneath once opened (c->store is the public one), else
+ * NULL. */
+struct cardstore *cmd_cardstore(struct cardx_cmd *c);
 
 /* A libstrophe context for stanzas that never go on the wire; NULL when
  * memory ran out. */

@@ -1,30 +1,33 @@
-# client/: libcardx (the local card store, settings, the session on
-# libstrophe, the commands) and the thin cardx program with its man page.
-noinst_LTLIBRARIES += client/libcardx.la
-client_libcardx_la_SOURCES = client/cardstore.h client/cardstore_int.h \
+# client/: the client's core (the local card store and the session on
+# libstrophe, wrapped by libcardx in lib/), the cardx program's commands
+# and settings, and the thin cardx program with its man page.
+noinst_LTLIBRARIES += client/libcardxcore.la client/libcardxcli.la
+client_libcardxcore_la_SOURCES = client/cardstore.h client/cardstore_int.h \
 	client/cardstore.c client/cardstore_stmt.c client/cardstore_cards.c \
 	client/cardstore_inbox.c client/cardstore_contacts.c \
 	client/cardstore_search.c client/cardstore_self.c \
 	client/cardstore_substr.c \
 	$(MIGRATE_SOURCES) \
-	client/settings.h client/settings.c client/settings_account.c \
-	client/cliparse.h client/cliparse.c \
 	client/session.h client/session_int.h client/session.c \
 	client/session_connect.c client/session_incoming.c client/session_iq.c \
-	client/session_register.c client/session_tls.c \
+	client/session_register.c client/session_tls.c
+nodist_client_libcardxcore_la_SOURCES = sql/client_migrations.c
+client_libcardxcli_la_SOURCES = client/cli.h client/settings.h client/settings.c \
+	client/settings_account.c client/cliparse.h client/cliparse.c \
 	client/commands.h client/commands_int.h client/commands.c \
 	client/cli_help.c client/cli_card.c client/cli_inbox.c \
 	client/cli_contacts.c client/cli_online.c client/cli_shell.c \
 	client/cli_block.c \
 	client/qrcard.h client/qrcard.c client/cli_qr.c client/cli_photo.c \
-	client/cli_requests.c
-# Cards that stay current and profiles (xep/cardx.md): the merge, their
-# store and their commands.
-client_libcardx_la_SOURCES += client/merge.h client/merge.c \
-	client/cardstore_updates.c client/cli_update.c client/cli_profile.c
-nodist_client_libcardx_la_SOURCES = sql/client_migrations.c
-CARDX_LIBS = client/libcardx.la $(XEP_LIBS) $(PHONE_LIBS) $(SQLITE_LIBS) \
-	$(INIH_LIBS) $(QRENCODE_LIBS) $(PNG_LIBS)
+	client/cli_requests.c client/cli_update.c client/cli_profile.c
+# Cards that stay current (xep/cardx.md): the three-way merge and their
+# store belong to the core.
+client_libcardxcore_la_SOURCES += client/merge.h client/merge.c \
+	client/cardstore_updates.h client/cardstore_updates_sql.h \
+	client/cardstore_updates.c
+CARDX_LIBS = client/libcardxcli.la lib/libcardxapi.la client/libcardxcore.la \
+	$(XEP_LIBS) $(PHONE_LIBS) $(SQLITE_LIBS) $(INIH_LIBS) $(QRENCODE_LIBS) \
+	$(PNG_LIBS)
 
 bin_PROGRAMS += client/cardx
 client_cardx_SOURCES = client/main.c

@@ -2,6 +2,7 @@
  * command (client/commands.h does the work). */
 #include <libintl.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,9 @@ int main(int argc, char **argv)
         fputs(_("cardx: out of memory\n"), stderr);
         return 1;
     }
+    /* A server going away must fail a write, not kill the program: the
+     * program's choice, not the library's. */
+    signal(SIGPIPE, SIG_IGN);
     first = parse_options(argc, argv, opts, &nopts, &config, &status);
     if (first < 0)
         goto out;

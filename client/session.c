@@ -1,6 +1,5 @@
 /* cardx's XMPP session on libstrophe (see session.h): the session object,
  * its event loop, and sending on the logged-in stream. */
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,8 +74,6 @@ int session_new(const struct session_options *o, struct session **out)
             s->server_name, sizeof(s->server_name), "%s:%d",
             s->jid && strchr(s->jid, '@') ? strchr(s->jid, '@') + 1 : "?",
             s->port);
-    /* A server going away must fail a write, not kill the program. */
-    signal(SIGPIPE, SIG_IGN);
     *out = s;
     return SESSION_OK;
 fail:

@@ -7,7 +7,8 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
  libphonenumber-dev libmicrohttpd-dev prosody prosody-modules ejabberd python3-slixmpp
  valgrind ca-certificates clang libclang-rt-14-dev
  libqrencode-dev libpng-dev zbar-tools
- libsystemd-dev debhelper dpkg-dev fakeroot lintian systemd git procps gettext"
+ libsystemd-dev debhelper dpkg-dev fakeroot lintian systemd git procps gettext
+ libglib2.0-dev"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: must run as root (apt-get); try: sudo $0" >&2

@@ -158,3 +158,22 @@ EXTRA_DIST += tests/integration/test_skip.sh
 # docs/ADMIN.md quotes the server configs the tests run: keep them equal.
 TESTS += tests/integration/admin_guide.sh
 EXTRA_DIST += tests/integration/admin_guide.sh docs/ADMIN.md
+
+# libcardx through its public header (lib/cardx.h): the event API, the
+# application's signals and environment, and examples/ built against a
+# DESTDIR install through pkg-config. test_libcardx.sh installs, builds the
+# examples and runs the program; the wrapper does it again on ejabberd.
+check_PROGRAMS += tests/integration/test_libcardx
+tests_integration_test_libcardx_SOURCES = tests/integration/test_libcardx.c
+tests_integration_test_libcardx_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_libcardx_LDADD = lib/libcardx.la $(TESTLIB_LIBS) \
+	$(HARNESS_LIBS) $(CHECK_LIBS)
+EXTRA_tests_integration_test_libcardx_DEPENDENCIES = component/cardxd$(EXEEXT)
+LIBCARDX_TESTS = tests/integration/test_libcardx.sh \
+	tests/integration/test_libcardx_ejabberd.sh
+TESTS += $(LIBCARDX_TESTS)
+EXTRA_DIST += $(LIBCARDX_TESTS) examples/send_card.c examples/recv_poll.c \
+	examples/recv_glib.c
+AM_TESTS_ENVIRONMENT += CARDX_MAKE='$(MAKE)'; export CARDX_MAKE; \
+	CARDX_SAN_FLAGS='$(SAN_FLAGS)'; export CARDX_SAN_FLAGS; \
+	CC='$(CC)'; export CC;

@@ -10,7 +10,7 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_stats tests/unit/test_admin_unit \
 	tests/unit/test_qrcard tests/unit/test_photo tests/unit/test_consent \
 	tests/unit/test_merge tests/unit/test_store_share \
-	tests/unit/test_manpage \
+	tests/unit/test_manpage tests/unit/test_libcardx_store \
 	tests/unit/test_i18n
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
@@ -193,3 +193,13 @@ check-valgrind: $(VALGRIND_TESTS)
 	    ./$$t || exit 1; \
 	done
 .PHONY: check-valgrind
+
+# libcardx's exported and called symbols (see the script).
+TESTS += tests/unit/test_libcardx_symbols.sh
+EXTRA_DIST += tests/unit/test_libcardx_symbols.sh
+
+# libcardx's offline calls through cardx.h, linked statically for valgrind.
+tests_unit_test_libcardx_store_SOURCES = tests/unit/test_libcardx_store.c
+tests_unit_test_libcardx_store_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_libcardx_store_LDADD = $(TESTLIB_LIBS) lib/libcardxapi.la \
+	$(LIBCARDX_DEPS) $(CHECK_LIBS)

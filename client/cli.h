@@ -1,0 +1,95 @@
+/* What the cardx program's command files need, on libcardx's public API
+ * only (lib/cardx.h): the command context, exit statuses and the helpers
+ * every command shares. A command file written on this header includes no
+ * library internals. */
+#ifndef CARDX_CLIENT_CLI_H
+#define CARDX_CLIENT_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/cardx.h"
+
+/* Exit statuses, as documented in cardx(1). */
+#define CARDX_EXIT_OK 0
+#define CARDX_EXIT_ERROR 1   /* a local failure: store, file, bad input */
+#define CARDX_EXIT_USAGE 2   /* bad command line or settings */
+#define CARDX_EXIT_NETWORK 3 /* cannot connect, connection lost, timeout */
+#define CARDX_EXIT_REFUSED 4 /* the server or cardxd said no */
+#define CARDX_EXIT_AUTH 5    /* login failed */
+
+struct cardx_settings; /* the program's settings (client/settings.h) */
+struct session;        /* commands not yet on the public API */
+struct _xmpp_ctx_t;
+
+struct cardx_cmd {
+    struct cardx_settings *settings; /* borrowed */
+    FILE *in, *out, *err;            /* borrowed */
+    int interactive;                 /* in is a terminal: we may ask */
+    int in_shell;                    /* keep the session between commands */
+    int show_cards;                  /* print cards as they are stored */
+    cardx_store *store;              /* opened by cmd_lib_store() */
+    cardx_client *client;            /* made by cmd_lib_client() */
+    struct session *session;         /* made by cmd_online() */
+    struct _xmpp_ctx_t *xctx;        /* for stanzas built offline */
+    char *component;                 /* cardxd's JID, from the settings */
+};
+
+/* The open card store, opening it on first use; NULL after reporting why
+ * (then *status is the exit status). */
+cardx_store *cmd_lib_store(struct cardx_cmd *c, int *status);
+
+/* The account's libcardx client, made from the settings on first use
+ * (asking for the password when interactive), not connected; NULL after
+ * reporting why, with *status set. Cards it stores are printed as they
+ * arrive with c->show_cards (in the shell). */
+cardx_client *cmd_lib_client(struct cardx_cmd *c, int *status);
+
+/* The client, connected (again) if it is not online; NULL after
+ * reporting why, with *status set. */
+cardx_client *cmd_lib_online(struct cardx_cmd *c, int *status);
+
+/* The exit status for a CARDX_E_* code of a request or a login. */
+int cmd_lib_status(int error);
+
+/* msgid in the user's language, from the cardx catalog: what
+ * commands_int.h's _() does, for files on this header (which define
+ * _(s) as cmd_tr(s) for xgettext). */
+const char *cmd_tr(const char *msgid);
+
+/* How a number is shown to the user (international format); into buf of
+ * len bytes, which it returns. */
+const char *cmd_phone_shown(const char *e164, char *buf, size_t len);
+
+/* Runs one command line already split into words (cmd_run). */
+int cmd_run(struct cardx_cmd *c, int argc, char **argv);
+
+/* Prints "cardx: MESSAGE" on err and returns code. */
+int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Parses a positive row id ("12" or "#12"); -1 when arg is not one. */
+int64_t cmd_parse_id(const char *arg);
+
+/* "YYYY-MM-DD HH:MM" in local time. */
+void cmd_format_time(int64_t t, char *buf, size_t size);
+
+/* Asks a yes/no question on in when interactive; 1 for yes. */
+int cmd_ask(struct cardx_cmd *c, const char *question);
+
+/* The rest of f as a string, the caller's to free; NULL when it cannot be
+ * read or memory ran out. */
+char *cmd_slurp(FILE *f);
+
+/* Reads FIELD=VALUE (FIELD in any case): *field the canonical name
+ * (static), *value borrowed from arg. 0, or an exit status after
+ * reporting. */
+int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,
+                   const char **value);
+
+/* The commands on this header (cli_block.c). */
+int cmd_block(struct cardx_cmd *c, int argc, char **argv);
+int cmd_unblock(struct cardx_cmd *c, int argc, char **argv);
+int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,443 @@
+/* libcardx's public API: an event-driven cardx client and its local card
+ * store, for an application to embed in its own main loop. */
+#ifndef CARDX_H
+#define CARDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Conventions (the whole API keeps them):
+ *
+ * - Every name starts with cardx_ or CARDX_. Types are opaque; each has a
+ *   _new (or _open) and a _free, and _free accepts NULL.
+ * - Functions that can fail return CARDX_OK (0) or a negative enum
+ *   cardx_error; cardx_strerror() names the code, and the object's
+ *   _errmsg() (where there is one) says in one line what went wrong.
+ * - Ownership: a returned "char *" is the caller's, freed with cardx_free().
+ *   A returned "const char *" or "const T *" is borrowed: it stays valid
+ *   until the next call on the same object, or (in a callback) until the
+ *   callback returns. String arguments are borrowed for the call only; the
+ *   library copies what it keeps.
+ * - Threads: no global or process-wide state. Use one cardx_client (and
+ *   the cardx_store it owns) from one thread at a time; different clients
+ *   may live on different threads. Callbacks run on the thread that called
+ *   cardx_client_process() (or a blocking convenience call) and may call
+ *   back into the same client, except cardx_client_free().
+ * - The library installs no signal handler, changes no signal disposition,
+ *   reads and writes no environment variable, and never touches a terminal
+ *   or stdio: passwords, paths and prompts are the application's. Writes to
+ *   a socket the peer closed fail with an error instead of raising SIGPIPE
+ *   (the signal is blocked in the calling thread for the write and a
+ *   pending one discarded), so the application's own SIGPIPE handling is
+ *   left as it set it.
+ * - Blocking: connecting resolves the server's name (SRV, then A/AAAA)
+ *   synchronously, as libstrophe does; the TLS handshake runs within
+ *   cardx_client_process(). Everything else is driven by the main loop.
+ */
+
+/* Every error the library returns. */
+enum cardx_error {
+    CARDX_OK = 0,
+    CARDX_E_NOMEM = -1,           /* an allocation failed */
+    CARDX_E_INVAL = -2,           /* a bad argument or value */
+    CARDX_E_NOTFOUND = -3,        /* no such card, contact or key */
+    CARDX_E_EXISTS = -4,          /* a contact has that number already */
+    CARDX_E_DB = -5,              /* the local store (SQLite) failed */
+    CARDX_E_IO = -6,              /* a file or the system failed */
+    CARDX_E_NET = -7,             /* cannot connect, or the stream was lost */
+    CARDX_E_AUTH = -8,            /* login refused: password or account */
+    CARDX_E_REFUSED = -9,         /* the server or cardxd answered an error */
+    CARDX_E_NOTSUPP = -10,        /* the server lacks a feature needed */
+    CARDX_E_TIMEOUT = -11,        /* no answer within the timeout */
+    CARDX_E_STATE = -12,          /* not possible now (e.g. not online) */
+    CARDX_E_TLS = -13,            /* the TLS handshake failed */
+    CARDX_E_TLS_CERT = -14,       /* the server's certificate is not trusted */
+    CARDX_E_TLS_CERT_NAME = -15,  /* its certificate names another host */
+    CARDX_E_TLS_REQUIRED = -16,   /* the server offers no TLS, and TLS is on */
+    CARDX_E_NO_ACCOUNT = -17,     /* the XMPP account does not exist */
+    CARDX_E_NOT_REGISTERED = -18, /* no phone number registered with cardxd */
+    CARDX_E_UNREACHABLE = -19,    /* the server cannot reach cardxd */
+    CARDX_E_LIMIT = -20,          /* a cardxd limit refused it: try later */
+};
+
+/* A short English description of err ("out of memory"); static, never
+ * NULL (unknown codes get "unknown error"). */
+const char *cardx_strerror(int err);
+
+/* Frees memory the library returned as "char *". Accepts NULL. */
+void cardx_free(void *p);
+
+/* The library's version, "MAJOR.MINOR.PATCH"; static. */
+const char *cardx_version(void);
+
+/* ------------------------------------------------------------------ */
+/* Settings: what a client needs to reach its account and its store.   */
+
+typedef struct cardx_lib_settings cardx_settings;
+
+/* Empty settings: TLS required, 10 s timeout. NULL when out of memory. */
+cardx_settings *cardx_settings_new(void);
+
+/* Wipes the password and frees. Accepts NULL. */
+void cardx_settings_free(cardx_settings *s);
+
+/* Sets one key; value NULL or "" unsets it (back to its default):
+ *   jid        the account's bare JID, "alice@example.org" (required)
+ *   password   the account's password (required to connect)
+ *   server     "HOST", "HOST:PORT" or "[V6ADDR]:PORT"; default: the JID's
+ *              domain through DNS SRV, then port 5222
+ *   component  cardxd's JID; default "cards." + the JID's domain
+ *   data_dir   the directory of the local store (required; created 0700)
+ *   tls        "yes" (required, the default) or "no" (plaintext only, for
+ *              test servers on loopback)
+ *   cafile     a PEM file of CA certificates to trust besides the system's
+ *   timeout_ms connecting and each request, in milliseconds (> 0)
+ * Returns CARDX_OK, CARDX_E_NOTFOUND for an unknown key, CARDX_E_INVAL for
+ * a bad value, CARDX_E_NOMEM. */
+int cardx_settings_set(cardx_settings *s, const char *key, const char *value);
+
+/* The value of key as set ("tls" as "yes"/"no", "timeout_ms" in digits),
+ * NULL when unset or unknown; the password is never returned. Borrowed
+ * until the settings change. */
+const char *cardx_settings_get(const cardx_settings *s, const char *key);
+
+/* ------------------------------------------------------------------ */
+/* Cards: one card of the inbox, of the contacts, or the user's own.   */
+
+typedef struct cardx_card cardx_card;
+
+/* The card's fields, as names: "name", "given", "family", "phone",
+ * "email", "org", "title", "address", "url", "note". NULL-terminated,
+ * static. */
+const char *const *cardx_field_names(void);
+
+/* A new empty card (for cardx_store_contact_add, cardx_store_self_set).
+ * NULL when out of memory. */
+cardx_card *cardx_card_new(void);
+
+/* A copy of card, the caller's to free. NULL when out of memory. */
+cardx_card *cardx_card_copy(const cardx_card *card);
+
+void cardx_card_free(cardx_card *card);
+
+/* A field's value (see cardx_field_names), NULL when empty or unknown. */
+const char *cardx_card_get(const cardx_card *card, const char *field);
+
+/* Sets a field; NULL or "" clears it. CARDX_E_INVAL for an unknown field. */
+int cardx_card_set(cardx_card *card, const char *field, const char *value);
+
+/* The row id in the inbox or contacts, 0 for a card not stored. */
+int64_t cardx_card_id(const cardx_card *card);
+
+/* For an inbox card: the service's card id, the sender's number (E.164)
+ * and the sender's note; NULL otherwise or when absent. */
+const char *cardx_card_service_id(const cardx_card *card);
+const char *cardx_card_sender(const cardx_card *card);
+const char *cardx_card_note(const cardx_card *card);
+
+/* Unix time it arrived (inbox) or was created (contact), 0 if unknown. */
+int64_t cardx_card_received(const cardx_card *card);
+
+/* Unix time of its last change (a contact's edit), 0 if unknown. */
+int64_t cardx_card_updated(const cardx_card *card);
+
+/* The card as vCard 4.0 text (RFC 6350, CRLF line ends), the caller's to
+ * cardx_free(); NULL when out of memory. */
+char *cardx_card_to_vcard(const cardx_card *card);
+
+/* Reads vCard 3.0 or 4.0 text: *out (the caller's) is its first card.
+ * Returns how many cards the text holds (>= 1), or a negative code with
+ * *err (the caller's to cardx_free; err may be NULL) naming the line at
+ * fault; CARDX_E_NOTFOUND when it holds none. */
+int cardx_card_from_vcard(const char *text, cardx_card **out, char **err);
+
+/* 1 when a and b have the same fields (the other data aside), else 0. */
+int cardx_card_same_fields(const cardx_card *a, const cardx_card *b);
+
+/* ------------------------------------------------------------------ */
+/* The local store: inbox, contacts, the own card. Works offline.       */
+
+typedef struct cardx_store cardx_store;
+
+/* Visitor of the list and search calls: the card is borrowed for the
+ * call; return non-zero to stop (that value is then returned). */
+typedef int (*cardx_card_fn)(void *ud, const cardx_card *card);
+
+/* Opens (creating and migrating) the store in data_dir, which is created
+ * with mode 0700 when missing. Returns CARDX_OK with *out, or CARDX_E_IO /
+ * CARDX_E_DB with *err (the caller's to cardx_free; err may be NULL). A
+ * client opens its own store; this is for offline use. */
+int cardx_store_open(const char *data_dir, cardx_store **out, char **err);
+void cardx_store_free(cardx_store *st);
+
+/* The last store error in one line, "" if none; borrowed. */
+const char *cardx_store_errmsg(const cardx_store *st);
+
+/* Own card: *out is the caller's, or NULL with CARDX_E_NOTFOUND when none
+ * is set (CARDX_E_INVAL when the stored one cannot be read back).
+ * *uploaded (may be NULL) tells whether cardxd has this version. */
+int cardx_store_self_get(cardx_store *st, cardx_card **out, int *uploaded);
+/* Replaces the own card with card's fields (NULL removes it); it is
+ * uploaded on the client's next connection or cardx_client_sync(). */
+int cardx_store_self_set(cardx_store *st, const cardx_card *card);
+
+/* Inbox: cards received, newest last. */
+int cardx_store_inbox_list(cardx_store *st, cardx_card_fn fn, void *ud);
+int cardx_store_inbox_count(cardx_store *st, int64_t *count);
+int cardx_store_inbox_get(cardx_store *st, int64_t id, cardx_card **out);
+int cardx_store_inbox_delete(cardx_store *st, int64_t id);
+
+/* What saving an inbox card does when a contact has the same number. */
+enum cardx_merge {
+    CARDX_MERGE_ASK = 0, /* fail with CARDX_E_EXISTS, *contact_id = it */
+    CARDX_MERGE_INTO,    /* merge the card into that contact */
+    CARDX_MERGE_NEW,     /* keep both */
+};
+/* Moves an inbox card to the contacts (one transaction); *contact_id (may
+ * be NULL) receives the contact's id. */
+int cardx_store_inbox_save(cardx_store *st, int64_t id, enum cardx_merge merge,
+                           int64_t *contact_id);
+
+/* Contacts: all of them by name; one; add; change one field; delete. */
+int cardx_store_contact_list(cardx_store *st, cardx_card_fn fn, void *ud);
+int cardx_store_contact_get(cardx_store *st, int64_t id, cardx_card **out);
+int cardx_store_contact_add(cardx_store *st, const cardx_card *card,
+                            int64_t *id);
+int cardx_store_contact_set(cardx_store *st, int64_t id, const char *field,
+                            const char *value);
+int cardx_store_contact_delete(cardx_store *st, int64_t id);
+
+/* Contacts matching text in any field (a number by any run of its
+ * digits), best first; at most limit of them (0: all). *total (may be
+ * NULL) receives how many match in all; fn may be NULL to only count. */
+int cardx_store_contact_search(cardx_store *st, const char *text, size_t limit,
+                               cardx_card_fn fn, void *ud, int64_t *total);
+
+/* A transaction around several changes (e.g. contact edits): all or none
+ * of them are kept. The other store calls nest inside one. */
+int cardx_store_begin(cardx_store *st);
+int cardx_store_commit(cardx_store *st);
+int cardx_store_rollback(cardx_store *st);
+
+/* Imports every card of vCard 3.0 or 4.0 text as new contacts, all or
+ * none (one transaction). Returns the number imported (>= 0), or a
+ * negative code with *err (the caller's to cardx_free; err may be NULL)
+ * naming the line at fault. */
+int cardx_store_import_vcard(cardx_store *st, const char *text, char **err);
+
+/* All contacts as vCard 4.0 text, the caller's to cardx_free, in *out;
+ * *count (may be NULL) receives how many. */
+int cardx_store_export_vcard(cardx_store *st, char **out, int *count);
+
+/* ------------------------------------------------------------------ */
+/* The client: one account's connection to its server and cardxd.      */
+
+typedef struct cardx_client cardx_client;
+
+enum cardx_state {
+    CARDX_STATE_OFFLINE = 0, /* not connected (the reason in the callback) */
+    CARDX_STATE_CONNECTING,  /* connecting, TLS, login */
+    CARDX_STATE_ONLINE,      /* logged in: cards flow, sends work */
+};
+
+/* How cardxd took a card sent with cardx_client_send(). */
+enum cardx_send_status {
+    CARDX_SEND_QUEUED = 0, /* accepted: waits until the recipient takes it */
+    CARDX_SEND_DELIVERED,  /* handed to an online device of the recipient */
+    CARDX_SEND_REFUSED,    /* not sent: error and reason say why */
+};
+
+/* The steps of registering a phone number with cardxd. */
+enum cardx_register_step {
+    CARDX_REGISTER_CODE_NEEDED = 0, /* a code was sent to number: call
+                                       cardx_client_register() again with it */
+    CARDX_REGISTER_DONE,            /* number (E.164) is now registered */
+    CARDX_REGISTER_FAILED,          /* error and reason say why */
+};
+
+/* What the client tells the application. Every member may be NULL; ud is
+ * the userdata given to cardx_client_new. Strings and cards are borrowed
+ * for the call. */
+struct cardx_callbacks {
+    /* The connection changed. error is CARDX_OK, or why it went offline
+     * (or failed to connect) with reason, one line for a person. */
+    void (*state)(void *ud, enum cardx_state state, int error,
+                  const char *reason);
+    /* A card arrived and is committed to the inbox (card has its inbox id);
+     * the library acknowledges it to cardxd after this returns. A card the
+     * inbox had already (sent again) is acknowledged without a call. */
+    void (*card)(void *ud, const cardx_card *card);
+    /* The outcome of cardx_client_send() number request: on QUEUED and
+     * DELIVERED card_id is the service's id of the card; on REFUSED error
+     * (CARDX_E_NOT_REGISTERED, CARDX_E_NOTFOUND for a number nobody has,
+     * CARDX_E_LIMIT, CARDX_E_REFUSED, CARDX_E_NET, CARDX_E_TIMEOUT...) and
+     * reason say why. number is as cardxd normalised it once accepted. */
+    void (*sent)(void *ud, uint32_t request, enum cardx_send_status status,
+                 const char *number, const char *card_id, int error,
+                 const char *reason);
+    /* A step of cardx_client_register(): number is the number it concerns
+     * (E.164 once cardxd normalised it). */
+    void (*registration)(void *ud, enum cardx_register_step step,
+                         const char *number, int error, const char *reason);
+    /* A XEP-0184 receipt that reached this connection from cardxd: the
+     * recipient of number took the card sent by the message with id
+     * message_id: for cardx_client_send_message(), "cxm" followed by its
+     * request number. A card sent with cardx_client_send() has its outcome
+     * in the sent callback instead. */
+    void (*receipt)(void *ud, const char *number, const char *message_id);
+    /* The answer to cardx_client_block() or cardx_client_blocklist():
+     * error CARDX_OK or why not (reason); for a blocklist, numbers holds
+     * the count blocked numbers (E.164), else it is NULL. */
+    void (*blocking)(void *ud, uint32_t request, int error, const char *reason,
+                     const char *const *numbers, size_t count);
+    /* Every line of libstrophe's log (debug level included), for an
+     * application that wants it; area is libstrophe's ("xmpp", "tls"...).
+     * The library itself writes nothing anywhere. */
+    void (*log)(void *ud, const char *area, const char *message);
+};
+
+/* A client for the account in settings (copied: change them afterwards
+ * without effect). Opens the store in data_dir. Connects nothing.
+ * callbacks is copied; it may be NULL. Returns CARDX_OK with *out, or
+ * CARDX_E_INVAL (no jid or data_dir), CARDX_E_NOMEM, or the store's error,
+ * with *err (the caller's to cardx_free; err may be NULL) saying why. */
+int cardx_client_new(const cardx_settings *settings,
+                     const struct cardx_callbacks *callbacks, void *ud,
+                     cardx_client **out, char **err);
+
+/* Closes the stream (waiting at most 2 s for the server's close) and
+ * frees the client and its store. Accepts NULL. */
+void cardx_client_free(cardx_client *c);
+
+/* The client's store, for the calls above; borrowed, lives as long as
+ * the client. */
+cardx_store *cardx_client_store(cardx_client *c);
+
+/* The last error in one line, "" if none; borrowed. */
+const char *cardx_client_errmsg(const cardx_client *c);
+
+enum cardx_state cardx_client_state(const cardx_client *c);
+
+/* Starts connecting (state CONNECTING). Once logged in, the client goes
+ * available, asks cardxd for waiting cards, uploads the own card when it
+ * changed, and reports ONLINE. CARDX_E_STATE when not offline. */
+int cardx_client_connect(cardx_client *c);
+
+/* Starts closing the stream; the state callback reports OFFLINE. */
+void cardx_client_disconnect(cardx_client *c);
+
+/* --- main-loop integration --- */
+
+#define CARDX_WANT_READ 1
+#define CARDX_WANT_WRITE 2
+
+/* The socket to watch, -1 while there is none (offline). It changes from
+ * one connection to the next: ask again after every process call. */
+int cardx_client_fd(const cardx_client *c);
+
+/* What to watch the fd for: CARDX_WANT_READ, plus CARDX_WANT_WRITE while
+ * connecting or while data waits to be written. 0 when offline. */
+int cardx_client_events(const cardx_client *c);
+
+/* Milliseconds until cardx_client_process() must run even if the fd is
+ * quiet (a deadline), 0 for now, -1 for no deadline. */
+int cardx_client_timeout_ms(const cardx_client *c);
+
+/* Does everything ready without blocking: reads and writes the socket,
+ * runs the callbacks, expires deadlines. Call it when the fd is ready or
+ * the timeout passed. Returns CARDX_OK, or an error of the store that
+ * kept an arrived card from being committed (it is then not acknowledged
+ * and comes again). */
+int cardx_client_process(cardx_client *c);
+
+/* --- requests (ONLINE only; else CARDX_E_STATE) --- */
+
+/* Sends the own card to number ("+8613800138000", or as the user typed
+ * it; cardxd normalises it) with an optional note. *request (may be NULL)
+ * identifies the outcome in the sent callback. */
+int cardx_client_send(cardx_client *c, const char *number, const char *note,
+                      uint32_t *request);
+
+/* Sends the own card to number (E.164, "+8613800138000") by message, as
+ * standard clients do (xep/cardx.md 4.1), asking for a receipt: the
+ * receipt callback reports message id "cxm" + request once the recipient
+ * took the card, and a refusal comes through the sent callback (REFUSED);
+ * an accepted card gets no other answer. The receipt comes only to this
+ * connection: one that ended before it is not told later. */
+int cardx_client_send_message(cardx_client *c, const char *number,
+                              const char *note, uint32_t *request);
+
+/* Registers number with cardxd, with code NULL first; when cardxd proves
+ * numbers, the registration callback asks for the code (CODE_NEEDED), to
+ * pass here with the same number. */
+int cardx_client_register(cardx_client *c, const char *number,
+                          const char *code);
+
+/* Blocks number (block 1: cardxd drops its cards to us, and tells its
+ * sender nothing) or unblocks it (0). The blocking callback answers. */
+int cardx_client_block(cardx_client *c, const char *number, int block,
+                       uint32_t *request);
+
+/* Asks for the blocked numbers; the blocking callback lists them. */
+int cardx_client_blocklist(cardx_client *c, uint32_t *request);
+
+/* Uploads the own card now if it changed since the last upload. */
+int cardx_client_upload_self(cardx_client *c);
+
+/* Uploads the own card if it changed and waits for cardxd's answer:
+ * CARDX_OK (uploaded, or nothing to upload) or why not, the reason in
+ * cardx_client_errmsg(). */
+int cardx_client_upload_self_blocking(cardx_client *c);
+
+/* --- blocking conveniences, for simple programs --- */
+
+/* Creates the XMPP account of the settings by in-band registration
+ * (XEP-0077) on a connection of its own, blocking up to the timeout; only
+ * while offline (else CARDX_E_STATE). Most servers allow no open
+ * registration: log in first, and create the account only when the user
+ * asks to. CARDX_E_EXISTS when it exists, CARDX_E_NOTSUPP when the server
+ * offers no registration, CARDX_E_REFUSED with the server's reason in
+ * cardx_client_errmsg() (e.g. registration by invitation only). */
+int cardx_client_create_account(cardx_client *c);
+
+/* Processes (waiting on the fd with poll) until the client is ONLINE or
+ * has given up: CARDX_OK, or the error that ended the attempt. Connects
+ * first when offline. */
+int cardx_client_connect_blocking(cardx_client *c);
+
+/* Processes until no request is pending and nothing arrived for quiet_ms
+ * (the waiting cards have come), or the connection went down: CARDX_OK or
+ * CARDX_E_NET. */
+int cardx_client_run_until_idle(cardx_client *c, int quiet_ms);
+
+/* Sends and waits for the outcome: CARDX_OK with *status (QUEUED or
+ * DELIVERED) and *card_id (the caller's to cardx_free; both may be NULL),
+ * or the refusal's error (the reason in cardx_client_errmsg()). */
+int cardx_client_send_blocking(cardx_client *c, const char *number,
+                               const char *note, enum cardx_send_status *status,
+                               char **card_id);
+
+/* Blocks or unblocks number and waits for the answer: CARDX_OK or the
+ * refusal (CARDX_E_NOTFOUND: it was not blocked), reason in
+ * cardx_client_errmsg(). */
+int cardx_client_block_blocking(cardx_client *c, const char *number, int block);
+
+/* The blocked numbers: *numbers a NULL-terminated array (the caller's, to
+ * free with cardx_strv_free) of *count numbers. */
+int cardx_client_blocklist_blocking(cardx_client *c, char ***numbers,
+                                    size_t *count);
+
+/* Frees a NULL-terminated array of strings from the library. Accepts
+ * NULL. */
+void cardx_strv_free(char **v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

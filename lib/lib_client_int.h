@@ -1,0 +1,122 @@
+/* The client's parts (lib/lib_client*.c) share its struct and the
+ * request machinery. Not installed. */
+#ifndef CARDX_LIB_CLIENT_INT_H
+#define CARDX_LIB_CLIENT_INT_H
+
+#include <stdint.h>
+#include <strophe.h>
+
+#include "client/session_int.h"
+#include "lib/lib_int.h"
+
+/* libstrophe reads at most one buffer per turn and gives no way to ask
+ * whether TLS holds more: a process call turns the loop again while the
+ * last turn did something (it logged), up to this many turns. */
+#define LIB_TURNS_MAX 32
+
+enum lib_request_kind {
+    REQ_SEND,      /* <send/>: the sent callback */
+    REQ_REGISTER,  /* the registration form: the registration callback */
+    REQ_NUMBER,    /* the registered number, after a registration */
+    REQ_ACK,       /* <ack/> of a stored card */
+    REQ_UPLOAD,    /* the own card (vcard-temp) */
+    REQ_BLOCK,     /* <block/> or <unblock/>: the blocking callback */
+    REQ_BLOCKLIST, /* <blocklist/>: the blocking callback */
+    REQ_MESSAGE,   /* a card sent by message: an error or a receipt ends it */
+};
+
+/* A request awaiting its answer: an id handler holds it. */
+struct lib_request {
+    struct cardx_client *c;
+    enum lib_request_kind kind;
+    uint32_t serial;
+    char id[24];
+    char *number; /* send, register: the number; ack: the card id;
+                     upload: the card's text as sent */
+    int64_t deadline;
+    struct lib_request *next;
+};
+
+struct cardx_client {
+    cardx_settings *settings; /* our copy */
+    struct cardx_callbacks cb;
+    void *ud;
+    struct session *s;
+    struct cardx_store store;
+    char *component;
+    enum cardx_state state; /* as last reported */
+    int fd;
+    int expect_sock; /* lib_mem_free: the socket comes next */
+    xmpp_mem_t mem;  /* the context's allocator (lib_client.c) */
+    int turns_busy;  /* the last process call hit LIB_TURNS_MAX */
+    int turn_logged; /* libstrophe logged during this turn */
+    int closing;     /* the application asked to disconnect */
+    int last_error;  /* why the last connection ended or failed */
+    int64_t connect_deadline;
+    struct lib_request *requests;
+    struct lib_request *messages; /* REQ_MESSAGE, awaiting their receipt */
+    uint32_t next_serial;
+    char errmsg[LIB_ERRMSG_SIZE];
+    /* What a blocking call waits for (lib_blocking.c). */
+    struct {
+        uint32_t request;
+        int done, error;
+        enum cardx_send_status status;
+        char *card_id;
+        char **numbers; /* a blocklist */
+        size_t count;
+        int uploads; /* own-card uploads answered (lib_request.c) */
+        int upload_error;
+    } wait;
+};
+
+#define lib_set_err(c, ...)                                                    \
+    lib_format((c)->errmsg, sizeof((c)->errmsg), __VA_ARGS__)
+
+/* --- connecting (lib_client.c) --- */
+
+/* The public code for a failed login or registration, from the session's
+ * code and diagnosis. */
+int lib_login_error(struct cardx_client *c, int session_rc);
+
+/* --- requests (lib_request.c) --- */
+
+/* An iq of type to the component with one child <name xmlns=ns/> (*child,
+ * borrowed); NULL when out of memory. */
+xmpp_stanza_t *lib_component_iq(struct cardx_client *c, const char *type,
+                                const char *name, const char *ns,
+                                xmpp_stanza_t **child);
+
+/* Sends iq and tracks its answer as a request of kind; arg is copied
+ * (number or card id, may be NULL). *serial (may be NULL) receives its
+ * serial. Returns CARDX_OK or CARDX_E_NOMEM. */
+int lib_request_send(struct cardx_client *c, xmpp_stanza_t *iq,
+                     enum lib_request_kind kind, const char *arg,
+                     uint32_t *serial);
+
+/* Fails every pending request with error (the connection went down or a
+ * deadline passed: only those with deadline <= now unless all). */
+void lib_requests_fail(struct cardx_client *c, int error, int all);
+
+/* Stores each card the session queued, reports it and acknowledges it.
+ * Returns CARDX_OK or the store's error (that card not acknowledged). */
+int lib_take_cards(struct cardx_client *c);
+
+/* Reports the outcome of send request r (a REQ_SEND or REQ_MESSAGE). */
+void lib_report_sent(struct cardx_client *c, struct lib_request *r,
+                     enum cardx_send_status status, const char *card_id,
+                     int error, const char *reason);
+
+/* CARDX_OK while online, else CARDX_E_STATE with the error set. */
+int lib_need_online(struct cardx_client *c);
+
+/* --- cards sent by message (lib_message.c) --- */
+
+/* Messages from the component's proxy JIDs: XEP-0184 receipts, and the
+ * errors of cards sent by message. */
+int lib_on_proxy_message(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud);
+
+/* Forgets the messages awaiting receipts (the connection went). */
+void lib_messages_drop(struct cardx_client *c);
+
+#endif
