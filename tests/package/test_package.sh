@@ -47,7 +47,8 @@ as_cardxd() {
 }
 
 purge_packages() {
-    dpkg --purge cardx cardxd cardx-common >"$work/purge.log" 2>&1 ||
+    dpkg --purge cardx cardxd libcardx-dev libcardx0 cardx-common \
+        >"$work/purge.log" 2>&1 ||
         { cat "$work/purge.log" >&2; return 1; }
 }
 
@@ -112,7 +113,8 @@ say "building the packages (log: $work/build.log)"
     { tail -n 40 "$work/build.log" >&2; fail "dpkg-buildpackage failed"; }
 changes=$(ls "$work"/src/cardx_*.changes)
 debs="$(ls "$work"/src/cardxd_*.deb) $(ls "$work"/src/cardx_*.deb)
- $(ls "$work"/src/cardx-common_*.deb)"
+ $(ls "$work"/src/cardx-common_*.deb) $(ls "$work"/src/libcardx0_*.deb)
+ $(ls "$work"/src/libcardx-dev_*.deb)"
 
 # 2. lintian: errors fail, warnings are shown.
 lintian --tag-display-limit 0 "$changes" >"$work/lintian.log" 2>&1 || true
