@@ -1,18 +1,26 @@
 #!/bin/bash
 # The Debian packages as an admin gets them: builds cardxd and cardx from a
 # clean copy of the tree, runs lintian, installs them (nothing starts:
-# policy-rc.d), checks the unit, runs the installed cardxd as the packaged
-# user with the packaged paths against a throwaway Prosody, exchanges a
-# card with the installed cardx, then purges both and checks nothing is
-# left. Needs root (dpkg -i, the system user). Prints one pass/fail line.
+# policy-rc.d), checks the unit, then follows docs/ADMIN.md's "Install
+# from the package" checklist against a throwaway Prosody close to Debian's
+# stock one (prosody-stock.sh: TLS with a generated certificate, accounts
+# by invitation or prosodyctl only): accounts made with prosodyctl, the
+# component in a conf.d file and a restart, the edits, `cardxd -t` and
+# cardxd as the packaged user with the packaged paths; the installed cardx
+# logs in, registers and exchanges a card over TLS (--cafile). Then purges
+# and checks nothing is left. Needs root (dpkg -i, the system user). Prints
+# one pass/fail line.
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-prosody_sh=$top/tests/integration/servers/prosody.sh
+prosody_sh=$top/tests/integration/servers/prosody-stock.sh
 domain=cardx.test
 component=cards.$domain
 alice_phone=+8613800138000
 bob_phone=+8613900139000
+# As cardx shows them (international format).
+alice_shown="+86 138 0013 8000"
+bob_shown="+86 139 0013 9000"
 conf=/etc/cardxd/cardxd.conf
 state=/var/lib/cardxd
 work=
@@ -62,7 +70,8 @@ cleanup() {
         kill -TERM "$cardxd_pid" 2>/dev/null || true
         wait "$cardxd_pid" 2>/dev/null || true
     fi
-    [ -z "$work" ] || "$prosody_sh" stop "$work/prosody" >/dev/null 2>&1 || true
+    [ -z "$work" ] || [ ! -d "$work/prosody" ] ||
+        "$prosody_sh" stop "$work/prosody" >/dev/null 2>&1 || true
     if [ -n "$installed" ]; then
         purge_packages || true
     fi
@@ -77,7 +86,8 @@ cleanup() {
 }
 
 [ "$(id -u)" -eq 0 ] || fail "must run as root (dpkg -i, a system user)"
-for tool in dpkg-buildpackage lintian systemd-analyze setpriv prosody; do
+for tool in dpkg-buildpackage lintian systemd-analyze setpriv runuser prosody \
+    prosodyctl openssl; do
     command -v "$tool" >/dev/null ||
         fail "$tool is missing: run scripts/install-deps.sh"
 done
@@ -168,26 +178,53 @@ say "systemd-analyze security: ${score:-unavailable}"
 
 # 5. The shipped configuration is refused (secret and method unset), with
 #    EX_CONFIG so that the unit does not restart it.
+#    The command is the guide's (step 5), as is the message.
 status=0
-as_cardxd /usr/sbin/cardxd -t -c "$conf" >"$work/refused.log" 2>&1 ||
+runuser -u cardxd -- cardxd -t -c "$conf" >"$work/refused.log" 2>&1 ||
     status=$?
 [ "$status" -eq 78 ] || { cat "$work/refused.log" >&2; fail "the shipped config gave status $status, not 78"; }
-grep -q "secret" "$work/refused.log" || fail "the refusal does not name the secret"
+grep -qF "missing required key 'secret' in [component]" "$work/refused.log" ||
+    { cat "$work/refused.log" >&2; fail "the refusal is not the one ADMIN.md shows"; }
 
-# 6. A Prosody on loopback, and the admin's edits to the packaged config.
+# 6. The admin's Prosody, stock-like, configured before cardx is there
+#    (no component: CARDX_STOCK_COMPONENT=none); its accounts made with
+#    prosodyctl, as the server registers by invitation only (section 6);
+#    then ADMIN.md steps 3 and 4: the component in a conf.d file of its
+#    own, Prosody started (the guide's restart: it opens no component
+#    port without a component, so it runs from here on), the edits to the
+#    packaged config.
+export CARDX_STOCK_COMPONENT=none
 c2s=$(free_port)
 comp=$(free_port)
 [ "$c2s" != "$comp" ] || comp=$((c2s + 1))
-secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-"$prosody_sh" start "$work/prosody" "$c2s" "$comp" "$domain" "$component" \
-    "$secret" >"$work/prosody-start.log" 2>&1 ||
+pdir=$work/prosody
+# A secret made as the guide says (prosody.sh also wants one, unused).
+secret=$(openssl rand -hex 24)
+"$prosody_sh" config "$pdir" "$c2s" "$comp" "$domain" "$component" \
+    "$secret" >>"$work/prosody-start.log" 2>&1 ||
+    { cat "$work/prosody-start.log" >&2; fail "the test Prosody's config failed"; }
+grep -q '^Include "conf.d/\*.cfg.lua"$' "$pdir/prosody.cfg.lua" ||
+    fail "the test Prosody does not include conf.d as Debian's does"
+for user in alice bob; do
+    timeout 30 prosodyctl --config "$pdir/prosody.cfg.lua" \
+        register "$user" "$domain" "$user-pw" </dev/null >>"$work/prosodyctl.log" 2>&1 ||
+        { cat "$work/prosodyctl.log" >&2; fail "prosodyctl register $user $domain"; }
+done
+printf 'Component "%s"\n\tcomponent_secret = "%s"\n' "$component" "$secret" \
+    >"$pdir/conf.d/$component.cfg.lua"
+"$prosody_sh" start "$pdir" "$c2s" "$comp" "$domain" "$component" \
+    "$secret" >>"$work/prosody-start.log" 2>&1 ||
     { cat "$work/prosody-start.log" >&2; fail "Prosody did not start"; }
 sed -i -e "s/^domain = .*/domain = $component/" \
     -e "s/^#secret =.*/secret = $secret/" \
     -e "s/^;port = .*/port = $comp/" \
     -e "s/^#method = .*/method = none/" "$conf"
-as_cardxd /usr/sbin/cardxd -t -c "$conf" >"$work/check.log" 2>&1 ||
+[ "$(stat -c '%a %U:%G' "$conf")" = "640 root:cardxd" ] ||
+    fail "editing $conf left it $(stat -c '%a %U:%G' "$conf"), not 640 root:cardxd"
+runuser -u cardxd -- cardxd -t -c "$conf" >"$work/check.log" 2>&1 ||
     { cat "$work/check.log" >&2; fail "cardxd -t refuses the edited config"; }
+grep -qF "configuration OK" "$work/check.log" ||
+    { cat "$work/check.log" >&2; fail "cardxd -t did not say configuration OK"; }
 
 # 7. cardxd as the packaged user, from a permissive umask it must not keep,
 #    telling a stand-in for systemd's notify socket what it does.
@@ -225,7 +262,9 @@ grep -q "^READY=1" "$work/notify.log" 2>/dev/null ||
 grep -q "^STATUS=component link up: attached as $component" "$work/notify.log" ||
     fail "no link-up status line for systemd"
 
-# 8. Alice and Bob, each with the installed client, exchange a card.
+# 8. Alice and Bob, each with the installed client, exchange a card over
+#    TLS: register logs in to the existing account (the server would
+#    create none) and keeps the CA file for the later commands.
 cardx_as() {
     local user=$1
     shift
@@ -244,10 +283,16 @@ expect() {
     grep -qF -- "$want" "$work/$user/last.out" ||
         { cat "$work/$user/last.out" >&2; fail "cardx $* did not say '$want'"; }
 }
-for who in alice:$alice_phone bob:$bob_phone; do
-    expect "${who%%:*}" "registered ${who#*:}" --jid="${who%%:*}@$domain" \
-        --server="127.0.0.1:$c2s" --insecure-plaintext register --phone "${who#*:}"
-done
+register_as() {
+    local user=$1 phone=$2 shown=$3
+    expect "$user" "registered $shown" --jid="$user@$domain" \
+        --server="127.0.0.1:$c2s" --cafile="$pdir/certs/domain.crt" \
+        register --phone "$phone"
+    ! grep -q "created account" "$work/$user/last.out" ||
+        fail "cardx created $user's account: the server registers by invitation only"
+}
+register_as alice "$alice_phone" "$alice_shown"
+register_as bob "$bob_phone" "$bob_shown"
 expect alice "saved and uploaded" card set "name=Alice Wang" "org=Packaged Ltd"
 expect alice "queued: card card-" send "$bob_phone" --note "from the package test"
 expect bob "1 new card" sync

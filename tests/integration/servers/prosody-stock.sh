@@ -9,6 +9,12 @@
 # snakeoil certificate. Prosody serves domain.crt, or host.crt when
 # $CARDX_STOCK_CERT is "host" at config time; $CARDX_STOCK_TLS=
 # no-shared-cipher makes its TLS agree with no usual client.
+#
+# RUNDIR/conf.d/ is included at the end of the config, as Debian's
+# /etc/prosody/conf.d/; "config" writes the component there,
+# conf.d/COMP_DOMAIN.cfg.lua (with mod_privilege when "privileged"),
+# unless $CARDX_STOCK_COMPONENT is "none": then the caller writes it, as
+# docs/ADMIN.md tells an admin to.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,9 +45,26 @@ config() {
     local rundir=$1 domain=$4 compdomain=$5 host
     host=$(hostname -f 2>/dev/null || hostname)
     case $host in "$domain" | *."$domain" | "") host=xmpp-host.invalid ;; esac
-    mkdir -p "$rundir/certs"
+    mkdir -p "$rundir/certs" "$rundir/conf.d"
     make_cert "$rundir/certs" domain "$domain" "$domain" "$compdomain"
     make_cert "$rundir/certs" host "$host" "$host"
+    case ${CARDX_STOCK_COMPONENT:-} in
+    none) ;;
+    '') write_component "$rundir/conf.d" "$compdomain" "$6" "${7:-}" ;;
+    *) die "CARDX_STOCK_COMPONENT: empty or none" ;;
+    esac
+}
+
+# The component's file in conf.d directory $1: domain $2, secret $3, with
+# mod_privilege when $4 is "privileged" (prosody.sh checks the values
+# before Prosody reads them).
+write_component() {
+    local file=$1/$2.cfg.lua
+    {
+        printf 'Component "%s"\n\tcomponent_secret = "%s"\n' "$2" "$3"
+        [ "$4" != privileged ] || printf '\tmodules_enabled = { "privilege" }\n'
+    } >"$file.tmp"
+    mv "$file.tmp" "$file"
 }
 
 command=${1:-}
