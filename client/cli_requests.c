@@ -156,8 +156,9 @@ static int upload_contacts(struct cardx_cmd *c, size_t *count)
     text = numbers_text(&phones);
     marker = marker_path(c);
     if (!text || !marker || marker_write(marker, text) < 0)
-        fprintf(c->err, "cardx: cannot remember the numbers told to cardxd "
-                        "(cardx sync will not tell it of new contacts)\n");
+        fputs(_("cardx: cannot remember the numbers told to cardxd "
+                "(cardx sync will not tell it of new contacts)\n"),
+              c->err);
 out:
     free(marker);
     free(text);
@@ -183,7 +184,9 @@ int cmd_consent_refresh(struct cardx_cmd *c)
         goto out;
     status = upload_contacts(c, &count);
     if (status == CARDX_EXIT_OK)
-        fprintf(c->out, "told cardxd the numbers of your %zu contacts\n",
+        fprintf(c->out,
+                P_("told cardxd the number of your %zu contact\n",
+                   "told cardxd the numbers of your %zu contacts\n", count),
                 count);
 out:
     strv_clear(&phones);
@@ -243,15 +246,23 @@ int cmd_consent(struct cardx_cmd *c, int argc, char **argv)
         if (marker)
             unlink(marker);
         free(marker);
-        fprintf(c->out, "anyone may send you cards\n");
+        fputs(_("anyone may send you cards\n"), c->out);
     } else {
         fprintf(c->out,
-                "%s: cards from the %zu number%s of your contacts arrive; "
-                "others %s\n",
-                mode, count, count == 1 ? "" : "s",
                 strcmp(mode, "ask") == 0
-                    ? "wait as requests (cardx requests)"
-                    : "are dropped (their senders are not told)");
+                    ? P_("ask: cards from the %zu number of your contacts "
+                         "arrive; others wait as requests (cardx requests)\n",
+                         "ask: cards from the %zu numbers of your contacts "
+                         "arrive; others wait as requests (cardx requests)\n",
+                         count)
+                    : P_("contacts: cards from the %zu number of your "
+                         "contacts arrive; others are dropped (their senders "
+                         "are not told)\n",
+                         "contacts: cards from the %zu numbers of your "
+                         "contacts arrive; others are dropped (their senders "
+                         "are not told)\n",
+                         count),
+                count);
     }
     return CARDX_EXIT_OK;
 }
@@ -266,10 +277,11 @@ static void print_request(struct cardx_cmd *c, xmpp_stanza_t *r)
     xmpp_stanza_t *note = xmpp_stanza_get_child_by_name(r, "note");
     char *text = note ? xmpp_stanza_get_text(note) : NULL;
 
-    fprintf(c->out, "%s  %s  %s  %s\n", id ? id : "?", from ? from : "?",
-            name ? name : "-", when ? when : "");
+    fprintf(c->out, "%s  %s  %s  %s\n", id ? id : "?",
+            from ? CMD_PHONE_SHOWN(from) : "?", name ? name : "-",
+            when ? when : "");
     if (text)
-        fprintf(c->out, "    note \"%s\"\n", text);
+        fprintf(c->out, _("    note \"%s\"\n"), text);
     if (text)
         xmpp_free(xmpp_stanza_get_context(r), text);
 }
@@ -293,7 +305,7 @@ static int requests_list(struct cardx_cmd *c)
         }
     }
     if (n == 0)
-        fprintf(c->out, "no cards wait for your consent\n");
+        fputs(_("no cards wait for your consent\n"), c->out);
     xmpp_stanza_release(reply);
     return CARDX_EXIT_OK;
 }
@@ -313,11 +325,12 @@ static int requests_answer(struct cardx_cmd *c, const char *verb,
     if (status != CARDX_EXIT_OK)
         return status;
     if (strcmp(verb, "decline") == 0) {
-        fprintf(c->out, "declined %s: deleted, its sender is not told\n", id);
+        fprintf(c->out, _("declined %s: deleted, its sender is not told\n"),
+                id);
         return CARDX_EXIT_OK;
     }
-    fprintf(c->out, "accepted %s: its sender may send you cards from now on\n",
-            id);
+    fprintf(c->out,
+            _("accepted %s: its sender may send you cards from now on\n"), id);
     status = cmd_sync_inbox(c, &added);
     if (status == CARDX_EXIT_OK)
         cmd_print_count(c, added);

@@ -171,7 +171,7 @@ static void only_request(const struct user *u, const struct user *sender,
     at = strstr(r.out, "card-");
     ck_assert_msg(at == r.out, "no request first in:\n%s", r.out);
     ck_assert_int_eq(sscanf(at, "%63s", id), 1);
-    assert_has(r.out, sender->phone);
+    assert_has(r.out, sender->shown);
     ck_assert_ptr_null(strstr(at + 5, "card-")); /* only one */
     result_free(&r);
 }
