@@ -7,9 +7,12 @@ build=${BUILD_DIR:-$top/build}
 [ -x "$top/configure" ] || "$top/autogen.sh"
 mkdir -p "$build"
 cd "$build"
-# Reconfigure when the flags change, so a second run with others works.
-want="$*"
+# Reconfigure when the flags or configure itself change, so a second run
+# with others works; a new configure may build objects differently (PIC
+# for the shared library), so what the old one built is cleaned away.
+want="$* $(cksum <"$top/configure")"
 if [ ! -f Makefile ] || [ "$(cat .cardx-configure-args 2>/dev/null)" != "$want" ]; then
+    [ ! -f Makefile ] || make clean >/dev/null 2>&1 || true
     "$top/configure" -q "$@"
     printf '%s' "$want" > .cardx-configure-args
 fi
