@@ -95,6 +95,10 @@ database = $run/cardxd.sqlite
 method = command
 command = $top/scripts/send-code-log.sh
 
+[language]
+; The catalogs the build made (not installed): Chinese clients get Chinese.
+locale_dir = $build/po/locale
+
 [log]
 level = info
 EOF
