@@ -176,14 +176,21 @@ static int set_string(char **slot, const char *value, char **err)
     return 0;
 }
 
-/* Why settings_save could not write value so the file reads it back the
- * same, or NULL: inih trims white space around values, ends a value at a
- * ';' after white space (an inline comment; the space of " = " counts) and
- * a line at its end. */
-static const char *unsaveable(const char *value)
+/* The longest line inih reads whole: Debian's libinih is built with its
+ * default INI_MAX_LINE, 200 bytes including the newline and the NUL; a
+ * longer line is cut and its rest read as a line of its own. */
+#define SETTINGS_LINE_MAX 198
+
+/* Why settings_save could not write key = value so the file reads it back
+ * the same, or NULL: inih trims white space around values, ends a value at
+ * a ';' after white space (an inline comment; the space of " = " counts)
+ * and a line at its end, and cuts lines past SETTINGS_LINE_MAX. */
+static const char *unsaveable(const char *key, const char *value)
 {
     size_t len = strlen(value);
 
+    if (strlen(key) + strlen(" = ") + len > SETTINGS_LINE_MAX)
+        return "too long for the settings file (a line holds 198 bytes)";
     if (has_control(value))
         return "control characters";
     if (len > 0 && (value[0] == ' ' || value[0] == '\t' ||
@@ -223,7 +230,7 @@ int settings_set(struct cardx_settings *s, const char *key, const char *value,
 
     *err = NULL;
     for (size_t i = 0; i < sizeof(saved) / sizeof(saved[0]); i++) {
-        if (strcmp(key, saved[i]) == 0 && (why = unsaveable(value))) {
+        if (strcmp(key, saved[i]) == 0 && (why = unsaveable(key, value))) {
             *err = str_printf("bad %s: %s", key, why);
             return CX_EINVAL;
         }
