@@ -49,11 +49,7 @@ void cmd_free(struct cardx_cmd *c)
 
 const char *cmd_phone_shown(const char *e164, char *buf, size_t len)
 {
-    char *pretty = e164 ? phone_format_international(e164) : NULL;
-
-    snprintf(buf, len, "%s", pretty ? pretty : e164 ? e164 : "?");
-    free(pretty);
-    return buf;
+    return phone_format_into(e164, buf, len, "?");
 }
 
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)

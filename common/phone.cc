@@ -1,6 +1,7 @@
 // Implements xep/phone.h on libphonenumber; no C++ exception reaches C.
 #include "common/phone.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -345,4 +346,14 @@ char *phone_format_international(const char *e164)
     } catch (...) {
         return nullptr;
     }
+}
+
+const char *phone_format_into(const char *e164, char *buf, size_t len,
+                              const char *missing)
+{
+    char *pretty = e164 ? phone_format_international(e164) : nullptr;
+
+    std::snprintf(buf, len, "%s", pretty ? pretty : e164 ? e164 : missing);
+    std::free(pretty);
+    return buf;
 }

@@ -6,6 +6,8 @@
 extern "C" {
 #endif
 
+#include <stddef.h>
+
 #include "common/errors.h"
 
 #define PHONE_OK CX_OK
@@ -49,6 +51,12 @@ int phone_is_e164(const char *s);
  * which phone_is_e164() holds. Returns a string the caller frees, or NULL
  * when e164 is not such a number or memory ran out. */
 char *phone_format_international(const char *e164);
+
+/* phone_format_international() into buf (len bytes), for text shown to a
+ * person: e164 itself when it cannot be formatted, missing (borrowed) when
+ * e164 is NULL. Returns buf. */
+const char *phone_format_into(const char *e164, char *buf, size_t len,
+                              const char *missing);
 
 #ifdef __cplusplus
 }

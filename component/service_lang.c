@@ -107,11 +107,7 @@ const char *service_tr_lang(const struct service *svc, const char *lang,
 
 const char *service_phone_text(const char *e164, char *buf, size_t len)
 {
-    char *pretty = e164 ? phone_format_international(e164) : NULL;
-
-    snprintf(buf, len, "%s", pretty ? pretty : e164 ? e164 : "");
-    free(pretty);
-    return buf;
+    return phone_format_into(e164, buf, len, "");
 }
 
 /* The fill functions of forms write English (xgettext extracts what they
