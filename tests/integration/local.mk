@@ -21,7 +21,8 @@ EXTRA_DIST += tests/integration/servers/prosody.sh \
 	tests/integration/servers/ejabberd.yml.in \
 	tests/integration/servers/lib.sh \
 	tests/integration/servers/prosody-stock.sh \
-	tests/integration/servers/prosody-stock.cfg.lua.in
+	tests/integration/servers/prosody-stock.cfg.lua.in \
+	tests/integration/servers/postgresql.sh
 
 ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_exchange tests/integration/test_privilege \
