@@ -1,0 +1,137 @@
+/* The database drivers behind cardxd's store: a table of operations each
+ * driver (SQLite, PostgreSQL) fills in, so that store*.c binds, steps and
+ * reads its prepared statements without knowing which database it talks
+ * to. The SQL itself belongs to the drivers' statement tables. */
+#ifndef CARDX_COMPONENT_DB_H
+#define CARDX_COMPONENT_DB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "component/store.h"
+
+struct db_driver;
+
+/* A connection, made by a driver's open(). Each driver's own struct starts
+ * with this one, so the wrappers below can find the driver. */
+struct db {
+    const struct db_driver *drv;
+};
+
+/* One statement of a connection, prepared once and kept for its life. Each
+ * driver's own struct starts with this one. */
+struct db_stmt {
+    const struct db_driver *drv;
+};
+
+/* What the store asks of a driver when it opens one. */
+struct db_spec {
+    /* SQLite: a file path; PostgreSQL: a libpq connection string. */
+    const char *target;
+    /* SQLite's synchronous mode ("normal" or "full"); others ignore it. */
+    const char *synchronous;
+    /* sql[0..n): one statement per store operation (enum store_op), in the
+     * driver's dialect, its parameters written ?1, ?2, ... */
+    const char *const *sql;
+    size_t n;
+};
+
+/* A driver. Every function but open() takes what open() made; failures
+ * are negative CX_* codes (common/errors.h), the reason in errmsg(). */
+struct db_driver {
+    const char *name; /* as "[storage] driver" names it */
+    /* Opens spec->target, brings its schema up to date with the driver's
+     * own migrations (sql/component/ for SQLite, sql/component-pg/ for
+     * PostgreSQL) and prepares spec->sql. Returns 0 with *out the caller's
+     * to close(), or a negative code with *err a one-line message the
+     * caller frees with free(). */
+    int (*open)(const struct db_spec *spec, struct db **out, char **err);
+    /* Finalises the statements and closes the connection. Accepts NULL. */
+    void (*close)(struct db *db);
+    /* Statement i of spec->sql (borrowed). */
+    struct db_stmt *(*stmt)(struct db *db, size_t i);
+    /* Binds parameters first, first + 1, ... by type, as sqlutil_bind():
+     * 't' text (NULL binds NULL), 'l' int64_t, 'i' int, 'b' bytes (two
+     * arguments: const void *, size_t). Values must stay alive until the
+     * statement's reset(). */
+    int (*vbind)(struct db_stmt *s, int first, const char *types, va_list ap);
+    /* Runs the statement (first call) or moves to its next row: 1 on a
+     * row, 0 when there are no more, or a negative code. */
+    int (*step)(struct db_stmt *s);
+    /* Ends one use: drops its rows and bindings, holds no lock. Returns 0
+     * or a negative code. */
+    int (*reset)(struct db_stmt *s);
+    /* The current row's columns. Text and bytes are borrowed until the
+     * next step() or reset(); NULL for SQL NULL. */
+    int (*column_null)(struct db_stmt *s, int col);
+    const char *(*column_text)(struct db_stmt *s, int col);
+    int64_t (*column_int64)(struct db_stmt *s, int col);
+    const void *(*column_bytes)(struct db_stmt *s, int col, size_t *len);
+    /* Rows the statement's last write changed. */
+    int64_t (*changes)(struct db_stmt *s);
+    /* True while a transaction is open on the connection. */
+    int (*in_transaction)(const struct db *db);
+    /* The last failure's message (borrowed). */
+    const char *(*errmsg)(const struct db *db);
+    /* What kind of failure the last one was (see store_fault()). */
+    enum store_fault (*fault)(struct db *db);
+    /* How long a call waits for another connection's lock. */
+    int (*set_busy_timeout)(struct db *db, int64_t ms);
+    /* Whether the connection is up; when it is not, tries once to make it
+     * again (re-preparing the statements) and returns 0 when that worked,
+     * or a negative code. SQLite's is always up. */
+    int (*reconnect)(struct db *db);
+};
+
+extern const struct db_driver db_sqlite;
+extern const struct db_driver db_postgresql;
+
+/* The driver called name, or NULL when there is none by that name (or it
+ * was not built in). */
+const struct db_driver *db_driver_find(const char *name);
+
+static inline struct db_stmt *db_stmt(struct db *db, size_t i)
+{
+    return db->drv->stmt(db, i);
+}
+
+int db_bind(struct db_stmt *s, int first, const char *types, ...);
+
+static inline int db_step(struct db_stmt *s)
+{
+    return s->drv->step(s);
+}
+
+static inline int db_reset(struct db_stmt *s)
+{
+    return s->drv->reset(s);
+}
+
+static inline int db_column_null(struct db_stmt *s, int col)
+{
+    return s->drv->column_null(s, col);
+}
+
+static inline const char *db_column_text(struct db_stmt *s, int col)
+{
+    return s->drv->column_text(s, col);
+}
+
+static inline int64_t db_column_int64(struct db_stmt *s, int col)
+{
+    return s->drv->column_int64(s, col);
+}
+
+static inline const void *db_column_bytes(struct db_stmt *s, int col,
+                                          size_t *len)
+{
+    return s->drv->column_bytes(s, col, len);
+}
+
+static inline int64_t db_changes(struct db_stmt *s)
+{
+    return s->drv->changes(s);
+}
+
+#endif
