@@ -3,6 +3,7 @@
 #include "component/features/deliver.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,20 +40,98 @@ static const char *reader_tr(void *data, const char *msgid)
     return service_tr_lang(r->svc, r->lang, msgid);
 }
 
+/* Slots of the memo of numbers as shown: libphonenumber's parse and format
+ * of a card's number cost more than the rest of a delivery together, and a
+ * sender's number comes back with each card they send. */
+#define DELIVER_PHONE_MEMO_SLOTS 256
+
+/* One number as typed (key; a first byte says whether it is the card's own
+ * or the sender's) and what delivery_phone() made of it: the text shown, or
+ * NULL to keep it as its owner wrote it. */
+struct phone_memo_slot {
+    char *key;
+    char *shown;
+};
+
+/* The feature's state: when the next sweep of handed cards is due, and the
+ * memo of numbers as shown (a pure function of the number: never stale). */
+struct deliver {
+    int64_t next_sweep; /* monotonic ms; -1 when no handed card waits */
+    struct phone_memo_slot memo[DELIVER_PHONE_MEMO_SLOTS];
+};
+
+extern const struct feature feature_deliver;
+
+static struct deliver *deliver_of(const struct service *svc)
+{
+    return service_state(svc, &feature_deliver);
+}
+
+static size_t memo_hash(const char *key)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+
+    for (; *key; key++)
+        h = (h ^ (unsigned char)*key) * 16777619u;
+    return h % DELIVER_PHONE_MEMO_SLOTS;
+}
+
+/* The number typed as people read it ("+86 138 0013 8000") into shown, or
+ * NULL there when it is not a number we can read. Returns 0 or CX_ENOMEM. */
+static int phone_shown(const char *typed, const char *sender_phone,
+                       char **shown)
+{
+    char buf[SERVICE_PHONE_TEXT_MAX], *e164 = NULL;
+
+    *shown = NULL;
+    if (typed && phone_normalize(typed, NULL, &e164, NULL) != PHONE_OK)
+        return 0;
+    *shown = strdup(
+        service_phone_text(e164 ? e164 : sender_phone, buf, sizeof(buf)));
+    free(e164);
+    return *shown ? 0 : CX_ENOMEM;
+}
+
+/* phone_shown() through the memo; *shown is borrowed from it. */
+static int phone_shown_memo(struct deliver *dv, const char *typed,
+                            const char *sender_phone, const char **shown)
+{
+    char *key =
+        str_printf("%c%s", typed ? 'c' : 's', typed ? typed : sender_phone);
+    struct phone_memo_slot *slot;
+    char *text = NULL;
+
+    if (!key)
+        return CX_ENOMEM;
+    slot = &dv->memo[memo_hash(key)];
+    if (slot->key && strcmp(slot->key, key) == 0) {
+        free(key);
+        *shown = slot->shown;
+        return 0;
+    }
+    if (phone_shown(typed, sender_phone, &text) < 0) {
+        free(key);
+        return CX_ENOMEM;
+    }
+    free(slot->key);
+    free(slot->shown);
+    slot->key = key;
+    slot->shown = text;
+    *shown = text;
+    return 0;
+}
+
 /* The card's phone as people read it ("+86 138 0013 8000"), whatever form
  * its owner typed it in; else the number it was sent from. */
-static int delivery_phone(struct vcard_fields *f, const char *sender_phone)
+static int delivery_phone(const struct service *svc, struct vcard_fields *f,
+                          const char *sender_phone)
 {
-    char shown[SERVICE_PHONE_TEXT_MAX], *e164 = NULL;
-    int rc;
+    const char *shown = NULL;
+    int rc = phone_shown_memo(deliver_of(svc), f->phone, sender_phone, &shown);
 
-    if (f->phone && phone_normalize(f->phone, NULL, &e164, NULL) != PHONE_OK)
-        return 0; /* not a number we can read: as its owner wrote it */
-    rc = vcard_fields_set(
-        f, "phone",
-        service_phone_text(e164 ? e164 : sender_phone, shown, sizeof(shown)));
-    free(e164);
-    return rc;
+    if (rc < 0 || !shown)
+        return rc; /* not a number we can read: as its owner wrote it */
+    return vcard_fields_set(f, "phone", shown);
 }
 
 /* The labels the reader sees for the card's fields (vcard_field_names()),
@@ -143,7 +222,7 @@ static char *delivery_body(const struct service *svc, const char *lang,
 
     if (vcard_parse(vcard, &f) < 0)
         goto out;
-    if (delivery_phone(&f, item->sender_phone) < 0)
+    if (delivery_phone(svc, &f, item->sender_phone) < 0)
         goto out;
     summary = vcard_summary_tr(&f, item->note, reader_tr, &r);
     if (summary && item->updates)
@@ -232,18 +311,6 @@ fail:
 /* How many handed cards one sweep retires before it yields to other
  * work; the next sweep follows at once. */
 #define DELIVER_SWEEP_BATCH 100
-
-/* The feature's state: when the next sweep of handed cards is due. */
-struct deliver {
-    int64_t next_sweep; /* monotonic ms; -1 when no handed card waits */
-};
-
-extern const struct feature feature_deliver;
-
-static struct deliver *deliver_of(struct service *svc)
-{
-    return service_state(svc, &feature_deliver);
-}
 
 /* A handed card's grace ends grace ms after at (unix ms): sweep then. */
 static void deliver_schedule(struct service *svc, int64_t wall_due)
@@ -629,8 +696,16 @@ static int deliver_init(struct service *svc, void **state)
 
 static void deliver_free(struct service *svc, void *state)
 {
+    struct deliver *dv = state;
+
     (void)svc;
-    free(state);
+    if (!dv)
+        return;
+    for (size_t i = 0; i < DELIVER_PHONE_MEMO_SLOTS; i++) {
+        free(dv->memo[i].key);
+        free(dv->memo[i].shown);
+    }
+    free(dv);
 }
 
 const struct feature feature_deliver = {
