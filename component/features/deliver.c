@@ -53,11 +53,31 @@ struct phone_memo_slot {
     char *shown;
 };
 
+/* Sets of the memo of cards as delivered: parsing the stored vCard into a
+ * tree and serialising it again was a quarter of a delivery, and a card
+ * goes out as it is to each recipient its sender gives it to. Four cards a
+ * set, replaced oldest first, so that busy senders who hash alike do not
+ * evict each other at every card. */
+#define DELIVER_CARD_MEMO_SETS 128
+#define DELIVER_CARD_MEMO_WAYS 4
+
+/* One stored card (key: its text and its sender's number) as a delivery
+ * carries it: its serialisation and its fields, the phone as shown. */
+struct card_memo_slot {
+    char *vcard;
+    char *sender_phone;
+    char *xml;
+    struct vcard_fields fields;
+};
+
 /* The feature's state: when the next sweep of handed cards is due, and the
- * memo of numbers as shown (a pure function of the number: never stale). */
+ * memos of numbers as shown and of cards as delivered (pure functions of
+ * their keys: never stale). */
 struct deliver {
     int64_t next_sweep; /* monotonic ms; -1 when no handed card waits */
     struct phone_memo_slot memo[DELIVER_PHONE_MEMO_SLOTS];
+    struct card_memo_slot cards[DELIVER_CARD_MEMO_SETS][DELIVER_CARD_MEMO_WAYS];
+    unsigned char cards_next[DELIVER_CARD_MEMO_SETS]; /* oldest way */
 };
 
 extern const struct feature feature_deliver;
@@ -67,13 +87,30 @@ static struct deliver *deliver_of(const struct service *svc)
     return service_state(svc, &feature_deliver);
 }
 
-static size_t memo_hash(const char *key)
+/* FNV-1a of key, continuing from h (start with MEMO_HASH_START). */
+#define MEMO_HASH_START 2166136261u
+static uint32_t memo_hash_from(uint32_t h, const char *key)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-
     for (; *key; key++)
         h = (h ^ (unsigned char)*key) * 16777619u;
-    return h % DELIVER_PHONE_MEMO_SLOTS;
+    return h;
+}
+
+/* Mixes h's bits into its low ones (MurmurHash3's finaliser): FNV's low
+ * bits alone put keys that differ in a digit or two into few slots. */
+static uint32_t memo_mix(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    return h ^ (h >> 16);
+}
+
+static size_t memo_hash(const char *key)
+{
+    return memo_mix(memo_hash_from(MEMO_HASH_START, key)) %
+           DELIVER_PHONE_MEMO_SLOTS;
 }
 
 /* The number typed as people read it ("+86 138 0013 8000") into shown, or
@@ -132,6 +169,60 @@ static int delivery_phone(const struct service *svc, struct vcard_fields *f,
     if (rc < 0 || !shown)
         return rc; /* not a number we can read: as its owner wrote it */
     return vcard_fields_set(f, "phone", shown);
+}
+
+static void card_memo_clear(struct card_memo_slot *slot)
+{
+    free(slot->vcard);
+    free(slot->sender_phone);
+    free(slot->xml);
+    vcard_fields_clear(&slot->fields);
+    memset(slot, 0, sizeof(*slot));
+}
+
+/* Fills slot with item's card as a delivery carries it. The text is parsed
+ * here, so a stored card that is not a vCard is never sent. Returns 0,
+ * CX_EINVAL or CX_ENOMEM (slot cleared then). */
+static int card_memo_fill(struct service *svc, struct card_memo_slot *slot,
+                          const struct store_inbox_item *item)
+{
+    xmpp_stanza_t *vcard = vcard_from_text(service_ctx(svc), item->vcard);
+    int rc = vcard ? CX_ENOMEM : CX_EINVAL;
+
+    card_memo_clear(slot);
+    if (vcard && vcard_parse(vcard, &slot->fields) == 0 &&
+        delivery_phone(svc, &slot->fields, item->sender_phone) == 0 &&
+        (slot->xml = vcard_to_text(vcard)) &&
+        (slot->vcard = strdup(item->vcard)) &&
+        (slot->sender_phone = strdup(item->sender_phone)))
+        rc = 0;
+    if (vcard)
+        xmpp_stanza_release(vcard);
+    if (rc < 0)
+        card_memo_clear(slot);
+    return rc;
+}
+
+/* item's card as a delivery carries it, borrowed from the memo until the
+ * next call; NULL when the stored text is not a vCard or memory ran out. */
+static const struct card_memo_slot *
+delivery_card(struct service *svc, const struct store_inbox_item *item)
+{
+    struct deliver *dv = deliver_of(svc);
+    uint32_t h = memo_hash_from(MEMO_HASH_START, item->sender_phone);
+    size_t set =
+        memo_mix(memo_hash_from(h, item->vcard)) % DELIVER_CARD_MEMO_SETS;
+    struct card_memo_slot *slot;
+
+    for (size_t way = 0; way < DELIVER_CARD_MEMO_WAYS; way++) {
+        slot = &dv->cards[set][way];
+        if (slot->vcard && strcmp(slot->vcard, item->vcard) == 0 &&
+            strcmp(slot->sender_phone, item->sender_phone) == 0)
+            return slot;
+    }
+    slot = &dv->cards[set][dv->cards_next[set]];
+    dv->cards_next[set] = (dv->cards_next[set] + 1) % DELIVER_CARD_MEMO_WAYS;
+    return card_memo_fill(svc, slot, item) == 0 ? slot : NULL;
 }
 
 /* The labels the reader sees for the card's fields (vcard_field_names()),
@@ -214,17 +305,12 @@ static char *delivery_update_body(const struct service *svc, const char *lang,
  * recipient's language lang. */
 static char *delivery_body(const struct service *svc, const char *lang,
                            const struct store_inbox_item *item,
-                           xmpp_stanza_t *vcard)
+                           const struct vcard_fields *f)
 {
-    struct vcard_fields f = {0};
     struct reader r = {svc, lang};
-    char *summary = NULL, *body = NULL;
+    char *summary = vcard_summary_tr(f, item->note, reader_tr, &r);
+    char *body = NULL;
 
-    if (vcard_parse(vcard, &f) < 0)
-        goto out;
-    if (delivery_phone(svc, &f, item->sender_phone) < 0)
-        goto out;
-    summary = vcard_summary_tr(&f, item->note, reader_tr, &r);
     if (summary && item->updates)
         body = delivery_update_body(svc, lang, item, summary);
     else if (summary)
@@ -232,9 +318,7 @@ static char *delivery_body(const struct service *svc, const char *lang,
             "%s\n\n%s", summary,
             service_tr_lang(svc, lang,
                             "Reply to this chat to send your card back."));
-out:
     free(summary);
-    vcard_fields_clear(&f);
     return body;
 }
 
@@ -261,18 +345,20 @@ static int delivery_card_element(xmpp_ctx_t *ctx, xmpp_stanza_t *msg,
     return 0;
 }
 
-/* Builds the message that carries a card to its recipient. */
+/* Builds the message that carries a card to its recipient, all but the
+ * vCard, whose serialisation (borrowed, see delivery_card()) goes in
+ * *vcard_xml: it is sent as the message's last child. */
 static xmpp_stanza_t *delivery_build(struct service *svc,
                                      const struct store_inbox_item *item,
-                                     int delayed)
+                                     int delayed, const char **vcard_xml)
 {
-    xmpp_stanza_t *msg, *vcard = vcard_from_text(service_ctx(svc), item->vcard);
-    xmpp_stanza_t *delay;
+    const struct card_memo_slot *card = delivery_card(svc, item);
+    xmpp_stanza_t *msg, *delay;
     char *from = service_proxy_jid(svc, item->sender_phone);
     /* Nobody asked for this message now: it speaks the language the
      * recipient chose or last used, kept in the store across restarts. */
     const char *lang = service_user_lang(svc, item->recipient_jid);
-    char *body = vcard ? delivery_body(svc, lang, item, vcard) : NULL;
+    char *body = card ? delivery_body(svc, lang, item, &card->fields) : NULL;
     char stamp[32];
 
     stamp_format(item->created, stamp, sizeof(stamp));
@@ -281,10 +367,8 @@ static xmpp_stanza_t *delivery_build(struct service *svc,
     if (!msg || !from || !body || xmpp_stanza_set_from(msg, from) ||
         xmpp_stanza_set_attribute(msg, "xml:lang", i18n_tag(lang)) ||
         xmpp_message_set_body(msg, body) ||
-        delivery_card_element(service_ctx(svc), msg, item, stamp) < 0 ||
-        xmpp_stanza_add_child_ex(msg, vcard, 0) != XMPP_EOK)
+        delivery_card_element(service_ctx(svc), msg, item, stamp) < 0)
         goto fail;
-    vcard = NULL; /* now owned by msg */
     if (!stanza_add_child(service_ctx(svc), msg, "request", NS_RECEIPTS))
         goto fail;
     if (delayed) {
@@ -297,10 +381,9 @@ static xmpp_stanza_t *delivery_build(struct service *svc,
     }
     free(from);
     free(body);
+    *vcard_xml = card->xml;
     return msg;
 fail:
-    if (vcard)
-        xmpp_stanza_release(vcard);
     if (msg)
         xmpp_stanza_release(msg);
     free(from);
@@ -326,6 +409,7 @@ static void deliver_schedule(struct service *svc, int64_t wall_due)
 struct deliver_ctx {
     struct service *svc;
     xmpp_stanza_t *msg;
+    const char *vcard_xml;
     int sent;
 };
 
@@ -335,7 +419,7 @@ static int deliver_resource(void *ud, const char *full)
 
     if (xmpp_stanza_set_to(dc->msg, full) != XMPP_EOK)
         return -1;
-    if (service_send(dc->svc, dc->msg) == 0)
+    if (service_send_with(dc->svc, dc->msg, dc->vcard_xml) == 0)
         dc->sent++;
     return 0;
 }
@@ -384,7 +468,7 @@ static void deliver_count(struct service *svc,
 int deliver_card(struct service *svc, const struct store_inbox_item *item,
                  int delayed)
 {
-    struct deliver_ctx dc = {svc, NULL, 0};
+    struct deliver_ctx dc = {svc, NULL, NULL, 0};
 
     /* The expiry timer may not have come round to it yet: an expired card
      * is never delivered. */
@@ -394,7 +478,7 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
                        DELIVER_EXPIRED);
         return 0;
     }
-    dc.msg = delivery_build(svc, item, delayed);
+    dc.msg = delivery_build(svc, item, delayed, &dc.vcard_xml);
     if (!dc.msg) {
         log_error(service_log(svc), "cannot build the delivery of card %s",
                   item->card_id);
@@ -704,6 +788,10 @@ static void deliver_free(struct service *svc, void *state)
     for (size_t i = 0; i < DELIVER_PHONE_MEMO_SLOTS; i++) {
         free(dv->memo[i].key);
         free(dv->memo[i].shown);
+    }
+    for (size_t i = 0; i < DELIVER_CARD_MEMO_SETS; i++) {
+        for (size_t way = 0; way < DELIVER_CARD_MEMO_WAYS; way++)
+            card_memo_clear(&dv->cards[i][way]);
     }
     free(dv);
 }
