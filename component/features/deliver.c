@@ -60,6 +60,9 @@ struct phone_memo_slot {
  * evict each other at every card. */
 #define DELIVER_CARD_MEMO_SETS 128
 #define DELIVER_CARD_MEMO_WAYS 4
+/* Larger stored cards (a photo: up to [limits] vcard_max) are not kept, so
+ * that the memo stays near a megabyte (a card without a photo is ~600). */
+#define DELIVER_CARD_MEMO_MAX_BYTES 2048
 
 /* One stored card (key: its text and its sender's number) as a delivery
  * carries it: its serialisation and its fields, the phone as shown. */
@@ -78,6 +81,7 @@ struct deliver {
     struct phone_memo_slot memo[DELIVER_PHONE_MEMO_SLOTS];
     struct card_memo_slot cards[DELIVER_CARD_MEMO_SETS][DELIVER_CARD_MEMO_WAYS];
     unsigned char cards_next[DELIVER_CARD_MEMO_SETS]; /* oldest way */
+    struct card_memo_slot big; /* a larger card, for one delivery */
 };
 
 extern const struct feature feature_deliver;
@@ -214,6 +218,8 @@ delivery_card(struct service *svc, const struct store_inbox_item *item)
         memo_mix(memo_hash_from(h, item->vcard)) % DELIVER_CARD_MEMO_SETS;
     struct card_memo_slot *slot;
 
+    if (strlen(item->vcard) > DELIVER_CARD_MEMO_MAX_BYTES)
+        return card_memo_fill(svc, &dv->big, item) == 0 ? &dv->big : NULL;
     for (size_t way = 0; way < DELIVER_CARD_MEMO_WAYS; way++) {
         slot = &dv->cards[set][way];
         if (slot->vcard && strcmp(slot->vcard, item->vcard) == 0 &&
@@ -489,6 +495,7 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
         log_error(service_log(svc), "listing resources of %s: %s",
                   item->recipient_jid, store_errmsg(service_store(svc)));
     xmpp_stanza_release(dc.msg);
+    card_memo_clear(&deliver_of(svc)->big);
     if (!dc.sent)
         return 0;
     deliver_count(svc, item);
@@ -793,6 +800,7 @@ static void deliver_free(struct service *svc, void *state)
         for (size_t way = 0; way < DELIVER_CARD_MEMO_WAYS; way++)
             card_memo_clear(&dv->cards[i][way]);
     }
+    card_memo_clear(&dv->big);
     free(dv);
 }
 

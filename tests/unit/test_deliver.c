@@ -159,19 +159,25 @@ static void last_delivery(struct svcfix *fx, const char *full, char **fn,
 
 /* A delivery carries the card as stored now: after its sender changed
  * their card, the next one carries the new card, and the old one again
- * once they change it back (deliveries remember the cards they sent). */
+ * once they change it back (deliveries remember the cards they sent); a
+ * card too large to remember (the last, with a long note) as well. */
 START_TEST(delivery_carries_the_stored_card)
 {
-    static const char *const names[] = {"Alice", "Alicia", "Alice"};
+    static const char *const names[] = {"Alice", "Alicia", "Alice", "Bob"};
     struct svcfix fx;
+    char note[3000];
 
+    memset(note, 'x', sizeof(note) - 1);
+    note[sizeof(note) - 1] = '\0';
     setup(&fx);
     online(&fx, B_BARE "/phone", 1);
-    for (int i = 0; i < 3; i++) {
-        char card[128], *fn, *body;
+    for (int i = 0; i < 4; i++) {
+        char card[3200], *fn, *body;
 
         snprintf(card, sizeof(card),
-                 "<vCard xmlns='vcard-temp'><FN>%s</FN></vCard>", names[i]);
+                 "<vCard xmlns='vcard-temp'><FN>%s</FN><NOTE>%s</NOTE>"
+                 "</vCard>",
+                 names[i], i == 3 ? note : "hello");
         ck_assert_int_eq(
             store_card_set(fx.store, "a@example.test", card, 2 + i), 0);
         svcfix_clear_out(&fx);
