@@ -20,7 +20,7 @@ EXTRA_DIST += bench/prosody-bench.sh
 CLEANFILES += $(EXTRA_PROGRAMS)
 
 # Everything the benchmark runs: the driver, cardxd and the cardx client.
-bench: $(EXTRA_PROGRAMS) component/cardxd$(EXEEXT) client/cardx$(EXEEXT)
+bench: bench/cardx-bench$(EXEEXT) component/cardxd$(EXEEXT) client/cardx$(EXEEXT)
 .PHONY: bench
 
 EXTRA_DIST += scripts/bench.sh docs/BENCHMARKS.md
