@@ -109,7 +109,7 @@ static void off_report(const char *labels, const struct off_figures *f)
                  f->store_s > 0 ? n / f->store_s : 0);
     bench_report("offline", labels, "store_cpu_us_per_item",
                  f->store_cpu_us / n);
-    bench_report("offline", labels, "flush_ms", f->flush_s * 1e3);
+    bench_report("offline", labels, "flush_delivered_ms", f->flush_s * 1e3);
     bench_report("offline", labels, "flush_per_s",
                  f->flush_s > 0 ? n / f->flush_s : 0);
     bench_report("offline", labels, "flush_cpu_us_per_item",
@@ -212,12 +212,13 @@ static int off_cardxd(const struct bench_opts *o, long n)
     if (sbench_flush(b, n, OFF_TIMEOUT_MS, &delivered, &acked) < 0)
         goto out;
     db2 = pg ? off_pg_cpu_us() : -1;
-    /* Flushed means acknowledged and gone from the store. */
-    fig.flush_s = acked / 1e3;
+    /* As for ejabberd: presence -> last item received. The CPU counts
+     * the acknowledgements too, which take the cards out of the store. */
+    fig.flush_s = delivered / 1e3;
     fig.flush_cpu_us = (double)(bench_cpu_us(sbench_pid(b)) - cpu0);
     fig.flush_db_us = db1 >= 0 && db2 >= 0 ? (double)(db2 - db1) : -1;
     off_report(labels, &fig);
-    bench_report("offline", labels, "flush_delivered_ms", delivered);
+    bench_report("offline", labels, "flush_acked_ms", acked);
     rc = 0;
 out:
     sbench_free(b);
