@@ -66,6 +66,9 @@ enum store_fault {
     STORE_FAULT_BUSY,
     STORE_FAULT_IO,
     STORE_FAULT_CORRUPT,
+    /* The database server is unreachable (PostgreSQL restarted, refused
+     * or lost the connection): cardxd reconnects on its own. */
+    STORE_FAULT_DOWN,
 };
 
 /* Classifies the last failure. A damaged file (SQLITE_CORRUPT or

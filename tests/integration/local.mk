@@ -35,7 +35,7 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_media \
 	tests/integration/test_updates \
 	tests/integration/test_client_stock \
-	tests/integration/test_lang
+	tests/integration/test_lang tests/integration/test_db_pg
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -50,6 +50,11 @@ tests_integration_test_dbfault_SOURCES = tests/integration/test_dbfault.c
 tests_integration_test_dbfault_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_dbfault_LDADD = $(ITEST_LIBS)
 EXTRA_tests_integration_test_dbfault_DEPENDENCIES = component/cardxd$(EXEEXT)
+# The PostgreSQL driver itself, against a throwaway PostgreSQL.
+tests_integration_test_db_pg_SOURCES = tests/integration/test_db_pg.c
+tests_integration_test_db_pg_CPPFLAGS = $(TEST_CPPFLAGS) $(LIBPQ_CFLAGS)
+tests_integration_test_db_pg_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
+	$(CARDXD_LIBS) $(CHECK_LIBS)
 tests_integration_test_exchange_SOURCES = tests/integration/test_exchange.c
 tests_integration_test_exchange_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_exchange_LDADD = $(ITEST_LIBS)
