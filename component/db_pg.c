@@ -12,16 +12,6 @@
 #include "common/util.h"
 #include "component/db_pg_int.h"
 
-/* What one connection needs before the statements: who is online is only
- * this process's business (as SQLite's TEMP table) and dies with it. */
-static const char db_pg_session_sql[] =
-    "CREATE TEMP TABLE IF NOT EXISTS resources ("
-    " full_jid TEXT PRIMARY KEY,"
-    " bare_jid TEXT NOT NULL,"
-    " receipts INTEGER NOT NULL DEFAULT -1);" /* -1 unknown, 0 no, 1 yes */
-    "CREATE INDEX IF NOT EXISTS resources_bare ON pg_temp.resources "
-    "(bare_jid);";
-
 static struct db_pg *db_pg_of(const struct db *db)
 {
     return (struct db_pg *)db;
@@ -143,11 +133,11 @@ static int db_pg_apply_busy(struct db_pg *db)
     return db_pg_exec(db, sql);
 }
 
-/* What a new connection needs: the session's table, the lock timeout and
- * the prepared statements. */
+/* What a new connection needs: the store's setup (its session tables),
+ * the lock timeout and the prepared statements. */
 static int db_pg_session(struct db_pg *db, char **err)
 {
-    if (db_pg_exec(db, db_pg_session_sql) < 0 ||
+    if ((db->setup && db_pg_exec(db, db->setup) < 0) ||
         (db->busy_ms > 0 && db_pg_apply_busy(db) < 0)) {
         *err = str_printf("session setup: %s",
                           db->msg ? db->msg : "out of memory");
@@ -219,6 +209,7 @@ static int db_pg_open(const struct db_spec *spec, struct db **out, char **err)
         return CX_ENOMEM;
     db->base.drv = &db_postgresql;
     db->dsn = strdup(spec->target);
+    db->setup = spec->setup;
     rc = db->dsn ? db_pg_stmts_new(db, spec, err) : CX_ENOMEM;
     if (rc == 0) {
         db->conn = db_pg_connect(db->dsn, err);
@@ -324,15 +315,6 @@ static PGresult *db_pg_run(struct db_pg_stmt *s)
     return res;
 }
 
-/* Maps a failed statement's SQLSTATE to a code: a unique number taken is
- * CX_EEXISTS (as SQLite's constraint), the connection gone CX_ENET. */
-static int db_pg_code(const struct db_pg *db)
-{
-    if (strcmp(db->sqlstate, "23505") == 0)
-        return CX_EEXISTS;
-    return db->down ? CX_ENET : CX_EDB;
-}
-
 /* Executes s: its rows, or the rows its write changed. */
 static int db_pg_execute(struct db_pg_stmt *s)
 {
@@ -349,7 +331,7 @@ static int db_pg_execute(struct db_pg_stmt *s)
         db_pg_failed(db, s->res);
         PQclear(s->res);
         s->res = NULL;
-        return db_pg_code(db);
+        return CX_EDB;
     }
     s->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
     s->row = -1;
@@ -373,7 +355,7 @@ static int db_pg_step(struct db_stmt *base)
 
         if (s->db->down) {
             db_pg_set_msg(s->db, "the connection to PostgreSQL is down");
-            return CX_ENET;
+            return CX_EDB;
         }
         rc = db_pg_execute(s);
         if (rc < 0)
@@ -494,6 +476,12 @@ static enum store_fault db_pg_fault(struct db *base)
     return STORE_FAULT_OTHER;
 }
 
+/* 23505: unique_violation, as SQLite's UNIQUE constraint. */
+static int db_pg_conflict(const struct db *base)
+{
+    return strcmp(db_pg_of(base)->sqlstate, "23505") == 0;
+}
+
 static int db_pg_set_busy_timeout(struct db *base, int64_t ms)
 {
     struct db_pg *db = db_pg_of(base);
@@ -550,6 +538,7 @@ const struct db_driver db_postgresql = {
     .in_transaction = db_pg_in_transaction,
     .errmsg = db_pg_errmsg,
     .fault = db_pg_fault,
+    .conflict = db_pg_conflict,
     .set_busy_timeout = db_pg_set_busy_timeout,
     .reconnect = db_pg_reconnect,
 };

@@ -41,6 +41,7 @@ struct db_pg {
     struct db base;
     PGconn *conn;
     char *dsn; /* owned; never logged: it may hold a password */
+    const char *setup; /* the store's SQL for each new connection, or NULL */
     struct db_pg_stmt *stmts;
     size_t n;
     char *msg;        /* the last failure's message (owned) */

@@ -1,46 +1,44 @@
 /* cardxd's store: the resources online now, in a TEMP table that dies with
  * the process. */
 #include <stdlib.h>
-#include <sqlite3.h>
 
 #include "common/util.h"
 #include "component/store_int.h"
-#include "sql/sqlutil.h"
 
 int store_online_add(struct store *st, const char *full_jid,
                      const char *bare_jid)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_ADD);
-    int rc = sqlutil_run(s, sqlutil_bind(s, 1, "tt", full_jid, bare_jid));
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_ADD);
+    int rc = store_run(s, db_bind(s, 1, "tt", full_jid, bare_jid));
 
-    if (rc != SQLITE_OK)
-        return sqlutil_code(rc);
-    return sqlite3_changes(st->db) > 0 ? 1 : 0;
+    if (rc < 0)
+        return rc;
+    return db_changes(s) > 0 ? 1 : 0;
 }
 
 int store_online_remove(struct store *st, const char *full_jid)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_REMOVE);
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_REMOVE);
 
-    return sqlutil_code(sqlutil_run(s, sqlutil_bind(s, 1, "t", full_jid)));
+    return store_run(s, db_bind(s, 1, "t", full_jid));
 }
 
 int store_online_set_receipts(struct store *st, const char *full_jid,
                               int receipts)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_RECEIPTS);
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_RECEIPTS);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "ti", full_jid, receipts != 0),
+    return store_write(st, s, db_bind(s, 1, "ti", full_jid, receipts != 0),
                        "no such resource");
 }
 
 int store_online_receipts(struct store *st, const char *full_jid, int *receipts)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_GET);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", full_jid));
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_GET);
+    int ret = store_step(s, db_bind(s, 1, "t", full_jid));
 
     if (ret == 1) {
-        *receipts = sqlite3_column_int(s, 0);
+        *receipts = (int)db_column_int64(s, 0);
         ret = 0;
     } else if (ret == 0) {
         ret = store_fail(st, STORE_ENOTFOUND, "no such resource");
@@ -51,14 +49,14 @@ int store_online_receipts(struct store *st, const char *full_jid, int *receipts)
 int store_online_count(struct store *st, const char *bare_jid, int *online,
                        int *receipts)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_COUNT);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", bare_jid));
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_COUNT);
+    int ret = store_step(s, db_bind(s, 1, "t", bare_jid));
 
     if (ret == 1) {
         if (online)
-            *online = sqlite3_column_int(s, 0);
+            *online = (int)db_column_int64(s, 0);
         if (receipts)
-            *receipts = sqlite3_column_int(s, 1);
+            *receipts = (int)db_column_int64(s, 1);
         ret = 0;
     }
     return store_end(s, ret);
@@ -68,14 +66,14 @@ int store_online_count(struct store *st, const char *bare_jid, int *online,
 static int store_online_list(struct store *st, const char *bare_jid,
                              struct strv *out)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_LIST);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", bare_jid));
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_LIST);
+    int ret = store_step(s, db_bind(s, 1, "t", bare_jid));
 
     while (ret == 1) {
-        const char *full = (const char *)sqlite3_column_text(s, 0);
+        const char *full = db_column_text(s, 0);
 
-        ret = full && strv_push(out, full) == 0 ? store_step(s, SQLITE_OK)
-                                                : STORE_ENOMEM;
+        ret =
+            full && strv_push(out, full) == 0 ? store_step(s, 0) : STORE_ENOMEM;
     }
     ret = store_end(s, ret);
     if (ret < 0)

@@ -158,7 +158,8 @@ START_TEST(failed_write_keeps_transaction)
     ck_assert_int_eq(run(T_BEGIN), 0);
     ck_assert(db->drv->in_transaction(db));
     ck_assert_int_eq(insert("+8613800000002", "b@x", 1), 0);
-    ck_assert_int_eq(insert("+8613800000002", "c@x", 1), CX_EEXISTS);
+    ck_assert_int_eq(insert("+8613800000002", "c@x", 1), CX_EDB);
+    ck_assert(db->drv->conflict(db));
     ck_assert_int_eq(insert("+8613800000003", "d@x", 1), 0);
     ck_assert_int_eq(run(T_COMMIT), 0);
     ck_assert(!db->drv->in_transaction(db));
@@ -213,6 +214,29 @@ START_TEST(schema_once)
 }
 END_TEST
 
+/* The store's every statement, in PostgreSQL's dialect, prepares; a
+ * second number for a JID's number is refused as on SQLite. */
+START_TEST(store_opens)
+{
+    char *dsn = harness_pg_dsn(h);
+    char *err = NULL;
+    struct store *st = NULL;
+    char *phone = NULL;
+
+    ck_assert_ptr_nonnull(dsn);
+    ck_assert_msg(store_open_driver(&db_postgresql, dsn, NULL, &st, &err) == 0,
+                  "store: %s", err ? err : "?");
+    ck_assert_int_eq(store_user_register(st, "+8613800000010", "s@x", 1), 0);
+    ck_assert_int_eq(store_user_register(st, "+8613800000010", "t@x", 1),
+                     STORE_ECONFLICT);
+    ck_assert_int_eq(store_user_phone(st, "s@x", &phone), 0);
+    ck_assert_str_eq(phone, "+8613800000010");
+    free(phone);
+    store_free(st);
+    free(dsn);
+}
+END_TEST
+
 /* A password in the DSN never shows in a message. */
 START_TEST(password_not_shown)
 {
@@ -250,6 +274,7 @@ static Suite *db_pg_suite(void)
     tcase_add_test(tc, types_round_trip);
     tcase_add_test(tc, failed_write_keeps_transaction);
     tcase_add_test(tc, schema_once);
+    tcase_add_test(tc, store_opens);
     tcase_add_test(tc, password_not_shown);
     tcase_add_test(tc, restart_then_reconnect);
     suite_add_tcase(s, tc);
