@@ -125,6 +125,12 @@ int store_rollback(struct store *st);
  * after SQLite rolled it back on its own. */
 int store_in_transaction(const struct store *st);
 
+/* Whether the database can be reached: 0 when the connection is up, or
+ * was lost and is made again now (its statements prepared again); a
+ * negative code, the reason in store_errmsg(), while the server stays
+ * unreachable. An SQLite file is always up. */
+int store_reconnect(struct store *st);
+
 /* --- users --- */
 
 /* Maps phone to jid. The same JID registering a new number changes its

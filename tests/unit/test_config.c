@@ -143,8 +143,9 @@ START_TEST(example_states_defaults)
     fclose(in);
     fclose(out);
     /* Every key but domain, secret and [verify] method, which the example
-     * sets, and [verify] command and [log] file, which have no default. */
-    ck_assert_int_eq(shown, 32);
+     * sets, and [verify] command, [storage] dsn and [log] file, which have
+     * no default. */
+    ck_assert_int_eq(shown, 33);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
