@@ -624,11 +624,19 @@ static void cardxd_db_recovered(struct cardxd *cd, int64_t now)
  * link staying up; requests meanwhile are answered `wait`. */
 static void cardxd_db_watch(struct cardxd *cd, int64_t now)
 {
+    int rc;
+
     if (cd->db_down_since && now < cd->db_retry_at)
         return;
-    if (store_reconnect(cd->store) == 0) {
-        if (cd->db_down_since)
-            cardxd_db_recovered(cd, now);
+    rc = store_reconnect(cd->store);
+    if (rc == 0)
+        return;
+    if (rc > 0) {
+        if (!cd->db_down_since) {
+            log_warn(cd->log, "database connection lost: connected again");
+            cd->db_down_since = now;
+        }
+        cardxd_db_recovered(cd, now);
         return;
     }
     if (!cd->db_down_since) {

@@ -519,7 +519,7 @@ static int db_pg_reconnect(struct db *base)
     free(db->msg);
     db->msg = NULL;
     db->sqlstate[0] = '\0';
-    return 0;
+    return 1;
 }
 
 const struct db_driver db_postgresql = {

@@ -125,10 +125,11 @@ int store_rollback(struct store *st);
  * after SQLite rolled it back on its own. */
 int store_in_transaction(const struct store *st);
 
-/* Whether the database can be reached: 0 when the connection is up, or
- * was lost and is made again now (its statements prepared again); a
- * negative code, the reason in store_errmsg(), while the server stays
- * unreachable. An SQLite file is always up. */
+/* Whether the database can be reached: 0 when the connection is up, 1
+ * when it was lost and is made again now (its statements prepared again,
+ * the online resources forgotten), or a negative code, the reason in
+ * store_errmsg(), while the server stays unreachable. An SQLite file is
+ * always up. */
 int store_reconnect(struct store *st);
 
 /* --- users --- */

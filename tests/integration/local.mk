@@ -35,7 +35,8 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_media \
 	tests/integration/test_updates \
 	tests/integration/test_client_stock \
-	tests/integration/test_lang tests/integration/test_db_pg
+	tests/integration/test_lang tests/integration/test_db_pg \
+	tests/integration/test_pgfault
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -55,6 +56,11 @@ tests_integration_test_db_pg_SOURCES = tests/integration/test_db_pg.c
 tests_integration_test_db_pg_CPPFLAGS = $(TEST_CPPFLAGS) $(LIBPQ_CFLAGS)
 tests_integration_test_db_pg_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
 	$(CARDXD_LIBS) $(CHECK_LIBS)
+# cardxd on PostgreSQL while PostgreSQL restarts under cards.
+tests_integration_test_pgfault_SOURCES = tests/integration/test_pgfault.c
+tests_integration_test_pgfault_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_pgfault_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_pgfault_DEPENDENCIES = component/cardxd$(EXEEXT)
 tests_integration_test_exchange_SOURCES = tests/integration/test_exchange.c
 tests_integration_test_exchange_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_exchange_LDADD = $(ITEST_LIBS)

@@ -180,7 +180,8 @@ START_TEST(restart_then_reconnect)
     ck_assert_int_lt(db_step(s), 0);
     db_reset(s);
     ck_assert_int_eq(db->drv->fault(db), STORE_FAULT_DOWN);
-    ck_assert_int_eq(db->drv->reconnect(db), 0);
+    ck_assert_int_eq(db->drv->reconnect(db), 1);
+    ck_assert_int_eq(db->drv->reconnect(db), 0); /* up: nothing to do */
     ck_assert(count_users() == n);
 
     ck_assert_int_eq(harness_pg_stop(h), 0);
@@ -190,7 +191,7 @@ START_TEST(restart_then_reconnect)
     ck_assert_int_lt(db->drv->reconnect(db), 0);
     ck_assert_int_eq(db->drv->fault(db), STORE_FAULT_DOWN);
     ck_assert_int_eq(harness_pg_start(h), 0);
-    ck_assert_int_eq(db->drv->reconnect(db), 0);
+    ck_assert_int_eq(db->drv->reconnect(db), 1);
     ck_assert(count_users() == n);
 }
 END_TEST
