@@ -493,8 +493,11 @@ static int pg_require(struct harness *h)
     free(script);
     if (rc != SERVER_MISSING)
         return rc > 0 ? -EIO : rc;
-    if (require && strcmp(require, "1") == 0)
+    if (require && strcmp(require, "1") == 0) {
+        fprintf(stderr, "harness: PostgreSQL is not installed and "
+                        "CARDX_REQUIRE_SERVERS=1: failing\n");
         return -ENOENT;
+    }
     fprintf(stderr, "harness: SKIP: PostgreSQL is not installed\n");
     exit(HARNESS_EXIT_SKIP);
 }

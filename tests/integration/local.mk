@@ -157,6 +157,28 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 
+# And once more with cardxd on a throwaway PostgreSQL ($CARDX_STORE, see
+# harness.h). test_dbfault stays SQLite's: it fills the SQLite file's disk,
+# locks it with sqlite3, damages it and backs it up; test_pgfault is its
+# PostgreSQL counterpart (the server restarted under cards).
+EJABBERD_PG_TESTS = tests/integration/test_link_ejabberd_pg.sh \
+	tests/integration/test_exchange_ejabberd_pg.sh \
+	tests/integration/test_privilege_ejabberd_pg.sh \
+	tests/integration/test_client_e2e_ejabberd_pg.sh \
+	tests/integration/test_adhoc_ejabberd_pg.sh \
+	tests/integration/test_slix_ejabberd_pg.sh \
+	tests/integration/test_verify_ejabberd_pg.sh \
+	tests/integration/test_limits_ejabberd_pg.sh \
+	tests/integration/test_privacy_ejabberd_pg.sh \
+	tests/integration/test_reload_ejabberd_pg.sh \
+	tests/integration/test_admin_ejabberd_pg.sh \
+	tests/integration/test_media_ejabberd_pg.sh \
+	tests/integration/test_updates_ejabberd_pg.sh \
+	tests/integration/test_lang_ejabberd_pg.sh \
+	tests/integration/test_pgfault_ejabberd_pg.sh
+TESTS += $(EJABBERD_PG_TESTS)
+EXTRA_DIST += $(EJABBERD_PG_TESTS)
+
 # SIGHUP: the configuration reloaded on the same link; card life at info.
 tests_integration_test_reload_SOURCES = tests/integration/test_reload.c
 tests_integration_test_reload_CPPFLAGS = $(TEST_CPPFLAGS)
