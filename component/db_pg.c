@@ -22,18 +22,13 @@ static struct db_pg_stmt *db_pg_stmt_of(struct db_stmt *s)
     return (struct db_pg_stmt *)s;
 }
 
-/* Keeps msg (a copy, its trailing newline dropped) as the last failure. */
+/* Keeps msg (a copy, made one line) as the last failure. */
 static void db_pg_set_msg(struct db_pg *db, const char *msg)
 {
-    size_t len;
-
     free(db->msg);
     db->msg = strdup(msg && *msg ? msg : "PostgreSQL failed");
-    if (!db->msg)
-        return;
-    len = strlen(db->msg);
-    while (len > 0 && (db->msg[len - 1] == '\n' || db->msg[len - 1] == ' '))
-        db->msg[--len] = '\0';
+    if (db->msg)
+        db_pg_one_line(db->msg);
 }
 
 void db_pg_failed(struct db_pg *db, const PGresult *res)

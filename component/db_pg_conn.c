@@ -27,21 +27,30 @@ static char *db_pg_where(PGconn *conn)
                       PQport(conn) ? PQport(conn) : "?");
 }
 
-/* libpq's message without its trailing newline, as a new string. */
+void db_pg_one_line(char *msg)
+{
+    size_t len = strlen(msg);
+    size_t i, j = 0;
+
+    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+        msg[--len] = '\0';
+    for (i = 0; i < len; i++) {
+        char c = msg[i] == '\n' || msg[i] == '\t' ? ' ' : msg[i];
+
+        if (c == ' ' && j > 0 && msg[j - 1] == ' ')
+            continue;
+        msg[j++] = c;
+    }
+    msg[j] = '\0';
+}
+
+/* libpq's message of conn, one line, as a new string. */
 static char *db_pg_conn_msg(PGconn *conn)
 {
     char *msg = strdup(PQerrorMessage(conn));
-    size_t len;
 
-    if (!msg)
-        return NULL;
-    len = strlen(msg);
-    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-        msg[--len] = '\0';
-    /* A multi-line message (several hosts tried) reads as one line. */
-    for (len = 0; msg[len]; len++)
-        if (msg[len] == '\n')
-            msg[len] = ' ';
+    if (msg)
+        db_pg_one_line(msg);
     return msg;
 }
 
@@ -101,25 +110,31 @@ static PGresult *db_pg_query(PGconn *conn, const char *sql, const char *param,
     *err = str_printf("%s: %s", what,
                       res ? PQresultErrorMessage(res) : (msg ? msg : "?"));
     free(msg);
-    if (*err) {
-        size_t len = strlen(*err);
-
-        while (len > 0 && (*err)[len - 1] == '\n')
-            (*err)[--len] = '\0';
-    }
+    if (*err)
+        db_pg_one_line(*err);
     PQclear(res);
     return NULL;
 }
 
 int db_pg_schema_version(PGconn *conn, int *version, char **err)
 {
-    PGresult *res = db_pg_query(
-        conn,
-        "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN 0 "
-        "ELSE (SELECT coalesce(max(version), 0) FROM schema_version) END",
-        NULL, "cannot read the schema version", err);
+    /* Two queries: a subquery on a table not made yet fails at planning,
+     * even in a branch that would not run. */
+    PGresult *res =
+        db_pg_query(conn, "SELECT to_regclass('schema_version') IS NOT NULL",
+                    NULL, "cannot read the schema version", err);
+    int made;
 
     *version = 0;
+    if (!res)
+        return CX_EDB;
+    made = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    if (!made)
+        return 0;
+    res = db_pg_query(conn,
+                      "SELECT coalesce(max(version), 0) FROM schema_version",
+                      NULL, "cannot read the schema version", err);
     if (!res)
         return CX_EDB;
     *version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);

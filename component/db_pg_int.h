@@ -40,7 +40,7 @@ struct db_pg_stmt {
 struct db_pg {
     struct db base;
     PGconn *conn;
-    char *dsn; /* owned; never logged: it may hold a password */
+    char *dsn;         /* owned; never logged: it may hold a password */
     const char *setup; /* the store's SQL for each new connection, or NULL */
     struct db_pg_stmt *stmts;
     size_t n;
@@ -63,6 +63,10 @@ int db_pg_migrate(PGconn *conn, char **err);
 /* The schema version of conn (0: none yet) into *version. Returns 0 or a
  * negative code with *err the caller's to free(). */
 int db_pg_schema_version(PGconn *conn, int *version, char **err);
+
+/* Makes msg one line in place: libpq's messages end with a newline and
+ * some have more (a position marker, a hint, several hosts tried). */
+void db_pg_one_line(char *msg);
 
 /* Sets the message of the last failure from res (may be NULL: the
  * connection's own message), and its SQLSTATE. */
