@@ -165,9 +165,6 @@ static int db_pg_stmts_new(struct db_pg *db, const struct db_spec *spec,
                               s->nparams, DB_PG_MAX_PARAMS);
             return CX_EINVAL;
         }
-        s->is_write = db_pg_starts(s->sql, "INSERT") ||
-                      db_pg_starts(s->sql, "UPDATE") ||
-                      db_pg_starts(s->sql, "DELETE");
         s->is_commit = db_pg_starts(s->sql, "COMMIT");
     }
     return 0;
@@ -277,55 +274,35 @@ static int db_pg_vbind(struct db_stmt *base, int first, const char *types,
     return 0;
 }
 
-/* Runs res's statement under a savepoint when a transaction is open, so
- * that its failure leaves the transaction usable, as on SQLite. */
-static PGresult *db_pg_run(struct db_pg_stmt *s)
+/* A failed statement aborts PostgreSQL's transaction, every later one
+ * failing until it ends: it is rolled back at once, as SQLite does after
+ * some failures, so that the caller (cardxd's batch) sees no transaction
+ * and does its work again without one. The failure's message is kept. */
+static void db_pg_end_aborted(struct db_pg *db)
 {
-    PGconn *conn = s->db->conn;
-    int guarded = s->is_write && PQtransactionStatus(conn) == PQTRANS_INTRANS;
-    PGresult *res;
-    ExecStatusType st;
-
-    if (guarded && db_pg_exec(s->db, "SAVEPOINT cardx_stmt") < 0)
-        return NULL;
-    res = PQexecPrepared(conn, s->name, s->nparams, s->values, s->lengths,
-                         s->formats, 0);
-    if (!guarded)
-        return res;
-    st = PQresultStatus(res);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-        if (db_pg_exec(s->db, "RELEASE SAVEPOINT cardx_stmt") < 0) {
-            PQclear(res);
-            return NULL;
-        }
-        return res;
-    }
-    /* Keep res's error: the rollback's own failure is only logged by the
-     * next call, which will find the transaction aborted. */
-    {
-        PGresult *undo = PQexec(conn, "ROLLBACK TO SAVEPOINT cardx_stmt");
-
-        PQclear(undo);
-    }
-    return res;
+    if (PQtransactionStatus(db->conn) == PQTRANS_INERROR)
+        PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
 /* Executes s: its rows, or the rows its write changed. */
 static int db_pg_execute(struct db_pg_stmt *s)
 {
     struct db_pg *db = s->db;
-    /* PostgreSQL answers COMMIT of an aborted transaction with a rollback
-     * and no error: that must not pass for a commit. */
-    int aborted =
-        s->is_commit && PQtransactionStatus(db->conn) == PQTRANS_INERROR;
+    /* PostgreSQL answers COMMIT of an aborted transaction with a rollback,
+     * and COMMIT without one (rolled back after a failure) with a
+     * warning, neither an error: neither must pass for a commit. */
+    PGTransactionStatusType before = PQtransactionStatus(db->conn);
+    int aborted = s->is_commit && before != PQTRANS_INTRANS;
     ExecStatusType st;
 
-    s->res = db_pg_run(s);
+    s->res = PQexecPrepared(db->conn, s->name, s->nparams, s->values,
+                            s->lengths, s->formats, 0);
     st = PQresultStatus(s->res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         db_pg_failed(db, s->res);
         PQclear(s->res);
         s->res = NULL;
+        db_pg_end_aborted(db);
         return CX_EDB;
     }
     s->changes = strtoll(PQcmdTuples(s->res), NULL, 10);

@@ -22,10 +22,6 @@ struct db_pg_stmt {
     char *sql;     /* the statement with $N parameters (owned) */
     char name[24]; /* its prepared name on the connection */
     int nparams;
-    /* A write in a transaction runs under a savepoint: PostgreSQL aborts
-     * the whole transaction on a failed statement, SQLite does not, and
-     * the store's callers (a unique number) expect SQLite's behaviour. */
-    int is_write;
     int is_commit;
     const char *values[DB_PG_MAX_PARAMS];
     int lengths[DB_PG_MAX_PARAMS];

@@ -149,21 +149,43 @@ START_TEST(types_round_trip)
 }
 END_TEST
 
-/* A taken number fails its insert as SQLite's unique constraint does,
- * and leaves the transaction usable: the other writes commit. */
-START_TEST(failed_write_keeps_transaction)
+/* A taken number fails its insert as SQLite's unique constraint does;
+ * the transaction it aborted is rolled back at once (the caller sees none
+ * open and does its work again), and the connection goes on. */
+START_TEST(failed_write_ends_transaction)
 {
     int64_t before = count_users();
 
+    ck_assert_int_eq(insert("+8613800000002", "b@x", 1), 0);
     ck_assert_int_eq(run(T_BEGIN), 0);
     ck_assert(db->drv->in_transaction(db));
-    ck_assert_int_eq(insert("+8613800000002", "b@x", 1), 0);
-    ck_assert_int_eq(insert("+8613800000002", "c@x", 1), CX_EDB);
+    ck_assert_int_eq(insert("+8613800000003", "c@x", 1), 0);
+    ck_assert_int_eq(insert("+8613800000002", "d@x", 1), CX_EDB);
     ck_assert(db->drv->conflict(db));
-    ck_assert_int_eq(insert("+8613800000003", "d@x", 1), 0);
-    ck_assert_int_eq(run(T_COMMIT), 0);
     ck_assert(!db->drv->in_transaction(db));
+    ck_assert(count_users() == before + 1);
+    ck_assert_int_eq(insert("+8613800000003", "c@x", 1), 0);
     ck_assert(count_users() == before + 2);
+}
+END_TEST
+
+/* A COMMIT that PostgreSQL turns into a rollback is a failure. */
+START_TEST(commit_of_aborted_fails)
+{
+    struct db_stmt *s = db_stmt(db, T_INSERT);
+    int64_t before = count_users();
+
+    ck_assert_int_eq(run(T_BEGIN), 0);
+    ck_assert_int_eq(insert("+8613800000005", "f@x", 1), 0);
+    /* A deferred failure: bad input for the bigint parameter, raised by
+     * the server, which the driver rolls back. */
+    ck_assert_int_eq(bind(s, "ttt", "+8613800000006", "g@x", "not-a-number"),
+                     0);
+    ck_assert_int_eq(run(T_INSERT), CX_EDB);
+    ck_assert(!db->drv->conflict(db));
+    ck_assert(!db->drv->in_transaction(db));
+    ck_assert_int_eq(run(T_COMMIT), CX_EDB);
+    ck_assert(count_users() == before);
 }
 END_TEST
 
@@ -273,7 +295,8 @@ static Suite *db_pg_suite(void)
     tcase_add_unchecked_fixture(tc, pg_setup, pg_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, types_round_trip);
-    tcase_add_test(tc, failed_write_keeps_transaction);
+    tcase_add_test(tc, failed_write_ends_transaction);
+    tcase_add_test(tc, commit_of_aborted_fails);
     tcase_add_test(tc, schema_once);
     tcase_add_test(tc, store_opens);
     tcase_add_test(tc, password_not_shown);
