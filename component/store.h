@@ -78,9 +78,10 @@ enum store_fault {
     STORE_FAULT_CORRUPT,
 };
 
-/* Classifies the last failure. A damaged file (SQLITE_CORRUPT or
- * SQLITE_NOTADB) is remembered for the store's life: see store_damaged().
- * Call it right after the failed call, before any other. */
+/* Classifies the last failure (its driver's fault()). A damaged file
+ * (SQLite: SQLITE_CORRUPT or SQLITE_NOTADB) is remembered for the store's
+ * life: see store_damaged(). Call it right after the failed call, before
+ * any other. */
 enum store_fault store_fault(struct store *st);
 
 /* True once a call found the file damaged: nothing more should be written
