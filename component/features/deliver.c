@@ -256,6 +256,11 @@ static void deliver_schedule(struct service *svc, int64_t wall_due)
         dv->next_sweep = due;
 }
 
+void deliver_handed(struct service *svc, int64_t handed_at)
+{
+    deliver_schedule(svc, handed_at + service_config(svc)->handoff_grace_ms);
+}
+
 struct deliver_ctx {
     struct service *svc;
     xmpp_stanza_t *msg;

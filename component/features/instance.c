@@ -8,6 +8,7 @@
 
 #include "common/util.h"
 #include "component/features/deliver.h"
+#include "component/features/expire.h"
 #include "component/features/probe.h"
 
 /* How many dead instances one heartbeat takes over, and how many users
@@ -77,6 +78,19 @@ static void instance_flush_number(struct service *svc, const char *phone)
     free(jid);
 }
 
+/* Each instance times the sweeps of the cards it stored or handed; those
+ * of a dead one are this one's to time now. */
+static void instance_adopt_timers(struct service *svc)
+{
+    struct store *st = service_store(svc);
+    int64_t first = 0;
+
+    if (store_inbox_created_first(st, &first) == 0 && first)
+        expire_card_stored(svc, first);
+    if (store_inbox_handed_first(st, &first) == 0 && first)
+        deliver_handed(svc, first);
+}
+
 /* The sessions of dead instances are forgotten and their users asked for
  * their presence again, which comes back to whichever instance ejabberd
  * picks; that instance records them afresh and flushes their inbox. */
@@ -101,6 +115,7 @@ static void instance_take_over(struct service *svc, int64_t now)
             probe_send(svc, bares.v[i]);
         for (size_t i = 0; i < phones.n; i++)
             instance_flush_number(svc, phones.v[i]);
+        instance_adopt_timers(svc);
     }
     strv_clear(&bares);
     strv_clear(&phones);
