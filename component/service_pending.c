@@ -1,6 +1,8 @@
 /* The iqs cardxd itself sends (a user's vCard, a resource's disco#info):
  * ids, deadlines, answers, link drops, and their rewind when a batch's
- * commit fails. Part of the service core. */
+ * commit fails. Part of the service core. Per instance: an answer the
+ * server hands to another instance is offered there to the features'
+ * stray_answer hooks. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

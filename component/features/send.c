@@ -25,7 +25,9 @@
 /* Bytes of randomness in a card id (hex-encoded, prefixed). */
 #define CARD_ID_BYTES 16
 
-/* A send waiting for the sender's vCard from their own server. */
+/* A send waiting for the sender's vCard from their own server. Per
+ * instance, not shared yet: when the server hands the answer to another
+ * instance, this one waits out fetch_timeout (docs/ADMIN.md). */
 struct send_job {
     xmpp_stanza_t *req; /* the sender's message or iq (a reference) */
     char *sender_jid;   /* bare */
