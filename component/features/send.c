@@ -26,8 +26,8 @@
 #define CARD_ID_BYTES 16
 
 /* A send waiting for the sender's vCard from their own server. Per
- * instance, not shared yet: when the server hands the answer to another
- * instance, this one waits out fetch_timeout (docs/ADMIN.md). */
+ * instance: an answer the server hands to another instance is kept in the
+ * store for this one (service_requests_relayed()). */
 struct send_job {
     xmpp_stanza_t *req; /* the sender's message or iq (a reference) */
     char *sender_jid;   /* bare */
