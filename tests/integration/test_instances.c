@@ -183,6 +183,47 @@ START_TEST(exchange_across_instances)
 }
 END_TEST
 
+/* A sender with no card uploaded: each send asks their server for the
+ * vCard on their account, and ejabberd hands the answer to either
+ * instance; the one that did not ask keeps it for the asker. Every send is
+ * accepted, none refused for want of a card. */
+#define ACCOUNT_SENDS 12
+START_TEST(card_from_account_across_instances)
+{
+    struct harness *h = itest_harness();
+    struct xclient *a = itest_login("acc_a", 1, 1);
+    struct xclient *b = itest_login("acc_b", 1, 1);
+    xmpp_stanza_t *iq, *reply = NULL;
+    struct itest_sent sent;
+    struct owed o = {0};
+    int relayed;
+
+    itest_register_phone(a, "+8613800100701");
+    itest_register_phone(b, "+8613800100702");
+    iq = xmpp_stanza_new_from_string(xclient_ctx(a),
+                                     "<iq type='set'><vCard xmlns='vcard-temp'>"
+                                     "<FN>Alice On Account</FN></vCard></iq>");
+    ck_assert_int_eq(xclient_iq(a, iq, ITEST_TIMEOUT_MS, &reply), 0);
+    xmpp_stanza_release(reply);
+    xmpp_stanza_release(iq);
+    xclient_send_presence(b);
+    xclient_pump(b, 3500);
+    for (int i = 0; i < ACCOUNT_SENDS; i++) {
+        ck_assert_str_eq(itest_send(a, "+8613800100702", NULL, &sent),
+                         "queued");
+        owe(&o, sent.id);
+        receive_all(b, &o, ITEST_TIMEOUT_MS);
+    }
+    relayed = harness_cardxd_log_count(h, "came through another instance") +
+              harness_cardxd2_log_count(h, "came through another instance");
+    printf("account vCard: %d sends accepted, %d answers came through the "
+           "other instance\n",
+           ACCOUNT_SENDS, relayed);
+    xclient_disconnect_free(a);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
 /* The database file both instances share, for a look at what they wrote. */
 static void shared_db(struct tmpdb *d)
 {
@@ -272,6 +313,7 @@ static Suite *instances_suite(void)
     tcase_add_unchecked_fixture(tc, instances_setup, itest_teardown);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, exchange_across_instances);
+    tcase_add_test(tc, card_from_account_across_instances);
     /* Last: it kills the second instance. */
     tcase_add_test(tc, failover_kill);
     suite_add_tcase(s, tc);
