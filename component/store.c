@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "component/store_int.h"
 
 /* Sets *err to a copy of msg (NULL if even that fails) and returns code. */
