@@ -3,9 +3,12 @@
  * prepared once at open, then every call binds, steps and resets it. */
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sqlite3.h>
 
+#include "common/util.h"
 #include "component/store_int.h"
+#include "component/store_inst_sql.h"
 #include "component/store_share_sql.h"
 #include "sql/sqlutil.h"
 
@@ -157,20 +160,6 @@ static const char *const store_sql[OP_COUNT] = {
         "card_id = ?2 AND recipient_phone = " RECIPIENT_PHONE_1,
     [OP_CONSENT_HELD_COUNT] = "SELECT count(*) FROM inbox WHERE held = 1 "
                               "AND recipient_phone = " RECIPIENT_PHONE_1,
-    [OP_ONLINE_ADD] = "INSERT INTO temp.resources (full_jid, bare_jid) "
-                      "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
-    [OP_ONLINE_REMOVE] = "DELETE FROM temp.resources WHERE full_jid = ?1",
-    /* What a resource did (ack) outweighs what it said (disco#info). */
-    [OP_ONLINE_RECEIPTS] = "UPDATE temp.resources "
-                           "SET receipts = max(receipts, ?2) "
-                           "WHERE full_jid = ?1",
-    [OP_ONLINE_GET] = "SELECT receipts FROM temp.resources "
-                      "WHERE full_jid = ?1",
-    [OP_ONLINE_COUNT] = "SELECT count(*), coalesce(sum(receipts > 0), 0) "
-                        "FROM temp.resources WHERE bare_jid = ?1",
-    [OP_ONLINE_LIST] = "SELECT full_jid FROM temp.resources "
-                       "WHERE bare_jid = ?1 ORDER BY full_jid",
-    [OP_ONLINE_CLEAR] = "DELETE FROM temp.resources",
     [OP_USER_PROVE] = "UPDATE users SET proven_at = ?2 WHERE jid = ?1",
     [OP_VERIFY_KEY_PUT] = "INSERT INTO verify_key (id, key) VALUES (1, ?1) "
                           "ON CONFLICT (id) DO NOTHING",
@@ -219,23 +208,19 @@ static const char *const store_sql[OP_COUNT] = {
         "WHEN 1 THEN ?2 ELSE ?3 END AND CASE kind WHEN 0 THEN ?1 "
         "WHEN 1 THEN ?2 ELSE ?3 END > 0 ORDER BY jid, kind LIMIT ?5",
     STORE_SHARE_SQL,
+    STORE_INST_SQL,
 };
 
-/* Who is online only matters while this process runs: never persisted. */
-static const char store_resources_sql[] =
-    "CREATE TEMP TABLE resources ("
-    " full_jid TEXT PRIMARY KEY,"
-    " bare_jid TEXT NOT NULL,"
-    " receipts INTEGER NOT NULL DEFAULT -1);" /* -1 unknown, 0 no, 1 yes */
-    "CREATE INDEX temp.resources_bare ON resources (bare_jid);";
-
-/* What only cardxd's store has: the resources table and the statements. */
+/* What only cardxd's store has: the statements, and an instance id of
+ * its own until store_instance_set() names it. */
 static int store_setup(struct store *st, const char *path, char **err)
 {
-    if (sqlite3_exec(st->db, store_resources_sql, NULL, NULL, NULL) !=
-        SQLITE_OK)
-        return sqlutil_fail(err, STORE_EDB, "%s: resources table: %s", path,
-                            sqlite3_errmsg(st->db));
+    char id[STORE_INSTANCE_RANDOM_MAX];
+
+    if (rand_hex_id(id, sizeof(id), STORE_INSTANCE_PREFIX,
+                    STORE_INSTANCE_RANDOM_BYTES) < 0 ||
+        !(st->instance = strdup(id)))
+        return sqlutil_fail(err, STORE_ENOMEM, "%s: no instance id", path);
     if (sqlutil_prepare_all(st->db, path, store_sql, OP_COUNT, st->stmt, err) <
         0)
         return STORE_EDB;
@@ -277,6 +262,7 @@ void store_free(struct store *st)
         return;
     sqlutil_finalize_all(st->stmt, OP_COUNT);
     sqlutil_close(st->db);
+    free(st->instance);
     free(st);
 }
 

@@ -9,7 +9,8 @@ EXTRA_DIST += sql/embed.sh
 COMPONENT_SQL = sql/component/001_init.sql sql/component/002_handoff.sql \
 	sql/component/003_verify.sql sql/component/004_limits.sql \
 	sql/component/005_privacy.sql sql/component/006_consent.sql \
-	sql/component/007_updates.sql sql/component/008_language.sql
+	sql/component/007_updates.sql sql/component/008_language.sql \
+	sql/component/009_instances.sql
 CLIENT_SQL = sql/client/001_init.sql sql/client/002_updates.sql \
 	sql/client/003_trigram.sql
 EXTRA_DIST += $(COMPONENT_SQL) $(CLIENT_SQL)

@@ -40,5 +40,8 @@ int deliver_retire_number(struct service *svc, const char *recipient_phone,
 /* The user's resources are known: send every card in their inbox, oldest
  * first, those delivered before but not acknowledged included. */
 void deliver_flush(struct service *svc, const char *bare);
+/* deliver_flush() of the cards never delivered yet: those a race between
+ * two instances' transactions may have left behind. */
+void deliver_flush_fresh(struct service *svc, const char *bare);
 
 #endif

@@ -1,0 +1,77 @@
+/* cardxd's store: claims on waiting cards, so that of several instances
+ * sharing the database one delivers a card, and the cards a race between
+ * their transactions may have left undelivered. */
+#include <stdlib.h>
+#include <sqlite3.h>
+
+#include "common/util.h"
+#include "component/store_int.h"
+#include "sql/sqlutil.h"
+
+int store_inbox_claim(struct store *st, const char *card_id, int64_t now,
+                      int64_t hold_ms)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_CLAIM);
+    int rc = sqlutil_run(s, sqlutil_bind(s, 1, "ttll", card_id, st->instance,
+                                         now, now + hold_ms));
+    char *by = NULL;
+    int64_t until = 0;
+    int ret;
+
+    if (rc != SQLITE_OK)
+        return sqlutil_code(rc);
+    if (sqlite3_changes(st->db) > 0)
+        return 1;
+    /* Held by another, or gone (acknowledged meanwhile). */
+    ret = store_inbox_claimant(st, card_id, &by, &until);
+    free(by);
+    return ret < 0 ? ret : 0;
+}
+
+int store_inbox_unclaim(struct store *st, const char *card_id)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_UNCLAIM);
+
+    return sqlutil_code(
+        sqlutil_run(s, sqlutil_bind(s, 1, "tt", card_id, st->instance)));
+}
+
+int store_inbox_claimant(struct store *st, const char *card_id, char **by,
+                         int64_t *until)
+{
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_CLAIMANT);
+    int ret = store_step(s, sqlutil_bind(s, 1, "t", card_id));
+
+    *by = NULL;
+    *until = 0;
+    if (ret == 1) {
+        ret = store_column_dup(st, s, 0, by);
+        *until = sqlite3_column_int64(s, 1);
+    } else if (ret == 0) {
+        ret = store_fail(st, STORE_ENOTFOUND, "no such card");
+    }
+    return store_end(s, ret);
+}
+
+/* Collects first so that fn runs with no statement active. */
+int store_inbox_missed(struct store *st, int64_t since, int64_t settled,
+                       int64_t now, int limit,
+                       int (*fn)(void *ud, const char *bare), void *ud)
+{
+    struct strv bares = {0};
+    sqlite3_stmt *s = store_stmt(st, OP_INBOX_MISSED);
+    int ret =
+        store_step(s, sqlutil_bind(s, 1, "llil", since, now, limit, settled));
+
+    while (ret == 1) {
+        const char *bare = (const char *)sqlite3_column_text(s, 0);
+
+        ret = bare && strv_push(&bares, bare) == 0 ? store_step(s, SQLITE_OK)
+                                                   : STORE_ENOMEM;
+    }
+    ret = store_end(s, ret);
+    for (size_t i = 0; ret == 0 && i < bares.n; i++)
+        ret = fn(ud, bares.v[i]);
+    strv_clear(&bares);
+    return ret;
+}
