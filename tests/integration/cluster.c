@@ -688,8 +688,10 @@ static int write_cardxd_config(struct cluster *c, int i, const char *path)
             "[log]\nlevel = debug\n"
             "[phone]\ndefault_region = CN\n"
             "[language]\nlocale_dir = %s/po/locale\n"
-            "[verify]\nmethod = none\n",
-            builddir());
+            "[verify]\nmethod = none\n"
+            /* Named, so that the database and the logs tell them apart. */
+            "[cluster]\ninstance = cardxd-%d\n",
+            builddir(), i);
     if (c->cardxd_extra)
         fputs(c->cardxd_extra, f);
     rc = ferror(f) ? -EIO : 0;
