@@ -55,6 +55,10 @@ struct feature {
      * when they answered (the node is theirs), 0 to pass it on. */
     int (*node_info)(struct service *svc, xmpp_stanza_t *iq, const char *node);
     int (*node_items)(struct service *svc, xmpp_stanza_t *iq, const char *node);
+    /* An iq result or error that answers no request of this process: with
+     * several instances on one domain, the server may hand the answer to
+     * a request to another instance than the one that sent it. */
+    void (*stray_answer)(struct service *svc, xmpp_stanza_t *iq);
     /* Creates the feature's state (*state, NULL if it keeps none) at
      * service_new(); returns 0 or a negative CX_* code. */
     int (*init)(struct service *svc, void **state);

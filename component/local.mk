@@ -3,6 +3,8 @@
 noinst_LTLIBRARIES += component/libcardxd.la
 component_libcardxd_la_SOURCES = component/config.h component/config.c \
 	component/store.h component/store.c $(MIGRATE_SOURCES) \
+	component/db.h component/db.c component/db_sqlite.c \
+	component/db_sqlite_admin.c component/store_sql.c \
 	component/link.h component/link.c component/link_int.h \
 	component/link_alive.c \
 	component/service.h component/service.c component/service_core.h \
@@ -42,7 +44,7 @@ component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_reload.c \
 	component/store_int.h component/store_user.c component/store_inbox.c \
 	component/store_session.c component/store_claim.c component/store_inst_sql.h \
-	component/store_window.c component/store_admin.c component/store_verify.c \
+	component/store_window.c component/store_verify.c \
 	component/store_limits.c component/store_block.c component/limits.h \
 	component/store_report.c \
 	component/store_consent.h component/store_consent.c \

@@ -167,6 +167,9 @@ void pending_answer(struct service *svc, xmpp_stanza_t *iq)
         }
     }
     log_debug(svc->log, "unexpected iq answer id=%s from %s", id, from);
+    for (const struct feature *const *f = service_features; *f; f++)
+        if ((*f)->stray_answer)
+            (*f)->stray_answer(svc, iq);
 }
 
 int64_t pending_first_deadline(const struct service *svc, int64_t first)

@@ -1,5 +1,6 @@
-/* cardxd's store: users, their own cards, the inbox of waiting cards and
- * the sessions (full JIDs) online through any instance sharing it. */
+/* cardxd's store, on SQLite or PostgreSQL behind component/db.h: users,
+ * their own cards, the inbox of waiting cards and the sessions (full
+ * JIDs) online through any instance sharing it. */
 #ifndef CARDX_COMPONENT_STORE_H
 #define CARDX_COMPONENT_STORE_H
 
@@ -8,12 +9,13 @@
 #include "common/errors.h"
 
 #define STORE_OK CX_OK
-#define STORE_EDB CX_EDB             /* SQLite failed; see store_errmsg() */
+#define STORE_EDB CX_EDB /* the database failed; see store_errmsg() */
 #define STORE_ENOTFOUND CX_ENOTFOUND /* no such row */
 #define STORE_ECONFLICT CX_EEXISTS   /* the number belongs to another JID */
 #define STORE_ENOMEM CX_ENOMEM
 
 struct store;
+struct db_driver;
 struct strv;
 
 /* A card waiting for (or in flight to) its recipient. All strings are owned
@@ -51,10 +53,17 @@ struct store_inbox_item {
 int store_open(const char *path, const char *synchronous, struct store **out,
                char **err);
 
+/* Opens the store through drv (component/db.h) on target (SQLite: a file
+ * path; PostgreSQL: a libpq connection string), bringing its schema up to
+ * date with that driver's migrations; synchronous as store_open() takes it
+ * (SQLite only). Returns and sets *out and *err as store_open() does. */
+int store_open_driver(const struct db_driver *drv, const char *target,
+                      const char *synchronous, struct store **out, char **err);
+
 /* Finalises the statements and closes the database. Accepts NULL. */
 void store_free(struct store *st);
 
-/* The last SQLite error message (borrowed). */
+/* The last failure's message, the database's or the store's (borrowed). */
 const char *store_errmsg(const struct store *st);
 
 /* What kind of failure the last failed call was, for the answer its

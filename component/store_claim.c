@@ -2,25 +2,23 @@
  * sharing the database one delivers a card, and the cards a race between
  * their transactions may have left undelivered. */
 #include <stdlib.h>
-#include <sqlite3.h>
 
 #include "common/util.h"
 #include "component/store_int.h"
-#include "sql/sqlutil.h"
 
 int store_inbox_claim(struct store *st, const char *card_id, int64_t now,
                       int64_t hold_ms)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_CLAIM);
-    int rc = sqlutil_run(s, sqlutil_bind(s, 1, "ttll", card_id, st->instance,
-                                         now, now + hold_ms));
+    struct db_stmt *s = store_stmt(st, OP_INBOX_CLAIM);
+    int rc = store_run(
+        s, db_bind(s, 1, "ttll", card_id, st->instance, now, now + hold_ms));
     char *by = NULL;
     int64_t until = 0;
     int ret;
 
-    if (rc != SQLITE_OK)
-        return sqlutil_code(rc);
-    if (sqlite3_changes(st->db) > 0)
+    if (rc < 0)
+        return rc;
+    if (db_changes(s) > 0)
         return 1;
     /* Held by another, or gone (acknowledged meanwhile). */
     ret = store_inbox_claimant(st, card_id, &by, &until);
@@ -30,23 +28,22 @@ int store_inbox_claim(struct store *st, const char *card_id, int64_t now,
 
 int store_inbox_unclaim(struct store *st, const char *card_id)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_UNCLAIM);
+    struct db_stmt *s = store_stmt(st, OP_INBOX_UNCLAIM);
 
-    return sqlutil_code(
-        sqlutil_run(s, sqlutil_bind(s, 1, "tt", card_id, st->instance)));
+    return store_run(s, db_bind(s, 1, "tt", card_id, st->instance));
 }
 
 int store_inbox_claimant(struct store *st, const char *card_id, char **by,
                          int64_t *until)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_CLAIMANT);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", card_id));
+    struct db_stmt *s = store_stmt(st, OP_INBOX_CLAIMANT);
+    int ret = store_step(s, db_bind(s, 1, "t", card_id));
 
     *by = NULL;
     *until = 0;
     if (ret == 1) {
         ret = store_column_dup(st, s, 0, by);
-        *until = sqlite3_column_int64(s, 1);
+        *until = db_column_int64(s, 1);
     } else if (ret == 0) {
         ret = store_fail(st, STORE_ENOTFOUND, "no such card");
     }
@@ -59,14 +56,15 @@ int store_inbox_missed(struct store *st, int64_t since, int64_t settled,
                        int (*fn)(void *ud, const char *bare), void *ud)
 {
     struct strv bares = {0};
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_MISSED);
-    int ret =
-        store_step(s, sqlutil_bind(s, 1, "llil", since, now, limit, settled));
+    struct db_stmt *s = store_stmt(st, OP_INBOX_MISSED);
+    /* Cards are stamped in unix seconds, sessions in ms. */
+    int ret = store_step(s, db_bind(s, 1, "llilll", since, now, limit, settled,
+                                    since / 1000, settled / 1000));
 
     while (ret == 1) {
-        const char *bare = (const char *)sqlite3_column_text(s, 0);
+        const char *bare = db_column_text(s, 0);
 
-        ret = bare && strv_push(&bares, bare) == 0 ? store_step(s, SQLITE_OK)
+        ret = bare && strv_push(&bares, bare) == 0 ? store_step(s, 0)
                                                    : STORE_ENOMEM;
     }
     ret = store_end(s, ret);

@@ -3,54 +3,51 @@
  * sessions of another that died. */
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
 
 #include "common/util.h"
 #include "component/store_int.h"
-#include "sql/sqlutil.h"
 
 /* A new session is owned by this instance; a known one becomes its too,
  * so that it outlives a takeover of the instance that saw it first. */
 int store_online_add(struct store *st, const char *full_jid,
                      const char *bare_jid)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_ADD);
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_ADD);
     int64_t now = clock_wall_ms();
-    int rc = sqlutil_run(
-        s, sqlutil_bind(s, 1, "tttl", full_jid, bare_jid, st->instance, now));
+    int rc = store_run(
+        s, db_bind(s, 1, "tttl", full_jid, bare_jid, st->instance, now));
 
-    if (rc != SQLITE_OK)
-        return sqlutil_code(rc);
-    if (sqlite3_changes(st->db) > 0)
+    if (rc < 0)
+        return rc;
+    if (db_changes(s) > 0)
         return 1;
     s = store_stmt(st, OP_ONLINE_TOUCH);
-    rc = sqlutil_run(s, sqlutil_bind(s, 1, "ttl", full_jid, st->instance, now));
-    return rc == SQLITE_OK ? 0 : sqlutil_code(rc);
+    return store_run(s, db_bind(s, 1, "ttl", full_jid, st->instance, now));
 }
 
 int store_online_remove(struct store *st, const char *full_jid)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_REMOVE);
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_REMOVE);
 
-    return sqlutil_code(sqlutil_run(s, sqlutil_bind(s, 1, "t", full_jid)));
+    return store_run(s, db_bind(s, 1, "t", full_jid));
 }
 
 int store_online_set_receipts(struct store *st, const char *full_jid,
                               int receipts)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_RECEIPTS);
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_RECEIPTS);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "ti", full_jid, receipts != 0),
+    return store_write(st, s, db_bind(s, 1, "ti", full_jid, receipts != 0),
                        "no such resource");
 }
 
 int store_online_receipts(struct store *st, const char *full_jid, int *receipts)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_GET);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", full_jid));
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_GET);
+    int ret = store_step(s, db_bind(s, 1, "t", full_jid));
 
     if (ret == 1) {
-        *receipts = sqlite3_column_int(s, 0);
+        *receipts = (int)db_column_int64(s, 0);
         ret = 0;
     } else if (ret == 0) {
         ret = store_fail(st, STORE_ENOTFOUND, "no such resource");
@@ -61,14 +58,14 @@ int store_online_receipts(struct store *st, const char *full_jid, int *receipts)
 int store_online_count(struct store *st, const char *bare_jid, int *online,
                        int *receipts)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_COUNT);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", bare_jid));
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_COUNT);
+    int ret = store_step(s, db_bind(s, 1, "t", bare_jid));
 
     if (ret == 1) {
         if (online)
-            *online = sqlite3_column_int(s, 0);
+            *online = (int)db_column_int64(s, 0);
         if (receipts)
-            *receipts = sqlite3_column_int(s, 1);
+            *receipts = (int)db_column_int64(s, 1);
         ret = 0;
     }
     return store_end(s, ret);
@@ -76,15 +73,15 @@ int store_online_count(struct store *st, const char *bare_jid, int *online,
 
 /* Appends text column 0 of every row of s, whose binding gave rc, to
  * *out; on failure what was appended stays for the caller to clear. */
-static int store_collect(sqlite3_stmt *s, int rc, struct strv *out)
+static int store_collect(struct db_stmt *s, int rc, struct strv *out)
 {
     int ret = store_step(s, rc);
 
     while (ret == 1) {
-        const char *text = (const char *)sqlite3_column_text(s, 0);
+        const char *text = db_column_text(s, 0);
 
-        ret = text && strv_push(out, text) == 0 ? store_step(s, SQLITE_OK)
-                                                : STORE_ENOMEM;
+        ret =
+            text && strv_push(out, text) == 0 ? store_step(s, 0) : STORE_ENOMEM;
     }
     return store_end(s, ret);
 }
@@ -94,8 +91,8 @@ int store_online_each(struct store *st, const char *bare_jid,
                       int (*fn)(void *ud, const char *full_jid), void *ud)
 {
     struct strv full = {0};
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_LIST);
-    int ret = store_collect(s, sqlutil_bind(s, 1, "t", bare_jid), &full);
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_LIST);
+    int ret = store_collect(s, db_bind(s, 1, "t", bare_jid), &full);
 
     for (size_t i = 0; ret == 0 && i < full.n; i++)
         ret = fn(ud, full.v[i]);
@@ -105,9 +102,9 @@ int store_online_each(struct store *st, const char *bare_jid,
 
 int store_online_clear(struct store *st)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_ONLINE_CLEAR);
+    struct db_stmt *s = store_stmt(st, OP_ONLINE_CLEAR);
 
-    return sqlutil_code(sqlutil_run(s, sqlutil_bind(s, 1, "t", st->instance)));
+    return store_run(s, db_bind(s, 1, "t", st->instance));
 }
 
 int store_instance_set(struct store *st, const char *id)
@@ -128,24 +125,22 @@ const char *store_instance(const struct store *st)
 
 int store_instance_beat(struct store *st, int64_t now, int64_t lease_ms)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INSTANCE_BEAT);
+    struct db_stmt *s = store_stmt(st, OP_INSTANCE_BEAT);
 
-    return sqlutil_code(sqlutil_run(
-        s, sqlutil_bind(s, 1, "tll", st->instance, now, now + lease_ms)));
+    return store_run(s,
+                     db_bind(s, 1, "tll", st->instance, now, now + lease_ms));
 }
 
 int store_instance_leave(struct store *st)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INSTANCE_LEAVE);
-    int ret =
-        sqlutil_code(sqlutil_run(s, sqlutil_bind(s, 1, "t", st->instance)));
+    struct db_stmt *s = store_stmt(st, OP_INSTANCE_LEAVE);
+    int ret = store_run(s, db_bind(s, 1, "t", st->instance));
 
     if (ret == 0)
         ret = store_online_clear(st);
     if (ret == 0) {
         s = store_stmt(st, OP_INBOX_UNCLAIM_ALL);
-        ret =
-            sqlutil_code(sqlutil_run(s, sqlutil_bind(s, 1, "t", st->instance)));
+        ret = store_run(s, db_bind(s, 1, "t", st->instance));
     }
     return ret;
 }
@@ -154,16 +149,16 @@ int store_instance_leave(struct store *st)
 static int store_instance_take(struct store *st, const char *dead,
                                struct strv *bares, struct strv *phones)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INSTANCE_TAKE);
-    int ret = store_collect(s, sqlutil_bind(s, 1, "t", dead), bares);
+    struct db_stmt *s = store_stmt(st, OP_INSTANCE_TAKE);
+    int ret = store_collect(s, db_bind(s, 1, "t", dead), bares);
 
     if (ret == 0) {
         s = store_stmt(st, OP_INSTANCE_RELEASE);
-        ret = store_collect(s, sqlutil_bind(s, 1, "t", dead), phones);
+        ret = store_collect(s, db_bind(s, 1, "t", dead), phones);
     }
     if (ret == 0) {
         s = store_stmt(st, OP_INSTANCE_LEAVE);
-        ret = sqlutil_code(sqlutil_run(s, sqlutil_bind(s, 1, "t", dead)));
+        ret = store_run(s, db_bind(s, 1, "t", dead));
     }
     return ret;
 }
@@ -172,9 +167,9 @@ int store_instance_take_over(struct store *st, int64_t now, int limit,
                              struct strv *bares, struct strv *phones)
 {
     struct strv dead = {0};
-    sqlite3_stmt *s = store_stmt(st, OP_INSTANCE_DEAD);
-    int ret = store_collect(
-        s, sqlutil_bind(s, 1, "lti", now, st->instance, limit), &dead);
+    struct db_stmt *s = store_stmt(st, OP_INSTANCE_DEAD);
+    int ret =
+        store_collect(s, db_bind(s, 1, "lti", now, st->instance, limit), &dead);
 
     for (size_t i = 0; ret == 0 && i < dead.n; i++)
         ret = store_instance_take(st, dead.v[i], bares, phones);
@@ -186,11 +181,11 @@ int store_instance_take_over(struct store *st, int64_t now, int limit,
 
 int store_instance_live(struct store *st, int64_t now, int64_t *live)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INSTANCE_LIVE);
-    int ret = store_step(s, sqlutil_bind(s, 1, "l", now));
+    struct db_stmt *s = store_stmt(st, OP_INSTANCE_LIVE);
+    int ret = store_step(s, db_bind(s, 1, "l", now));
 
     if (ret == 1) {
-        *live = sqlite3_column_int64(s, 0);
+        *live = db_column_int64(s, 0);
         ret = 0;
     }
     return store_end(s, ret);

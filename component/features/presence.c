@@ -69,6 +69,29 @@ static void resource_discovered(struct service *svc, xmpp_stanza_t *reply,
     deliver_flush(svc, job->bare);
 }
 
+/* Another instance asked this resource what it supports and the server
+ * handed the answer here: what it says is recorded all the same, and the
+ * inbox flushed, rather than waiting for the asker's fetch_timeout. */
+static void presence_stray(struct service *svc, xmpp_stanza_t *iq)
+{
+    const char *full = xmpp_stanza_get_from(iq);
+    struct store *st = service_store(svc);
+    char *bare = NULL;
+    int known;
+
+    if (!full || stanza_is_error(iq) ||
+        !xmpp_stanza_get_child_by_ns(iq, NS_DISCO_INFO) ||
+        store_online_receipts(st, full, &known) < 0)
+        return;
+    if (store_online_set_receipts(st, full, caps_receipts(iq)) < 0)
+        log_error(service_log(svc), "recording resource %s: %s", full,
+                  store_errmsg(st));
+    bare = stanza_bare_jid(full);
+    if (bare)
+        deliver_flush(svc, bare);
+    free(bare);
+}
+
 /* A full JID of a registered user came online: learn what its client can
  * do, then flush. */
 static void resource_online(struct service *svc, const char *full,
@@ -153,6 +176,7 @@ static void presence_forget_all(struct service *svc)
 const struct feature feature_presence = {
     .name = "presence",
     .presence = presence_handle,
+    .stray_answer = presence_stray,
     .link_up = presence_forget_all,
     .link_down = presence_forget_all,
 };

@@ -126,6 +126,14 @@ tests_integration_test_chaos_LDADD = $(ITEST_LIBS)
 EXTRA_tests_integration_test_chaos_DEPENDENCIES = component/cardxd$(EXEEXT)
 EXTRA_DIST += scripts/soak.sh
 
+# Two cardxd instances on one component domain and one SQLite file, which
+# only ejabberd allows: exchanges across them, and a kill -9 of one.
+check_PROGRAMS += tests/integration/test_instances
+tests_integration_test_instances_SOURCES = tests/integration/test_instances.c
+tests_integration_test_instances_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_instances_LDADD = $(ITEST_LIBS) $(SQLITE_LIBS)
+EXTRA_tests_integration_test_instances_DEPENDENCIES = component/cardxd$(EXEEXT)
+
 # The integration tests again with ejabberd as the server: each wrapper runs
 # the same binary with CARDX_SERVER=ejabberd (see harness.h).
 EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
@@ -142,7 +150,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_admin_ejabberd.sh \
 	tests/integration/test_media_ejabberd.sh \
 	tests/integration/test_updates_ejabberd.sh \
-	tests/integration/test_lang_ejabberd.sh
+	tests/integration/test_lang_ejabberd.sh \
+	tests/integration/test_instances_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 
