@@ -185,6 +185,13 @@ int service_store_refuses(struct service *svc, struct service_fault *out);
  * Returns 0, or -1 with data still the caller's. */
 int service_request(struct service *svc, xmpp_stanza_t *iq, pending_done done,
                     void *data, void (*data_free)(void *));
+/* True while a request of this process waits for its answer. */
+int service_requests_waiting(const struct service *svc);
+/* Completes the requests of this process whose answers the server handed
+ * to another instance, which kept them in the store. Returns how many, or
+ * a negative code. */
+int service_requests_relayed(struct service *svc);
+
 /* service_request() for a question whose answer is still wanted after the
  * link dropped (the vCard of a send): instead of failing then, it is sent
  * again once the link is back, with a fresh fetch_timeout. */

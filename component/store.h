@@ -78,9 +78,10 @@ enum store_fault {
     STORE_FAULT_CORRUPT,
 };
 
-/* Classifies the last failure. A damaged file (SQLITE_CORRUPT or
- * SQLITE_NOTADB) is remembered for the store's life: see store_damaged().
- * Call it right after the failed call, before any other. */
+/* Classifies the last failure (its driver's fault()). A damaged file
+ * (SQLite: SQLITE_CORRUPT or SQLITE_NOTADB) is remembered for the store's
+ * life: see store_damaged(). Call it right after the failed call, before
+ * any other. */
 enum store_fault store_fault(struct store *st);
 
 /* True once a call found the file damaged: nothing more should be written
@@ -467,6 +468,19 @@ int store_inbox_unclaim(struct store *st, const char *card_id);
  * nobody does) and *until the unix ms its hold ends. */
 int store_inbox_claimant(struct store *st, const char *card_id, char **by,
                          int64_t *until);
+/* Keeps the answer xml (an iq, as text) with id from from_jid, which the
+ * server handed to this instance though another asked. A repeat is
+ * ignored. */
+int store_answer_put(struct store *st, const char *id, const char *from_jid,
+                     const char *xml, int64_t now);
+/* Takes the answer kept for the iq id asked of from_jid: 1 with *xml the
+ * caller's to free(), 0 when none came, or a negative code. */
+int store_answer_take(struct store *st, const char *id, const char *from_jid,
+                      char **xml);
+/* Forgets the answers kept before before (unix ms): nobody waits for them
+ * any more. */
+int store_answer_prune(struct store *st, int64_t before);
+
 /* Calls fn with the bare JID of each of up to limit online users with a
  * never delivered card nobody holds at now, where the card or the user's
  * session is as recent as since but both older than settled (unix ms):

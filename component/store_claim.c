@@ -1,6 +1,7 @@
 /* cardxd's store: claims on waiting cards, so that of several instances
- * sharing the database one delivers a card, and the cards a race between
- * their transactions may have left undelivered. */
+ * sharing the database one delivers a card; the cards a race between
+ * their transactions may have left undelivered; and the answers the server
+ * handed to another instance than the one that asked. */
 #include <stdlib.h>
 
 #include "common/util.h"
@@ -72,4 +73,39 @@ int store_inbox_missed(struct store *st, int64_t since, int64_t settled,
         ret = fn(ud, bares.v[i]);
     strv_clear(&bares);
     return ret;
+}
+
+int store_answer_put(struct store *st, const char *id, const char *from_jid,
+                     const char *xml, int64_t now)
+{
+    struct db_stmt *s = store_stmt(st, OP_ANSWER_PUT);
+
+    return store_run(s, db_bind(s, 1, "tttl", id, from_jid, xml, now));
+}
+
+int store_answer_take(struct store *st, const char *id, const char *from_jid,
+                      char **xml)
+{
+    struct db_stmt *s = store_stmt(st, OP_ANSWER_TAKE);
+    int ret = store_step(s, db_bind(s, 1, "tt", id, from_jid)), found = 0;
+
+    *xml = NULL;
+    if (ret == 1) {
+        ret = store_column_dup(st, s, 0, xml);
+        found = ret == 0 && *xml;
+    }
+    ret = store_end(s, ret);
+    if (ret < 0) {
+        free(*xml);
+        *xml = NULL;
+        return ret;
+    }
+    return found;
+}
+
+int store_answer_prune(struct store *st, int64_t before)
+{
+    struct db_stmt *s = store_stmt(st, OP_ANSWER_PRUNE);
+
+    return store_run(s, db_bind(s, 1, "l", before));
 }

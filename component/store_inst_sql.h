@@ -23,6 +23,7 @@
  *   the card or the session came after ?1 (unix ms; ?5 in unix s, as
  *   cards are stamped) and both before ?4 (?6): what a race between two
  *   instances' transactions may have left undelivered.
+ * - ANSWER_TAKE: the answer is the asker's once (RETURNING).
  * - WINDOW_SWAP, WINDOW_FIRST: a send's count, written only over the
  *   window it was read from (?5, ?6), or where none was: two instances
  *   counting at once cannot both write over the same count. */
@@ -80,7 +81,13 @@
     [OP_WINDOW_FIRST] = "INSERT INTO send_windows (jid, kind, started_at, "    \
         "used) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (jid, kind) DO NOTHING",    \
     [OP_WINDOW_UNCOUNT] = "UPDATE send_windows SET used = used - 1 "           \
-        "WHERE jid = ?1 AND kind = ?2 AND started_at = ?3 AND used > 0"
+        "WHERE jid = ?1 AND kind = ?2 AND started_at = ?3 AND used > 0",       \
+    [OP_ANSWER_PUT] = "INSERT INTO answers (id, from_jid, payload, "           \
+        "received_at) VALUES (?1, ?2, ?3, ?4) "                                \
+        "ON CONFLICT (id, from_jid) DO NOTHING",                               \
+    [OP_ANSWER_TAKE] = "DELETE FROM answers WHERE id = ?1 AND from_jid = ?2 "  \
+        "RETURNING payload",                                                   \
+    [OP_ANSWER_PRUNE] = "DELETE FROM answers WHERE received_at < ?1"
 /* clang-format on */
 
 #endif

@@ -116,6 +116,9 @@ enum store_op {
     OP_WINDOW_SWAP,
     OP_WINDOW_FIRST,
     OP_WINDOW_UNCOUNT,
+    OP_ANSWER_PUT,
+    OP_ANSWER_TAKE,
+    OP_ANSWER_PRUNE,
     OP_COUNT
 };
 

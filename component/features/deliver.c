@@ -233,7 +233,11 @@ fail:
  * work; the next sweep follows at once. */
 #define DELIVER_SWEEP_BATCH 100
 
-/* The feature's state: when the next sweep of handed cards is due. */
+/* The feature's state: when the next sweep of handed cards is due. Per
+ * instance, and harmless so: each sweep reads every handed card from the
+ * shared inbox and a card leaves it in one DELETE, so two instances
+ * sweeping retire it once; a dead instance's cards are timed by the one
+ * taking it over (instance.c). */
 struct deliver {
     int64_t next_sweep; /* monotonic ms; -1 when no handed card waits */
 };
@@ -254,6 +258,11 @@ static void deliver_schedule(struct service *svc, int64_t wall_due)
 
     if (dv->next_sweep < 0 || due < dv->next_sweep)
         dv->next_sweep = due;
+}
+
+void deliver_handed(struct service *svc, int64_t handed_at)
+{
+    deliver_schedule(svc, handed_at + service_config(svc)->handoff_grace_ms);
 }
 
 struct deliver_ctx {

@@ -1,13 +1,15 @@
 /* This instance among others on one database: its lease, renewed by a
  * heartbeat; the takeover of the sessions of an instance whose lease ran
- * out, whose users are probed again; and the cards a race between two
- * instances' transactions may have left undelivered. */
+ * out, whose users are probed again; the cards a race between two
+ * instances' transactions may have left undelivered; and the answers to
+ * its requests that the server handed to another instance. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
 #include "component/features/deliver.h"
+#include "component/features/expire.h"
 #include "component/features/probe.h"
 
 /* How many dead instances one heartbeat takes over, and how many users
@@ -19,10 +21,16 @@
  * each instance's transactions are far shorter than a lease. */
 #define INSTANCE_RACE_LEASES 2
 
+/* While another instance lives and a request of this one waits, how often
+ * it looks for an answer the server handed to another instance. */
+#define INSTANCE_RELAY_POLL_MS 100
+
 struct instance {
     /* Monotonic ms; -1 while the link is down: an instance that cannot
      * reach its users lets its lease run out, for another to take them. */
     int64_t next_beat;
+    int others;         /* another instance held a lease at the last beat */
+    int64_t next_relay; /* monotonic ms of the next look for answers */
 };
 
 extern const struct feature feature_instance;
@@ -77,6 +85,19 @@ static void instance_flush_number(struct service *svc, const char *phone)
     free(jid);
 }
 
+/* Each instance times the sweeps of the cards it stored or handed; those
+ * of a dead one are this one's to time now. */
+static void instance_adopt_timers(struct service *svc)
+{
+    struct store *st = service_store(svc);
+    int64_t first = 0;
+
+    if (store_inbox_created_first(st, &first) == 0 && first)
+        expire_card_stored(svc, first);
+    if (store_inbox_handed_first(st, &first) == 0 && first)
+        deliver_handed(svc, first);
+}
+
 /* The sessions of dead instances are forgotten and their users asked for
  * their presence again, which comes back to whichever instance ejabberd
  * picks; that instance records them afresh and flushes their inbox. */
@@ -101,6 +122,7 @@ static void instance_take_over(struct service *svc, int64_t now)
             probe_send(svc, bares.v[i]);
         for (size_t i = 0; i < phones.n; i++)
             instance_flush_number(svc, phones.v[i]);
+        instance_adopt_timers(svc);
     }
     strv_clear(&bares);
     strv_clear(&phones);
@@ -111,7 +133,7 @@ static void instance_beat(struct service *svc)
     const struct cardxd_config *cfg = service_config(svc);
     struct store *st = service_store(svc);
     struct instance *in = instance_of(svc);
-    int64_t now = clock_wall_ms();
+    int64_t now = clock_wall_ms(), live = 0;
 
     in->next_beat = service_now_ms(svc) + cfg->heartbeat_ms;
     if (store_instance_beat(st, now, cfg->lease_ms) < 0) {
@@ -119,6 +141,12 @@ static void instance_beat(struct service *svc)
                   store_instance(st), store_errmsg(st));
         return;
     }
+    if (store_instance_live(st, now, &live) == 0)
+        in->others = live > 1;
+    /* Nobody waits for answers this old: the askers gave up. */
+    if (store_answer_prune(st, now - 2 * cfg->fetch_timeout_ms) < 0)
+        log_error(service_log(svc), "forgetting kept answers: %s",
+                  store_errmsg(st));
     instance_take_over(svc, now);
     if (store_inbox_missed(st, now - INSTANCE_RACE_LEASES * cfg->lease_ms,
                            now - cfg->fetch_timeout_ms, now,
@@ -127,21 +155,40 @@ static void instance_beat(struct service *svc)
                   store_errmsg(st));
 }
 
+/* True when this instance should look for relayed answers now or later:
+ * another instance lives and a request of this one waits. */
+static int instance_relaying(struct service *svc)
+{
+    struct instance *in = instance_of(svc);
+
+    return in->next_beat >= 0 && in->others && service_requests_waiting(svc);
+}
+
 static void instance_tick(struct service *svc)
 {
-    int64_t next = instance_of(svc)->next_beat;
+    struct instance *in = instance_of(svc);
+    int64_t now = service_now_ms(svc);
 
-    if (next >= 0 && next <= service_now_ms(svc))
+    if (in->next_beat >= 0 && in->next_beat <= now)
         instance_beat(svc);
+    if (instance_relaying(svc) && in->next_relay <= now) {
+        in->next_relay = now + INSTANCE_RELAY_POLL_MS;
+        if (service_requests_relayed(svc) < 0)
+            log_error(service_log(svc), "picking up kept answers: %s",
+                      store_errmsg(service_store(svc)));
+    }
 }
 
 static int instance_timeout(struct service *svc)
 {
-    int64_t next = instance_of(svc)->next_beat;
-    int64_t left = next - service_now_ms(svc);
+    struct instance *in = instance_of(svc);
+    int64_t next = in->next_beat, left;
 
     if (next < 0)
         return -1;
+    if (instance_relaying(svc) && in->next_relay < next)
+        next = in->next_relay;
+    left = next - service_now_ms(svc);
     return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 

@@ -9,6 +9,8 @@
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
+/* A resource's disco#info, asked by this instance; an answer the server
+ * hands to another instance is recorded there (presence_stray). */
 struct caps_job {
     char *full;
     char *bare;

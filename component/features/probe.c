@@ -7,6 +7,8 @@
 /* The probe waits while more than this is queued for the server. */
 #define PROBE_LOW_WATER (256u * 1024u)
 
+/* Per instance: each asks every user's presence when its own link comes
+ * up; the answers, handed to any instance, only refresh shared sessions. */
 struct probe {
     int running;
     int64_t cursor; /* last user probed (store_user_next_page) */

@@ -22,3 +22,13 @@ CREATE INDEX sessions_updated ON sessions (updated_at);
 -- A card being delivered: by whom, and until when (unix ms) that holds.
 ALTER TABLE inbox ADD COLUMN claimed_by TEXT;
 ALTER TABLE inbox ADD COLUMN claim_until BIGINT;
+-- An answer to a question one instance asked (a user's vCard) that the
+-- server handed to another: kept for the asker to pick up.
+CREATE TABLE answers (
+    id TEXT NOT NULL,       -- the id of the asker's iq
+    from_jid TEXT NOT NULL, -- whom it asked
+    payload TEXT NOT NULL,  -- the answer, as XML
+    received_at BIGINT NOT NULL, -- unix ms
+    PRIMARY KEY (id, from_jid)
+);
+CREATE INDEX answers_received ON answers (received_at);

@@ -7,9 +7,13 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "component/service.h"
 #include "component/store.h"
 #include "tests/lib/runner.h"
+#include "tests/lib/stanza_match.h"
+#include "tests/lib/svcfix.h"
 #include "tests/lib/tmpdb.h"
+#include "xep/ns.h"
 
 #define LEASE 1000         /* ms */
 #define T0 1700000000000LL /* unix ms */
@@ -276,6 +280,84 @@ START_TEST(window_swap_races)
 }
 END_TEST
 
+/* An answer kept by one instance is taken once, by the asker's id and
+ * whom it asked, and forgotten when old. */
+START_TEST(answers_kept_and_taken)
+{
+    struct two t;
+    char *xml = NULL;
+
+    two_open(&t);
+    ck_assert_int_eq(store_answer_put(t.b, "a-1", BOB, "<iq/>", T0), 0);
+    ck_assert_int_eq(store_answer_put(t.b, "a-1", BOB, "<iq id='x'/>", T0), 0);
+    ck_assert_int_eq(store_answer_take(t.a, "a-1", "x@example.test", &xml), 0);
+    ck_assert_ptr_null(xml);
+    ck_assert_int_eq(store_answer_take(t.a, "a-1", BOB, &xml), 1);
+    ck_assert_str_eq(xml, "<iq/>");
+    free(xml);
+    ck_assert_int_eq(store_answer_take(t.a, "a-1", BOB, &xml), 0);
+    ck_assert_int_eq(store_answer_put(t.b, "a-2", BOB, "<iq/>", T0), 0);
+    ck_assert_int_eq(store_answer_prune(t.a, T0 + 1), 0);
+    ck_assert_int_eq(store_answer_take(t.a, "a-2", BOB, &xml), 0);
+    two_close(&t);
+}
+END_TEST
+
+/* A send waits for the sender's vCard; the server handed the answer to
+ * another instance, which kept it: this one picks it up within a poll and
+ * answers the send, not after fetch_timeout. */
+START_TEST(relayed_vcard_completes_send)
+{
+    struct svcfix fx;
+    struct store *other = NULL;
+    char *err = NULL, *id, xml[512];
+    int timeout;
+
+    svcfix_init(&fx);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613800138000", "a@example.test", 1),
+        0);
+    ck_assert_int_eq(
+        store_user_register(fx.store, "+8613900139000", "b@example.test", 1),
+        0);
+    ck_assert_int_eq(store_open(fx.path, "normal", &other, &err), 0);
+    ck_assert_int_eq(store_instance_set(other, "other"), 0);
+    ck_assert_int_eq(store_instance_beat(other, clock_wall_ms(), 60000), 0);
+    service_link_up(fx.svc, fx.now);
+    /* The start-up probe, a page per tick. */
+    for (int i = 0; i < 10 && service_timeout(fx.svc, fx.now) == 0; i++)
+        service_tick(fx.svc, fx.now);
+    svcfix_clear_out(&fx);
+    svcfix_feed(&fx, "<iq type='set' id='s1' from='a@example.test/x' "
+                     "to='" SVCFIX_DOMAIN "'><send xmlns='" NS_CARDX
+                     "' to='+8613900139000'/></iq>");
+    svcfix_expect(&fx, 0,
+                  "/iq[@type='get'][@to='a@example.test']/{" NS_VCARD "}vCard");
+    id = stanza_match_text(fx.out[0], "/iq/@id");
+    ck_assert_ptr_nonnull(id);
+    /* A poll away, not fetch_timeout. */
+    timeout = service_timeout(fx.svc, fx.now);
+    ck_assert_int_ge(timeout, 0);
+    ck_assert_int_le(timeout, 100);
+    snprintf(
+        xml, sizeof(xml),
+        "<iq type='result' id='%s' from='a@example.test' to='" SVCFIX_DOMAIN
+        "'><vCard xmlns='vcard-temp'><FN>Alice</FN></vCard></iq>",
+        id);
+    ck_assert_int_eq(
+        store_answer_put(other, id, "a@example.test", xml, clock_wall_ms()), 0);
+    fx.now += timeout;
+    service_tick(fx.svc, fx.now);
+    svcfix_expect(&fx, -1,
+                  "/iq[@type='result'][@id='s1']/{" NS_CARDX
+                  "}sent[@status='queued']");
+    ck_assert_int_eq(store_answer_take(other, id, "a@example.test", &err), 0);
+    free(id);
+    store_free(other);
+    svcfix_free(&fx);
+}
+END_TEST
+
 static Suite *instances_suite(void)
 {
     Suite *s = suite_create("instances");
@@ -287,6 +369,8 @@ static Suite *instances_suite(void)
     tcase_add_test(tc, no_lease_and_leave);
     tcase_add_test(tc, missed_cards_found);
     tcase_add_test(tc, window_swap_races);
+    tcase_add_test(tc, answers_kept_and_taken);
+    tcase_add_test(tc, relayed_vcard_completes_send);
     suite_add_tcase(s, tc);
     return s;
 }

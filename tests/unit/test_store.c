@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "component/db.h"
 #include "component/store.h"
 #include "sql/migrations.h"
 #include "tests/lib/runner.h"
@@ -47,6 +48,36 @@ static void two_users(struct store *st)
     ck_assert_int_eq(
         store_user_register(st, "+15550002", "bob@example.test", 101), 0);
 }
+
+/* The store opens on a driver found by its "[storage] driver" name, and
+ * that driver's dialect is the one its statements are in. */
+START_TEST(driver_by_name)
+{
+    const struct db_driver *drv = db_driver_find("sqlite");
+    struct tmpdb d;
+    struct store *st = NULL;
+    sqlite3 *other = NULL;
+    char *err = NULL;
+
+    ck_assert_ptr_eq(drv, &db_sqlite);
+    ck_assert_ptr_null(db_driver_find("oracle"));
+    ck_assert_ptr_null(db_driver_find(""));
+    tmpdb_init(&d);
+    ck_assert_int_eq(store_open_driver(drv, d.path, "normal", &st, &err), 0);
+    ck_assert_ptr_null(err);
+    /* SQLite's BEGIN takes the write lock at once (its override). */
+    ck_assert_int_eq(store_begin(st), 0);
+    ck_assert(store_in_transaction(st));
+    ck_assert_int_eq(sqlite3_open(d.path, &other), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                     SQLITE_BUSY);
+    ck_assert_int_eq(sqlite3_close(other), SQLITE_OK);
+    ck_assert_int_eq(store_rollback(st), 0);
+    ck_assert(!store_in_transaction(st));
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
 
 START_TEST(migrations_applied)
 {
@@ -1256,6 +1287,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, register_conflict);
     tcase_add_test(tc, number_change);
     tcase_add_test(tc, remove_cascades);
+    tcase_add_test(tc, driver_by_name);
     tcase_add_test(tc, card_set_get);
     tcase_add_test(tc, inbox_order_count);
     tcase_add_test(tc, inbox_mark_sent);
