@@ -23,6 +23,13 @@
  * killed while cards flow, and the scenarios run again on what is left.
  * Each scenario names the node of each user; a user may log in on one node
  * and later on the other.
+ *
+ * Without domain_balancing, ejabberd 23.01 hands a stanza for the component
+ * domain to an instance attached to the node that routes it when there is
+ * one, else to any (ejabberd_router:balancing_route/4). So with an instance
+ * on each node, a card between users of different nodes is accepted by
+ * one instance while the recipient's presence went to the other: only the
+ * state the instances share through the database makes it arrive.
  */
 
 /* Cards sent around the kill: one per sender (a second card from the same
