@@ -220,3 +220,16 @@ EXTRA_DIST += $(LIBCARDX_TESTS) examples/send_card.c examples/recv_poll.c \
 AM_TESTS_ENVIRONMENT += CARDX_MAKE='$(MAKE)'; export CARDX_MAKE; \
 	CARDX_SAN_FLAGS='$(SAN_FLAGS)'; export CARDX_SAN_FLAGS; \
 	CC='$(CC)'; export CC;
+
+# A two-node ejabberd cluster on loopback (servers/ejabberd-cluster.sh:
+# epmd, two nodes, a join) with a cardxd attached to each node on one
+# component domain and one database; one instance is killed while cards
+# flow. Always on ejabberd: Prosody has no clustering.
+check_PROGRAMS += tests/integration/test_cluster
+TESTS += tests/integration/test_cluster
+tests_integration_test_cluster_SOURCES = tests/integration/test_cluster.c \
+	tests/integration/cluster.h tests/integration/cluster.c
+tests_integration_test_cluster_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_cluster_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_cluster_DEPENDENCIES = component/cardxd$(EXEEXT)
+EXTRA_DIST += tests/integration/servers/ejabberd-cluster.sh
