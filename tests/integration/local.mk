@@ -233,3 +233,6 @@ tests_integration_test_cluster_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_cluster_LDADD = $(ITEST_LIBS)
 EXTRA_tests_integration_test_cluster_DEPENDENCIES = component/cardxd$(EXEEXT)
 EXTRA_DIST += tests/integration/servers/ejabberd-cluster.sh
+# The same with one PostgreSQL behind both instances (issue 11).
+TESTS += tests/integration/test_cluster_postgresql.sh
+EXTRA_DIST += tests/integration/test_cluster_postgresql.sh
