@@ -45,8 +45,11 @@
 #define CONFIG_DEFAULT_REVEAL_ONLINE "no"          /* always "queued" */
 #define CONFIG_DEFAULT_LOCALE_DIR CARDXD_LOCALEDIR /* the build's localedir */
 #define CONFIG_DEFAULT_LOG_LEVEL LOG_LEVEL_INFO
-#define CONFIG_DEFAULT_LOG_FILE NULL     /* stderr */
-#define CONFIG_DEFAULT_METRICS_LISTEN "" /* off */
+#define CONFIG_DEFAULT_LOG_FILE NULL      /* stderr */
+#define CONFIG_DEFAULT_METRICS_LISTEN ""  /* off */
+#define CONFIG_DEFAULT_INSTANCE ""        /* random at each start */
+#define CONFIG_DEFAULT_LEASE_MS 30000L    /* 30 s */
+#define CONFIG_DEFAULT_HEARTBEAT_MS 5000L /* 5 s */
 /* ---- End of defaults. ---- */
 
 /* Upper bounds that catch typos (an extra zero or two) rather than policy. */
@@ -68,6 +71,7 @@
 #define CONFIG_MAX_RATE 10000000L      /* sends or lookups per window */
 #define CONFIG_MAX_INBOX 1000000L      /* cards waiting for one user */
 #define CONFIG_MAX_TTL_MS 31536000000L /* a year */
+#define CONFIG_MIN_HEARTBEAT_MS 100L   /* tests kill instances in seconds */
 
 #define OFF(field) offsetof(struct cardxd_config, field)
 
@@ -173,6 +177,14 @@ const struct key_spec config_keys[NKEYS] = {
                     false, config_check_nonempty},
     [K_METRICS_LISTEN] = {"metrics", "listen", KEY_STRING, OFF(metrics_listen),
                           0, 0, true, false, config_check_listen},
+    [K_INSTANCE] = {"cluster", "instance", KEY_STRING, OFF(instance), 0, 0,
+                    true, false, config_check_instance},
+    [K_LEASE] = {"cluster", "lease", KEY_DURATION, OFF(lease_ms),
+                 CONFIG_MIN_LINK_TIMER_MS, CONFIG_MAX_DELAY_MS, false, false,
+                 NULL},
+    [K_HEARTBEAT] = {"cluster", "heartbeat", KEY_DURATION, OFF(heartbeat_ms),
+                     CONFIG_MIN_HEARTBEAT_MS, CONFIG_MAX_DELAY_MS, false, false,
+                     NULL},
 };
 
 const struct key_pair config_pairs[] = {
@@ -181,6 +193,8 @@ const struct key_pair config_pairs[] = {
     {K_KEEPALIVE, K_READ_TIMEOUT, true},
     /* a card travels inside a stanza */
     {K_VCARD_MAX, K_STANZA_MAX, false},
+    /* a lease renewed only as it ends is lost to any delay */
+    {K_HEARTBEAT, K_LEASE, true},
 };
 
 const size_t config_npairs = sizeof(config_pairs) / sizeof(config_pairs[0]);
@@ -240,6 +254,9 @@ struct cardxd_config *config_new(void)
     cfg->metrics_listen = strdup(CONFIG_DEFAULT_METRICS_LISTEN);
     cfg->driver = strdup(CONFIG_DEFAULT_DRIVER);
     cfg->dsn = CONFIG_DEFAULT_DSN;
+    cfg->instance = strdup(CONFIG_DEFAULT_INSTANCE);
+    cfg->lease_ms = CONFIG_DEFAULT_LEASE_MS;
+    cfg->heartbeat_ms = CONFIG_DEFAULT_HEARTBEAT_MS;
     cfg->database = strdup(CONFIG_DEFAULT_DATABASE);
     cfg->synchronous = strdup(CONFIG_DEFAULT_SYNCHRONOUS);
     cfg->default_region = strdup(CONFIG_DEFAULT_REGION);
@@ -269,7 +286,7 @@ struct cardxd_config *config_new(void)
     if (!cfg->host || !cfg->user_domains || !cfg->database || !cfg->driver ||
         !cfg->synchronous || !cfg->default_region || !cfg->unknown_numbers ||
         !cfg->reveal_online || !cfg->admins || !cfg->metrics_listen ||
-        !cfg->locale_dir) {
+        !cfg->locale_dir || !cfg->instance) {
         config_free(cfg);
         return NULL;
     }

@@ -94,6 +94,14 @@ struct cardxd_config {
     /* HOST:PORT of the OpenMetrics endpoint ([::1]:PORT for IPv6); empty:
      * off. */
     char *metrics_listen;
+
+    /* [cluster]: several instances on one domain and database. This
+     * instance's name (empty: a random one at each start), how long its
+     * lease lasts and how often it renews it; a lease not renewed for
+     * lease_ms lets another instance take over its sessions. */
+    char *instance;
+    int64_t lease_ms;
+    int64_t heartbeat_ms;
 };
 
 /* A config holding the defaults; NULL on allocation failure. */

@@ -12,6 +12,7 @@
 #include "common/util.h"
 
 #define CONFIG_MAX_DOMAIN_LEN 1023 /* RFC 7622 domainpart */
+#define CONFIG_MAX_INSTANCE_LEN 64 /* stored beside every session */
 
 static bool is_space(char c)
 {
@@ -97,6 +98,21 @@ const char *config_check_jid_list(const char *value)
         p += n;
         p += strspn(p, " \t,");
     }
+    return NULL;
+}
+
+/* An instance name is stored beside every session and claim it owns and
+ * shown in logs: short, and letters, digits, '.', '_' or '-'. Empty: a
+ * random name at each start. */
+const char *config_check_instance(const char *value)
+{
+    size_t n = strlen(value);
+
+    if (n > CONFIG_MAX_INSTANCE_LEN)
+        return "is too long";
+    if (strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "0123456789._-") != n)
+        return "may only hold letters, digits, '.', '_' and '-'";
     return NULL;
 }
 

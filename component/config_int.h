@@ -66,6 +66,9 @@ enum key_id {
     K_LOG_LEVEL,
     K_LOG_FILE,
     K_METRICS_LISTEN,
+    K_INSTANCE,
+    K_LEASE,
+    K_HEARTBEAT,
     NKEYS
 };
 
@@ -100,6 +103,7 @@ const char *config_check_nonempty(const char *value);
 const char *config_check_host(const char *value);
 const char *config_check_domain_list(const char *value);
 const char *config_check_jid_list(const char *value);
+const char *config_check_instance(const char *value);
 const char *config_check_listen(const char *value);
 const char *config_check_synchronous(const char *value);
 const char *config_check_driver(const char *value);

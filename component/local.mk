@@ -28,6 +28,7 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/send.h component/features/send.c \
 	component/features/block.h component/features/block.c \
 	component/features/presence.c component/features/probe.c \
+	component/features/probe.h component/features/instance.c \
 	component/features/deliver.h component/features/deliver.c \
 	component/features/verify.h component/features/verify.c \
 	component/features/verify_code.h component/features/verify_code.c \
@@ -45,7 +46,8 @@ component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_check.c component/config_load.c \
 	component/config_reload.c \
 	component/store_int.h component/store_user.c component/store_inbox.c \
-	component/store_online.c component/store_verify.c \
+	component/store_session.c component/store_claim.c component/store_inst_sql.h \
+	component/store_window.c component/store_verify.c \
 	component/store_limits.c component/store_block.c component/limits.h \
 	component/store_report.c \
 	component/store_consent.h component/store_consent.c \

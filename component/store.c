@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "component/store_int.h"
 
 /* Sets *err to a copy of msg (NULL if even that fails) and returns code. */
@@ -11,6 +12,18 @@ static int store_open_fail(char **err, int code, const char *msg)
 {
     *err = strdup(msg);
     return code;
+}
+
+/* A store names its instance at random until store_instance_set(). */
+static int store_name_instance(struct store *st)
+{
+    char id[STORE_INSTANCE_RANDOM_MAX];
+
+    if (rand_hex_id(id, sizeof(id), STORE_INSTANCE_PREFIX,
+                    STORE_INSTANCE_RANDOM_BYTES) < 0)
+        return STORE_EDB;
+    st->instance = strdup(id);
+    return st->instance ? 0 : STORE_ENOMEM;
 }
 
 int store_open_driver(const struct db_driver *drv, const char *target,
@@ -29,6 +42,10 @@ int store_open_driver(const struct db_driver *drv, const char *target,
     st = calloc(1, sizeof *st);
     if (!st)
         return store_open_fail(err, STORE_ENOMEM, "out of memory");
+    if (store_name_instance(st) < 0) {
+        store_free(st);
+        return store_open_fail(err, STORE_ENOMEM, "no instance name");
+    }
     spec.setup = store_sql_for(drv, st->sql);
     spec.sql = st->sql;
     rc = drv->open(&spec, &st->db, err);
@@ -51,6 +68,7 @@ void store_free(struct store *st)
     if (!st)
         return;
     db_close(st->db);
+    free(st->instance);
     free(st);
 }
 

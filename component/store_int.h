@@ -46,6 +46,7 @@ enum store_op {
     OP_BLOCK_LIST,
     OP_BLOCK_CHECK,
     OP_ONLINE_ADD,
+    OP_ONLINE_TOUCH,
     OP_ONLINE_REMOVE,
     OP_ONLINE_RECEIPTS,
     OP_ONLINE_GET,
@@ -100,6 +101,24 @@ enum store_op {
     OP_USER_LANG_CHOOSE,
     OP_USER_LANG,
     OP_USER_LANG_CHOICE,
+    /* Instances sharing the database (store_inst_sql.h). */
+    OP_INSTANCE_BEAT,
+    OP_INSTANCE_LEAVE,
+    OP_INSTANCE_DEAD,
+    OP_INSTANCE_TAKE,
+    OP_INSTANCE_RELEASE,
+    OP_INSTANCE_LIVE,
+    OP_INBOX_CLAIM,
+    OP_INBOX_UNCLAIM,
+    OP_INBOX_UNCLAIM_ALL,
+    OP_INBOX_CLAIMANT,
+    OP_INBOX_MISSED,
+    OP_WINDOW_SWAP,
+    OP_WINDOW_FIRST,
+    OP_WINDOW_UNCOUNT,
+    OP_ANSWER_PUT,
+    OP_ANSWER_TAKE,
+    OP_ANSWER_PRUNE,
     OP_COUNT
 };
 
@@ -133,6 +152,9 @@ struct store {
      * database's. */
     const char *msg;
     int damaged; /* a call found the file damaged (store_damaged()) */
+    /* The instance this process is: owns the sessions it records and the
+     * claims it makes (store_instance_set()). */
+    char *instance;
 };
 
 /* Starts a call with op's statement, forgetting the last failure of ours. */

@@ -7,6 +7,7 @@
 
 #include "buildconf.h"
 #include "component/store_int.h"
+#include "component/store_inst_sql.h"
 #include "component/store_share_sql.h"
 
 /* The inbox is keyed by number: a JID's cards are its number's. */
@@ -160,22 +161,6 @@ const char *const store_sql_common[OP_COUNT] = {
         "card_id = ?2 AND recipient_phone = " RECIPIENT_PHONE_1,
     [OP_CONSENT_HELD_COUNT] = "SELECT count(*) FROM inbox WHERE held = 1 "
                               "AND recipient_phone = " RECIPIENT_PHONE_1,
-    [OP_ONLINE_ADD] = "INSERT INTO resources (full_jid, bare_jid) "
-                      "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
-    [OP_ONLINE_REMOVE] = "DELETE FROM resources WHERE full_jid = ?1",
-    /* What a resource did (ack) outweighs what it said (disco#info). */
-    [OP_ONLINE_RECEIPTS] = "UPDATE resources "
-                           "SET receipts = CASE WHEN receipts > ?2 "
-                           "THEN receipts ELSE ?2 END "
-                           "WHERE full_jid = ?1",
-    [OP_ONLINE_GET] = "SELECT receipts FROM resources "
-                      "WHERE full_jid = ?1",
-    [OP_ONLINE_COUNT] = "SELECT count(*), coalesce(sum(CASE WHEN "
-                        "receipts > 0 THEN 1 ELSE 0 END), 0) "
-                        "FROM resources WHERE bare_jid = ?1",
-    [OP_ONLINE_LIST] = "SELECT full_jid FROM resources "
-                       "WHERE bare_jid = ?1 ORDER BY full_jid",
-    [OP_ONLINE_CLEAR] = "DELETE FROM resources",
     [OP_USER_PROVE] = "UPDATE users SET proven_at = ?2 WHERE jid = ?1",
     [OP_VERIFY_KEY_PUT] = "INSERT INTO verify_key (id, key) VALUES (1, ?1) "
                           "ON CONFLICT (id) DO NOTHING",
@@ -229,6 +214,7 @@ const char *const store_sql_common[OP_COUNT] = {
         "WHEN 1 THEN ?2 ELSE ?3 END AND CASE kind WHEN 0 THEN ?1 "
         "WHEN 1 THEN ?2 ELSE ?3 END > 0 ORDER BY jid, kind LIMIT ?5",
     STORE_SHARE_SQL,
+    STORE_INST_SQL,
 };
 
 /* SQLite's own: a write transaction takes the lock at BEGIN, so that two
@@ -237,22 +223,13 @@ const char *const store_sql_sqlite[OP_COUNT] = {
     [OP_BEGIN] = "BEGIN IMMEDIATE",
 };
 
-/* Who is online only matters while this process runs: never persisted.
- * SQLite's TEMP table, until the shared table of sessions replaces it. */
-static const char store_sql_sqlite_setup[] =
-    "CREATE TEMP TABLE resources ("
-    " full_jid TEXT PRIMARY KEY,"
-    " bare_jid TEXT NOT NULL,"
-    " receipts INTEGER NOT NULL DEFAULT -1);" /* -1 unknown, 0 no, 1 yes */
-    "CREATE INDEX temp.resources_bare ON resources (bare_jid);";
-
 /* Each driver's overrides and setup, by the driver's name. */
 static const struct {
     const char *driver;
     const char *const *overrides;
     const char *setup;
 } store_dialects[] = {
-    {"sqlite", store_sql_sqlite, store_sql_sqlite_setup},
+    {"sqlite", store_sql_sqlite, NULL},
 #ifdef HAVE_LIBPQ
     {"postgresql", store_sql_pg, store_sql_pg_setup},
 #endif

@@ -79,6 +79,7 @@ struct harness {
     const struct server_kind *kind;
     struct child server;
     struct child cardxd;
+    struct child cardxd2; /* a second instance (harness_cardxd2_start()) */
     int link_ups_at_start;
     char *cardxd_extra; /* INI text appended to cardxd.conf; may be NULL */
     int store_pg;       /* cardxd runs on PostgreSQL ($CARDX_STORE) */
@@ -771,7 +772,9 @@ void harness_cardxd_config_reset(struct harness *h)
     h->cardxd_extra = NULL;
 }
 
-static int write_cardxd_config(struct harness *h, const char *path)
+/* cardxd.conf at path, with more (INI text, may be NULL) at its end. */
+static int write_cardxd_config(struct harness *h, const char *path,
+                               const char *more)
 {
     FILE *f = fopen(path, "w");
     int rc;
@@ -808,6 +811,8 @@ static int write_cardxd_config(struct harness *h, const char *path)
                 h->pg_port);
     if (h->cardxd_extra)
         fputs(h->cardxd_extra, f);
+    if (more)
+        fputs(more, f);
     rc = ferror(f) ? -EIO : 0;
     if (fclose(f) != 0)
         rc = -EIO;
@@ -838,7 +843,7 @@ int harness_cardxd_start(struct harness *h)
         prog = NULL;
         goto out;
     }
-    rc = write_cardxd_config(h, conf);
+    rc = write_cardxd_config(h, conf, NULL);
     if (rc < 0)
         goto out;
     rc = harness_cardxd_link_ups(h);
@@ -881,7 +886,7 @@ int harness_cardxd_kill(struct harness *h, int sig)
 int harness_cardxd_reload(struct harness *h)
 {
     char *conf = run_path(h, "cardxd.conf");
-    int rc = conf ? write_cardxd_config(h, conf) : -ENOMEM;
+    int rc = conf ? write_cardxd_config(h, conf, NULL) : -ENOMEM;
 
     free(conf);
     if (rc < 0)
@@ -901,9 +906,10 @@ pid_t harness_cardxd_pid(struct harness *h)
     return child_gone(&h->cardxd) ? 0 : h->cardxd.pid;
 }
 
-int harness_cardxd_log_count(struct harness *h, const char *phrase)
+/* How many lines of the log RUNDIR/name contain phrase. */
+static int log_count(struct harness *h, const char *name, const char *phrase)
 {
-    char *path = run_path(h, "cardxd.log");
+    char *path = run_path(h, name);
     char line[4096];
     FILE *f;
     int n = 0;
@@ -922,6 +928,11 @@ int harness_cardxd_log_count(struct harness *h, const char *phrase)
             n++;
     fclose(f);
     return n;
+}
+
+int harness_cardxd_log_count(struct harness *h, const char *phrase)
+{
+    return log_count(h, "cardxd.log", phrase);
 }
 
 int harness_verify_by_log(struct harness *h)
@@ -987,34 +998,90 @@ int harness_cardxd_link_ups(struct harness *h)
     return harness_cardxd_log_count(h, LINK_UP_PHRASE);
 }
 
-int harness_cardxd_wait_log(struct harness *h, const char *phrase, int n,
-                            int timeout_ms)
+/* Waits until the log RUNDIR/name of the cardxd c holds n lines with
+ * phrase. */
+static int wait_log(struct harness *h, struct child *c, const char *name,
+                    const char *phrase, int n, int timeout_ms)
 {
     long long deadline = clock_now_ms() + timeout_ms;
 
     for (;;) {
-        int ups = harness_cardxd_log_count(h, phrase);
+        int ups = log_count(h, name, phrase);
 
         if (ups < 0)
             return ups;
         if (ups >= n)
             return 0;
-        if (child_gone(&h->cardxd)) {
-            fprintf(stderr,
-                    "harness: cardxd is not running (see %s/"
-                    "cardxd.log)\n",
-                    h->rundir);
+        if (child_gone(c)) {
+            fprintf(stderr, "harness: cardxd is not running (see %s/%s)\n",
+                    h->rundir, name);
             return -ECHILD;
         }
         if (clock_now_ms() >= deadline) {
-            fprintf(stderr,
-                    "harness: no '%s' #%d in %s/cardxd.log within "
-                    "%d ms\n",
-                    phrase, n, h->rundir, timeout_ms);
+            fprintf(stderr, "harness: no '%s' #%d in %s/%s within %d ms\n",
+                    phrase, n, h->rundir, name, timeout_ms);
             return -ETIMEDOUT;
         }
         sleep_ms(POLL_MS);
     }
+}
+
+int harness_cardxd_wait_log(struct harness *h, const char *phrase, int n,
+                            int timeout_ms)
+{
+    return wait_log(h, &h->cardxd, "cardxd.log", phrase, n, timeout_ms);
+}
+
+int harness_cardxd2_start(struct harness *h, const char *ini)
+{
+    char *conf = run_path(h, "cardxd2.conf");
+    char *log = run_path(h, "cardxd2.log");
+    char *prog = NULL;
+    char *argv[4];
+    int rc = -ENOMEM;
+
+    if (!child_gone(&h->cardxd2)) {
+        rc = -EALREADY;
+        goto out;
+    }
+    if (!conf || !log ||
+        asprintf(&prog, "%s/component/cardxd", builddir()) < 0) {
+        prog = NULL;
+        goto out;
+    }
+    rc = write_cardxd_config(h, conf, ini);
+    if (rc < 0)
+        goto out;
+    argv[0] = prog;
+    argv[1] = "-c";
+    argv[2] = conf;
+    argv[3] = NULL;
+    rc = spawn(&h->cardxd2, argv, log);
+out:
+    free(conf);
+    free(log);
+    free(prog);
+    return rc;
+}
+
+int harness_cardxd2_kill(struct harness *h, int sig)
+{
+    child_stop(&h->cardxd2, sig, CARDXD_STOP_MS, "cardxd2");
+    if (!h->cardxd2.collected)
+        return -ECHILD;
+    h->cardxd2.collected = 0;
+    return h->cardxd2.status;
+}
+
+int harness_cardxd2_log_count(struct harness *h, const char *phrase)
+{
+    return log_count(h, "cardxd2.log", phrase);
+}
+
+int harness_cardxd2_wait_log(struct harness *h, const char *phrase, int n,
+                             int timeout_ms)
+{
+    return wait_log(h, &h->cardxd2, "cardxd2.log", phrase, n, timeout_ms);
 }
 
 int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
@@ -1050,6 +1117,7 @@ void harness_free(struct harness *h)
     if (!h)
         return;
     child_stop(&h->cardxd, SIGTERM, CARDXD_STOP_MS, "cardxd");
+    child_stop(&h->cardxd2, SIGTERM, CARDXD_STOP_MS, "cardxd2");
     harness_server_stop(h);
     harness_pg_stop(h);
     keep_env = getenv("CARDX_KEEP_RUNDIR");

@@ -201,6 +201,21 @@ int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms);
 int harness_cardxd_wait_log(struct harness *h, const char *phrase, int n,
                             int timeout_ms);
 
+/* A second cardxd on the same component domain and database, as several
+ * instances run (#11): RUNDIR/cardxd2.conf is cardxd.conf with ini (INI
+ * text, may be NULL) at its end, its log RUNDIR/cardxd2.log. Does not
+ * wait for the link; -EALREADY if it runs already. harness_free() stops
+ * it. */
+int harness_cardxd2_start(struct harness *h, const char *ini);
+/* Sends sig and reaps the second cardxd; its wait status, as
+ * harness_cardxd_kill(). */
+int harness_cardxd2_kill(struct harness *h, int sig);
+/* harness_cardxd_log_count() and harness_cardxd_wait_log() of
+ * cardxd2.log. */
+int harness_cardxd2_log_count(struct harness *h, const char *phrase);
+int harness_cardxd2_wait_log(struct harness *h, const char *phrase, int n,
+                             int timeout_ms);
+
 /* Waits for the first handshake since the last harness_cardxd_start(). */
 int harness_cardxd_wait_connected(struct harness *h, int timeout_ms);
 

@@ -137,6 +137,14 @@ tests_integration_test_chaos_LDADD = $(ITEST_LIBS)
 EXTRA_tests_integration_test_chaos_DEPENDENCIES = component/cardxd$(EXEEXT)
 EXTRA_DIST += scripts/soak.sh
 
+# Two cardxd instances on one component domain and one SQLite file, which
+# only ejabberd allows: exchanges across them, and a kill -9 of one.
+check_PROGRAMS += tests/integration/test_instances
+tests_integration_test_instances_SOURCES = tests/integration/test_instances.c
+tests_integration_test_instances_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_instances_LDADD = $(ITEST_LIBS) $(SQLITE_LIBS)
+EXTRA_tests_integration_test_instances_DEPENDENCIES = component/cardxd$(EXEEXT)
+
 # The integration tests again with ejabberd as the server: each wrapper runs
 # the same binary with CARDX_SERVER=ejabberd (see harness.h).
 EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
@@ -153,7 +161,8 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 	tests/integration/test_admin_ejabberd.sh \
 	tests/integration/test_media_ejabberd.sh \
 	tests/integration/test_updates_ejabberd.sh \
-	tests/integration/test_lang_ejabberd.sh
+	tests/integration/test_lang_ejabberd.sh \
+	tests/integration/test_instances_ejabberd.sh
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 
@@ -211,3 +220,19 @@ EXTRA_DIST += $(LIBCARDX_TESTS) examples/send_card.c examples/recv_poll.c \
 AM_TESTS_ENVIRONMENT += CARDX_MAKE='$(MAKE)'; export CARDX_MAKE; \
 	CARDX_SAN_FLAGS='$(SAN_FLAGS)'; export CARDX_SAN_FLAGS; \
 	CC='$(CC)'; export CC;
+
+# A two-node ejabberd cluster on loopback (servers/ejabberd-cluster.sh:
+# epmd, two nodes, a join) with a cardxd attached to each node on one
+# component domain and one database; one instance is killed while cards
+# flow. Always on ejabberd: Prosody has no clustering.
+check_PROGRAMS += tests/integration/test_cluster
+TESTS += tests/integration/test_cluster
+tests_integration_test_cluster_SOURCES = tests/integration/test_cluster.c \
+	tests/integration/cluster.h tests/integration/cluster.c
+tests_integration_test_cluster_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_cluster_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_cluster_DEPENDENCIES = component/cardxd$(EXEEXT)
+EXTRA_DIST += tests/integration/servers/ejabberd-cluster.sh
+# The same with one PostgreSQL behind both instances (issue 11).
+TESTS += tests/integration/test_cluster_postgresql.sh
+EXTRA_DIST += tests/integration/test_cluster_postgresql.sh

@@ -93,6 +93,10 @@ START_TEST(defaults_documented)
     ck_assert_str_eq(cfg->admins, "");
     ck_assert_int_eq(config_is_admin(cfg, "root@example.test"), 0);
     ck_assert_str_eq(cfg->metrics_listen, "");
+    /* One instance named at random, renewing a 30 s lease every 5 s. */
+    ck_assert_str_eq(cfg->instance, "");
+    ck_assert_int_eq(cfg->lease_ms, 30000);
+    ck_assert_int_eq(cfg->heartbeat_ms, 5000);
     /* The defaults alone are not enough: domain and secret are required. */
     ck_assert_int_eq(config_validate(cfg, &err), -1);
     ck_assert_str_eq(err, "missing required key 'domain' in [component]");
@@ -145,7 +149,7 @@ START_TEST(example_states_defaults)
     /* Every key but domain, secret and [verify] method, which the example
      * sets, and [verify] command, [storage] dsn and [log] file, which have
      * no default. */
-    ck_assert_int_eq(shown, 33);
+    ck_assert_int_eq(shown, 36);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -187,6 +191,9 @@ START_TEST(example_states_defaults)
     ck_assert_str_eq(cfg->locale_dir, "/usr/share/locale");
     ck_assert_int_eq(cfg->log_level, ref->log_level);
     ck_assert_ptr_null(cfg->log_file);
+    ck_assert_str_eq(cfg->instance, ref->instance);
+    ck_assert_int_eq(cfg->lease_ms, ref->lease_ms);
+    ck_assert_int_eq(cfg->heartbeat_ms, ref->heartbeat_ms);
     free(text);
     config_free(cfg);
     config_free(ref);
@@ -378,6 +385,9 @@ static const struct {
     {"[component]\nread_timeout = 10s\nkeepalive = 1m\n",
      ":3: keepalive (1m) is not less than read_timeout (10s)"},
     {"[component]\nkeepalive = 500ms\n", ":2: bad keepalive '500ms'"},
+    /* a lease renewed only as it ends is lost to any delay */
+    {"[cluster]\nheartbeat = 30s\n",
+     ":2: heartbeat (30s) is not less than lease (30s) in [cluster]"},
     {"[component]\nread_timeout = 2h\n", ":2: bad read_timeout '2h'"},
     {"[component]\nread_timeout = 90\n", ":2: bad read_timeout '90'"},
     {"[limits]\nvcard_max = 2000000\n",
@@ -399,6 +409,10 @@ static const struct {
      ":2: bad listen '127.0.0.1:0' in [metrics]: must end with a port from 1 "
      "to 65535"},
     {"[metrics]\nlisten = ::1:9101\n", ":2: bad listen '::1:9101'"},
+    {"[cluster]\ninstance = a b\n",
+     ":2: bad instance 'a b' in [cluster]: may only hold letters, digits, "
+     "'.', '_' and '-'"},
+    {"[cluster]\nheartbeat = 50ms\n", ":2: bad heartbeat '50ms'"},
     {"[storage]\ndatabase =\n", ":2: bad database"},
     {"[storage]\nsynchronous = FULL\n", ":2: bad synchronous 'FULL'"},
     {"[phone]\ndefault_region = FRA\n", ":2: bad default_region 'FRA'"},

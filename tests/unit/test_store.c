@@ -97,10 +97,10 @@ START_TEST(migrations_applied)
                                    "name IN ('users', 'cards', 'inbox', "
                                    "'inbox_recipient')"),
                      4);
-    /* The session table is TEMP: never in the file. */
+    /* Who is online is shared by the instances on the file. */
     ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM sqlite_master "
-                                   "WHERE name = 'sessions'"),
-                     0);
+                                   "WHERE name IN ('sessions', 'instances')"),
+                     2);
     ck_assert_int_eq(tmpdb_int(&d, "SELECT journal_mode = 'wal' "
                                    "FROM pragma_journal_mode"),
                      1);
@@ -746,12 +746,16 @@ START_TEST(sessions)
     ck_assert_int_eq(store_online_count(st, "b@x.test", &online, NULL), 0);
     ck_assert_int_eq(online, 0);
 
-    /* Not persistent: a new process starts with nobody online. */
+    /* Shared: another process (another instance) sees the sessions of the
+     * first, and clears only its own. */
     ck_assert_int_eq(store_online_add(st, "a@x.test/phone", "a@x.test"), 1);
     store_free(st);
     st = db_open(&d);
     ck_assert_int_eq(store_online_count(st, "a@x.test", &online, NULL), 0);
-    ck_assert_int_eq(online, 0);
+    ck_assert_int_eq(online, 1);
+    ck_assert_int_eq(store_online_clear(st), 0);
+    ck_assert_int_eq(store_online_count(st, "a@x.test", &online, NULL), 0);
+    ck_assert_int_eq(online, 1);
     store_free(st);
     tmpdb_remove(&d);
 }
