@@ -132,7 +132,7 @@ static int db_pg_apply_busy(struct db_pg *db)
  * the lock timeout and the prepared statements. */
 static int db_pg_session(struct db_pg *db, char **err)
 {
-    if ((db->setup && db_pg_exec(db, db->setup) < 0) ||
+    if ((db->setup && *db->setup && db_pg_exec(db, db->setup) < 0) ||
         (db->busy_ms > 0 && db_pg_apply_busy(db) < 0)) {
         *err = str_printf("session setup: %s",
                           db->msg ? db->msg : "out of memory");
