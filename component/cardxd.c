@@ -599,9 +599,9 @@ static int cardxd_signal(struct cardxd *cd, int sfd)
     return 1;
 }
 
-/* The database came back: who is online was kept in the connection's
- * session, so it is asked again as at a link up (the probe, then the
- * waiting cards of whoever answers). */
+/* The database came back: presences that came while it was unreachable
+ * could not be recorded, so who is online is asked again as at a link up
+ * (the probe, then the waiting cards of whoever answers). */
 static void cardxd_db_recovered(struct cardxd *cd, int64_t now)
 {
     log_info(cd->log,

@@ -132,7 +132,7 @@ static int db_pg_apply_busy(struct db_pg *db)
  * the lock timeout and the prepared statements. */
 static int db_pg_session(struct db_pg *db, char **err)
 {
-    if ((db->setup && db_pg_exec(db, db->setup) < 0) ||
+    if ((db->setup && *db->setup && db_pg_exec(db, db->setup) < 0) ||
         (db->busy_ms > 0 && db_pg_apply_busy(db) < 0)) {
         *err = str_printf("session setup: %s",
                           db->msg ? db->msg : "out of memory");
@@ -165,6 +165,8 @@ static int db_pg_stmts_new(struct db_pg *db, const struct db_spec *spec,
                               s->nparams, DB_PG_MAX_PARAMS);
             return CX_EINVAL;
         }
+        s->is_guarded =
+            db_pg_starts(s->sql, "INSERT") || db_pg_starts(s->sql, "UPDATE");
         s->is_commit = db_pg_starts(s->sql, "COMMIT");
     }
     return 0;
@@ -274,10 +276,43 @@ static int db_pg_vbind(struct db_stmt *base, int first, const char *types,
     return 0;
 }
 
-/* A failed statement aborts PostgreSQL's transaction, every later one
- * failing until it ends: it is rolled back at once, as SQLite does after
- * some failures, so that the caller (cardxd's batch) sees no transaction
- * and does its work again without one. The failure's message is kept. */
+/* Runs s; an INSERT or UPDATE in a transaction under a savepoint, so
+ * that a constraint it breaks (a number taken by another JID) fails that
+ * statement only, as on SQLite, rather than the whole transaction: a
+ * batch done again would find the in-memory state of its requests (an
+ * ad-hoc session) already used. NULL when a savepoint failed, the
+ * failure recorded. */
+static PGresult *db_pg_run(struct db_pg_stmt *s, int *recorded)
+{
+    PGconn *conn = s->db->conn;
+    int guarded = s->is_guarded && PQtransactionStatus(conn) == PQTRANS_INTRANS;
+    PGresult *res;
+    ExecStatusType st;
+
+    *recorded = 1;
+    if (guarded && db_pg_exec(s->db, "SAVEPOINT cardx_stmt") < 0)
+        return NULL;
+    *recorded = 0;
+    res = PQexecPrepared(conn, s->name, s->nparams, s->values, s->lengths,
+                         s->formats, 0);
+    if (!guarded)
+        return res;
+    st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        PQclear(PQexec(conn, "ROLLBACK TO SAVEPOINT cardx_stmt"));
+    else if (db_pg_exec(s->db, "RELEASE SAVEPOINT cardx_stmt") < 0) {
+        PQclear(res);
+        *recorded = 1;
+        return NULL;
+    }
+    return res;
+}
+
+/* Any other failed statement aborts PostgreSQL's transaction, every later
+ * one failing until it ends: it is rolled back at once, as SQLite does
+ * after some failures, so that the caller (cardxd's batch) sees no
+ * transaction and does its work again without one. The failure's message
+ * is kept. */
 static void db_pg_end_aborted(struct db_pg *db)
 {
     if (PQtransactionStatus(db->conn) == PQTRANS_INERROR)
@@ -294,12 +329,13 @@ static int db_pg_execute(struct db_pg_stmt *s)
     PGTransactionStatusType before = PQtransactionStatus(db->conn);
     int aborted = s->is_commit && before != PQTRANS_INTRANS;
     ExecStatusType st;
+    int recorded;
 
-    s->res = PQexecPrepared(db->conn, s->name, s->nparams, s->values,
-                            s->lengths, s->formats, 0);
+    s->res = db_pg_run(s, &recorded);
     st = PQresultStatus(s->res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        db_pg_failed(db, s->res);
+        if (!recorded)
+            db_pg_failed(db, s->res);
         PQclear(s->res);
         s->res = NULL;
         db_pg_end_aborted(db);

@@ -22,6 +22,7 @@ struct db_pg_stmt {
     char *sql;     /* the statement with $N parameters (owned) */
     char name[24]; /* its prepared name on the connection */
     int nparams;
+    int is_guarded; /* INSERT or UPDATE: under a savepoint (db_pg_run) */
     int is_commit;
     const char *values[DB_PG_MAX_PARAMS];
     int lengths[DB_PG_MAX_PARAMS];

@@ -63,13 +63,7 @@ const char *const store_sql_pg[OP_COUNT] = {
                        "SET fields = excluded.fields",
 };
 
-/* Who is online only matters while this process runs: a TEMP table of
- * the connection, made again after a reconnect (the store's callers learn
- * who is online again from their presences). */
-const char store_sql_pg_setup[] =
-    "CREATE TEMP TABLE IF NOT EXISTS resources ("
-    " full_jid TEXT PRIMARY KEY,"
-    " bare_jid TEXT NOT NULL,"
-    " receipts INTEGER NOT NULL DEFAULT -1);" /* -1 unknown, 0 no, 1 yes */
-    "CREATE INDEX IF NOT EXISTS resources_bare ON pg_temp.resources "
-    "(bare_jid);";
+/* Nothing to set up per connection: who is online lives in the shared
+ * sessions table (sql/component-pg/002_instances.sql). Empty rather than
+ * absent, so that a setup added later has its place. */
+const char store_sql_pg_setup[] = "";
