@@ -159,6 +159,36 @@ int cardx_card_from_vcard(const char *text, cardx_card **out, char **err);
 /* 1 when a and b have the same fields (the other data aside), else 0. */
 int cardx_card_same_fields(const cardx_card *a, const cardx_card *b);
 
+/* For an inbox card that updates a card received before (xep/cardx.md,
+ * updates): the service's id of the card it updates, and the names of the
+ * fields that changed, space-separated ("email title"; "" when none is
+ * shown). NULL for any other card. */
+const char *cardx_card_updates(const cardx_card *card);
+const char *cardx_card_changed(const cardx_card *card);
+
+/* The largest photo the library puts in a card, in bytes of image data:
+ * with base64 and the text fields the card stays under cardxd's default
+ * card size limit. */
+#define CARDX_PHOTO_MAX_BYTES 32768
+
+/* The card's photo: CARDX_OK with *data (the caller's to cardx_free; data
+ * may be NULL to only ask about it) of *len bytes, *type "JPEG" or "PNG"
+ * (static) and its *width and *height in pixels (each may be NULL);
+ * CARDX_E_NOTFOUND when it has none; CARDX_E_INVAL when it is not base64
+ * or not a JPEG or PNG, with *why (may be NULL) a static reason;
+ * CARDX_E_NOMEM. */
+int cardx_card_photo_get(const cardx_card *card, unsigned char **data,
+                         size_t *len, const char **type, unsigned *width,
+                         unsigned *height, const char **why);
+
+/* Replaces the card's photo with the image data (len bytes, copied), or
+ * removes it when data is NULL. The image must be a JPEG or PNG with
+ * sensible dimensions and at most CARDX_PHOTO_MAX_BYTES: else
+ * CARDX_E_INVAL with *why (may be NULL) a static reason. The photo is kept
+ * when the card is stored (own card, contact) and in its vCard text. */
+int cardx_card_photo_set(cardx_card *card, const unsigned char *data,
+                         size_t len, const char **why);
+
 /* ------------------------------------------------------------------ */
 /* The local store: inbox, contacts, the own card. Works offline.       */
 
@@ -199,9 +229,56 @@ enum cardx_merge {
     CARDX_MERGE_NEW,     /* keep both */
 };
 /* Moves an inbox card to the contacts (one transaction); *contact_id (may
- * be NULL) receives the contact's id. */
+ * be NULL) receives the contact's id. The contact then follows the
+ * sender's card: its updates are taken (cardxd is told at the next
+ * connection) and merge into it. An update that a contact follows already
+ * is merged into that contact as cardx_store_update_merge() with
+ * CARDX_CONFLICT_FAIL does (merge is then not used). */
 int cardx_store_inbox_save(cardx_store *st, int64_t id, enum cardx_merge merge,
                            int64_t *contact_id);
+
+/* Deleting an inbox card unsaved turns its sender's updates off (cardxd is
+ * told at the next connection), unless a contact follows them. Deleting a
+ * contact turns off the updates it followed. */
+
+/* --- updates of saved cards: a three-way merge (xep/cardx.md) --- */
+
+/* What a field the user and the sender both changed, differently,
+ * becomes. */
+enum cardx_conflict {
+    CARDX_CONFLICT_FAIL = 0, /* nothing merged: CARDX_E_EXISTS */
+    CARDX_CONFLICT_THEIRS,   /* the sender's new value */
+    CARDX_CONFLICT_MINE,     /* the user's own edit */
+};
+
+/* Where inbox card id, an update, merges: *contact (may be NULL) the
+ * contact that follows its sender, and *conflicts (may be NULL; the
+ * caller's, cardx_strv_free) the NULL-terminated names of the fields both
+ * the user and the sender changed, differently. CARDX_E_NOTFOUND when the
+ * card is no update or no contact follows its sender (it is then saved as
+ * any card). */
+int cardx_store_update_target(cardx_store *st, int64_t id, int64_t *contact,
+                              char ***conflicts);
+
+/* Merges inbox card id, an update, into the contact that follows its
+ * sender, field by field against the card the contact was saved from: a
+ * field the sender did not change keeps the user's value, one the user
+ * did not change takes the sender's, and a conflict is resolved by side.
+ * With CARDX_CONFLICT_FAIL and take_theirs NULL, a conflict fails with
+ * CARDX_E_EXISTS (nothing changed); with take_theirs (NULL-terminated
+ * field names: the caller asked about each conflict) those conflicts take
+ * the sender's value and the others keep the user's. On success the update
+ * leaves the inbox and becomes the next merge's base, all in one
+ * transaction; *contact (may be NULL) receives the contact's id.
+ * CARDX_E_NOTFOUND as for cardx_store_update_target(). */
+int cardx_store_update_merge(cardx_store *st, int64_t id,
+                             enum cardx_conflict side,
+                             const char *const *take_theirs, int64_t *contact);
+
+/* The number (E.164) whose card contact id follows, in *number (the
+ * caller's to cardx_free); CARDX_E_NOTFOUND when it was not saved from a
+ * received card. */
+int cardx_store_contact_follows(cardx_store *st, int64_t id, char **number);
 
 /* Contacts: all of them by name; one; add; change one field; delete. */
 int cardx_store_contact_list(cardx_store *st, cardx_card_fn fn, void *ud);
