@@ -57,9 +57,37 @@ int cmd_lib_status(int error);
  * _(s) as cmd_tr(s) for xgettext). */
 const char *cmd_tr(const char *msgid);
 
-/* How a number is shown to the user (international format); into buf of
- * len bytes, which it returns. */
+/* The plural of cmd_tr: one or many in the user's language for n (files
+ * on this header define P_(one, many, n) as cmd_trn(one, many, n)). */
+const char *cmd_trn(const char *one, const char *many, unsigned long n);
+
+/* A phone number as people read it ("+86 138 0013 8000"), into buf (len
+ * bytes): e164 itself when libphonenumber cannot format it, "?" for NULL.
+ * Returns buf. The wire and the store keep E.164. */
 const char *cmd_phone_shown(const char *e164, char *buf, size_t len);
+/* cmd_phone_shown() into a buffer of the enclosing block, for a printf
+ * argument. */
+#define CMD_PHONE_SHOWN(e164)                                                  \
+    cmd_phone_shown((e164), (char[CMD_PHONE_SHOWN_MAX]){0}, CMD_PHONE_SHOWN_MAX)
+#define CMD_PHONE_SHOWN_MAX 64
+
+/* One subcommand of a command on the card store ("inbox show"): it gets
+ * the open store and the arguments after its name. */
+struct cmd_lib_sub {
+    const char *name;
+    int (*run)(struct cardx_cmd *c, cardx_store *st, int argc, char **argv);
+    int takes_args; /* 0: any argument makes it a usage error */
+};
+
+/* Opens the store and runs the subcommand argv[1] of subs (NULL-name
+ * terminated; without argv[1], the first), passing the arguments after
+ * it. An unknown subcommand fails with usage. Returns the exit status. */
+int cmd_lib_dispatch(struct cardx_cmd *c, const struct cmd_lib_sub *subs,
+                     int argc, char **argv, const char *usage);
+
+/* Prints the card's set fields as "name     VALUE" lines, then its photo
+ * ("photo    JPEG 120x80, 5321 bytes") when it has one. */
+void cmd_print_card(struct cardx_cmd *c, const cardx_card *card);
 
 /* Runs one command line already split into words (cmd_run). */
 int cmd_run(struct cardx_cmd *c, int argc, char **argv);
@@ -87,9 +115,18 @@ char *cmd_slurp(FILE *f);
 int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,
                    const char **value);
 
-/* The commands on this header (cli_block.c). */
+/* The commands on this header (cli_block.c, cli_inbox.c,
+ * cli_contacts.c). */
 int cmd_block(struct cardx_cmd *c, int argc, char **argv);
 int cmd_unblock(struct cardx_cmd *c, int argc, char **argv);
 int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
+int cmd_inbox(struct cardx_cmd *c, int argc, char **argv);
+int cmd_contacts(struct cardx_cmd *c, int argc, char **argv);
+int cmd_export(struct cardx_cmd *c, int argc, char **argv);
+int cmd_import(struct cardx_cmd *c, int argc, char **argv);
+
+/* contacts updates ID on|off (cli_update.c, not yet on this header). */
+int cmd_contacts_updates(struct cardx_cmd *c, cardx_store *st, int argc,
+                         char **argv);
 
 #endif

@@ -120,17 +120,17 @@ int cmd_run(struct cardx_cmd *c, int argc, char **argv)
     return spec->run(c, argc, argv);
 }
 
-int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
-                 char **argv, const char *usage)
+int cmd_lib_dispatch(struct cardx_cmd *c, const struct cmd_lib_sub *subs,
+                     int argc, char **argv, const char *usage)
 {
     const char *name = argc > 1 ? argv[1] : subs[0].name;
-    struct cardstore *cs;
+    cardx_store *cs;
     int status;
 
-    cs = cmd_store(c, &status);
+    cs = cmd_lib_store(c, &status);
     if (!cs)
         return status;
-    for (const struct cmd_sub *sub = subs; sub->name; sub++) {
+    for (const struct cmd_lib_sub *sub = subs; sub->name; sub++) {
         if (strcmp(sub->name, name) == 0 && (sub->takes_args || argc <= 2))
             return sub->run(c, cs, argc > 1 ? argc - 2 : 0, argv + 2);
     }
@@ -140,6 +140,11 @@ int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
 const char *cmd_tr(const char *msgid)
 {
     return dgettext(I18N_DOMAIN, msgid);
+}
+
+const char *cmd_trn(const char *one, const char *many, unsigned long n)
+{
+    return dngettext(I18N_DOMAIN, one, many, n);
 }
 
 cardx_store *cmd_lib_store(struct cardx_cmd *c, int *status)
@@ -625,6 +630,27 @@ void cmd_print_fields(struct cardx_cmd *c, const struct vcard_fields *f)
         if (v)
             fprintf(c->out, "%-8s %s\n", *name, v);
     }
+}
+
+void cmd_print_card(struct cardx_cmd *c, const cardx_card *card)
+{
+    const char *type = NULL, *why = NULL;
+    unsigned width = 0, height = 0;
+    size_t len = 0;
+    int rc;
+
+    for (const char *const *name = cardx_field_names(); *name; name++) {
+        const char *v = cardx_card_get(card, *name);
+
+        if (v)
+            fprintf(c->out, "%-8s %s\n", *name, v);
+    }
+    rc = cardx_card_photo_get(card, NULL, &len, &type, &width, &height, &why);
+    if (rc == CARDX_OK)
+        fprintf(c->out, "%-8s %s %ux%u, %zu bytes\n", "photo", type, width,
+                height, len);
+    else if (rc == CARDX_E_INVAL)
+        fprintf(c->out, "%-8s unreadable (%s)\n", "photo", why ? why : "?");
 }
 
 int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,

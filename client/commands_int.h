@@ -29,21 +29,6 @@ struct cmd_spec {
     const char *details;  /* paragraphs, may be NULL */
 };
 
-/* One subcommand of a command on the card store ("inbox show"): it gets
- * the open store and the arguments after its name. */
-struct cmd_sub {
-    const char *name;
-    int (*run)(struct cardx_cmd *c, struct cardstore *cs, int argc,
-               char **argv);
-    int takes_args; /* 0: any argument makes it a usage error */
-};
-
-/* Opens the store and runs the subcommand argv[1] of subs (NULL-name
- * terminated; without argv[1], the first), passing the arguments after
- * it. An unknown subcommand fails with usage. Returns the exit status. */
-int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
-                 char **argv, const char *usage);
-
 /* The commands, NULL-name terminated (cli_help.c). */
 extern const struct cmd_spec cmd_specs[];
 const struct cmd_spec *cmd_find(const char *name);
@@ -51,16 +36,9 @@ const struct cmd_spec *cmd_find(const char *name);
 int cmd_card(struct cardx_cmd *c, int argc, char **argv);
 /* cardx card qr ARGS... (cli_qr.c): argv holds the arguments after "qr". */
 int cmd_card_qr(struct cardx_cmd *c, int argc, char **argv);
-int cmd_inbox(struct cardx_cmd *c, int argc, char **argv);
-int cmd_contacts(struct cardx_cmd *c, int argc, char **argv);
-int cmd_export(struct cardx_cmd *c, int argc, char **argv);
-int cmd_import(struct cardx_cmd *c, int argc, char **argv);
 int cmd_register(struct cardx_cmd *c, int argc, char **argv);
 int cmd_send(struct cardx_cmd *c, int argc, char **argv);
 int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
-int cmd_block(struct cardx_cmd *c, int argc, char **argv);
-int cmd_unblock(struct cardx_cmd *c, int argc, char **argv);
-int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
 /* cli_requests.c */
 int cmd_consent(struct cardx_cmd *c, int argc, char **argv);
 int cmd_requests(struct cardx_cmd *c, int argc, char **argv);
@@ -81,26 +59,8 @@ int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
 int cmd_photo_assign(struct cardx_cmd *c, xmpp_stanza_t **vcard,
                      const struct vcard_fields *f, int *argc, char **argv);
 /* Prints "photo    JPEG 120x80, 5321 bytes" when the card (vcard may be
- * NULL; vcard_xml is its text, may be NULL) has a photo. */
+ * NULL) has a photo. */
 void cmd_print_photo(struct cardx_cmd *c, xmpp_stanza_t *vcard);
-void cmd_print_photo_xml(struct cardx_cmd *c, const char *vcard_xml);
-/* card's extra vCard lines with a PHOTO line (vCard 4.0 data URI) added
- * from its vcard_xml, for export; NULL when nothing is to be added (use
- * card->extra). The caller frees it. */
-char *cmd_photo_extra(struct cardx_cmd *c, const struct cardstore_card *card);
-/* cardx contacts photo ID FILE. */
-int cmd_contacts_photo(struct cardx_cmd *c, struct cardstore *cs, int argc,
-                       char **argv);
-
-/* A phone number as people read it ("+86 138 0013 8000"), into buf (len
- * bytes): e164 itself when libphonenumber cannot format it, "?" for NULL.
- * Returns buf. The wire and the store keep E.164. */
-const char *cmd_phone_shown(const char *e164, char *buf, size_t len);
-/* cmd_phone_shown() into a buffer of the enclosing block, for a printf
- * argument. */
-#define CMD_PHONE_SHOWN(e164)                                                  \
-    cmd_phone_shown((e164), (char[CMD_PHONE_SHOWN_MAX]){0}, CMD_PHONE_SHOWN_MAX)
-#define CMD_PHONE_SHOWN_MAX 64
 
 /* Prints "cardx: MESSAGE" on err and returns code; fmt is English,
  * translated here (xgettext extracts cmd_fail's third argument). */
@@ -179,37 +139,12 @@ int cmd_wants_help(int argc, char **argv);
 
 /* --- updates of saved cards (cli_update.c) and profiles (cli_profile.c) */
 
-#include "client/merge.h"
-
 /* Adds an arrived update to the inbox, marked as one, in one
  * transaction; returns as cardstore_inbox_add(). */
 int cmd_store_update(struct cardstore *cs, const struct cardstore_card *card,
                      const char *updates, const char *changed, int64_t *id);
-/* When inbox card inbox_id is an update, prints "  update (changed: …)"
- * or, with own_line, "update   changed: …" and a newline. */
-void cmd_print_update(struct cardx_cmd *c, struct cardstore *cs,
-                      int64_t inbox_id, int own_line);
-/* When inbox card id is an update of a card a contact was saved from,
- * merges it into that contact (conflicts resolved by side, or asked) and
- * sets *handled; else leaves the save to the caller. Returns the exit
- * status. */
-int cmd_save_update(struct cardx_cmd *c, struct cardstore *cs, int64_t id,
-                    enum merge_side side, int *handled);
-/* Contact contact was saved from card: the base of its updates. */
-int cmd_saved_from(struct cardx_cmd *c, struct cardstore *cs,
-                   const struct cardstore_card *card, int64_t contact);
-/* Contact id is about to be deleted: its sender's updates go off at the
- * next sync. */
-int cmd_contact_forget(struct cardx_cmd *c, struct cardstore *cs, int64_t id);
-/* Inbox card inbox_id is about to be deleted unsaved: its sender's
- * updates go off at the next sync, unless a contact follows them. */
-int cmd_card_dropped(struct cardx_cmd *c, struct cardstore *cs,
-                     int64_t inbox_id);
 /* Tells cardxd the choices about updates made offline (online). */
 int cmd_flush_updates(struct cardx_cmd *c);
-/* contacts updates ID on|off. */
-int cmd_contacts_updates(struct cardx_cmd *c, struct cardstore *cs, int argc,
-                         char **argv);
 /* card profile list|show|set|delete|default (argv[0] is "profile"). */
 int cmd_card_profile(struct cardx_cmd *c, int argc, char **argv);
 

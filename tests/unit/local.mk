@@ -197,6 +197,9 @@ check-valgrind: $(VALGRIND_TESTS)
 # libcardx's exported and called symbols (see the script).
 TESTS += tests/unit/test_libcardx_symbols.sh
 EXTRA_DIST += tests/unit/test_libcardx_symbols.sh
+# The cardx program's command files on libcardx's public header only.
+TESTS += tests/unit/test_cli_public_api.sh
+EXTRA_DIST += tests/unit/test_cli_public_api.sh
 
 # libcardx's offline calls through cardx.h, linked statically for valgrind.
 tests_unit_test_libcardx_store_SOURCES = tests/unit/test_libcardx_store.c
