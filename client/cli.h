@@ -125,6 +125,31 @@ int cmd_contacts(struct cardx_cmd *c, int argc, char **argv);
 int cmd_export(struct cardx_cmd *c, int argc, char **argv);
 int cmd_import(struct cardx_cmd *c, int argc, char **argv);
 
+int cmd_card(struct cardx_cmd *c, int argc, char **argv);
+/* cardx card qr ARGS... (cli_qr.c): argv holds the arguments after "qr". */
+int cmd_card_qr(struct cardx_cmd *c, int argc, char **argv);
+/* card profile list|show|set|delete|default (argv[0] is "profile";
+ * cli_profile.c). */
+int cmd_card_profile(struct cardx_cmd *c, int argc, char **argv);
+
+/* Takes photo=@FILE (set the photo, checked and within
+ * CARDX_PHOTO_MAX_BYTES) or photo= (remove it) out of argv, compacting it
+ * and lowering *argc, and applies it to card (cli_photo.c). Returns 0 or
+ * an exit status after reporting. */
+int cmd_photo_assign(struct cardx_cmd *c, cardx_card *card, int *argc,
+                     char **argv);
+
+/* The program's own connection, for the commands whose requests the
+ * library does not carry yet (commands.c, on the internal session): goes
+ * online, connecting (and asking for the password) on first use. 0 or an
+ * exit status after reporting. */
+int cmd_go_online(struct cardx_cmd *c);
+
+/* Uploads the own card on that connection if it changed since the last
+ * upload. *what (may be NULL) receives 1 when something was uploaded.
+ * Returns 0 or an exit status after reporting. */
+int cmd_upload_self(struct cardx_cmd *c, int *what);
+
 /* contacts updates ID on|off (cli_update.c, not yet on this header). */
 int cmd_contacts_updates(struct cardx_cmd *c, cardx_store *st, int argc,
                          char **argv);

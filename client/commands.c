@@ -390,6 +390,13 @@ struct session *cmd_session(struct cardx_cmd *c, int *status)
     return c->session;
 }
 
+int cmd_go_online(struct cardx_cmd *c)
+{
+    int status;
+
+    return cmd_online(c, &status) ? CARDX_EXIT_OK : status;
+}
+
 struct session *cmd_online(struct cardx_cmd *c, int *status)
 {
     struct session *s = cmd_session(c, status);
@@ -622,16 +629,6 @@ int cmd_wants_help(int argc, char **argv)
     return 0;
 }
 
-void cmd_print_fields(struct cardx_cmd *c, const struct vcard_fields *f)
-{
-    for (const char *const *name = vcard_field_names(); *name; name++) {
-        const char *v = vcard_fields_get(f, *name);
-
-        if (v)
-            fprintf(c->out, "%-8s %s\n", *name, v);
-    }
-}
-
 void cmd_print_card(struct cardx_cmd *c, const cardx_card *card)
 {
     const char *type = NULL, *why = NULL;
@@ -651,21 +648,6 @@ void cmd_print_card(struct cardx_cmd *c, const cardx_card *card)
                 height, len);
     else if (rc == CARDX_E_INVAL)
         fprintf(c->out, "%-8s unreadable (%s)\n", "photo", why ? why : "?");
-}
-
-int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
-                          char **argv)
-{
-    for (int i = 0; i < argc; i++) {
-        const char *field, *value;
-        int status = cmd_assignment(c, argv[i], &field, &value);
-
-        if (status != CARDX_EXIT_OK)
-            return status;
-        if (vcard_fields_set(f, field, value) != 0)
-            return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    }
-    return CARDX_EXIT_OK;
 }
 
 int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,

@@ -33,9 +33,6 @@ struct cmd_spec {
 extern const struct cmd_spec cmd_specs[];
 const struct cmd_spec *cmd_find(const char *name);
 
-int cmd_card(struct cardx_cmd *c, int argc, char **argv);
-/* cardx card qr ARGS... (cli_qr.c): argv holds the arguments after "qr". */
-int cmd_card_qr(struct cardx_cmd *c, int argc, char **argv);
 int cmd_register(struct cardx_cmd *c, int argc, char **argv);
 int cmd_send(struct cardx_cmd *c, int argc, char **argv);
 int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
@@ -48,19 +45,6 @@ int cmd_requests(struct cardx_cmd *c, int argc, char **argv);
 int cmd_consent_refresh(struct cardx_cmd *c);
 int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
 int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
-
-/* --- photos (cli_photo.c) --- */
-
-/* Takes photo=@FILE (set the photo, checked and within
- * VCARD_PHOTO_MAX_BYTES) or photo= (remove it) out of argv, compacting it
- * and lowering *argc, and applies it to *vcard: replaced by a new card,
- * built from f when it was NULL. Returns 0 or an exit status after
- * reporting. */
-int cmd_photo_assign(struct cardx_cmd *c, xmpp_stanza_t **vcard,
-                     const struct vcard_fields *f, int *argc, char **argv);
-/* Prints "photo    JPEG 120x80, 5321 bytes" when the card (vcard may be
- * NULL) has a photo. */
-void cmd_print_photo(struct cardx_cmd *c, xmpp_stanza_t *vcard);
 
 /* Prints "cardx: MESSAGE" on err and returns code; fmt is English,
  * translated here (xgettext extracts cmd_fail's third argument). */
@@ -100,11 +84,6 @@ struct session *cmd_session(struct cardx_cmd *c, int *status);
  * 0 or an exit status after reporting. */
 int cmd_store_cards(struct cardx_cmd *c, int *added);
 
-/* Uploads the own card if it changed since the last upload. *what (may be
- * NULL) receives 1 when something was uploaded. Returns 0 or an exit
- * status after reporting. */
-int cmd_upload_self(struct cardx_cmd *c, int *what);
-
 /* Goes available (to everyone and directed to cardxd, which then sends
  * what waits) and stores arriving cards until none came for the quiet
  * period; counts new ones in *added. Returns 0 or an exit status. */
@@ -126,14 +105,6 @@ void cmd_format_time(int64_t t, char *buf, size_t size);
 /* Asks a yes/no question on in when interactive; 1 for yes. */
 int cmd_ask(struct cardx_cmd *c, const char *question);
 
-/* Prints the set fields as "name     VALUE" lines. */
-void cmd_print_fields(struct cardx_cmd *c, const struct vcard_fields *f);
-
-/* Applies FIELD=VALUE arguments to f; returns 0 or an exit status after
- * reporting (f is then partly changed). */
-int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
-                          char **argv);
-
 /* True when argv holds --help or -h. */
 int cmd_wants_help(int argc, char **argv);
 
@@ -145,7 +116,5 @@ int cmd_store_update(struct cardstore *cs, const struct cardstore_card *card,
                      const char *updates, const char *changed, int64_t *id);
 /* Tells cardxd the choices about updates made offline (online). */
 int cmd_flush_updates(struct cardx_cmd *c);
-/* card profile list|show|set|delete|default (argv[0] is "profile"). */
-int cmd_card_profile(struct cardx_cmd *c, int argc, char **argv);
 
 #endif

@@ -17,8 +17,8 @@
 # or <sqlite3.h> are libcardx internals.
 set -eu
 srcdir=${CARDX_SRCDIR:-..}
-REMAINING="cli_card.c cli_help.c cli_online.c cli_photo.c cli_profile.c
-cli_qr.c cli_requests.c cli_shell.c cli_update.c commands.c"
+REMAINING="cli_help.c cli_online.c cli_profile.c cli_qr.c cli_requests.c
+cli_shell.c cli_update.c commands.c"
 ALLOWED='^(lib/cardx\.h|client/(cli|commands|settings|cliparse)\.h|common/(util|i18n|phone|errors)\.h|buildconf\.h)$'
 fail=0
 checked=0
