@@ -115,6 +115,29 @@ char *cmd_slurp(FILE *f);
 int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,
                    const char **value);
 
+/* One command: its name, the function, and its help. */
+struct cmd_spec {
+    const char *name;
+    int (*run)(struct cardx_cmd *c, int argc, char **argv);
+    const char *synopsis; /* one or more lines "cardx NAME ..." */
+    const char *summary;  /* one line */
+    const char *details;  /* paragraphs, may be NULL */
+};
+
+/* The commands, NULL-name terminated (cli_help.c). */
+extern const struct cmd_spec cmd_specs[];
+const struct cmd_spec *cmd_find(const char *name);
+
+/* The commands still on the internal session (cli_online.c,
+ * cli_requests.c, cli_shell.c) and help (cli_help.c). */
+int cmd_register(struct cardx_cmd *c, int argc, char **argv);
+int cmd_send(struct cardx_cmd *c, int argc, char **argv);
+int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
+int cmd_consent(struct cardx_cmd *c, int argc, char **argv);
+int cmd_requests(struct cardx_cmd *c, int argc, char **argv);
+int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
+int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
+
 /* The commands on this header (cli_block.c, cli_inbox.c,
  * cli_contacts.c). */
 int cmd_block(struct cardx_cmd *c, int argc, char **argv);

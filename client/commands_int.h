@@ -20,31 +20,10 @@
 #define _(s) dgettext(I18N_DOMAIN, s)
 #define P_(one, many, n) dngettext(I18N_DOMAIN, one, many, n)
 
-/* One command: its name, the function, and its help. */
-struct cmd_spec {
-    const char *name;
-    int (*run)(struct cardx_cmd *c, int argc, char **argv);
-    const char *synopsis; /* one or more lines "cardx NAME ..." */
-    const char *summary;  /* one line */
-    const char *details;  /* paragraphs, may be NULL */
-};
-
-/* The commands, NULL-name terminated (cli_help.c). */
-extern const struct cmd_spec cmd_specs[];
-const struct cmd_spec *cmd_find(const char *name);
-
-int cmd_register(struct cardx_cmd *c, int argc, char **argv);
-int cmd_send(struct cardx_cmd *c, int argc, char **argv);
-int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
-/* cli_requests.c */
-int cmd_consent(struct cardx_cmd *c, int argc, char **argv);
-int cmd_requests(struct cardx_cmd *c, int argc, char **argv);
 /* When consent is contacts or ask and the contacts' numbers changed since
  * they were last told to cardxd, tells it again (online). Returns 0 or an
  * exit status after reporting. */
 int cmd_consent_refresh(struct cardx_cmd *c);
-int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
-int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
 
 /* Prints "cardx: MESSAGE" on err and returns code; fmt is English,
  * translated here (xgettext extracts cmd_fail's third argument). */
