@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/cardstore_updates.h"
 #include "client/cliparse.h"
 #include "common/phone.h"
 #include "common/util.h"
@@ -559,6 +560,82 @@ out:
     if (iq)
         xmpp_stanza_release(iq);
     return status;
+}
+
+/* --- updates on the program's own session (sync) --- */
+
+int cmd_store_update(struct cardstore *cs, const struct cardstore_card *card,
+                     const char *updates, const char *changed, int64_t *id)
+{
+    int64_t got = 0;
+    int rc = cardstore_begin(cs);
+
+    if (rc < 0)
+        return rc;
+    rc = cardstore_inbox_add(cs, card, &got);
+    if (rc == 1 && cardstore_update_mark(cs, got, updates, changed) < 0)
+        rc = CARDSTORE_EDB;
+    if (rc < 0) {
+        cardstore_rollback(cs);
+        return rc;
+    }
+    if (cardstore_commit(cs) < 0)
+        return CARDSTORE_EDB;
+    if (id)
+        *id = got;
+    return rc;
+}
+
+/* Tells cardxd whether the user takes updates of phone's card. */
+static int tell_updates(struct cardx_cmd *c, const char *phone, int on,
+                        xmpp_stanza_t **reply)
+{
+    xmpp_ctx_t *ctx = session_ctx(c->session);
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL);
+    xmpp_stanza_t *el =
+        iq ? stanza_add_child(ctx, iq, "updates", NS_CARDX) : NULL;
+    int rc;
+
+    *reply = NULL;
+    if (!el || xmpp_stanza_set_to(iq, c->component) != XMPP_EOK ||
+        xmpp_stanza_set_attribute(el, "phone", phone) ||
+        xmpp_stanza_set_attribute(el, "receive", on ? "on" : "off")) {
+        if (iq)
+            xmpp_stanza_release(iq);
+        return SESSION_ENOMEM;
+    }
+    rc = session_iq(c->session, iq, reply);
+    xmpp_stanza_release(iq);
+    return rc;
+}
+
+static int flush_one(void *ud, const char *phone, int on)
+{
+    struct cardx_cmd *c = ud;
+    xmpp_stanza_t *reply = NULL;
+    int rc = tell_updates(c, phone, on, &reply);
+    const char *cond = session_error_cond(c->session);
+    /* item-not-found: cardxd has no such share; nothing to tell. */
+    int done = rc == SESSION_OK || (rc == SESSION_EREFUSED && cond &&
+                                    strcmp(cond, "item-not-found") == 0);
+
+    if (reply)
+        xmpp_stanza_release(reply);
+    if (!done)
+        return 0; /* kept for the next sync */
+    return cardstore_pending_clear(cmd_cardstore(c), phone) < 0 ? -1 : 0;
+}
+
+int cmd_flush_updates(struct cardx_cmd *c)
+{
+    int status;
+    struct cardstore *cs = cmd_store(c, &status);
+
+    if (!cs)
+        return status;
+    if (cardstore_pending_each(cs, flush_one, c) < 0)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    return CARDX_EXIT_OK;
 }
 
 char *cmd_slurp(FILE *f)

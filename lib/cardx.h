@@ -376,6 +376,9 @@ struct cardx_callbacks {
      * application that wants it; area is libstrophe's ("xmpp", "tls"...).
      * The library itself writes nothing anywhere. */
     void (*log)(void *ud, const char *area, const char *message);
+    /* The answer to a request that reports nothing else
+     * (cardx_client_updates()): error CARDX_OK or why not (reason). */
+    void (*answer)(void *ud, uint32_t request, int error, const char *reason);
 };
 
 /* A client for the account in settings (copied: change them afterwards
@@ -463,6 +466,14 @@ int cardx_client_block(cardx_client *c, const char *number, int block,
 /* Asks for the blocked numbers; the blocking callback lists them. */
 int cardx_client_blocklist(cardx_client *c, uint32_t *request);
 
+/* Tells cardxd whether the user takes the updates of number's card (on 1)
+ * or not (0); the answer callback reports the outcome (CARDX_E_NOTFOUND:
+ * cardxd has no card of number for us). Choices made offline (saving or
+ * deleting cards and contacts) wait in the store and are told on every
+ * connection, without a callback; this one outranks a waiting one. */
+int cardx_client_updates(cardx_client *c, const char *number, int on,
+                         uint32_t *request);
+
 /* Uploads the own card now if it changed since the last upload. */
 int cardx_client_upload_self(cardx_client *c);
 
@@ -498,6 +509,10 @@ int cardx_client_run_until_idle(cardx_client *c, int quiet_ms);
 int cardx_client_send_blocking(cardx_client *c, const char *number,
                                const char *note, enum cardx_send_status *status,
                                char **card_id);
+
+/* cardx_client_updates() and waits for the answer: CARDX_OK or why not,
+ * the reason in cardx_client_errmsg(). */
+int cardx_client_updates_blocking(cardx_client *c, const char *number, int on);
 
 /* Blocks or unblocks number and waits for the answer: CARDX_OK or the
  * refusal (CARDX_E_NOTFOUND: it was not blocked), reason in

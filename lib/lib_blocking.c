@@ -111,6 +111,18 @@ static int wait_request(struct cardx_client *c, uint32_t request)
     return c->wait.error;
 }
 
+int cardx_client_updates_blocking(cardx_client *c, const char *number, int on)
+{
+    uint32_t request;
+    int rc = cardx_client_updates(c, number, on, &request);
+
+    if (rc != CARDX_OK)
+        return rc;
+    c->wait.request = request;
+    c->wait.done = 0;
+    return wait_request(c, request);
+}
+
 int cardx_client_block_blocking(cardx_client *c, const char *number, int block)
 {
     uint32_t request;

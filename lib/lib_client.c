@@ -308,6 +308,8 @@ static void lib_went_online(struct cardx_client *c)
     report_state(c, CARDX_STATE_ONLINE, CARDX_OK, "");
     if (c->state == CARDX_STATE_ONLINE)
         cardx_client_upload_self(c);
+    if (c->state == CARDX_STATE_ONLINE)
+        lib_flush_updates(c);
 }
 
 /* The public code for a failed login or registration: the session's

@@ -23,6 +23,8 @@ enum lib_request_kind {
     REQ_BLOCK,     /* <block/> or <unblock/>: the blocking callback */
     REQ_BLOCKLIST, /* <blocklist/>: the blocking callback */
     REQ_MESSAGE,   /* a card sent by message: an error or a receipt ends it */
+    REQ_UPDATES,   /* <updates/>: the answer callback */
+    REQ_UPDATES_FLUSH, /* <updates/> of a choice made offline: none */
 };
 
 /* A request awaiting its answer: an id handler holds it. */
@@ -31,8 +33,9 @@ struct lib_request {
     enum lib_request_kind kind;
     uint32_t serial;
     char id[24];
-    char *number; /* send, register: the number; ack: the card id;
-                     upload: the card's text as sent */
+    char *number; /* send, register, updates: the number; ack: the card
+                     id; upload: the card's text as sent */
+    int on;       /* updates: the choice sent */
     int64_t deadline;
     struct lib_request *next;
 };
@@ -109,6 +112,10 @@ void lib_report_sent(struct cardx_client *c, struct lib_request *r,
 
 /* CARDX_OK while online, else CARDX_E_STATE with the error set. */
 int lib_need_online(struct cardx_client *c);
+
+/* Tells cardxd the choices about updates made offline (they wait in the
+ * store); each is forgotten once cardxd took it. */
+void lib_flush_updates(struct cardx_client *c);
 
 /* --- cards sent by message (lib_message.c) --- */
 

@@ -113,6 +113,23 @@ static void report_blocking(struct cardx_client *c, struct lib_request *r,
         c->cb.blocking(c->ud, r->serial, error, reason, numbers, count);
 }
 
+/* The outcome of a request the answer callback reports. */
+static void report_answer(struct cardx_client *c, struct lib_request *r,
+                          int error, const char *reason)
+{
+    if (r->kind == REQ_UPDATES_FLUSH)
+        return; /* kept in the store for the next connection */
+    if (error != CARDX_OK)
+        lib_set_err(c, "cannot turn updates %s for %s: %s",
+                    r->on ? "on" : "off", r->number, reason);
+    if (c->wait.request == r->serial) {
+        c->wait.done = 1;
+        c->wait.error = error;
+    }
+    if (c->cb.answer)
+        c->cb.answer(c->ud, r->serial, error, reason);
+}
+
 /* A request that got no answer: the connection went or time ran out. */
 static void request_failed(struct cardx_client *c, struct lib_request *r,
                            int error)
@@ -130,6 +147,8 @@ static void request_failed(struct cardx_client *c, struct lib_request *r,
         report_registration(c, CARDX_REGISTER_FAILED, r->number, error, why);
     else if (r->kind == REQ_BLOCK || r->kind == REQ_BLOCKLIST)
         report_blocking(c, r, error, why, NULL, 0);
+    else if (r->kind == REQ_UPDATES || r->kind == REQ_UPDATES_FLUSH)
+        report_answer(c, r, error, why);
     else if (r->kind == REQ_UPLOAD) {
         c->wait.uploads++;
         c->wait.upload_error = error;
@@ -349,6 +368,27 @@ static void on_blocking_reply(struct cardx_client *c, struct lib_request *r,
     }
 }
 
+/* cardxd took a choice about updates: it no longer waits in the store.
+ * For one made offline, item-not-found (cardxd has no such share) also
+ * ends it: there is nothing to tell. */
+static void on_updates_reply(struct cardx_client *c, struct lib_request *r,
+                             xmpp_stanza_t *reply)
+{
+    char why[LIB_ERRMSG_SIZE] = "";
+    const char *cond = stanza_error_condition(reply, NULL);
+    int error =
+        stanza_is_error(reply) ? refusal(reply, why, sizeof(why)) : CARDX_OK;
+    int done = error == CARDX_OK || (r->kind == REQ_UPDATES_FLUSH && cond &&
+                                     strcmp(cond, "item-not-found") == 0);
+
+    if (done && cardstore_pending_clear(c->store.cs, r->number) < 0 &&
+        error == CARDX_OK) {
+        lib_format(why, sizeof(why), "%s", cardstore_errmsg(c->store.cs));
+        error = CARDX_E_DB;
+    }
+    report_answer(c, r, error, why);
+}
+
 /* The id handler of every request: the answer to r. */
 static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 {
@@ -370,6 +410,8 @@ static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
         on_upload_reply(c, r, stanza);
     else if (r->kind == REQ_BLOCK || r->kind == REQ_BLOCKLIST)
         on_blocking_reply(c, r, stanza);
+    else if (r->kind == REQ_UPDATES || r->kind == REQ_UPDATES_FLUSH)
+        on_updates_reply(c, r, stanza);
     /* An ack refused (item-not-found: nothing waits) needs nothing. */
     request_free(r);
     return 0;
@@ -401,6 +443,54 @@ int lib_request_send(struct cardx_client *c, xmpp_stanza_t *iq,
     if (serial)
         *serial = r->serial;
     return CARDX_OK;
+}
+
+/* Sends <updates phone= receive=on|off/> as a request of kind. */
+static int send_updates(struct cardx_client *c, const char *number, int on,
+                        enum lib_request_kind kind, uint32_t *request)
+{
+    xmpp_stanza_t *el,
+        *iq = lib_component_iq(c, "set", "updates", NS_CARDX, &el);
+    uint32_t serial = 0;
+    int rc = CARDX_E_NOMEM;
+
+    if (iq && !xmpp_stanza_set_attribute(el, "phone", number) &&
+        !xmpp_stanza_set_attribute(el, "receive", on ? "on" : "off"))
+        rc = lib_request_send(c, iq, kind, number, &serial);
+    if (iq)
+        xmpp_stanza_release(iq);
+    for (struct lib_request *r = c->requests; rc == CARDX_OK && r; r = r->next)
+        if (r->serial == serial)
+            r->on = on;
+    if (rc == CARDX_OK && request)
+        *request = serial;
+    return rc;
+}
+
+static int flush_one(void *ud, const char *number, int on)
+{
+    /* Out of memory: the choice stays for the next connection. */
+    send_updates(ud, number, on, REQ_UPDATES_FLUSH, NULL);
+    return 0;
+}
+
+void lib_flush_updates(struct cardx_client *c)
+{
+    cardstore_pending_each(c->store.cs, flush_one, c);
+}
+
+int cardx_client_updates(cardx_client *c, const char *number, int on,
+                         uint32_t *request)
+{
+    int rc = lib_need_online(c);
+
+    if (rc != CARDX_OK)
+        return rc;
+    if (!number || !number[0]) {
+        lib_set_err(c, "no number given");
+        return CARDX_E_INVAL;
+    }
+    return send_updates(c, number, on, REQ_UPDATES, request);
 }
 
 /* --- what the application asks --- */

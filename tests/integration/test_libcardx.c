@@ -391,6 +391,27 @@ START_TEST(block_list_unblock)
 }
 END_TEST
 
+/* bob saved alice's card (register_send_receive): he turns its updates
+ * off and on; cardxd has no card of a number nobody has for him. */
+START_TEST(updates_off_and_on)
+{
+    struct seen seen = {0};
+    cardx_client *c = user_client("bob", "bob-pw", &seen);
+
+    ck_assert_int_eq(cardx_client_updates(c, ALICE_PHONE, 0, NULL),
+                     CARDX_E_STATE);
+    ck_assert_int_eq(cardx_client_connect_blocking(c), CARDX_OK);
+    ck_assert_int_eq(cardx_client_updates_blocking(c, ALICE_PHONE, 0),
+                     CARDX_OK);
+    ck_assert_int_eq(cardx_client_updates_blocking(c, NOBODY_PHONE, 1),
+                     CARDX_E_NOTFOUND);
+    ck_assert_ptr_nonnull(strstr(cardx_client_errmsg(c), NOBODY_PHONE));
+    ck_assert_int_eq(cardx_client_updates_blocking(c, ALICE_PHONE, 1),
+                     CARDX_OK);
+    cardx_client_free(c);
+}
+END_TEST
+
 /* A card sent by message asks for a receipt, which comes once bob's
  * client took the card; a message to a number nobody has bounces. */
 START_TEST(send_by_message_gets_receipt)
@@ -675,6 +696,7 @@ static Suite *libcardx_suite(void)
     tcase_add_test(tc, create_account_then_login);
     tcase_add_test(tc, register_send_receive);
     tcase_add_test(tc, block_list_unblock);
+    tcase_add_test(tc, updates_off_and_on);
     tcase_add_test(tc, send_by_message_gets_receipt);
     tcase_add_test(tc, application_keeps_signals_and_environment);
     tcase_add_test(tc, examples_send_and_receive_on_poll);
