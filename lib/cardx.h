@@ -316,6 +316,22 @@ int cardx_store_export_vcard(cardx_store *st, char **out, int *count);
 
 typedef struct cardx_client cardx_client;
 
+/* A named profile of the own card, kept by cardxd (xep/cardx.md,
+ * profiles): the fields a recipient of a card sent with it sees. */
+typedef struct cardx_profile cardx_profile;
+
+/* The name a profile gives the photo beside cardx_field_names(). */
+#define CARDX_PHOTO_FIELD "photo"
+
+/* The profile's name; borrowed from it. */
+const char *cardx_profile_name(const cardx_profile *p);
+/* 1 when cards are sent with this profile unless another is named. */
+int cardx_profile_is_default(const cardx_profile *p);
+/* The fields it shows, NULL-terminated; borrowed from it. */
+const char *const *cardx_profile_fields(const cardx_profile *p);
+/* Frees a NULL-terminated list of profiles. Accepts NULL. */
+void cardx_profiles_free(cardx_profile **list);
+
 enum cardx_state {
     CARDX_STATE_OFFLINE = 0, /* not connected (the reason in the callback) */
     CARDX_STATE_CONNECTING,  /* connecting, TLS, login */
@@ -377,8 +393,13 @@ struct cardx_callbacks {
      * The library itself writes nothing anywhere. */
     void (*log)(void *ud, const char *area, const char *message);
     /* The answer to a request that reports nothing else
-     * (cardx_client_updates()): error CARDX_OK or why not (reason). */
+     * (cardx_client_updates(), the profile changes): error CARDX_OK or
+     * why not (reason). */
     void (*answer)(void *ud, uint32_t request, int error, const char *reason);
+    /* The answer to cardx_client_profiles(): on CARDX_OK the count
+     * profiles (borrowed for the call), else why not. */
+    void (*profiles)(void *ud, uint32_t request, int error, const char *reason,
+                     const cardx_profile *const *list, size_t count);
 };
 
 /* A client for the account in settings (copied: change them afterwards
@@ -474,6 +495,21 @@ int cardx_client_blocklist(cardx_client *c, uint32_t *request);
 int cardx_client_updates(cardx_client *c, const char *number, int on,
                          uint32_t *request);
 
+/* Asks cardxd for the own card's profiles; the profiles callback lists
+ * them. */
+int cardx_client_profiles(cardx_client *c, uint32_t *request);
+
+/* Stores profile name showing fields (NULL-terminated names of
+ * cardx_field_names() and CARDX_PHOTO_FIELD; CARDX_E_INVAL for another),
+ * replacing one of that name; removes it; or makes it the default. The
+ * answer callback reports the outcome. */
+int cardx_client_profile_set(cardx_client *c, const char *name,
+                             const char *const *fields, uint32_t *request);
+int cardx_client_profile_delete(cardx_client *c, const char *name,
+                                uint32_t *request);
+int cardx_client_profile_default(cardx_client *c, const char *name,
+                                 uint32_t *request);
+
 /* Uploads the own card now if it changed since the last upload. */
 int cardx_client_upload_self(cardx_client *c);
 
@@ -509,6 +545,17 @@ int cardx_client_run_until_idle(cardx_client *c, int quiet_ms);
 int cardx_client_send_blocking(cardx_client *c, const char *number,
                                const char *note, enum cardx_send_status *status,
                                char **card_id);
+
+/* Processes until request, one the answer callback reports, is answered:
+ * its error (the reason in cardx_client_errmsg()), or CARDX_E_NET when the
+ * connection went first. Call it before processing again after making
+ * the request. */
+int cardx_client_wait(cardx_client *c, uint32_t request);
+
+/* The profiles: *list a NULL-terminated array (the caller's, to free with
+ * cardx_profiles_free) of *count (may be NULL) profiles. */
+int cardx_client_profiles_blocking(cardx_client *c, cardx_profile ***list,
+                                   size_t *count);
 
 /* cardx_client_updates() and waits for the answer: CARDX_OK or why not,
  * the reason in cardx_client_errmsg(). */

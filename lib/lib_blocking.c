@@ -111,16 +111,42 @@ static int wait_request(struct cardx_client *c, uint32_t request)
     return c->wait.error;
 }
 
+int cardx_client_wait(cardx_client *c, uint32_t request)
+{
+    c->wait.request = request;
+    c->wait.done = 0;
+    return wait_request(c, request);
+}
+
 int cardx_client_updates_blocking(cardx_client *c, const char *number, int on)
 {
     uint32_t request;
     int rc = cardx_client_updates(c, number, on, &request);
 
-    if (rc != CARDX_OK)
-        return rc;
-    c->wait.request = request;
-    c->wait.done = 0;
-    return wait_request(c, request);
+    return rc == CARDX_OK ? cardx_client_wait(c, request) : rc;
+}
+
+int cardx_client_profiles_blocking(cardx_client *c, cardx_profile ***list,
+                                   size_t *count)
+{
+    uint32_t request;
+    size_t n = 0;
+    int rc = cardx_client_profiles(c, &request);
+
+    *list = NULL;
+    if (rc == CARDX_OK)
+        rc = cardx_client_wait(c, request);
+    if (rc == CARDX_OK) {
+        *list = c->wait.profiles;
+        c->wait.profiles = NULL;
+        while (*list && (*list)[n])
+            n++;
+    }
+    cardx_profiles_free(c->wait.profiles);
+    c->wait.profiles = NULL;
+    if (count)
+        *count = n;
+    return rc;
 }
 
 int cardx_client_block_blocking(cardx_client *c, const char *number, int block)

@@ -165,6 +165,7 @@ void cardx_client_free(cardx_client *c)
     lib_store_fini(&c->store);
     free(c->wait.card_id);
     cardx_strv_free(c->wait.numbers);
+    cardx_profiles_free(c->wait.profiles);
     free(c->component);
     cardx_settings_free(c->settings);
     free(c);

@@ -24,6 +24,8 @@ enum lib_request_kind {
     REQ_BLOCKLIST, /* <blocklist/>: the blocking callback */
     REQ_MESSAGE,   /* a card sent by message: an error or a receipt ends it */
     REQ_UPDATES,   /* <updates/>: the answer callback */
+    REQ_PROFILE,   /* <profile/> set, remove, default: the answer callback */
+    REQ_PROFILES,  /* <profiles/>: the profiles callback */
     REQ_UPDATES_FLUSH, /* <updates/> of a choice made offline: none */
 };
 
@@ -68,6 +70,7 @@ struct cardx_client {
         char *card_id;
         char **numbers; /* a blocklist */
         size_t count;
+        cardx_profile **profiles; /* a profile list */
         int uploads; /* own-card uploads answered (lib_request.c) */
         int upload_error;
     } wait;
@@ -112,6 +115,21 @@ void lib_report_sent(struct cardx_client *c, struct lib_request *r,
 
 /* CARDX_OK while online, else CARDX_E_STATE with the error set. */
 int lib_need_online(struct cardx_client *c);
+
+/* The outcome of a request the answer callback reports (REQ_UPDATES,
+ * REQ_PROFILE); a failure's message names what r asked. */
+void lib_report_answer(struct cardx_client *c, struct lib_request *r, int error,
+                       const char *reason);
+
+/* The error code and reason of an error reply. */
+int lib_refusal(xmpp_stanza_t *reply, char *why, size_t size);
+
+/* --- profiles (lib_profile.c) --- */
+
+/* The answer to a REQ_PROFILE or REQ_PROFILES, or (reply NULL) its
+ * failure with error and reason. */
+void lib_profile_reply(struct cardx_client *c, struct lib_request *r,
+                       xmpp_stanza_t *reply, int error, const char *reason);
 
 /* Tells cardxd the choices about updates made offline (they wait in the
  * store); each is forgotten once cardxd took it. */

@@ -113,15 +113,16 @@ static void report_blocking(struct cardx_client *c, struct lib_request *r,
         c->cb.blocking(c->ud, r->serial, error, reason, numbers, count);
 }
 
-/* The outcome of a request the answer callback reports. */
-static void report_answer(struct cardx_client *c, struct lib_request *r,
-                          int error, const char *reason)
+void lib_report_answer(struct cardx_client *c, struct lib_request *r, int error,
+                       const char *reason)
 {
     if (r->kind == REQ_UPDATES_FLUSH)
         return; /* kept in the store for the next connection */
-    if (error != CARDX_OK)
+    if (error != CARDX_OK && r->kind == REQ_UPDATES)
         lib_set_err(c, "cannot turn updates %s for %s: %s",
                     r->on ? "on" : "off", r->number, reason);
+    else if (error != CARDX_OK)
+        lib_set_err(c, "%s", reason);
     if (c->wait.request == r->serial) {
         c->wait.done = 1;
         c->wait.error = error;
@@ -148,7 +149,9 @@ static void request_failed(struct cardx_client *c, struct lib_request *r,
     else if (r->kind == REQ_BLOCK || r->kind == REQ_BLOCKLIST)
         report_blocking(c, r, error, why, NULL, 0);
     else if (r->kind == REQ_UPDATES || r->kind == REQ_UPDATES_FLUSH)
-        report_answer(c, r, error, why);
+        lib_report_answer(c, r, error, why);
+    else if (r->kind == REQ_PROFILE || r->kind == REQ_PROFILES)
+        lib_profile_reply(c, r, NULL, error, why);
     else if (r->kind == REQ_UPLOAD) {
         c->wait.uploads++;
         c->wait.upload_error = error;
@@ -179,7 +182,7 @@ void lib_requests_fail(struct cardx_client *c, int error, int all)
 }
 
 /* The error code and reason of an error reply. */
-static int refusal(xmpp_stanza_t *reply, char *why, size_t size)
+int lib_refusal(xmpp_stanza_t *reply, char *why, size_t size)
 {
     char *text = NULL;
     const char *cond = stanza_error_condition(reply, &text);
@@ -204,7 +207,7 @@ static void on_send_reply(struct cardx_client *c, struct lib_request *r,
     int error;
 
     if (stanza_is_error(reply)) {
-        error = refusal(reply, why, sizeof(why));
+        error = lib_refusal(reply, why, sizeof(why));
         lib_report_sent(c, r, CARDX_SEND_REFUSED, NULL, error, why);
     } else if (!status) {
         lib_report_sent(c, r, CARDX_SEND_REFUSED, NULL, CARDX_E_REFUSED,
@@ -250,7 +253,7 @@ static void on_register_reply(struct cardx_client *c, struct lib_request *r,
     int error;
 
     if (stanza_is_error(reply)) {
-        error = refusal(reply, why, sizeof(why));
+        error = lib_refusal(reply, why, sizeof(why));
         report_registration(c, CARDX_REGISTER_FAILED, r->number, error, why);
         return;
     }
@@ -305,7 +308,7 @@ static void on_upload_reply(struct cardx_client *c, struct lib_request *r,
     c->wait.uploads++;
     c->wait.upload_error = CARDX_OK;
     if (stanza_is_error(reply)) {
-        c->wait.upload_error = refusal(reply, why, sizeof(why));
+        c->wait.upload_error = lib_refusal(reply, why, sizeof(why));
         lib_set_err(c, "cannot upload your card to %s: %s", c->component, why);
         return;
     }
@@ -359,7 +362,7 @@ static void on_blocking_reply(struct cardx_client *c, struct lib_request *r,
     int error;
 
     if (stanza_is_error(reply)) {
-        error = refusal(reply, why, sizeof(why));
+        error = lib_refusal(reply, why, sizeof(why));
         report_blocking(c, r, error, why, NULL, 0);
     } else if (r->kind == REQ_BLOCKLIST) {
         on_blocklist_reply(c, r, reply);
@@ -376,8 +379,8 @@ static void on_updates_reply(struct cardx_client *c, struct lib_request *r,
 {
     char why[LIB_ERRMSG_SIZE] = "";
     const char *cond = stanza_error_condition(reply, NULL);
-    int error =
-        stanza_is_error(reply) ? refusal(reply, why, sizeof(why)) : CARDX_OK;
+    int error = stanza_is_error(reply) ? lib_refusal(reply, why, sizeof(why))
+                                       : CARDX_OK;
     int done = error == CARDX_OK || (r->kind == REQ_UPDATES_FLUSH && cond &&
                                      strcmp(cond, "item-not-found") == 0);
 
@@ -386,7 +389,7 @@ static void on_updates_reply(struct cardx_client *c, struct lib_request *r,
         lib_format(why, sizeof(why), "%s", cardstore_errmsg(c->store.cs));
         error = CARDX_E_DB;
     }
-    report_answer(c, r, error, why);
+    lib_report_answer(c, r, error, why);
 }
 
 /* The id handler of every request: the answer to r. */
@@ -412,6 +415,8 @@ static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
         on_blocking_reply(c, r, stanza);
     else if (r->kind == REQ_UPDATES || r->kind == REQ_UPDATES_FLUSH)
         on_updates_reply(c, r, stanza);
+    else if (r->kind == REQ_PROFILE || r->kind == REQ_PROFILES)
+        lib_profile_reply(c, r, stanza, CARDX_OK, "");
     /* An ack refused (item-not-found: nothing waits) needs nothing. */
     request_free(r);
     return 0;

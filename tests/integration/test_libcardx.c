@@ -412,6 +412,46 @@ START_TEST(updates_off_and_on)
 }
 END_TEST
 
+/* alice stores a profile, makes it the default, lists and removes it; an
+ * unknown field is refused before anything is sent. */
+START_TEST(profiles_set_list_delete)
+{
+    struct seen seen = {0};
+    cardx_client *c = user_client("alice", "alice-pw", &seen);
+    const char *fields[] = {"name", "org", CARDX_PHOTO_FIELD, NULL};
+    const char *bad[] = {"shoe", NULL};
+    cardx_profile **list = NULL;
+    uint32_t request = 0;
+    size_t n = 9;
+
+    ck_assert_int_eq(cardx_client_connect_blocking(c), CARDX_OK);
+    ck_assert_int_eq(cardx_client_profile_set(c, "work", bad, &request),
+                     CARDX_E_INVAL);
+    ck_assert_int_eq(cardx_client_profile_set(c, "work", fields, &request),
+                     CARDX_OK);
+    ck_assert_int_eq(cardx_client_wait(c, request), CARDX_OK);
+    ck_assert_int_eq(cardx_client_profile_default(c, "work", &request),
+                     CARDX_OK);
+    ck_assert_int_eq(cardx_client_wait(c, request), CARDX_OK);
+    ck_assert_int_eq(cardx_client_profiles_blocking(c, &list, &n), CARDX_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(cardx_profile_name(list[0]), "work");
+    ck_assert_int_eq(cardx_profile_is_default(list[0]), 1);
+    ck_assert_str_eq(cardx_profile_fields(list[0])[1], "org");
+    ck_assert_str_eq(cardx_profile_fields(list[0])[2], CARDX_PHOTO_FIELD);
+    ck_assert_ptr_null(cardx_profile_fields(list[0])[3]);
+    cardx_profiles_free(list);
+    ck_assert_int_eq(cardx_client_profile_delete(c, "work", &request),
+                     CARDX_OK);
+    ck_assert_int_eq(cardx_client_wait(c, request), CARDX_OK);
+    ck_assert_int_eq(cardx_client_profiles_blocking(c, &list, &n), CARDX_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(list[0]);
+    cardx_profiles_free(list);
+    cardx_client_free(c);
+}
+END_TEST
+
 /* A card sent by message asks for a receipt, which comes once bob's
  * client took the card; a message to a number nobody has bounces. */
 START_TEST(send_by_message_gets_receipt)
@@ -697,6 +737,7 @@ static Suite *libcardx_suite(void)
     tcase_add_test(tc, register_send_receive);
     tcase_add_test(tc, block_list_unblock);
     tcase_add_test(tc, updates_off_and_on);
+    tcase_add_test(tc, profiles_set_list_delete);
     tcase_add_test(tc, send_by_message_gets_receipt);
     tcase_add_test(tc, application_keeps_signals_and_environment);
     tcase_add_test(tc, examples_send_and_receive_on_poll);
