@@ -28,6 +28,7 @@ struct cardx_cmd {
     int interactive;                 /* in is a terminal: we may ask */
     int in_shell;                    /* keep the session between commands */
     int show_cards;                  /* print cards as they are stored */
+    int lib_added;                   /* new cards the client stored */
     cardx_store *store;              /* opened by cmd_lib_store() */
     cardx_client *client;            /* made by cmd_lib_client() */
     struct session *session;         /* made by cmd_online() */
@@ -91,6 +92,9 @@ void cmd_print_card(struct cardx_cmd *c, const cardx_card *card);
 
 /* Runs one command line already split into words (cmd_run). */
 int cmd_run(struct cardx_cmd *c, int argc, char **argv);
+
+/* "2 new cards" / "no new cards". */
+void cmd_print_count(struct cardx_cmd *c, int added);
 
 /* Prints "cardx: MESSAGE" on err and returns code. */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)

@@ -248,6 +248,7 @@ static void lib_on_card(void *ud, const cardx_card *card)
     const char *who = cardx_card_get(card, "name");
     const char *sender = cardx_card_sender(card);
 
+    c->lib_added++;
     if (!c->show_cards)
         return;
     if (!who)
@@ -559,6 +560,71 @@ out:
         xmpp_stanza_release(vcard);
     if (iq)
         xmpp_stanza_release(iq);
+    return status;
+}
+
+/* --- consent on the program's own session (sync) --- */
+
+/* Tells cardxd the numbers on the session, one <item/> each. */
+static int tell_numbers(struct cardx_cmd *c, char **phones, size_t *count)
+{
+    xmpp_ctx_t *ctx = session_ctx(c->session);
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL), *item;
+    xmpp_stanza_t *list =
+        iq ? stanza_add_child(ctx, iq, "contacts", NS_CARDX) : NULL;
+    int ok = list && xmpp_stanza_set_to(iq, c->component) == XMPP_EOK;
+    int rc;
+
+    for (*count = 0; ok && phones[*count]; (*count)++) {
+        item = stanza_add_child(ctx, list, "item", NULL);
+        ok = item && !xmpp_stanza_set_attribute(item, "phone", phones[*count]);
+    }
+    if (!ok) {
+        if (iq)
+            xmpp_stanza_release(iq);
+        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    }
+    rc = session_iq(c->session, iq, NULL);
+    xmpp_stanza_release(iq);
+    if (rc != SESSION_OK)
+        return cmd_fail(c, cmd_iq_status(c, rc),
+                        "cannot tell cardxd your contacts' numbers: %s",
+                        session_errmsg(c->session));
+    return CARDX_EXIT_OK;
+}
+
+int cmd_consent_refresh(struct cardx_cmd *c)
+{
+    char *told = lib_consent_told(c->settings->data_dir);
+    char **phones = NULL, *now = NULL;
+    size_t count = 0;
+    int status = CARDX_EXIT_OK;
+    cardx_store *st = told ? cmd_lib_store(c, &status) : NULL;
+
+    if (!st)
+        goto out;
+    if (lib_consent_numbers(st, &phones, &now) != CARDX_OK) {
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your contacts: %s",
+                          cardx_store_errmsg(st));
+        goto out;
+    }
+    if (strcmp(told, now) == 0)
+        goto out;
+    status = tell_numbers(c, phones, &count);
+    if (status != CARDX_EXIT_OK)
+        goto out;
+    if (lib_consent_remember(c->settings->data_dir, now) < 0)
+        fputs(_("cardx: cannot remember the numbers told to cardxd "
+                "(cardx sync will not tell it of new contacts)\n"),
+              c->err);
+    fprintf(c->out,
+            P_("told cardxd the number of your %zu contact\n",
+               "told cardxd the numbers of your %zu contacts\n", count),
+            count);
+out:
+    cardx_strv_free(phones);
+    free(now);
+    free(told);
     return status;
 }
 

@@ -68,9 +68,6 @@ int cmd_store_cards(struct cardx_cmd *c, int *added);
  * period; counts new ones in *added. Returns 0 or an exit status. */
 int cmd_sync_inbox(struct cardx_cmd *c, int *added);
 
-/* "2 new cards" / "no new cards". */
-void cmd_print_count(struct cardx_cmd *c, int added);
-
 /* The rest of f as a string, the caller's to free; NULL when it cannot be
  * read or memory ran out. */
 char *cmd_slurp(FILE *f);

@@ -510,6 +510,35 @@ int cardx_client_profile_delete(cardx_client *c, const char *name,
 int cardx_client_profile_default(cardx_client *c, const char *name,
                                  uint32_t *request);
 
+/* --- consent: who may send the user cards (xep/cardx.md, consent) --- */
+
+enum cardx_consent {
+    CARDX_CONSENT_ANYONE = 0, /* every card arrives */
+    CARDX_CONSENT_CONTACTS,   /* only from the numbers of the contacts */
+    CARDX_CONSENT_ASK,        /* others wait as requests */
+};
+
+/* A card from an unknown sender that waits for the user's consent. */
+typedef struct cardx_request cardx_request;
+
+/* Its id (for cardx_client_request_answer), the sender's number (E.164),
+ * the sender's name, when it came (as cardxd wrote it), the sender's note
+ * (NULL if none); borrowed from it. */
+const char *cardx_request_id(const cardx_request *r);
+const char *cardx_request_from(const cardx_request *r);
+const char *cardx_request_name(const cardx_request *r);
+const char *cardx_request_received(const cardx_request *r);
+const char *cardx_request_note(const cardx_request *r);
+/* Frees a NULL-terminated list of requests. Accepts NULL. */
+void cardx_requests_free(cardx_request **list);
+
+/* Accepts (accept 1: the card arrives, and its sender's cards from then
+ * on) or declines (0: deleted, its sender is not told) request id; the
+ * answer callback reports the outcome (CARDX_E_NOTFOUND: no such
+ * request). */
+int cardx_client_request_answer(cardx_client *c, const char *id, int accept,
+                                uint32_t *request);
+
 /* Uploads the own card now if it changed since the last upload. */
 int cardx_client_upload_self(cardx_client *c);
 
@@ -555,6 +584,30 @@ int cardx_client_wait(cardx_client *c, uint32_t request);
 /* The profiles: *list a NULL-terminated array (the caller's, to free with
  * cardx_profiles_free) of *count (may be NULL) profiles. */
 int cardx_client_profiles_blocking(cardx_client *c, cardx_profile ***list,
+                                   size_t *count);
+
+/* The consent mode cardxd has for the user. */
+int cardx_client_consent_get_blocking(cardx_client *c,
+                                      enum cardx_consent *mode);
+
+/* Sets the consent mode. For CONTACTS and ASK the numbers of the saved
+ * contacts are told to cardxd first (replacing what it had; *count, which
+ * may be NULL, receives how many), as the contacts hold them: a phone
+ * number has too few digits for a hash to hide it. The numbers told are
+ * remembered in data_dir, so that cardx_client_consent_refresh_blocking()
+ * can tell cardxd again when the contacts change. */
+int cardx_client_consent_set_blocking(cardx_client *c, enum cardx_consent mode,
+                                      size_t *count);
+
+/* When the mode is CONTACTS or ASK and the contacts' numbers changed
+ * since they were last told, tells cardxd again: *told (may be NULL) is 1
+ * then, with *count (may be NULL) numbers; else 0. */
+int cardx_client_consent_refresh_blocking(cardx_client *c, int *told,
+                                          size_t *count);
+
+/* The cards waiting for consent: *list a NULL-terminated array (the
+ * caller's, cardx_requests_free) of *count (may be NULL) requests. */
+int cardx_client_requests_blocking(cardx_client *c, cardx_request ***list,
                                    size_t *count);
 
 /* cardx_client_updates() and waits for the answer: CARDX_OK or why not,

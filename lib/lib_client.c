@@ -155,6 +155,8 @@ void cardx_client_free(cardx_client *c)
 
     if (!c)
         return;
+    if (c->wait.reply) /* of the session's context: released first */
+        xmpp_stanza_release(c->wait.reply);
     if (c->s) {
         lib_sigpipe_enter(&g);
         lib_requests_fail(c, CARDX_E_STATE, 1);

@@ -26,6 +26,8 @@ enum lib_request_kind {
     REQ_UPDATES,   /* <updates/>: the answer callback */
     REQ_PROFILE,   /* <profile/> set, remove, default: the answer callback */
     REQ_PROFILES,  /* <profiles/>: the profiles callback */
+    REQ_IQ,        /* consent, requests: the answer callback; a blocking caller
+                      keeps the reply */
     REQ_UPDATES_FLUSH, /* <updates/> of a choice made offline: none */
 };
 
@@ -71,6 +73,7 @@ struct cardx_client {
         char **numbers; /* a blocklist */
         size_t count;
         cardx_profile **profiles; /* a profile list */
+        xmpp_stanza_t *reply;     /* a REQ_IQ's answer */
         int uploads; /* own-card uploads answered (lib_request.c) */
         int upload_error;
     } wait;
@@ -123,6 +126,14 @@ void lib_report_answer(struct cardx_client *c, struct lib_request *r, int error,
 
 /* The error code and reason of an error reply. */
 int lib_refusal(xmpp_stanza_t *reply, char *why, size_t size);
+
+/* --- consent and requests (lib_consent.c) --- */
+
+/* Sends iq (borrowed) as a REQ_IQ about what ("set who may send you
+ * cards") and waits: CARDX_OK with *reply (may be NULL; the caller
+ * releases it) or the error, "cannot WHAT: why" in the errmsg. */
+int lib_iq_blocking(struct cardx_client *c, xmpp_stanza_t *iq, const char *what,
+                    xmpp_stanza_t **reply);
 
 /* --- profiles (lib_profile.c) --- */
 

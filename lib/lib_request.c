@@ -121,6 +121,8 @@ void lib_report_answer(struct cardx_client *c, struct lib_request *r, int error,
     if (error != CARDX_OK && r->kind == REQ_UPDATES)
         lib_set_err(c, "cannot turn updates %s for %s: %s",
                     r->on ? "on" : "off", r->number, reason);
+    else if (error != CARDX_OK && r->kind == REQ_IQ)
+        lib_set_err(c, "cannot %s: %s", r->number, reason);
     else if (error != CARDX_OK)
         lib_set_err(c, "%s", reason);
     if (c->wait.request == r->serial) {
@@ -152,6 +154,8 @@ static void request_failed(struct cardx_client *c, struct lib_request *r,
         lib_report_answer(c, r, error, why);
     else if (r->kind == REQ_PROFILE || r->kind == REQ_PROFILES)
         lib_profile_reply(c, r, NULL, error, why);
+    else if (r->kind == REQ_IQ)
+        lib_report_answer(c, r, error, why);
     else if (r->kind == REQ_UPLOAD) {
         c->wait.uploads++;
         c->wait.upload_error = error;
@@ -392,6 +396,24 @@ static void on_updates_reply(struct cardx_client *c, struct lib_request *r,
     lib_report_answer(c, r, error, why);
 }
 
+/* A consent or requests answer: kept for a blocking caller. */
+static void on_iq_reply(struct cardx_client *c, struct lib_request *r,
+                        xmpp_stanza_t *reply)
+{
+    char why[LIB_ERRMSG_SIZE] = "";
+    int error = stanza_is_error(reply) ? lib_refusal(reply, why, sizeof(why))
+                                       : CARDX_OK;
+
+    if (error == CARDX_OK && c->wait.request == r->serial) {
+        c->wait.reply = xmpp_stanza_copy(reply);
+        if (!c->wait.reply) {
+            error = CARDX_E_NOMEM;
+            lib_format(why, sizeof(why), "out of memory");
+        }
+    }
+    lib_report_answer(c, r, error, why);
+}
+
 /* The id handler of every request: the answer to r. */
 static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
 {
@@ -417,6 +439,8 @@ static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
         on_updates_reply(c, r, stanza);
     else if (r->kind == REQ_PROFILE || r->kind == REQ_PROFILES)
         lib_profile_reply(c, r, stanza, CARDX_OK, "");
+    else if (r->kind == REQ_IQ)
+        on_iq_reply(c, r, stanza);
     /* An ack refused (item-not-found: nothing waits) needs nothing. */
     request_free(r);
     return 0;

@@ -452,6 +452,57 @@ START_TEST(profiles_set_list_delete)
 }
 END_TEST
 
+/* bob asks for consent (his one contact's number told first), has no
+ * requests waiting, and lets anyone send again; a request that does not
+ * exist cannot be accepted. */
+START_TEST(consent_modes_and_requests)
+{
+    struct seen seen = {0};
+    cardx_client *c = user_client("bob", "bob-pw", &seen);
+    enum cardx_consent mode = CARDX_CONSENT_CONTACTS;
+    cardx_request **list = NULL;
+    uint32_t request = 0;
+    cardx_card *friend = cardx_card_new();
+    int64_t friend_id = 0;
+    size_t count = 9;
+    int told = -1;
+
+    ck_assert_int_eq(cardx_card_set(friend, "phone", NOBODY_PHONE), CARDX_OK);
+    ck_assert_int_eq(
+        cardx_store_contact_add(cardx_client_store(c), friend, &friend_id),
+        CARDX_OK);
+    cardx_card_free(friend);
+    ck_assert_int_eq(cardx_client_connect_blocking(c), CARDX_OK);
+    ck_assert_int_eq(cardx_client_consent_get_blocking(c, &mode), CARDX_OK);
+    ck_assert_int_eq(mode, CARDX_CONSENT_ANYONE);
+    ck_assert_int_eq(
+        cardx_client_consent_set_blocking(c, CARDX_CONSENT_ASK, &count),
+        CARDX_OK);
+    ck_assert_uint_eq(count, 1);
+    ck_assert_int_eq(cardx_client_consent_get_blocking(c, &mode), CARDX_OK);
+    ck_assert_int_eq(mode, CARDX_CONSENT_ASK);
+    ck_assert_int_eq(cardx_client_consent_refresh_blocking(c, &told, NULL),
+                     CARDX_OK);
+    ck_assert_int_eq(told, 0);
+    ck_assert_int_eq(cardx_client_requests_blocking(c, &list, &count),
+                     CARDX_OK);
+    ck_assert_uint_eq(count, 0);
+    ck_assert_ptr_null(list[0]);
+    cardx_requests_free(list);
+    ck_assert_int_eq(cardx_client_request_answer(c, "nope", 1, &request),
+                     CARDX_OK);
+    ck_assert_int_eq(cardx_client_wait(c, request), CARDX_E_NOTFOUND);
+    ck_assert_int_eq(
+        cardx_client_consent_set_blocking(c, CARDX_CONSENT_ANYONE, NULL),
+        CARDX_OK);
+    ck_assert_int_eq(cardx_client_consent_get_blocking(c, &mode), CARDX_OK);
+    ck_assert_int_eq(mode, CARDX_CONSENT_ANYONE);
+    ck_assert_int_eq(
+        cardx_store_contact_delete(cardx_client_store(c), friend_id), CARDX_OK);
+    cardx_client_free(c);
+}
+END_TEST
+
 /* A card sent by message asks for a receipt, which comes once bob's
  * client took the card; a message to a number nobody has bounces. */
 START_TEST(send_by_message_gets_receipt)
@@ -738,6 +789,7 @@ static Suite *libcardx_suite(void)
     tcase_add_test(tc, block_list_unblock);
     tcase_add_test(tc, updates_off_and_on);
     tcase_add_test(tc, profiles_set_list_delete);
+    tcase_add_test(tc, consent_modes_and_requests);
     tcase_add_test(tc, send_by_message_gets_receipt);
     tcase_add_test(tc, application_keeps_signals_and_environment);
     tcase_add_test(tc, examples_send_and_receive_on_poll);
