@@ -29,6 +29,7 @@ struct cardx_cmd {
     int in_shell;                    /* keep the session between commands */
     int show_cards;                  /* print cards as they are stored */
     int lib_added;                   /* new cards the client stored */
+    char sent_to[64];                /* the number of the last send */
     cardx_store *store;              /* opened by cmd_lib_store() */
     cardx_client *client;            /* made by cmd_lib_client() */
     struct session *session;         /* made by cmd_online() */
@@ -132,8 +133,9 @@ struct cmd_spec {
 extern const struct cmd_spec cmd_specs[];
 const struct cmd_spec *cmd_find(const char *name);
 
-/* The commands still on the internal session (cli_online.c,
- * cli_requests.c, cli_shell.c) and help (cli_help.c). */
+/* The commands of cli_send.c, cli_requests.c, cli_shell.c, help
+ * (cli_help.c), and register (cli_register.c, still on the internal
+ * session). */
 int cmd_register(struct cardx_cmd *c, int argc, char **argv);
 int cmd_send(struct cardx_cmd *c, int argc, char **argv);
 int cmd_sync(struct cardx_cmd *c, int argc, char **argv);

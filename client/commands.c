@@ -253,10 +253,26 @@ static void lib_on_card(void *ud, const cardx_card *card)
         return;
     if (!who)
         who = cardx_card_get(card, "org");
-    fprintf(c->out, "New card from %s: %s (inbox #%lld)\n",
-            sender ? sender : "an unknown number", who ? who : "(no name)",
-            (long long)cardx_card_id(card));
+    fprintf(c->out, _("%s from %s: %s (inbox #%lld)\n"),
+            cardx_card_updates(card) ? _("Updated card") : _("New card"),
+            sender ? CMD_PHONE_SHOWN(sender) : _("an unknown number"),
+            who ? who : "(no name)", (long long)cardx_card_id(card));
     fflush(c->out);
+}
+
+/* The number a send went to, as cardxd normalised it. */
+static void lib_on_sent(void *ud, uint32_t request,
+                        enum cardx_send_status status, const char *number,
+                        const char *card_id, int error, const char *reason)
+{
+    struct cardx_cmd *c = ud;
+
+    (void)request;
+    (void)status;
+    (void)card_id;
+    (void)error;
+    (void)reason;
+    snprintf(c->sent_to, sizeof(c->sent_to), "%s", number ? number : "");
 }
 
 /* $CARDX_DEBUG: libstrophe's log on standard error, as cardx(1) says. */
@@ -299,7 +315,7 @@ static cardx_settings *lib_settings(struct cardx_cmd *c)
 
 cardx_client *cmd_lib_client(struct cardx_cmd *c, int *status)
 {
-    struct cardx_callbacks cb = {.card = lib_on_card};
+    struct cardx_callbacks cb = {.card = lib_on_card, .sent = lib_on_sent};
     const char *debug = getenv("CARDX_DEBUG");
     cardx_settings *ls;
     char *err = NULL;
@@ -563,72 +579,7 @@ out:
     return status;
 }
 
-/* --- consent on the program's own session (sync) --- */
-
-/* Tells cardxd the numbers on the session, one <item/> each. */
-static int tell_numbers(struct cardx_cmd *c, char **phones, size_t *count)
-{
-    xmpp_ctx_t *ctx = session_ctx(c->session);
-    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL), *item;
-    xmpp_stanza_t *list =
-        iq ? stanza_add_child(ctx, iq, "contacts", NS_CARDX) : NULL;
-    int ok = list && xmpp_stanza_set_to(iq, c->component) == XMPP_EOK;
-    int rc;
-
-    for (*count = 0; ok && phones[*count]; (*count)++) {
-        item = stanza_add_child(ctx, list, "item", NULL);
-        ok = item && !xmpp_stanza_set_attribute(item, "phone", phones[*count]);
-    }
-    if (!ok) {
-        if (iq)
-            xmpp_stanza_release(iq);
-        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    }
-    rc = session_iq(c->session, iq, NULL);
-    xmpp_stanza_release(iq);
-    if (rc != SESSION_OK)
-        return cmd_fail(c, cmd_iq_status(c, rc),
-                        "cannot tell cardxd your contacts' numbers: %s",
-                        session_errmsg(c->session));
-    return CARDX_EXIT_OK;
-}
-
-int cmd_consent_refresh(struct cardx_cmd *c)
-{
-    char *told = lib_consent_told(c->settings->data_dir);
-    char **phones = NULL, *now = NULL;
-    size_t count = 0;
-    int status = CARDX_EXIT_OK;
-    cardx_store *st = told ? cmd_lib_store(c, &status) : NULL;
-
-    if (!st)
-        goto out;
-    if (lib_consent_numbers(st, &phones, &now) != CARDX_OK) {
-        status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your contacts: %s",
-                          cardx_store_errmsg(st));
-        goto out;
-    }
-    if (strcmp(told, now) == 0)
-        goto out;
-    status = tell_numbers(c, phones, &count);
-    if (status != CARDX_EXIT_OK)
-        goto out;
-    if (lib_consent_remember(c->settings->data_dir, now) < 0)
-        fputs(_("cardx: cannot remember the numbers told to cardxd "
-                "(cardx sync will not tell it of new contacts)\n"),
-              c->err);
-    fprintf(c->out,
-            P_("told cardxd the number of your %zu contact\n",
-               "told cardxd the numbers of your %zu contacts\n", count),
-            count);
-out:
-    cardx_strv_free(phones);
-    free(now);
-    free(told);
-    return status;
-}
-
-/* --- updates on the program's own session (sync) --- */
+/* --- updates arriving on the program's own session (register) --- */
 
 int cmd_store_update(struct cardstore *cs, const struct cardstore_card *card,
                      const char *updates, const char *changed, int64_t *id)
@@ -650,58 +601,6 @@ int cmd_store_update(struct cardstore *cs, const struct cardstore_card *card,
     if (id)
         *id = got;
     return rc;
-}
-
-/* Tells cardxd whether the user takes updates of phone's card. */
-static int tell_updates(struct cardx_cmd *c, const char *phone, int on,
-                        xmpp_stanza_t **reply)
-{
-    xmpp_ctx_t *ctx = session_ctx(c->session);
-    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL);
-    xmpp_stanza_t *el =
-        iq ? stanza_add_child(ctx, iq, "updates", NS_CARDX) : NULL;
-    int rc;
-
-    *reply = NULL;
-    if (!el || xmpp_stanza_set_to(iq, c->component) != XMPP_EOK ||
-        xmpp_stanza_set_attribute(el, "phone", phone) ||
-        xmpp_stanza_set_attribute(el, "receive", on ? "on" : "off")) {
-        if (iq)
-            xmpp_stanza_release(iq);
-        return SESSION_ENOMEM;
-    }
-    rc = session_iq(c->session, iq, reply);
-    xmpp_stanza_release(iq);
-    return rc;
-}
-
-static int flush_one(void *ud, const char *phone, int on)
-{
-    struct cardx_cmd *c = ud;
-    xmpp_stanza_t *reply = NULL;
-    int rc = tell_updates(c, phone, on, &reply);
-    const char *cond = session_error_cond(c->session);
-    /* item-not-found: cardxd has no such share; nothing to tell. */
-    int done = rc == SESSION_OK || (rc == SESSION_EREFUSED && cond &&
-                                    strcmp(cond, "item-not-found") == 0);
-
-    if (reply)
-        xmpp_stanza_release(reply);
-    if (!done)
-        return 0; /* kept for the next sync */
-    return cardstore_pending_clear(cmd_cardstore(c), phone) < 0 ? -1 : 0;
-}
-
-int cmd_flush_updates(struct cardx_cmd *c)
-{
-    int status;
-    struct cardstore *cs = cmd_store(c, &status);
-
-    if (!cs)
-        return status;
-    if (cardstore_pending_each(cs, flush_one, c) < 0)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
-    return CARDX_EXIT_OK;
 }
 
 char *cmd_slurp(FILE *f)

@@ -20,11 +20,6 @@
 #define _(s) dgettext(I18N_DOMAIN, s)
 #define P_(one, many, n) dngettext(I18N_DOMAIN, one, many, n)
 
-/* When consent is contacts or ask and the contacts' numbers changed since
- * they were last told to cardxd, tells it again (online). Returns 0 or an
- * exit status after reporting. */
-int cmd_consent_refresh(struct cardx_cmd *c);
-
 /* Prints "cardx: MESSAGE" on err and returns code; fmt is English,
  * translated here (xgettext extracts cmd_fail's third argument). */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
@@ -63,11 +58,6 @@ struct session *cmd_session(struct cardx_cmd *c, int *status);
  * 0 or an exit status after reporting. */
 int cmd_store_cards(struct cardx_cmd *c, int *added);
 
-/* Goes available (to everyone and directed to cardxd, which then sends
- * what waits) and stores arriving cards until none came for the quiet
- * period; counts new ones in *added. Returns 0 or an exit status. */
-int cmd_sync_inbox(struct cardx_cmd *c, int *added);
-
 /* The rest of f as a string, the caller's to free; NULL when it cannot be
  * read or memory ran out. */
 char *cmd_slurp(FILE *f);
@@ -90,7 +80,5 @@ int cmd_wants_help(int argc, char **argv);
  * transaction; returns as cardstore_inbox_add(). */
 int cmd_store_update(struct cardstore *cs, const struct cardstore_card *card,
                      const char *updates, const char *changed, int64_t *id);
-/* Tells cardxd the choices about updates made offline (online). */
-int cmd_flush_updates(struct cardx_cmd *c);
 
 #endif

@@ -464,6 +464,13 @@ int cardx_client_process(cardx_client *c);
 int cardx_client_send(cardx_client *c, const char *number, const char *note,
                       uint32_t *request);
 
+/* cardx_client_send() showing only the fields of the own card's profile
+ * (cardx_client_profile_set); NULL for cardxd's default. A profile cardxd
+ * does not have refuses the send (CARDX_E_NOTFOUND). */
+int cardx_client_send_profile(cardx_client *c, const char *number,
+                              const char *note, const char *profile,
+                              uint32_t *request);
+
 /* Sends the own card to number (E.164, "+8613800138000") by message, as
  * standard clients do (xep/cardx.md 4.1), asking for a receipt: the
  * receipt callback reports message id "cxm" + request once the recipient
@@ -539,6 +546,11 @@ void cardx_requests_free(cardx_request **list);
 int cardx_client_request_answer(cardx_client *c, const char *id, int accept,
                                 uint32_t *request);
 
+/* Tells cardxd now the choices about updates waiting in the store (the
+ * client also does on every connection); no callback. CARDX_E_STATE
+ * offline. */
+int cardx_client_flush_updates(cardx_client *c);
+
 /* Uploads the own card now if it changed since the last upload. */
 int cardx_client_upload_self(cardx_client *c);
 
@@ -613,6 +625,12 @@ int cardx_client_requests_blocking(cardx_client *c, cardx_request ***list,
 /* cardx_client_updates() and waits for the answer: CARDX_OK or why not,
  * the reason in cardx_client_errmsg(). */
 int cardx_client_updates_blocking(cardx_client *c, const char *number, int on);
+
+/* cardx_client_send_blocking() with a profile (cardx_client_send_profile). */
+int cardx_client_send_profile_blocking(cardx_client *c, const char *number,
+                                       const char *note, const char *profile,
+                                       enum cardx_send_status *status,
+                                       char **card_id);
 
 /* Blocks or unblocks number and waits for the answer: CARDX_OK or the
  * refusal (CARDX_E_NOTFOUND: it was not blocked), reason in

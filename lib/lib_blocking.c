@@ -70,8 +70,17 @@ int cardx_client_send_blocking(cardx_client *c, const char *number,
                                const char *note, enum cardx_send_status *status,
                                char **card_id)
 {
+    return cardx_client_send_profile_blocking(c, number, note, NULL, status,
+                                              card_id);
+}
+
+int cardx_client_send_profile_blocking(cardx_client *c, const char *number,
+                                       const char *note, const char *profile,
+                                       enum cardx_send_status *status,
+                                       char **card_id)
+{
     uint32_t request;
-    int rc = cardx_client_send(c, number, note, &request);
+    int rc = cardx_client_send_profile(c, number, note, profile, &request);
 
     if (card_id)
         *card_id = NULL;

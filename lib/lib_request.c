@@ -535,6 +535,22 @@ int lib_need_online(struct cardx_client *c)
 int cardx_client_send(cardx_client *c, const char *number, const char *note,
                       uint32_t *request)
 {
+    return cardx_client_send_profile(c, number, note, NULL, request);
+}
+
+int cardx_client_flush_updates(cardx_client *c)
+{
+    int rc = lib_need_online(c);
+
+    if (rc == CARDX_OK)
+        lib_flush_updates(c);
+    return rc;
+}
+
+int cardx_client_send_profile(cardx_client *c, const char *number,
+                              const char *note, const char *profile,
+                              uint32_t *request)
+{
     xmpp_stanza_t *iq, *send;
     int rc = lib_need_online(c);
 
@@ -548,6 +564,8 @@ int cardx_client_send(cardx_client *c, const char *number, const char *note,
         return rc;
     iq = lib_component_iq(c, "set", "send", NS_CARDX, &send);
     if (!iq || xmpp_stanza_set_attribute(send, "to", number) != XMPP_EOK ||
+        (profile && profile[0] &&
+         xmpp_stanza_set_attribute(send, "profile", profile) != XMPP_EOK) ||
         (note && note[0] &&
          stanza_add_text_child(c->s->ctx, send, "note", note) < 0))
         rc = CARDX_E_NOMEM;
