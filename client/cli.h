@@ -19,8 +19,6 @@
 #define CARDX_EXIT_AUTH 5    /* login failed */
 
 struct cardx_settings; /* the program's settings (client/settings.h) */
-struct session;        /* commands not yet on the public API */
-struct _xmpp_ctx_t;
 
 struct cardx_cmd {
     struct cardx_settings *settings; /* borrowed */
@@ -29,11 +27,10 @@ struct cardx_cmd {
     int in_shell;                    /* keep the session between commands */
     int show_cards;                  /* print cards as they are stored */
     int lib_added;                   /* new cards the client stored */
+    int unavailable;                 /* the client goes online unannounced */
     char sent_to[64];                /* the number of the last send */
     cardx_store *store;              /* opened by cmd_lib_store() */
     cardx_client *client;            /* made by cmd_lib_client() */
-    struct session *session;         /* made by cmd_online() */
-    struct _xmpp_ctx_t *xctx;        /* for stanzas built offline */
     char *component;                 /* cardxd's JID, from the settings */
 };
 
@@ -168,15 +165,14 @@ int cmd_card_profile(struct cardx_cmd *c, int argc, char **argv);
 int cmd_photo_assign(struct cardx_cmd *c, cardx_card *card, int *argc,
                      char **argv);
 
-/* The program's own connection, for the commands whose requests the
- * library does not carry yet (commands.c, on the internal session): goes
- * online, connecting (and asking for the password) on first use. 0 or an
- * exit status after reporting. */
+/* Goes online for an errand (card set's upload): outside the shell the
+ * client then stays unavailable, so the cards that wait are left for
+ * sync. 0 or an exit status after reporting. */
 int cmd_go_online(struct cardx_cmd *c);
 
-/* Uploads the own card on that connection if it changed since the last
- * upload. *what (may be NULL) receives 1 when something was uploaded.
- * Returns 0 or an exit status after reporting. */
+/* Uploads the own card if it changed since the last upload. *what (may be NULL)
+ * receives 1 when something was uploaded. Returns 0 or an exit status after
+ * reporting. */
 int cmd_upload_self(struct cardx_cmd *c, int *what);
 
 /* contacts updates ID on|off (cli_update.c, not yet on this header). */

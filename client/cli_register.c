@@ -1,18 +1,17 @@
 /* cardx register: logging in (creating the account when asked or needed)
- * and registering the number with cardxd (xep/cardx.md), still on the
- * program's own session. */
-#include "client/commands_int.h"
+ * and registering the number with cardxd (xep/cardx.md), on libcardx's
+ * client (client/cli.h). */
+#include "client/cli.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/util.h"
-#include "xep/form.h"
-#include "xep/ns.h"
-#include "xep/stanza.h"
+#include "client/settings.h"
 
-#define APPROVAL_WAIT_MS 3000
-#define SLICE_MS 100
+#define _(s) cmd_tr(s)
+
+#define REGISTER_USAGE                                                         \
+    "usage: cardx register --phone NUMBER [--code CODE] [--create]"
 
 /* Reads "--name VALUE" or "--name=VALUE" at argv[*i]; returns the value
  * (borrowed) and advances *i, or NULL when argv[*i] is not that option. */
@@ -27,81 +26,6 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
     if (argv[*i][n] != '\0' || *i + 1 >= argc)
         return NULL;
     return argv[++*i];
-}
-
-/* An iq to the component with one child <name xmlns=ns/>; *child is that
- * child (borrowed). NULL when memory ran out. */
-static xmpp_stanza_t *component_iq(struct cardx_cmd *c, const char *type,
-                                   const char *name, const char *ns,
-                                   xmpp_stanza_t **child)
-{
-    xmpp_ctx_t *ctx = session_ctx(c->session);
-    xmpp_stanza_t *iq = xmpp_iq_new(ctx, type, NULL);
-
-    *child = iq ? stanza_add_child(ctx, iq, name, ns) : NULL;
-    if (!*child || xmpp_stanza_set_to(iq, c->component) != XMPP_EOK) {
-        if (iq)
-            xmpp_stanza_release(iq);
-        return NULL;
-    }
-    return iq;
-}
-
-/* --- register --- */
-
-/* The XEP-0077 submission of the registration form: the number, and the
- * code unless NULL. NULL when memory ran out. */
-static xmpp_stanza_t *register_iq(struct cardx_cmd *c, const char *number,
-                                  const char *code)
-{
-    xmpp_ctx_t *ctx = session_ctx(c->session);
-    xmpp_stanza_t *query, *x;
-    xmpp_stanza_t *iq = component_iq(c, "set", "query", NS_REGISTER, &query);
-
-    x = iq ? stanza_add_child(ctx, query, "x", NS_DATA) : NULL;
-    if (!x || xmpp_stanza_set_type(x, "submit") != XMPP_EOK ||
-        form_add_field(ctx, x, "FORM_TYPE", "hidden", NULL, NS_REGISTER, 0) <
-            0 ||
-        form_add_field(ctx, x, "phone", "text-single", NULL, number, 0) < 0 ||
-        (code &&
-         form_add_field(ctx, x, "code", "text-single", NULL, code, 0) < 0)) {
-        if (iq)
-            xmpp_stanza_release(iq);
-        return NULL;
-    }
-    return iq;
-}
-
-/* Submits number (and code); on a result that asks for a code, *pending
- * receives the number it went to (caller frees). */
-static int register_submit(struct cardx_cmd *c, const char *number,
-                           const char *code, char **pending)
-{
-    xmpp_stanza_t *iq = register_iq(c, number, code), *reply = NULL, *q, *x;
-    int rc;
-
-    *pending = NULL;
-    if (!iq)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    rc = session_iq(c->session, iq, &reply);
-    xmpp_stanza_release(iq);
-    if (rc != SESSION_OK)
-        return cmd_fail(c, cmd_iq_status(c, rc),
-                        "cannot register %s with %s: %s", number, c->component,
-                        session_errmsg(c->session));
-    q = xmpp_stanza_get_child_by_name_and_ns(reply, "query", NS_REGISTER);
-    x = q ? xmpp_stanza_get_child_by_ns(q, NS_DATA) : NULL;
-    if (x && form_has_field(x, "code")) {
-        char *to = form_get_value(x, "phone");
-
-        *pending = strdup(to && *to ? to : number);
-        if (to)
-            xmpp_free(session_ctx(c->session), to);
-    }
-    xmpp_stanza_release(reply);
-    if (x && !*pending)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    return CARDX_EXIT_OK;
 }
 
 /* The code the user got on their phone, asked on the terminal; NULL when
@@ -120,68 +44,49 @@ static char *register_ask_code(struct cardx_cmd *c, const char *pending)
     return buf[0] ? strdup(buf) : NULL;
 }
 
-/* The number cardxd holds for us, to learn its E.164 form (caller frees;
- * NULL if it did not say). */
-static char *registered_number(struct cardx_cmd *c)
-{
-    xmpp_stanza_t *query, *reply = NULL, *phone;
-    xmpp_stanza_t *iq = component_iq(c, "get", "query", NS_REGISTER, &query);
-    char *text = NULL, *e164 = NULL;
-
-    if (iq && session_iq(c->session, iq, &reply) == SESSION_OK) {
-        query =
-            xmpp_stanza_get_child_by_name_and_ns(reply, "query", NS_REGISTER);
-        phone = query ? xmpp_stanza_get_child_by_name(query, "phone") : NULL;
-        text = phone ? xmpp_stanza_get_text(phone) : NULL;
-        if (text && text[0])
-            e164 = strdup(text);
-        if (text)
-            xmpp_free(session_ctx(c->session), text);
-    }
-    if (reply)
-        xmpp_stanza_release(reply);
-    if (iq)
-        xmpp_stanza_release(iq);
-    return e164;
-}
-
 /* Registers number with cardxd, proving it with code (given, or asked for
  * once cardxd sent one); *e164 receives the number as cardxd normalised it
- * (caller frees; NULL if it did not say). */
-static int register_phone(struct cardx_cmd *c, const char *number,
-                          const char *code, char **e164)
+ * (the caller's, cardx_free). */
+static int register_phone(struct cardx_cmd *c, cardx_client *cl,
+                          const char *number, const char *code, char **e164)
 {
-    char *pending = NULL, *asked = NULL;
-    int status = register_submit(c, number, code, &pending);
+    char *asked = NULL;
+    int need = 0;
+    int rc = cardx_client_register_blocking(cl, number, code, &need, e164);
 
-    *e164 = NULL;
-    if (status == CARDX_EXIT_OK && pending) {
-        asked = register_ask_code(c, pending);
-        if (!asked)
-            status = cmd_fail(c, CARDX_EXIT_USAGE,
-                              "a code was sent to %s: give it with cardx "
-                              "register --phone %s --code CODE",
-                              pending, number);
-        else
-            status = register_submit(c, number, asked, &pending);
+    if (rc == CARDX_OK && need) {
+        asked = register_ask_code(c, *e164);
+        if (!asked) {
+            rc = cmd_fail(c, CARDX_EXIT_USAGE,
+                          "a code was sent to %s: give it with cardx "
+                          "register --phone %s --code CODE",
+                          *e164, number);
+            cardx_free(*e164);
+            *e164 = NULL;
+            return rc;
+        }
+        cardx_free(*e164);
+        rc = cardx_client_register_blocking(cl, number, asked, &need, e164);
+        free(asked);
     }
-    free(asked);
-    free(pending);
-    if (status == CARDX_EXIT_OK)
-        *e164 = registered_number(c);
-    return status;
+    /* A wrong code (not-authorized) is cardxd's refusal, not a login's. */
+    if (rc != CARDX_OK)
+        return cmd_fail(
+            c, rc == CARDX_E_AUTH ? CARDX_EXIT_REFUSED : cmd_lib_status(rc),
+            "%s", cardx_client_errmsg(cl));
+    return CARDX_EXIT_OK;
 }
 
 /* Creates the account by in-band registration, then logs in. login_why is
  * why a first login failed ("" when none was tried). */
-static int create_then_login(struct cardx_cmd *c, struct session *s,
+static int create_then_login(struct cardx_cmd *c, cardx_client *cl,
                              const char *login_why)
 {
     const char *jid = c->settings->jid;
-    int rc = session_register_account(s);
-    int exists = rc == SESSION_EEXISTS;
+    int rc = cardx_client_create_account(cl);
+    int exists = rc == CARDX_E_EXISTS;
 
-    if (rc == SESSION_OK)
+    if (rc == CARDX_OK)
         fprintf(c->out, _("created account %s\n"), jid);
     else if (exists && login_why[0])
         return cmd_fail(c, CARDX_EXIT_AUTH,
@@ -192,16 +97,16 @@ static int create_then_login(struct cardx_cmd *c, struct session *s,
         return cmd_fail(c, CARDX_EXIT_AUTH,
                         "%s; and %s cannot be created here: %s (if the "
                         "account exists, check the password)",
-                        login_why, jid, session_errmsg(s));
+                        login_why, jid, cardx_client_errmsg(cl));
     else if (!exists)
-        return cmd_fail(c, cmd_session_status(rc), "cannot create %s: %s", jid,
-                        session_errmsg(s));
-    rc = session_connect(s);
-    if (rc == SESSION_EAUTH && exists)
+        return cmd_fail(c, cmd_lib_status(rc), "cannot create %s: %s", jid,
+                        cardx_client_errmsg(cl));
+    rc = cardx_client_connect_blocking(cl);
+    if (rc == CARDX_E_AUTH && exists)
         return cmd_fail(c, CARDX_EXIT_AUTH,
                         "account %s exists with another password", jid);
-    if (rc != SESSION_OK)
-        return cmd_fail(c, cmd_session_status(rc), "%s", session_errmsg(s));
+    if (rc != CARDX_OK)
+        return cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
     return CARDX_EXIT_OK;
 }
 
@@ -213,60 +118,42 @@ static int create_then_login(struct cardx_cmd *c, struct session *s,
  * libstrophe 0.12 does not pass the condition on), so only then is the
  * account created, and the server's answer tells which it was (conflict:
  * it exists). --create creates first. */
-static int login_or_create(struct cardx_cmd *c, struct session *s, int create)
+static int login_or_create(struct cardx_cmd *c, cardx_client *cl, int create)
 {
     char why[512] = "";
     int rc;
 
     if (create)
-        return create_then_login(c, s, why);
-    rc = session_connect(s);
-    if (rc == SESSION_OK)
+        return create_then_login(c, cl, why);
+    rc = cardx_client_connect_blocking(cl);
+    if (rc == CARDX_OK)
         return CARDX_EXIT_OK;
-    if (rc != SESSION_EAUTH)
-        return cmd_fail(c, cmd_session_status(rc), "%s", session_errmsg(s));
-    snprintf(why, sizeof(why), "%s", session_errmsg(s));
-    return create_then_login(c, s, why);
+    if (rc != CARDX_E_AUTH && rc != CARDX_E_NO_ACCOUNT)
+        return cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
+    snprintf(why, sizeof(why), "%s", cardx_client_errmsg(cl));
+    return create_then_login(c, cl, why);
 }
 
 /* Puts the registered number on the own card when it has none. */
-static int card_phone(struct cardx_cmd *c, const char *e164)
+static int card_phone(struct cardx_cmd *c, cardx_store *st, const char *e164)
 {
-    struct cardstore *cs;
-    struct vcard_fields f = {0};
-    xmpp_ctx_t *ctx = cmd_xctx(c);
-    xmpp_stanza_t *old = NULL, *vcard = NULL;
-    char *xml = NULL, *out = NULL;
-    int uploaded, status = CARDX_EXIT_ERROR;
+    cardx_card *card = NULL;
+    int rc = cardx_store_self_get(st, &card, NULL);
 
-    cs = cmd_store(c, &status);
-    if (!cs)
-        return status;
-    if (!ctx || cardstore_self_get(cs, &xml, &uploaded) != CARDSTORE_OK)
+    if (rc == CARDX_E_NOTFOUND)
+        card = cardx_card_new();
+    else if (rc != CARDX_OK)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your card");
-    old = xml ? vcard_from_text(ctx, xml) : NULL;
-    if (old)
-        vcard_parse(old, &f);
-    if (f.phone) {
-        status = CARDX_EXIT_OK;
-        goto out;
+    rc = CARDX_OK;
+    if (!card || !cardx_card_get(card, "phone")) {
+        rc = card ? cardx_card_set(card, "phone", e164) : CARDX_E_NOMEM;
+        if (rc == CARDX_OK)
+            rc = cardx_store_self_set(st, card);
     }
-    if (vcard_fields_set(&f, "phone", e164) == 0)
-        vcard = old ? vcard_merge(ctx, old, &f) : vcard_build(ctx, &f);
-    out = vcard ? vcard_to_text(vcard) : NULL;
-    if (!out || cardstore_self_set(cs, out, 0) != CARDSTORE_OK)
-        status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot update your card");
-    else
-        status = CARDX_EXIT_OK;
-out:
-    vcard_fields_clear(&f);
-    if (old)
-        xmpp_stanza_release(old);
-    if (vcard)
-        xmpp_stanza_release(vcard);
-    free(xml);
-    free(out);
-    return status;
+    cardx_card_free(card);
+    if (rc != CARDX_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot update your card");
+    return CARDX_EXIT_OK;
 }
 
 /* Remembers the account in the config file, so later commands need no
@@ -287,10 +174,6 @@ static void save_settings(struct cardx_cmd *c, const char *e164)
     fprintf(c->out, _("saved settings to %s\n"),
             s->account_path ? s->account_path : s->config_path);
 }
-
-#define REGISTER_USAGE                                                         \
-    "usage: cardx register --phone NUMBER [--code CODE] [--create]"
-
 static int register_args(struct cardx_cmd *c, int argc, char **argv,
                          const char **phone, const char **code, int *create)
 {
@@ -321,11 +204,10 @@ static int register_args(struct cardx_cmd *c, int argc, char **argv,
 
 int cmd_register(struct cardx_cmd *c, int argc, char **argv)
 {
-    struct session *s;
+    cardx_client *cl;
     const char *number, *code;
     char *e164 = NULL;
-    int64_t deadline;
-    int status, create;
+    int status, create, rc;
 
     if (c->in_shell)
         return cmd_fail(c, CARDX_EXIT_USAGE,
@@ -333,29 +215,26 @@ int cmd_register(struct cardx_cmd *c, int argc, char **argv)
     status = register_args(c, argc, argv, &number, &code, &create);
     if (status != CARDX_EXIT_OK)
         return status;
-    s = cmd_session(c, &status);
-    if (!s)
+    cl = cmd_lib_client(c, &status);
+    if (!cl)
         return status;
-    status = login_or_create(c, s, create);
-    /* Available, so the component's subscription request reaches us. */
-    if (status == CARDX_EXIT_OK && session_presence(s, NULL) != SESSION_OK)
-        status = cmd_fail(c, CARDX_EXIT_NETWORK, "%s", session_errmsg(s));
+    /* Online is also available, so the component's subscription request
+     * reaches us (the library approves it). */
+    status = login_or_create(c, cl, create);
     if (status == CARDX_EXIT_OK)
-        status = register_phone(c, number, code, &e164);
+        status = register_phone(c, cl, number, code, &e164);
     if (status != CARDX_EXIT_OK)
         return status;
     fprintf(c->out, _("registered %s for %s\n"),
             e164 ? CMD_PHONE_SHOWN(e164) : number, c->settings->jid);
-    deadline = clock_now_ms() + APPROVAL_WAIT_MS;
-    while (!session_component_approved(s) && clock_now_ms() < deadline &&
-           session_run(s, SLICE_MS) == SESSION_OK)
-        ;
+    /* cardxd's subscription request and the cards that wait come now. */
+    rc = cardx_client_run_until_idle(cl, c->settings->quiet_ms);
     save_settings(c, e164 ? e164 : number);
-    status = card_phone(c, e164 ? e164 : number);
-    free(e164);
-    if (status == CARDX_EXIT_OK)
-        status = cmd_upload_self(c, NULL);
-    if (status == CARDX_EXIT_OK)
-        status = cmd_store_cards(c, NULL);
+    status = card_phone(c, cardx_client_store(cl), e164 ? e164 : number);
+    cardx_free(e164);
+    if (status == CARDX_EXIT_OK && rc == CARDX_OK)
+        rc = cardx_client_upload_self_blocking(cl);
+    if (status == CARDX_EXIT_OK && rc != CARDX_OK)
+        status = cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
     return status;
 }

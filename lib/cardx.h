@@ -97,6 +97,10 @@ void cardx_settings_free(cardx_settings *s);
  *              test servers on loopback)
  *   cafile     a PEM file of CA certificates to trust besides the system's
  *   timeout_ms connecting and each request, in milliseconds (> 0)
+ *   available  "yes" (the default): go available once logged in, so that
+ *              cardxd sends the cards that wait and new ones as they come;
+ *              "no": stay unavailable, for a short errand (uploading the
+ *              own card, a profile) that should not take cards in
  * Returns CARDX_OK, CARDX_E_NOTFOUND for an unknown key, CARDX_E_INVAL for
  * a bad value, CARDX_E_NOMEM. */
 int cardx_settings_set(cardx_settings *s, const char *key, const char *value);
@@ -586,6 +590,15 @@ int cardx_client_run_until_idle(cardx_client *c, int quiet_ms);
 int cardx_client_send_blocking(cardx_client *c, const char *number,
                                const char *note, enum cardx_send_status *status,
                                char **card_id);
+
+/* cardx_client_register() and waits for its next step: CARDX_OK with
+ * *code_needed 1 and *e164 the number the code went to (call again with
+ * the code), or *code_needed 0 and *e164 the number registered (E.164);
+ * else why not, the reason in cardx_client_errmsg(). *e164 is the
+ * caller's (cardx_free). */
+int cardx_client_register_blocking(cardx_client *c, const char *number,
+                                   const char *code, int *code_needed,
+                                   char **e164);
 
 /* Processes until request, one the answer callback reports, is answered:
  * its error (the reason in cardx_client_errmsg()), or CARDX_E_NET when the

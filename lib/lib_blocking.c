@@ -120,6 +120,34 @@ static int wait_request(struct cardx_client *c, uint32_t request)
     return c->wait.error;
 }
 
+int cardx_client_register_blocking(cardx_client *c, const char *number,
+                                   const char *code, int *code_needed,
+                                   char **e164)
+{
+    int rc = cardx_client_register(c, number, code);
+
+    *code_needed = 0;
+    *e164 = NULL;
+    if (rc != CARDX_OK)
+        return rc;
+    c->wait.reg_wait = 1;
+    c->wait.done = 0;
+    while (!c->wait.done && c->state == CARDX_STATE_ONLINE)
+        lib_turn(c, -1);
+    c->wait.reg_wait = 0;
+    if (!c->wait.done) {
+        lib_set_err(c, "the connection closed before %s answered",
+                    c->component);
+        return CARDX_E_NET;
+    }
+    if (c->wait.error == CARDX_OK) {
+        *code_needed = c->wait.reg_step == CARDX_REGISTER_CODE_NEEDED;
+        *e164 = c->wait.reg_number;
+        c->wait.reg_number = NULL;
+    }
+    return c->wait.error;
+}
+
 int cardx_client_wait(cardx_client *c, uint32_t request)
 {
     c->wait.request = request;

@@ -168,6 +168,7 @@ void cardx_client_free(cardx_client *c)
     free(c->wait.card_id);
     cardx_strv_free(c->wait.numbers);
     cardx_profiles_free(c->wait.profiles);
+    free(c->wait.reg_number);
     free(c->component);
     cardx_settings_free(c->settings);
     free(c);
@@ -297,8 +298,9 @@ int cardx_client_timeout_ms(const cardx_client *c)
 static void lib_went_online(struct cardx_client *c)
 {
     xmpp_ctx_t *ctx = c->s->ctx;
-    xmpp_stanza_t *all = xmpp_presence_new(ctx);
-    xmpp_stanza_t *direct = xmpp_presence_new(ctx);
+    int available = c->settings->available;
+    xmpp_stanza_t *all = available ? xmpp_presence_new(ctx) : NULL;
+    xmpp_stanza_t *direct = available ? xmpp_presence_new(ctx) : NULL;
 
     if (all)
         xmpp_send(c->s->conn, all);

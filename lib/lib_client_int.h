@@ -74,7 +74,10 @@ struct cardx_client {
         size_t count;
         cardx_profile **profiles; /* a profile list */
         xmpp_stanza_t *reply;     /* a REQ_IQ's answer */
-        int uploads; /* own-card uploads answered (lib_request.c) */
+        int reg_wait;             /* a registration step is awaited */
+        enum cardx_register_step reg_step;
+        char *reg_number; /* the number the step concerns */
+        int uploads;      /* own-card uploads answered (lib_request.c) */
         int upload_error;
     } wait;
 };

@@ -21,6 +21,7 @@
 struct cardx_lib_settings {
     char *jid, *password, *server, *host, *component, *data_dir, *cafile;
     int port, tls, timeout_ms;
+    int available; /* go available on login (cardxd sends what waits) */
     char timeout_text[24];
 };
 

@@ -70,7 +70,18 @@ static void report_registration(struct cardx_client *c,
                                 const char *reason)
 {
     if (error != CARDX_OK)
-        lib_set_err(c, "cannot register %s: %s", number, reason);
+        lib_set_err(c, "cannot register %s with %s: %s", number, c->component,
+                    reason);
+    if (c->wait.reg_wait) {
+        c->wait.reg_wait = 0;
+        c->wait.done = 1;
+        c->wait.error = error;
+        c->wait.reg_step = step;
+        free(c->wait.reg_number);
+        c->wait.reg_number = number ? strdup(number) : NULL;
+        if (number && !c->wait.reg_number)
+            c->wait.error = CARDX_E_NOMEM;
+    }
     if (c->cb.registration)
         c->cb.registration(c->ud, step, number, error, reason);
 }
