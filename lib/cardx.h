@@ -397,8 +397,9 @@ struct cardx_callbacks {
      * The library itself writes nothing anywhere. */
     void (*log)(void *ud, const char *area, const char *message);
     /* The answer to a request that reports nothing else
-     * (cardx_client_updates(), the profile changes): error CARDX_OK or
-     * why not (reason). */
+     * (cardx_client_updates(), the profile changes,
+     * cardx_client_request_answer()): error CARDX_OK or why not
+     * (reason). */
     void (*answer)(void *ud, uint32_t request, int error, const char *reason);
     /* The answer to cardx_client_profiles(): on CARDX_OK the count
      * profiles (borrowed for the call), else why not. */

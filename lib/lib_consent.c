@@ -85,7 +85,10 @@ static int collect_phone(void *ud, const struct cardstore_card *card)
     return 0;
 }
 
-int lib_consent_numbers(struct cardx_store *st, char ***phones, char **text)
+/* The numbers of the saved contacts, as the contacts hold them, into
+ * *phones (NULL-terminated, the caller's: cardx_strv_free) and *text (one
+ * a line, the caller's: free): what cardxd is told for consent. */
+static int consent_numbers(struct cardx_store *st, char ***phones, char **text)
 {
     struct numbers n = {0};
     size_t len = 0;
@@ -121,7 +124,9 @@ static char *told_path(const char *data_dir)
     return str_printf("%s/%s%s", data_dir, LIB_STORE_NAME, CONSENT_TOLD_SUFFIX);
 }
 
-char *lib_consent_told(const char *data_dir)
+/* The numbers last told to cardxd (the caller frees), NULL when none were
+ * (the mode is anyone) or the file cannot be read. */
+static char *consent_told(const char *data_dir)
 {
     char *path = told_path(data_dir), *text = NULL;
     FILE *f = path ? fopen(path, "re") : NULL;
@@ -144,7 +149,9 @@ char *lib_consent_told(const char *data_dir)
     return text;
 }
 
-int lib_consent_remember(const char *data_dir, const char *text)
+/* Remembers text as told (a new file renamed over the old); removes the
+ * record with text NULL. -1 on failure. */
+static int consent_remember(const char *data_dir, const char *text)
 {
     char *path = told_path(data_dir);
     char *tmp = path ? str_printf("%s.new", path) : NULL;
@@ -230,7 +237,7 @@ static int tell_contacts(struct cardx_client *c, size_t *count)
     xmpp_stanza_t *list, *item;
     xmpp_stanza_t *iq = NULL;
     size_t n = 0;
-    int rc = lib_consent_numbers(&c->store, &phones, &text);
+    int rc = consent_numbers(&c->store, &phones, &text);
 
     if (rc == CARDX_OK)
         iq = consent_iq(c, "set", "contacts", NULL, NULL, &list);
@@ -247,7 +254,7 @@ static int tell_contacts(struct cardx_client *c, size_t *count)
         *count = n;
     /* Not remembered: the next refresh tells them again, no harm. */
     if (rc == CARDX_OK)
-        lib_consent_remember(c->settings->data_dir, text);
+        consent_remember(c->settings->data_dir, text);
     cardx_strv_free(phones);
     free(text);
     return rc;
@@ -298,14 +305,14 @@ int cardx_client_consent_set_blocking(cardx_client *c, enum cardx_consent mode,
             "set who may send you cards", NULL);
     /* Nothing to keep cardxd told of. */
     if (rc == CARDX_OK && mode == CARDX_CONSENT_ANYONE)
-        lib_consent_remember(c->settings->data_dir, NULL);
+        consent_remember(c->settings->data_dir, NULL);
     return rc;
 }
 
 int cardx_client_consent_refresh_blocking(cardx_client *c, int *told,
                                           size_t *count)
 {
-    char *before = lib_consent_told(c->settings->data_dir);
+    char *before = consent_told(c->settings->data_dir);
     char **phones = NULL, *now = NULL;
     int rc = CARDX_OK;
 
@@ -317,7 +324,7 @@ int cardx_client_consent_refresh_blocking(cardx_client *c, int *told,
         return CARDX_OK; /* anyone, or never told */
     rc = lib_need_online(c);
     if (rc == CARDX_OK)
-        rc = lib_consent_numbers(&c->store, &phones, &now);
+        rc = consent_numbers(&c->store, &phones, &now);
     if (rc == CARDX_OK && strcmp(before, now) != 0) {
         rc = tell_contacts(c, count);
         if (rc == CARDX_OK && told)

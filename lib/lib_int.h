@@ -87,19 +87,6 @@ int lib_card_dropped(struct cardx_store *st, int64_t id);
 /* Contact id is about to go: its sender's updates go off. */
 int lib_contact_forget(struct cardx_store *st, int64_t id);
 
-/* --- consent (lib_consent.c) --- */
-
-/* The numbers of the saved contacts, as the contacts hold them, into
- * *phones (NULL-terminated, the caller's: cardx_strv_free) and *text (one
- * a line, the caller's: free): what cardxd is told for consent. */
-int lib_consent_numbers(struct cardx_store *st, char ***phones, char **text);
-/* The numbers last told to cardxd (the caller frees), NULL when none were
- * (the mode is anyone) or the file cannot be read. */
-char *lib_consent_told(const char *data_dir);
-/* Remembers text as told (a new file renamed over the old); removes the
- * record with text NULL. -1 on failure. */
-int lib_consent_remember(const char *data_dir, const char *text);
-
 /* The store underneath, for the cardx program's commands not yet on the
  * public API (client/commands.c); borrowed. Not exported. */
 struct cardstore *lib_store_cardstore(cardx_store *st);
