@@ -24,6 +24,8 @@ static const struct workload workloads[] = {
     {"flush", wl_flush, "10 to 10,000 waiting cards delivered"},
     {"scale", wl_scale, "a million users and waiting cards"},
     {"client", wl_client, "contact search over 100,000 saved cards"},
+    {"offline", wl_offline,
+     "offline cards stored and flushed, beside ejabberd's mod_offline"},
 };
 
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
@@ -37,7 +39,10 @@ static void usage(FILE *out)
     fprintf(out, "Environment: BENCH_QUICK=1 (small counts), CARDX_SERVER "
                  "(prosody|ejabberd), BENCH_CPU_SERVER, BENCH_CPU_CARDXD,\n"
                  "BENCH_CPU_LOAD (cores; -1: no pinning), BENCH_DISKDIR, "
-                 "BENCH_TMPFSDIR, CARDX_BUILDDIR, CARDX_SRCDIR.\n");
+                 "BENCH_TMPFSDIR, CARDX_BUILDDIR, CARDX_SRCDIR,\n"
+                 "BENCH_OFFLINE_N, BENCH_OFFLINE_PEERS, BENCH_DRIVER "
+                 "(sqlite|postgresql), BENCH_DSN, BENCH_PG_PORT,\n"
+                 "BENCH_PG_RUNDIR.\n");
 }
 
 static const struct workload *find_workload(const char *name)

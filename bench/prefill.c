@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "bench/benchutil.h"
+#include "component/db.h"
 #include "component/store.h"
 
 /* Rows per transaction: big enough that commits do not dominate. */
@@ -138,6 +139,7 @@ static int prefill_cards(struct store *st, const struct prefill_spec *sp,
 int prefill_db(const char *path, const struct prefill_spec *spec,
                double *seconds)
 {
+    const struct db_driver *drv = &db_sqlite;
     struct store *st = NULL;
     char **vcards = calloc((size_t)spec->senders, sizeof(*vcards));
     char *err = NULL;
@@ -155,7 +157,15 @@ int prefill_db(const char *path, const struct prefill_spec *spec,
         if (!(vcards[i] = prefill_vcard(i)))
             goto out;
     }
-    if (store_open(path, "normal", &st, &err) < 0) {
+    if (spec->driver && strcmp(spec->driver, "sqlite") != 0) {
+        drv = db_driver_find(spec->driver);
+        path = spec->dsn ? spec->dsn : "";
+    }
+    if (!drv) {
+        fprintf(stderr, "prefill: no driver %s in this build\n", spec->driver);
+        goto out;
+    }
+    if (store_open_driver(drv, path, "normal", &st, &err) < 0) {
         fprintf(stderr, "prefill: %s: %s\n", path, err ? err : "?");
         goto out;
     }

@@ -17,6 +17,10 @@ struct prefill_spec {
     long recipients;
     long cards_first;  /* cards waiting for r0 */
     long cards_spread; /* then one card each for r1, r2, ..., round robin */
+    /* The store's driver (component/db.h) and its target; NULL: SQLite on
+     * the path prefill_db() is given. */
+    const char *driver;
+    const char *dsn;
 };
 
 /* The E.164 number of sender (recipient 0) or recipient (1) i. */
@@ -26,7 +30,8 @@ void prefill_phone(char *buf, size_t len, int recipient, long i);
  * NULL on allocation failure. */
 char *prefill_vcard(long i);
 
-/* Creates (or adds to) the database at path and fills it as spec says.
+/* Creates (or adds to) the database at path (or spec->dsn through
+ * spec->driver) and fills it as spec says.
  * Sets *seconds to the time taken. Returns 0, or -1 (said on stderr). */
 int prefill_db(const char *path, const struct prefill_spec *spec,
                double *seconds);

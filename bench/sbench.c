@@ -153,6 +153,18 @@ static int sb_config(struct sbench *b, const struct sbench_params *p)
     char *ini = NULL;
     int rc;
 
+    /* Another driver than SQLite: its lines only, so that a build whose
+     * config has no [storage] driver still runs the SQLite figures. */
+    if (p->driver && strcmp(p->driver, "sqlite") != 0) {
+        if (asprintf(&ini, "[storage]\ndriver = %s\ndsn = %s\n", p->driver,
+                     p->dsn ? p->dsn : "") < 0)
+            return -1;
+        rc = harness_cardxd_config_append(b->h, ini);
+        free(ini);
+        ini = NULL;
+        if (rc < 0)
+            return -1;
+    }
     if (asprintf(&ini,
                  "[storage]\ndatabase = %s\nsynchronous = %s\n"
                  "[log]\nlevel = %s\n"
@@ -186,6 +198,17 @@ static int sb_paths(struct sbench *b, const struct sbench_params *p)
         return -1;
     }
     return 0;
+}
+
+/* Fills the database cardxd will open, on its driver. */
+static int sb_prefill(struct sbench *b, const struct sbench_params *p,
+                      struct sbench_start *st)
+{
+    struct prefill_spec users = p->users;
+
+    users.driver = p->driver;
+    users.dsn = p->dsn;
+    return prefill_db(b->db, &users, &st->prefill_s);
 }
 
 /* Starts cardxd, finds and pins it, accepts its link. */
@@ -237,7 +260,7 @@ int sbench_new(const struct sbench_params *p, struct sbench_start *st,
     b->ctx = xmpp_ctx_new(NULL, NULL);
     b->lat = bench_samples_new();
     if (!b->h || !b->ctx || !b->lat || sb_paths(b, p) < 0 ||
-        prefill_db(b->db, &p->users, &st->prefill_s) < 0 || sb_config(b, p) < 0)
+        sb_prefill(b, p, st) < 0 || sb_config(b, p) < 0)
         goto fail;
     b->stub =
         stub_new(b->ctx, harness_component_port(b->h), HARNESS_COMPONENT_DOMAIN,
@@ -364,7 +387,8 @@ int sbench_run(struct sbench *b, const struct sbench_flood *f,
 {
     /* At most the first 64 senders and recipients take part, like the
      * active users of a busy server. */
-    long senders = b->senders < 64 ? b->senders : 64;
+    long cap = f->max_senders > 0 ? f->max_senders : 64;
+    long senders = b->senders < cap ? b->senders : cap;
     long recipients = b->recipients - f->first_recipient;
     const long *done = f->how == SBENCH_MESSAGE ? &b->delivered : &b->results;
     long base = *done, sent = 0;

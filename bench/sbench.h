@@ -18,6 +18,9 @@ struct sbench_params {
     int cpu_cardxd;            /* core for cardxd, -1: not pinned */
     int cpu_stub;              /* core for this process, -1: not pinned */
     int probe_timeout_ms;      /* wait for the probes after link up */
+    /* [storage] driver and dsn; NULL: SQLite in a file of dbdir. */
+    const char *driver;
+    const char *dsn;
 };
 
 /* What happened while starting. */
@@ -56,14 +59,15 @@ enum sbench_send {
 };
 
 /* A flood of sends from s<k % senders> to r<first + k % recipients> (at
- * most 64 of each), with at most window in flight; delivered cards are
- * acknowledged at once. */
+ * most 64 recipients, and max_senders senders), with at most window in flight;
+ * delivered cards are acknowledged at once. */
 struct sbench_flood {
     enum sbench_send how;
     long cards;
     long window;
     int timeout_ms;
     long first_recipient;
+    long max_senders; /* 0: 64 */
 };
 
 struct sbench_result {

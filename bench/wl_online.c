@@ -80,7 +80,8 @@ static int on_accounts(struct harness *h, long pairs)
 static int on_setup(const struct bench_opts *o, struct harness *h, long pairs,
                     struct on_procs *p)
 {
-    struct prefill_spec users = {HARNESS_DOMAIN, pairs, pairs, 0, 0};
+    struct prefill_spec users = {
+        .domain = HARNESS_DOMAIN, .senders = pairs, .recipients = pairs};
     char *db = NULL, *conf = NULL;
     double secs;
     int rc = -1;

@@ -22,6 +22,9 @@ int wl_store(const struct bench_opts *o);
 int wl_flush(const struct bench_opts *o);
 /* 5: a million users and waiting cards. */
 int wl_scale(const struct bench_opts *o);
+/* 7: offline cards stored and flushed per driver, beside ejabberd's
+ * mod_offline (wl_offline.c). */
+int wl_offline(const struct bench_opts *o);
 /* 6: the client's contact search over 100,000 cards (wl_client.c). */
 int wl_client(const struct bench_opts *o);
 

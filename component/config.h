@@ -30,6 +30,8 @@ struct cardxd_config {
      * read at each request. Empty: nobody. */
     char *admins;
     /* [storage] */
+    char *driver;      /* "sqlite" or "postgresql" */
+    char *dsn;         /* PostgreSQL's libpq connection string, or NULL */
     char *database;    /* SQLite file path */
     char *synchronous; /* "normal" or "full" */
     /* How long a call waits for another process's lock on the database
@@ -92,6 +94,14 @@ struct cardxd_config {
     /* HOST:PORT of the OpenMetrics endpoint ([::1]:PORT for IPv6); empty:
      * off. */
     char *metrics_listen;
+
+    /* [cluster]: several instances on one domain and database. This
+     * instance's name (empty: a random one at each start), how long its
+     * lease lasts and how often it renews it; a lease not renewed for
+     * lease_ms lets another instance take over its sessions. */
+    char *instance;
+    int64_t lease_ms;
+    int64_t heartbeat_ms;
 };
 
 /* A config holding the defaults; NULL on allocation failure. */

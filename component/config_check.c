@@ -12,6 +12,7 @@
 #include "common/util.h"
 
 #define CONFIG_MAX_DOMAIN_LEN 1023 /* RFC 7622 domainpart */
+#define CONFIG_MAX_INSTANCE_LEN 64 /* stored beside every session */
 
 static bool is_space(char c)
 {
@@ -100,6 +101,21 @@ const char *config_check_jid_list(const char *value)
     return NULL;
 }
 
+/* An instance name is stored beside every session and claim it owns and
+ * shown in logs: short, and letters, digits, '.', '_' or '-'. Empty: a
+ * random name at each start. */
+const char *config_check_instance(const char *value)
+{
+    size_t n = strlen(value);
+
+    if (n > CONFIG_MAX_INSTANCE_LEN)
+        return "is too long";
+    if (strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "0123456789._-") != n)
+        return "may only hold letters, digits, '.', '_' and '-'";
+    return NULL;
+}
+
 /* HOST:PORT or [IPV6]:PORT, the port 1..65535; empty is off. */
 const char *config_check_listen(const char *value)
 {
@@ -124,6 +140,13 @@ const char *config_check_synchronous(const char *value)
     if (strcmp(value, "normal") == 0 || strcmp(value, "full") == 0)
         return NULL;
     return "must be normal or full";
+}
+
+const char *config_check_driver(const char *value)
+{
+    if (strcmp(value, "sqlite") == 0 || strcmp(value, "postgresql") == 0)
+        return NULL;
+    return "must be sqlite or postgresql";
 }
 
 const char *config_check_region(const char *value)
@@ -366,6 +389,11 @@ int config_validate(const struct cardxd_config *cfg, char **err)
         *err = str_printf("user_domains in [component] is empty and "
                           "domain '%s' has no parent domain to use",
                           cfg->domain);
+        return -1;
+    }
+    if (strcmp(cfg->driver, "postgresql") == 0 && !cfg->dsn) {
+        *err = str_printf("[storage] driver = postgresql needs dsn = "
+                          "postgresql://USER@HOST:PORT/DATABASE");
         return -1;
     }
     return validate_verify(cfg, err);

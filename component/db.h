@@ -32,9 +32,14 @@ struct db_spec {
     /* SQLite's synchronous mode ("normal" or "full"); others ignore it. */
     const char *synchronous;
     /* sql[0..n): one statement per store operation (enum store_op), in the
-     * driver's dialect, its parameters written ?1, ?2, ... */
+     * driver's dialect, its parameters written ?1, ?2, ... The array and
+     * its strings outlive the connection (a driver may prepare them again
+     * when it reconnects). */
     const char *const *sql;
     size_t n;
+    /* SQL run once on each new connection after the migrations and before
+     * preparing sql (the SQLite store's TEMP tables); NULL for none. */
+    const char *setup;
 };
 
 /* A driver. Every function but open() takes what open() made; failures
@@ -68,7 +73,8 @@ struct db_driver {
     const char *(*column_text)(struct db_stmt *s, int col);
     int64_t (*column_int64)(struct db_stmt *s, int col);
     const void *(*column_bytes)(struct db_stmt *s, int col, size_t *len);
-    /* Rows the statement's last write changed. */
+    /* Rows the statement's last write changed, still known after its
+     * reset(). */
     int64_t (*changes)(struct db_stmt *s);
     /* True while a transaction is open on the connection. */
     int (*in_transaction)(const struct db *db);
@@ -76,11 +82,15 @@ struct db_driver {
     const char *(*errmsg)(const struct db *db);
     /* What kind of failure the last one was (see store_fault()). */
     enum store_fault (*fault)(struct db *db);
+    /* True when the last failure was a unique constraint refusing a row
+     * (the store tells a number taken by another JID from other faults). */
+    int (*conflict)(const struct db *db);
     /* How long a call waits for another connection's lock. */
     int (*set_busy_timeout)(struct db *db, int64_t ms);
-    /* Whether the connection is up; when it is not, tries once to make it
-     * again (re-preparing the statements) and returns 0 when that worked,
-     * or a negative code. SQLite's is always up. */
+    /* Whether the connection is up: 0 when it is; when it is not, tries
+     * once to make it again (running spec->setup and re-preparing the
+     * statements) and returns 1 when that worked (what the session held,
+     * TEMP tables, is gone), or a negative code. SQLite's is always up. */
     int (*reconnect)(struct db *db);
 };
 
@@ -90,6 +100,12 @@ extern const struct db_driver db_postgresql;
 /* The driver called name, or NULL when there is none by that name (or it
  * was not built in). */
 const struct db_driver *db_driver_find(const char *name);
+
+static inline void db_close(struct db *db)
+{
+    if (db)
+        db->drv->close(db);
+}
 
 static inline struct db_stmt *db_stmt(struct db *db, size_t i)
 {
@@ -132,6 +148,36 @@ static inline const void *db_column_bytes(struct db_stmt *s, int col,
 static inline int64_t db_changes(struct db_stmt *s)
 {
     return s->drv->changes(s);
+}
+
+static inline int db_in_transaction(const struct db *db)
+{
+    return db->drv->in_transaction(db);
+}
+
+static inline const char *db_errmsg(const struct db *db)
+{
+    return db->drv->errmsg(db);
+}
+
+static inline enum store_fault db_fault(struct db *db)
+{
+    return db->drv->fault(db);
+}
+
+static inline int db_conflict(const struct db *db)
+{
+    return db->drv->conflict(db);
+}
+
+static inline int db_set_busy_timeout(struct db *db, int64_t ms)
+{
+    return db->drv->set_busy_timeout(db, ms);
+}
+
+static inline int db_reconnect(struct db *db)
+{
+    return db->drv->reconnect(db);
 }
 
 #endif

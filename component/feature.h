@@ -55,6 +55,10 @@ struct feature {
      * when they answered (the node is theirs), 0 to pass it on. */
     int (*node_info)(struct service *svc, xmpp_stanza_t *iq, const char *node);
     int (*node_items)(struct service *svc, xmpp_stanza_t *iq, const char *node);
+    /* An iq result or error that answers no request of this process: with
+     * several instances on one domain, the server may hand the answer to
+     * a request to another instance than the one that sent it. */
+    void (*stray_answer)(struct service *svc, xmpp_stanza_t *iq);
     /* Creates the feature's state (*state, NULL if it keeps none) at
      * service_new(); returns 0 or a negative CX_* code. */
     int (*init)(struct service *svc, void **state);
@@ -186,6 +190,13 @@ int service_store_refuses(struct service *svc, struct service_fault *out);
  * Returns 0, or -1 with data still the caller's. */
 int service_request(struct service *svc, xmpp_stanza_t *iq, pending_done done,
                     void *data, void (*data_free)(void *));
+/* True while a request of this process waits for its answer. */
+int service_requests_waiting(const struct service *svc);
+/* Completes the requests of this process whose answers the server handed
+ * to another instance, which kept them in the store. Returns how many, or
+ * a negative code. */
+int service_requests_relayed(struct service *svc);
+
 /* service_request() for a question whose answer is still wanted after the
  * link dropped (the vCard of a send): instead of failing then, it is sent
  * again once the link is back, with a fresh fetch_timeout. */

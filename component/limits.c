@@ -4,14 +4,22 @@
 
 #include <stdbool.h>
 
+/* limits_count() found a window counted by another instance since it was
+ * read: the send reads them again, at most LIMITS_TRIES times. */
+#define LIMITS_RACED 1
+#define LIMITS_TRIES 8
+
 /* One window as read, and what the send would make of it. */
 struct limits_window {
     int limit;          /* 0: not counted */
     int64_t length;     /* ms */
     int64_t started_at; /* unix ms; the current window's start */
     int64_t used;       /* within it, before this send */
-    bool fresh;         /* the stored window had ended (or none was) */
-    bool counts;        /* this send uses one more of it */
+    /* What the store held (-1: no row), which the count is written over:
+     * another instance that counted meanwhile makes the send read again. */
+    int64_t read_started_at, read_used;
+    bool fresh;  /* the stored window had ended (or none was) */
+    bool counts; /* this send uses one more of it */
 };
 
 static int limits_rule(const struct cardxd_config *cfg, enum limits_kind kind)
@@ -37,6 +45,8 @@ static int limits_read(struct store *st, const char *jid, enum limits_kind kind,
 
     if (rc < 0 && rc != STORE_ENOTFOUND)
         return rc;
+    w->read_started_at = rc == STORE_ENOTFOUND ? -1 : w->started_at;
+    w->read_used = rc == STORE_ENOTFOUND ? 0 : w->used;
     /* A clock set back must not make a window last longer than its length. */
     w->fresh = rc == STORE_ENOTFOUND || now >= w->started_at + w->length ||
                now < w->started_at;
@@ -69,17 +79,30 @@ static int limits_new_number(struct store *st, const char *jid,
     return 0;
 }
 
-/* Writes what the send used: every window it counts in, and the number. */
+/* Writes what the send used: every window it counts in, and the number.
+ * Returns LIMITS_RACED when another instance counted a window meanwhile:
+ * nothing the caller's transaction wrote may then stand. */
 static int limits_count(struct store *st, const char *jid, const char *phone,
                         const struct limits_window *w)
 {
-    int rc = 0;
+    int rc = 0, k;
 
-    for (int k = 0; rc == 0 && k < LIMITS_NKINDS; k++) {
-        if (w[k].limit && w[k].counts)
-            rc = store_window_set(st, jid, k, w[k].started_at, w[k].used + 1);
+    for (k = 0; rc == 0 && k < LIMITS_NKINDS; k++) {
+        if (w[k].limit && w[k].counts) {
+            rc = store_window_swap(st, jid, k, w[k].read_started_at,
+                                   w[k].read_used, w[k].started_at,
+                                   w[k].used + 1);
+            rc = rc == 0 ? LIMITS_RACED : rc < 0 ? rc : 0;
+        }
     }
-    if (rc < 0 || !w[LIMITS_LOOKUPS].limit || !w[LIMITS_LOOKUPS].counts)
+    /* The windows counted before the race give their count back: the
+     * send is counted again, once, when it reads them anew. */
+    for (k -= 2; rc == LIMITS_RACED && k >= 0; k--) {
+        if (w[k].limit && w[k].counts &&
+            store_window_uncount(st, jid, k, w[k].started_at) < 0)
+            return STORE_EDB;
+    }
+    if (rc != 0 || !w[LIMITS_LOOKUPS].limit || !w[LIMITS_LOOKUPS].counts)
         return rc;
     /* A new lookup window forgets the numbers of the one before. */
     if (w[LIMITS_LOOKUPS].fresh)
@@ -89,9 +112,9 @@ static int limits_count(struct store *st, const char *jid, const char *phone,
     return rc;
 }
 
-int limits_take(struct store *st, const struct cardxd_config *cfg,
-                const char *jid, const char *phone, int64_t now,
-                struct limits_verdict *v)
+static int limits_try(struct store *st, const struct cardxd_config *cfg,
+                      const char *jid, const char *phone, int64_t now,
+                      struct limits_verdict *v)
 {
     static const int64_t lengths[LIMITS_NKINDS] = {
         [LIMITS_MINUTE] = LIMITS_MINUTE_MS,
@@ -124,6 +147,17 @@ int limits_take(struct store *st, const struct cardxd_config *cfg,
         }
     }
     return limits_count(st, jid, phone, w);
+}
+
+int limits_take(struct store *st, const struct cardxd_config *cfg,
+                const char *jid, const char *phone, int64_t now,
+                struct limits_verdict *v)
+{
+    int rc = LIMITS_RACED;
+
+    for (int i = 0; rc == LIMITS_RACED && i < LIMITS_TRIES; i++)
+        rc = limits_try(st, cfg, jid, phone, now, v);
+    return rc == LIMITS_RACED ? STORE_EDB : rc;
 }
 
 int limits_prune(struct store *st, int64_t now)

@@ -3,6 +3,10 @@
 noinst_LTLIBRARIES += component/libcardxd.la
 component_libcardxd_la_SOURCES = component/config.h component/config.c \
 	component/store.h component/store.c $(MIGRATE_SOURCES) \
+	component/db.h component/db.c component/db_sqlite.c \
+	component/db_sqlite_admin.c component/store_sql.c component/store_sql_pg.c \
+	component/db_pg.h component/db_pg_int.h \
+	component/db_pg.c component/db_pg_conn.c \
 	component/link.h component/link.c component/link_int.h \
 	component/link_alive.c \
 	component/service.h component/service.c component/service_core.h \
@@ -24,6 +28,7 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/send.h component/features/send.c \
 	component/features/block.h component/features/block.c \
 	component/features/presence.c component/features/probe.c \
+	component/features/probe.h component/features/instance.c \
 	component/features/deliver.h component/features/deliver.c \
 	component/features/verify.h component/features/verify.c \
 	component/features/verify_code.h component/features/verify_code.c \
@@ -31,7 +36,8 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/consent.h component/features/consent.c \
 	component/features/update.h component/features/update.c \
 	component/features/profile.h component/features/profile.c
-nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
+nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c \
+	sql/component_pg_migrations.c
 component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"' \
 	-DCARDXD_LOCALEDIR='"$(localedir)"'
@@ -40,16 +46,18 @@ component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_check.c component/config_load.c \
 	component/config_reload.c \
 	component/store_int.h component/store_user.c component/store_inbox.c \
-	component/store_online.c component/store_admin.c component/store_verify.c \
+	component/store_session.c component/store_claim.c component/store_inst_sql.h \
+	component/store_window.c component/store_verify.c \
 	component/store_limits.c component/store_block.c component/limits.h \
 	component/store_report.c \
 	component/store_consent.h component/store_consent.c \
 	component/store_share.h component/store_share.c component/store_share_sql.h \
 	component/limits.c
 component_libcardxd_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS) \
-	$(SYSTEMD_CFLAGS)
+	$(SYSTEMD_CFLAGS) $(LIBPQ_CFLAGS)
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
-	$(SQLITE_LIBS) $(INIH_LIBS) $(CRYPTO_LIBS) $(MHD_LIBS) $(SYSTEMD_LIBS)
+	$(SQLITE_LIBS) $(INIH_LIBS) $(CRYPTO_LIBS) $(MHD_LIBS) $(SYSTEMD_LIBS) \
+	$(LIBPQ_LIBS)
 # The commented example, installed as documentation: the admin copies it to
 # $(sysconfdir)/cardxd/cardxd.conf (docs/ADMIN.md).
 dist_doc_DATA += component/cardxd.conf.example

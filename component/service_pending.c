@@ -1,6 +1,8 @@
 /* The iqs cardxd itself sends (a user's vCard, a resource's disco#info):
  * ids, deadlines, answers, link drops, and their rewind when a batch's
- * commit fails. Part of the service core. */
+ * commit fails. Part of the service core. Per instance: an answer the
+ * server hands to another instance is offered there to the features'
+ * stray_answer hooks and kept in the store, where the asker picks it up. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,10 @@
 
 #include "component/service_core.h"
 #include "xep/stanza.h"
+
+/* Room for an instance's name (at most 64 characters), '-' and a
+ * number. */
+#define PENDING_ID_MAX 96
 
 static void pending_free(struct pending *p)
 {
@@ -101,12 +107,14 @@ static int pending_start(struct service *svc, xmpp_stanza_t *iq, int retry,
                          void (*data_free)(void *))
 {
     struct pending *p = calloc(1, sizeof(*p)), **tail;
-    char id[32];
+    char id[PENDING_ID_MAX];
 
     if (!p)
         goto fail;
     p->seq = ++svc->next_id;
-    snprintf(id, sizeof(id), "cardxd-%" PRIu64, p->seq);
+    /* The instance's name makes it unique among instances: an answer kept
+     * for another (pending_relay()) is found by id. */
+    snprintf(id, sizeof(id), "%s-%" PRIu64, store_instance(svc->store), p->seq);
     p->id = strdup(id);
     p->to = xmpp_stanza_get_to(iq) ? strdup(xmpp_stanza_get_to(iq)) : NULL;
     if (!p->id || !p->to || xmpp_stanza_set_id(iq, id) != XMPP_EOK)
@@ -147,6 +155,25 @@ int service_request_retry(struct service *svc, xmpp_stanza_t *iq,
     return pending_start(svc, iq, 1, done, data, data_free);
 }
 
+/* An answer to no request of ours may be another instance's: it is kept
+ * in the store for that instance to pick up (service_requests_relayed()),
+ * and forgotten after a while if nobody does. */
+static void pending_relay(struct service *svc, xmpp_stanza_t *iq,
+                          const char *id, const char *from)
+{
+    char *xml = NULL;
+    size_t len = 0;
+
+    if (xmpp_stanza_to_text(iq, &xml, &len) != XMPP_EOK) {
+        log_error(svc->log, "cannot keep answer %s from %s", id, from);
+        return;
+    }
+    if (store_answer_put(svc->store, id, from, xml, clock_wall_ms()) < 0)
+        log_error(svc->log, "keeping answer %s from %s: %s", id, from,
+                  store_errmsg(svc->store));
+    xmpp_free(svc->ctx, xml);
+}
+
 /* Matches an iq result or error to the request it answers. */
 void pending_answer(struct service *svc, xmpp_stanza_t *iq)
 {
@@ -167,6 +194,62 @@ void pending_answer(struct service *svc, xmpp_stanza_t *iq)
         }
     }
     log_debug(svc->log, "unexpected iq answer id=%s from %s", id, from);
+    for (const struct feature *const *f = service_features; *f; f++)
+        if ((*f)->stray_answer)
+            (*f)->stray_answer(svc, iq);
+    pending_relay(svc, iq, id, from);
+}
+
+int service_requests_waiting(const struct service *svc)
+{
+    for (const struct pending *p = svc->pending; p; p = p->next)
+        if (!p->parked)
+            return 1;
+    return 0;
+}
+
+/* Completes p with the answer xml another instance kept for it. */
+static int pending_relayed(struct service *svc, struct pending **link,
+                           const char *xml)
+{
+    struct pending *p = *link;
+    xmpp_stanza_t *iq = xmpp_stanza_new_from_string(svc->ctx, xml);
+
+    if (!iq)
+        return CX_ENOMEM;
+    log_debug(svc->log,
+              "answer to request %s from %s came through another "
+              "instance",
+              p->id, p->to);
+    *link = p->next;
+    svc->lang = p->lang; /* the answer speaks the asker's language */
+    p->done(svc, iq, p->data);
+    pending_retire(svc, p);
+    xmpp_stanza_release(iq);
+    return 0;
+}
+
+int service_requests_relayed(struct service *svc)
+{
+    struct pending **pp = &svc->pending;
+    int n = 0;
+
+    while (*pp) {
+        char *xml = NULL;
+        int rc = (*pp)->parked ? 0
+                               : store_answer_take(svc->store, (*pp)->id,
+                                                   (*pp)->to, &xml);
+
+        if (rc == 1)
+            rc = pending_relayed(svc, pp, xml);
+        else if (rc == 0)
+            pp = &(*pp)->next;
+        free(xml);
+        if (rc < 0)
+            return rc;
+        n += rc == 0 && xml;
+    }
+    return n;
 }
 
 int64_t pending_first_deadline(const struct service *svc, int64_t first)

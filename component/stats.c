@@ -42,6 +42,9 @@ struct pending_count {
     int64_t value; /* now_ms of a count, ms of a latency */
 };
 
+/* Per instance: each counts what it did, for its own metrics endpoint;
+ * sums across instances are the monitoring's. A card acknowledged through
+ * another instance than the one that delivered it has no latency noted. */
 struct stats {
     struct series *series[STATS_NEVENTS][STATS_REASONS_MAX];
     size_t nseries[STATS_NEVENTS];

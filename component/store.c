@@ -1,256 +1,38 @@
-/* cardxd's SQLite store: its statements, opening and closing it, the
- * helpers every call uses and the caller's transactions. Each statement is
+/* cardxd's store: opening and closing it through its driver, the helpers
+ * every call uses and the caller's transactions. Each statement is
  * prepared once at open, then every call binds, steps and resets it. */
-#include <limits.h>
 #include <stdlib.h>
-#include <sqlite3.h>
+#include <string.h>
 
+#include "common/util.h"
 #include "component/store_int.h"
-#include "component/store_share_sql.h"
-#include "sql/sqlutil.h"
 
-/* The inbox is keyed by number: a JID's cards are its number's. */
-#define RECIPIENT_PHONE "(SELECT phone FROM users WHERE jid = ?2)"
-#define RECIPIENT_PHONE_1 "(SELECT phone FROM users WHERE jid = ?1)"
-
-static const char *const store_sql[OP_COUNT] = {
-    [OP_BEGIN] = "BEGIN IMMEDIATE",
-    [OP_COMMIT] = "COMMIT",
-    [OP_ROLLBACK] = "ROLLBACK",
-    /* A new number is unproven until store_user_prove(). */
-    [OP_USER_SET_PHONE] = "UPDATE users SET phone = ?1, proven_at = CASE "
-                          "WHEN phone = ?1 THEN proven_at END WHERE jid = ?2",
-    [OP_USER_INSERT] = "INSERT INTO users (phone, jid, registered_at) "
-                       "VALUES (?1, ?2, ?3)",
-    [OP_USER_PHONE] = "SELECT phone FROM users WHERE jid = ?1",
-    [OP_USER_JID] = "SELECT jid FROM users WHERE phone = ?1",
-    [OP_USER_REMOVE] = "DELETE FROM users WHERE jid = ?1",
-    [OP_USER_LANG_SEEN] = "UPDATE users SET lang_seen = ?2 WHERE jid = ?1 "
-                          "AND lang_seen IS NOT ?2",
-    [OP_USER_LANG_CHOOSE] = "UPDATE users SET lang_choice = ?2 WHERE jid = ?1",
-    [OP_USER_LANG] = "SELECT coalesce(lang_choice, lang_seen) FROM users "
-                     "WHERE jid = ?1",
-    [OP_USER_LANG_CHOICE] = "SELECT lang_choice FROM users WHERE jid = ?1",
-    [OP_USER_PAGE] = "SELECT id, jid, phone FROM users WHERE id > ?1 "
-                     "ORDER BY id LIMIT ?2",
-    /* The WHERE keeps the parser from reading ON CONFLICT as a join. */
-    [OP_CARD_SET] = "INSERT INTO cards (user_id, vcard, updated_at) "
-                    "SELECT id, ?2, ?3 FROM users WHERE jid = ?1 "
-                    "ON CONFLICT (user_id) DO UPDATE SET "
-                    "vcard = excluded.vcard, updated_at = excluded.updated_at",
-    [OP_CARD_GET] = "SELECT c.vcard FROM cards c "
-                    "JOIN users u ON u.id = c.user_id WHERE u.jid = ?1",
-    /* ?11, the number, or else the number of the JID ?2: no row when
-     * neither gives one. */
-    [OP_INBOX_PUSH] = "INSERT INTO inbox (card_id, recipient_phone, "
-                      "sender_phone, sender_jid, vcard, note, created_at, "
-                      "attempts, receipt_to, receipt_id) "
-                      "SELECT ?1, p, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 "
-                      "FROM (SELECT coalesce(?11, " RECIPIENT_PHONE ") AS p) "
-                      "WHERE p IS NOT NULL",
-    /* A held card (a consent request) waits for its recipient's yes. */
-    [OP_INBOX_LIST] = "SELECT " INBOX_COLUMNS " FROM inbox WHERE "
-                      "recipient_phone = "
-                      "(SELECT phone FROM users WHERE jid = ?1) AND held = 0 "
-                      "ORDER BY seq",
-    [OP_INBOX_COUNT] = "SELECT count(*) FROM inbox WHERE recipient_phone = "
-                       "(SELECT phone FROM users WHERE jid = ?1)",
-    /* ?2 NULL: it reached a resource that acknowledges, so only an ack
-     * retires it; else the first hand-off starts the grace period. */
-    [OP_INBOX_MARK] = "UPDATE inbox SET attempts = attempts + 1, "
-                      "handed_at = CASE WHEN ?2 IS NULL THEN NULL "
-                      "ELSE coalesce(handed_at, ?2) END WHERE card_id = ?1",
-    /* A bounce: the delivery reached nobody, so it does not count. */
-    [OP_INBOX_REQUEUE] = "UPDATE inbox SET handed_at = NULL, "
-                         "attempts = max(attempts - 1, 0) WHERE "
-                         "card_id = ?1 AND recipient_phone = " RECIPIENT_PHONE,
-    [OP_INBOX_HANDED_FIRST] = "SELECT min(handed_at) FROM inbox "
-                              "WHERE handed_at IS NOT NULL",
-    [OP_INBOX_HANDED_BEFORE] = "SELECT u.jid, i.card_id FROM inbox i "
-                               "JOIN users u ON u.phone = i.recipient_phone "
-                               "WHERE i.handed_at IS NOT NULL AND "
-                               "i.handed_at <= ?1 ORDER BY i.handed_at "
-                               "LIMIT ?2",
-    /* The recipient by number ?3, or else by the number of the JID ?2. */
-    [OP_INBOX_GET] = "SELECT " INBOX_COLUMNS " FROM inbox WHERE "
-                     "card_id = ?1 AND recipient_phone = "
-                     "coalesce(?3, " RECIPIENT_PHONE ")",
-    [OP_INBOX_DELETE] = "DELETE FROM inbox WHERE "
-                        "card_id = ?1 AND recipient_phone = "
-                        "coalesce(?3, " RECIPIENT_PHONE ")",
-    [OP_INBOX_DROP_SENDER] = "DELETE FROM inbox WHERE sender_phone = ?1 AND "
-                             "recipient_phone = " RECIPIENT_PHONE,
-    /* By number: a card held for a number nobody has proved counts too. */
-    [OP_INBOX_COUNT_NUMBER] = "SELECT count(*) FROM inbox "
-                              "WHERE recipient_phone = ?1",
-    [OP_INBOX_SENDER] = "SELECT card_id FROM inbox WHERE recipient_phone = ?1 "
-                        "AND sender_jid = ?2",
-    /* The latest card wins and is a new delivery: it keeps only its id
-     * (and place), so that clients dedupe. */
-    [OP_INBOX_REPLACE] = "UPDATE inbox SET sender_phone = ?3, vcard = ?4, "
-                         "note = ?5, created_at = ?6, attempts = 0, "
-                         "handed_at = NULL, receipt_to = ?7, "
-                         "receipt_id = ?8, updates = NULL, changed = NULL "
-                         "WHERE card_id = ?1 AND recipient_phone = ?2",
-    [OP_INBOX_CREATED_FIRST] = "SELECT min(created_at) FROM inbox",
-    /* By number: held cards expire too. */
-    [OP_INBOX_CREATED_BEFORE] = "SELECT recipient_phone, card_id FROM inbox "
-                                "WHERE created_at < ?1 "
-                                "ORDER BY created_at LIMIT ?2",
-    [OP_WINDOW_GET] = "SELECT started_at, used FROM send_windows "
-                      "WHERE jid = ?1 AND kind = ?2",
-    [OP_WINDOW_SET] = "INSERT INTO send_windows (jid, kind, started_at, used) "
-                      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (jid, kind) DO "
-                      "UPDATE SET started_at = excluded.started_at, "
-                      "used = excluded.used",
-    [OP_WINDOW_PRUNE] = "DELETE FROM send_windows WHERE started_at < ?1",
-    [OP_LOOKUP_GET] = "SELECT window_start FROM send_lookups "
-                      "WHERE jid = ?1 AND phone = ?2",
-    [OP_LOOKUP_SET] = "INSERT INTO send_lookups (jid, phone, window_start) "
-                      "VALUES (?1, ?2, ?3) ON CONFLICT (jid, phone) DO "
-                      "UPDATE SET window_start = excluded.window_start",
-    [OP_LOOKUP_FORGET] = "DELETE FROM send_lookups "
-                         "WHERE jid = ?1 AND window_start < ?2",
-    [OP_LOOKUP_PRUNE] = "DELETE FROM send_lookups WHERE window_start < ?1",
-    /* The WHERE keeps the parser from reading ON CONFLICT as a join. */
-    [OP_BLOCK_ADD] = "INSERT INTO blocks (user_id, phone, created_at) "
-                     "SELECT id, ?2, ?3 FROM users WHERE jid = ?1 "
-                     "ON CONFLICT (user_id, phone) DO NOTHING",
-    [OP_BLOCK_REMOVE] = "DELETE FROM blocks WHERE phone = ?2 AND user_id = "
-                        "(SELECT id FROM users WHERE jid = ?1)",
-    [OP_BLOCK_LIST] = "SELECT b.phone FROM blocks b "
-                      "JOIN users u ON u.id = b.user_id WHERE u.jid = ?1 "
-                      "ORDER BY b.phone",
-    [OP_BLOCK_CHECK] = "SELECT count(*) FROM blocks b "
-                       "JOIN users u ON u.id = b.user_id "
-                       "WHERE u.phone = ?1 AND b.phone = ?2",
-    [OP_CONSENT_MODE_GET] = "SELECT c.mode FROM consent c "
-                            "JOIN users u ON u.id = c.user_id "
-                            "WHERE u.phone = ?1",
-    /* The WHERE keeps the parser from reading ON CONFLICT as a join. */
-    [OP_CONSENT_MODE_SET] = "INSERT INTO consent (user_id, mode) "
-                            "SELECT id, ?2 FROM users WHERE jid = ?1 "
-                            "ON CONFLICT (user_id) DO UPDATE SET "
-                            "mode = excluded.mode",
-    [OP_CONSENT_KNOWN] = "SELECT count(*) FROM consent_numbers n "
-                         "JOIN users u ON u.id = n.user_id "
-                         "WHERE u.phone = ?1 AND n.phone = ?2",
-    [OP_CONSENT_CONTACTS_CLEAR] = "DELETE FROM consent_numbers WHERE kind = 0 "
-                                  "AND user_id = (SELECT id FROM users "
-                                  "WHERE jid = ?1)",
-    [OP_CONSENT_NUMBER_ADD] = "INSERT INTO consent_numbers (user_id, phone, "
-                              "kind) SELECT id, ?2, ?3 FROM users "
-                              "WHERE jid = ?1 ON CONFLICT DO NOTHING",
-    [OP_CONSENT_SET_HELD] = "UPDATE inbox SET held = ?2 WHERE card_id = ?1",
-    [OP_CONSENT_HELD_LIST] =
-        "SELECT card_id, sender_phone, vcard, note, "
-        "created_at FROM inbox WHERE held = 1 AND "
-        "recipient_phone = " RECIPIENT_PHONE_1 " ORDER BY seq",
-    [OP_CONSENT_HELD_SENDER] = "SELECT sender_phone FROM inbox WHERE "
-                               "held = 1 AND card_id = ?2 AND "
-                               "recipient_phone = " RECIPIENT_PHONE_1,
-    [OP_CONSENT_RELEASE] =
-        "UPDATE inbox SET held = 0 WHERE held = 1 AND "
-        "card_id = ?2 AND recipient_phone = " RECIPIENT_PHONE_1,
-    [OP_CONSENT_DECLINE] =
-        "DELETE FROM inbox WHERE held = 1 AND "
-        "card_id = ?2 AND recipient_phone = " RECIPIENT_PHONE_1,
-    [OP_CONSENT_HELD_COUNT] = "SELECT count(*) FROM inbox WHERE held = 1 "
-                              "AND recipient_phone = " RECIPIENT_PHONE_1,
-    [OP_ONLINE_ADD] = "INSERT INTO temp.resources (full_jid, bare_jid) "
-                      "VALUES (?1, ?2) ON CONFLICT (full_jid) DO NOTHING",
-    [OP_ONLINE_REMOVE] = "DELETE FROM temp.resources WHERE full_jid = ?1",
-    /* What a resource did (ack) outweighs what it said (disco#info). */
-    [OP_ONLINE_RECEIPTS] = "UPDATE temp.resources "
-                           "SET receipts = max(receipts, ?2) "
-                           "WHERE full_jid = ?1",
-    [OP_ONLINE_GET] = "SELECT receipts FROM temp.resources "
-                      "WHERE full_jid = ?1",
-    [OP_ONLINE_COUNT] = "SELECT count(*), coalesce(sum(receipts > 0), 0) "
-                        "FROM temp.resources WHERE bare_jid = ?1",
-    [OP_ONLINE_LIST] = "SELECT full_jid FROM temp.resources "
-                       "WHERE bare_jid = ?1 ORDER BY full_jid",
-    [OP_ONLINE_CLEAR] = "DELETE FROM temp.resources",
-    [OP_USER_PROVE] = "UPDATE users SET proven_at = ?2 WHERE jid = ?1",
-    [OP_VERIFY_KEY_PUT] = "INSERT INTO verify_key (id, key) VALUES (1, ?1) "
-                          "ON CONFLICT (id) DO NOTHING",
-    [OP_VERIFY_KEY_GET] = "SELECT key FROM verify_key WHERE id = 1",
-    /* A new code replaces the claim's old one, with its tries. */
-    [OP_VERIFY_CLAIM_PUT] = "INSERT OR REPLACE INTO verify_claims (jid, "
-                            "phone, hash, issued_at, expires_at, tries) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-    [OP_VERIFY_ISSUED_ADD] = "INSERT INTO verify_issued (jid, phone, "
-                             "issued_at) VALUES (?1, ?2, ?3)",
-    [OP_VERIFY_CLAIM_GET] = "SELECT hash, issued_at, expires_at, tries FROM "
-                            "verify_claims WHERE jid = ?1 AND phone = ?2",
-    [OP_VERIFY_CLAIM_FAIL] = "UPDATE verify_claims SET tries = tries + 1 "
-                             "WHERE jid = ?1 AND phone = ?2",
-    /* ?3 NULL drops whatever code the claim has. */
-    [OP_VERIFY_CLAIM_DROP] = "DELETE FROM verify_claims WHERE jid = ?1 AND "
-                             "phone = ?2 AND (?3 IS NULL OR hash = ?3)",
-    [OP_VERIFY_CLAIM_LATEST] = "SELECT phone FROM verify_claims WHERE "
-                               "jid = ?1 AND expires_at > ?2 "
-                               "ORDER BY issued_at DESC LIMIT 1",
-    [OP_VERIFY_ISSUED_PHONE] = "SELECT count(*), min(issued_at) FROM "
-                               "verify_issued WHERE phone = ?1 AND "
-                               "issued_at > ?2",
-    [OP_VERIFY_ISSUED_JID] = "SELECT count(*), min(issued_at) FROM "
-                             "verify_issued WHERE jid = ?1 AND issued_at > ?2",
-    [OP_VERIFY_PRUNE_ISSUED] = "DELETE FROM verify_issued "
-                               "WHERE issued_at <= ?1",
-    [OP_VERIFY_PRUNE_CLAIMS] = "DELETE FROM verify_claims "
-                               "WHERE expires_at <= ?1",
-    /* What the administrator sees and does (store_report.c). */
-    [OP_REPORT_USERS] = "SELECT count(*) FROM users",
-    [OP_REPORT_INBOX] = "SELECT count(*), min(created_at) FROM inbox",
-    [OP_REPORT_BY_PHONE] = "SELECT jid, phone, registered_at, proven_at "
-                           "FROM users WHERE phone = ?1",
-    [OP_REPORT_BY_JID] = "SELECT jid, phone, registered_at, proven_at "
-                         "FROM users WHERE jid = ?1",
-    [OP_REPORT_PURGE] = "DELETE FROM inbox WHERE recipient_phone = ?1",
-    [OP_REPORT_BLOCKED] = "SELECT phone, count(*) AS n FROM blocks "
-                          "GROUP BY phone ORDER BY n DESC, phone LIMIT ?1",
-    /* Windows still open whose use reached their kind's limit (?1..?3,
-     * 0: unlimited) at ?4; kinds as in limits.h. */
-    [OP_REPORT_LIMITED] =
-        "SELECT jid, kind, started_at + CASE kind WHEN 0 THEN 60000 "
-        "ELSE 86400000 END AS until FROM send_windows "
-        "WHERE until > ?4 AND used >= CASE kind WHEN 0 THEN ?1 "
-        "WHEN 1 THEN ?2 ELSE ?3 END AND CASE kind WHEN 0 THEN ?1 "
-        "WHEN 1 THEN ?2 ELSE ?3 END > 0 ORDER BY jid, kind LIMIT ?5",
-    STORE_SHARE_SQL,
-};
-
-/* Who is online only matters while this process runs: never persisted. */
-static const char store_resources_sql[] =
-    "CREATE TEMP TABLE resources ("
-    " full_jid TEXT PRIMARY KEY,"
-    " bare_jid TEXT NOT NULL,"
-    " receipts INTEGER NOT NULL DEFAULT -1);" /* -1 unknown, 0 no, 1 yes */
-    "CREATE INDEX temp.resources_bare ON resources (bare_jid);";
-
-/* What only cardxd's store has: the resources table and the statements. */
-static int store_setup(struct store *st, const char *path, char **err)
+/* Sets *err to a copy of msg (NULL if even that fails) and returns code. */
+static int store_open_fail(char **err, int code, const char *msg)
 {
-    if (sqlite3_exec(st->db, store_resources_sql, NULL, NULL, NULL) !=
-        SQLITE_OK)
-        return sqlutil_fail(err, STORE_EDB, "%s: resources table: %s", path,
-                            sqlite3_errmsg(st->db));
-    if (sqlutil_prepare_all(st->db, path, store_sql, OP_COUNT, st->stmt, err) <
-        0)
-        return STORE_EDB;
-    return 0;
+    *err = strdup(msg);
+    return code;
 }
 
-int store_open(const char *path, const char *synchronous, struct store **out,
-               char **err)
+/* A store names its instance at random until store_instance_set(). */
+static int store_name_instance(struct store *st)
 {
-    /* Removing a user relies on the cascade: no foreign keys, no store. */
-    const struct sqlutil_spec spec = {
+    char id[STORE_INSTANCE_RANDOM_MAX];
+
+    if (rand_hex_id(id, sizeof(id), STORE_INSTANCE_PREFIX,
+                    STORE_INSTANCE_RANDOM_BYTES) < 0)
+        return STORE_EDB;
+    st->instance = strdup(id);
+    return st->instance ? 0 : STORE_ENOMEM;
+}
+
+int store_open_driver(const struct db_driver *drv, const char *target,
+                      const char *synchronous, struct store **out, char **err)
+{
+    struct db_spec spec = {
+        .target = target,
         .synchronous = synchronous,
-        .migrations = component_migrations,
-        .migrations_count = component_migrations_count,
-        .need_foreign_keys = 1,
+        .n = OP_COUNT,
     };
     struct store *st;
     int rc;
@@ -259,10 +41,14 @@ int store_open(const char *path, const char *synchronous, struct store **out,
     *err = NULL;
     st = calloc(1, sizeof *st);
     if (!st)
-        return sqlutil_fail(err, STORE_ENOMEM, "out of memory");
-    rc = sqlutil_open(path, &spec, &st->db, err) < 0
-             ? STORE_EDB
-             : store_setup(st, path, err);
+        return store_open_fail(err, STORE_ENOMEM, "out of memory");
+    if (store_name_instance(st) < 0) {
+        store_free(st);
+        return store_open_fail(err, STORE_ENOMEM, "no instance name");
+    }
+    spec.setup = store_sql_for(drv, st->sql);
+    spec.sql = st->sql;
+    rc = drv->open(&spec, &st->db, err);
     if (rc < 0) {
         store_free(st);
         return rc;
@@ -271,40 +57,36 @@ int store_open(const char *path, const char *synchronous, struct store **out,
     return 0;
 }
 
+int store_open(const char *path, const char *synchronous, struct store **out,
+               char **err)
+{
+    return store_open_driver(&db_sqlite, path, synchronous, out, err);
+}
+
 void store_free(struct store *st)
 {
     if (!st)
         return;
-    sqlutil_finalize_all(st->stmt, OP_COUNT);
-    sqlutil_close(st->db);
+    db_close(st->db);
+    free(st->instance);
     free(st);
 }
 
 const char *store_errmsg(const struct store *st)
 {
-    return st->msg ? st->msg : sqlite3_errmsg(st->db);
+    return st->msg ? st->msg : db_errmsg(st->db);
 }
 
 enum store_fault store_fault(struct store *st)
 {
+    enum store_fault f;
+
     if (st->msg)
         return STORE_FAULT_OTHER;
-    switch (sqlite3_errcode(st->db)) {
-    case SQLITE_FULL:
-        return STORE_FAULT_FULL;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return STORE_FAULT_BUSY;
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-        return STORE_FAULT_IO;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
+    f = db_fault(st->db);
+    if (f == STORE_FAULT_CORRUPT)
         st->damaged = 1;
-        return STORE_FAULT_CORRUPT;
-    default:
-        return STORE_FAULT_OTHER;
-    }
+    return f;
 }
 
 int store_damaged(const struct store *st)
@@ -314,15 +96,13 @@ int store_damaged(const struct store *st)
 
 int store_set_busy_timeout(struct store *st, int64_t ms)
 {
-    int bounded = ms > INT_MAX ? INT_MAX : (int)ms;
-
-    return sqlutil_code(sqlite3_busy_timeout(st->db, bounded));
+    return db_set_busy_timeout(st->db, ms);
 }
 
-sqlite3_stmt *store_stmt(struct store *st, enum store_op op)
+struct db_stmt *store_stmt(struct store *st, enum store_op op)
 {
     st->msg = NULL;
-    return st->stmt[op];
+    return db_stmt(st->db, op);
 }
 
 int store_fail(struct store *st, int code, const char *msg)
@@ -331,44 +111,52 @@ int store_fail(struct store *st, int code, const char *msg)
     return code;
 }
 
-int store_write(struct store *st, sqlite3_stmt *s, int rc, const char *notfound)
+int store_run(struct db_stmt *s, int rc)
 {
-    rc = sqlutil_run(s, rc);
-    if (rc != SQLITE_OK)
-        return sqlutil_code(rc);
-    if (sqlite3_changes(st->db) == 0)
+    if (rc == 0)
+        rc = db_step(s);
+    return store_end(s, rc > 0 ? 0 : rc);
+}
+
+int store_write(struct store *st, struct db_stmt *s, int rc,
+                const char *notfound)
+{
+    rc = store_run(s, rc);
+    if (rc < 0)
+        return rc;
+    if (db_changes(s) == 0)
         return store_fail(st, STORE_ENOTFOUND, notfound);
     return 0;
 }
 
-int store_column_dup(struct store *st, sqlite3_stmt *s, int col, char **out)
+int store_column_dup(struct store *st, struct db_stmt *s, int col, char **out)
 {
-    if (sqlutil_column_dup(s, col, out) != SQLITE_OK)
-        return store_fail(st, STORE_ENOMEM, "out of memory");
-    return 0;
+    const char *text = db_column_text(s, col);
+
+    *out = NULL;
+    if (!text)
+        return 0;
+    *out = strdup(text);
+    return *out ? 0 : store_fail(st, STORE_ENOMEM, "out of memory");
 }
 
-int store_step(sqlite3_stmt *s, int rc)
+int store_step(struct db_stmt *s, int rc)
 {
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        return 1;
-    return rc == SQLITE_DONE ? 0 : sqlutil_code(rc);
+    return rc < 0 ? rc : db_step(s);
 }
 
-int store_end(sqlite3_stmt *s, int ret)
+int store_end(struct db_stmt *s, int ret)
 {
-    int rc = sqlutil_reset(s, SQLITE_OK);
+    int rc = db_reset(s);
 
-    return ret < 0 ? ret : sqlutil_code(rc);
+    return ret < 0 ? ret : rc;
 }
 
 int store_get_text(struct store *st, enum store_op op, const char *key,
                    char **out, const char *notfound)
 {
-    sqlite3_stmt *s = store_stmt(st, op);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", key));
+    struct db_stmt *s = store_stmt(st, op);
+    int ret = store_step(s, db_bind(s, 1, "t", key));
 
     *out = NULL;
     if (ret == 1)
@@ -385,7 +173,7 @@ int store_get_text(struct store *st, enum store_op op, const char *key,
 
 int store_exec(struct store *st, enum store_op op)
 {
-    return sqlutil_code(sqlutil_run(store_stmt(st, op), SQLITE_OK));
+    return store_run(store_stmt(st, op), 0);
 }
 
 int store_begin(struct store *st)
@@ -403,7 +191,13 @@ int store_rollback(struct store *st)
     return store_exec(st, OP_ROLLBACK);
 }
 
+int store_reconnect(struct store *st)
+{
+    st->msg = NULL;
+    return db_reconnect(st->db);
+}
+
 int store_in_transaction(const struct store *st)
 {
-    return !sqlite3_get_autocommit(st->db);
+    return db_in_transaction(st->db);
 }

@@ -1,5 +1,6 @@
-/* cardxd's SQLite store: users, their own cards, the inbox of waiting cards
- * and (in a TEMP table) the resources (full JIDs) currently online. */
+/* cardxd's store, on SQLite or PostgreSQL behind component/db.h: users,
+ * their own cards, the inbox of waiting cards and the sessions (full
+ * JIDs) online through any instance sharing it. */
 #ifndef CARDX_COMPONENT_STORE_H
 #define CARDX_COMPONENT_STORE_H
 
@@ -8,12 +9,14 @@
 #include "common/errors.h"
 
 #define STORE_OK CX_OK
-#define STORE_EDB CX_EDB             /* SQLite failed; see store_errmsg() */
+#define STORE_EDB CX_EDB /* the database failed; see store_errmsg() */
 #define STORE_ENOTFOUND CX_ENOTFOUND /* no such row */
 #define STORE_ECONFLICT CX_EEXISTS   /* the number belongs to another JID */
 #define STORE_ENOMEM CX_ENOMEM
 
 struct store;
+struct db_driver;
+struct strv;
 
 /* A card waiting for (or in flight to) its recipient. All strings are owned
  * by the item; optional ones may be NULL. */
@@ -50,10 +53,17 @@ struct store_inbox_item {
 int store_open(const char *path, const char *synchronous, struct store **out,
                char **err);
 
+/* Opens the store through drv (component/db.h) on target (SQLite: a file
+ * path; PostgreSQL: a libpq connection string), bringing its schema up to
+ * date with that driver's migrations; synchronous as store_open() takes it
+ * (SQLite only). Returns and sets *out and *err as store_open() does. */
+int store_open_driver(const struct db_driver *drv, const char *target,
+                      const char *synchronous, struct store **out, char **err);
+
 /* Finalises the statements and closes the database. Accepts NULL. */
 void store_free(struct store *st);
 
-/* The last SQLite error message (borrowed). */
+/* The last failure's message, the database's or the store's (borrowed). */
 const char *store_errmsg(const struct store *st);
 
 /* What kind of failure the last failed call was, for the answer its
@@ -66,11 +76,15 @@ enum store_fault {
     STORE_FAULT_BUSY,
     STORE_FAULT_IO,
     STORE_FAULT_CORRUPT,
+    /* The database server is unreachable (PostgreSQL restarted, refused
+     * or lost the connection): cardxd reconnects on its own. */
+    STORE_FAULT_DOWN,
 };
 
-/* Classifies the last failure. A damaged file (SQLITE_CORRUPT or
- * SQLITE_NOTADB) is remembered for the store's life: see store_damaged().
- * Call it right after the failed call, before any other. */
+/* Classifies the last failure (its driver's fault()). A damaged file
+ * (SQLite: SQLITE_CORRUPT or SQLITE_NOTADB) is remembered for the store's
+ * life: see store_damaged(). Call it right after the failed call, before
+ * any other. */
 enum store_fault store_fault(struct store *st);
 
 /* True once a call found the file damaged: nothing more should be written
@@ -112,6 +126,13 @@ int store_rollback(struct store *st);
 /* True while a transaction opened by store_begin() is still open: false
  * after SQLite rolled it back on its own. */
 int store_in_transaction(const struct store *st);
+
+/* Whether the database can be reached: 0 when the connection is up, 1
+ * when it was lost and is made again now (its statements prepared again,
+ * the online resources forgotten), or a negative code, the reason in
+ * store_errmsg(), while the server stays unreachable. An SQLite file is
+ * always up. */
+int store_reconnect(struct store *st);
 
 /* --- users --- */
 
@@ -248,6 +269,18 @@ int store_window_get(struct store *st, const char *jid, int kind,
 /* Writes that window, creating it if needed. */
 int store_window_set(struct store *st, const char *jid, int kind,
                      int64_t started_at, int64_t used);
+/* Writes the window as store_window_set() does, but only over the one
+ * read: (old_started_at, old_used), or with old_started_at -1, none.
+ * Returns 1 when written, 0 when another writer changed it since (read
+ * it again), or a negative code: counts stay exact with several
+ * instances on one database. */
+int store_window_swap(struct store *st, const char *jid, int kind,
+                      int64_t old_started_at, int64_t old_used,
+                      int64_t started_at, int64_t used);
+/* Gives back one send counted in jid's window of kind started at
+ * started_at (a count undone after another instance's race). */
+int store_window_uncount(struct store *st, const char *jid, int kind,
+                         int64_t started_at);
 /* *window_start receives the start of the lookup window in which jid last
  * counted a send to phone. STORE_ENOTFOUND when it never did (or forgot). */
 int store_lookup_get(struct store *st, const char *jid, const char *phone,
@@ -368,7 +401,10 @@ int store_report_limited(
     struct store *st, const int limit_of[3], int64_t now, int limit,
     int (*fn)(void *ud, const char *jid, int kind, int64_t until), void *ud);
 
-/* --- online resources (TEMP table: gone when the process ends) --- */
+/* --- online resources (store_session.c) ---
+ * Shared by every instance on the database: each session is owned by the
+ * instance that saw its last presence, and outlives it only until another
+ * instance takes it over (store_instance_take_over()). */
 
 /* Records a full JID as online. Returns 1 when it is new, 0 when it was
  * already known (a presence update), or a negative code. */
@@ -393,7 +429,77 @@ int store_online_count(struct store *st, const char *bare_jid, int *online,
  * fn returns non-zero and returns that value. fn may use the store. */
 int store_online_each(struct store *st, const char *bare_jid,
                       int (*fn)(void *ud, const char *full_jid), void *ud);
-/* Forgets every resource (the link to the server went down). */
+/* Forgets every resource this instance owns (its link to the server went
+ * down); the other instances' stay. */
 int store_online_clear(struct store *st);
+
+/* --- instances sharing the database (store_session.c, store_claim.c) --- */
+
+/* A store names itself STORE_INSTANCE_PREFIX and random hex digits at
+ * open, unless store_instance_set() gives it a name. */
+#define STORE_INSTANCE_PREFIX "cardxd-"
+#define STORE_INSTANCE_RANDOM_BYTES 8
+#define STORE_INSTANCE_RANDOM_MAX 32
+
+/* Names this store's instance (copied): the owner of the sessions it
+ * records and of the claims it makes. Returns 0 or STORE_ENOMEM. */
+int store_instance_set(struct store *st, const char *id);
+/* This store's instance (borrowed). */
+const char *store_instance(const struct store *st);
+/* Renews this instance's lease until now + lease_ms (unix ms), creating
+ * its row on the first beat. */
+int store_instance_beat(struct store *st, int64_t now, int64_t lease_ms);
+/* Drops this instance's lease, its sessions and its claims: a clean stop
+ * leaves nothing for the others to take over. */
+int store_instance_leave(struct store *st);
+/* Takes over up to limit instances whose lease ran out before now (or
+ * that own sessions without ever having had one): forgets their sessions,
+ * appending the bare JID of each to *bares for the caller to probe again;
+ * lets go of their claims, appending the number each card waits for to
+ * *phones for the caller to flush; and forgets their lease. Of two
+ * instances taking over one dead one, each gets what the other did not.
+ * Returns the number of instances taken over, or a negative code. */
+int store_instance_take_over(struct store *st, int64_t now, int limit,
+                             struct strv *bares, struct strv *phones);
+/* *live: how many instances hold a lease at now. */
+int store_instance_live(struct store *st, int64_t now, int64_t *live);
+
+/* Claims card_id for this instance until now + hold_ms: returns 1 when
+ * this instance now holds it (nobody did, it did already, or the last
+ * hold ran out), 0 when another instance holds it, STORE_ENOTFOUND when
+ * no such card waits, or another negative code. Of two instances that
+ * claim one card at once, one wins. */
+int store_inbox_claim(struct store *st, const char *card_id, int64_t now,
+                      int64_t hold_ms);
+/* Lets go of this instance's claim on card_id (a bounce: anyone may
+ * deliver it again). Not holding it is no failure. */
+int store_inbox_unclaim(struct store *st, const char *card_id);
+/* *by: the instance holding card_id (the caller frees it; NULL when
+ * nobody does) and *until the unix ms its hold ends. */
+int store_inbox_claimant(struct store *st, const char *card_id, char **by,
+                         int64_t *until);
+/* Keeps the answer xml (an iq, as text) with id from from_jid, which the
+ * server handed to this instance though another asked. A repeat is
+ * ignored. */
+int store_answer_put(struct store *st, const char *id, const char *from_jid,
+                     const char *xml, int64_t now);
+/* Takes the answer kept for the iq id asked of from_jid: 1 with *xml the
+ * caller's to free(), 0 when none came, or a negative code. */
+int store_answer_take(struct store *st, const char *id, const char *from_jid,
+                      char **xml);
+/* Forgets the answers kept before before (unix ms): nobody waits for them
+ * any more. */
+int store_answer_prune(struct store *st, int64_t before);
+
+/* Calls fn with the bare JID of each of up to limit online users with a
+ * never delivered card nobody holds at now, where the card or the user's
+ * session is as recent as since but both older than settled (unix ms):
+ * what a race between two instances' transactions may have left
+ * undelivered, once the usual path (a send delivers at once, a new
+ * session is flushed once its client said what it supports) had its
+ * time. fn may use the store. */
+int store_inbox_missed(struct store *st, int64_t since, int64_t settled,
+                       int64_t now, int limit,
+                       int (*fn)(void *ud, const char *bare), void *ud);
 
 #endif

@@ -2,19 +2,17 @@
 #include "component/store_consent.h"
 
 #include <stdlib.h>
-#include <sqlite3.h>
 
 #include "component/store_int.h"
-#include "sql/sqlutil.h"
 
 /* Runs one SELECT of a single integer into *out (0 when no row). */
-static int read_int(sqlite3_stmt *s, int rc, int *out)
+static int read_int(struct db_stmt *s, int rc, int *out)
 {
     int ret = store_step(s, rc);
 
     *out = 0;
     if (ret == 1) {
-        *out = sqlite3_column_int(s, 0);
+        *out = (int)db_column_int64(s, 0);
         ret = 0;
     }
     return store_end(s, ret);
@@ -22,25 +20,25 @@ static int read_int(sqlite3_stmt *s, int rc, int *out)
 
 int store_consent_mode(struct store *st, const char *recipient_phone, int *mode)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_CONSENT_MODE_GET);
+    struct db_stmt *s = store_stmt(st, OP_CONSENT_MODE_GET);
 
-    return read_int(s, sqlutil_bind(s, 1, "t", recipient_phone), mode);
+    return read_int(s, db_bind(s, 1, "t", recipient_phone), mode);
 }
 
 int store_consent_set_mode(struct store *st, const char *jid, int mode)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_CONSENT_MODE_SET);
+    struct db_stmt *s = store_stmt(st, OP_CONSENT_MODE_SET);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "ti", jid, mode),
+    return store_write(st, s, db_bind(s, 1, "ti", jid, mode),
                        "no number is registered");
 }
 
 int store_consent_known(struct store *st, const char *recipient_phone,
                         const char *sender_phone, int *known)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_CONSENT_KNOWN);
-    int rc = read_int(
-        s, sqlutil_bind(s, 1, "tt", recipient_phone, sender_phone), known);
+    struct db_stmt *s = store_stmt(st, OP_CONSENT_KNOWN);
+    int rc =
+        read_int(s, db_bind(s, 1, "tt", recipient_phone, sender_phone), known);
 
     *known = *known > 0;
     return rc;
@@ -50,24 +48,21 @@ int store_consent_known(struct store *st, const char *recipient_phone,
 static int number_add(struct store *st, const char *jid, const char *phone,
                       int kind)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_CONSENT_NUMBER_ADD);
-    int rc = sqlutil_run(s, sqlutil_bind(s, 1, "tti", jid, phone, kind));
-
-    return rc == SQLITE_OK ? 0 : sqlutil_code(rc);
+    struct db_stmt *s = store_stmt(st, OP_CONSENT_NUMBER_ADD);
+    return store_run(s, db_bind(s, 1, "tti", jid, phone, kind));
 }
 
 int store_consent_set_contacts(struct store *st, const char *jid,
                                const struct strv *phones)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_CONSENT_CONTACTS_CLEAR);
+    struct db_stmt *s = store_stmt(st, OP_CONSENT_CONTACTS_CLEAR);
     char *own = NULL;
     int rc = store_user_phone(st, jid, &own);
 
     free(own);
     if (rc < 0)
         return rc;
-    rc = sqlutil_run(s, sqlutil_bind(s, 1, "t", jid));
-    rc = rc == SQLITE_OK ? 0 : sqlutil_code(rc);
+    rc = store_run(s, db_bind(s, 1, "t", jid));
     for (size_t i = 0; rc == 0 && i < phones->n; i++)
         rc = number_add(st, jid, phones->v[i], STORE_CONSENT_CONTACT);
     return rc;
@@ -80,9 +75,9 @@ int store_consent_trust(struct store *st, const char *jid, const char *phone)
 
 int store_consent_set_held(struct store *st, const char *card_id, int held)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_CONSENT_SET_HELD);
+    struct db_stmt *s = store_stmt(st, OP_CONSENT_SET_HELD);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "ti", card_id, held),
+    return store_write(st, s, db_bind(s, 1, "ti", card_id, held),
                        "no such card");
 }
 
@@ -102,8 +97,8 @@ static void held_clear(struct held *h)
 
 static int held_read(struct store *st, const char *jid, struct held *h)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_CONSENT_HELD_LIST);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", jid));
+    struct db_stmt *s = store_stmt(st, OP_CONSENT_HELD_LIST);
+    int ret = store_step(s, db_bind(s, 1, "t", jid));
 
     while (ret == 1) {
         int64_t *more = reallocarray(h->created, h->n + 1, sizeof(int64_t));
@@ -112,14 +107,14 @@ static int held_read(struct store *st, const char *jid, struct held *h)
             break;
         }
         h->created = more;
-        h->created[h->n++] = sqlite3_column_int64(s, 4);
+        h->created[h->n++] = db_column_int64(s, 4);
         for (int col = 0; col < 4 && ret == 1; col++) {
-            const char *v = (const char *)sqlite3_column_text(s, col);
+            const char *v = db_column_text(s, col);
             if (strv_push(&h->cols, v ? v : "") < 0)
                 ret = store_fail(st, STORE_ENOMEM, "out of memory");
         }
         if (ret == 1)
-            ret = store_step(s, SQLITE_OK);
+            ret = store_step(s, 0);
     }
     return store_end(s, ret);
 }
@@ -149,8 +144,8 @@ int store_consent_each(struct store *st, const char *jid,
 int store_consent_release(struct store *st, const char *jid,
                           const char *card_id, char **sender_phone)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_CONSENT_HELD_SENDER);
-    int ret = store_step(s, sqlutil_bind(s, 1, "tt", jid, card_id));
+    struct db_stmt *s = store_stmt(st, OP_CONSENT_HELD_SENDER);
+    int ret = store_step(s, db_bind(s, 1, "tt", jid, card_id));
 
     *sender_phone = NULL;
     if (ret == 1)
@@ -160,7 +155,7 @@ int store_consent_release(struct store *st, const char *jid,
     ret = store_end(s, ret);
     if (ret == 0) {
         s = store_stmt(st, OP_CONSENT_RELEASE);
-        ret = store_write(st, s, sqlutil_bind(s, 1, "tt", jid, card_id),
+        ret = store_write(st, s, db_bind(s, 1, "tt", jid, card_id),
                           "no such request");
     }
     if (ret < 0) {
@@ -173,20 +168,20 @@ int store_consent_release(struct store *st, const char *jid,
 int store_consent_decline(struct store *st, const char *jid,
                           const char *card_id)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_CONSENT_DECLINE);
+    struct db_stmt *s = store_stmt(st, OP_CONSENT_DECLINE);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "tt", jid, card_id),
+    return store_write(st, s, db_bind(s, 1, "tt", jid, card_id),
                        "no such request");
 }
 
 int store_consent_held_count(struct store *st, const char *jid, int64_t *count)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_CONSENT_HELD_COUNT);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", jid));
+    struct db_stmt *s = store_stmt(st, OP_CONSENT_HELD_COUNT);
+    int ret = store_step(s, db_bind(s, 1, "t", jid));
 
     *count = 0;
     if (ret == 1) {
-        *count = sqlite3_column_int64(s, 0);
+        *count = db_column_int64(s, 0);
         ret = 0;
     }
     return store_end(s, ret);

@@ -3,25 +3,26 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
 
 #include "common/util.h"
 #include "component/store_int.h"
-#include "sql/sqlutil.h"
 
 int store_inbox_push(struct store *st, struct store_inbox_item *item)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_PUSH);
-    int rc =
-        sqlutil_bind(s, 1, "ttttttlittt", item->card_id, item->recipient_jid,
+    struct db_stmt *s = store_stmt(st, OP_INBOX_PUSH);
+    int rc = db_bind(s, 1, "ttttttlittt", item->card_id, item->recipient_jid,
                      item->sender_phone, item->sender_jid, item->vcard,
                      item->note, item->created, item->attempts,
                      item->receipt_to, item->receipt_id, item->recipient_phone);
-    int ret = store_write(st, s, rc, "no such recipient");
+    int ret = store_step(s, rc);
 
-    if (ret == 0)
-        item->seq = sqlite3_last_insert_rowid(st->db);
-    return ret;
+    /* No row: neither ?11 nor the JID gave a number. */
+    if (ret == 1)
+        item->seq = db_column_int64(s, 0);
+    else if (ret == 0)
+        ret = store_fail(st, STORE_ENOTFOUND, "no such recipient");
+    ret = store_end(s, ret);
+    return ret < 0 ? ret : 0;
 }
 
 /* Frees the strings of item, not item itself. */
@@ -51,14 +52,14 @@ void store_inbox_item_free(struct store_inbox_item *item)
 /* Fills the zeroed item from a row of INBOX_COLUMNS. The recipient's JID
  * is not a column: rows are selected by it, or by number (recipient_jid
  * NULL, and so is the item's). */
-static int store_item_read(struct store *st, sqlite3_stmt *s,
+static int store_item_read(struct store *st, struct db_stmt *s,
                            const char *recipient_jid,
                            struct store_inbox_item *item)
 {
-    item->seq = sqlite3_column_int64(s, 0);
-    item->created = sqlite3_column_int64(s, 6);
-    item->attempts = sqlite3_column_int(s, 7);
-    item->handed_at = sqlite3_column_int64(s, 10);
+    item->seq = db_column_int64(s, 0);
+    item->created = db_column_int64(s, 6);
+    item->attempts = (int)db_column_int64(s, 7);
+    item->handed_at = db_column_int64(s, 10);
     if (recipient_jid && !(item->recipient_jid = strdup(recipient_jid)))
         return store_fail(st, STORE_ENOMEM, "out of memory");
     if (store_column_dup(st, s, 1, &item->card_id) ||
@@ -80,8 +81,8 @@ static int store_item_read(struct store *st, sqlite3_stmt *s,
 static int store_inbox_list(struct store *st, const char *recipient_jid,
                             struct store_inbox_item **items, size_t *n)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_LIST);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", recipient_jid));
+    struct db_stmt *s = store_stmt(st, OP_INBOX_LIST);
+    int ret = store_step(s, db_bind(s, 1, "t", recipient_jid));
     size_t cap = 0;
 
     *items = NULL;
@@ -102,7 +103,7 @@ static int store_inbox_list(struct store *st, const char *recipient_jid,
         memset(&(*items)[*n], 0, sizeof **items);
         ret = store_item_read(st, s, recipient_jid, &(*items)[(*n)++]);
         if (ret == 0)
-            ret = store_step(s, SQLITE_OK);
+            ret = store_step(s, 0);
     }
     return store_end(s, ret);
 }
@@ -129,11 +130,11 @@ int store_inbox_each(struct store *st, const char *recipient_jid,
 int store_inbox_count(struct store *st, const char *recipient_jid,
                       int64_t *count)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_COUNT);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", recipient_jid));
+    struct db_stmt *s = store_stmt(st, OP_INBOX_COUNT);
+    int ret = store_step(s, db_bind(s, 1, "t", recipient_jid));
 
     if (ret == 1) {
-        *count = sqlite3_column_int64(s, 0);
+        *count = db_column_int64(s, 0);
         ret = 0;
     }
     return store_end(s, ret);
@@ -142,11 +143,11 @@ int store_inbox_count(struct store *st, const char *recipient_jid,
 int store_inbox_count_number(struct store *st, const char *recipient_phone,
                              int64_t *count)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_COUNT_NUMBER);
-    int ret = store_step(s, sqlutil_bind(s, 1, "t", recipient_phone));
+    struct db_stmt *s = store_stmt(st, OP_INBOX_COUNT_NUMBER);
+    int ret = store_step(s, db_bind(s, 1, "t", recipient_phone));
 
     if (ret == 1) {
-        *count = sqlite3_column_int64(s, 0);
+        *count = db_column_int64(s, 0);
         ret = 0;
     }
     return store_end(s, ret);
@@ -155,33 +156,33 @@ int store_inbox_count_number(struct store *st, const char *recipient_phone,
 int store_inbox_mark_sent(struct store *st, const char *card_id,
                           int64_t handed_at)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_MARK);
-    int rc = sqlutil_bind(s, 1, "t", card_id);
+    struct db_stmt *s = store_stmt(st, OP_INBOX_MARK);
+    int rc = db_bind(s, 1, "t", card_id);
 
-    if (rc == SQLITE_OK)
-        rc = handed_at ? sqlite3_bind_int64(s, 2, handed_at)
-                       : sqlite3_bind_null(s, 2);
+    if (rc == 0)
+        rc = handed_at ? db_bind(s, 2, "l", handed_at)
+                       : db_bind(s, 2, "t", (const char *)NULL);
     return store_write(st, s, rc, "no such card");
 }
 
 int store_inbox_requeue(struct store *st, const char *recipient_jid,
                         const char *card_id)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_REQUEUE);
+    struct db_stmt *s = store_stmt(st, OP_INBOX_REQUEUE);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "tt", card_id, recipient_jid),
+    return store_write(st, s, db_bind(s, 1, "tt", card_id, recipient_jid),
                        "no such card");
 }
 
 /* Runs op, a min() over the inbox, into *at (0 when the inbox is empty). */
 static int store_inbox_first(struct store *st, enum store_op op, int64_t *at)
 {
-    sqlite3_stmt *s = store_stmt(st, op);
-    int ret = store_step(s, SQLITE_OK);
+    struct db_stmt *s = store_stmt(st, op);
+    int ret = store_step(s, 0);
 
     *at = 0;
     if (ret == 1) {
-        *at = sqlite3_column_int64(s, 0); /* NULL reads as 0 */
+        *at = db_column_int64(s, 0); /* NULL reads as 0 */
         ret = 0;
     }
     return store_end(s, ret);
@@ -200,9 +201,8 @@ int store_inbox_created_first(struct store *st, int64_t *at)
 int store_inbox_from(struct store *st, const char *recipient_phone,
                      const char *sender_jid, char **card_id)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_SENDER);
-    int ret =
-        store_step(s, sqlutil_bind(s, 1, "tt", recipient_phone, sender_jid));
+    struct db_stmt *s = store_stmt(st, OP_INBOX_SENDER);
+    int ret = store_step(s, db_bind(s, 1, "tt", recipient_phone, sender_jid));
 
     *card_id = NULL;
     if (ret == 1)
@@ -219,13 +219,13 @@ int store_inbox_from(struct store *st, const char *recipient_phone,
 
 int store_inbox_replace(struct store *st, const struct store_inbox_item *item)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_REPLACE);
-    int rc = sqlutil_bind(s, 1, "tttttlt", item->card_id, item->recipient_phone,
-                          item->sender_phone, item->vcard, item->note,
-                          item->created, item->receipt_to);
+    struct db_stmt *s = store_stmt(st, OP_INBOX_REPLACE);
+    int rc = db_bind(s, 1, "tttttlt", item->card_id, item->recipient_phone,
+                     item->sender_phone, item->vcard, item->note, item->created,
+                     item->receipt_to);
 
-    if (rc == SQLITE_OK)
-        rc = sqlutil_bind(s, 8, "t", item->receipt_id);
+    if (rc == 0)
+        rc = db_bind(s, 8, "t", item->receipt_id);
     return store_write(st, s, rc, "no such card");
 }
 
@@ -235,15 +235,15 @@ static int store_inbox_pair_list(struct store *st, enum store_op op,
                                  int64_t cutoff, int limit, struct strv *whos,
                                  struct strv *ids)
 {
-    sqlite3_stmt *s = store_stmt(st, op);
-    int ret = store_step(s, sqlutil_bind(s, 1, "li", cutoff, limit));
+    struct db_stmt *s = store_stmt(st, op);
+    int ret = store_step(s, db_bind(s, 1, "li", cutoff, limit));
 
     while (ret == 1) {
-        const char *who = (const char *)sqlite3_column_text(s, 0);
-        const char *id = (const char *)sqlite3_column_text(s, 1);
+        const char *who = db_column_text(s, 0);
+        const char *id = db_column_text(s, 1);
 
         ret = who && id && strv_push(whos, who) == 0 && strv_push(ids, id) == 0
-                  ? store_step(s, SQLITE_OK)
+                  ? store_step(s, 0)
                   : store_fail(st, STORE_ENOMEM, "out of memory");
     }
     return store_end(s, ret);
@@ -287,9 +287,9 @@ static int store_inbox_get(struct store *st, const char *recipient_jid,
                            const char *recipient_phone, const char *card_id,
                            struct store_inbox_item **item)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_GET);
+    struct db_stmt *s = store_stmt(st, OP_INBOX_GET);
     int ret = store_step(
-        s, sqlutil_bind(s, 1, "ttt", card_id, recipient_jid, recipient_phone));
+        s, db_bind(s, 1, "ttt", card_id, recipient_jid, recipient_phone));
 
     *item = NULL;
     if (ret == 1) {
@@ -314,7 +314,7 @@ static int store_inbox_take_for(struct store *st, const char *recipient_jid,
                                 struct store_inbox_item **item)
 {
     struct store_inbox_item *got = NULL;
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int ret;
 
     if (item) {
@@ -326,8 +326,7 @@ static int store_inbox_take_for(struct store *st, const char *recipient_jid,
     }
     s = store_stmt(st, OP_INBOX_DELETE);
     ret = store_write(
-        st, s,
-        sqlutil_bind(s, 1, "ttt", card_id, recipient_jid, recipient_phone),
+        st, s, db_bind(s, 1, "ttt", card_id, recipient_jid, recipient_phone),
         "no such card");
     if (ret < 0) {
         store_inbox_item_free(got);
@@ -353,13 +352,12 @@ int store_inbox_take_number(struct store *st, const char *recipient_phone,
 int store_inbox_drop_sender(struct store *st, const char *recipient_jid,
                             const char *sender_phone, int64_t *dropped)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_INBOX_DROP_SENDER);
-    int rc =
-        sqlutil_run(s, sqlutil_bind(s, 1, "tt", sender_phone, recipient_jid));
+    struct db_stmt *s = store_stmt(st, OP_INBOX_DROP_SENDER);
+    int rc = store_run(s, db_bind(s, 1, "tt", sender_phone, recipient_jid));
 
-    if (rc != SQLITE_OK)
-        return sqlutil_code(rc);
+    if (rc < 0)
+        return rc;
     if (dropped)
-        *dropped = sqlite3_changes(st->db);
+        *dropped = db_changes(s);
     return 0;
 }

@@ -3,11 +3,10 @@
 #ifndef CARDX_COMPONENT_STORE_INT_H
 #define CARDX_COMPONENT_STORE_INT_H
 
-#include <sqlite3.h>
-
+#include "component/db.h"
 #include "component/store.h"
 
-/* One prepared statement per operation; their SQL is in store.c. */
+/* One prepared statement per operation; their SQL is in store_sql.c. */
 enum store_op {
     OP_BEGIN,
     OP_COMMIT,
@@ -47,6 +46,7 @@ enum store_op {
     OP_BLOCK_LIST,
     OP_BLOCK_CHECK,
     OP_ONLINE_ADD,
+    OP_ONLINE_TOUCH,
     OP_ONLINE_REMOVE,
     OP_ONLINE_RECEIPTS,
     OP_ONLINE_GET,
@@ -101,26 +101,64 @@ enum store_op {
     OP_USER_LANG_CHOOSE,
     OP_USER_LANG,
     OP_USER_LANG_CHOICE,
+    /* Instances sharing the database (store_inst_sql.h). */
+    OP_INSTANCE_BEAT,
+    OP_INSTANCE_LEAVE,
+    OP_INSTANCE_DEAD,
+    OP_INSTANCE_TAKE,
+    OP_INSTANCE_RELEASE,
+    OP_INSTANCE_LIVE,
+    OP_INBOX_CLAIM,
+    OP_INBOX_UNCLAIM,
+    OP_INBOX_UNCLAIM_ALL,
+    OP_INBOX_CLAIMANT,
+    OP_INBOX_MISSED,
+    OP_WINDOW_SWAP,
+    OP_WINDOW_FIRST,
+    OP_WINDOW_UNCOUNT,
+    OP_ANSWER_PUT,
+    OP_ANSWER_TAKE,
+    OP_ANSWER_PRUNE,
     OP_COUNT
 };
 
 /* The inbox columns store_item_read (store_inbox.c) expects, in its order;
- * the statements of store.c select them. */
+ * the statements of store_sql.c select them. */
 #define INBOX_COLUMNS                                                          \
     "seq, card_id, sender_phone, sender_jid, vcard, note, created_at, "        \
     "attempts, receipt_to, receipt_id, handed_at, recipient_phone, "           \
     "updates, changed"
 
+/* The statements (store_sql.c): store_sql_common in the SQL every driver
+ * speaks, and per driver the entries whose dialect differs (NULL where it
+ * does not). */
+extern const char *const store_sql_common[OP_COUNT];
+extern const char *const store_sql_sqlite[OP_COUNT];
+extern const char *const store_sql_pg[OP_COUNT];
+/* PostgreSQL's SQL for each new connection (store_sql_pg.c). */
+extern const char store_sql_pg_setup[];
+
+/* Fills sql with drv's statement for each operation (its override, else
+ * the common one; all static) and returns the SQL drv runs once at open
+ * (static), or NULL. */
+const char *store_sql_for(const struct db_driver *drv,
+                          const char *sql[OP_COUNT]);
+
 struct store {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[OP_COUNT];
-    /* Set when the last call failed for a reason of ours, not SQLite's. */
+    struct db *db;
+    /* What db was opened with: the driver may prepare it again. */
+    const char *sql[OP_COUNT];
+    /* Set when the last call failed for a reason of ours, not the
+     * database's. */
     const char *msg;
     int damaged; /* a call found the file damaged (store_damaged()) */
+    /* The instance this process is: owns the sessions it records and the
+     * claims it makes (store_instance_set()). */
+    char *instance;
 };
 
 /* Starts a call with op's statement, forgetting the last failure of ours. */
-sqlite3_stmt *store_stmt(struct store *st, enum store_op op);
+struct db_stmt *store_stmt(struct store *st, enum store_op op);
 
 /* Records msg (static) as the reason of this call's failure; returns code. */
 int store_fail(struct store *st, int code, const char *msg);
@@ -128,23 +166,28 @@ int store_fail(struct store *st, int code, const char *msg);
 /* Runs op, a statement without parameters nor rows. */
 int store_exec(struct store *st, enum store_op op);
 
-/* sqlutil_run() for a write that must touch a row: STORE_ENOTFOUND with
- * notfound as the message if none. rc is the result of binding s. */
-int store_write(struct store *st, sqlite3_stmt *s, int rc,
+/* Runs s, a statement whose rows (if any) are not wanted, once, then ends
+ * the call. rc is the result of binding s: when negative, s is only
+ * reset. Returns 0 or the first failure. */
+int store_run(struct db_stmt *s, int rc);
+
+/* store_run() for a write that must touch a row: STORE_ENOTFOUND with
+ * notfound as the message if none. */
+int store_write(struct store *st, struct db_stmt *s, int rc,
                 const char *notfound);
 
 /* Steps s, whose binding gave rc, to its first row. Returns 1 with s on
  * that row, 0 when there is none, or a negative code; in every case the
  * call ends with store_end(). */
-int store_step(sqlite3_stmt *s, int rc);
+int store_step(struct db_stmt *s, int rc);
 
 /* Ends a call on s: resets it and clears its bindings. Returns ret when it
  * is negative (the first failure wins), else 0 or the reset's failure. */
-int store_end(sqlite3_stmt *s, int ret);
+int store_end(struct db_stmt *s, int ret);
 
 /* Copies text column col of the current row into *out (NULL for NULL), the
  * caller's to free(). Returns 0 or STORE_ENOMEM. */
-int store_column_dup(struct store *st, sqlite3_stmt *s, int col, char **out);
+int store_column_dup(struct store *st, struct db_stmt *s, int col, char **out);
 
 /* Runs op (one text parameter, key) for its single text column, copied
  * into *out for the caller to free(). STORE_ENOTFOUND with notfound as the

@@ -1,20 +1,18 @@
 /* cardxd's store: the counters of each account's sends, whose rules live
  * in component/limits.c. */
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "component/store_int.h"
-#include "sql/sqlutil.h"
 
 int store_window_get(struct store *st, const char *jid, int kind,
                      int64_t *started_at, int64_t *used)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_WINDOW_GET);
-    int ret = store_step(s, sqlutil_bind(s, 1, "ti", jid, kind));
+    struct db_stmt *s = store_stmt(st, OP_WINDOW_GET);
+    int ret = store_step(s, db_bind(s, 1, "ti", jid, kind));
 
     if (ret == 1) {
-        *started_at = sqlite3_column_int64(s, 0);
-        *used = sqlite3_column_int64(s, 1);
+        *started_at = db_column_int64(s, 0);
+        *used = db_column_int64(s, 1);
         ret = 0;
     } else if (ret == 0) {
         ret = store_fail(st, STORE_ENOTFOUND, "no such window");
@@ -25,21 +23,21 @@ int store_window_get(struct store *st, const char *jid, int kind,
 int store_window_set(struct store *st, const char *jid, int kind,
                      int64_t started_at, int64_t used)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_WINDOW_SET);
+    struct db_stmt *s = store_stmt(st, OP_WINDOW_SET);
 
     return store_write(st, s,
-                       sqlutil_bind(s, 1, "till", jid, kind, started_at, used),
+                       db_bind(s, 1, "till", jid, kind, started_at, used),
                        "window not written");
 }
 
 int store_lookup_get(struct store *st, const char *jid, const char *phone,
                      int64_t *window_start)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_LOOKUP_GET);
-    int ret = store_step(s, sqlutil_bind(s, 1, "tt", jid, phone));
+    struct db_stmt *s = store_stmt(st, OP_LOOKUP_GET);
+    int ret = store_step(s, db_bind(s, 1, "tt", jid, phone));
 
     if (ret == 1) {
-        *window_start = sqlite3_column_int64(s, 0);
+        *window_start = db_column_int64(s, 0);
         ret = 0;
     } else if (ret == 0) {
         ret = store_fail(st, STORE_ENOTFOUND, "number not counted");
@@ -50,10 +48,9 @@ int store_lookup_get(struct store *st, const char *jid, const char *phone,
 int store_lookup_set(struct store *st, const char *jid, const char *phone,
                      int64_t window_start)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_LOOKUP_SET);
+    struct db_stmt *s = store_stmt(st, OP_LOOKUP_SET);
 
-    return store_write(st, s,
-                       sqlutil_bind(s, 1, "ttl", jid, phone, window_start),
+    return store_write(st, s, db_bind(s, 1, "ttl", jid, phone, window_start),
                        "lookup not written");
 }
 
@@ -62,11 +59,11 @@ int store_lookup_set(struct store *st, const char *jid, const char *phone,
 static int store_delete(struct store *st, enum store_op op, const char *jid,
                         int64_t before)
 {
-    sqlite3_stmt *s = store_stmt(st, op);
-    int rc = jid ? sqlutil_bind(s, 1, "tl", jid, before)
-                 : sqlutil_bind(s, 1, "l", before);
+    struct db_stmt *s = store_stmt(st, op);
+    int rc =
+        jid ? db_bind(s, 1, "tl", jid, before) : db_bind(s, 1, "l", before);
 
-    return sqlutil_code(sqlutil_run(s, rc));
+    return store_run(s, rc);
 }
 
 int store_lookup_forget(struct store *st, const char *jid, int64_t before)

@@ -3,21 +3,19 @@
 
 #include <stdint.h>
 #include <stdlib.h>
-#include <sqlite3.h>
 
 #include "common/util.h"
 #include "component/store_int.h"
-#include "sql/sqlutil.h"
 
 int store_share_put(struct store *st, const char *sender_jid,
                     const char *recipient_phone, const struct store_share *s,
                     int64_t now)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_SHARE_PUT);
-    int rc = sqlutil_bind(q, 1, "ttttttl", sender_jid, recipient_phone,
-                          s->card_id, s->profile, s->fields, s->vcard, now);
+    struct db_stmt *q = store_stmt(st, OP_SHARE_PUT);
+    int rc = db_bind(q, 1, "ttttttl", sender_jid, recipient_phone, s->card_id,
+                     s->profile, s->fields, s->vcard, now);
 
-    return sqlutil_code(sqlutil_run(q, rc));
+    return store_run(q, rc);
 }
 
 /* The shares store_share_each() visits, collected as five parallel
@@ -34,17 +32,16 @@ static void share_rows_clear(struct share_rows *r)
     strv_clear(&r->nulls);
 }
 
-static int share_rows_read(struct store *st, sqlite3_stmt *q,
+static int share_rows_read(struct store *st, struct db_stmt *q,
                            struct share_rows *r)
 {
     for (int i = 0; i < 5; i++) {
-        const char *v = (const char *)sqlite3_column_text(q, i);
+        const char *v = db_column_text(q, i);
 
         if (strv_push(&r->col[i], v ? v : "") < 0)
             return store_fail(st, STORE_ENOMEM, "out of memory");
     }
-    if (strv_push(&r->nulls,
-                  sqlite3_column_type(q, 2) == SQLITE_NULL ? "1" : "0") < 0)
+    if (strv_push(&r->nulls, db_column_null(q, 2) ? "1" : "0") < 0)
         return store_fail(st, STORE_ENOMEM, "out of memory");
     return 0;
 }
@@ -53,14 +50,14 @@ static int share_rows_read(struct store *st, sqlite3_stmt *q,
 int store_share_each(struct store *st, const char *sender_jid,
                      int (*fn)(void *ud, const struct store_share *s), void *ud)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_SHARE_LIST);
+    struct db_stmt *q = store_stmt(st, OP_SHARE_LIST);
     struct share_rows r = {0};
-    int ret = store_step(q, sqlutil_bind(q, 1, "t", sender_jid));
+    int ret = store_step(q, db_bind(q, 1, "t", sender_jid));
 
     while (ret == 1) {
         ret = share_rows_read(st, q, &r);
         if (ret == 0)
-            ret = store_step(q, SQLITE_OK);
+            ret = store_step(q, 0);
     }
     ret = store_end(q, ret);
     for (size_t i = 0; ret == 0 && i < r.nulls.n; i++) {
@@ -83,41 +80,39 @@ int store_share_advance(struct store *st, const char *sender_jid,
                         const char *recipient_phone, const char *card_id,
                         const char *vcard)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_SHARE_ADVANCE);
+    struct db_stmt *q = store_stmt(st, OP_SHARE_ADVANCE);
 
     return store_write(
         st, q,
-        sqlutil_bind(q, 1, "tttt", sender_jid, recipient_phone, card_id, vcard),
+        db_bind(q, 1, "tttt", sender_jid, recipient_phone, card_id, vcard),
         "no such share");
 }
 
 int store_share_set_updates(struct store *st, const char *recipient_jid,
                             const char *sender_phone, int on)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_SHARE_UPDATES);
+    struct db_stmt *q = store_stmt(st, OP_SHARE_UPDATES);
 
     return store_write(
-        st, q, sqlutil_bind(q, 1, "tti", recipient_jid, sender_phone, on != 0),
+        st, q, db_bind(q, 1, "tti", recipient_jid, sender_phone, on != 0),
         "no card from that number");
 }
 
 int store_update_put(struct store *st, const struct store_inbox_item *item)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_UPDATE_UPSERT);
-    int rc =
-        sqlutil_bind(q, 1, "tttttltt", item->card_id, item->recipient_phone,
+    struct db_stmt *q = store_stmt(st, OP_UPDATE_UPSERT);
+    int rc = db_bind(q, 1, "tttttltt", item->card_id, item->recipient_phone,
                      item->sender_phone, item->sender_jid, item->vcard,
                      item->created, item->updates, item->changed);
 
-    return sqlutil_code(sqlutil_run(q, rc));
+    return store_run(q, rc);
 }
 
 int store_update_pending(struct store *st, const char *recipient_phone,
                          const char *sender_jid, char **changed)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_UPDATE_PENDING);
-    int ret =
-        store_step(q, sqlutil_bind(q, 1, "tt", recipient_phone, sender_jid));
+    struct db_stmt *q = store_stmt(st, OP_UPDATE_PENDING);
+    int ret = store_step(q, db_bind(q, 1, "tt", recipient_phone, sender_jid));
 
     *changed = NULL;
     if (ret == 1)
@@ -135,26 +130,25 @@ int store_update_pending(struct store *st, const char *recipient_phone,
 int store_update_drop(struct store *st, const char *recipient_jid,
                       const char *sender_phone)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_UPDATE_DROP);
+    struct db_stmt *q = store_stmt(st, OP_UPDATE_DROP);
 
-    return sqlutil_code(
-        sqlutil_run(q, sqlutil_bind(q, 1, "tt", recipient_jid, sender_phone)));
+    return store_run(q, db_bind(q, 1, "tt", recipient_jid, sender_phone));
 }
 
 int store_profile_put(struct store *st, const char *jid, const char *name,
                       const char *fields)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_PROFILE_PUT);
+    struct db_stmt *q = store_stmt(st, OP_PROFILE_PUT);
 
-    return store_write(st, q, sqlutil_bind(q, 1, "ttt", jid, name, fields),
+    return store_write(st, q, db_bind(q, 1, "ttt", jid, name, fields),
                        "not registered");
 }
 
 int store_profile_get(struct store *st, const char *jid, const char *name,
                       char **fields)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_PROFILE_GET);
-    int ret = store_step(q, sqlutil_bind(q, 1, "tt", jid, name));
+    struct db_stmt *q = store_stmt(st, OP_PROFILE_GET);
+    int ret = store_step(q, db_bind(q, 1, "tt", jid, name));
 
     *fields = NULL;
     if (ret == 1)
@@ -172,8 +166,8 @@ int store_profile_get(struct store *st, const char *jid, const char *name,
 int store_profile_default(struct store *st, const char *jid, char **name,
                           char **fields)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_PROFILE_DEFAULT);
-    int ret = store_step(q, sqlutil_bind(q, 1, "t", jid));
+    struct db_stmt *q = store_stmt(st, OP_PROFILE_DEFAULT);
+    int ret = store_step(q, db_bind(q, 1, "t", jid));
 
     *name = *fields = NULL;
     if (ret == 1) {
@@ -195,16 +189,16 @@ int store_profile_default(struct store *st, const char *jid, char **name,
 int store_profile_set_default(struct store *st, const char *jid,
                               const char *name)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_PROFILE_SET_DEFAULT);
+    struct db_stmt *q = store_stmt(st, OP_PROFILE_SET_DEFAULT);
 
-    return sqlutil_code(sqlutil_run(q, sqlutil_bind(q, 1, "tt", jid, name)));
+    return store_run(q, db_bind(q, 1, "tt", jid, name));
 }
 
 int store_profile_delete(struct store *st, const char *jid, const char *name)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_PROFILE_DELETE);
+    struct db_stmt *q = store_stmt(st, OP_PROFILE_DELETE);
 
-    return store_write(st, q, sqlutil_bind(q, 1, "tt", jid, name),
+    return store_write(st, q, db_bind(q, 1, "tt", jid, name),
                        "no such profile");
 }
 
@@ -214,18 +208,19 @@ int store_profile_each(struct store *st, const char *jid,
                                  int is_default),
                        void *ud)
 {
-    sqlite3_stmt *q = store_stmt(st, OP_PROFILE_LIST);
+    struct db_stmt *q = store_stmt(st, OP_PROFILE_LIST);
     struct strv names = {0}, fields = {0}, defs = {0};
-    int ret = store_step(q, sqlutil_bind(q, 1, "t", jid));
+    int ret = store_step(q, db_bind(q, 1, "t", jid));
 
     while (ret == 1) {
-        const char *n = (const char *)sqlite3_column_text(q, 0);
-        const char *f = (const char *)sqlite3_column_text(q, 1);
+        const char *n = db_column_text(q, 0);
+        const char *f = db_column_text(q, 1);
 
         ret =
             n && f && strv_push(&names, n) == 0 && strv_push(&fields, f) == 0 &&
-                    strv_push(&defs, sqlite3_column_int(q, 2) ? "1" : "0") == 0
-                ? store_step(q, SQLITE_OK)
+                    strv_push(&defs, (int)db_column_int64(q, 2) ? "1" : "0") ==
+                        0
+                ? store_step(q, 0)
                 : store_fail(st, STORE_ENOMEM, "out of memory");
     }
     ret = store_end(q, ret);

@@ -1,5 +1,5 @@
 /* The statements of store_share.c (shares, updates, profiles), kept apart
- * so that store.c's table takes them in one line. Private to store.c. */
+ * so that store_sql.c's table takes them in one line. Private to it. */
 #ifndef CARDX_COMPONENT_STORE_SHARE_SQL_H
 #define CARDX_COMPONENT_STORE_SHARE_SQL_H
 
@@ -67,7 +67,8 @@
         " AND is_default = 1", /* ?2 NULL: no profile is the default (sends    \
                                   give the whole card). */                     \
         [OP_PROFILE_SET_DEFAULT] = "UPDATE profiles SET is_default = "         \
-                                   "(?2 IS NOT NULL AND name = ?2) "           \
+                                   "CASE WHEN ?2 IS NOT NULL AND name = ?2 "   \
+                                   "THEN 1 ELSE 0 END "                        \
                                    "WHERE user_id = " SHARE_USER_ID,           \
     [OP_PROFILE_DELETE] =                                                      \
         "DELETE FROM profiles WHERE user_id = " SHARE_USER_ID                  \

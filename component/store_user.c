@@ -3,10 +3,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
 
 #include "component/store_int.h"
-#include "sql/sqlutil.h"
 
 /* Users read per statement run in store_user_each. */
 #define STORE_USER_PAGE 64
@@ -14,20 +12,19 @@
 int store_user_register(struct store *st, const char *phone, const char *jid,
                         int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_USER_SET_PHONE);
-    int rc = sqlutil_run(s, sqlutil_bind(s, 1, "tt", phone, jid));
+    struct db_stmt *s = store_stmt(st, OP_USER_SET_PHONE);
+    int rc = store_run(s, db_bind(s, 1, "tt", phone, jid));
 
-    if (rc == SQLITE_OK && sqlite3_changes(st->db) == 0) {
-        s = st->stmt[OP_USER_INSERT];
-        rc = sqlutil_run(s, sqlutil_bind(s, 1, "ttl", phone, jid, now));
+    if (rc == 0 && db_changes(s) == 0) {
+        s = store_stmt(st, OP_USER_INSERT);
+        rc = store_run(s, db_bind(s, 1, "ttl", phone, jid, now));
     }
     /* The JID's own row was just updated or absent: only the phone's
      * uniqueness can fail. */
-    if (rc == SQLITE_CONSTRAINT &&
-        sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
+    if (rc == STORE_EDB && db_conflict(st->db))
         return store_fail(st, STORE_ECONFLICT,
                           "the phone number belongs to another JID");
-    return sqlutil_code(rc);
+    return rc;
 }
 
 int store_user_phone(struct store *st, const char *jid, char **phone)
@@ -42,19 +39,18 @@ int store_user_jid(struct store *st, const char *phone, char **jid)
 
 int store_user_lang_seen(struct store *st, const char *jid, const char *tag)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_USER_LANG_SEEN);
+    struct db_stmt *s = store_stmt(st, OP_USER_LANG_SEEN);
 
     /* Not store_write(): an unregistered sender, or the same language
      * again, changes no row and is no failure. */
-    return sqlutil_code(sqlutil_run(s, sqlutil_bind(s, 1, "tt", jid, tag)));
+    return store_run(s, db_bind(s, 1, "tt", jid, tag));
 }
 
 int store_user_lang_choose(struct store *st, const char *jid, const char *tag)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_USER_LANG_CHOOSE);
+    struct db_stmt *s = store_stmt(st, OP_USER_LANG_CHOOSE);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "tt", jid, tag),
-                       "no such user");
+    return store_write(st, s, db_bind(s, 1, "tt", jid, tag), "no such user");
 }
 
 int store_user_lang(struct store *st, const char *jid, char **tag)
@@ -69,9 +65,9 @@ int store_user_lang_choice(struct store *st, const char *jid, char **tag)
 
 int store_user_remove(struct store *st, const char *jid)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_USER_REMOVE);
+    struct db_stmt *s = store_stmt(st, OP_USER_REMOVE);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "t", jid), "no such user");
+    return store_write(st, s, db_bind(s, 1, "t", jid), "no such user");
 }
 
 struct store_user_row {
@@ -85,19 +81,19 @@ struct store_user_row {
 static int store_user_page(struct store *st, int64_t after,
                            struct store_user_row *rows, size_t *n)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_USER_PAGE);
-    int ret = store_step(s, sqlutil_bind(s, 1, "li", after, STORE_USER_PAGE));
+    struct db_stmt *s = store_stmt(st, OP_USER_PAGE);
+    int ret = store_step(s, db_bind(s, 1, "li", after, STORE_USER_PAGE));
 
     *n = 0;
     while (ret == 1 && *n < STORE_USER_PAGE) {
         struct store_user_row *row = &rows[(*n)++];
 
-        row->id = sqlite3_column_int64(s, 0);
+        row->id = db_column_int64(s, 0);
         ret = store_column_dup(st, s, 1, &row->jid);
         if (ret == 0)
             ret = store_column_dup(st, s, 2, &row->phone);
         if (ret == 0)
-            ret = store_step(s, SQLITE_OK);
+            ret = store_step(s, 0);
     }
     /* A full page stops on a row (ret 1): the next page starts after it. */
     return store_end(s, ret);
@@ -159,9 +155,9 @@ int store_user_next_page(struct store *st, int64_t *cursor,
 int store_card_set(struct store *st, const char *jid, const char *vcard,
                    int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_CARD_SET);
+    struct db_stmt *s = store_stmt(st, OP_CARD_SET);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "ttl", jid, vcard, now),
+    return store_write(st, s, db_bind(s, 1, "ttl", jid, vcard, now),
                        "no such user");
 }
 

@@ -4,26 +4,24 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
 
 #include "component/store_int.h"
-#include "sql/sqlutil.h"
 
 int store_user_prove(struct store *st, const char *jid, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_USER_PROVE);
+    struct db_stmt *s = store_stmt(st, OP_USER_PROVE);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "tl", jid, now),
-                       "no such user");
+    return store_write(st, s, db_bind(s, 1, "tl", jid, now), "no such user");
 }
 
 /* Copies a blob column of exactly len bytes into out. */
-static int store_blob(struct store *st, sqlite3_stmt *s, int col,
+static int store_blob(struct store *st, struct db_stmt *s, int col,
                       unsigned char *out, size_t len)
 {
-    const void *p = sqlite3_column_blob(s, col);
+    size_t got = 0;
+    const void *p = db_column_bytes(s, col, &got);
 
-    if (!p || (size_t)sqlite3_column_bytes(s, col) != len)
+    if (!p || got != len)
         return store_fail(st, STORE_EDB, "a stored hash or key is damaged");
     memcpy(out, p, len);
     return 0;
@@ -33,15 +31,14 @@ int store_verify_key(struct store *st,
                      const unsigned char fresh[STORE_VERIFY_KEY_BYTES],
                      unsigned char key[STORE_VERIFY_KEY_BYTES])
 {
-    sqlite3_stmt *s = store_stmt(st, OP_VERIFY_KEY_PUT);
-    int rc =
-        sqlutil_run(s, sqlite3_bind_blob(s, 1, fresh, STORE_VERIFY_KEY_BYTES,
-                                         SQLITE_STATIC));
+    struct db_stmt *s = store_stmt(st, OP_VERIFY_KEY_PUT);
+    int rc = store_run(s, db_bind(s, 1, "b", (const void *)fresh,
+                                  (size_t)STORE_VERIFY_KEY_BYTES));
 
-    if (rc != SQLITE_OK)
-        return sqlutil_code(rc);
+    if (rc < 0)
+        return rc;
     s = store_stmt(st, OP_VERIFY_KEY_GET);
-    rc = store_step(s, SQLITE_OK);
+    rc = store_step(s, 0);
     if (rc == 1)
         rc = store_blob(st, s, 0, key, STORE_VERIFY_KEY_BYTES);
     else if (rc == 0)
@@ -52,33 +49,32 @@ int store_verify_key(struct store *st,
 int store_verify_claim_put(struct store *st, const char *jid, const char *phone,
                            const struct store_claim *c)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_VERIFY_CLAIM_PUT);
-    int rc = sqlutil_bind(s, 1, "tt", jid, phone);
+    struct db_stmt *s = store_stmt(st, OP_VERIFY_CLAIM_PUT);
+    int rc = db_bind(s, 1, "tt", jid, phone);
 
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_blob(s, 3, c->hash, STORE_VERIFY_HASH_BYTES,
-                               SQLITE_STATIC);
-    if (rc == SQLITE_OK)
-        rc = sqlutil_bind(s, 4, "ll", c->issued_at, c->expires_at);
-    rc = sqlutil_run(s, rc);
-    if (rc != SQLITE_OK)
-        return sqlutil_code(rc);
+    if (rc == 0)
+        rc = db_bind(s, 3, "b", (const void *)c->hash,
+                     (size_t)STORE_VERIFY_HASH_BYTES);
+    if (rc == 0)
+        rc = db_bind(s, 4, "ll", c->issued_at, c->expires_at);
+    rc = store_run(s, rc);
+    if (rc < 0)
+        return rc;
     s = store_stmt(st, OP_VERIFY_ISSUED_ADD);
-    return sqlutil_code(
-        sqlutil_run(s, sqlutil_bind(s, 1, "ttl", jid, phone, c->issued_at)));
+    return store_run(s, db_bind(s, 1, "ttl", jid, phone, c->issued_at));
 }
 
 int store_verify_claim_get(struct store *st, const char *jid, const char *phone,
                            struct store_claim *c)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_VERIFY_CLAIM_GET);
-    int rc = store_step(s, sqlutil_bind(s, 1, "tt", jid, phone));
+    struct db_stmt *s = store_stmt(st, OP_VERIFY_CLAIM_GET);
+    int rc = store_step(s, db_bind(s, 1, "tt", jid, phone));
 
     if (rc == 1) {
         rc = store_blob(st, s, 0, c->hash, STORE_VERIFY_HASH_BYTES);
-        c->issued_at = sqlite3_column_int64(s, 1);
-        c->expires_at = sqlite3_column_int64(s, 2);
-        c->tries = sqlite3_column_int(s, 3);
+        c->issued_at = db_column_int64(s, 1);
+        c->expires_at = db_column_int64(s, 2);
+        c->tries = (int)db_column_int64(s, 3);
     } else if (rc == 0) {
         rc = store_fail(st, STORE_ENOTFOUND, "no such claim");
     }
@@ -88,30 +84,28 @@ int store_verify_claim_get(struct store *st, const char *jid, const char *phone,
 int store_verify_claim_fail(struct store *st, const char *jid,
                             const char *phone)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_VERIFY_CLAIM_FAIL);
+    struct db_stmt *s = store_stmt(st, OP_VERIFY_CLAIM_FAIL);
 
-    return store_write(st, s, sqlutil_bind(s, 1, "tt", jid, phone),
-                       "no such claim");
+    return store_write(st, s, db_bind(s, 1, "tt", jid, phone), "no such claim");
 }
 
 int store_verify_claim_drop(struct store *st, const char *jid,
                             const char *phone, const unsigned char *hash)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_VERIFY_CLAIM_DROP);
-    int rc = sqlutil_bind(s, 1, "tt", jid, phone);
+    struct db_stmt *s = store_stmt(st, OP_VERIFY_CLAIM_DROP);
+    int rc = db_bind(s, 1, "tt", jid, phone);
 
-    if (rc == SQLITE_OK)
-        rc = hash ? sqlite3_bind_blob(s, 3, hash, STORE_VERIFY_HASH_BYTES,
-                                      SQLITE_STATIC)
-                  : sqlite3_bind_null(s, 3);
-    return sqlutil_code(sqlutil_run(s, rc));
+    if (rc == 0)
+        rc = db_bind(s, 3, "b", (const void *)hash,
+                     (size_t)STORE_VERIFY_HASH_BYTES);
+    return store_run(s, rc);
 }
 
 int store_verify_claim_latest(struct store *st, const char *jid, int64_t now,
                               char **phone)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_VERIFY_CLAIM_LATEST);
-    int rc = store_step(s, sqlutil_bind(s, 1, "tl", jid, now));
+    struct db_stmt *s = store_stmt(st, OP_VERIFY_CLAIM_LATEST);
+    int rc = store_step(s, db_bind(s, 1, "tl", jid, now));
 
     *phone = NULL;
     if (rc == 1)
@@ -130,14 +124,14 @@ int store_verify_claim_latest(struct store *st, const char *jid, int64_t now,
 static int store_issued_one(struct store *st, enum store_op op, const char *key,
                             int64_t since, int64_t *n, int64_t *first)
 {
-    sqlite3_stmt *s = store_stmt(st, op);
-    int rc = store_step(s, sqlutil_bind(s, 1, "tl", key, since));
+    struct db_stmt *s = store_stmt(st, op);
+    int rc = store_step(s, db_bind(s, 1, "tl", key, since));
 
     *n = 0;
     *first = 0;
     if (rc == 1) {
-        *n = sqlite3_column_int64(s, 0);
-        *first = sqlite3_column_int64(s, 1); /* NULL reads as 0 */
+        *n = db_column_int64(s, 0);
+        *first = db_column_int64(s, 1); /* NULL reads as 0 */
         rc = 0;
     }
     return store_end(s, rc);
@@ -159,12 +153,12 @@ int store_verify_issued(struct store *st, const char *phone, const char *jid,
 int store_verify_prune(struct store *st, int64_t issued_before,
                        int64_t expired_before)
 {
-    sqlite3_stmt *s = store_stmt(st, OP_VERIFY_PRUNE_ISSUED);
-    int rc = sqlutil_run(s, sqlutil_bind(s, 1, "l", issued_before));
+    struct db_stmt *s = store_stmt(st, OP_VERIFY_PRUNE_ISSUED);
+    int rc = store_run(s, db_bind(s, 1, "l", issued_before));
 
-    if (rc == SQLITE_OK) {
+    if (rc == 0) {
         s = store_stmt(st, OP_VERIFY_PRUNE_CLAIMS);
-        rc = sqlutil_run(s, sqlutil_bind(s, 1, "l", expired_before));
+        rc = store_run(s, db_bind(s, 1, "l", expired_before));
     }
-    return sqlutil_code(rc);
+    return rc;
 }

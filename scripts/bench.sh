@@ -4,10 +4,14 @@
 #
 #   scripts/bench.sh [WORKLOAD...]     all workloads when none is named
 #
-# Workloads: online component store flush scale client (cardx-bench --help).
-# BENCH_QUICK=1 runs a short smoke run with small counts. BENCH_SERVERS lists
-# the servers of the online workload (default: prosody, and ejabberd when
-# installed). BENCH_BUILD_DIR is the build tree (default build/bench, an
+# Workloads: online component store flush scale client offline (cardx-bench
+# --help). BENCH_QUICK=1 runs a short smoke run with small counts.
+# BENCH_SERVERS lists the servers of the online workload (default: prosody,
+# and ejabberd when installed). BENCH_DRIVERS lists the storage drivers of
+# the offline workload (default: sqlite; postgresql once cardxd has it),
+# which also runs ejabberd's mod_offline on Mnesia and on a throwaway
+# PostgreSQL that this script starts (tests/integration/servers/postgresql.sh)
+# and stops. BENCH_BUILD_DIR is the build tree (default build/bench, an
 # optimised build without sanitizers). Prints the machine, one BENCH line
 # per figure (also kept in BUILD/bench-results.txt), a table and the
 # targets. Run it by hand on an otherwise idle machine; CI does not.
@@ -47,8 +51,33 @@ if [ -z "${BENCH_SERVERS:-}" ]; then
 fi
 
 if [ $# -eq 0 ]; then
-    set -- online component store flush scale client
+    set -- online component store flush scale client offline
 fi
+
+# A throwaway PostgreSQL for the offline workload, stopped on exit.
+pg=$top/tests/integration/servers/postgresql.sh
+pg_run=
+# shellcheck disable=SC2317 # run by the EXIT trap
+pg_stop() {
+    [ -z "$pg_run" ] || { "$pg" stop "$pg_run" >/dev/null 2>&1 || true; rm -rf "$pg_run"; }
+}
+trap pg_stop EXIT
+case " $* " in
+*" offline "*)
+    if "$pg" check 2>/dev/null; then
+        pg_run=$(mktemp -d /tmp/cardx-bench-pg-XXXXXX)
+        for _ in 1 2 3 4 5; do
+            port=$((20000 + RANDOM % 12000))
+            if "$pg" start "$pg_run" "$port" >/dev/null 2>&1; then
+                export BENCH_PG_PORT=$port BENCH_PG_RUNDIR=$pg_run
+                [ -n "${BENCH_DSN:-}" ] || BENCH_DSN=$("$pg" dsn "$pg_run")
+                export BENCH_DSN
+                break
+            fi
+        done
+    fi
+    ;;
+esac
 
 status=0
 machine | tee "$results"
@@ -57,6 +86,14 @@ for w in "$@"; do
         for s in $BENCH_SERVERS; do
             CARDX_SERVER=$s "$build/bench/cardx-bench" online |
                 tee -a "$results" || status=1
+        done
+    elif [ "$w" = offline ]; then
+        peers=1
+        for d in ${BENCH_DRIVERS:-sqlite}; do
+            BENCH_DRIVER=$d BENCH_OFFLINE_PEERS=$peers \
+                "$build/bench/cardx-bench" offline |
+                tee -a "$results" || status=1
+            peers=0
         done
     else
         "$build/bench/cardx-bench" "$w" | tee -a "$results" || status=1
@@ -153,6 +190,17 @@ END {
     for (l in scale_rss) check("cardxd RSS, " l ": KiB", scale_rss[l], "<=", 30720)
     check("no growth: RSS after 2nd run - after 1st, KiB", (val("component", "mode=online log=info", "rss_after_2nd_run_kib") == "") ? "" : val("component", "mode=online log=info", "rss_after_2nd_run_kib") - val("component", "mode=online log=info", "rss_after_1st_run_kib"), "<=", 0)
     for (l in client) check("client search, slowest query, " l ": ms", client[l], "<=", 20)
+    # cardxd's offline path must not be slower than the server's own.
+    split("sqlite:mnesia sqlite:postgresql postgresql:postgresql", pairs, " ")
+    for (i = 1; i in pairs; i++) {
+        split(pairs[i], dbs, ":")
+        for (j = 1; j <= 2; j++) {
+            m = j == 1 ? "store_per_s" : "flush_per_s"
+            c = val("offline", "server=cardxd db=" dbs[1], m)
+            e = val("offline", "server=ejabberd db=" dbs[2], m)
+            check("offline " m ": cardxd (" dbs[1] ") / ejabberd (" dbs[2] ")", (c == "" || e == "" || e + 0 == 0) ? "" : c / e, ">=", 1)
+        }
+    }
 }
 EOF
 echo "(BENCH lines kept in $results)"

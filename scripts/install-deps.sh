@@ -8,7 +8,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
  valgrind ca-certificates clang libclang-rt-14-dev
  libqrencode-dev libpng-dev zbar-tools
  libsystemd-dev debhelper dpkg-dev fakeroot lintian systemd git procps gettext
- libglib2.0-dev postgresql libpq-dev"
+ libglib2.0-dev postgresql libpq-dev erlang-p1-pgsql"
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: must run as root (apt-get); try: sudo $0" >&2

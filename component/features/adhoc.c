@@ -32,7 +32,11 @@ struct adhoc_run {
     int64_t expires; /* service_now_ms() from which it is gone */
 };
 
-/* The feature's state: the runs waiting for their forms. */
+/* The feature's state: the runs waiting for their forms. Not shared
+ * between instances yet: a form submitted through another instance than
+ * the one that sent it is refused with bad-sessionid, and the command is
+ * started again (docs/ADMIN.md, running several instances): a run holds a
+ * monotonic deadline of this process. */
 struct adhoc {
     struct adhoc_run *runs;
 };

@@ -74,8 +74,12 @@ struct card_memo_slot {
 };
 
 /* The feature's state: when the next sweep of handed cards is due, and the
- * memos of numbers as shown and of cards as delivered (pure functions of
- * their keys: never stale). */
+ * memos of numbers as shown and of cards as delivered. Per instance, and
+ * harmless so: each sweep reads every handed card from the shared inbox
+ * and a card leaves it in one DELETE, so two instances sweeping retire it
+ * once; a dead instance's cards are timed by the one taking it over
+ * (instance.c); the memos hold pure functions of their keys (a stored
+ * text, a number), which no other instance's writes can make stale. */
 struct deliver {
     int64_t next_sweep; /* monotonic ms; -1 when no handed card waits */
     struct phone_memo_slot memo[DELIVER_PHONE_MEMO_SLOTS];
@@ -412,6 +416,11 @@ static void deliver_schedule(struct service *svc, int64_t wall_due)
         dv->next_sweep = due;
 }
 
+void deliver_handed(struct service *svc, int64_t handed_at)
+{
+    deliver_schedule(svc, handed_at + service_config(svc)->handoff_grace_ms);
+}
+
 struct deliver_ctx {
     struct service *svc;
     xmpp_stanza_t *msg;
@@ -469,6 +478,38 @@ static void deliver_count(struct service *svc,
     deliver_stats(svc, item);
 }
 
+/* Several instances may see one card at once (one stored it as its
+ * recipient came online through another): the one whose claim wins sends
+ * it, for a lease; another sends it again only once that ran out (its
+ * claimant died, or it was never acknowledged and a resource came back).
+ * True when this instance may send it. */
+static int deliver_claim(struct service *svc,
+                         const struct store_inbox_item *item)
+{
+    struct store *st = service_store(svc);
+    int rc = store_inbox_claim(st, item->card_id, clock_wall_ms(),
+                               service_config(svc)->lease_ms);
+
+    if (rc == 0)
+        log_debug(service_log(svc),
+                  "card %s is being delivered by another "
+                  "instance",
+                  item->card_id);
+    else if (rc < 0 && rc != STORE_ENOTFOUND)
+        log_error(service_log(svc), "claiming card %s: %s", item->card_id,
+                  store_errmsg(st));
+    return rc == 1;
+}
+
+/* Nothing was sent: another instance may deliver it at once. */
+static void deliver_unclaim(struct service *svc,
+                            const struct store_inbox_item *item)
+{
+    if (store_inbox_unclaim(service_store(svc), item->card_id) < 0)
+        log_error(service_log(svc), "releasing card %s: %s", item->card_id,
+                  store_errmsg(service_store(svc)));
+}
+
 /* Full JIDs rather than the bare one: a client that only sent directed
  * presence to the service gets no messages to its bare JID. */
 int deliver_card(struct service *svc, const struct store_inbox_item *item,
@@ -484,10 +525,13 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
                        DELIVER_EXPIRED);
         return 0;
     }
+    if (!deliver_claim(svc, item))
+        return 0;
     dc.msg = delivery_build(svc, item, delayed, &dc.vcard_xml);
     if (!dc.msg) {
         log_error(service_log(svc), "cannot build the delivery of card %s",
                   item->card_id);
+        deliver_unclaim(svc, item);
         return 0;
     }
     if (store_online_each(service_store(svc), item->recipient_jid,
@@ -496,8 +540,10 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
                   item->recipient_jid, store_errmsg(service_store(svc)));
     xmpp_stanza_release(dc.msg);
     card_memo_clear(&deliver_of(svc)->big);
-    if (!dc.sent)
+    if (!dc.sent) {
+        deliver_unclaim(svc, item);
         return 0;
+    }
     deliver_count(svc, item);
     /* At info: with accepted and acknowledged, an admin can follow each
      * card's life by its id. */
@@ -662,16 +708,33 @@ static int flush_one(void *ud, const struct store_inbox_item *item)
     return 0;
 }
 
-void deliver_flush(struct service *svc, const char *bare)
+static int flush_fresh(void *ud, const struct store_inbox_item *item)
+{
+    return item->attempts == 0 ? flush_one(ud, item) : 0;
+}
+
+static void deliver_flush_with(struct service *svc, const char *bare,
+                               int (*fn)(void *ud,
+                                         const struct store_inbox_item *item))
 {
     int online = 0;
 
     if (store_online_count(service_store(svc), bare, &online, NULL) < 0 ||
         online == 0)
         return;
-    if (store_inbox_each(service_store(svc), bare, flush_one, svc) < 0)
+    if (store_inbox_each(service_store(svc), bare, fn, svc) < 0)
         log_error(service_log(svc), "flushing the inbox of %s: %s", bare,
                   store_errmsg(service_store(svc)));
+}
+
+void deliver_flush(struct service *svc, const char *bare)
+{
+    deliver_flush_with(svc, bare, flush_one);
+}
+
+void deliver_flush_fresh(struct service *svc, const char *bare)
+{
+    deliver_flush_with(svc, bare, flush_fresh);
 }
 
 /* True when the bounce says the recipient blocked us on their server
@@ -715,6 +778,11 @@ static void deliver_bounce(struct service *svc, xmpp_stanza_t *stanza)
     }
     if (id && bare && strcmp(name, "message") == 0)
         rc = store_inbox_requeue(service_store(svc), bare, id);
+    /* It reached nobody: whichever instance sees the next resource sends
+     * it. */
+    if (rc == 0 && store_inbox_unclaim(service_store(svc), id) < 0)
+        log_error(service_log(svc), "releasing card %s: %s", id,
+                  store_errmsg(service_store(svc)));
     if (rc == 0)
         log_info(service_log(svc), "card %s bounced from %s: waiting again", id,
                  from);

@@ -37,8 +37,15 @@ int deliver_retire(struct service *svc, const char *recipient,
 int deliver_retire_number(struct service *svc, const char *recipient_phone,
                           const char *card_id, enum deliver_end why);
 
+/* A card was handed at handed_at (unix ms), perhaps by another instance:
+ * make sure a sweep comes by when its grace period ends. */
+void deliver_handed(struct service *svc, int64_t handed_at);
+
 /* The user's resources are known: send every card in their inbox, oldest
  * first, those delivered before but not acknowledged included. */
 void deliver_flush(struct service *svc, const char *bare);
+/* deliver_flush() of the cards never delivered yet: those a race between
+ * two instances' transactions may have left behind. */
+void deliver_flush_fresh(struct service *svc, const char *bare);
 
 #endif

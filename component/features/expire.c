@@ -20,6 +20,9 @@
 /* How often, at most, counters of ended windows are pruned (ms). */
 #define EXPIRE_PRUNE_EVERY_MS 3600000L
 
+/* Per instance, as deliver.c's sweep and for the same reasons: the sweep
+ * reads the shared inbox, a card expires once, a dead instance's cards are
+ * timed by the one taking it over. The pruning of counters is idempotent. */
 struct expire {
     int up;             /* the link is up */
     int64_t next_sweep; /* monotonic ms; -1 when no card waits */

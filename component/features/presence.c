@@ -9,6 +9,8 @@
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
+/* A resource's disco#info, asked by this instance; an answer the server
+ * hands to another instance is recorded there (presence_stray). */
 struct caps_job {
     char *full;
     char *bare;
@@ -67,6 +69,29 @@ static void resource_discovered(struct service *svc, xmpp_stanza_t *reply,
                   job->full);
     }
     deliver_flush(svc, job->bare);
+}
+
+/* Another instance asked this resource what it supports and the server
+ * handed the answer here: what it says is recorded all the same, and the
+ * inbox flushed, rather than waiting for the asker's fetch_timeout. */
+static void presence_stray(struct service *svc, xmpp_stanza_t *iq)
+{
+    const char *full = xmpp_stanza_get_from(iq);
+    struct store *st = service_store(svc);
+    char *bare = NULL;
+    int known;
+
+    if (!full || stanza_is_error(iq) ||
+        !xmpp_stanza_get_child_by_ns(iq, NS_DISCO_INFO) ||
+        store_online_receipts(st, full, &known) < 0)
+        return;
+    if (store_online_set_receipts(st, full, caps_receipts(iq)) < 0)
+        log_error(service_log(svc), "recording resource %s: %s", full,
+                  store_errmsg(st));
+    bare = stanza_bare_jid(full);
+    if (bare)
+        deliver_flush(svc, bare);
+    free(bare);
 }
 
 /* A full JID of a registered user came online: learn what its client can
@@ -153,6 +178,7 @@ static void presence_forget_all(struct service *svc)
 const struct feature feature_presence = {
     .name = "presence",
     .presence = presence_handle,
+    .stray_answer = presence_stray,
     .link_up = presence_forget_all,
     .link_down = presence_forget_all,
 };

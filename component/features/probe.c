@@ -1,23 +1,23 @@
 /* The start-up presence probe: when the link comes up, ask every
  * registered user's server for their presence, a page at a time. */
-#include <stdlib.h>
+#include "component/features/probe.h"
 
-#include "component/feature.h"
+#include <stdlib.h>
 
 /* The probe waits while more than this is queued for the server. */
 #define PROBE_LOW_WATER (256u * 1024u)
 
+/* Per instance: each asks every user's presence when its own link comes
+ * up; the answers, handed to any instance, only refresh shared sessions. */
 struct probe {
     int running;
     int64_t cursor; /* last user probed (store_user_next_page) */
 };
 
-static int probe_user(void *ud, const char *jid, const char *phone)
+void probe_send(struct service *svc, const char *jid)
 {
-    struct service *svc = ud;
     static const char *const types[] = {"probe", NULL};
 
-    (void)phone;
     /* Our own availability too, so that clients show the service online. */
     for (size_t i = 0; i < 2; i++) {
         xmpp_stanza_t *p = xmpp_presence_new(service_ctx(svc));
@@ -30,6 +30,12 @@ static int probe_user(void *ud, const char *jid, const char *phone)
         }
         service_emit(svc, p);
     }
+}
+
+static int probe_user(void *ud, const char *jid, const char *phone)
+{
+    (void)phone;
+    probe_send(ud, jid);
     return 0;
 }
 

@@ -25,7 +25,9 @@
 /* Bytes of randomness in a card id (hex-encoded, prefixed). */
 #define CARD_ID_BYTES 16
 
-/* A send waiting for the sender's vCard from their own server. */
+/* A send waiting for the sender's vCard from their own server. Per
+ * instance: an answer the server hands to another instance is kept in the
+ * store for this one (service_requests_relayed()). */
 struct send_job {
     xmpp_stanza_t *req; /* the sender's message or iq (a reference) */
     char *sender_jid;   /* bare */

@@ -9,7 +9,7 @@ extern const struct feature feature_basic, feature_register, feature_adhoc,
     feature_gateway, feature_owncard, feature_privilege, feature_ack,
     feature_send, feature_block, feature_presence, feature_probe,
     feature_deliver, feature_verify, feature_expire, feature_consent,
-    feature_update, feature_profile;
+    feature_update, feature_profile, feature_instance;
 
 /* Order matters where hooks share a stanza: the server's grant of
  * privileges is not a user's message; a receipt is taken before the same
@@ -17,9 +17,23 @@ extern const struct feature feature_basic, feature_register, feature_adhoc,
  * resources before the start-up probe asks for them again. disco#info
  * lists the namespaces in this order. */
 const struct feature *const service_features[] = {
-    &feature_basic,   &feature_register,  &feature_adhoc,   &feature_gateway,
-    &feature_owncard, &feature_privilege, &feature_ack,     &feature_send,
-    &feature_block,   &feature_presence,  &feature_probe,   &feature_deliver,
-    &feature_verify,  &feature_expire,    &feature_consent, &feature_update,
-    &feature_profile, NULL,
+    &feature_basic,
+    &feature_register,
+    &feature_adhoc,
+    &feature_gateway,
+    &feature_owncard,
+    &feature_privilege,
+    &feature_ack,
+    &feature_send,
+    &feature_block,
+    &feature_presence,
+    &feature_probe,
+    &feature_deliver,
+    &feature_verify,
+    &feature_expire,
+    &feature_consent,
+    &feature_update,
+    &feature_profile,
+    &feature_instance,
+    NULL,
 };

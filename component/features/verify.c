@@ -47,6 +47,9 @@ struct verify_job {
     size_t outlen;
 };
 
+/* Per instance: the jobs are this process's children, each answering the
+ * request that started it here; the codes' key and hashes are in the
+ * shared store, so a code sent by one instance is checked by any. */
 struct verify {
     unsigned char key[STORE_VERIFY_KEY_BYTES]; /* of the codes' hashes */
     struct verify_job *jobs;

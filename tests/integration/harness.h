@@ -201,8 +201,41 @@ int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms);
 int harness_cardxd_wait_log(struct harness *h, const char *phrase, int n,
                             int timeout_ms);
 
+/* A second cardxd on the same component domain and database, as several
+ * instances run (#11): RUNDIR/cardxd2.conf is cardxd.conf with ini (INI
+ * text, may be NULL) at its end, its log RUNDIR/cardxd2.log. Does not
+ * wait for the link; -EALREADY if it runs already. harness_free() stops
+ * it. */
+int harness_cardxd2_start(struct harness *h, const char *ini);
+/* Sends sig and reaps the second cardxd; its wait status, as
+ * harness_cardxd_kill(). */
+int harness_cardxd2_kill(struct harness *h, int sig);
+/* harness_cardxd_log_count() and harness_cardxd_wait_log() of
+ * cardxd2.log. */
+int harness_cardxd2_log_count(struct harness *h, const char *phrase);
+int harness_cardxd2_wait_log(struct harness *h, const char *phrase, int n,
+                             int timeout_ms);
+
 /* Waits for the first handshake since the last harness_cardxd_start(). */
 int harness_cardxd_wait_connected(struct harness *h, int timeout_ms);
+
+/* cardxd's database. With $CARDX_STORE=postgresql (read by harness_new();
+ * "sqlite" is the default) cardxd runs on a throwaway PostgreSQL in
+ * RUNDIR/pg (tests/integration/servers/postgresql.sh) on a third free
+ * loopback port: harness_cardxd_start() starts it the first time and
+ * writes its driver and dsn into cardxd.conf, harness_free() stops it. When
+ * PostgreSQL is not installed, harness_new() skips as for a server. */
+int harness_store_pg(const struct harness *h);
+
+/* Starts, stops and restarts (stop then start on the same port, the
+ * database-fault tests) that PostgreSQL. -EALREADY when started already,
+ * -ESRCH when a restart finds none started. */
+int harness_pg_start(struct harness *h);
+int harness_pg_stop(struct harness *h);
+int harness_pg_restart(struct harness *h);
+
+/* Its connection string, as cardxd.conf's dsn; the caller frees it. */
+char *harness_pg_dsn(const struct harness *h);
 
 /* 1 if something accepts TCP connections on 127.0.0.1:port, else 0. */
 int harness_port_open(int port);

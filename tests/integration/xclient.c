@@ -311,6 +311,11 @@ xmpp_ctx_t *xclient_ctx(struct xclient *c)
     return c->ctx;
 }
 
+xmpp_conn_t *xclient_conn(struct xclient *c)
+{
+    return c->conn;
+}
+
 int xclient_is_connected(const struct xclient *c)
 {
     return c->state == XC_UP;

@@ -53,6 +53,10 @@ const char *xclient_jid(const struct xclient *c);
 /* The client's context, for building stanzas; borrowed. */
 xmpp_ctx_t *xclient_ctx(struct xclient *c);
 
+/* The client's connection, for a caller that queues many stanzas with
+ * xmpp_send() and then pumps (a benchmark's flood); borrowed. */
+xmpp_conn_t *xclient_conn(struct xclient *c);
+
 /* 1 while the stream is up, else 0. */
 int xclient_is_connected(const struct xclient *c);
 

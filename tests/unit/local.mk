@@ -11,7 +11,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_qrcard tests/unit/test_photo tests/unit/test_consent \
 	tests/unit/test_merge tests/unit/test_store_share \
 	tests/unit/test_manpage tests/unit/test_libcardx_store \
-	tests/unit/test_i18n
+	tests/unit/test_libcardx_updates tests/unit/test_i18n \
+	tests/unit/test_instances
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -104,6 +105,12 @@ tests_unit_test_link_unit_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_link_unit_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) $(CHECK_LIBS)
 # The sender limits with the clock passed in; and the inbox policies
 # (one card per sender, quota, expiry) through the service.
+tests_unit_test_instances_SOURCES = tests/unit/test_instances.c
+nodist_EXTRA_tests_unit_test_instances_SOURCES = dummy.cxx
+tests_unit_test_instances_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_instances_LDADD = $(TESTLIB_LIBS) $(CARDXD_LIBS) \
+	$(CHECK_LIBS)
+
 tests_unit_test_limits_SOURCES = tests/unit/test_limits.c
 nodist_EXTRA_tests_unit_test_limits_SOURCES = dummy.cxx
 tests_unit_test_limits_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -197,9 +204,18 @@ check-valgrind: $(VALGRIND_TESTS)
 # libcardx's exported and called symbols (see the script).
 TESTS += tests/unit/test_libcardx_symbols.sh
 EXTRA_DIST += tests/unit/test_libcardx_symbols.sh
+# The cardx program's command files on libcardx's public header only.
+TESTS += tests/unit/test_cli_public_api.sh
+EXTRA_DIST += tests/unit/test_cli_public_api.sh
 
 # libcardx's offline calls through cardx.h, linked statically for valgrind.
 tests_unit_test_libcardx_store_SOURCES = tests/unit/test_libcardx_store.c
 tests_unit_test_libcardx_store_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_libcardx_store_LDADD = $(TESTLIB_LIBS) lib/libcardxapi.la \
+	$(LIBCARDX_DEPS) $(CHECK_LIBS)
+# Updates of saved cards and photos through cardx.h, cards arriving
+# through the store underneath.
+tests_unit_test_libcardx_updates_SOURCES = tests/unit/test_libcardx_updates.c
+tests_unit_test_libcardx_updates_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_libcardx_updates_LDADD = $(TESTLIB_LIBS) lib/libcardxapi.la \
 	$(LIBCARDX_DEPS) $(CHECK_LIBS)

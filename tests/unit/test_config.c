@@ -93,6 +93,10 @@ START_TEST(defaults_documented)
     ck_assert_str_eq(cfg->admins, "");
     ck_assert_int_eq(config_is_admin(cfg, "root@example.test"), 0);
     ck_assert_str_eq(cfg->metrics_listen, "");
+    /* One instance named at random, renewing a 30 s lease every 5 s. */
+    ck_assert_str_eq(cfg->instance, "");
+    ck_assert_int_eq(cfg->lease_ms, 30000);
+    ck_assert_int_eq(cfg->heartbeat_ms, 5000);
     /* The defaults alone are not enough: domain and secret are required. */
     ck_assert_int_eq(config_validate(cfg, &err), -1);
     ck_assert_str_eq(err, "missing required key 'domain' in [component]");
@@ -143,8 +147,9 @@ START_TEST(example_states_defaults)
     fclose(in);
     fclose(out);
     /* Every key but domain, secret and [verify] method, which the example
-     * sets, and [verify] command and [log] file, which have no default. */
-    ck_assert_int_eq(shown, 32);
+     * sets, and [verify] command, [storage] dsn and [log] file, which have
+     * no default. */
+    ck_assert_int_eq(shown, 36);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -186,6 +191,9 @@ START_TEST(example_states_defaults)
     ck_assert_str_eq(cfg->locale_dir, "/usr/share/locale");
     ck_assert_int_eq(cfg->log_level, ref->log_level);
     ck_assert_ptr_null(cfg->log_file);
+    ck_assert_str_eq(cfg->instance, ref->instance);
+    ck_assert_int_eq(cfg->lease_ms, ref->lease_ms);
+    ck_assert_int_eq(cfg->heartbeat_ms, ref->heartbeat_ms);
     free(text);
     config_free(cfg);
     config_free(ref);
@@ -377,6 +385,9 @@ static const struct {
     {"[component]\nread_timeout = 10s\nkeepalive = 1m\n",
      ":3: keepalive (1m) is not less than read_timeout (10s)"},
     {"[component]\nkeepalive = 500ms\n", ":2: bad keepalive '500ms'"},
+    /* a lease renewed only as it ends is lost to any delay */
+    {"[cluster]\nheartbeat = 30s\n",
+     ":2: heartbeat (30s) is not less than lease (30s) in [cluster]"},
     {"[component]\nread_timeout = 2h\n", ":2: bad read_timeout '2h'"},
     {"[component]\nread_timeout = 90\n", ":2: bad read_timeout '90'"},
     {"[limits]\nvcard_max = 2000000\n",
@@ -398,6 +409,10 @@ static const struct {
      ":2: bad listen '127.0.0.1:0' in [metrics]: must end with a port from 1 "
      "to 65535"},
     {"[metrics]\nlisten = ::1:9101\n", ":2: bad listen '::1:9101'"},
+    {"[cluster]\ninstance = a b\n",
+     ":2: bad instance 'a b' in [cluster]: may only hold letters, digits, "
+     "'.', '_' and '-'"},
+    {"[cluster]\nheartbeat = 50ms\n", ":2: bad heartbeat '50ms'"},
     {"[storage]\ndatabase =\n", ":2: bad database"},
     {"[storage]\nsynchronous = FULL\n", ":2: bad synchronous 'FULL'"},
     {"[phone]\ndefault_region = FRA\n", ":2: bad default_region 'FRA'"},
@@ -604,6 +619,37 @@ START_TEST(validate_parent_domain)
 }
 END_TEST
 
+/* SQLite unless told; PostgreSQL needs its DSN, which no message shows. */
+START_TEST(validate_storage_driver)
+{
+    struct cardxd_config *cfg = config_new();
+    char *err = NULL;
+
+    ck_assert_str_eq(cfg->driver, "sqlite");
+    ck_assert_ptr_null(cfg->dsn);
+    ck_assert_int_eq(load_text(cfg,
+                               "[component]\ndomain = cards.example.test\n"
+                               "secret = x\n[verify]\nmethod = none\n",
+                               &err),
+                     0);
+    ck_assert_int_eq(config_validate(cfg, &err), 0);
+    ck_assert_int_eq(load_text(cfg, "[storage]\ndriver = mysql\n", &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "must be sqlite or postgresql"));
+    free(err);
+    ck_assert_int_eq(load_text(cfg, "[storage]\ndriver = postgresql\n", &err),
+                     0);
+    ck_assert_int_eq(config_validate(cfg, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "driver = postgresql needs dsn ="));
+    free(err);
+    ck_assert_int_eq(
+        load_text(cfg, "[storage]\ndsn = postgresql://cardx:pw@db/c\n", &err),
+        0);
+    ck_assert_int_eq(config_validate(cfg, &err), 0);
+    ck_assert_str_eq(cfg->dsn, "postgresql://cardx:pw@db/c");
+    config_free(cfg);
+}
+END_TEST
+
 /* There is no default way of proving numbers: -t and the start refuse a
  * config that does not choose, or chooses a program that cannot run. */
 START_TEST(validate_verify)
@@ -722,6 +768,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, validate_values);
     tcase_add_test(tc, validate_parent_domain);
     tcase_add_test(tc, validate_verify);
+    tcase_add_test(tc, validate_storage_driver);
     tcase_add_test(tc, reload_keeps_fixed_keys);
     suite_add_tcase(s, tc);
     return s;

@@ -248,6 +248,38 @@ START_TEST(unanswered_disco_keeps_card)
 }
 END_TEST
 
+/* Another instance asked b's new resource what it supports and the server
+ * handed the answer to this one: it is recorded, and the waiting card goes
+ * out at once, not after the asker's fetch_timeout. An answer from a
+ * resource nobody knows changes nothing. */
+START_TEST(stray_disco_answer_recorded)
+{
+    struct svcfix fx;
+    char id[CARD_ID_MAX] = "";
+    int receipts = 0;
+
+    setup(&fx);
+    send_card_by_message(&fx);
+    /* As the other instance would have: the session, no answer here. */
+    ck_assert_int_eq(store_online_add(fx.store, B_BARE "/web", B_BARE), 1);
+    svcfix_feed(&fx, "<iq type='result' id='cardxd-99' from='" B_BARE
+                     "/web' to='" SVCFIX_DOMAIN "'><query xmlns='" NS_DISCO_INFO
+                     "'><feature var='" NS_RECEIPTS "'/></query></iq>");
+    ck_assert_int_eq(store_online_receipts(fx.store, B_BARE "/web", &receipts),
+                     0);
+    ck_assert_int_eq(receipts, 1);
+    ck_assert_int_eq(deliveries(&fx, B_BARE "/web", id), 1);
+    svcfix_feed(&fx,
+                "<iq type='result' id='cardxd-98' from='" B_BARE
+                "/gone' to='" SVCFIX_DOMAIN "'><query xmlns='" NS_DISCO_INFO
+                "'><feature var='" NS_RECEIPTS "'/></query></iq>");
+    ck_assert_int_eq(store_online_receipts(fx.store, B_BARE "/gone", &receipts),
+                     STORE_ENOTFOUND);
+    ck_assert_int_eq(deliveries(&fx, B_BARE "/web", id), 1);
+    svcfix_free(&fx);
+}
+END_TEST
+
 struct first_item {
     int attempts;
     int64_t handed_at;
@@ -414,6 +446,7 @@ static Suite *deliver_suite(void)
     tcase_add_test(tc, delivery_carries_the_stored_card);
     tcase_add_test(tc, receipt_without_advertising);
     tcase_add_test(tc, unanswered_disco_keeps_card);
+    tcase_add_test(tc, stray_disco_answer_recorded);
     tcase_add_test(tc, bounce_puts_card_back);
     tcase_add_test(tc, bounce_blocked_deletes_card);
     tcase_add_test(tc, bounce_blocked_elsewhere_requeues);

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "component/db.h"
 #include "component/store.h"
 #include "sql/migrations.h"
 #include "tests/lib/runner.h"
@@ -48,6 +49,36 @@ static void two_users(struct store *st)
         store_user_register(st, "+15550002", "bob@example.test", 101), 0);
 }
 
+/* The store opens on a driver found by its "[storage] driver" name, and
+ * that driver's dialect is the one its statements are in. */
+START_TEST(driver_by_name)
+{
+    const struct db_driver *drv = db_driver_find("sqlite");
+    struct tmpdb d;
+    struct store *st = NULL;
+    sqlite3 *other = NULL;
+    char *err = NULL;
+
+    ck_assert_ptr_eq(drv, &db_sqlite);
+    ck_assert_ptr_null(db_driver_find("oracle"));
+    ck_assert_ptr_null(db_driver_find(""));
+    tmpdb_init(&d);
+    ck_assert_int_eq(store_open_driver(drv, d.path, "normal", &st, &err), 0);
+    ck_assert_ptr_null(err);
+    /* SQLite's BEGIN takes the write lock at once (its override). */
+    ck_assert_int_eq(store_begin(st), 0);
+    ck_assert(store_in_transaction(st));
+    ck_assert_int_eq(sqlite3_open(d.path, &other), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                     SQLITE_BUSY);
+    ck_assert_int_eq(sqlite3_close(other), SQLITE_OK);
+    ck_assert_int_eq(store_rollback(st), 0);
+    ck_assert(!store_in_transaction(st));
+    store_free(st);
+    tmpdb_remove(&d);
+}
+END_TEST
+
 START_TEST(migrations_applied)
 {
     struct tmpdb d;
@@ -66,10 +97,10 @@ START_TEST(migrations_applied)
                                    "name IN ('users', 'cards', 'inbox', "
                                    "'inbox_recipient')"),
                      4);
-    /* The session table is TEMP: never in the file. */
+    /* Who is online is shared by the instances on the file. */
     ck_assert_int_eq(tmpdb_int(&d, "SELECT count(*) FROM sqlite_master "
-                                   "WHERE name = 'sessions'"),
-                     0);
+                                   "WHERE name IN ('sessions', 'instances')"),
+                     2);
     ck_assert_int_eq(tmpdb_int(&d, "SELECT journal_mode = 'wal' "
                                    "FROM pragma_journal_mode"),
                      1);
@@ -715,12 +746,16 @@ START_TEST(sessions)
     ck_assert_int_eq(store_online_count(st, "b@x.test", &online, NULL), 0);
     ck_assert_int_eq(online, 0);
 
-    /* Not persistent: a new process starts with nobody online. */
+    /* Shared: another process (another instance) sees the sessions of the
+     * first, and clears only its own. */
     ck_assert_int_eq(store_online_add(st, "a@x.test/phone", "a@x.test"), 1);
     store_free(st);
     st = db_open(&d);
     ck_assert_int_eq(store_online_count(st, "a@x.test", &online, NULL), 0);
-    ck_assert_int_eq(online, 0);
+    ck_assert_int_eq(online, 1);
+    ck_assert_int_eq(store_online_clear(st), 0);
+    ck_assert_int_eq(store_online_count(st, "a@x.test", &online, NULL), 0);
+    ck_assert_int_eq(online, 1);
     store_free(st);
     tmpdb_remove(&d);
 }
@@ -1252,6 +1287,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, register_conflict);
     tcase_add_test(tc, number_change);
     tcase_add_test(tc, remove_cascades);
+    tcase_add_test(tc, driver_by_name);
     tcase_add_test(tc, card_set_get);
     tcase_add_test(tc, inbox_order_count);
     tcase_add_test(tc, inbox_mark_sent);

@@ -1,5 +1,6 @@
-/* What an administrator does to cardxd's database besides running it:
- * checking it for damage before use, and copying it while it is live. */
+/* What an administrator does to cardxd's SQLite file besides running it:
+ * checking it for damage before use, probing it, and copying it while it
+ * is live. SQLite only, so it talks to SQLite directly, as a driver. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
