@@ -106,6 +106,14 @@ static int cardxd_send(void *userdata, xmpp_stanza_t *stanza)
     return link_send(cd->link, stanza);
 }
 
+static int cardxd_send_with(void *userdata, xmpp_stanza_t *stanza,
+                            const char *inner)
+{
+    struct cardxd *cd = userdata;
+
+    return link_send_with(cd->link, stanza, inner);
+}
+
 static size_t cardxd_pending(void *userdata)
 {
     struct cardxd *cd = userdata;
@@ -396,6 +404,7 @@ int cardxd_new(struct cardxd_config *cfg, const struct cardxd_opts *opts,
     io.send = cardxd_send;
     io.userdata = cd;
     io.pending = cardxd_pending;
+    io.send_with = cardxd_send_with;
     cd->service = service_new(cd->ctx, cfg, cd->store, &io, lg);
     cd->link = link_new(cd->ctx, &params, &cb, cd, lg);
     if (!cd->service || !cd->link)

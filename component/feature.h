@@ -110,6 +110,11 @@ void service_emit(struct service *svc, xmpp_stanza_t *stanza);
 /* Sends stanza (borrowed, kept by the caller). Returns 0, or -1 when the
  * link is not up. */
 int service_send(struct service *svc, xmpp_stanza_t *stanza);
+/* As service_send(), with inner (borrowed: the serialisation of one element,
+ * as xmpp_stanza_to_text writes it) as stanza's last child, copied as text
+ * rather than built into a tree and serialised again. */
+int service_send_with(struct service *svc, xmpp_stanza_t *stanza,
+                      const char *inner);
 /* Replies to req with an error (type ERR_*, a defined condition, a text).
  * text is English, or already in the requester's language: it is looked
  * up in the catalog of req's language (service_lang_of()), so a literal

@@ -291,16 +291,46 @@ int link_is_up(const struct link *ln)
 
 int link_send(struct link *ln, xmpp_stanza_t *stanza)
 {
+    return link_send_with(ln, stanza, NULL);
+}
+
+/* Queues text (the serialised stanza) with inner before its end tag: the
+ * text ends "</name>" or, with no children, "/>". */
+static int link_append_with(struct link *ln, const char *text, size_t len,
+                            const char *name, const char *inner)
+{
+    size_t nlen = strlen(name);
+    int empty = len >= 2 && strcmp(text + len - 2, "/>") == 0;
+    size_t head = empty ? len - 2 : len - nlen - 3;
+
+    if (!empty && (len < nlen + 3 || text[head] != '<'))
+        return -1; /* not a serialisation we know: a programmer's error */
+    if (link_append(ln, text, head) < 0 ||
+        (empty && link_append(ln, ">", 1) < 0) ||
+        link_append(ln, inner, strlen(inner)) < 0 ||
+        link_append(ln, "</", 2) < 0 || link_append(ln, name, nlen) < 0)
+        return -1;
+    return link_append(ln, ">", 1);
+}
+
+int link_send_with(struct link *ln, xmpp_stanza_t *stanza, const char *inner)
+{
+    const char *name = xmpp_stanza_get_name(stanza);
+    struct link_mark mark;
     char *text = NULL;
     size_t len = 0;
     int rc;
 
-    if (ln->state != LINK_UP)
+    if (ln->state != LINK_UP || !name)
         return -1;
     if (xmpp_stanza_to_text(stanza, &text, &len) != XMPP_EOK)
         return -1;
-    rc = link_append(ln, text, len);
+    link_mark(ln, &mark);
+    rc = inner ? link_append_with(ln, text, len, name, inner)
+               : link_append(ln, text, len);
     xmpp_free(ln->ctx, text);
+    if (rc < 0 && inner)
+        link_rewind(ln, &mark); /* no half stanza on the wire */
     if (rc < 0)
         link_mark_failed(ln, "output buffer full: the server stopped reading");
     return rc;

@@ -62,6 +62,11 @@ int link_is_up(const struct link *ln);
  * or memory ran out (the stanza is then not sent). */
 int link_send(struct link *ln, xmpp_stanza_t *stanza);
 
+/* As link_send(), with inner (borrowed: serialised XML, one or more whole
+ * elements, no declaration) as stanza's last child: text already written
+ * goes out as it is instead of through a tree built for it again. */
+int link_send_with(struct link *ln, xmpp_stanza_t *stanza, const char *inner);
+
 /* Writes as much queued output as the socket takes now. Call once per loop
  * iteration so that replies produced together leave in few writes. */
 void link_flush(struct link *ln);

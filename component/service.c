@@ -142,6 +142,28 @@ int service_send(struct service *svc, xmpp_stanza_t *stanza)
     return svc->io.send(svc->io.userdata, stanza) < 0 ? -1 : 0;
 }
 
+int service_send_with(struct service *svc, xmpp_stanza_t *stanza,
+                      const char *inner)
+{
+    xmpp_stanza_t *copy, *child;
+    int rc = -1;
+
+    if (svc->io.send_with)
+        return svc->io.send_with(svc->io.userdata, stanza, inner) < 0 ? -1 : 0;
+    /* A caller without the text path (the tests' fixture) gets the tree. */
+    copy = xmpp_stanza_copy(stanza);
+    child = xmpp_stanza_new_from_string(svc->ctx, inner);
+    if (copy && child && xmpp_stanza_add_child_ex(copy, child, 0) == XMPP_EOK) {
+        child = NULL; /* now owned by copy */
+        rc = service_send(svc, copy);
+    }
+    if (child)
+        xmpp_stanza_release(child);
+    if (copy)
+        xmpp_stanza_release(copy);
+    return rc;
+}
+
 void service_emit(struct service *svc, xmpp_stanza_t *stanza)
 {
     if (!stanza) {

@@ -22,6 +22,9 @@ struct service_io {
     /* Bytes sent but not yet written out, so that bulk work (the start-up
      * presence probe) goes at the pace the server reads. NULL: always 0. */
     size_t (*pending)(void *userdata);
+    /* As send, with inner (serialised XML) as the stanza's last child.
+     * NULL: the service parses inner and calls send. */
+    int (*send_with)(void *userdata, xmpp_stanza_t *stanza, const char *inner);
 };
 
 /* Creates the service over an open store. cfg, st, io and lg are borrowed

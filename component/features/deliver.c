@@ -3,6 +3,7 @@
 #include "component/features/deliver.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,20 +40,199 @@ static const char *reader_tr(void *data, const char *msgid)
     return service_tr_lang(r->svc, r->lang, msgid);
 }
 
+/* Slots of the memo of numbers as shown: libphonenumber's parse and format
+ * of a card's number cost more than the rest of a delivery together, and a
+ * sender's number comes back with each card they send. */
+#define DELIVER_PHONE_MEMO_SLOTS 256
+
+/* One number as typed (key; a first byte says whether it is the card's own
+ * or the sender's) and what delivery_phone() made of it: the text shown, or
+ * NULL to keep it as its owner wrote it. */
+struct phone_memo_slot {
+    char *key;
+    char *shown;
+};
+
+/* Sets of the memo of cards as delivered: parsing the stored vCard into a
+ * tree and serialising it again was a quarter of a delivery, and a card
+ * goes out as it is to each recipient its sender gives it to. Four cards a
+ * set, replaced oldest first, so that busy senders who hash alike do not
+ * evict each other at every card. */
+#define DELIVER_CARD_MEMO_SETS 128
+#define DELIVER_CARD_MEMO_WAYS 4
+/* Larger stored cards (a photo: up to [limits] vcard_max) are not kept, so
+ * that the memo stays near a megabyte (a card without a photo is ~600). */
+#define DELIVER_CARD_MEMO_MAX_BYTES 2048
+
+/* One stored card (key: its text and its sender's number) as a delivery
+ * carries it: its serialisation and its fields, the phone as shown. */
+struct card_memo_slot {
+    char *vcard;
+    char *sender_phone;
+    char *xml;
+    struct vcard_fields fields;
+};
+
+/* The feature's state: when the next sweep of handed cards is due, and the
+ * memos of numbers as shown and of cards as delivered. Per instance, and
+ * harmless so: each sweep reads every handed card from the shared inbox
+ * and a card leaves it in one DELETE, so two instances sweeping retire it
+ * once; a dead instance's cards are timed by the one taking it over
+ * (instance.c); the memos hold pure functions of their keys (a stored
+ * text, a number), which no other instance's writes can make stale. */
+struct deliver {
+    int64_t next_sweep; /* monotonic ms; -1 when no handed card waits */
+    struct phone_memo_slot memo[DELIVER_PHONE_MEMO_SLOTS];
+    struct card_memo_slot cards[DELIVER_CARD_MEMO_SETS][DELIVER_CARD_MEMO_WAYS];
+    unsigned char cards_next[DELIVER_CARD_MEMO_SETS]; /* oldest way */
+    struct card_memo_slot big; /* a larger card, for one delivery */
+};
+
+extern const struct feature feature_deliver;
+
+static struct deliver *deliver_of(const struct service *svc)
+{
+    return service_state(svc, &feature_deliver);
+}
+
+/* FNV-1a of key, continuing from h (start with MEMO_HASH_START). */
+#define MEMO_HASH_START 2166136261u
+static uint32_t memo_hash_from(uint32_t h, const char *key)
+{
+    for (; *key; key++)
+        h = (h ^ (unsigned char)*key) * 16777619u;
+    return h;
+}
+
+/* Mixes h's bits into its low ones (MurmurHash3's finaliser): FNV's low
+ * bits alone put keys that differ in a digit or two into few slots. */
+static uint32_t memo_mix(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    return h ^ (h >> 16);
+}
+
+static size_t memo_hash(const char *key)
+{
+    return memo_mix(memo_hash_from(MEMO_HASH_START, key)) %
+           DELIVER_PHONE_MEMO_SLOTS;
+}
+
+/* The number typed as people read it ("+86 138 0013 8000") into shown, or
+ * NULL there when it is not a number we can read. Returns 0 or CX_ENOMEM. */
+static int phone_shown(const char *typed, const char *sender_phone,
+                       char **shown)
+{
+    char buf[SERVICE_PHONE_TEXT_MAX], *e164 = NULL;
+
+    *shown = NULL;
+    if (typed && phone_normalize(typed, NULL, &e164, NULL) != PHONE_OK)
+        return 0;
+    *shown = strdup(
+        service_phone_text(e164 ? e164 : sender_phone, buf, sizeof(buf)));
+    free(e164);
+    return *shown ? 0 : CX_ENOMEM;
+}
+
+/* phone_shown() through the memo; *shown is borrowed from it. */
+static int phone_shown_memo(struct deliver *dv, const char *typed,
+                            const char *sender_phone, const char **shown)
+{
+    char *key =
+        str_printf("%c%s", typed ? 'c' : 's', typed ? typed : sender_phone);
+    struct phone_memo_slot *slot;
+    char *text = NULL;
+
+    if (!key)
+        return CX_ENOMEM;
+    slot = &dv->memo[memo_hash(key)];
+    if (slot->key && strcmp(slot->key, key) == 0) {
+        free(key);
+        *shown = slot->shown;
+        return 0;
+    }
+    if (phone_shown(typed, sender_phone, &text) < 0) {
+        free(key);
+        return CX_ENOMEM;
+    }
+    free(slot->key);
+    free(slot->shown);
+    slot->key = key;
+    slot->shown = text;
+    *shown = text;
+    return 0;
+}
+
 /* The card's phone as people read it ("+86 138 0013 8000"), whatever form
  * its owner typed it in; else the number it was sent from. */
-static int delivery_phone(struct vcard_fields *f, const char *sender_phone)
+static int delivery_phone(const struct service *svc, struct vcard_fields *f,
+                          const char *sender_phone)
 {
-    char shown[SERVICE_PHONE_TEXT_MAX], *e164 = NULL;
-    int rc;
+    const char *shown = NULL;
+    int rc = phone_shown_memo(deliver_of(svc), f->phone, sender_phone, &shown);
 
-    if (f->phone && phone_normalize(f->phone, NULL, &e164, NULL) != PHONE_OK)
-        return 0; /* not a number we can read: as its owner wrote it */
-    rc = vcard_fields_set(
-        f, "phone",
-        service_phone_text(e164 ? e164 : sender_phone, shown, sizeof(shown)));
-    free(e164);
+    if (rc < 0 || !shown)
+        return rc; /* not a number we can read: as its owner wrote it */
+    return vcard_fields_set(f, "phone", shown);
+}
+
+static void card_memo_clear(struct card_memo_slot *slot)
+{
+    free(slot->vcard);
+    free(slot->sender_phone);
+    free(slot->xml);
+    vcard_fields_clear(&slot->fields);
+    memset(slot, 0, sizeof(*slot));
+}
+
+/* Fills slot with item's card as a delivery carries it. The text is parsed
+ * here, so a stored card that is not a vCard is never sent. Returns 0,
+ * CX_EINVAL or CX_ENOMEM (slot cleared then). */
+static int card_memo_fill(struct service *svc, struct card_memo_slot *slot,
+                          const struct store_inbox_item *item)
+{
+    xmpp_stanza_t *vcard = vcard_from_text(service_ctx(svc), item->vcard);
+    int rc = vcard ? CX_ENOMEM : CX_EINVAL;
+
+    card_memo_clear(slot);
+    if (vcard && vcard_parse(vcard, &slot->fields) == 0 &&
+        delivery_phone(svc, &slot->fields, item->sender_phone) == 0 &&
+        (slot->xml = vcard_to_text(vcard)) &&
+        (slot->vcard = strdup(item->vcard)) &&
+        (slot->sender_phone = strdup(item->sender_phone)))
+        rc = 0;
+    if (vcard)
+        xmpp_stanza_release(vcard);
+    if (rc < 0)
+        card_memo_clear(slot);
     return rc;
+}
+
+/* item's card as a delivery carries it, borrowed from the memo until the
+ * next call; NULL when the stored text is not a vCard or memory ran out. */
+static const struct card_memo_slot *
+delivery_card(struct service *svc, const struct store_inbox_item *item)
+{
+    struct deliver *dv = deliver_of(svc);
+    uint32_t h = memo_hash_from(MEMO_HASH_START, item->sender_phone);
+    size_t set =
+        memo_mix(memo_hash_from(h, item->vcard)) % DELIVER_CARD_MEMO_SETS;
+    struct card_memo_slot *slot;
+
+    if (strlen(item->vcard) > DELIVER_CARD_MEMO_MAX_BYTES)
+        return card_memo_fill(svc, &dv->big, item) == 0 ? &dv->big : NULL;
+    for (size_t way = 0; way < DELIVER_CARD_MEMO_WAYS; way++) {
+        slot = &dv->cards[set][way];
+        if (slot->vcard && strcmp(slot->vcard, item->vcard) == 0 &&
+            strcmp(slot->sender_phone, item->sender_phone) == 0)
+            return slot;
+    }
+    slot = &dv->cards[set][dv->cards_next[set]];
+    dv->cards_next[set] = (dv->cards_next[set] + 1) % DELIVER_CARD_MEMO_WAYS;
+    return card_memo_fill(svc, slot, item) == 0 ? slot : NULL;
 }
 
 /* The labels the reader sees for the card's fields (vcard_field_names()),
@@ -135,17 +315,12 @@ static char *delivery_update_body(const struct service *svc, const char *lang,
  * recipient's language lang. */
 static char *delivery_body(const struct service *svc, const char *lang,
                            const struct store_inbox_item *item,
-                           xmpp_stanza_t *vcard)
+                           const struct vcard_fields *f)
 {
-    struct vcard_fields f = {0};
     struct reader r = {svc, lang};
-    char *summary = NULL, *body = NULL;
+    char *summary = vcard_summary_tr(f, item->note, reader_tr, &r);
+    char *body = NULL;
 
-    if (vcard_parse(vcard, &f) < 0)
-        goto out;
-    if (delivery_phone(&f, item->sender_phone) < 0)
-        goto out;
-    summary = vcard_summary_tr(&f, item->note, reader_tr, &r);
     if (summary && item->updates)
         body = delivery_update_body(svc, lang, item, summary);
     else if (summary)
@@ -153,9 +328,7 @@ static char *delivery_body(const struct service *svc, const char *lang,
             "%s\n\n%s", summary,
             service_tr_lang(svc, lang,
                             "Reply to this chat to send your card back."));
-out:
     free(summary);
-    vcard_fields_clear(&f);
     return body;
 }
 
@@ -182,18 +355,20 @@ static int delivery_card_element(xmpp_ctx_t *ctx, xmpp_stanza_t *msg,
     return 0;
 }
 
-/* Builds the message that carries a card to its recipient. */
+/* Builds the message that carries a card to its recipient, all but the
+ * vCard, whose serialisation (borrowed, see delivery_card()) goes in
+ * *vcard_xml: it is sent as the message's last child. */
 static xmpp_stanza_t *delivery_build(struct service *svc,
                                      const struct store_inbox_item *item,
-                                     int delayed)
+                                     int delayed, const char **vcard_xml)
 {
-    xmpp_stanza_t *msg, *vcard = vcard_from_text(service_ctx(svc), item->vcard);
-    xmpp_stanza_t *delay;
+    const struct card_memo_slot *card = delivery_card(svc, item);
+    xmpp_stanza_t *msg, *delay;
     char *from = service_proxy_jid(svc, item->sender_phone);
     /* Nobody asked for this message now: it speaks the language the
      * recipient chose or last used, kept in the store across restarts. */
     const char *lang = service_user_lang(svc, item->recipient_jid);
-    char *body = vcard ? delivery_body(svc, lang, item, vcard) : NULL;
+    char *body = card ? delivery_body(svc, lang, item, &card->fields) : NULL;
     char stamp[32];
 
     stamp_format(item->created, stamp, sizeof(stamp));
@@ -202,10 +377,8 @@ static xmpp_stanza_t *delivery_build(struct service *svc,
     if (!msg || !from || !body || xmpp_stanza_set_from(msg, from) ||
         xmpp_stanza_set_attribute(msg, "xml:lang", i18n_tag(lang)) ||
         xmpp_message_set_body(msg, body) ||
-        delivery_card_element(service_ctx(svc), msg, item, stamp) < 0 ||
-        xmpp_stanza_add_child_ex(msg, vcard, 0) != XMPP_EOK)
+        delivery_card_element(service_ctx(svc), msg, item, stamp) < 0)
         goto fail;
-    vcard = NULL; /* now owned by msg */
     if (!stanza_add_child(service_ctx(svc), msg, "request", NS_RECEIPTS))
         goto fail;
     if (delayed) {
@@ -218,10 +391,9 @@ static xmpp_stanza_t *delivery_build(struct service *svc,
     }
     free(from);
     free(body);
+    *vcard_xml = card->xml;
     return msg;
 fail:
-    if (vcard)
-        xmpp_stanza_release(vcard);
     if (msg)
         xmpp_stanza_release(msg);
     free(from);
@@ -232,22 +404,6 @@ fail:
 /* How many handed cards one sweep retires before it yields to other
  * work; the next sweep follows at once. */
 #define DELIVER_SWEEP_BATCH 100
-
-/* The feature's state: when the next sweep of handed cards is due. Per
- * instance, and harmless so: each sweep reads every handed card from the
- * shared inbox and a card leaves it in one DELETE, so two instances
- * sweeping retire it once; a dead instance's cards are timed by the one
- * taking it over (instance.c). */
-struct deliver {
-    int64_t next_sweep; /* monotonic ms; -1 when no handed card waits */
-};
-
-extern const struct feature feature_deliver;
-
-static struct deliver *deliver_of(struct service *svc)
-{
-    return service_state(svc, &feature_deliver);
-}
 
 /* A handed card's grace ends grace ms after at (unix ms): sweep then. */
 static void deliver_schedule(struct service *svc, int64_t wall_due)
@@ -268,6 +424,7 @@ void deliver_handed(struct service *svc, int64_t handed_at)
 struct deliver_ctx {
     struct service *svc;
     xmpp_stanza_t *msg;
+    const char *vcard_xml;
     int sent;
 };
 
@@ -277,7 +434,7 @@ static int deliver_resource(void *ud, const char *full)
 
     if (xmpp_stanza_set_to(dc->msg, full) != XMPP_EOK)
         return -1;
-    if (service_send(dc->svc, dc->msg) == 0)
+    if (service_send_with(dc->svc, dc->msg, dc->vcard_xml) == 0)
         dc->sent++;
     return 0;
 }
@@ -358,7 +515,7 @@ static void deliver_unclaim(struct service *svc,
 int deliver_card(struct service *svc, const struct store_inbox_item *item,
                  int delayed)
 {
-    struct deliver_ctx dc = {svc, NULL, 0};
+    struct deliver_ctx dc = {svc, NULL, NULL, 0};
 
     /* The expiry timer may not have come round to it yet: an expired card
      * is never delivered. */
@@ -370,7 +527,7 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
     }
     if (!deliver_claim(svc, item))
         return 0;
-    dc.msg = delivery_build(svc, item, delayed);
+    dc.msg = delivery_build(svc, item, delayed, &dc.vcard_xml);
     if (!dc.msg) {
         log_error(service_log(svc), "cannot build the delivery of card %s",
                   item->card_id);
@@ -382,6 +539,7 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
         log_error(service_log(svc), "listing resources of %s: %s",
                   item->recipient_jid, store_errmsg(service_store(svc)));
     xmpp_stanza_release(dc.msg);
+    card_memo_clear(&deliver_of(svc)->big);
     if (!dc.sent) {
         deliver_unclaim(svc, item);
         return 0;
@@ -697,8 +855,21 @@ static int deliver_init(struct service *svc, void **state)
 
 static void deliver_free(struct service *svc, void *state)
 {
+    struct deliver *dv = state;
+
     (void)svc;
-    free(state);
+    if (!dv)
+        return;
+    for (size_t i = 0; i < DELIVER_PHONE_MEMO_SLOTS; i++) {
+        free(dv->memo[i].key);
+        free(dv->memo[i].shown);
+    }
+    for (size_t i = 0; i < DELIVER_CARD_MEMO_SETS; i++) {
+        for (size_t way = 0; way < DELIVER_CARD_MEMO_WAYS; way++)
+            card_memo_clear(&dv->cards[i][way]);
+    }
+    card_memo_clear(&dv->big);
+    free(dv);
 }
 
 const struct feature feature_deliver = {

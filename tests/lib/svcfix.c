@@ -38,7 +38,7 @@ static size_t svcfix_pending(void *ud)
 
 void svcfix_init(struct svcfix *fx)
 {
-    struct service_io io = {svcfix_capture, fx, svcfix_pending};
+    struct service_io io = {svcfix_capture, fx, svcfix_pending, NULL};
     char *err = NULL;
     int fd;
 

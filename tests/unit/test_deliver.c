@@ -137,6 +137,63 @@ START_TEST(handoff_keeps_card)
 }
 END_TEST
 
+/* The vCard's FN (*fn) and the body (*body) of the last delivery to full;
+ * the caller frees both. */
+static void last_delivery(struct svcfix *fx, const char *full, char **fn,
+                          char **body)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path),
+             "/message[@type='chat'][@to='%s']/{" NS_CARDX "}card", full);
+    *fn = *body = NULL;
+    for (int i = fx->nout - 1; i >= 0 && !*fn; i--) {
+        if (stanza_match(fx->out[i], path) != 1)
+            continue;
+        *fn = stanza_match_text(fx->out[i], "/message/{vcard-temp}vCard/FN");
+        *body = stanza_match_text(fx->out[i], "/message/body");
+    }
+    ck_assert_ptr_nonnull(*fn);
+    ck_assert_ptr_nonnull(*body);
+}
+
+/* A delivery carries the card as stored now: after its sender changed
+ * their card, the next one carries the new card, and the old one again
+ * once they change it back (deliveries remember the cards they sent); a
+ * card too large to remember (the last, with a long note) as well. */
+START_TEST(delivery_carries_the_stored_card)
+{
+    static const char *const names[] = {"Alice", "Alicia", "Alice", "Bob"};
+    struct svcfix fx;
+    char note[3000];
+
+    memset(note, 'x', sizeof(note) - 1);
+    note[sizeof(note) - 1] = '\0';
+    setup(&fx);
+    online(&fx, B_BARE "/phone", 1);
+    for (int i = 0; i < 4; i++) {
+        char card[3200], *fn, *body;
+
+        snprintf(card, sizeof(card),
+                 "<vCard xmlns='vcard-temp'><FN>%s</FN><NOTE>%s</NOTE>"
+                 "</vCard>",
+                 names[i], i == 3 ? note : "hello");
+        ck_assert_int_eq(
+            store_card_set(fx.store, "a@example.test", card, 2 + i), 0);
+        svcfix_clear_out(&fx);
+        send_card_by_message(&fx);
+        last_delivery(&fx, B_BARE "/phone", &fn, &body);
+        ck_assert_str_eq(fn, names[i]);
+        ck_assert_msg(strstr(body, names[i]) &&
+                          (i == 1 || !strstr(body, "Alicia")),
+                      "body: %s", body);
+        free(fn);
+        free(body);
+    }
+    svcfix_free(&fx);
+}
+END_TEST
+
 /* A receipt retires the card whatever disco#info said (Converse.js sends
  * receipts without listing them), tells the sender, and marks the
  * resource as one that acknowledges. */
@@ -386,6 +443,7 @@ static Suite *deliver_suite(void)
     TCase *tc = tcase_create("evidence");
 
     tcase_add_test(tc, handoff_keeps_card);
+    tcase_add_test(tc, delivery_carries_the_stored_card);
     tcase_add_test(tc, receipt_without_advertising);
     tcase_add_test(tc, unanswered_disco_keeps_card);
     tcase_add_test(tc, stray_disco_answer_recorded);

@@ -289,6 +289,37 @@ START_TEST(disabled_means_no_timer)
 }
 END_TEST
 
+/* Text handed to link_send_with() goes out as the stanza's last child,
+ * after its own children, or as its only one when it has none. */
+START_TEST(send_with_appends_the_text)
+{
+    static const char vcard[] = "<vCard xmlns='vcard-temp'><FN>A &amp; B</FN>"
+                                "</vCard>";
+    struct fix fx;
+    xmpp_stanza_t *msg, *presence;
+
+    fix_init(&fx, 0, 0);
+    fix_attach(&fx, T0);
+    msg = xmpp_message_new(fx.ctx, "chat", "r@example.test", "m1");
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_int_eq(xmpp_message_set_body(msg, "hi"), XMPP_EOK);
+    presence = xmpp_presence_new(fx.ctx);
+    ck_assert_ptr_nonnull(presence);
+    ck_assert_int_eq(link_send_with(fx.ln, msg, vcard), 0);
+    ck_assert_int_eq(link_send_with(fx.ln, presence, "<x xmlns='urn:x'/>"), 0);
+    link_flush(fx.ln);
+    server_hear(&fx, "</presence>");
+    ck_assert_msg(strstr(fx.heard, "<body>hi</body><vCard xmlns='vcard-temp'>"
+                                   "<FN>A &amp; B</FN></vCard></message>"),
+                  "heard: %s", fx.heard);
+    ck_assert_msg(strstr(fx.heard, "<presence><x xmlns='urn:x'/></presence>"),
+                  "heard: %s", fx.heard);
+    xmpp_stanza_release(msg);
+    xmpp_stanza_release(presence);
+    fix_free(&fx);
+}
+END_TEST
+
 /* Every address getaddrinfo() gives is tried in order: a first one where
  * nothing listens (localhost as ::1 before an IPv4-only server) does not
  * keep the link from the server at the second. */
@@ -383,6 +414,9 @@ static Suite *link_suite(void)
     tcase_add_test(tc, silence_pinged_then_dropped);
     tcase_add_test(tc, traffic_needs_no_ping);
     tcase_add_test(tc, disabled_means_no_timer);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("output");
+    tcase_add_test(tc, send_with_appends_the_text);
     suite_add_tcase(s, tc);
     tc = tcase_create("addresses");
     tcase_add_test(tc, tries_every_address);
