@@ -29,6 +29,7 @@ struct cardx_cmd {
     int lib_added;                   /* new cards the client stored */
     int unavailable;                 /* the client goes online unannounced */
     char sent_to[64];                /* the number of the last send */
+    char send_reason[256];           /* why cardxd refused it, or "" */
     cardx_store *store;              /* opened by cmd_lib_store() */
     cardx_client *client;            /* made by cmd_lib_client() */
     char *component;                 /* cardxd's JID, from the settings */

@@ -73,9 +73,14 @@ int cmd_send(struct cardx_cmd *c, int argc, char **argv)
     rc = cardx_client_upload_self_blocking(cl);
     if (rc == CARDX_OK) {
         c->sent_to[0] = '\0';
+        c->send_reason[0] = '\0';
         rc = cardx_client_send_profile_blocking(cl, number, note, profile,
                                                 &sent, &card_id);
     }
+    /* cardxd's reason, with cardx's words around it in the same language. */
+    if (rc != CARDX_OK && c->send_reason[0])
+        return cmd_fail(c, cmd_lib_status(rc), "cannot send to %s: %s", number,
+                        c->send_reason);
     if (rc != CARDX_OK)
         return cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
     fprintf(c->out, "%s: card %s to %s\n",

@@ -22,6 +22,8 @@
 #define P_(one, many, n) cmd_trn(one, many, n)
 
 #define PASSWORD_MAX 1024
+/* Room for a language tag, as libcardx's lang setting takes. */
+#define CMD_LANG_SIZE 36
 
 struct cardx_cmd *cmd_new(struct cardx_settings *settings, FILE *in, FILE *out,
                           FILE *err)
@@ -207,7 +209,8 @@ static void lib_on_card(void *ud, const cardx_card *card)
     fflush(c->out);
 }
 
-/* The number a send went to, as cardxd normalised it. */
+/* The number a send went to, as cardxd normalised it, or why it was
+ * refused (in the language of the request: libcardx's lang setting). */
 static void lib_on_sent(void *ud, uint32_t request,
                         enum cardx_send_status status, const char *number,
                         const char *card_id, int error, const char *reason)
@@ -217,9 +220,9 @@ static void lib_on_sent(void *ud, uint32_t request,
     (void)request;
     (void)status;
     (void)card_id;
-    (void)error;
-    (void)reason;
     snprintf(c->sent_to, sizeof(c->sent_to), "%s", number ? number : "");
+    snprintf(c->send_reason, sizeof(c->send_reason), "%s",
+             error != CARDX_OK && reason ? reason : "");
 }
 
 /* $CARDX_DEBUG: libstrophe's log on standard error, as cardx(1) says. */
@@ -235,7 +238,7 @@ static cardx_settings *lib_settings(struct cardx_cmd *c)
 {
     const struct cardx_settings *s = c->settings;
     cardx_settings *ls = cardx_settings_new();
-    char server[320] = "", timeout[24];
+    char server[320] = "", timeout[24], lang[CMD_LANG_SIZE];
     int bad = !ls;
 
     if (s->server_host)
@@ -254,6 +257,9 @@ static cardx_settings *lib_settings(struct cardx_cmd *c)
           cardx_settings_set(ls, "cafile", s->cafile) ||
           cardx_settings_set(ls, "timeout_ms", timeout) ||
           cardx_settings_set(ls, "available", c->unavailable ? "no" : "yes");
+    /* cardxd's texts (errors, forms) in the language cardx prints. */
+    if (!bad && i18n_gettext_lang(lang, sizeof(lang)))
+        bad = cardx_settings_set(ls, "lang", lang) == CARDX_E_NOMEM;
     if (bad) {
         cardx_settings_free(ls);
         return NULL;

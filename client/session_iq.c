@@ -1,6 +1,5 @@
 /* The session's requests: an iq sent, its answer awaited, an error reply
  * turned into the session's error. */
-#include <libintl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,31 +53,6 @@ static const char *ensure_id(struct session *s, xmpp_stanza_t *iq)
     return xmpp_stanza_get_id(iq);
 }
 
-/* The language the user reads cardx's messages in, as an xml:lang
- * ("zh-CN"), into buf; 0 when cardx prints English. It is the Language
- * of the catalog gettext chose for the program's locale (its header, the
- * translation of ""): queried, never set, as the locale is the
- * program's. */
-static int session_user_lang(char *buf, size_t len)
-{
-    const char *header = dgettext(I18N_DOMAIN, "");
-    const char *l = strstr(header, "Language: ");
-    size_t n;
-
-    if (!l)
-        return 0;
-    l += strlen("Language: ");
-    n = strcspn(l, "\n");
-    if (n == 0 || n >= len)
-        return 0;
-    memcpy(buf, l, n);
-    buf[n] = '\0';
-    for (char *p = buf; *p; p++)
-        if (*p == '_')
-            *p = '-';
-    return 1;
-}
-
 int session_iq(struct session *s, xmpp_stanza_t *iq, xmpp_stanza_t **reply)
 {
     int64_t deadline = clock_now_ms() + s->timeout_ms;
@@ -100,7 +74,7 @@ int session_iq(struct session *s, xmpp_stanza_t *iq, xmpp_stanza_t **reply)
     /* Answers written for a person (cardxd's error texts) come in the
      * language cardx prints; xml:lang=en is what the server would say. */
     if (!xmpp_stanza_get_attribute(iq, "xml:lang") &&
-        session_user_lang(lang, sizeof(lang)) &&
+        i18n_gettext_lang(lang, sizeof(lang)) &&
         xmpp_stanza_set_attribute(iq, "xml:lang", lang) != XMPP_EOK) {
         set_err(s, "out of memory");
         return SESSION_ENOMEM;

@@ -18,6 +18,7 @@
 #include "common/i18n.h"
 
 #include <errno.h>
+#include <libintl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,4 +262,24 @@ const char *i18n_text(const struct i18n *i18n, const char *lang,
         return t ? t : msgid;
     }
     return msgid;
+}
+
+int i18n_gettext_lang(char *buf, size_t len)
+{
+    const char *header = dgettext(I18N_DOMAIN, "");
+    const char *l = strstr(header, "Language: ");
+    size_t n;
+
+    if (!l)
+        return 0;
+    l += strlen("Language: ");
+    n = strcspn(l, "\n");
+    if (n == 0 || n >= len)
+        return 0;
+    memcpy(buf, l, n);
+    buf[n] = '\0';
+    for (char *p = buf; *p; p++)
+        if (*p == '_')
+            *p = '-';
+    return 1;
 }

@@ -2,6 +2,8 @@
 #ifndef CARDX_COMMON_I18N_H
 #define CARDX_COMMON_I18N_H
 
+#include <stddef.h>
+
 #include "common/errors.h"
 
 /* Marks an English source string for xgettext where it is not translated
@@ -44,5 +46,12 @@ const char *i18n_tag(const char *lang);
  * i18n may be NULL (everything reads English). */
 const char *i18n_text(const struct i18n *i18n, const char *lang,
                       const char *msgid) __attribute__((format_arg(3)));
+
+/* The language a program reads its messages in, as an xml:lang ("zh-CN"),
+ * into buf: the Language header of the catalog gettext chose for the
+ * process's locale (queried, never set: the locale is the program's).
+ * Returns 1, or 0 when the program prints English (no catalog) or the tag
+ * does not fit in len. */
+int i18n_gettext_lang(char *buf, size_t len);
 
 #endif

@@ -101,6 +101,12 @@ void cardx_settings_free(cardx_settings *s);
  *              cardxd sends the cards that wait and new ones as they come;
  *              "no": stay unavailable, for a short errand (uploading the
  *              own card, a profile) that should not take cards in
+ *   lang       a language tag ("zh-CN") put as xml:lang on every request
+ *              to cardxd, so that what it writes for a person (error
+ *              texts, forms) comes in that language; default none, which
+ *              cardxd answers in the user's chosen language or English.
+ *              The library never reads the locale: that is the
+ *              application's
  * Returns CARDX_OK, CARDX_E_NOTFOUND for an unknown key, CARDX_E_INVAL for
  * a bad value, CARDX_E_NOMEM. */
 int cardx_settings_set(cardx_settings *s, const char *key, const char *value);

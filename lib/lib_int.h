@@ -17,9 +17,13 @@
 #define LIB_DEFAULT_PORT 5222
 #define LIB_COMPONENT_PREFIX "cards."
 #define LIB_ERRMSG_SIZE 512
+/* Longest language tag the lang setting takes (RFC 5646's practical
+ * limit). */
+#define LIB_LANG_MAX 35
 
 struct cardx_lib_settings {
     char *jid, *password, *server, *host, *component, *data_dir, *cafile;
+    char *lang; /* xml:lang of requests to cardxd, or NULL */
     int port, tls, timeout_ms;
     int available; /* go available on login (cardxd sends what waits) */
     char timeout_text[24];

@@ -472,7 +472,11 @@ int lib_request_send(struct cardx_client *c, xmpp_stanza_t *iq,
     r->serial = ++c->next_serial;
     r->deadline = clock_now_ms() + c->settings->timeout_ms;
     snprintf(r->id, sizeof(r->id), "cxl%u", r->serial);
-    if (xmpp_stanza_set_id(iq, r->id) != XMPP_EOK) {
+    /* What cardxd writes for a person comes in the user's language. */
+    if (xmpp_stanza_set_id(iq, r->id) != XMPP_EOK ||
+        (c->settings->lang && !xmpp_stanza_get_attribute(iq, "xml:lang") &&
+         xmpp_stanza_set_attribute(iq, "xml:lang", c->settings->lang) !=
+             XMPP_EOK)) {
         request_free(r);
         return CARDX_E_NOMEM;
     }

@@ -41,6 +41,7 @@ void cardx_settings_free(cardx_settings *s)
     free(s->component);
     free(s->data_dir);
     free(s->cafile);
+    free(s->lang);
     free(s);
 }
 
@@ -146,6 +147,22 @@ static int set_tls(cardx_settings *s, const char *value)
     return set_yes_no(&s->tls, value);
 }
 
+/* A language tag as xml:lang takes it: letters, digits and hyphens,
+ * starting with a letter. */
+static int set_lang(cardx_settings *s, const char *value)
+{
+    size_t n = value ? strlen(value) : 0;
+
+    if (n > LIB_LANG_MAX ||
+        (n > 0 &&
+         (strspn(value, "abcdefghijklmnopqrstuvwxyz"
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != n ||
+          !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                  value[0]))))
+        return CARDX_E_INVAL;
+    return set_string(&s->lang, value, 0);
+}
+
 int cardx_settings_set(cardx_settings *s, const char *key, const char *value)
 {
     if (!s || !key)
@@ -172,6 +189,8 @@ int cardx_settings_set(cardx_settings *s, const char *key, const char *value)
         return set_timeout(s, value);
     if (strcmp(key, "available") == 0)
         return set_yes_no(&s->available, value);
+    if (strcmp(key, "lang") == 0)
+        return set_lang(s, value);
     return CARDX_E_NOTFOUND;
 }
 
@@ -193,6 +212,8 @@ const char *cardx_settings_get(const cardx_settings *s, const char *key)
         return s->tls ? "yes" : "no";
     if (strcmp(key, "available") == 0)
         return s->available ? "yes" : "no";
+    if (strcmp(key, "lang") == 0)
+        return s->lang;
     if (strcmp(key, "timeout_ms") == 0) {
         /* The buffer is the settings' own: a const object's scratch. */
         char *buf = ((cardx_settings *)s)->timeout_text;
@@ -225,7 +246,8 @@ cardx_settings *lib_settings_copy(const cardx_settings *s)
         copy_field(&d->host, s->host) < 0 ||
         copy_field(&d->component, s->component) < 0 ||
         copy_field(&d->data_dir, s->data_dir) < 0 ||
-        copy_field(&d->cafile, s->cafile) < 0) {
+        copy_field(&d->cafile, s->cafile) < 0 ||
+        copy_field(&d->lang, s->lang) < 0) {
         cardx_settings_free(d);
         return NULL;
     }

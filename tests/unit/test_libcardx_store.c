@@ -81,6 +81,14 @@ START_TEST(settings_keys_and_values)
     ck_assert_str_eq(cardx_settings_get(s, "tls"), "no");
     ck_assert_int_eq(cardx_settings_set(s, "timeout_ms", "-5"), CARDX_E_INVAL);
     ck_assert_int_eq(cardx_settings_set(s, "colour", "blue"), CARDX_E_NOTFOUND);
+    /* lang: what cardxd's texts come in; a tag, or nothing. */
+    ck_assert_int_eq(cardx_settings_set(s, "lang", "zh-CN"), CARDX_OK);
+    ck_assert_str_eq(cardx_settings_get(s, "lang"), "zh-CN");
+    ck_assert_int_eq(cardx_settings_set(s, "lang", "zh CN"), CARDX_E_INVAL);
+    ck_assert_int_eq(cardx_settings_set(s, "lang", "-en"), CARDX_E_INVAL);
+    ck_assert_str_eq(cardx_settings_get(s, "lang"), "zh-CN");
+    ck_assert_int_eq(cardx_settings_set(s, "lang", ""), CARDX_OK);
+    ck_assert_ptr_null(cardx_settings_get(s, "lang"));
     ck_assert_int_eq(cardx_settings_set(s, "jid", ""), CARDX_OK);
     ck_assert_ptr_null(cardx_settings_get(s, "jid"));
     cardx_settings_free(s);
