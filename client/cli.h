@@ -19,8 +19,6 @@
 #define CARDX_EXIT_AUTH 5    /* login failed */
 
 struct cardx_settings; /* the program's settings (client/settings.h) */
-struct session;        /* commands not yet on the public API */
-struct _xmpp_ctx_t;
 
 struct cardx_cmd {
     struct cardx_settings *settings; /* borrowed */
@@ -28,10 +26,11 @@ struct cardx_cmd {
     int interactive;                 /* in is a terminal: we may ask */
     int in_shell;                    /* keep the session between commands */
     int show_cards;                  /* print cards as they are stored */
+    int lib_added;                   /* new cards the client stored */
+    int unavailable;                 /* the client goes online unannounced */
+    char sent_to[64];                /* the number of the last send */
     cardx_store *store;              /* opened by cmd_lib_store() */
     cardx_client *client;            /* made by cmd_lib_client() */
-    struct session *session;         /* made by cmd_online() */
-    struct _xmpp_ctx_t *xctx;        /* for stanzas built offline */
     char *component;                 /* cardxd's JID, from the settings */
 };
 
@@ -57,12 +56,43 @@ int cmd_lib_status(int error);
  * _(s) as cmd_tr(s) for xgettext). */
 const char *cmd_tr(const char *msgid);
 
-/* How a number is shown to the user (international format); into buf of
- * len bytes, which it returns. */
+/* The plural of cmd_tr: one or many in the user's language for n (files
+ * on this header define P_(one, many, n) as cmd_trn(one, many, n)). */
+const char *cmd_trn(const char *one, const char *many, unsigned long n);
+
+/* A phone number as people read it ("+86 138 0013 8000"), into buf (len
+ * bytes): e164 itself when libphonenumber cannot format it, "?" for NULL.
+ * Returns buf. The wire and the store keep E.164. */
 const char *cmd_phone_shown(const char *e164, char *buf, size_t len);
+/* cmd_phone_shown() into a buffer of the enclosing block, for a printf
+ * argument. */
+#define CMD_PHONE_SHOWN(e164)                                                  \
+    cmd_phone_shown((e164), (char[CMD_PHONE_SHOWN_MAX]){0}, CMD_PHONE_SHOWN_MAX)
+#define CMD_PHONE_SHOWN_MAX 64
+
+/* One subcommand of a command on the card store ("inbox show"): it gets
+ * the open store and the arguments after its name. */
+struct cmd_lib_sub {
+    const char *name;
+    int (*run)(struct cardx_cmd *c, cardx_store *st, int argc, char **argv);
+    int takes_args; /* 0: any argument makes it a usage error */
+};
+
+/* Opens the store and runs the subcommand argv[1] of subs (NULL-name
+ * terminated; without argv[1], the first), passing the arguments after
+ * it. An unknown subcommand fails with usage. Returns the exit status. */
+int cmd_lib_dispatch(struct cardx_cmd *c, const struct cmd_lib_sub *subs,
+                     int argc, char **argv, const char *usage);
+
+/* Prints the card's set fields as "name     VALUE" lines, then its photo
+ * ("photo    JPEG 120x80, 5321 bytes") when it has one. */
+void cmd_print_card(struct cardx_cmd *c, const cardx_card *card);
 
 /* Runs one command line already split into words (cmd_run). */
 int cmd_run(struct cardx_cmd *c, int argc, char **argv);
+
+/* "2 new cards" / "no new cards". */
+void cmd_print_count(struct cardx_cmd *c, int added);
 
 /* Prints "cardx: MESSAGE" on err and returns code. */
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
@@ -87,9 +117,66 @@ char *cmd_slurp(FILE *f);
 int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,
                    const char **value);
 
-/* The commands on this header (cli_block.c). */
+/* One command: its name, the function, and its help. */
+struct cmd_spec {
+    const char *name;
+    int (*run)(struct cardx_cmd *c, int argc, char **argv);
+    const char *synopsis; /* one or more lines "cardx NAME ..." */
+    const char *summary;  /* one line */
+    const char *details;  /* paragraphs, may be NULL */
+};
+
+/* The commands, NULL-name terminated (cli_help.c). */
+extern const struct cmd_spec cmd_specs[];
+const struct cmd_spec *cmd_find(const char *name);
+
+/* The commands of cli_send.c, cli_requests.c, cli_shell.c, help
+ * (cli_help.c), and register (cli_register.c, still on the internal
+ * session). */
+int cmd_register(struct cardx_cmd *c, int argc, char **argv);
+int cmd_send(struct cardx_cmd *c, int argc, char **argv);
+int cmd_sync(struct cardx_cmd *c, int argc, char **argv);
+int cmd_consent(struct cardx_cmd *c, int argc, char **argv);
+int cmd_requests(struct cardx_cmd *c, int argc, char **argv);
+int cmd_shell(struct cardx_cmd *c, int argc, char **argv);
+int cmd_help_command(struct cardx_cmd *c, int argc, char **argv);
+
+/* The commands on this header (cli_block.c, cli_inbox.c,
+ * cli_contacts.c). */
 int cmd_block(struct cardx_cmd *c, int argc, char **argv);
 int cmd_unblock(struct cardx_cmd *c, int argc, char **argv);
 int cmd_blocked(struct cardx_cmd *c, int argc, char **argv);
+int cmd_inbox(struct cardx_cmd *c, int argc, char **argv);
+int cmd_contacts(struct cardx_cmd *c, int argc, char **argv);
+int cmd_export(struct cardx_cmd *c, int argc, char **argv);
+int cmd_import(struct cardx_cmd *c, int argc, char **argv);
+
+int cmd_card(struct cardx_cmd *c, int argc, char **argv);
+/* cardx card qr ARGS... (cli_qr.c): argv holds the arguments after "qr". */
+int cmd_card_qr(struct cardx_cmd *c, int argc, char **argv);
+/* card profile list|show|set|delete|default (argv[0] is "profile";
+ * cli_profile.c). */
+int cmd_card_profile(struct cardx_cmd *c, int argc, char **argv);
+
+/* Takes photo=@FILE (set the photo, checked and within
+ * CARDX_PHOTO_MAX_BYTES) or photo= (remove it) out of argv, compacting it
+ * and lowering *argc, and applies it to card (cli_photo.c). Returns 0 or
+ * an exit status after reporting. */
+int cmd_photo_assign(struct cardx_cmd *c, cardx_card *card, int *argc,
+                     char **argv);
+
+/* Goes online for an errand (card set's upload): outside the shell the
+ * client then stays unavailable, so the cards that wait are left for
+ * sync. 0 or an exit status after reporting. */
+int cmd_go_online(struct cardx_cmd *c);
+
+/* Uploads the own card if it changed since the last upload. *what (may be NULL)
+ * receives 1 when something was uploaded. Returns 0 or an exit status after
+ * reporting. */
+int cmd_upload_self(struct cardx_cmd *c, int *what);
+
+/* contacts updates ID on|off (cli_update.c, not yet on this header). */
+int cmd_contacts_updates(struct cardx_cmd *c, cardx_store *st, int argc,
+                         char **argv);
 
 #endif

@@ -1,6 +1,7 @@
 /* cardx card: show, set and edit (in $EDITOR) the user's own card, stored
- * locally and uploaded to cardxd when the server can be reached. */
-#include "client/commands_int.h"
+ * locally and uploaded to cardxd when the server can be reached; on
+ * libcardx's store (client/cli.h). */
+#include "client/cli.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -8,38 +9,29 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "card/vcardtext.h"
+#include "client/settings.h"
 #include "common/util.h"
 
-/* The own card as a stanza (NULL when none is set) and its fields. Returns
- * 0 or an exit status after reporting. */
-static int load_self(struct cardx_cmd *c, xmpp_stanza_t **vcard,
-                     struct vcard_fields *f, int *uploaded)
-{
-    struct cardstore *cs;
-    xmpp_ctx_t *ctx = cmd_xctx(c);
-    char *xml = NULL;
-    int status;
+#define _(s) cmd_tr(s)
 
-    *vcard = NULL;
-    cs = cmd_store(c, &status);
-    if (!cs)
+/* The own card (*card NULL when none is set). Returns 0 or an exit
+ * status after reporting. */
+static int load_self(struct cardx_cmd *c, cardx_card **card, int *uploaded)
+{
+    int status, rc;
+    cardx_store *st = cmd_lib_store(c, &status);
+
+    *card = NULL;
+    if (!st)
         return status;
-    if (!ctx)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    if (cardstore_self_get(cs, &xml, uploaded) != CARDSTORE_OK)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your card: %s",
-                        cardstore_errmsg(cs));
-    if (!xml)
+    rc = cardx_store_self_get(st, card, uploaded);
+    if (rc == CARDX_E_NOTFOUND)
         return CARDX_EXIT_OK;
-    *vcard = vcard_from_text(ctx, xml);
-    free(xml);
-    if (!*vcard || vcard_parse(*vcard, f) != 0) {
-        if (*vcard)
-            xmpp_stanza_release(*vcard);
-        *vcard = NULL;
+    if (rc == CARDX_E_INVAL)
         return cmd_fail(c, CARDX_EXIT_ERROR, "your stored card is damaged");
-    }
+    if (rc != CARDX_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your card: %s",
+                        cardx_store_errmsg(st));
     return CARDX_EXIT_OK;
 }
 
@@ -54,7 +46,8 @@ static int upload_after_change(struct cardx_cmd *c)
               c->out);
         return CARDX_EXIT_OK;
     }
-    if (!cmd_online(c, &status)) {
+    status = cmd_go_online(c);
+    if (status != CARDX_EXIT_OK) {
         fputs(_("saved locally; not uploaded yet: cardx sync will "
                 "upload it\n"),
               c->out);
@@ -68,76 +61,76 @@ static int upload_after_change(struct cardx_cmd *c)
     return status == CARDX_EXIT_NETWORK ? CARDX_EXIT_OK : status;
 }
 
-/* Stores f as the own card, keeping whatever else old holds, then uploads
- * it. */
-static int save_self(struct cardx_cmd *c, xmpp_stanza_t *old,
-                     const struct vcard_fields *f)
+/* Stores card's fields as the own card, keeping whatever else the stored
+ * one (or card, when it holds a photo) has, then uploads it. */
+static int save_self(struct cardx_cmd *c, const cardx_card *card)
 {
-    xmpp_ctx_t *ctx = cmd_xctx(c);
-    xmpp_stanza_t *vcard;
-    struct cardstore *cs;
-    char *xml;
-    int status, rc;
+    int status;
+    cardx_store *st = cmd_lib_store(c, &status);
 
-    cs = cmd_store(c, &status);
-    if (!cs)
+    if (!st)
         return status;
-    vcard = old ? vcard_merge(ctx, old, f) : vcard_build(ctx, f);
-    xml = vcard ? vcard_to_text(vcard) : NULL;
-    if (vcard)
-        xmpp_stanza_release(vcard);
-    if (!xml)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    rc = cardstore_self_set(cs, xml, 0);
-    free(xml);
-    if (rc != CARDSTORE_OK)
+    if (cardx_store_self_set(st, card) != CARDX_OK)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot save your card: %s",
-                        cardstore_errmsg(cs));
+                        cardx_store_errmsg(st));
     return upload_after_change(c);
 }
 
 static int card_show(struct cardx_cmd *c)
 {
-    struct vcard_fields f = {0};
-    xmpp_stanza_t *vcard;
+    cardx_card *card = NULL;
     int uploaded = 0;
-    int status = load_self(c, &vcard, &f, &uploaded);
+    int status = load_self(c, &card, &uploaded);
 
     if (status != CARDX_EXIT_OK)
         return status;
-    if (!vcard) {
+    if (!card) {
         fputs(_("no card yet: cardx card set name=\"Your Name\" ...\n"),
               c->out);
         return CARDX_EXIT_OK;
     }
-    cmd_print_fields(c, &f);
-    cmd_print_photo(c, vcard);
+    cmd_print_card(c, card);
     fprintf(c->out, "(%s)\n",
             uploaded ? "uploaded" : "not uploaded yet: cardx sync uploads it");
-    vcard_fields_clear(&f);
-    xmpp_stanza_release(vcard);
+    cardx_card_free(card);
+    return CARDX_EXIT_OK;
+}
+
+/* Applies FIELD=VALUE arguments to card; 0 or an exit status after
+ * reporting (card is then partly changed). */
+static int apply_assignments(struct cardx_cmd *c, cardx_card *card, int argc,
+                             char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *field, *value;
+        int status = cmd_assignment(c, argv[i], &field, &value);
+
+        if (status != CARDX_EXIT_OK)
+            return status;
+        if (cardx_card_set(card, field, value) != CARDX_OK)
+            return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    }
     return CARDX_EXIT_OK;
 }
 
 static int card_set(struct cardx_cmd *c, int argc, char **argv)
 {
-    struct vcard_fields f = {0};
-    xmpp_stanza_t *vcard;
+    cardx_card *card = NULL;
     int uploaded, status;
 
     if (argc < 1)
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "usage: cardx card set FIELD=VALUE...");
-    status = load_self(c, &vcard, &f, &uploaded);
+    status = load_self(c, &card, &uploaded);
+    if (status == CARDX_EXIT_OK && !card && !(card = cardx_card_new()))
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
     if (status == CARDX_EXIT_OK)
-        status = cmd_photo_assign(c, &vcard, &f, &argc, argv);
+        status = cmd_photo_assign(c, card, &argc, argv);
     if (status == CARDX_EXIT_OK)
-        status = cmd_apply_assignments(c, &f, argc, argv);
+        status = apply_assignments(c, card, argc, argv);
     if (status == CARDX_EXIT_OK)
-        status = save_self(c, vcard, &f);
-    vcard_fields_clear(&f);
-    if (vcard)
-        xmpp_stanza_release(vcard);
+        status = save_self(c, card);
+    cardx_card_free(card);
     return status;
 }
 
@@ -180,34 +173,33 @@ static char *read_file(const char *path)
     return text;
 }
 
-/* Collects the one card an edited file must hold. */
-struct one_card {
-    struct vcardtext_card card;
-    int count;
-};
-
-static int take_card(void *ud, const struct vcardtext_card *card)
+/* A card holding only the text fields of card (none: an empty one), for
+ * the editor: the photo and other data stay out of its file. */
+static cardx_card *fields_only(const cardx_card *card)
 {
-    struct one_card *one = ud;
+    cardx_card *out = cardx_card_new();
 
-    if (one->count++ == 0)
-        return vcardtext_card_copy(&one->card, card) == 0 ? 0 : 1;
-    return 0;
+    for (const char *const *f = cardx_field_names(); out && card && *f; f++) {
+        if (cardx_card_set(out, *f, cardx_card_get(card, *f)) != CARDX_OK) {
+            cardx_card_free(out);
+            out = NULL;
+        }
+    }
+    return out;
 }
 
-/* Writes the card to a fresh .vcf file; path receives its name. */
-static int write_temp_card(const struct vcard_fields *f, char *path,
-                           size_t size)
+/* Writes the card's fields to a fresh .vcf file; path receives its
+ * name. */
+static int write_temp_card(const cardx_card *card, char *path, size_t size)
 {
-    struct vcardtext_card card = {0};
     const char *tmp = getenv("TMPDIR");
-    char *text;
+    cardx_card *fields = fields_only(card);
+    char *text = fields ? cardx_card_to_vcard(fields) : NULL;
     int fd, rc = -1;
 
+    cardx_card_free(fields);
     snprintf(path, size, "%s/cardx-card-XXXXXX.vcf",
              tmp && tmp[0] ? tmp : "/tmp");
-    card.f = *f;
-    text = vcardtext_write(&card);
     if (!text)
         return -1;
     fd = mkstemps(path, 4);
@@ -220,22 +212,20 @@ static int write_temp_card(const struct vcard_fields *f, char *path,
         if (rc < 0)
             unlink(path);
     }
-    free(text);
+    cardx_free(text);
     return rc;
 }
 
 static int card_edit(struct cardx_cmd *c)
 {
-    struct vcard_fields f = {0};
-    struct one_card one = {0};
-    xmpp_stanza_t *vcard = NULL;
+    cardx_card *card = NULL, *edited = NULL;
     char path[4096], *text = NULL, *err = NULL;
-    int uploaded, status;
+    int uploaded, status, n;
 
-    status = load_self(c, &vcard, &f, &uploaded);
+    status = load_self(c, &card, &uploaded);
     if (status != CARDX_EXIT_OK)
         return status;
-    if (write_temp_card(&f, path, sizeof(path)) < 0) {
+    if (write_temp_card(card, path, sizeof(path)) < 0) {
         status = cmd_fail(c, CARDX_EXIT_ERROR,
                           "cannot write a temporary "
                           "file: %s",
@@ -247,28 +237,27 @@ static int card_edit(struct cardx_cmd *c)
                           "the editor failed; your card is unchanged");
     } else if (!(text = read_file(path))) {
         status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s back", path);
-    } else if (vcardtext_parse(text, take_card, &one, &err) < 0) {
+    } else if ((n = cardx_card_from_vcard(text, &edited, &err)) < 0 &&
+               n != CARDX_E_NOTFOUND) {
         status = cmd_fail(c, CARDX_EXIT_ERROR,
                           "edited card: %s; your card is unchanged",
                           err ? err : "out of memory");
-    } else if (one.count != 1) {
+    } else if (n != 1) {
         status = cmd_fail(c, CARDX_EXIT_ERROR,
                           "the file must hold exactly one card (it holds "
                           "%d); your card is unchanged",
-                          one.count);
-    } else if (vcard && vcard_fields_equal(&f, &one.card.f)) {
+                          n < 0 ? 0 : n);
+    } else if (card && cardx_card_same_fields(card, edited)) {
         fputs(_("card unchanged\n"), c->out);
     } else {
-        status = save_self(c, vcard, &one.card.f);
+        status = save_self(c, edited);
     }
     unlink(path);
 out:
-    free(err);
+    cardx_free(err);
     free(text);
-    vcardtext_card_clear(&one.card);
-    vcard_fields_clear(&f);
-    if (vcard)
-        xmpp_stanza_release(vcard);
+    cardx_card_free(edited);
+    cardx_card_free(card);
     return status;
 }
 

@@ -1,39 +1,42 @@
-/* cardx contacts, export and import: the saved cards, all offline. */
-#include "client/commands_int.h"
+/* cardx contacts, export and import: the saved cards, all offline, on
+ * libcardx's store (client/cli.h). */
+#include "client/cli.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/cliparse.h"
-#include "card/vcardtext.h"
+#define _(s) cmd_tr(s)
+#define P_(one, many, n) cmd_trn(one, many, n)
 
 struct list_state {
     struct cardx_cmd *c;
     int count;
 };
 
-static int list_one(void *ud, const struct cardstore_card *card)
+static int list_one(void *ud, const cardx_card *card)
 {
     struct list_state *st = ud;
-    const struct vcard_fields *f = &card->f;
+    const char *name = cardx_card_get(card, "name");
+    const char *phone = cardx_card_get(card, "phone");
+    const char *org = cardx_card_get(card, "org");
 
-    fprintf(st->c->out, "%-5lld %-24s %-16s %s\n", (long long)card->id,
-            f->name ? f->name : "(no name)", f->phone ? f->phone : "-",
-            f->org ? f->org : "");
+    fprintf(st->c->out, "%-5lld %-24s %-16s %s\n",
+            (long long)cardx_card_id(card), name ? name : "(no name)",
+            phone ? phone : "-", org ? org : "");
     st->count++;
     return 0;
 }
 
-static int contacts_list(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int contacts_list(struct cardx_cmd *c, cardx_store *cs, int argc,
                          char **argv)
 {
     struct list_state st = {c, 0};
 
     (void)argc;
     (void)argv;
-    if (cardstore_contact_list(cs, list_one, &st) < 0)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    if (cardx_store_contact_list(cs, list_one, &st) < 0)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
     if (!st.count)
         fputs(_("no contacts yet\n"), c->out);
     return CARDX_EXIT_OK;
@@ -106,14 +109,14 @@ static int search_args(struct cardx_cmd *c, int argc, char **argv, char **words,
 
 /* Lists the best limit contacts matching text (0: all), then how many more
  * there are. */
-static int search_print(struct cardx_cmd *c, struct cardstore *cs,
-                        const char *text, size_t limit)
+static int search_print(struct cardx_cmd *c, cardx_store *cs, const char *text,
+                        size_t limit)
 {
     struct list_state st = {c, 0};
     int64_t total = 0;
 
-    if (cardstore_contact_search(cs, text, limit, list_one, &st, &total) < 0)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    if (cardx_store_contact_search(cs, text, limit, list_one, &st, &total) < 0)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
     if (!st.count)
         fprintf(c->out, _("no contact matches '%s'\n"), text);
     else if (total > st.count)
@@ -122,7 +125,7 @@ static int search_print(struct cardx_cmd *c, struct cardstore *cs,
     return CARDX_EXIT_OK;
 }
 
-static int contacts_search(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int contacts_search(struct cardx_cmd *c, cardx_store *cs, int argc,
                            char **argv)
 {
     char **words = calloc(argc > 0 ? (size_t)argc : 1, sizeof *words);
@@ -153,18 +156,17 @@ static int64_t contact_id(struct cardx_cmd *c, const char *arg, int *status)
     return id;
 }
 
-static int not_found(struct cardx_cmd *c, struct cardstore *cs, int rc,
-                     int64_t id)
+static int not_found(struct cardx_cmd *c, cardx_store *cs, int rc, int64_t id)
 {
-    if (rc == CARDSTORE_ENOTFOUND)
+    if (rc == CARDX_E_NOTFOUND)
         return cmd_fail(c, CARDX_EXIT_ERROR, "no contact %lld", (long long)id);
-    return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
 }
 
-static int contacts_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int contacts_show(struct cardx_cmd *c, cardx_store *cs, int argc,
                          char **argv)
 {
-    struct cardstore_card *card = NULL;
+    cardx_card *card = NULL;
     int status = CARDX_EXIT_OK;
     char when[32];
     int64_t id;
@@ -175,27 +177,25 @@ static int contacts_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
     id = contact_id(c, argv[0], &status);
     if (id < 0)
         return status;
-    rc = cardstore_contact_get(cs, id, &card);
-    if (rc != CARDSTORE_OK)
+    rc = cardx_store_contact_get(cs, id, &card);
+    if (rc != CARDX_OK)
         return not_found(c, cs, rc, id);
-    cmd_format_time(card->updated, when, sizeof(when));
+    cmd_format_time(cardx_card_updated(card), when, sizeof(when));
     fprintf(c->out, _("contact %lld, updated %s\n"), (long long)id, when);
-    cmd_print_fields(c, &card->f);
-    cmd_print_photo_xml(c, card->vcard_xml);
-    if (card->sender_phone)
+    cmd_print_card(c, card);
+    if (cardx_card_sender(card))
         fprintf(c->out, "%-8s %s\n", "from",
-                CMD_PHONE_SHOWN(card->sender_phone));
-    cardstore_card_free(card);
+                CMD_PHONE_SHOWN(cardx_card_sender(card)));
+    cardx_card_free(card);
     return CARDX_EXIT_OK;
 }
 
-static int contacts_edit(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int contacts_edit(struct cardx_cmd *c, cardx_store *cs, int argc,
                          char **argv)
 {
-    struct vcard_fields f = {0};
     int status = CARDX_EXIT_OK;
     int64_t id;
-    int rc = CARDSTORE_OK;
+    int rc = CARDX_OK;
 
     if (argc < 2)
         return cmd_fail(c, CARDX_EXIT_USAGE,
@@ -204,30 +204,33 @@ static int contacts_edit(struct cardx_cmd *c, struct cardstore *cs, int argc,
     if (id < 0)
         return status;
     /* Check every assignment before changing anything. */
-    status = cmd_apply_assignments(c, &f, argc - 1, argv + 1);
-    vcard_fields_clear(&f);
-    if (status != CARDX_EXIT_OK)
-        return status;
-    if (cardstore_begin(cs) != CARDSTORE_OK)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
-    for (int i = 1; i < argc && rc == CARDSTORE_OK; i++) {
+    for (int i = 1; i < argc && status == CARDX_EXIT_OK; i++) {
         const char *field, *value;
 
-        cliparse_assignment(argv[i], &field, &value);
-        rc = cardstore_contact_set(cs, id, field, value);
+        status = cmd_assignment(c, argv[i], &field, &value);
     }
-    if (rc == CARDSTORE_OK)
-        rc = cardstore_commit(cs);
-    if (rc != CARDSTORE_OK) {
+    if (status != CARDX_EXIT_OK)
+        return status;
+    if (cardx_store_begin(cs) != CARDX_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
+    for (int i = 1; i < argc && rc == CARDX_OK; i++) {
+        const char *field, *value;
+
+        cmd_assignment(c, argv[i], &field, &value);
+        rc = cardx_store_contact_set(cs, id, field, value);
+    }
+    if (rc == CARDX_OK)
+        rc = cardx_store_commit(cs);
+    if (rc != CARDX_OK) {
         status = not_found(c, cs, rc, id);
-        cardstore_rollback(cs);
+        cardx_store_rollback(cs);
         return status;
     }
     fprintf(c->out, _("updated contact %lld\n"), (long long)id);
     return CARDX_EXIT_OK;
 }
 
-static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int contacts_delete(struct cardx_cmd *c, cardx_store *cs, int argc,
                            char **argv)
 {
     int status = CARDX_EXIT_OK;
@@ -241,142 +244,137 @@ static int contacts_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
 
         if (id < 0)
             return status;
-        status = cmd_contact_forget(c, cs, id);
-        if (status != CARDX_EXIT_OK)
-            return status;
-        rc = cardstore_contact_delete(cs, id);
-        if (rc != CARDSTORE_OK)
+        /* The store turns off the updates the contact followed. */
+        rc = cardx_store_contact_delete(cs, id);
+        if (rc != CARDX_OK)
             return not_found(c, cs, rc, id);
         fprintf(c->out, _("deleted contact %lld\n"), (long long)id);
     }
     return CARDX_EXIT_OK;
 }
 
-static const struct cmd_sub contacts_subs[] = {
-    {"list", contacts_list, 0},
-    {"search", contacts_search, 1},
-    {"show", contacts_show, 1},
-    {"edit", contacts_edit, 1},
-    {"delete", contacts_delete, 1},
-    {"photo", cmd_contacts_photo, 1},
-    {"updates", cmd_contacts_updates, 1},
-    {NULL, NULL, 0},
+/* Writes len bytes of data to a new file at path; -1 with errno set. */
+static int write_photo(const char *path, const unsigned char *data, size_t len)
+{
+    FILE *f = fopen(path, "wbe");
+    int rc;
+
+    if (!f)
+        return -1;
+    rc = fwrite(data, 1, len, f) == len ? 0 : -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* contacts photo ID FILE: writes the contact's photo out. */
+static int contacts_photo(struct cardx_cmd *c, cardx_store *cs, int argc,
+                          char **argv)
+{
+    cardx_card *card = NULL;
+    unsigned char *data = NULL;
+    const char *type = NULL, *why = NULL;
+    unsigned width = 0, height = 0;
+    size_t len = 0;
+    int64_t id;
+    int rc, status = CARDX_EXIT_OK;
+
+    if (argc != 2)
+        return cmd_fail(c, CARDX_EXIT_USAGE,
+                        "usage: cardx contacts photo ID FILE");
+    id = cmd_parse_id(argv[0]);
+    if (id < 0)
+        return cmd_fail(c, CARDX_EXIT_USAGE, "'%s' is not a contact id",
+                        argv[0]);
+    rc = cardx_store_contact_get(cs, id, &card);
+    if (rc != CARDX_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "no contact %lld", (long long)id);
+    rc = cardx_card_photo_get(card, &data, &len, &type, &width, &height, &why);
+    if (rc == CARDX_E_NOTFOUND)
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "contact %lld has no photo",
+                          (long long)id);
+    else if (rc != CARDX_OK)
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "contact %lld: %s",
+                          (long long)id, why ? why : "out of memory");
+    else if (write_photo(argv[1], data, len) != 0)
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s: %s", argv[1],
+                          strerror(errno));
+    else
+        fprintf(c->out, "wrote %s (%s %ux%u, %zu bytes)\n", argv[1], type,
+                width, height, len);
+    cardx_free(data);
+    cardx_card_free(card);
+    return status;
+}
+
+static const struct cmd_lib_sub contacts_subs[] = {
+    {"list", contacts_list, 0},           {"search", contacts_search, 1},
+    {"show", contacts_show, 1},           {"edit", contacts_edit, 1},
+    {"delete", contacts_delete, 1},       {"photo", contacts_photo, 1},
+    {"updates", cmd_contacts_updates, 1}, {NULL, NULL, 0},
 };
 
 int cmd_contacts(struct cardx_cmd *c, int argc, char **argv)
 {
-    return cmd_dispatch(c, contacts_subs, argc, argv,
-                        "usage: cardx contacts [list | search [--limit N | "
-                        "--all] TEXT | show ID | edit ID FIELD=VALUE... | "
-                        "delete ID... | photo ID FILE | "
-                        "updates ID on|off]");
+    return cmd_lib_dispatch(c, contacts_subs, argc, argv,
+                            "usage: cardx contacts [list | search [--limit N "
+                            "| --all] TEXT | show ID | edit ID FIELD=VALUE... "
+                            "| delete ID... | photo ID FILE | "
+                            "updates ID on|off]");
 }
 
 /* --- export --- */
 
-struct export_state {
-    struct cardx_cmd *c;
-    FILE *f;
-    int count;
-    int failed;
-};
-
-static int export_one(void *ud, const struct cardstore_card *card)
-{
-    struct export_state *st = ud;
-    struct vcardtext_card vc = {0};
-    char *text, *extra;
-
-    extra = cmd_photo_extra(st->c, card);
-    vc.f = card->f;
-    vc.extra = extra ? extra : card->extra;
-    text = vcardtext_write(&vc);
-    free(extra);
-    if (!text || fputs(text, st->f) == EOF) {
-        free(text);
-        st->failed = 1;
-        return 1;
-    }
-    free(text);
-    st->count++;
-    return 0;
-}
-
 int cmd_export(struct cardx_cmd *c, int argc, char **argv)
 {
-    struct export_state st = {.c = c};
-    struct cardstore *cs;
-    int status, to_stdout;
+    cardx_store *cs;
+    char *text = NULL;
+    FILE *f;
+    int status, to_stdout, count = 0, failed;
 
     if (argc != 2)
         return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx export FILE.vcf");
-    cs = cmd_store(c, &status);
+    cs = cmd_lib_store(c, &status);
     if (!cs)
         return status;
     to_stdout = strcmp(argv[1], "-") == 0;
-    st.f = to_stdout ? c->out : fopen(argv[1], "we");
-    if (!st.f)
+    f = to_stdout ? c->out : fopen(argv[1], "we");
+    if (!f)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s: %s", argv[1],
                         strerror(errno));
-    if (cardstore_contact_list(cs, export_one, &st) < 0 && !st.failed)
-        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
-    if ((!to_stdout && fclose(st.f) != 0) || (to_stdout && fflush(st.f)))
-        st.failed = 1;
-    if (st.failed)
+    if (cardx_store_export_vcard(cs, &text, &count) != CARDX_OK) {
+        if (!to_stdout)
+            fclose(f);
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(cs));
+    }
+    failed = text[0] && fputs(text, f) == EOF;
+    cardx_free(text);
+    if ((!to_stdout && fclose(f) != 0) || (to_stdout && fflush(f)))
+        failed = 1;
+    if (failed)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot write %s", argv[1]);
-    if (status == CARDX_EXIT_OK && !to_stdout)
+    if (!to_stdout)
         fprintf(c->out,
                 P_("exported %d contact to %s\n",
-                   "exported %d contacts to %s\n", st.count),
-                st.count, argv[1]);
-    return status;
+                   "exported %d contacts to %s\n", (unsigned long)count),
+                count, argv[1]);
+    return CARDX_EXIT_OK;
 }
 
 /* --- import --- */
 
-struct import_state {
-    struct cardstore *cs;
-    xmpp_ctx_t *ctx;
-    int count;
-    int failed; /* the store or memory failed (not the file) */
-};
-
-static int import_one(void *ud, const struct vcardtext_card *vc)
-{
-    struct import_state *st = ud;
-    struct cardstore_card card = {0};
-    xmpp_stanza_t *vcard = vcardtext_to_vcard_temp(st->ctx, vc);
-    int rc;
-
-    card.f = vc->f;
-    card.extra = vc->extra;
-    card.vcard_xml = vcard ? vcard_to_text(vcard) : NULL;
-    if (vcard)
-        xmpp_stanza_release(vcard);
-    rc = card.vcard_xml ? cardstore_contact_add(st->cs, &card, NULL)
-                        : CARDSTORE_ENOMEM;
-    free(card.vcard_xml);
-    if (rc != CARDSTORE_OK) {
-        st->failed = 1;
-        return 1;
-    }
-    st->count++;
-    return 0;
-}
-
 int cmd_import(struct cardx_cmd *c, int argc, char **argv)
 {
-    struct import_state st = {0};
+    cardx_store *cs;
     char *text, *err = NULL;
     FILE *f;
-    int status, rc;
+    int status, n;
 
     if (argc != 2)
         return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx import FILE.vcf");
-    st.cs = cmd_store(c, &status);
-    st.ctx = cmd_xctx(c);
-    if (!st.cs || !st.ctx)
-        return st.cs ? cmd_fail(c, CARDX_EXIT_ERROR, "out of memory") : status;
+    cs = cmd_lib_store(c, &status);
+    if (!cs)
+        return status;
     f = strcmp(argv[1], "-") == 0 ? c->in : fopen(argv[1], "re");
     if (!f)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s: %s", argv[1],
@@ -386,25 +384,21 @@ int cmd_import(struct cardx_cmd *c, int argc, char **argv)
         fclose(f);
     if (!text)
         return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read %s", argv[1]);
-    if (cardstore_begin(st.cs) != CARDSTORE_OK) {
-        free(text);
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(st.cs));
-    }
-    rc = vcardtext_parse(text, import_one, &st, &err);
+    n = cardx_store_import_vcard(cs, text, &err);
     free(text);
-    if (rc < 0 || st.failed || cardstore_commit(st.cs) != CARDSTORE_OK) {
-        if (st.failed || rc >= 0)
-            status = cmd_fail(c, CARDX_EXIT_ERROR, "%s; nothing imported",
-                              cardstore_errmsg(st.cs));
-        else
-            status = cmd_fail(c, CARDX_EXIT_ERROR, "%s: %s; nothing imported",
-                              argv[1], err ? err : "out of memory");
-        cardstore_rollback(st.cs);
-        free(err);
+    /* The text's fault names the file; the store's is its own. */
+    if (n == CARDX_E_INVAL)
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s: %s; nothing imported",
+                          argv[1], err ? err : "out of memory");
+    else if (n < 0)
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s; nothing imported",
+                          err ? err : cardx_strerror(n));
+    cardx_free(err);
+    if (n < 0)
         return status;
-    }
-    fprintf(c->out,
-            P_("imported %d contact\n", "imported %d contacts\n", st.count),
-            st.count);
+    fprintf(
+        c->out,
+        P_("imported %d contact\n", "imported %d contacts\n", (unsigned long)n),
+        n);
     return CARDX_EXIT_OK;
 }

@@ -1,11 +1,13 @@
 /* cardx's command table and its help texts (cardx help, --help). The
  * texts are English and translated where they are printed; make update-po
  * extracts every string of this file, so the table needs no marks. */
-#include "client/commands_int.h"
+#include "client/commands.h"
 
 #include <string.h>
 
 #include "buildconf.h"
+
+#define _(s) cmd_tr(s)
 
 const struct cmd_spec cmd_specs[] = {
     {"register", cmd_register,

@@ -1,56 +1,101 @@
-/* cardx inbox: received cards, read like mail and saved to the contacts. */
-#include "client/commands_int.h"
+/* cardx inbox: received cards, read like mail and saved to the contacts,
+ * updates of saved cards merged into them, on libcardx's store
+ * (client/cli.h). */
+#include "client/cli.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* "Alice Wang, Changhong" or whatever part is known. */
-static void print_who(FILE *out, const struct vcard_fields *f)
-{
-    const char *name = f->name ? f->name : "(no name)";
+#define _(s) cmd_tr(s)
 
-    fputs(name, out);
-    if (f->org)
-        fprintf(out, ", %s", f->org);
+/* "email, title" from "email title": the caller frees it. */
+static char *changed_text(const char *changed)
+{
+    size_t len = changed ? strlen(changed) : 0;
+    char *text, *t;
+
+    if (!len)
+        return strdup("nothing shown");
+    text = malloc(2 * len + 1);
+    if (!text)
+        return NULL;
+    t = text;
+    for (const char *p = changed; *p; p++) {
+        if (*p != ' ') {
+            *t++ = *p;
+        } else if (t > text && t[-1] != ' ' && p[1] && p[1] != ' ') {
+            *t++ = ',';
+            *t++ = ' ';
+        }
+    }
+    *t = '\0';
+    return text;
 }
 
-static int list_one(void *ud, const struct cardstore_card *card)
+/* When card is an update, prints "  update (changed: …)" or, with
+ * own_line, "update   changed: …" and a newline. */
+static void print_update(struct cardx_cmd *c, const cardx_card *card,
+                         int own_line)
+{
+    char *text;
+
+    if (!cardx_card_updates(card))
+        return;
+    text = changed_text(cardx_card_changed(card));
+    fprintf(c->out,
+            own_line ? "update   changed: %s\n" : "  update (changed: %s)",
+            text ? text : "?");
+    free(text);
+}
+
+/* "Alice Wang, Changhong" or whatever part is known. */
+static void print_who(FILE *out, const cardx_card *card)
+{
+    const char *name = cardx_card_get(card, "name");
+    const char *org = cardx_card_get(card, "org");
+
+    fputs(name ? name : "(no name)", out);
+    if (org)
+        fprintf(out, ", %s", org);
+}
+
+static int list_one(void *ud, const cardx_card *card)
 {
     struct cardx_cmd *c = ud;
+    const char *note = cardx_card_note(card);
     char when[32];
 
-    cmd_format_time(card->received, when, sizeof(when));
-    fprintf(c->out, "#%-4lld %s  %-17s ", (long long)card->id, when,
-            CMD_PHONE_SHOWN(card->sender_phone));
-    print_who(c->out, &card->f);
-    if (card->note)
-        fprintf(c->out, "  \"%s\"", card->note);
-    cmd_print_update(c, cmd_cardstore(c), card->id, 0);
+    cmd_format_time(cardx_card_received(card), when, sizeof(when));
+    fprintf(c->out, "#%-4lld %s  %-17s ", (long long)cardx_card_id(card), when,
+            CMD_PHONE_SHOWN(cardx_card_sender(card)));
+    print_who(c->out, card);
+    if (note)
+        fprintf(c->out, "  \"%s\"", note);
+    print_update(c, card, 0);
     fputc('\n', c->out);
     return 0;
 }
 
-static int inbox_list(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int inbox_list(struct cardx_cmd *c, cardx_store *st, int argc,
                       char **argv)
 {
     int64_t n = 0;
 
     (void)argc;
     (void)argv;
-    if (cardstore_inbox_count(cs, &n) != CARDSTORE_OK ||
-        (n > 0 && cardstore_inbox_list(cs, list_one, c) < 0))
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+    if (cardx_store_inbox_count(st, &n) != CARDX_OK ||
+        (n > 0 && cardx_store_inbox_list(st, list_one, c) < 0))
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(st));
     if (n == 0)
         fputs(_("the inbox is empty\n"), c->out);
     return CARDX_EXIT_OK;
 }
 
 /* The inbox card N, or NULL after reporting (status set). */
-static struct cardstore_card *get_card(struct cardx_cmd *c,
-                                       struct cardstore *cs, const char *arg,
-                                       int *status)
+static cardx_card *get_card(struct cardx_cmd *c, cardx_store *st,
+                            const char *arg, int *status)
 {
-    struct cardstore_card *card = NULL;
+    cardx_card *card = NULL;
     int64_t id = cmd_parse_id(arg);
     int rc;
 
@@ -59,91 +104,175 @@ static struct cardstore_card *get_card(struct cardx_cmd *c,
             cmd_fail(c, CARDX_EXIT_USAGE, "'%s' is not an inbox number", arg);
         return NULL;
     }
-    rc = cardstore_inbox_get(cs, id, &card);
-    if (rc == CARDSTORE_ENOTFOUND)
+    rc = cardx_store_inbox_get(st, id, &card);
+    if (rc == CARDX_E_NOTFOUND)
         *status = cmd_fail(c, CARDX_EXIT_ERROR, "no card #%lld in the inbox",
                            (long long)id);
-    else if (rc != CARDSTORE_OK)
-        *status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
-    return rc == CARDSTORE_OK ? card : NULL;
+    else if (rc != CARDX_OK)
+        *status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(st));
+    return rc == CARDX_OK ? card : NULL;
 }
 
-static int inbox_show(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int inbox_show(struct cardx_cmd *c, cardx_store *st, int argc,
                       char **argv)
 {
-    struct cardstore_card *card;
+    cardx_card *card;
     char when[32];
     int status = CARDX_EXIT_OK;
 
     if (argc != 1)
         return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx inbox show N");
-    card = get_card(c, cs, argv[0], &status);
+    card = get_card(c, st, argv[0], &status);
     if (!card)
         return status;
-    cmd_format_time(card->received, when, sizeof(when));
+    cmd_format_time(cardx_card_received(card), when, sizeof(when));
     fprintf(c->out, _("inbox #%lld from %s, received %s\n"),
-            (long long)card->id, CMD_PHONE_SHOWN(card->sender_phone), when);
-    if (card->note)
-        fprintf(c->out, "note     \"%s\"\n", card->note);
-    cmd_print_update(c, cs, card->id, 1);
-    cmd_print_fields(c, &card->f);
-    cmd_print_photo_xml(c, card->vcard_xml);
-    cardstore_card_free(card);
+            (long long)cardx_card_id(card),
+            CMD_PHONE_SHOWN(cardx_card_sender(card)), when);
+    if (cardx_card_note(card))
+        fprintf(c->out, "note     \"%s\"\n", cardx_card_note(card));
+    print_update(c, card, 1);
+    cmd_print_card(c, card);
+    cardx_card_free(card);
     return CARDX_EXIT_OK;
+}
+
+/* Asks, for each field in conflict, whether to take the sender's value;
+ * *theirs (NULL-terminated, the caller frees the array only) receives the
+ * fields answered yes. */
+static int ask_conflicts(struct cardx_cmd *c, cardx_store *st, int64_t id,
+                         int64_t contact, char **conflicts,
+                         const char ***theirs)
+{
+    cardx_card *update = NULL, *mine = NULL;
+    size_t n = 0, k = 0;
+    char question[512];
+
+    while (conflicts[n])
+        n++;
+    *theirs = calloc(n + 1, sizeof(**theirs));
+    if (!*theirs)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+    if (cardx_store_inbox_get(st, id, &update) != CARDX_OK ||
+        cardx_store_contact_get(st, contact, &mine) != CARDX_OK) {
+        cardx_card_free(update);
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(st));
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *m = cardx_card_get(mine, conflicts[i]);
+        const char *t = cardx_card_get(update, conflicts[i]);
+
+        snprintf(question, sizeof(question),
+                 "contact %lld: you changed %s to '%s', the sender to '%s'. "
+                 "Take theirs?",
+                 (long long)contact, conflicts[i], m ? m : "", t ? t : "");
+        if (cmd_ask(c, question))
+            (*theirs)[k++] = conflicts[i];
+    }
+    cardx_card_free(update);
+    cardx_card_free(mine);
+    return CARDX_EXIT_OK;
+}
+
+/* When inbox card id is an update of a card a contact was saved from,
+ * merges it into that contact (conflicts resolved by side, or asked) and
+ * sets *handled; else leaves the save to the caller. */
+static int save_update(struct cardx_cmd *c, cardx_store *st, int64_t id,
+                       enum cardx_conflict side, int *handled)
+{
+    cardx_card *update = NULL;
+    char **conflicts = NULL, *text = NULL;
+    const char **theirs = NULL;
+    int64_t contact = 0;
+    int status = CARDX_EXIT_OK;
+    int rc = cardx_store_update_target(st, id, &contact, &conflicts);
+
+    *handled = rc == CARDX_OK;
+    if (rc == CARDX_E_NOTFOUND)
+        return CARDX_EXIT_OK; /* no contact follows the sender */
+    if (rc == CARDX_OK)
+        rc = cardx_store_inbox_get(st, id, &update);
+    if (rc != CARDX_OK) {
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(st));
+        goto out;
+    }
+    if (conflicts[0] && side == CARDX_CONFLICT_FAIL) {
+        if (!c->interactive) {
+            status = cmd_fail(c, CARDX_EXIT_USAGE,
+                              "inbox #%lld: you and the sender both changed "
+                              "%s of contact %lld: add --theirs or --mine",
+                              (long long)id, conflicts[0], (long long)contact);
+            goto out;
+        }
+        status = ask_conflicts(c, st, id, contact, conflicts, &theirs);
+        if (status != CARDX_EXIT_OK)
+            goto out;
+    }
+    rc = cardx_store_update_merge(st, id, side, theirs, &contact);
+    if (rc != CARDX_OK) {
+        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(st));
+        goto out;
+    }
+    text = changed_text(cardx_card_changed(update));
+    fprintf(c->out,
+            "merged update inbox #%lld into contact %lld (changed: %s)\n",
+            (long long)id, (long long)contact, text ? text : "?");
+out:
+    free(text);
+    free(theirs);
+    cardx_strv_free(conflicts);
+    cardx_card_free(update);
+    return status;
+}
+
+/* Asks whether inbox card id merges into contact, which has its number. */
+static enum cardx_merge ask_merge(struct cardx_cmd *c, cardx_store *st,
+                                  int64_t id, int64_t contact)
+{
+    cardx_card *other = NULL;
+    const char *name;
+    char question[256];
+
+    cardx_store_contact_get(st, contact, &other);
+    name = other ? cardx_card_get(other, "name") : NULL;
+    snprintf(question, sizeof(question),
+             "inbox #%lld: merge into contact %lld (%s)?", (long long)id,
+             (long long)contact, name ? name : "no name");
+    cardx_card_free(other);
+    return cmd_ask(c, question) ? CARDX_MERGE_INTO : CARDX_MERGE_NEW;
 }
 
 /* Saves inbox card id. Only when a contact has the same number does merge
  * matter: --merge or --new decide, else the user is asked. */
-static int save_one(struct cardx_cmd *c, struct cardstore *cs, int64_t id,
-                    enum cardstore_merge merge, enum merge_side side)
+static int save_one(struct cardx_cmd *c, cardx_store *st, int64_t id,
+                    enum cardx_merge merge, enum cardx_conflict side)
 {
-    struct cardstore_card *other = NULL, *card = NULL;
     int64_t contact = 0;
-    char question[256];
-    int handled = 0, status = cmd_save_update(c, cs, id, side, &handled);
+    int handled = 0, status = save_update(c, st, id, side, &handled);
     int rc;
 
     if (status != CARDX_EXIT_OK || handled)
         return status;
-    /* Kept for the base of its updates (cmd_saved_from); a card that is
-     * not there is reported by the save below. */
-    rc = cardstore_inbox_get(cs, id, &card);
-    if (rc < 0 && rc != CARDSTORE_ENOTFOUND)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
-    rc = cardstore_inbox_save(cs, id, CARDSTORE_MERGE_ASK, &contact);
-    if (rc == CARDSTORE_OK)
-        merge = CARDSTORE_MERGE_NEW;
-    if (rc == CARDSTORE_EEXISTS && merge == CARDSTORE_MERGE_ASK) {
-        if (!c->interactive) {
-            cardstore_card_free(card);
+    rc = cardx_store_inbox_save(st, id, CARDX_MERGE_ASK, &contact);
+    if (rc == CARDX_OK)
+        merge = CARDX_MERGE_NEW;
+    if (rc == CARDX_E_EXISTS && merge == CARDX_MERGE_ASK) {
+        if (!c->interactive)
             return cmd_fail(c, CARDX_EXIT_USAGE,
                             "inbox #%lld: contact %lld has the same number: "
                             "add --merge to merge into it or --new to keep "
                             "both",
                             (long long)id, (long long)contact);
-        }
-        cardstore_contact_get(cs, contact, &other);
-        snprintf(question, sizeof(question),
-                 "inbox #%lld: merge into contact %lld (%s)?", (long long)id,
-                 (long long)contact,
-                 other && other->f.name ? other->f.name : "no name");
-        cardstore_card_free(other);
-        merge =
-            cmd_ask(c, question) ? CARDSTORE_MERGE_INTO : CARDSTORE_MERGE_NEW;
+        merge = ask_merge(c, st, id, contact);
     }
-    if (rc == CARDSTORE_EEXISTS)
-        rc = cardstore_inbox_save(cs, id, merge, &contact);
-    if (rc == CARDSTORE_OK && card)
-        status = cmd_saved_from(c, cs, card, contact);
-    cardstore_card_free(card);
-    if (rc == CARDSTORE_ENOTFOUND)
+    if (rc == CARDX_E_EXISTS)
+        rc = cardx_store_inbox_save(st, id, merge, &contact);
+    if (rc == CARDX_E_NOTFOUND)
         return cmd_fail(c, CARDX_EXIT_ERROR, "no card #%lld in the inbox",
                         (long long)id);
-    if (rc != CARDSTORE_OK)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
-    if (status != CARDX_EXIT_OK)
-        return status;
-    if (merge == CARDSTORE_MERGE_INTO)
+    if (rc != CARDX_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(st));
+    if (merge == CARDX_MERGE_INTO)
         fprintf(c->out, _("merged inbox #%lld into contact %lld\n"),
                 (long long)id, (long long)contact);
     else
@@ -159,9 +288,8 @@ struct id_list {
     int failed;
 };
 
-static int collect_id(void *ud, const struct cardstore_card *card)
+static int add_id(struct id_list *l, int64_t id)
 {
-    struct id_list *l = ud;
     int64_t *grown = realloc(l->ids, (l->n + 1) * sizeof(*grown));
 
     if (!grown) {
@@ -169,36 +297,41 @@ static int collect_id(void *ud, const struct cardstore_card *card)
         return 1;
     }
     l->ids = grown;
-    l->ids[l->n++] = card->id;
+    l->ids[l->n++] = id;
     return 0;
 }
 
-/* Reads save's arguments: ids, --all, --merge, --new. */
-static int save_args(struct cardx_cmd *c, struct cardstore *cs, int argc,
-                     char **argv, struct id_list *l,
-                     enum cardstore_merge *merge, enum merge_side *side)
+static int collect_id(void *ud, const cardx_card *card)
+{
+    return add_id(ud, cardx_card_id(card));
+}
+
+/* Reads save's arguments: ids, --all, --merge, --new, --theirs, --mine. */
+static int save_args(struct cardx_cmd *c, cardx_store *st, int argc,
+                     char **argv, struct id_list *l, enum cardx_merge *merge,
+                     enum cardx_conflict *side)
 {
     int all = 0;
 
-    *merge = CARDSTORE_MERGE_ASK;
-    *side = MERGE_ASK;
+    *merge = CARDX_MERGE_ASK;
+    *side = CARDX_CONFLICT_FAIL;
     for (int i = 0; i < argc; i++) {
         int64_t id = cmd_parse_id(argv[i]);
 
         if (strcmp(argv[i], "--all") == 0)
             all = 1;
         else if (strcmp(argv[i], "--merge") == 0)
-            *merge = CARDSTORE_MERGE_INTO;
+            *merge = CARDX_MERGE_INTO;
         else if (strcmp(argv[i], "--new") == 0)
-            *merge = CARDSTORE_MERGE_NEW;
+            *merge = CARDX_MERGE_NEW;
         else if (strcmp(argv[i], "--theirs") == 0)
-            *side = MERGE_THEIRS;
+            *side = CARDX_CONFLICT_THEIRS;
         else if (strcmp(argv[i], "--mine") == 0)
-            *side = MERGE_MINE;
+            *side = CARDX_CONFLICT_MINE;
         else if (id < 0)
             return cmd_fail(c, CARDX_EXIT_USAGE, "'%s' is not an inbox number",
                             argv[i]);
-        else if (collect_id(l, &(struct cardstore_card){.id = id}) != 0)
+        else if (add_id(l, id) != 0)
             return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
     }
     if (all && l->n)
@@ -207,55 +340,54 @@ static int save_args(struct cardx_cmd *c, struct cardstore *cs, int argc,
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "usage: cardx inbox save N... | --all [--merge | "
                         "--new] [--theirs | --mine]");
-    if (all && (cardstore_inbox_list(cs, collect_id, l) < 0 || l->failed))
+    if (all && (cardx_store_inbox_list(st, collect_id, l) < 0 || l->failed))
         return cmd_fail(c, CARDX_EXIT_ERROR, "%s",
-                        l->failed ? "out of memory" : cardstore_errmsg(cs));
+                        l->failed ? "out of memory" : cardx_store_errmsg(st));
     if (all && !l->n)
         fputs(_("the inbox is empty\n"), c->out);
     return CARDX_EXIT_OK;
 }
 
-static int inbox_save(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int inbox_save(struct cardx_cmd *c, cardx_store *st, int argc,
                       char **argv)
 {
     struct id_list l = {0};
-    enum cardstore_merge merge;
-    enum merge_side side;
-    int status = save_args(c, cs, argc, argv, &l, &merge, &side);
+    enum cardx_merge merge;
+    enum cardx_conflict side;
+    int status = save_args(c, st, argc, argv, &l, &merge, &side);
 
     for (size_t i = 0; status == CARDX_EXIT_OK && i < l.n; i++)
-        status = save_one(c, cs, l.ids[i], merge, side);
+        status = save_one(c, st, l.ids[i], merge, side);
     free(l.ids);
     return status;
 }
 
-static int inbox_delete(struct cardx_cmd *c, struct cardstore *cs, int argc,
+static int inbox_delete(struct cardx_cmd *c, cardx_store *st, int argc,
                         char **argv)
 {
     if (argc < 1)
         return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx inbox delete N...");
     for (int i = 0; i < argc; i++) {
         int64_t id = cmd_parse_id(argv[i]);
-        int status, rc;
+        int rc;
 
         if (id < 0)
             return cmd_fail(c, CARDX_EXIT_USAGE, "'%s' is not an inbox number",
                             argv[i]);
-        status = cmd_card_dropped(c, cs, id);
-        if (status != CARDX_EXIT_OK)
-            return status;
-        rc = cardstore_inbox_delete(cs, id);
-        if (rc == CARDSTORE_ENOTFOUND)
+        /* The store turns the sender's updates off unless a contact
+         * follows them. */
+        rc = cardx_store_inbox_delete(st, id);
+        if (rc == CARDX_E_NOTFOUND)
             return cmd_fail(c, CARDX_EXIT_ERROR, "no card #%lld in the inbox",
                             (long long)id);
-        if (rc != CARDSTORE_OK)
-            return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
+        if (rc != CARDX_OK)
+            return cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardx_store_errmsg(st));
         fprintf(c->out, _("deleted inbox #%lld\n"), (long long)id);
     }
     return CARDX_EXIT_OK;
 }
 
-static const struct cmd_sub inbox_subs[] = {
+static const struct cmd_lib_sub inbox_subs[] = {
     {"list", inbox_list, 0}, {"show", inbox_show, 1},
     {"save", inbox_save, 1}, {"delete", inbox_delete, 1},
     {NULL, NULL, 0},
@@ -263,7 +395,7 @@ static const struct cmd_sub inbox_subs[] = {
 
 int cmd_inbox(struct cardx_cmd *c, int argc, char **argv)
 {
-    return cmd_dispatch(c, inbox_subs, argc, argv,
-                        "usage: cardx inbox [list | show N | save N... | "
-                        "delete N...]");
+    return cmd_lib_dispatch(c, inbox_subs, argc, argv,
+                            "usage: cardx inbox [list | show N | save N... | "
+                            "delete N...]");
 }

@@ -1,98 +1,52 @@
 /* cardx card profile: the named profiles of the user's card that cardxd
  * keeps, each a list of the fields a recipient sees (xep/cardx.md,
- * profiles). */
-#include "client/commands_int.h"
+ * profiles), on libcardx's client (client/cli.h). */
+#include "client/cli.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#include "card/vcard_photo.h"
-#include "xep/ns.h"
-#include "xep/stanza.h"
 
 #define PROFILE_USAGE                                                          \
     "usage: cardx card profile [list | show NAME | set NAME FIELD... | "       \
     "delete NAME | default NAME]"
 
-/* Sends an iq with one <name xmlns=urn:cardx:0/> child filled by fill,
- * and waits; *reply (may be NULL) for the caller to release. Returns the
- * exit status after reporting. */
-static int profile_request(struct cardx_cmd *c, const char *type,
-                           const char *name, const char *profile, int argc,
-                           char **argv, const char *flag, xmpp_stanza_t **reply)
-{
-    xmpp_ctx_t *ctx = session_ctx(c->session);
-    xmpp_stanza_t *iq = xmpp_iq_new(ctx, type, NULL), *f;
-    xmpp_stanza_t *el = iq ? stanza_add_child(ctx, iq, name, NS_CARDX) : NULL;
-    int ok = el && xmpp_stanza_set_to(iq, c->component) == XMPP_EOK &&
-             (!profile || !xmpp_stanza_set_attribute(el, "name", profile)) &&
-             (!flag || !xmpp_stanza_set_attribute(el, flag, "true"));
-    int rc;
-
-    for (int i = 0; ok && i < argc; i++) {
-        f = stanza_add_child(ctx, el, "field", NULL);
-        ok = f && !xmpp_stanza_set_attribute(f, "var", argv[i]);
-    }
-    if (!ok) {
-        if (iq)
-            xmpp_stanza_release(iq);
-        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    }
-    rc = session_iq(c->session, iq, reply);
-    xmpp_stanza_release(iq);
-    if (rc != SESSION_OK)
-        return cmd_fail(c, cmd_iq_status(c, rc), "%s",
-                        session_errmsg(c->session));
-    return CARDX_EXIT_OK;
-}
-
-/* Prints each profile of the reply (only only, when not NULL). Returns
- * how many were printed. */
-static int print_profiles(struct cardx_cmd *c, xmpp_stanza_t *reply,
+/* Prints each profile (only only, when not NULL). Returns how many were
+ * printed. */
+static int print_profiles(struct cardx_cmd *c, cardx_profile **list,
                           const char *only)
 {
-    xmpp_stanza_t *list =
-        xmpp_stanza_get_child_by_name_and_ns(reply, "profiles", NS_CARDX);
     int n = 0;
 
-    for (xmpp_stanza_t *p = list ? xmpp_stanza_get_children(list) : NULL; p;
-         p = xmpp_stanza_get_next(p)) {
-        const char *name = xmpp_stanza_get_attribute(p, "name");
+    for (size_t i = 0; list && list[i]; i++) {
+        const char *name = cardx_profile_name(list[i]);
 
-        if (!xmpp_stanza_is_tag(p) || !name || (only && strcmp(name, only)))
+        if (only && strcmp(name, only) != 0)
             continue;
         fprintf(c->out, "%s%s:", name,
-                xmpp_stanza_get_attribute(p, "default") ? " (default)" : "");
-        for (xmpp_stanza_t *f = xmpp_stanza_get_children(p); f;
-             f = xmpp_stanza_get_next(f)) {
-            const char *var = xmpp_stanza_is_tag(f)
-                                  ? xmpp_stanza_get_attribute(f, "var")
-                                  : NULL;
-
-            if (var)
-                fprintf(c->out, " %s", var);
-        }
+                cardx_profile_is_default(list[i]) ? " (default)" : "");
+        for (const char *const *f = cardx_profile_fields(list[i]); *f; f++)
+            fprintf(c->out, " %s", *f);
         fputc('\n', c->out);
         n++;
     }
     return n;
 }
 
-static int profile_show(struct cardx_cmd *c, const char *only)
+static int profile_show(struct cardx_cmd *c, cardx_client *cl, const char *only)
 {
-    xmpp_stanza_t *reply = NULL;
-    int status =
-        profile_request(c, "get", "profiles", NULL, 0, NULL, NULL, &reply);
+    cardx_profile **list = NULL;
+    int status = CARDX_EXIT_OK;
+    int rc = cardx_client_profiles_blocking(cl, &list, NULL);
 
-    if (status != CARDX_EXIT_OK)
-        return status;
-    if (print_profiles(c, reply, only) == 0) {
+    if (rc != CARDX_OK)
+        return cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
+    if (print_profiles(c, list, only) == 0) {
         if (only)
             status = cmd_fail(c, CARDX_EXIT_ERROR, "no profile '%s'", only);
         else
             fprintf(c->out, "no profiles: recipients get your whole card\n");
     }
-    xmpp_stanza_release(reply);
+    cardx_profiles_free(list);
     return status;
 }
 
@@ -100,17 +54,51 @@ static int profile_show(struct cardx_cmd *c, const char *only)
  * online. */
 static int fields_known(struct cardx_cmd *c, int argc, char **argv)
 {
-    const char *const *names = vcard_field_names();
+    const char *const *names = cardx_field_names();
 
     for (int i = 0; i < argc; i++) {
         size_t k = 0;
 
         while (names[k] && strcmp(names[k], argv[i]) != 0)
             k++;
-        if (!names[k] && strcmp(argv[i], VCARD_PHOTO_FIELD) != 0)
+        if (!names[k] && strcmp(argv[i], CARDX_PHOTO_FIELD) != 0)
             return cmd_fail(c, CARDX_EXIT_USAGE, "unknown card field '%s'",
                             argv[i]);
     }
+    return CARDX_EXIT_OK;
+}
+
+/* set, delete or default NAME, waiting for cardxd's answer. */
+static int profile_change(struct cardx_cmd *c, cardx_client *cl,
+                          const char *sub, const char *name, int argc,
+                          char **argv)
+{
+    const char **fields = NULL;
+    uint32_t request = 0;
+    int rc;
+
+    if (strcmp(sub, "set") == 0) {
+        fields = calloc((size_t)argc + 1, sizeof(*fields));
+        if (!fields)
+            return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
+        for (int i = 0; i < argc; i++)
+            fields[i] = argv[i];
+        rc = cardx_client_profile_set(cl, name, fields, &request);
+        free(fields);
+    } else if (strcmp(sub, "delete") == 0) {
+        rc = cardx_client_profile_delete(cl, name, &request);
+    } else {
+        rc = cardx_client_profile_default(cl, name, &request);
+    }
+    if (rc == CARDX_OK)
+        rc = cardx_client_wait(cl, request);
+    if (rc != CARDX_OK)
+        return cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
+    if (strcmp(sub, "default") == 0)
+        fprintf(c->out, "the default profile is now %s\n", name);
+    else
+        fprintf(c->out, "%s profile %s\n",
+                strcmp(sub, "set") == 0 ? "stored" : "deleted", name);
     return CARDX_EXIT_OK;
 }
 
@@ -118,6 +106,7 @@ int cmd_card_profile(struct cardx_cmd *c, int argc, char **argv)
 {
     const char *sub = argc > 1 ? argv[1] : "list";
     const char *name = argc > 2 ? argv[2] : NULL;
+    cardx_client *cl;
     int status;
 
     if (!((strcmp(sub, "list") == 0 && argc <= 2) ||
@@ -129,21 +118,10 @@ int cmd_card_profile(struct cardx_cmd *c, int argc, char **argv)
     if (strcmp(sub, "set") == 0 &&
         (status = fields_known(c, argc - 3, argv + 3)) != CARDX_EXIT_OK)
         return status;
-    if (!cmd_online(c, &status))
+    cl = cmd_lib_online(c, &status);
+    if (!cl)
         return status;
     if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0)
-        return profile_show(c, name);
-    if (strcmp(sub, "set") == 0)
-        status = profile_request(c, "set", "profile", name, argc - 3, argv + 3,
-                                 NULL, NULL);
-    else
-        status = profile_request(
-            c, "set", "profile", name, 0, NULL,
-            strcmp(sub, "delete") == 0 ? "remove" : "default", NULL);
-    if (status == CARDX_EXIT_OK && strcmp(sub, "default") == 0)
-        fprintf(c->out, "the default profile is now %s\n", name);
-    else if (status == CARDX_EXIT_OK)
-        fprintf(c->out, "%s profile %s\n",
-                strcmp(sub, "set") == 0 ? "stored" : "deleted", name);
-    return status;
+        return profile_show(c, cl, name);
+    return profile_change(c, cl, sub, name, argc - 3, argv + 3);
 }

@@ -1,44 +1,36 @@
 /* cardx card qr: the own card as a QR code a phone camera imports, on the
- * terminal or as a PNG file. */
-#include "client/commands_int.h"
+ * terminal or as a PNG file; the card from libcardx's store
+ * (client/cli.h). */
+#include "client/cli.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "client/qrcard.h"
+#include "common/errors.h"
 
 #define QR_USAGE "usage: cardx card qr [--png FILE] [--invert]"
 
-/* The own card's fields into f. Returns 0 or an exit status after
- * reporting (no card is a usage error: there is nothing to show). */
-static int qr_load(struct cardx_cmd *c, struct vcard_fields *f)
+/* The own card into *card. Returns 0 or an exit status after reporting
+ * (no card is a usage error: there is nothing to show). */
+static int qr_load(struct cardx_cmd *c, cardx_card **card)
 {
-    struct cardstore *cs;
-    xmpp_ctx_t *ctx = cmd_xctx(c);
-    xmpp_stanza_t *vcard;
-    char *xml = NULL;
-    int status, uploaded;
+    int status, rc;
+    cardx_store *st = cmd_lib_store(c, &status);
 
-    cs = cmd_store(c, &status);
-    if (!cs)
+    if (!st)
         return status;
-    if (!ctx)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    if (cardstore_self_get(cs, &xml, &uploaded) != CARDSTORE_OK)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your card: %s",
-                        cardstore_errmsg(cs));
-    if (!xml)
+    rc = cardx_store_self_get(st, card, NULL);
+    if (rc == CARDX_E_NOTFOUND)
         return cmd_fail(c, CARDX_EXIT_USAGE,
                         "no card yet: cardx card set name=\"Your Name\" ...");
-    vcard = vcard_from_text(ctx, xml);
-    free(xml);
-    status = vcard && vcard_parse(vcard, f) == 0
-                 ? CARDX_EXIT_OK
-                 : cmd_fail(c, CARDX_EXIT_ERROR, "your stored card is damaged");
-    if (vcard)
-        xmpp_stanza_release(vcard);
-    return status;
+    if (rc == CARDX_E_INVAL)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "your stored card is damaged");
+    if (rc != CARDX_OK)
+        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your card: %s",
+                        cardx_store_errmsg(st));
+    return CARDX_EXIT_OK;
 }
 
 /* Says which fields did not fit, on err so that the code on out stays
@@ -58,7 +50,7 @@ static void qr_report_dropped(struct cardx_cmd *c, const struct qrcard *q)
 
 int cmd_card_qr(struct cardx_cmd *c, int argc, char **argv)
 {
-    struct vcard_fields f = {0};
+    cardx_card *card = NULL;
     struct qrcard *q = NULL;
     const char *png = NULL;
     int invert = 0, status, rc;
@@ -71,10 +63,10 @@ int cmd_card_qr(struct cardx_cmd *c, int argc, char **argv)
         else
             return cmd_fail(c, CARDX_EXIT_USAGE, QR_USAGE);
     }
-    status = qr_load(c, &f);
+    status = qr_load(c, &card);
     if (status != CARDX_EXIT_OK)
         goto out;
-    rc = qrcard_new(&f, &q);
+    rc = qrcard_new_card(card, &q);
     if (rc == CX_EINVAL) {
         status = cmd_fail(c, CARDX_EXIT_ERROR,
                           "your card does not fit in a QR code even with "
@@ -98,6 +90,6 @@ int cmd_card_qr(struct cardx_cmd *c, int argc, char **argv)
         status = CARDX_EXIT_ERROR;
 out:
     qrcard_free(q);
-    vcard_fields_clear(&f);
+    cardx_card_free(card);
     return status;
 }

@@ -1,7 +1,7 @@
-/* cardx shell: one session kept online, cards printed as they arrive, the
- * same commands read line by line from standard input, and reconnection
- * with backoff when the connection drops. */
-#include "client/commands_int.h"
+/* cardx shell: one libcardx client kept online, cards printed as they
+ * arrive, the same commands read line by line from standard input, and
+ * reconnection with backoff when the connection drops. */
+#include "client/cli.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -10,7 +10,10 @@
 #include <unistd.h>
 
 #include "client/cliparse.h"
+#include "client/settings.h"
 #include "common/util.h"
+
+#define _(s) cmd_tr(s)
 
 #define SHELL_LINE_MAX 8192
 #define SHELL_SLICE_MS 100
@@ -80,15 +83,12 @@ static void run_lines(struct shell *sh)
     }
 }
 
-/* Waits up to ms for input and runs the lines that came. */
-static void read_input(struct shell *sh, int ms)
+/* Reads what input there is and runs the lines that came. */
+static void take_input(struct shell *sh)
 {
-    struct pollfd pfd = {.fd = fileno(sh->c->in), .events = POLLIN};
-    ssize_t n;
+    ssize_t n = read(fileno(sh->c->in), sh->buf + sh->len,
+                     sizeof(sh->buf) - 1 - sh->len);
 
-    if (poll(&pfd, 1, ms) <= 0)
-        return;
-    n = read(pfd.fd, sh->buf + sh->len, sizeof(sh->buf) - 1 - sh->len);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
     if (n <= 0)
@@ -98,19 +98,43 @@ static void read_input(struct shell *sh, int ms)
     run_lines(sh);
 }
 
-/* Once per connection: go available, take what waits, say how much. */
+/* Waits up to ms for input or the client (as its fd and timeout ask),
+ * lets the client work, then runs the lines that came. */
+static void wait_and_run(struct shell *sh, int ms)
+{
+    cardx_client *cl = sh->c->client;
+    int events = cardx_client_events(cl), t = cardx_client_timeout_ms(cl);
+    struct pollfd pfd[2] = {
+        {.fd = fileno(sh->c->in), .events = POLLIN},
+        {.fd = cardx_client_fd(cl), .events = 0},
+    };
+
+    if (events & CARDX_WANT_READ)
+        pfd[1].events |= POLLIN;
+    if (events & CARDX_WANT_WRITE)
+        pfd[1].events |= POLLOUT;
+    if (t >= 0 && t < ms)
+        ms = t;
+    if (poll(pfd, 2, ms) < 0)
+        pfd[0].revents = 0;
+    cardx_client_process(cl);
+    if (pfd[0].revents)
+        take_input(sh);
+}
+
+/* Once per connection: take what waits (going online asked for it and
+ * uploaded a changed card), say how much. */
 static void announce(struct shell *sh)
 {
     struct cardx_cmd *c = sh->c;
-    int added = 0;
 
     sh->announced = 1;
     sh->backoff_ms = BACKOFF_MIN_MS;
-    if (cmd_upload_self(c, NULL) != CARDX_EXIT_OK)
+    c->lib_added = 0;
+    if (cardx_client_run_until_idle(c->client, c->settings->quiet_ms) !=
+        CARDX_OK)
         return;
-    if (cmd_sync_inbox(c, &added) != CARDX_EXIT_OK)
-        return;
-    cmd_print_count(c, added);
+    cmd_print_count(c, c->lib_added);
     fflush(c->out);
 }
 
@@ -130,14 +154,14 @@ static void try_reconnect(struct shell *sh)
 
     if (clock_now_ms() < sh->next_try)
         return;
-    rc = session_connect(c->session);
-    if (rc == SESSION_OK) {
+    rc = cardx_client_connect_blocking(c->client);
+    if (rc == CARDX_OK) {
         fputs(_("back online\n"), c->out);
         fflush(c->out);
         return;
     }
-    cmd_fail(c, cmd_session_status(rc), "%s; retrying in %d s",
-             session_errmsg(c->session), sh->backoff_ms / 1000);
+    cmd_fail(c, cmd_lib_status(rc), "%s; retrying in %d s",
+             cardx_client_errmsg(c->client), sh->backoff_ms / 1000);
     schedule_retry(sh);
 }
 
@@ -145,25 +169,20 @@ static void try_reconnect(struct shell *sh)
 static void turn(struct shell *sh)
 {
     struct cardx_cmd *c = sh->c;
-    int online = session_is_online(c->session);
+    int online = cardx_client_state(c->client) == CARDX_STATE_ONLINE;
 
     if (online && !sh->announced)
         announce(sh);
-    online = session_is_online(c->session);
+    online = cardx_client_state(c->client) == CARDX_STATE_ONLINE;
     if (!online && sh->announced) {
         cmd_fail(c, CARDX_EXIT_NETWORK, "%s; reconnecting",
-                 session_errmsg(c->session));
+                 cardx_client_errmsg(c->client));
         sh->announced = 0;
         schedule_retry(sh);
     }
-    if (!online) {
+    if (!online)
         try_reconnect(sh);
-        read_input(sh, SHELL_SLICE_MS);
-        return;
-    }
-    session_run(c->session, SHELL_SLICE_MS);
-    cmd_store_cards(c, NULL);
-    read_input(sh, 0);
+    wait_and_run(sh, SHELL_SLICE_MS);
 }
 
 int cmd_shell(struct cardx_cmd *c, int argc, char **argv)
@@ -176,9 +195,9 @@ int cmd_shell(struct cardx_cmd *c, int argc, char **argv)
         return cmd_fail(c, CARDX_EXIT_USAGE, "usage: cardx shell");
     if (c->in_shell)
         return cmd_fail(c, CARDX_EXIT_USAGE, "already in the shell");
-    if (!cmd_store(c, &status))
+    if (!cmd_lib_store(c, &status))
         return status;
-    if (!cmd_online(c, &status) && status != CARDX_EXIT_NETWORK)
+    if (!cmd_lib_online(c, &status) && status != CARDX_EXIT_NETWORK)
         return status; /* no account or wrong password: retrying won't do */
     sh = calloc(1, sizeof(*sh));
     if (!sh)
@@ -187,7 +206,7 @@ int cmd_shell(struct cardx_cmd *c, int argc, char **argv)
     sh->backoff_ms = BACKOFF_MIN_MS;
     c->in_shell = 1;
     c->show_cards = 1;
-    if (!session_is_online(c->session))
+    if (cardx_client_state(c->client) != CARDX_STATE_ONLINE)
         schedule_retry(sh);
     fprintf(c->out,
             _("cardx shell for %s: type help for commands, quit to "
@@ -199,6 +218,8 @@ int cmd_shell(struct cardx_cmd *c, int argc, char **argv)
     c->in_shell = 0;
     c->show_cards = 0;
     free(sh);
-    session_disconnect(c->session);
+    /* Closes the stream cleanly, waiting briefly for the server. */
+    cardx_client_free(c->client);
+    c->client = NULL;
     return CARDX_EXIT_OK;
 }

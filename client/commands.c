@@ -1,6 +1,7 @@
-/* cardx's command context: the lazily opened store and session, storing
- * and acknowledging arrived cards, and the helpers every command uses. */
-#include "client/commands_int.h"
+/* cardx's command context: the lazily opened libcardx store and client
+ * (made from the program's settings, asking for the password), and the
+ * helpers every command uses. */
+#include "client/commands.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -10,12 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libintl.h>
+
 #include "client/cliparse.h"
+#include "common/i18n.h"
 #include "common/phone.h"
 #include "common/util.h"
-#include "lib/lib_int.h"
-#include "xep/ns.h"
-#include "xep/stanza.h"
+
+#define _(s) cmd_tr(s)
+#define P_(one, many, n) cmd_trn(one, many, n)
 
 #define PASSWORD_MAX 1024
 
@@ -38,11 +42,8 @@ void cmd_free(struct cardx_cmd *c)
 {
     if (!c)
         return;
-    session_free(c->session);
     cardx_client_free(c->client);
     cardx_store_free(c->store);
-    if (c->xctx)
-        xmpp_ctx_free(c->xctx);
     free(c->component);
     free(c);
 }
@@ -66,42 +67,8 @@ int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
     return code;
 }
 
-int cmd_session_status(int rc)
-{
-    switch (rc) {
-    case SESSION_OK:
-        return CARDX_EXIT_OK;
-    case SESSION_ENET:
-        return CARDX_EXIT_NETWORK;
-    case SESSION_EAUTH:
-        return CARDX_EXIT_AUTH;
-    case SESSION_EREFUSED:
-    case SESSION_EEXISTS:
-    case SESSION_ENOTSUPP:
-        return CARDX_EXIT_REFUSED;
-    default:
-        return CARDX_EXIT_ERROR;
-    }
-}
-
-int cmd_iq_status(struct cardx_cmd *c, int rc)
-{
-    /* Conditions by which the server says cardxd is not attached (or it
-     * would not answer): the service is unreachable, not refusing. */
-    static const char *const unreachable[] = {
-        "service-unavailable", "remote-server-not-found",
-        "remote-server-timeout", "recipient-unavailable"};
-    const char *cond = session_error_cond(c->session);
-
-    if (rc == SESSION_EREFUSED && cond) {
-        for (size_t i = 0; i < sizeof(unreachable) / sizeof(*unreachable);
-             i++) {
-            if (strcmp(cond, unreachable[i]) == 0)
-                return CARDX_EXIT_NETWORK;
-        }
-    }
-    return cmd_session_status(rc);
-}
+/* True when argv holds --help or -h (before "--"). */
+static int cmd_wants_help(int argc, char **argv);
 
 int cmd_run(struct cardx_cmd *c, int argc, char **argv)
 {
@@ -120,17 +87,17 @@ int cmd_run(struct cardx_cmd *c, int argc, char **argv)
     return spec->run(c, argc, argv);
 }
 
-int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
-                 char **argv, const char *usage)
+int cmd_lib_dispatch(struct cardx_cmd *c, const struct cmd_lib_sub *subs,
+                     int argc, char **argv, const char *usage)
 {
     const char *name = argc > 1 ? argv[1] : subs[0].name;
-    struct cardstore *cs;
+    cardx_store *cs;
     int status;
 
-    cs = cmd_store(c, &status);
+    cs = cmd_lib_store(c, &status);
     if (!cs)
         return status;
-    for (const struct cmd_sub *sub = subs; sub->name; sub++) {
+    for (const struct cmd_lib_sub *sub = subs; sub->name; sub++) {
         if (strcmp(sub->name, name) == 0 && (sub->takes_args || argc <= 2))
             return sub->run(c, cs, argc > 1 ? argc - 2 : 0, argv + 2);
     }
@@ -140,6 +107,11 @@ int cmd_dispatch(struct cardx_cmd *c, const struct cmd_sub *subs, int argc,
 const char *cmd_tr(const char *msgid)
 {
     return dgettext(I18N_DOMAIN, msgid);
+}
+
+const char *cmd_trn(const char *one, const char *many, unsigned long n)
+{
+    return dngettext(I18N_DOMAIN, one, many, n);
 }
 
 cardx_store *cmd_lib_store(struct cardx_cmd *c, int *status)
@@ -158,25 +130,6 @@ cardx_store *cmd_lib_store(struct cardx_cmd *c, int *status)
     }
     cardx_free(err);
     return c->store;
-}
-
-struct cardstore *cmd_store(struct cardx_cmd *c, int *status)
-{
-    cardx_store *st = cmd_lib_store(c, status);
-
-    return st ? lib_store_cardstore(st) : NULL;
-}
-
-struct cardstore *cmd_cardstore(struct cardx_cmd *c)
-{
-    return c->store ? lib_store_cardstore(c->store) : NULL;
-}
-
-xmpp_ctx_t *cmd_xctx(struct cardx_cmd *c)
-{
-    if (!c->xctx)
-        c->xctx = xmpp_ctx_new(NULL, NULL);
-    return c->xctx;
 }
 
 /* Reads a line from in with echo off (in is a terminal). */
@@ -242,14 +195,31 @@ static void lib_on_card(void *ud, const cardx_card *card)
     const char *who = cardx_card_get(card, "name");
     const char *sender = cardx_card_sender(card);
 
+    c->lib_added++;
     if (!c->show_cards)
         return;
     if (!who)
         who = cardx_card_get(card, "org");
-    fprintf(c->out, "New card from %s: %s (inbox #%lld)\n",
-            sender ? sender : "an unknown number", who ? who : "(no name)",
-            (long long)cardx_card_id(card));
+    fprintf(c->out, _("%s from %s: %s (inbox #%lld)\n"),
+            cardx_card_updates(card) ? _("Updated card") : _("New card"),
+            sender ? CMD_PHONE_SHOWN(sender) : _("an unknown number"),
+            who ? who : "(no name)", (long long)cardx_card_id(card));
     fflush(c->out);
+}
+
+/* The number a send went to, as cardxd normalised it. */
+static void lib_on_sent(void *ud, uint32_t request,
+                        enum cardx_send_status status, const char *number,
+                        const char *card_id, int error, const char *reason)
+{
+    struct cardx_cmd *c = ud;
+
+    (void)request;
+    (void)status;
+    (void)card_id;
+    (void)error;
+    (void)reason;
+    snprintf(c->sent_to, sizeof(c->sent_to), "%s", number ? number : "");
 }
 
 /* $CARDX_DEBUG: libstrophe's log on standard error, as cardx(1) says. */
@@ -282,7 +252,8 @@ static cardx_settings *lib_settings(struct cardx_cmd *c)
           cardx_settings_set(ls, "data_dir", s->data_dir) ||
           cardx_settings_set(ls, "tls", s->tls ? "yes" : "no") ||
           cardx_settings_set(ls, "cafile", s->cafile) ||
-          cardx_settings_set(ls, "timeout_ms", timeout);
+          cardx_settings_set(ls, "timeout_ms", timeout) ||
+          cardx_settings_set(ls, "available", c->unavailable ? "no" : "yes");
     if (bad) {
         cardx_settings_free(ls);
         return NULL;
@@ -292,7 +263,7 @@ static cardx_settings *lib_settings(struct cardx_cmd *c)
 
 cardx_client *cmd_lib_client(struct cardx_cmd *c, int *status)
 {
-    struct cardx_callbacks cb = {.card = lib_on_card};
+    struct cardx_callbacks cb = {.card = lib_on_card, .sent = lib_on_sent};
     const char *debug = getenv("CARDX_DEBUG");
     cardx_settings *ls;
     char *err = NULL;
@@ -358,195 +329,43 @@ int cmd_lib_status(int error)
     }
 }
 
-struct session *cmd_session(struct cardx_cmd *c, int *status)
+/* 1 when the own card is set and cardxd does not have this version. */
+static int card_pending(cardx_store *st)
 {
-    struct cardx_settings *s = c->settings;
-    struct session_options o = {0};
-    const char *debug = getenv("CARDX_DEBUG");
+    cardx_card *card = NULL;
+    int uploaded = 1;
 
-    *status = need_account(c);
-    if (*status != CARDX_EXIT_OK)
-        return NULL;
-    if (c->session)
-        return c->session;
-    o.jid = s->jid;
-    o.password = s->password;
-    o.host = s->server_host;
-    o.port = s->server_port;
-    o.tls = s->tls;
-    o.cafile = s->cafile;
-    o.timeout_ms = s->timeout_ms;
-    o.component = c->component;
-    o.debug = debug && debug[0] && strcmp(debug, "0") != 0;
-    if (session_new(&o, &c->session) != SESSION_OK) {
-        *status = cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-        return NULL;
-    }
-    return c->session;
+    if (cardx_store_self_get(st, &card, &uploaded) != CARDX_OK)
+        return 0;
+    cardx_card_free(card);
+    return !uploaded;
 }
 
-struct session *cmd_online(struct cardx_cmd *c, int *status)
+int cmd_go_online(struct cardx_cmd *c)
 {
-    struct session *s = cmd_session(c, status);
-    int rc;
+    int status;
 
-    if (!s || session_is_online(s))
-        return s;
-    rc = session_connect(s);
-    if (rc != SESSION_OK) {
-        *status = cmd_fail(c, cmd_session_status(rc), "%s", session_errmsg(s));
-        return NULL;
-    }
-    return s;
-}
-
-/* <iq type='set' to=component><ack xmlns='urn:cardx:0' id=card_id/></iq>;
- * item-not-found means nothing waits any more, which is what we want. */
-static int ack_card(struct cardx_cmd *c, const char *card_id)
-{
-    xmpp_ctx_t *ctx = session_ctx(c->session);
-    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL);
-    xmpp_stanza_t *ack = iq ? stanza_add_child(ctx, iq, "ack", NS_CARDX) : NULL;
-    const char *cond;
-    int rc;
-
-    if (!ack || xmpp_stanza_set_to(iq, c->component) != XMPP_EOK ||
-        xmpp_stanza_set_attribute(ack, "id", card_id) != XMPP_EOK) {
-        if (iq)
-            xmpp_stanza_release(iq);
-        return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    }
-    rc = session_iq(c->session, iq, NULL);
-    xmpp_stanza_release(iq);
-    cond = session_error_cond(c->session);
-    if (rc == SESSION_EREFUSED && cond && strcmp(cond, "item-not-found") == 0)
-        return CARDX_EXIT_OK;
-    if (rc != SESSION_OK)
-        return cmd_fail(c, cmd_iq_status(c, rc),
-                        "cannot acknowledge card %s: %s", card_id,
-                        session_errmsg(c->session));
-    return CARDX_EXIT_OK;
-}
-
-static void print_arrival(struct cardx_cmd *c, const struct session_card *sc,
-                          int64_t id)
-{
-    const char *who = sc->f.name ? sc->f.name : sc->f.org;
-
-    fprintf(c->out, _("%s from %s: %s (inbox #%lld)\n"),
-            sc->updates ? _("Updated card") : _("New card"),
-            sc->sender_phone ? CMD_PHONE_SHOWN(sc->sender_phone)
-                             : _("an unknown number"),
-            who ? who : "(no name)", (long long)id);
-    fflush(c->out);
-}
-
-/* Commits one arrived card to the inbox; 1 when new, 0 when seen before. */
-static int store_card(struct cardstore *cs, const struct session_card *sc,
-                      int64_t *id)
-{
-    struct cardstore_card card = {0};
-
-    card.card_id = sc->card_id;
-    card.sender_phone = sc->sender_phone;
-    card.note = sc->note;
-    card.received = (int64_t)time(NULL);
-    card.updated = card.received;
-    card.f = sc->f;
-    card.vcard_xml = sc->vcard_xml;
-    if (sc->updates)
-        return cmd_store_update(cs, &card, sc->updates, sc->changed, id);
-    return cardstore_inbox_add(cs, &card, id);
-}
-
-int cmd_store_cards(struct cardx_cmd *c, int *added)
-{
-    struct session_card *sc;
-    struct cardstore *cs;
-    int status = CARDX_EXIT_OK;
-
-    if (!c->session)
-        return CARDX_EXIT_OK;
-    while ((sc = session_take_card(c->session))) {
-        int64_t id = 0;
-        int rc;
-
-        cs = cmd_store(c, &status);
-        if (!cs) {
-            session_card_free(sc);
-            return status;
-        }
-        rc = store_card(cs, sc, &id);
-        if (rc < 0) {
-            /* Not acknowledged: the service keeps it and sends it again. */
-            status = cmd_fail(c, CARDX_EXIT_ERROR, "cannot store card %s: %s",
-                              sc->card_id, cardstore_errmsg(cs));
-            session_card_free(sc);
-            return status;
-        }
-        if (rc == 1 && added)
-            (*added)++;
-        if (rc == 1 && c->show_cards)
-            print_arrival(c, sc, id);
-        status = ack_card(c, sc->card_id);
-        session_card_free(sc);
-        if (status != CARDX_EXIT_OK)
-            return status;
-    }
-    return CARDX_EXIT_OK;
+    /* An errand: outside the shell, cards that wait stay for sync. */
+    c->unavailable = !c->in_shell && !c->client;
+    return cmd_lib_online(c, &status) ? CARDX_EXIT_OK : status;
 }
 
 int cmd_upload_self(struct cardx_cmd *c, int *what)
 {
-    struct cardstore *cs;
-    xmpp_stanza_t *iq = NULL, *vcard = NULL;
-    char *xml = NULL;
-    int uploaded = 1, status, rc;
+    int status, pending, rc;
+    cardx_client *cl = cmd_lib_client(c, &status);
 
     if (what)
         *what = 0;
-    cs = cmd_store(c, &status);
-    if (!cs)
+    if (!cl)
         return status;
-    if (cardstore_self_get(cs, &xml, &uploaded) != CARDSTORE_OK)
-        return cmd_fail(c, CARDX_EXIT_ERROR, "cannot read your card: %s",
-                        cardstore_errmsg(cs));
-    if (!xml || uploaded) {
-        free(xml);
-        return CARDX_EXIT_OK;
-    }
-    vcard = vcard_from_text(session_ctx(c->session), xml);
-    iq = xmpp_iq_new(session_ctx(c->session), "set", NULL);
-    if (!vcard || !iq || xmpp_stanza_set_to(iq, c->component) != XMPP_EOK ||
-        xmpp_stanza_add_child(iq, vcard) != XMPP_EOK) {
-        status = cmd_fail(c, CARDX_EXIT_ERROR,
-                          "your stored card cannot be read back");
-        goto out;
-    }
-    rc = session_iq(c->session, iq, NULL);
-    if (rc != SESSION_OK) {
-        status = cmd_fail(c, cmd_iq_status(c, rc),
-                          "cannot upload your card to %s: %s", c->component,
-                          session_errmsg(c->session));
-        goto out;
-    }
-    /* Marks the version sent: one edited meanwhile (ENOTFOUND) stays to
-     * upload next time. */
-    rc = cardstore_self_mark_uploaded(cs, xml);
-    if (rc != CARDSTORE_OK && rc != CARDSTORE_ENOTFOUND) {
-        status = cmd_fail(c, CARDX_EXIT_ERROR, "%s", cardstore_errmsg(cs));
-        goto out;
-    }
+    pending = card_pending(cardx_client_store(cl));
+    rc = cardx_client_upload_self_blocking(cl);
+    if (rc != CARDX_OK)
+        return cmd_fail(c, cmd_lib_status(rc), "%s", cardx_client_errmsg(cl));
     if (what)
-        *what = 1;
-    status = CARDX_EXIT_OK;
-out:
-    free(xml);
-    if (vcard)
-        xmpp_stanza_release(vcard);
-    if (iq)
-        xmpp_stanza_release(iq);
-    return status;
+        *what = pending;
+    return CARDX_EXIT_OK;
 }
 
 char *cmd_slurp(FILE *f)
@@ -606,7 +425,7 @@ int cmd_ask(struct cardx_cmd *c, const char *question)
     return buf[0] == 'y' || buf[0] == 'Y';
 }
 
-int cmd_wants_help(int argc, char **argv)
+static int cmd_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -617,29 +436,25 @@ int cmd_wants_help(int argc, char **argv)
     return 0;
 }
 
-void cmd_print_fields(struct cardx_cmd *c, const struct vcard_fields *f)
+void cmd_print_card(struct cardx_cmd *c, const cardx_card *card)
 {
-    for (const char *const *name = vcard_field_names(); *name; name++) {
-        const char *v = vcard_fields_get(f, *name);
+    const char *type = NULL, *why = NULL;
+    unsigned width = 0, height = 0;
+    size_t len = 0;
+    int rc;
+
+    for (const char *const *name = cardx_field_names(); *name; name++) {
+        const char *v = cardx_card_get(card, *name);
 
         if (v)
             fprintf(c->out, "%-8s %s\n", *name, v);
     }
-}
-
-int cmd_apply_assignments(struct cardx_cmd *c, struct vcard_fields *f, int argc,
-                          char **argv)
-{
-    for (int i = 0; i < argc; i++) {
-        const char *field, *value;
-        int status = cmd_assignment(c, argv[i], &field, &value);
-
-        if (status != CARDX_EXIT_OK)
-            return status;
-        if (vcard_fields_set(f, field, value) != 0)
-            return cmd_fail(c, CARDX_EXIT_ERROR, "out of memory");
-    }
-    return CARDX_EXIT_OK;
+    rc = cardx_card_photo_get(card, NULL, &len, &type, &width, &height, &why);
+    if (rc == CARDX_OK)
+        fprintf(c->out, "%-8s %s %ux%u, %zu bytes\n", "photo", type, width,
+                height, len);
+    else if (rc == CARDX_E_INVAL)
+        fprintf(c->out, "%-8s unreadable (%s)\n", "photo", why ? why : "?");
 }
 
 int cmd_assignment(struct cardx_cmd *c, const char *arg, const char **field,

@@ -14,9 +14,10 @@ client_libcardxcore_la_SOURCES = client/cardstore.h client/cardstore_int.h \
 nodist_client_libcardxcore_la_SOURCES = sql/client_migrations.c
 client_libcardxcli_la_SOURCES = client/cli.h client/settings.h client/settings.c \
 	client/settings_account.c client/cliparse.h client/cliparse.c \
-	client/commands.h client/commands_int.h client/commands.c \
+	client/commands.h client/commands.c \
 	client/cli_help.c client/cli_card.c client/cli_inbox.c \
-	client/cli_contacts.c client/cli_online.c client/cli_shell.c \
+	client/cli_contacts.c client/cli_register.c client/cli_send.c \
+	client/cli_shell.c \
 	client/cli_block.c \
 	client/qrcard.h client/qrcard.c client/cli_qr.c client/cli_photo.c \
 	client/cli_requests.c client/cli_update.c client/cli_profile.c

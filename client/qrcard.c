@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "card/vcard.h"
+
 /* Fields cardx may leave out, least needed first: what remains (name and
  * phone) is what a phone needs to make a contact. */
 static const char *const drop_order[] = {"note",  "address", "url",
@@ -101,6 +103,20 @@ static int encode(struct qrcard *q)
         return CX_EINVAL;
     }
     return 0;
+}
+
+int qrcard_new_card(const cardx_card *card, struct qrcard **out)
+{
+    struct vcard_fields f = {0};
+    int rc = 0;
+
+    *out = NULL;
+    for (const char *const *n = cardx_field_names(); rc == 0 && *n; n++)
+        rc = vcard_fields_set(&f, *n, cardx_card_get(card, *n));
+    if (rc == 0)
+        rc = qrcard_new(&f, out);
+    vcard_fields_clear(&f);
+    return rc;
 }
 
 int qrcard_new(const struct vcard_fields *f, struct qrcard **out)

@@ -5,8 +5,10 @@
 
 #include <stdio.h>
 
-#include "card/vcard.h"
 #include "common/errors.h"
+#include "lib/cardx.h"
+
+struct vcard_fields; /* card/vcard.h */
 
 /* The largest QR version (size) cardx makes: 97x97 modules, which a phone
  * camera reads off a screen and a terminal still shows in 105 columns.
@@ -27,6 +29,8 @@ struct qrcard;
  * with qrcard_free), CX_EINVAL when f has neither name nor phone or even
  * name and phone do not fit, or CX_ENOMEM. */
 int qrcard_new(const struct vcard_fields *f, struct qrcard **out);
+/* qrcard_new on a libcardx card's fields. */
+int qrcard_new_card(const cardx_card *card, struct qrcard **out);
 void qrcard_free(struct qrcard *q);
 
 /* The vCard text the code holds (borrowed from q). */

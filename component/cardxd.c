@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "component/db.h"
+#include "component/db_pg.h"
 #include "component/link.h"
 #include "component/metrics.h"
 #include "component/notify.h"
@@ -26,6 +28,10 @@
 
 /* How long a clean stop may spend flushing the closing stream. */
 #define CARDXD_SHUTDOWN_FLUSH_MS 1000
+/* While the database server is unreachable, cardxd tries again after
+ * this long, doubling up to the maximum (requests meanwhile get `wait`). */
+#define CARDXD_DB_RETRY_MIN_MS 100
+#define CARDXD_DB_RETRY_MAX_MS 5000
 
 /* Secrets that example configs and guides show: a server that accepts one
  * of them lets anyone on its component port act as the service. */
@@ -55,6 +61,11 @@ struct cardxd {
     struct link *link;
     struct metrics *metrics; /* NULL unless [metrics] listen is set */
     struct batch batch;
+    /* The database server is unreachable since down_since (unix ms, 0
+     * while it is up); the next try is at retry_at, after retry_ms. */
+    int64_t db_down_since;
+    int64_t db_retry_at;
+    int64_t db_retry_ms;
 };
 
 /* Keeps stanza (or NULL: the link came up) to handle it again should the
@@ -165,6 +176,29 @@ static int cardxd_check_secret(const struct cardxd_config *cfg, char **err)
     return 0;
 }
 
+static int cardxd_on_pg(const struct cardxd_config *cfg)
+{
+    return strcmp(cfg->driver, "postgresql") == 0;
+}
+
+/* What -t says of a PostgreSQL database: that it answers, and the schema
+ * version it has. */
+static int cardxd_check_pg(const struct cardxd_config *cfg,
+                           const struct log *lg, char **err)
+{
+    char *where = db_pg_describe(cfg->dsn);
+    int version = 0, pending = 0;
+    int rc = db_pg_probe(cfg->dsn, &version, &pending, err);
+
+    if (rc == 0)
+        log_info(lg,
+                 "%s: schema version %d; the next start applies %d schema "
+                 "migration(s)",
+                 where ? where : "PostgreSQL", version, pending);
+    free(where);
+    return rc < 0 ? -1 : 0;
+}
+
 /* What a start checks before it touches the database. */
 static int cardxd_preflight(const struct cardxd_config *cfg,
                             const struct log *lg, char **err)
@@ -174,6 +208,8 @@ static int cardxd_preflight(const struct cardxd_config *cfg,
     *err = NULL;
     if (cardxd_check_secret(cfg, err) < 0)
         return -1;
+    if (cardxd_on_pg(cfg))
+        return 0; /* the server keeps its own files sound */
     rc = store_check(cfg->database, cfg->check_timeout_ms, err);
     if (rc > 0) {
         log_warn(lg, "%s", *err);
@@ -236,6 +272,8 @@ int cardxd_check(const struct cardxd_config *cfg, const char *path,
     if (cardxd_preflight(cfg, lg, err) < 0 ||
         cardxd_check_log_file(cfg, err) < 0)
         return -1;
+    if (cardxd_on_pg(cfg))
+        return cardxd_check_pg(cfg, lg, err);
     rc = store_probe(cfg->database, cfg->busy_timeout_ms, &migrations, err);
     if (rc < 0)
         return -1;
@@ -302,17 +340,31 @@ static int cardxd_open_store(const struct cardxd_config *cfg,
                              const struct log *lg, const char *config_path,
                              struct store **out, char **err)
 {
+    const struct db_driver *drv = db_driver_find(cfg->driver);
+    const char *target = cardxd_on_pg(cfg) ? cfg->dsn : cfg->database;
+    char *where;
+
+    if (!drv) {
+        *err = str_printf("[storage] driver %s is not built in", cfg->driver);
+        return -1;
+    }
     if (cardxd_preflight(cfg, lg, err) < 0 ||
-        store_open(cfg->database, cfg->synchronous, out, err) < 0)
+        store_open_driver(drv, target, cfg->synchronous, out, err) < 0)
         return -1;
     if (cardxd_name_instance(cfg, config_path, *out) < 0) {
         *err = strdup("out of memory");
         return -1;
     }
     if (store_set_busy_timeout(*out, cfg->busy_timeout_ms) < 0) {
-        *err = str_printf("%s: cannot set the busy timeout", cfg->database);
+        *err =
+            str_printf("cannot set the busy timeout: %s", store_errmsg(*out));
         return -1;
     }
+    /* Named without the DSN itself: it may hold a password. */
+    where = cardxd_on_pg(cfg) ? db_pg_describe(cfg->dsn)
+                              : str_printf("SQLite %s", cfg->database);
+    log_info(lg, "database: %s", where ? where : cfg->driver);
+    free(where);
     return 0;
 }
 
@@ -586,6 +638,74 @@ static int cardxd_signal(struct cardxd *cd, int sfd)
     return 1;
 }
 
+/* The database came back: presences that came while it was unreachable
+ * could not be recorded, so who is online is asked again as at a link up
+ * (the probe, then the waiting cards of whoever answers). */
+static void cardxd_db_recovered(struct cardxd *cd, int64_t now)
+{
+    log_info(cd->log,
+             "database reachable again after %lld ms: probing presences again",
+             (long long)(now - cd->db_down_since));
+    notify_status("database reachable again");
+    cd->db_down_since = 0;
+    cd->db_retry_at = 0;
+    if (!link_is_up(cd->link))
+        return; /* the next link up probes anyway */
+    batch_begin(cd, 0);
+    batch_keep(cd, NULL);
+    service_link_up(cd->service, now);
+    batch_check(cd);
+    batch_end(cd);
+}
+
+/* After each batch: a lost database connection is tried again at once,
+ * then with a delay doubling up to CARDXD_DB_RETRY_MAX_MS, the component
+ * link staying up; requests meanwhile are answered `wait`. */
+static void cardxd_db_watch(struct cardxd *cd, int64_t now)
+{
+    int rc;
+
+    if (cd->db_down_since && now < cd->db_retry_at)
+        return;
+    rc = store_reconnect(cd->store);
+    if (rc == 0)
+        return;
+    if (rc > 0) {
+        if (!cd->db_down_since) {
+            log_warn(cd->log, "database connection lost: connected again");
+            cd->db_down_since = now;
+        }
+        cardxd_db_recovered(cd, now);
+        return;
+    }
+    if (!cd->db_down_since) {
+        cd->db_down_since = now;
+        cd->db_retry_ms = CARDXD_DB_RETRY_MIN_MS;
+        log_error(cd->log,
+                  "database unreachable (%s): answering `wait` and "
+                  "reconnecting",
+                  store_errmsg(cd->store));
+        notify_status("database unreachable: reconnecting");
+    } else {
+        log_debug(cd->log, "database still unreachable: %s",
+                  store_errmsg(cd->store));
+        cd->db_retry_ms = cd->db_retry_ms * 2 > CARDXD_DB_RETRY_MAX_MS
+                              ? CARDXD_DB_RETRY_MAX_MS
+                              : cd->db_retry_ms * 2;
+    }
+    cd->db_retry_at = now + cd->db_retry_ms;
+}
+
+/* Until the next try at the database, while it is unreachable. */
+static int cardxd_db_timeout(const struct cardxd *cd, int64_t now)
+{
+    if (!cd->db_down_since)
+        return -1;
+    return cd->db_retry_at <= now            ? 0
+           : cd->db_retry_at - now > INT_MAX ? INT_MAX
+                                             : (int)(cd->db_retry_at - now);
+}
+
 int cardxd_run(struct cardxd *cd)
 {
     sigset_t old;
@@ -619,6 +739,7 @@ int cardxd_run(struct cardxd *cd)
         timeout = timeout_min(link_timeout(cd->link, now),
                               service_timeout(cd->service, now));
         timeout = timeout_min(timeout, metrics_timeout(cd->metrics));
+        timeout = timeout_min(timeout, cardxd_db_timeout(cd, now));
         if (poll(fds, 3, timeout) < 0 && errno != EINTR) {
             log_error(cd->log, "poll failed: %s", strerror(errno));
             rc = -1;
@@ -633,6 +754,7 @@ int cardxd_run(struct cardxd *cd)
             link_process(cd->link, fds[1].revents, clock_now_ms());
             batch_end(cd);
         }
+        cardxd_db_watch(cd, clock_now_ms());
         link_flush(cd->link);
         /* Cheap when idle (an epoll_wait that does not wait); it also
          * closes connections whose timeout passed. */

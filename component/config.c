@@ -18,6 +18,8 @@
 #define CONFIG_DEFAULT_READ_TIMEOUT_MS 90000L /* 90 s */
 #define CONFIG_DEFAULT_USER_DOMAINS ""        /* parent domain of `domain` */
 #define CONFIG_DEFAULT_ADMINS ""              /* nobody */
+#define CONFIG_DEFAULT_DRIVER "sqlite"        /* embedded: no server to run */
+#define CONFIG_DEFAULT_DSN NULL /* required with driver postgresql */
 #define CONFIG_DEFAULT_DATABASE CARDXD_STATEDIR "/cardxd.sqlite"
 #define CONFIG_DEFAULT_SYNCHRONOUS "normal"
 #define CONFIG_DEFAULT_BUSY_TIMEOUT_MS 250L /* then the request gets `wait` */
@@ -99,6 +101,12 @@ const struct key_spec config_keys[NKEYS] = {
                         config_check_domain_list},
     [K_ADMINS] = {"component", "admins", KEY_STRING, OFF(admins), 0, 0, true,
                   false, config_check_jid_list},
+    [K_DRIVER] = {"storage", "driver", KEY_STRING, OFF(driver), 0, 0, true,
+                  false, config_check_driver},
+    /* Hidden: a DSN may hold a password. Not required in the table:
+     * config_validate() asks for it with driver = postgresql. */
+    [K_DSN] = {"storage", "dsn", KEY_STRING, OFF(dsn), 0, 0, false, true,
+               config_check_nonempty},
     [K_DATABASE] = {"storage", "database", KEY_STRING, OFF(database), 0, 0,
                     true, false, config_check_nonempty},
     [K_SYNCHRONOUS] = {"storage", "synchronous", KEY_STRING, OFF(synchronous),
@@ -244,6 +252,8 @@ struct cardxd_config *config_new(void)
     cfg->user_domains = strdup(CONFIG_DEFAULT_USER_DOMAINS);
     cfg->admins = strdup(CONFIG_DEFAULT_ADMINS);
     cfg->metrics_listen = strdup(CONFIG_DEFAULT_METRICS_LISTEN);
+    cfg->driver = strdup(CONFIG_DEFAULT_DRIVER);
+    cfg->dsn = CONFIG_DEFAULT_DSN;
     cfg->instance = strdup(CONFIG_DEFAULT_INSTANCE);
     cfg->lease_ms = CONFIG_DEFAULT_LEASE_MS;
     cfg->heartbeat_ms = CONFIG_DEFAULT_HEARTBEAT_MS;
@@ -273,7 +283,7 @@ struct cardxd_config *config_new(void)
     cfg->locale_dir = strdup(CONFIG_DEFAULT_LOCALE_DIR);
     cfg->log_level = CONFIG_DEFAULT_LOG_LEVEL;
     cfg->log_file = CONFIG_DEFAULT_LOG_FILE;
-    if (!cfg->host || !cfg->user_domains || !cfg->database ||
+    if (!cfg->host || !cfg->user_domains || !cfg->database || !cfg->driver ||
         !cfg->synchronous || !cfg->default_region || !cfg->unknown_numbers ||
         !cfg->reveal_online || !cfg->admins || !cfg->metrics_listen ||
         !cfg->locale_dir || !cfg->instance) {

@@ -30,6 +30,8 @@ struct cardxd_config {
      * read at each request. Empty: nobody. */
     char *admins;
     /* [storage] */
+    char *driver;      /* "sqlite" or "postgresql" */
+    char *dsn;         /* PostgreSQL's libpq connection string, or NULL */
     char *database;    /* SQLite file path */
     char *synchronous; /* "normal" or "full" */
     /* How long a call waits for another process's lock on the database

@@ -142,6 +142,13 @@ const char *config_check_synchronous(const char *value)
     return "must be normal or full";
 }
 
+const char *config_check_driver(const char *value)
+{
+    if (strcmp(value, "sqlite") == 0 || strcmp(value, "postgresql") == 0)
+        return NULL;
+    return "must be sqlite or postgresql";
+}
+
 const char *config_check_region(const char *value)
 {
     if (value[0] == '\0')
@@ -382,6 +389,11 @@ int config_validate(const struct cardxd_config *cfg, char **err)
         *err = str_printf("user_domains in [component] is empty and "
                           "domain '%s' has no parent domain to use",
                           cfg->domain);
+        return -1;
+    }
+    if (strcmp(cfg->driver, "postgresql") == 0 && !cfg->dsn) {
+        *err = str_printf("[storage] driver = postgresql needs dsn = "
+                          "postgresql://USER@HOST:PORT/DATABASE");
         return -1;
     }
     return validate_verify(cfg, err);

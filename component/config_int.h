@@ -37,6 +37,8 @@ enum key_id {
     K_READ_TIMEOUT,
     K_USER_DOMAINS,
     K_ADMINS,
+    K_DRIVER,
+    K_DSN,
     K_DATABASE,
     K_SYNCHRONOUS,
     K_BUSY_TIMEOUT,
@@ -104,6 +106,7 @@ const char *config_check_jid_list(const char *value);
 const char *config_check_instance(const char *value);
 const char *config_check_listen(const char *value);
 const char *config_check_synchronous(const char *value);
+const char *config_check_driver(const char *value);
 const char *config_check_region(const char *value);
 const char *config_check_verify_method(const char *value);
 const char *config_check_command(const char *value);

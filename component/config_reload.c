@@ -15,7 +15,8 @@ static const enum key_id fixed_keys[] = {
     K_DOMAIN,        K_SECRET,         K_HOST,       K_PORT,
     K_RECONNECT_MIN, K_RECONNECT_MAX,  K_KEEPALIVE,  K_READ_TIMEOUT,
     K_USER_DOMAINS,  K_STANZA_MAX,     K_DATABASE,   K_SYNCHRONOUS,
-    K_CHECK_TIMEOUT, K_METRICS_LISTEN, K_LOCALE_DIR, K_INSTANCE,
+    K_CHECK_TIMEOUT, K_METRICS_LISTEN, K_LOCALE_DIR, K_DRIVER,
+    K_DSN,           K_INSTANCE,
 };
 
 static bool key_differs(const struct cardxd_config *a,

@@ -87,9 +87,10 @@ struct db_driver {
     int (*conflict)(const struct db *db);
     /* How long a call waits for another connection's lock. */
     int (*set_busy_timeout)(struct db *db, int64_t ms);
-    /* Whether the connection is up; when it is not, tries once to make it
-     * again (re-preparing the statements) and returns 0 when that worked,
-     * or a negative code. SQLite's is always up. */
+    /* Whether the connection is up: 0 when it is; when it is not, tries
+     * once to make it again (running spec->setup and re-preparing the
+     * statements) and returns 1 when that worked (what the session held,
+     * TEMP tables, is gone), or a negative code. SQLite's is always up. */
     int (*reconnect)(struct db *db);
 };
 

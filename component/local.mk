@@ -4,7 +4,9 @@ noinst_LTLIBRARIES += component/libcardxd.la
 component_libcardxd_la_SOURCES = component/config.h component/config.c \
 	component/store.h component/store.c $(MIGRATE_SOURCES) \
 	component/db.h component/db.c component/db_sqlite.c \
-	component/db_sqlite_admin.c component/store_sql.c \
+	component/db_sqlite_admin.c component/store_sql.c component/store_sql_pg.c \
+	component/db_pg.h component/db_pg_int.h \
+	component/db_pg.c component/db_pg_conn.c \
 	component/link.h component/link.c component/link_int.h \
 	component/link_alive.c \
 	component/service.h component/service.c component/service_core.h \
@@ -34,7 +36,8 @@ component_libcardxd_la_SOURCES += component/features/table.c \
 	component/features/consent.h component/features/consent.c \
 	component/features/update.h component/features/update.c \
 	component/features/profile.h component/features/profile.c
-nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c
+nodist_component_libcardxd_la_SOURCES = sql/component_migrations.c \
+	sql/component_pg_migrations.c
 component_libcardxd_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCARDXD_STATEDIR='"$(localstatedir)/lib/cardxd"' \
 	-DCARDXD_LOCALEDIR='"$(localedir)"'
@@ -51,9 +54,10 @@ component_libcardxd_la_SOURCES += component/config_int.h \
 	component/store_share.h component/store_share.c component/store_share_sql.h \
 	component/limits.c
 component_libcardxd_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(MHD_CFLAGS) \
-	$(SYSTEMD_CFLAGS)
+	$(SYSTEMD_CFLAGS) $(LIBPQ_CFLAGS)
 CARDXD_LIBS = component/libcardxd.la $(XEP_LIBS) $(PHONE_LIBS) \
-	$(SQLITE_LIBS) $(INIH_LIBS) $(CRYPTO_LIBS) $(MHD_LIBS) $(SYSTEMD_LIBS)
+	$(SQLITE_LIBS) $(INIH_LIBS) $(CRYPTO_LIBS) $(MHD_LIBS) $(SYSTEMD_LIBS) \
+	$(LIBPQ_LIBS)
 # The commented example, installed as documentation: the admin copies it to
 # $(sysconfdir)/cardxd/cardxd.conf (docs/ADMIN.md).
 dist_doc_DATA += component/cardxd.conf.example

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 
@@ -96,6 +97,11 @@ int main(int argc, char **argv)
         goto out;
     }
     lg.level = debug ? LOG_LEVEL_DEBUG : cfg->log_level;
+    if (backup && strcmp(cfg->driver, "postgresql") == 0) {
+        fprintf(stderr, "cardxd: --backup copies an SQLite file; back up a "
+                        "PostgreSQL database with pg_dump (see ADMIN.md)\n");
+        goto out;
+    }
     if (backup) {
         if (store_backup(cfg->database, backup, &err) < 0) {
             fprintf(stderr, "cardxd: %s\n", err);

@@ -21,6 +21,11 @@ void service_fault_answer(enum store_fault fault, struct service_fault *out)
         out->condition = "resource-constraint";
         out->text = N_("the card store is busy; try again in a moment");
         break;
+    case STORE_FAULT_DOWN:
+        out->condition = "remote-server-timeout";
+        out->text = N_("the card store is unreachable; try again in a "
+                       "moment");
+        break;
     case STORE_FAULT_IO:
         out->text = N_("the card store cannot be read or written; try again "
                        "later");

@@ -191,6 +191,12 @@ int store_rollback(struct store *st)
     return store_exec(st, OP_ROLLBACK);
 }
 
+int store_reconnect(struct store *st)
+{
+    st->msg = NULL;
+    return db_reconnect(st->db);
+}
+
 int store_in_transaction(const struct store *st)
 {
     return db_in_transaction(st->db);

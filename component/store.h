@@ -76,6 +76,9 @@ enum store_fault {
     STORE_FAULT_BUSY,
     STORE_FAULT_IO,
     STORE_FAULT_CORRUPT,
+    /* The database server is unreachable (PostgreSQL restarted, refused
+     * or lost the connection): cardxd reconnects on its own. */
+    STORE_FAULT_DOWN,
 };
 
 /* Classifies the last failure (its driver's fault()). A damaged file
@@ -123,6 +126,13 @@ int store_rollback(struct store *st);
 /* True while a transaction opened by store_begin() is still open: false
  * after SQLite rolled it back on its own. */
 int store_in_transaction(const struct store *st);
+
+/* Whether the database can be reached: 0 when the connection is up, 1
+ * when it was lost and is made again now (its statements prepared again,
+ * the online resources forgotten), or a negative code, the reason in
+ * store_errmsg(), while the server stays unreachable. An SQLite file is
+ * always up. */
+int store_reconnect(struct store *st);
 
 /* --- users --- */
 

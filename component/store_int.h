@@ -135,6 +135,8 @@ enum store_op {
 extern const char *const store_sql_common[OP_COUNT];
 extern const char *const store_sql_sqlite[OP_COUNT];
 extern const char *const store_sql_pg[OP_COUNT];
+/* PostgreSQL's SQL for each new connection (store_sql_pg.c). */
+extern const char store_sql_pg_setup[];
 
 /* Fills sql with drv's statement for each operation (its override, else
  * the common one; all static) and returns the SQL drv runs once at open

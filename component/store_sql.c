@@ -231,7 +231,7 @@ static const struct {
 } store_dialects[] = {
     {"sqlite", store_sql_sqlite, NULL},
 #ifdef HAVE_LIBPQ
-    {"postgresql", store_sql_pg, NULL},
+    {"postgresql", store_sql_pg, store_sql_pg_setup},
 #endif
 };
 

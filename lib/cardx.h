@@ -97,6 +97,10 @@ void cardx_settings_free(cardx_settings *s);
  *              test servers on loopback)
  *   cafile     a PEM file of CA certificates to trust besides the system's
  *   timeout_ms connecting and each request, in milliseconds (> 0)
+ *   available  "yes" (the default): go available once logged in, so that
+ *              cardxd sends the cards that wait and new ones as they come;
+ *              "no": stay unavailable, for a short errand (uploading the
+ *              own card, a profile) that should not take cards in
  * Returns CARDX_OK, CARDX_E_NOTFOUND for an unknown key, CARDX_E_INVAL for
  * a bad value, CARDX_E_NOMEM. */
 int cardx_settings_set(cardx_settings *s, const char *key, const char *value);
@@ -159,6 +163,36 @@ int cardx_card_from_vcard(const char *text, cardx_card **out, char **err);
 /* 1 when a and b have the same fields (the other data aside), else 0. */
 int cardx_card_same_fields(const cardx_card *a, const cardx_card *b);
 
+/* For an inbox card that updates a card received before (xep/cardx.md,
+ * updates): the service's id of the card it updates, and the names of the
+ * fields that changed, space-separated ("email title"; "" when none is
+ * shown). NULL for any other card. */
+const char *cardx_card_updates(const cardx_card *card);
+const char *cardx_card_changed(const cardx_card *card);
+
+/* The largest photo the library puts in a card, in bytes of image data:
+ * with base64 and the text fields the card stays under cardxd's default
+ * card size limit. */
+#define CARDX_PHOTO_MAX_BYTES 32768
+
+/* The card's photo: CARDX_OK with *data (the caller's to cardx_free; data
+ * may be NULL to only ask about it) of *len bytes, *type "JPEG" or "PNG"
+ * (static) and its *width and *height in pixels (each may be NULL);
+ * CARDX_E_NOTFOUND when it has none; CARDX_E_INVAL when it is not base64
+ * or not a JPEG or PNG, with *why (may be NULL) a static reason;
+ * CARDX_E_NOMEM. */
+int cardx_card_photo_get(const cardx_card *card, unsigned char **data,
+                         size_t *len, const char **type, unsigned *width,
+                         unsigned *height, const char **why);
+
+/* Replaces the card's photo with the image data (len bytes, copied), or
+ * removes it when data is NULL. The image must be a JPEG or PNG with
+ * sensible dimensions and at most CARDX_PHOTO_MAX_BYTES: else
+ * CARDX_E_INVAL with *why (may be NULL) a static reason. The photo is kept
+ * when the card is stored (own card, contact) and in its vCard text. */
+int cardx_card_photo_set(cardx_card *card, const unsigned char *data,
+                         size_t len, const char **why);
+
 /* ------------------------------------------------------------------ */
 /* The local store: inbox, contacts, the own card. Works offline.       */
 
@@ -199,9 +233,56 @@ enum cardx_merge {
     CARDX_MERGE_NEW,     /* keep both */
 };
 /* Moves an inbox card to the contacts (one transaction); *contact_id (may
- * be NULL) receives the contact's id. */
+ * be NULL) receives the contact's id. The contact then follows the
+ * sender's card: its updates are taken (cardxd is told at the next
+ * connection) and merge into it. An update that a contact follows already
+ * is merged into that contact as cardx_store_update_merge() with
+ * CARDX_CONFLICT_FAIL does (merge is then not used). */
 int cardx_store_inbox_save(cardx_store *st, int64_t id, enum cardx_merge merge,
                            int64_t *contact_id);
+
+/* Deleting an inbox card unsaved turns its sender's updates off (cardxd is
+ * told at the next connection), unless a contact follows them. Deleting a
+ * contact turns off the updates it followed. */
+
+/* --- updates of saved cards: a three-way merge (xep/cardx.md) --- */
+
+/* What a field the user and the sender both changed, differently,
+ * becomes. */
+enum cardx_conflict {
+    CARDX_CONFLICT_FAIL = 0, /* nothing merged: CARDX_E_EXISTS */
+    CARDX_CONFLICT_THEIRS,   /* the sender's new value */
+    CARDX_CONFLICT_MINE,     /* the user's own edit */
+};
+
+/* Where inbox card id, an update, merges: *contact (may be NULL) the
+ * contact that follows its sender, and *conflicts (may be NULL; the
+ * caller's, cardx_strv_free) the NULL-terminated names of the fields both
+ * the user and the sender changed, differently. CARDX_E_NOTFOUND when the
+ * card is no update or no contact follows its sender (it is then saved as
+ * any card). */
+int cardx_store_update_target(cardx_store *st, int64_t id, int64_t *contact,
+                              char ***conflicts);
+
+/* Merges inbox card id, an update, into the contact that follows its
+ * sender, field by field against the card the contact was saved from: a
+ * field the sender did not change keeps the user's value, one the user
+ * did not change takes the sender's, and a conflict is resolved by side.
+ * With CARDX_CONFLICT_FAIL and take_theirs NULL, a conflict fails with
+ * CARDX_E_EXISTS (nothing changed); with take_theirs (NULL-terminated
+ * field names: the caller asked about each conflict) those conflicts take
+ * the sender's value and the others keep the user's. On success the update
+ * leaves the inbox and becomes the next merge's base, all in one
+ * transaction; *contact (may be NULL) receives the contact's id.
+ * CARDX_E_NOTFOUND as for cardx_store_update_target(). */
+int cardx_store_update_merge(cardx_store *st, int64_t id,
+                             enum cardx_conflict side,
+                             const char *const *take_theirs, int64_t *contact);
+
+/* The number (E.164) whose card contact id follows, in *number (the
+ * caller's to cardx_free); CARDX_E_NOTFOUND when it was not saved from a
+ * received card. */
+int cardx_store_contact_follows(cardx_store *st, int64_t id, char **number);
 
 /* Contacts: all of them by name; one; add; change one field; delete. */
 int cardx_store_contact_list(cardx_store *st, cardx_card_fn fn, void *ud);
@@ -238,6 +319,22 @@ int cardx_store_export_vcard(cardx_store *st, char **out, int *count);
 /* The client: one account's connection to its server and cardxd.      */
 
 typedef struct cardx_client cardx_client;
+
+/* A named profile of the own card, kept by cardxd (xep/cardx.md,
+ * profiles): the fields a recipient of a card sent with it sees. */
+typedef struct cardx_profile cardx_profile;
+
+/* The name a profile gives the photo beside cardx_field_names(). */
+#define CARDX_PHOTO_FIELD "photo"
+
+/* The profile's name; borrowed from it. */
+const char *cardx_profile_name(const cardx_profile *p);
+/* 1 when cards are sent with this profile unless another is named. */
+int cardx_profile_is_default(const cardx_profile *p);
+/* The fields it shows, NULL-terminated; borrowed from it. */
+const char *const *cardx_profile_fields(const cardx_profile *p);
+/* Frees a NULL-terminated list of profiles. Accepts NULL. */
+void cardx_profiles_free(cardx_profile **list);
 
 enum cardx_state {
     CARDX_STATE_OFFLINE = 0, /* not connected (the reason in the callback) */
@@ -299,6 +396,15 @@ struct cardx_callbacks {
      * application that wants it; area is libstrophe's ("xmpp", "tls"...).
      * The library itself writes nothing anywhere. */
     void (*log)(void *ud, const char *area, const char *message);
+    /* The answer to a request that reports nothing else
+     * (cardx_client_updates(), the profile changes,
+     * cardx_client_request_answer()): error CARDX_OK or why not
+     * (reason). */
+    void (*answer)(void *ud, uint32_t request, int error, const char *reason);
+    /* The answer to cardx_client_profiles(): on CARDX_OK the count
+     * profiles (borrowed for the call), else why not. */
+    void (*profiles)(void *ud, uint32_t request, int error, const char *reason,
+                     const cardx_profile *const *list, size_t count);
 };
 
 /* A client for the account in settings (copied: change them afterwards
@@ -363,6 +469,13 @@ int cardx_client_process(cardx_client *c);
 int cardx_client_send(cardx_client *c, const char *number, const char *note,
                       uint32_t *request);
 
+/* cardx_client_send() showing only the fields of the own card's profile
+ * (cardx_client_profile_set); NULL for cardxd's default. A profile cardxd
+ * does not have refuses the send (CARDX_E_NOTFOUND). */
+int cardx_client_send_profile(cardx_client *c, const char *number,
+                              const char *note, const char *profile,
+                              uint32_t *request);
+
 /* Sends the own card to number (E.164, "+8613800138000") by message, as
  * standard clients do (xep/cardx.md 4.1), asking for a receipt: the
  * receipt callback reports message id "cxm" + request once the recipient
@@ -385,6 +498,63 @@ int cardx_client_block(cardx_client *c, const char *number, int block,
 
 /* Asks for the blocked numbers; the blocking callback lists them. */
 int cardx_client_blocklist(cardx_client *c, uint32_t *request);
+
+/* Tells cardxd whether the user takes the updates of number's card (on 1)
+ * or not (0); the answer callback reports the outcome (CARDX_E_NOTFOUND:
+ * cardxd has no card of number for us). Choices made offline (saving or
+ * deleting cards and contacts) wait in the store and are told on every
+ * connection, without a callback; this one outranks a waiting one. */
+int cardx_client_updates(cardx_client *c, const char *number, int on,
+                         uint32_t *request);
+
+/* Asks cardxd for the own card's profiles; the profiles callback lists
+ * them. */
+int cardx_client_profiles(cardx_client *c, uint32_t *request);
+
+/* Stores profile name showing fields (NULL-terminated names of
+ * cardx_field_names() and CARDX_PHOTO_FIELD; CARDX_E_INVAL for another),
+ * replacing one of that name; removes it; or makes it the default. The
+ * answer callback reports the outcome. */
+int cardx_client_profile_set(cardx_client *c, const char *name,
+                             const char *const *fields, uint32_t *request);
+int cardx_client_profile_delete(cardx_client *c, const char *name,
+                                uint32_t *request);
+int cardx_client_profile_default(cardx_client *c, const char *name,
+                                 uint32_t *request);
+
+/* --- consent: who may send the user cards (xep/cardx.md, consent) --- */
+
+enum cardx_consent {
+    CARDX_CONSENT_ANYONE = 0, /* every card arrives */
+    CARDX_CONSENT_CONTACTS,   /* only from the numbers of the contacts */
+    CARDX_CONSENT_ASK,        /* others wait as requests */
+};
+
+/* A card from an unknown sender that waits for the user's consent. */
+typedef struct cardx_request cardx_request;
+
+/* Its id (for cardx_client_request_answer), the sender's number (E.164),
+ * the sender's name, when it came (as cardxd wrote it), the sender's note
+ * (NULL if none); borrowed from it. */
+const char *cardx_request_id(const cardx_request *r);
+const char *cardx_request_from(const cardx_request *r);
+const char *cardx_request_name(const cardx_request *r);
+const char *cardx_request_received(const cardx_request *r);
+const char *cardx_request_note(const cardx_request *r);
+/* Frees a NULL-terminated list of requests. Accepts NULL. */
+void cardx_requests_free(cardx_request **list);
+
+/* Accepts (accept 1: the card arrives, and its sender's cards from then
+ * on) or declines (0: deleted, its sender is not told) request id; the
+ * answer callback reports the outcome (CARDX_E_NOTFOUND: no such
+ * request). */
+int cardx_client_request_answer(cardx_client *c, const char *id, int accept,
+                                uint32_t *request);
+
+/* Tells cardxd now the choices about updates waiting in the store (the
+ * client also does on every connection); no callback. CARDX_E_STATE
+ * offline. */
+int cardx_client_flush_updates(cardx_client *c);
 
 /* Uploads the own card now if it changed since the last upload. */
 int cardx_client_upload_self(cardx_client *c);
@@ -421,6 +591,60 @@ int cardx_client_run_until_idle(cardx_client *c, int quiet_ms);
 int cardx_client_send_blocking(cardx_client *c, const char *number,
                                const char *note, enum cardx_send_status *status,
                                char **card_id);
+
+/* cardx_client_register() and waits for its next step: CARDX_OK with
+ * *code_needed 1 and *e164 the number the code went to (call again with
+ * the code), or *code_needed 0 and *e164 the number registered (E.164);
+ * else why not, the reason in cardx_client_errmsg(). *e164 is the
+ * caller's (cardx_free). */
+int cardx_client_register_blocking(cardx_client *c, const char *number,
+                                   const char *code, int *code_needed,
+                                   char **e164);
+
+/* Processes until request, one the answer callback reports, is answered:
+ * its error (the reason in cardx_client_errmsg()), or CARDX_E_NET when the
+ * connection went first. Call it before processing again after making
+ * the request. */
+int cardx_client_wait(cardx_client *c, uint32_t request);
+
+/* The profiles: *list a NULL-terminated array (the caller's, to free with
+ * cardx_profiles_free) of *count (may be NULL) profiles. */
+int cardx_client_profiles_blocking(cardx_client *c, cardx_profile ***list,
+                                   size_t *count);
+
+/* The consent mode cardxd has for the user. */
+int cardx_client_consent_get_blocking(cardx_client *c,
+                                      enum cardx_consent *mode);
+
+/* Sets the consent mode. For CONTACTS and ASK the numbers of the saved
+ * contacts are told to cardxd first (replacing what it had; *count, which
+ * may be NULL, receives how many), as the contacts hold them: a phone
+ * number has too few digits for a hash to hide it. The numbers told are
+ * remembered in data_dir, so that cardx_client_consent_refresh_blocking()
+ * can tell cardxd again when the contacts change. */
+int cardx_client_consent_set_blocking(cardx_client *c, enum cardx_consent mode,
+                                      size_t *count);
+
+/* When the mode is CONTACTS or ASK and the contacts' numbers changed
+ * since they were last told, tells cardxd again: *told (may be NULL) is 1
+ * then, with *count (may be NULL) numbers; else 0. */
+int cardx_client_consent_refresh_blocking(cardx_client *c, int *told,
+                                          size_t *count);
+
+/* The cards waiting for consent: *list a NULL-terminated array (the
+ * caller's, cardx_requests_free) of *count (may be NULL) requests. */
+int cardx_client_requests_blocking(cardx_client *c, cardx_request ***list,
+                                   size_t *count);
+
+/* cardx_client_updates() and waits for the answer: CARDX_OK or why not,
+ * the reason in cardx_client_errmsg(). */
+int cardx_client_updates_blocking(cardx_client *c, const char *number, int on);
+
+/* cardx_client_send_blocking() with a profile (cardx_client_send_profile). */
+int cardx_client_send_profile_blocking(cardx_client *c, const char *number,
+                                       const char *note, const char *profile,
+                                       enum cardx_send_status *status,
+                                       char **card_id);
 
 /* Blocks or unblocks number and waits for the answer: CARDX_OK or the
  * refusal (CARDX_E_NOTFOUND: it was not blocked), reason in

@@ -70,8 +70,17 @@ int cardx_client_send_blocking(cardx_client *c, const char *number,
                                const char *note, enum cardx_send_status *status,
                                char **card_id)
 {
+    return cardx_client_send_profile_blocking(c, number, note, NULL, status,
+                                              card_id);
+}
+
+int cardx_client_send_profile_blocking(cardx_client *c, const char *number,
+                                       const char *note, const char *profile,
+                                       enum cardx_send_status *status,
+                                       char **card_id)
+{
     uint32_t request;
-    int rc = cardx_client_send(c, number, note, &request);
+    int rc = cardx_client_send_profile(c, number, note, profile, &request);
 
     if (card_id)
         *card_id = NULL;
@@ -109,6 +118,72 @@ static int wait_request(struct cardx_client *c, uint32_t request)
         return CARDX_E_NET;
     }
     return c->wait.error;
+}
+
+int cardx_client_register_blocking(cardx_client *c, const char *number,
+                                   const char *code, int *code_needed,
+                                   char **e164)
+{
+    int rc = cardx_client_register(c, number, code);
+
+    *code_needed = 0;
+    *e164 = NULL;
+    if (rc != CARDX_OK)
+        return rc;
+    c->wait.reg_wait = 1;
+    c->wait.done = 0;
+    while (!c->wait.done && c->state == CARDX_STATE_ONLINE)
+        lib_turn(c, -1);
+    c->wait.reg_wait = 0;
+    if (!c->wait.done) {
+        lib_set_err(c, "the connection closed before %s answered",
+                    c->component);
+        return CARDX_E_NET;
+    }
+    if (c->wait.error == CARDX_OK) {
+        *code_needed = c->wait.reg_step == CARDX_REGISTER_CODE_NEEDED;
+        *e164 = c->wait.reg_number;
+        c->wait.reg_number = NULL;
+    }
+    return c->wait.error;
+}
+
+int cardx_client_wait(cardx_client *c, uint32_t request)
+{
+    c->wait.request = request;
+    c->wait.done = 0;
+    return wait_request(c, request);
+}
+
+int cardx_client_updates_blocking(cardx_client *c, const char *number, int on)
+{
+    uint32_t request;
+    int rc = cardx_client_updates(c, number, on, &request);
+
+    return rc == CARDX_OK ? cardx_client_wait(c, request) : rc;
+}
+
+int cardx_client_profiles_blocking(cardx_client *c, cardx_profile ***list,
+                                   size_t *count)
+{
+    uint32_t request;
+    size_t n = 0;
+    int rc = cardx_client_profiles(c, &request);
+
+    *list = NULL;
+    if (rc == CARDX_OK)
+        rc = cardx_client_wait(c, request);
+    if (rc == CARDX_OK) {
+        *list = c->wait.profiles;
+        c->wait.profiles = NULL;
+        while (*list && (*list)[n])
+            n++;
+    }
+    cardx_profiles_free(c->wait.profiles);
+    c->wait.profiles = NULL;
+    if (count)
+        *count = n;
+    return rc;
 }
 
 int cardx_client_block_blocking(cardx_client *c, const char *number, int block)

@@ -155,6 +155,8 @@ void cardx_client_free(cardx_client *c)
 
     if (!c)
         return;
+    if (c->wait.reply) /* of the session's context: released first */
+        xmpp_stanza_release(c->wait.reply);
     if (c->s) {
         lib_sigpipe_enter(&g);
         lib_requests_fail(c, CARDX_E_STATE, 1);
@@ -165,6 +167,8 @@ void cardx_client_free(cardx_client *c)
     lib_store_fini(&c->store);
     free(c->wait.card_id);
     cardx_strv_free(c->wait.numbers);
+    cardx_profiles_free(c->wait.profiles);
+    free(c->wait.reg_number);
     free(c->component);
     cardx_settings_free(c->settings);
     free(c);
@@ -294,8 +298,9 @@ int cardx_client_timeout_ms(const cardx_client *c)
 static void lib_went_online(struct cardx_client *c)
 {
     xmpp_ctx_t *ctx = c->s->ctx;
-    xmpp_stanza_t *all = xmpp_presence_new(ctx);
-    xmpp_stanza_t *direct = xmpp_presence_new(ctx);
+    int available = c->settings->available;
+    xmpp_stanza_t *all = available ? xmpp_presence_new(ctx) : NULL;
+    xmpp_stanza_t *direct = available ? xmpp_presence_new(ctx) : NULL;
 
     if (all)
         xmpp_send(c->s->conn, all);
@@ -308,6 +313,8 @@ static void lib_went_online(struct cardx_client *c)
     report_state(c, CARDX_STATE_ONLINE, CARDX_OK, "");
     if (c->state == CARDX_STATE_ONLINE)
         cardx_client_upload_self(c);
+    if (c->state == CARDX_STATE_ONLINE)
+        lib_flush_updates(c);
 }
 
 /* The public code for a failed login or registration: the session's

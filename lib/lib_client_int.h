@@ -23,6 +23,12 @@ enum lib_request_kind {
     REQ_BLOCK,     /* <block/> or <unblock/>: the blocking callback */
     REQ_BLOCKLIST, /* <blocklist/>: the blocking callback */
     REQ_MESSAGE,   /* a card sent by message: an error or a receipt ends it */
+    REQ_UPDATES,   /* <updates/>: the answer callback */
+    REQ_PROFILE,   /* <profile/> set, remove, default: the answer callback */
+    REQ_PROFILES,  /* <profiles/>: the profiles callback */
+    REQ_IQ,        /* consent, requests: the answer callback; a blocking caller
+                      keeps the reply */
+    REQ_UPDATES_FLUSH, /* <updates/> of a choice made offline: none */
 };
 
 /* A request awaiting its answer: an id handler holds it. */
@@ -31,8 +37,9 @@ struct lib_request {
     enum lib_request_kind kind;
     uint32_t serial;
     char id[24];
-    char *number; /* send, register: the number; ack: the card id;
-                     upload: the card's text as sent */
+    char *number; /* send, register, updates: the number; ack: the card
+                     id; upload: the card's text as sent */
+    int on;       /* updates: the choice sent */
     int64_t deadline;
     struct lib_request *next;
 };
@@ -65,7 +72,12 @@ struct cardx_client {
         char *card_id;
         char **numbers; /* a blocklist */
         size_t count;
-        int uploads; /* own-card uploads answered (lib_request.c) */
+        cardx_profile **profiles; /* a profile list */
+        xmpp_stanza_t *reply;     /* a REQ_IQ's answer */
+        int reg_wait;             /* a registration step is awaited */
+        enum cardx_register_step reg_step;
+        char *reg_number; /* the number the step concerns */
+        int uploads;      /* own-card uploads answered (lib_request.c) */
         int upload_error;
     } wait;
 };
@@ -109,6 +121,33 @@ void lib_report_sent(struct cardx_client *c, struct lib_request *r,
 
 /* CARDX_OK while online, else CARDX_E_STATE with the error set. */
 int lib_need_online(struct cardx_client *c);
+
+/* The outcome of a request the answer callback reports (REQ_UPDATES,
+ * REQ_PROFILE); a failure's message names what r asked. */
+void lib_report_answer(struct cardx_client *c, struct lib_request *r, int error,
+                       const char *reason);
+
+/* The error code and reason of an error reply. */
+int lib_refusal(xmpp_stanza_t *reply, char *why, size_t size);
+
+/* --- consent and requests (lib_consent.c) --- */
+
+/* Sends iq (borrowed) as a REQ_IQ about what ("set who may send you
+ * cards") and waits: CARDX_OK with *reply (may be NULL; the caller
+ * releases it) or the error, "cannot WHAT: why" in the errmsg. */
+int lib_iq_blocking(struct cardx_client *c, xmpp_stanza_t *iq, const char *what,
+                    xmpp_stanza_t **reply);
+
+/* --- profiles (lib_profile.c) --- */
+
+/* The answer to a REQ_PROFILE or REQ_PROFILES, or (reply NULL) its
+ * failure with error and reason. */
+void lib_profile_reply(struct cardx_client *c, struct lib_request *r,
+                       xmpp_stanza_t *reply, int error, const char *reason);
+
+/* Tells cardxd the choices about updates made offline (they wait in the
+ * store); each is forgotten once cardxd took it. */
+void lib_flush_updates(struct cardx_client *c);
 
 /* --- cards sent by message (lib_message.c) --- */
 

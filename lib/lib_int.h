@@ -21,12 +21,15 @@
 struct cardx_lib_settings {
     char *jid, *password, *server, *host, *component, *data_dir, *cafile;
     int port, tls, timeout_ms;
+    int available; /* go available on login (cardxd sends what waits) */
     char timeout_text[24];
 };
 
 /* A card: the store's struct, owned (strings included) by this one. */
 struct cardx_card {
     struct cardstore_card c;
+    char *updates; /* an inbox update: the card id it updates */
+    char *changed; /* and the fields that changed, space-separated */
 };
 
 struct cardx_store {
@@ -65,6 +68,24 @@ void lib_store_fini(struct cardx_store *st);
 /* Records the store's error for cardx_store_errmsg and returns the public
  * code of rc. */
 int lib_store_fail(struct cardx_store *st, int rc);
+
+/* An inbox card's update marks into card (replacing them); CARDX_OK
+ * also when it is no update. */
+int lib_card_update_info(struct cardx_store *st, struct cardx_card *card);
+
+/* --- updates of saved cards (lib_updates.c) --- */
+
+/* Contact contact_id was saved from card: the base of its updates, which
+ * are taken again (told to cardxd at the next connection). */
+int lib_saved_from(struct cardx_store *st, const struct cardstore_card *card,
+                   int64_t contact_id);
+
+/* Inbox card id is about to go unsaved: its sender's updates go off,
+ * unless a contact follows them. */
+int lib_card_dropped(struct cardx_store *st, int64_t id);
+
+/* Contact id is about to go: its sender's updates go off. */
+int lib_contact_forget(struct cardx_store *st, int64_t id);
 
 /* The store underneath, for the cardx program's commands not yet on the
  * public API (client/commands.c); borrowed. Not exported. */

@@ -70,7 +70,18 @@ static void report_registration(struct cardx_client *c,
                                 const char *reason)
 {
     if (error != CARDX_OK)
-        lib_set_err(c, "cannot register %s: %s", number, reason);
+        lib_set_err(c, "cannot register %s with %s: %s", number, c->component,
+                    reason);
+    if (c->wait.reg_wait) {
+        c->wait.reg_wait = 0;
+        c->wait.done = 1;
+        c->wait.error = error;
+        c->wait.reg_step = step;
+        free(c->wait.reg_number);
+        c->wait.reg_number = number ? strdup(number) : NULL;
+        if (number && !c->wait.reg_number)
+            c->wait.error = CARDX_E_NOMEM;
+    }
     if (c->cb.registration)
         c->cb.registration(c->ud, step, number, error, reason);
 }
@@ -113,6 +124,26 @@ static void report_blocking(struct cardx_client *c, struct lib_request *r,
         c->cb.blocking(c->ud, r->serial, error, reason, numbers, count);
 }
 
+void lib_report_answer(struct cardx_client *c, struct lib_request *r, int error,
+                       const char *reason)
+{
+    if (r->kind == REQ_UPDATES_FLUSH)
+        return; /* kept in the store for the next connection */
+    if (error != CARDX_OK && r->kind == REQ_UPDATES)
+        lib_set_err(c, "cannot turn updates %s for %s: %s",
+                    r->on ? "on" : "off", r->number, reason);
+    else if (error != CARDX_OK && r->kind == REQ_IQ)
+        lib_set_err(c, "cannot %s: %s", r->number, reason);
+    else if (error != CARDX_OK)
+        lib_set_err(c, "%s", reason);
+    if (c->wait.request == r->serial) {
+        c->wait.done = 1;
+        c->wait.error = error;
+    }
+    if (c->cb.answer)
+        c->cb.answer(c->ud, r->serial, error, reason);
+}
+
 /* A request that got no answer: the connection went or time ran out. */
 static void request_failed(struct cardx_client *c, struct lib_request *r,
                            int error)
@@ -130,6 +161,12 @@ static void request_failed(struct cardx_client *c, struct lib_request *r,
         report_registration(c, CARDX_REGISTER_FAILED, r->number, error, why);
     else if (r->kind == REQ_BLOCK || r->kind == REQ_BLOCKLIST)
         report_blocking(c, r, error, why, NULL, 0);
+    else if (r->kind == REQ_UPDATES || r->kind == REQ_UPDATES_FLUSH)
+        lib_report_answer(c, r, error, why);
+    else if (r->kind == REQ_PROFILE || r->kind == REQ_PROFILES)
+        lib_profile_reply(c, r, NULL, error, why);
+    else if (r->kind == REQ_IQ)
+        lib_report_answer(c, r, error, why);
     else if (r->kind == REQ_UPLOAD) {
         c->wait.uploads++;
         c->wait.upload_error = error;
@@ -160,7 +197,7 @@ void lib_requests_fail(struct cardx_client *c, int error, int all)
 }
 
 /* The error code and reason of an error reply. */
-static int refusal(xmpp_stanza_t *reply, char *why, size_t size)
+int lib_refusal(xmpp_stanza_t *reply, char *why, size_t size)
 {
     char *text = NULL;
     const char *cond = stanza_error_condition(reply, &text);
@@ -185,7 +222,7 @@ static void on_send_reply(struct cardx_client *c, struct lib_request *r,
     int error;
 
     if (stanza_is_error(reply)) {
-        error = refusal(reply, why, sizeof(why));
+        error = lib_refusal(reply, why, sizeof(why));
         lib_report_sent(c, r, CARDX_SEND_REFUSED, NULL, error, why);
     } else if (!status) {
         lib_report_sent(c, r, CARDX_SEND_REFUSED, NULL, CARDX_E_REFUSED,
@@ -231,7 +268,7 @@ static void on_register_reply(struct cardx_client *c, struct lib_request *r,
     int error;
 
     if (stanza_is_error(reply)) {
-        error = refusal(reply, why, sizeof(why));
+        error = lib_refusal(reply, why, sizeof(why));
         report_registration(c, CARDX_REGISTER_FAILED, r->number, error, why);
         return;
     }
@@ -286,7 +323,7 @@ static void on_upload_reply(struct cardx_client *c, struct lib_request *r,
     c->wait.uploads++;
     c->wait.upload_error = CARDX_OK;
     if (stanza_is_error(reply)) {
-        c->wait.upload_error = refusal(reply, why, sizeof(why));
+        c->wait.upload_error = lib_refusal(reply, why, sizeof(why));
         lib_set_err(c, "cannot upload your card to %s: %s", c->component, why);
         return;
     }
@@ -340,13 +377,52 @@ static void on_blocking_reply(struct cardx_client *c, struct lib_request *r,
     int error;
 
     if (stanza_is_error(reply)) {
-        error = refusal(reply, why, sizeof(why));
+        error = lib_refusal(reply, why, sizeof(why));
         report_blocking(c, r, error, why, NULL, 0);
     } else if (r->kind == REQ_BLOCKLIST) {
         on_blocklist_reply(c, r, reply);
     } else {
         report_blocking(c, r, CARDX_OK, "", NULL, 0);
     }
+}
+
+/* cardxd took a choice about updates: it no longer waits in the store.
+ * For one made offline, item-not-found (cardxd has no such share) also
+ * ends it: there is nothing to tell. */
+static void on_updates_reply(struct cardx_client *c, struct lib_request *r,
+                             xmpp_stanza_t *reply)
+{
+    char why[LIB_ERRMSG_SIZE] = "";
+    const char *cond = stanza_error_condition(reply, NULL);
+    int error = stanza_is_error(reply) ? lib_refusal(reply, why, sizeof(why))
+                                       : CARDX_OK;
+    int done = error == CARDX_OK || (r->kind == REQ_UPDATES_FLUSH && cond &&
+                                     strcmp(cond, "item-not-found") == 0);
+
+    if (done && cardstore_pending_clear(c->store.cs, r->number) < 0 &&
+        error == CARDX_OK) {
+        lib_format(why, sizeof(why), "%s", cardstore_errmsg(c->store.cs));
+        error = CARDX_E_DB;
+    }
+    lib_report_answer(c, r, error, why);
+}
+
+/* A consent or requests answer: kept for a blocking caller. */
+static void on_iq_reply(struct cardx_client *c, struct lib_request *r,
+                        xmpp_stanza_t *reply)
+{
+    char why[LIB_ERRMSG_SIZE] = "";
+    int error = stanza_is_error(reply) ? lib_refusal(reply, why, sizeof(why))
+                                       : CARDX_OK;
+
+    if (error == CARDX_OK && c->wait.request == r->serial) {
+        c->wait.reply = xmpp_stanza_copy(reply);
+        if (!c->wait.reply) {
+            error = CARDX_E_NOMEM;
+            lib_format(why, sizeof(why), "out of memory");
+        }
+    }
+    lib_report_answer(c, r, error, why);
 }
 
 /* The id handler of every request: the answer to r. */
@@ -370,6 +446,12 @@ static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
         on_upload_reply(c, r, stanza);
     else if (r->kind == REQ_BLOCK || r->kind == REQ_BLOCKLIST)
         on_blocking_reply(c, r, stanza);
+    else if (r->kind == REQ_UPDATES || r->kind == REQ_UPDATES_FLUSH)
+        on_updates_reply(c, r, stanza);
+    else if (r->kind == REQ_PROFILE || r->kind == REQ_PROFILES)
+        lib_profile_reply(c, r, stanza, CARDX_OK, "");
+    else if (r->kind == REQ_IQ)
+        on_iq_reply(c, r, stanza);
     /* An ack refused (item-not-found: nothing waits) needs nothing. */
     request_free(r);
     return 0;
@@ -403,6 +485,54 @@ int lib_request_send(struct cardx_client *c, xmpp_stanza_t *iq,
     return CARDX_OK;
 }
 
+/* Sends <updates phone= receive=on|off/> as a request of kind. */
+static int send_updates(struct cardx_client *c, const char *number, int on,
+                        enum lib_request_kind kind, uint32_t *request)
+{
+    xmpp_stanza_t *el,
+        *iq = lib_component_iq(c, "set", "updates", NS_CARDX, &el);
+    uint32_t serial = 0;
+    int rc = CARDX_E_NOMEM;
+
+    if (iq && !xmpp_stanza_set_attribute(el, "phone", number) &&
+        !xmpp_stanza_set_attribute(el, "receive", on ? "on" : "off"))
+        rc = lib_request_send(c, iq, kind, number, &serial);
+    if (iq)
+        xmpp_stanza_release(iq);
+    for (struct lib_request *r = c->requests; rc == CARDX_OK && r; r = r->next)
+        if (r->serial == serial)
+            r->on = on;
+    if (rc == CARDX_OK && request)
+        *request = serial;
+    return rc;
+}
+
+static int flush_one(void *ud, const char *number, int on)
+{
+    /* Out of memory: the choice stays for the next connection. */
+    send_updates(ud, number, on, REQ_UPDATES_FLUSH, NULL);
+    return 0;
+}
+
+void lib_flush_updates(struct cardx_client *c)
+{
+    cardstore_pending_each(c->store.cs, flush_one, c);
+}
+
+int cardx_client_updates(cardx_client *c, const char *number, int on,
+                         uint32_t *request)
+{
+    int rc = lib_need_online(c);
+
+    if (rc != CARDX_OK)
+        return rc;
+    if (!number || !number[0]) {
+        lib_set_err(c, "no number given");
+        return CARDX_E_INVAL;
+    }
+    return send_updates(c, number, on, REQ_UPDATES, request);
+}
+
 /* --- what the application asks --- */
 
 int lib_need_online(struct cardx_client *c)
@@ -415,6 +545,22 @@ int lib_need_online(struct cardx_client *c)
 
 int cardx_client_send(cardx_client *c, const char *number, const char *note,
                       uint32_t *request)
+{
+    return cardx_client_send_profile(c, number, note, NULL, request);
+}
+
+int cardx_client_flush_updates(cardx_client *c)
+{
+    int rc = lib_need_online(c);
+
+    if (rc == CARDX_OK)
+        lib_flush_updates(c);
+    return rc;
+}
+
+int cardx_client_send_profile(cardx_client *c, const char *number,
+                              const char *note, const char *profile,
+                              uint32_t *request)
 {
     xmpp_stanza_t *iq, *send;
     int rc = lib_need_online(c);
@@ -429,6 +575,8 @@ int cardx_client_send(cardx_client *c, const char *number, const char *note,
         return rc;
     iq = lib_component_iq(c, "set", "send", NS_CARDX, &send);
     if (!iq || xmpp_stanza_set_attribute(send, "to", number) != XMPP_EOK ||
+        (profile && profile[0] &&
+         xmpp_stanza_set_attribute(send, "profile", profile) != XMPP_EOK) ||
         (note && note[0] &&
          stanza_add_text_child(c->s->ctx, send, "note", note) < 0))
         rc = CARDX_E_NOMEM;

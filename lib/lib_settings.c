@@ -17,6 +17,7 @@ cardx_settings *cardx_settings_new(void)
     if (!s)
         return NULL;
     s->tls = 1;
+    s->available = 1;
     s->timeout_ms = LIB_DEFAULT_TIMEOUT_MS;
     return s;
 }
@@ -128,15 +129,21 @@ static int set_timeout(cardx_settings *s, const char *value)
     return CARDX_OK;
 }
 
-static int set_tls(cardx_settings *s, const char *value)
+/* "yes" (also unset) or "no" into *flag. */
+static int set_yes_no(int *flag, const char *value)
 {
     if (!value || !value[0] || strcmp(value, "yes") == 0)
-        s->tls = 1;
+        *flag = 1;
     else if (strcmp(value, "no") == 0)
-        s->tls = 0;
+        *flag = 0;
     else
         return CARDX_E_INVAL;
     return CARDX_OK;
+}
+
+static int set_tls(cardx_settings *s, const char *value)
+{
+    return set_yes_no(&s->tls, value);
 }
 
 int cardx_settings_set(cardx_settings *s, const char *key, const char *value)
@@ -163,6 +170,8 @@ int cardx_settings_set(cardx_settings *s, const char *key, const char *value)
         return set_tls(s, value);
     if (strcmp(key, "timeout_ms") == 0)
         return set_timeout(s, value);
+    if (strcmp(key, "available") == 0)
+        return set_yes_no(&s->available, value);
     return CARDX_E_NOTFOUND;
 }
 
@@ -182,6 +191,8 @@ const char *cardx_settings_get(const cardx_settings *s, const char *key)
         return s->cafile;
     if (strcmp(key, "tls") == 0)
         return s->tls ? "yes" : "no";
+    if (strcmp(key, "available") == 0)
+        return s->available ? "yes" : "no";
     if (strcmp(key, "timeout_ms") == 0) {
         /* The buffer is the settings' own: a const object's scratch. */
         char *buf = ((cardx_settings *)s)->timeout_text;
@@ -206,6 +217,7 @@ cardx_settings *lib_settings_copy(const cardx_settings *s)
         return NULL;
     d->port = s->port;
     d->tls = s->tls;
+    d->available = s->available;
     d->timeout_ms = s->timeout_ms;
     if (copy_field(&d->jid, s->jid) < 0 ||
         copy_field(&d->password, s->password) < 0 ||

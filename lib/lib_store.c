@@ -9,6 +9,7 @@
 #include "card/vcard.h"
 #include "card/vcardtext.h"
 #include "common/util.h"
+#include "client/cardstore_updates.h"
 #include "lib/lib_int.h"
 
 /* mkdir -p with mode 0700 for the directories it creates. */
@@ -190,10 +191,13 @@ int cardx_store_self_set(cardx_store *st, const cardx_card *card)
 
     if (!card)
         return lib_store_fail(st, cardstore_self_set(st->cs, NULL, 0));
-    rc = cardstore_self_get(st->cs, &old, &up);
+    /* The card's own vcard-temp (its photo) when it has one, else the
+     * stored card's other elements are kept. */
+    rc = card->c.vcard_xml ? CARDSTORE_OK
+                           : cardstore_self_get(st->cs, &old, &up);
     if (rc != CARDSTORE_OK)
         return lib_store_fail(st, rc);
-    xml = card_xml(&card->c.f, old);
+    xml = card_xml(&card->c.f, old ? old : card->c.vcard_xml);
     free(old);
     if (!xml)
         return CARDX_E_NOMEM;
@@ -207,18 +211,38 @@ int cardx_store_self_set(cardx_store *st, const cardx_card *card)
 struct visit {
     cardx_card_fn fn;
     void *ud;
+    cardx_store *inbox; /* set for inbox cards: their update marks */
+    int rc;             /* the store failed reading those */
 };
+
+int lib_card_update_info(struct cardx_store *st, struct cardx_card *card)
+{
+    int rc;
+
+    free(card->updates);
+    free(card->changed);
+    card->updates = card->changed = NULL;
+    rc = cardstore_update_get(st->cs, card->c.id, &card->updates,
+                              &card->changed);
+    return rc == CARDSTORE_ENOTFOUND ? CARDX_OK : lib_store_fail(st, rc);
+}
 
 /* Lends the store's card to the application's visitor. */
 static int visit_one(void *ud, const struct cardstore_card *c)
 {
     struct visit *v = ud;
-    cardx_card view;
+    cardx_card view = {0};
+    int rc;
 
     if (!v->fn)
         return 0;
     view.c = *c;
-    return v->fn(v->ud, &view);
+    if (v->inbox && (v->rc = lib_card_update_info(v->inbox, &view)) < 0)
+        return 1;
+    rc = v->fn(v->ud, &view);
+    free(view.updates);
+    free(view.changed);
+    return rc;
 }
 
 /* A row read into a new public card. */
@@ -240,9 +264,10 @@ static int get_card(cardx_store *st, int rc, struct cardstore_card *c,
 
 int cardx_store_inbox_list(cardx_store *st, cardx_card_fn fn, void *ud)
 {
-    struct visit v = {fn, ud};
+    struct visit v = {.fn = fn, .ud = ud, .inbox = st};
+    int rc = cardstore_inbox_list(st->cs, visit_one, &v);
 
-    return lib_store_fail(st, cardstore_inbox_list(st->cs, visit_one, &v));
+    return v.rc < 0 ? v.rc : lib_store_fail(st, rc);
 }
 
 int cardx_store_inbox_count(cardx_store *st, int64_t *count)
@@ -255,11 +280,20 @@ int cardx_store_inbox_get(cardx_store *st, int64_t id, cardx_card **out)
     struct cardstore_card *c = NULL;
     int rc = cardstore_inbox_get(st->cs, id, &c);
 
-    return get_card(st, rc, c, out);
+    rc = get_card(st, rc, c, out);
+    if (rc == CARDX_OK && (rc = lib_card_update_info(st, *out)) != CARDX_OK) {
+        cardx_card_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int cardx_store_inbox_delete(cardx_store *st, int64_t id)
 {
+    int rc = lib_card_dropped(st, id);
+
+    if (rc != CARDX_OK)
+        return rc;
     return lib_store_fail(st, cardstore_inbox_delete(st->cs, id));
 }
 
@@ -269,17 +303,32 @@ int cardx_store_inbox_save(cardx_store *st, int64_t id, enum cardx_merge merge,
     enum cardstore_merge m = merge == CARDX_MERGE_INTO  ? CARDSTORE_MERGE_INTO
                              : merge == CARDX_MERGE_NEW ? CARDSTORE_MERGE_NEW
                                                         : CARDSTORE_MERGE_ASK;
+    struct cardstore_card *card = NULL;
     int64_t cid = 0;
-    int rc = cardstore_inbox_save(st->cs, id, m, &cid);
+    int rc = cardx_store_update_merge(st, id, CARDX_CONFLICT_FAIL, NULL, &cid);
 
+    if (rc != CARDX_E_NOTFOUND) {
+        if (contact_id)
+            *contact_id = cid;
+        return rc;
+    }
+    /* Kept for the base of its updates; a card that is not there is
+     * reported by the save. */
+    rc = cardstore_inbox_get(st->cs, id, &card);
+    if (rc < 0 && rc != CARDSTORE_ENOTFOUND)
+        return lib_store_fail(st, rc);
+    rc = lib_store_fail(st, cardstore_inbox_save(st->cs, id, m, &cid));
     if (contact_id)
         *contact_id = cid;
-    return lib_store_fail(st, rc);
+    if (rc == CARDX_OK && card)
+        rc = lib_saved_from(st, card, cid);
+    cardstore_card_free(card);
+    return rc;
 }
 
 int cardx_store_contact_list(cardx_store *st, cardx_card_fn fn, void *ud)
 {
-    struct visit v = {fn, ud};
+    struct visit v = {.fn = fn, .ud = ud};
 
     return lib_store_fail(st, cardstore_contact_list(st->cs, visit_one, &v));
 }
@@ -314,13 +363,17 @@ int cardx_store_contact_set(cardx_store *st, int64_t id, const char *field,
 
 int cardx_store_contact_delete(cardx_store *st, int64_t id)
 {
+    int rc = lib_contact_forget(st, id);
+
+    if (rc != CARDX_OK)
+        return rc;
     return lib_store_fail(st, cardstore_contact_delete(st->cs, id));
 }
 
 int cardx_store_contact_search(cardx_store *st, const char *text, size_t limit,
                                cardx_card_fn fn, void *ud, int64_t *total)
 {
-    struct visit v = {fn, ud};
+    struct visit v = {.fn = fn, .ud = ud};
 
     return lib_store_fail(st, cardstore_contact_search(st->cs, text, limit,
                                                        visit_one, &v, total));
@@ -350,6 +403,7 @@ struct cardstore *lib_store_cardstore(cardx_store *st)
 
 struct import_state {
     cardx_store *st;
+    xmpp_ctx_t *ctx;
     int count;
     int rc; /* the store's failure, not the text's */
 };
@@ -357,12 +411,21 @@ struct import_state {
 static int import_one(void *ud, const struct vcardtext_card *vc)
 {
     struct import_state *is = ud;
+    /* Kept as vcard-temp too, so that a PHOTO becomes the card's photo. */
+    xmpp_stanza_t *vcard = vcardtext_to_vcard_temp(is->ctx, vc);
     cardx_card card = {0};
-    int rc;
+    int rc = CARDX_E_NOMEM;
 
     card.c.f = vc->f;
     card.c.extra = vc->extra;
-    rc = cardx_store_contact_add(is->st, &card, NULL);
+    card.c.vcard_xml = vcard ? vcard_to_text(vcard) : NULL;
+    if (vcard)
+        xmpp_stanza_release(vcard);
+    if (card.c.vcard_xml)
+        rc = cardx_store_contact_add(is->st, &card, NULL);
+    free(card.c.vcard_xml);
+    if (rc == CARDX_E_NOMEM)
+        lib_format(is->st->errmsg, sizeof(is->st->errmsg), "out of memory");
     if (rc != CARDX_OK) {
         is->rc = rc;
         return 1;
@@ -373,16 +436,22 @@ static int import_one(void *ud, const struct vcardtext_card *vc)
 
 int cardx_store_import_vcard(cardx_store *st, const char *text, char **err)
 {
-    struct import_state is = {st, 0, CARDX_OK};
+    struct import_state is = {st, NULL, 0, CARDX_OK};
     char *why = NULL;
     int rc;
 
     if (err)
         *err = NULL;
+    is.ctx = xmpp_ctx_new(NULL, NULL);
+    if (!is.ctx)
+        return CARDX_E_NOMEM;
     rc = cardstore_begin(st->cs);
-    if (rc != CARDSTORE_OK)
+    if (rc != CARDSTORE_OK) {
+        xmpp_ctx_free(is.ctx);
         return lib_store_fail(st, rc);
+    }
     rc = vcardtext_parse(text, import_one, &is, &why);
+    xmpp_ctx_free(is.ctx);
     if (rc < 0 || is.rc != CARDX_OK ||
         (rc = cardstore_commit(st->cs)) != CARDSTORE_OK) {
         int code = is.rc != CARDX_OK ? is.rc : lib_store_fail(st, rc);

@@ -9,7 +9,8 @@ noinst_LTLIBRARIES += lib/libcardxapi.la
 lib_libcardxapi_la_SOURCES = lib/cardx.h lib/lib_int.h lib/lib_client_int.h \
 	lib/lib_error.c lib/lib_settings.c lib/lib_card.c lib/lib_store.c \
 	lib/lib_sigpipe.c lib/lib_client.c lib/lib_request.c lib/lib_message.c \
-	lib/lib_blocking.c
+	lib/lib_blocking.c lib/lib_updates.c lib/lib_profile.c \
+	lib/lib_consent.c
 lib_libcardx_la_SOURCES =
 LIBCARDX_DEPS = client/libcardxcore.la $(XEP_LIBS) $(SQLITE_LIBS)
 # Interface version current:revision:age (libtool's rules: bump current and

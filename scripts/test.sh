@@ -1,8 +1,10 @@
 #!/bin/sh
 # Installs what is needed and runs the whole cardx test suite: unit and
-# integration tests under ASan/UBSan, unit tests under valgrind, distcheck,
-# the Debian packages (CARDX_SKIP_PACKAGE=1 skips them) and make fuzz-smoke
-# (libFuzzer targets, a clang build).
+# integration tests under ASan/UBSan (on SQLite, and the ejabberd ones
+# again with cardxd on a throwaway PostgreSQL: *_ejabberd_pg.sh), unit
+# tests under valgrind, distcheck, the Debian packages
+# (CARDX_SKIP_PACKAGE=1 skips them) and make fuzz-smoke (libFuzzer
+# targets, a clang build).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

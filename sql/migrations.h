@@ -18,6 +18,12 @@ struct migration {
 extern const struct migration component_migrations[];
 extern const size_t component_migrations_count;
 
+/* Generated from sql/component-pg/NNN_*.sql into
+ * sql/component_pg_migrations.c: the same schema on PostgreSQL, applied by
+ * component/db_pg_conn.c and tracked in its schema_version table. */
+extern const struct migration component_pg_migrations[];
+extern const size_t component_pg_migrations_count;
+
 /* Generated from sql/client/NNN_*.sql into sql/client_migrations.c. */
 extern const struct migration client_migrations[];
 extern const size_t client_migrations_count;

@@ -82,6 +82,9 @@ struct harness {
     struct child cardxd2; /* a second instance (harness_cardxd2_start()) */
     int link_ups_at_start;
     char *cardxd_extra; /* INI text appended to cardxd.conf; may be NULL */
+    int store_pg;       /* cardxd runs on PostgreSQL ($CARDX_STORE) */
+    int pg_port;
+    int pg_started; /* postgresql.sh start ran; stop it at the end */
 };
 
 static void sleep_ms(int ms)
@@ -147,20 +150,25 @@ static int bind_port(int port)
     return fd;
 }
 
-/* Picks two distinct free ports below Linux's ephemeral range (32768+), so
- * that outgoing connections cannot grab them between server restarts. */
+/* Picks three distinct free ports (c2s, component, PostgreSQL) below
+ * Linux's ephemeral range (32768+), so that outgoing connections cannot
+ * grab them between server restarts. */
 static int pick_ports(struct harness *h)
 {
-    int fds[2] = {-1, -1};
-    int ports[2];
+    int fds[3] = {-1, -1, -1};
+    int ports[3];
     int found = 0;
     unsigned short r;
 
-    for (int tries = 0; tries < 200 && found < 2; tries++) {
+    for (int tries = 0; tries < 300 && found < 3; tries++) {
+        int dup = 0;
+
         if (getrandom(&r, sizeof(r), 0) != sizeof(r))
             break;
         ports[found] = 20000 + r % 12000;
-        if (found == 1 && ports[1] == ports[0])
+        for (int i = 0; i < found; i++)
+            dup |= ports[i] == ports[found];
+        if (dup)
             continue;
         fds[found] = bind_port(ports[found]);
         if (fds[found] >= 0)
@@ -168,12 +176,13 @@ static int pick_ports(struct harness *h)
     }
     for (int i = 0; i < found; i++)
         close(fds[i]);
-    if (found < 2) {
+    if (found < 3) {
         fprintf(stderr, "harness: no free loopback ports found\n");
         return -EADDRINUSE;
     }
     h->c2s_port = ports[0];
     h->component_port = ports[1];
+    h->pg_port = ports[2];
     return 0;
 }
 
@@ -208,6 +217,7 @@ static const struct server_kind *server_from_env(void)
 }
 
 static int server_require(const struct harness *h);
+static int pg_require(struct harness *h);
 
 struct harness *harness_new(void)
 {
@@ -222,7 +232,7 @@ struct harness *harness_new(void)
         free(h);
         return NULL;
     }
-    if (server_require(h) < 0) {
+    if (server_require(h) < 0 || pg_require(h) < 0) {
         free(h);
         return NULL;
     }
@@ -240,9 +250,10 @@ struct harness *harness_new(void)
     if (pick_ports(h) < 0 || make_secret(h) < 0)
         goto fail;
     fprintf(stderr,
-            "harness: %s%s, run dir %s, c2s port %d, component port %d\n",
+            "harness: %s%s, run dir %s, c2s port %d, component port %d%s\n",
             h->kind->name, h->privileged ? " (cardxd privileged)" : "",
-            h->rundir, h->c2s_port, h->component_port);
+            h->rundir, h->c2s_port, h->component_port,
+            h->store_pg ? ", cardxd on PostgreSQL" : "");
     return h;
 fail:
     if (h->rundir)
@@ -423,6 +434,117 @@ static int server_require(const struct harness *h)
             "(set CARDX_REQUIRE_SERVERS=1 to make this a failure)\n",
             h->kind->label);
     exit(HARNESS_EXIT_SKIP);
+}
+
+/* The PostgreSQL script's path; caller frees. */
+static char *pg_script(void)
+{
+    char *path;
+
+    if (asprintf(&path, "%s/tests/integration/servers/postgresql.sh",
+                 srcdir()) < 0)
+        return NULL;
+    return path;
+}
+
+/* Runs postgresql.sh COMMAND RUNDIR [PORT]. */
+static int pg_run(struct harness *h, const char *command, int with_port)
+{
+    char port[16];
+    char *script = pg_script();
+    int rc;
+
+    if (!script)
+        return -ENOMEM;
+    snprintf(port, sizeof(port), "%d", h->pg_port);
+    char *argv[] = {"/bin/bash",
+                    script,
+                    (char *)command,
+                    h->rundir,
+                    with_port ? port : NULL,
+                    NULL};
+    rc = run_command(argv);
+    free(script);
+    return rc;
+}
+
+/* $CARDX_STORE: sqlite (the default) or postgresql, which must be
+ * installed as a server is (see server_require()). */
+static int pg_require(struct harness *h)
+{
+    const char *store = getenv("CARDX_STORE");
+    const char *require = getenv("CARDX_REQUIRE_SERVERS");
+    char *script;
+    int rc;
+
+    if (!store || !*store || strcmp(store, "sqlite") == 0)
+        return 0;
+    if (strcmp(store, "postgresql") != 0) {
+        fprintf(stderr,
+                "harness: unknown CARDX_STORE '%s' (sqlite or postgresql)\n",
+                store);
+        return -EINVAL;
+    }
+    h->store_pg = 1;
+    script = pg_script();
+    if (!script)
+        return -ENOMEM;
+    char *argv[] = {"/bin/bash", script, "check", NULL};
+    rc = run_command_status(argv);
+    free(script);
+    if (rc != SERVER_MISSING)
+        return rc > 0 ? -EIO : rc;
+    if (require && strcmp(require, "1") == 0) {
+        fprintf(stderr, "harness: PostgreSQL is not installed and "
+                        "CARDX_REQUIRE_SERVERS=1: failing\n");
+        return -ENOENT;
+    }
+    fprintf(stderr, "harness: SKIP: PostgreSQL is not installed\n");
+    exit(HARNESS_EXIT_SKIP);
+}
+
+int harness_store_pg(const struct harness *h)
+{
+    return h->store_pg;
+}
+
+int harness_pg_start(struct harness *h)
+{
+    int rc;
+
+    if (h->pg_started)
+        return -EALREADY;
+    /* Marked before it runs: a start that fails half way is stopped too. */
+    h->pg_started = 1;
+    rc = pg_run(h, "start", 1);
+    if (rc < 0)
+        fprintf(stderr, "harness: PostgreSQL did not start (see %s/pg)\n",
+                h->rundir);
+    return rc;
+}
+
+int harness_pg_stop(struct harness *h)
+{
+    if (!h->pg_started)
+        return 0;
+    h->pg_started = 0;
+    return pg_run(h, "stop", 0);
+}
+
+int harness_pg_restart(struct harness *h)
+{
+    if (!h->pg_started)
+        return -ESRCH;
+    return pg_run(h, "restart", 0);
+}
+
+char *harness_pg_dsn(const struct harness *h)
+{
+    char *dsn;
+
+    if (asprintf(&dsn, "postgresql://cardx@127.0.0.1:%d/cardx", h->pg_port) < 0)
+        return NULL;
+    return dsn;
 }
 
 static int write_server_config(struct harness *h)
@@ -681,6 +803,12 @@ static int write_cardxd_config(struct harness *h, const char *path,
             "[verify]\nmethod = none\n",
             HARNESS_COMPONENT_DOMAIN, h->secret, h->component_port, h->rundir,
             builddir());
+    /* Before the test's own settings, which may name another database. */
+    if (h->store_pg)
+        fprintf(f,
+                "[storage]\ndriver = postgresql\n"
+                "dsn = postgresql://cardx@127.0.0.1:%d/cardx\n",
+                h->pg_port);
     if (h->cardxd_extra)
         fputs(h->cardxd_extra, f);
     if (more)
@@ -703,6 +831,13 @@ int harness_cardxd_start(struct harness *h)
         rc = -EALREADY;
         goto out;
     }
+    /* cardxd's database comes up with its first start. */
+    if (h->store_pg && !h->pg_started) {
+        rc = harness_pg_start(h);
+        if (rc < 0)
+            goto out;
+    }
+    rc = -ENOMEM;
     if (!conf || !log ||
         asprintf(&prog, "%s/component/cardxd", builddir()) < 0) {
         prog = NULL;
@@ -984,6 +1119,7 @@ void harness_free(struct harness *h)
     child_stop(&h->cardxd, SIGTERM, CARDXD_STOP_MS, "cardxd");
     child_stop(&h->cardxd2, SIGTERM, CARDXD_STOP_MS, "cardxd2");
     harness_server_stop(h);
+    harness_pg_stop(h);
     keep_env = getenv("CARDX_KEEP_RUNDIR");
     if (h->keep || (keep_env && *keep_env))
         fprintf(stderr, "harness: kept run dir %s (%s, %s, cardxd.log)\n",

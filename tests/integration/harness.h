@@ -219,6 +219,24 @@ int harness_cardxd2_wait_log(struct harness *h, const char *phrase, int n,
 /* Waits for the first handshake since the last harness_cardxd_start(). */
 int harness_cardxd_wait_connected(struct harness *h, int timeout_ms);
 
+/* cardxd's database. With $CARDX_STORE=postgresql (read by harness_new();
+ * "sqlite" is the default) cardxd runs on a throwaway PostgreSQL in
+ * RUNDIR/pg (tests/integration/servers/postgresql.sh) on a third free
+ * loopback port: harness_cardxd_start() starts it the first time and
+ * writes its driver and dsn into cardxd.conf, harness_free() stops it. When
+ * PostgreSQL is not installed, harness_new() skips as for a server. */
+int harness_store_pg(const struct harness *h);
+
+/* Starts, stops and restarts (stop then start on the same port, the
+ * database-fault tests) that PostgreSQL. -EALREADY when started already,
+ * -ESRCH when a restart finds none started. */
+int harness_pg_start(struct harness *h);
+int harness_pg_stop(struct harness *h);
+int harness_pg_restart(struct harness *h);
+
+/* Its connection string, as cardxd.conf's dsn; the caller frees it. */
+char *harness_pg_dsn(const struct harness *h);
+
 /* 1 if something accepts TCP connections on 127.0.0.1:port, else 0. */
 int harness_port_open(int port);
 

@@ -35,7 +35,8 @@ ITESTS = tests/integration/test_harness tests/integration/test_link \
 	tests/integration/test_media \
 	tests/integration/test_updates \
 	tests/integration/test_client_stock \
-	tests/integration/test_lang
+	tests/integration/test_lang tests/integration/test_db_pg \
+	tests/integration/test_pgfault
 check_PROGRAMS += $(ITESTS)
 TESTS += $(ITESTS)
 
@@ -50,6 +51,16 @@ tests_integration_test_dbfault_SOURCES = tests/integration/test_dbfault.c
 tests_integration_test_dbfault_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_dbfault_LDADD = $(ITEST_LIBS)
 EXTRA_tests_integration_test_dbfault_DEPENDENCIES = component/cardxd$(EXEEXT)
+# The PostgreSQL driver itself, against a throwaway PostgreSQL.
+tests_integration_test_db_pg_SOURCES = tests/integration/test_db_pg.c
+tests_integration_test_db_pg_CPPFLAGS = $(TEST_CPPFLAGS) $(LIBPQ_CFLAGS)
+tests_integration_test_db_pg_LDADD = $(TESTLIB_LIBS) $(HARNESS_LIBS) \
+	$(CARDXD_LIBS) $(CHECK_LIBS)
+# cardxd on PostgreSQL while PostgreSQL restarts under cards.
+tests_integration_test_pgfault_SOURCES = tests/integration/test_pgfault.c
+tests_integration_test_pgfault_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_pgfault_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_pgfault_DEPENDENCIES = component/cardxd$(EXEEXT)
 tests_integration_test_exchange_SOURCES = tests/integration/test_exchange.c
 tests_integration_test_exchange_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_integration_test_exchange_LDADD = $(ITEST_LIBS)
@@ -155,6 +166,28 @@ EJABBERD_TESTS = tests/integration/test_link_ejabberd.sh \
 TESTS += $(EJABBERD_TESTS)
 EXTRA_DIST += $(EJABBERD_TESTS)
 
+# And once more with cardxd on a throwaway PostgreSQL ($CARDX_STORE, see
+# harness.h). test_dbfault stays SQLite's: it fills the SQLite file's disk,
+# locks it with sqlite3, damages it and backs it up; test_pgfault is its
+# PostgreSQL counterpart (the server restarted under cards).
+EJABBERD_PG_TESTS = tests/integration/test_link_ejabberd_pg.sh \
+	tests/integration/test_exchange_ejabberd_pg.sh \
+	tests/integration/test_privilege_ejabberd_pg.sh \
+	tests/integration/test_client_e2e_ejabberd_pg.sh \
+	tests/integration/test_adhoc_ejabberd_pg.sh \
+	tests/integration/test_slix_ejabberd_pg.sh \
+	tests/integration/test_verify_ejabberd_pg.sh \
+	tests/integration/test_limits_ejabberd_pg.sh \
+	tests/integration/test_privacy_ejabberd_pg.sh \
+	tests/integration/test_reload_ejabberd_pg.sh \
+	tests/integration/test_admin_ejabberd_pg.sh \
+	tests/integration/test_media_ejabberd_pg.sh \
+	tests/integration/test_updates_ejabberd_pg.sh \
+	tests/integration/test_lang_ejabberd_pg.sh \
+	tests/integration/test_pgfault_ejabberd_pg.sh
+TESTS += $(EJABBERD_PG_TESTS)
+EXTRA_DIST += $(EJABBERD_PG_TESTS)
+
 # SIGHUP: the configuration reloaded on the same link; card life at info.
 tests_integration_test_reload_SOURCES = tests/integration/test_reload.c
 tests_integration_test_reload_CPPFLAGS = $(TEST_CPPFLAGS)
@@ -187,3 +220,19 @@ EXTRA_DIST += $(LIBCARDX_TESTS) examples/send_card.c examples/recv_poll.c \
 AM_TESTS_ENVIRONMENT += CARDX_MAKE='$(MAKE)'; export CARDX_MAKE; \
 	CARDX_SAN_FLAGS='$(SAN_FLAGS)'; export CARDX_SAN_FLAGS; \
 	CC='$(CC)'; export CC;
+
+# A two-node ejabberd cluster on loopback (servers/ejabberd-cluster.sh:
+# epmd, two nodes, a join) with a cardxd attached to each node on one
+# component domain and one database; one instance is killed while cards
+# flow. Always on ejabberd: Prosody has no clustering.
+check_PROGRAMS += tests/integration/test_cluster
+TESTS += tests/integration/test_cluster
+tests_integration_test_cluster_SOURCES = tests/integration/test_cluster.c \
+	tests/integration/cluster.h tests/integration/cluster.c
+tests_integration_test_cluster_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_integration_test_cluster_LDADD = $(ITEST_LIBS)
+EXTRA_tests_integration_test_cluster_DEPENDENCIES = component/cardxd$(EXEEXT)
+EXTRA_DIST += tests/integration/servers/ejabberd-cluster.sh
+# The same with one PostgreSQL behind both instances (issue 11).
+TESTS += tests/integration/test_cluster_postgresql.sh
+EXTRA_DIST += tests/integration/test_cluster_postgresql.sh

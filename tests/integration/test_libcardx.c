@@ -391,6 +391,118 @@ START_TEST(block_list_unblock)
 }
 END_TEST
 
+/* bob saved alice's card (register_send_receive): he turns its updates
+ * off and on; cardxd has no card of a number nobody has for him. */
+START_TEST(updates_off_and_on)
+{
+    struct seen seen = {0};
+    cardx_client *c = user_client("bob", "bob-pw", &seen);
+
+    ck_assert_int_eq(cardx_client_updates(c, ALICE_PHONE, 0, NULL),
+                     CARDX_E_STATE);
+    ck_assert_int_eq(cardx_client_connect_blocking(c), CARDX_OK);
+    ck_assert_int_eq(cardx_client_updates_blocking(c, ALICE_PHONE, 0),
+                     CARDX_OK);
+    ck_assert_int_eq(cardx_client_updates_blocking(c, NOBODY_PHONE, 1),
+                     CARDX_E_NOTFOUND);
+    ck_assert_ptr_nonnull(strstr(cardx_client_errmsg(c), NOBODY_PHONE));
+    ck_assert_int_eq(cardx_client_updates_blocking(c, ALICE_PHONE, 1),
+                     CARDX_OK);
+    cardx_client_free(c);
+}
+END_TEST
+
+/* alice stores a profile, makes it the default, lists and removes it; an
+ * unknown field is refused before anything is sent. */
+START_TEST(profiles_set_list_delete)
+{
+    struct seen seen = {0};
+    cardx_client *c = user_client("alice", "alice-pw", &seen);
+    const char *fields[] = {"name", "org", CARDX_PHOTO_FIELD, NULL};
+    const char *bad[] = {"shoe", NULL};
+    cardx_profile **list = NULL;
+    uint32_t request = 0;
+    size_t n = 9;
+
+    ck_assert_int_eq(cardx_client_connect_blocking(c), CARDX_OK);
+    ck_assert_int_eq(cardx_client_profile_set(c, "work", bad, &request),
+                     CARDX_E_INVAL);
+    ck_assert_int_eq(cardx_client_profile_set(c, "work", fields, &request),
+                     CARDX_OK);
+    ck_assert_int_eq(cardx_client_wait(c, request), CARDX_OK);
+    ck_assert_int_eq(cardx_client_profile_default(c, "work", &request),
+                     CARDX_OK);
+    ck_assert_int_eq(cardx_client_wait(c, request), CARDX_OK);
+    ck_assert_int_eq(cardx_client_profiles_blocking(c, &list, &n), CARDX_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(cardx_profile_name(list[0]), "work");
+    ck_assert_int_eq(cardx_profile_is_default(list[0]), 1);
+    ck_assert_str_eq(cardx_profile_fields(list[0])[1], "org");
+    ck_assert_str_eq(cardx_profile_fields(list[0])[2], CARDX_PHOTO_FIELD);
+    ck_assert_ptr_null(cardx_profile_fields(list[0])[3]);
+    cardx_profiles_free(list);
+    ck_assert_int_eq(cardx_client_profile_delete(c, "work", &request),
+                     CARDX_OK);
+    ck_assert_int_eq(cardx_client_wait(c, request), CARDX_OK);
+    ck_assert_int_eq(cardx_client_profiles_blocking(c, &list, &n), CARDX_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_null(list[0]);
+    cardx_profiles_free(list);
+    cardx_client_free(c);
+}
+END_TEST
+
+/* bob asks for consent (his one contact's number told first), has no
+ * requests waiting, and lets anyone send again; a request that does not
+ * exist cannot be accepted. */
+START_TEST(consent_modes_and_requests)
+{
+    struct seen seen = {0};
+    cardx_client *c = user_client("bob", "bob-pw", &seen);
+    enum cardx_consent mode = CARDX_CONSENT_CONTACTS;
+    cardx_request **list = NULL;
+    uint32_t request = 0;
+    cardx_card *friend = cardx_card_new();
+    int64_t friend_id = 0;
+    size_t count = 9;
+    int told = -1;
+
+    ck_assert_int_eq(cardx_card_set(friend, "phone", NOBODY_PHONE), CARDX_OK);
+    ck_assert_int_eq(
+        cardx_store_contact_add(cardx_client_store(c), friend, &friend_id),
+        CARDX_OK);
+    cardx_card_free(friend);
+    ck_assert_int_eq(cardx_client_connect_blocking(c), CARDX_OK);
+    ck_assert_int_eq(cardx_client_consent_get_blocking(c, &mode), CARDX_OK);
+    ck_assert_int_eq(mode, CARDX_CONSENT_ANYONE);
+    ck_assert_int_eq(
+        cardx_client_consent_set_blocking(c, CARDX_CONSENT_ASK, &count),
+        CARDX_OK);
+    ck_assert_uint_eq(count, 1);
+    ck_assert_int_eq(cardx_client_consent_get_blocking(c, &mode), CARDX_OK);
+    ck_assert_int_eq(mode, CARDX_CONSENT_ASK);
+    ck_assert_int_eq(cardx_client_consent_refresh_blocking(c, &told, NULL),
+                     CARDX_OK);
+    ck_assert_int_eq(told, 0);
+    ck_assert_int_eq(cardx_client_requests_blocking(c, &list, &count),
+                     CARDX_OK);
+    ck_assert_uint_eq(count, 0);
+    ck_assert_ptr_null(list[0]);
+    cardx_requests_free(list);
+    ck_assert_int_eq(cardx_client_request_answer(c, "nope", 1, &request),
+                     CARDX_OK);
+    ck_assert_int_eq(cardx_client_wait(c, request), CARDX_E_NOTFOUND);
+    ck_assert_int_eq(
+        cardx_client_consent_set_blocking(c, CARDX_CONSENT_ANYONE, NULL),
+        CARDX_OK);
+    ck_assert_int_eq(cardx_client_consent_get_blocking(c, &mode), CARDX_OK);
+    ck_assert_int_eq(mode, CARDX_CONSENT_ANYONE);
+    ck_assert_int_eq(
+        cardx_store_contact_delete(cardx_client_store(c), friend_id), CARDX_OK);
+    cardx_client_free(c);
+}
+END_TEST
+
 /* A card sent by message asks for a receipt, which comes once bob's
  * client took the card; a message to a number nobody has bounces. */
 START_TEST(send_by_message_gets_receipt)
@@ -675,6 +787,9 @@ static Suite *libcardx_suite(void)
     tcase_add_test(tc, create_account_then_login);
     tcase_add_test(tc, register_send_receive);
     tcase_add_test(tc, block_list_unblock);
+    tcase_add_test(tc, updates_off_and_on);
+    tcase_add_test(tc, profiles_set_list_delete);
+    tcase_add_test(tc, consent_modes_and_requests);
     tcase_add_test(tc, send_by_message_gets_receipt);
     tcase_add_test(tc, application_keeps_signals_and_environment);
     tcase_add_test(tc, examples_send_and_receive_on_poll);

@@ -11,7 +11,8 @@ UNIT_TESTS = tests/unit/test_handshake tests/unit/test_xmlstream \
 	tests/unit/test_qrcard tests/unit/test_photo tests/unit/test_consent \
 	tests/unit/test_merge tests/unit/test_store_share \
 	tests/unit/test_manpage tests/unit/test_libcardx_store \
-	tests/unit/test_i18n tests/unit/test_instances
+	tests/unit/test_libcardx_updates tests/unit/test_i18n \
+	tests/unit/test_instances
 check_PROGRAMS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 TESTS += $(UNIT_TESTS) tests/unit/test_cardstore_scale
 # 100,000 contacts: too slow under valgrind, so only in TESTS.
@@ -203,9 +204,18 @@ check-valgrind: $(VALGRIND_TESTS)
 # libcardx's exported and called symbols (see the script).
 TESTS += tests/unit/test_libcardx_symbols.sh
 EXTRA_DIST += tests/unit/test_libcardx_symbols.sh
+# The cardx program's command files on libcardx's public header only.
+TESTS += tests/unit/test_cli_public_api.sh
+EXTRA_DIST += tests/unit/test_cli_public_api.sh
 
 # libcardx's offline calls through cardx.h, linked statically for valgrind.
 tests_unit_test_libcardx_store_SOURCES = tests/unit/test_libcardx_store.c
 tests_unit_test_libcardx_store_CPPFLAGS = $(TEST_CPPFLAGS)
 tests_unit_test_libcardx_store_LDADD = $(TESTLIB_LIBS) lib/libcardxapi.la \
+	$(LIBCARDX_DEPS) $(CHECK_LIBS)
+# Updates of saved cards and photos through cardx.h, cards arriving
+# through the store underneath.
+tests_unit_test_libcardx_updates_SOURCES = tests/unit/test_libcardx_updates.c
+tests_unit_test_libcardx_updates_CPPFLAGS = $(TEST_CPPFLAGS)
+tests_unit_test_libcardx_updates_LDADD = $(TESTLIB_LIBS) lib/libcardxapi.la \
 	$(LIBCARDX_DEPS) $(CHECK_LIBS)

@@ -11,9 +11,34 @@
 
 #include "client/cardstore_updates.h"
 #include "client/cliparse.h"
-#include "client/commands_int.h"
+#include "client/cardstore.h"
+#include "client/commands.h"
 #include "client/settings.h"
+#include "lib/lib_int.h"
 #include "tests/lib/runner.h"
+
+/* The store underneath the command context's, for cards put in as if
+ * they had arrived. */
+static struct cardstore *cmd_store(struct cardx_cmd *c, int *status)
+{
+    cardx_store *st = cmd_lib_store(c, status);
+
+    return st ? lib_store_cardstore(st) : NULL;
+}
+
+/* An update arrived: in the inbox, marked as one. Returns as
+ * cardstore_inbox_add(). */
+static int cmd_store_update(struct cardstore *cs,
+                            const struct cardstore_card *card,
+                            const char *updates, const char *changed,
+                            int64_t *id)
+{
+    int rc = cardstore_inbox_add(cs, card, id);
+
+    if (rc == 1)
+        ck_assert_int_eq(cardstore_update_mark(cs, *id, updates, changed), 0);
+    return rc;
+}
 
 /* A fresh private directory; path receives its name. */
 static void make_tmpdir(char path[PATH_MAX])

@@ -147,8 +147,9 @@ START_TEST(example_states_defaults)
     fclose(in);
     fclose(out);
     /* Every key but domain, secret and [verify] method, which the example
-     * sets, and [verify] command and [log] file, which have no default. */
-    ck_assert_int_eq(shown, 35);
+     * sets, and [verify] command, [storage] dsn and [log] file, which have
+     * no default. */
+    ck_assert_int_eq(shown, 36);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -618,6 +619,37 @@ START_TEST(validate_parent_domain)
 }
 END_TEST
 
+/* SQLite unless told; PostgreSQL needs its DSN, which no message shows. */
+START_TEST(validate_storage_driver)
+{
+    struct cardxd_config *cfg = config_new();
+    char *err = NULL;
+
+    ck_assert_str_eq(cfg->driver, "sqlite");
+    ck_assert_ptr_null(cfg->dsn);
+    ck_assert_int_eq(load_text(cfg,
+                               "[component]\ndomain = cards.example.test\n"
+                               "secret = x\n[verify]\nmethod = none\n",
+                               &err),
+                     0);
+    ck_assert_int_eq(config_validate(cfg, &err), 0);
+    ck_assert_int_eq(load_text(cfg, "[storage]\ndriver = mysql\n", &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "must be sqlite or postgresql"));
+    free(err);
+    ck_assert_int_eq(load_text(cfg, "[storage]\ndriver = postgresql\n", &err),
+                     0);
+    ck_assert_int_eq(config_validate(cfg, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "driver = postgresql needs dsn ="));
+    free(err);
+    ck_assert_int_eq(
+        load_text(cfg, "[storage]\ndsn = postgresql://cardx:pw@db/c\n", &err),
+        0);
+    ck_assert_int_eq(config_validate(cfg, &err), 0);
+    ck_assert_str_eq(cfg->dsn, "postgresql://cardx:pw@db/c");
+    config_free(cfg);
+}
+END_TEST
+
 /* There is no default way of proving numbers: -t and the start refuse a
  * config that does not choose, or chooses a program that cannot run. */
 START_TEST(validate_verify)
@@ -736,6 +768,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, validate_values);
     tcase_add_test(tc, validate_parent_domain);
     tcase_add_test(tc, validate_verify);
+    tcase_add_test(tc, validate_storage_driver);
     tcase_add_test(tc, reload_keeps_fixed_keys);
     suite_add_tcase(s, tc);
     return s;

@@ -10,9 +10,20 @@
 
 #include "card/vcard_photo.h"
 #include "client/cliparse.h"
-#include "client/commands_int.h"
+#include "client/cardstore.h"
+#include "client/commands.h"
 #include "client/settings.h"
+#include "lib/lib_int.h"
 #include "tests/lib/runner.h"
+
+/* The store underneath the command context's, for cards put in as if
+ * they had arrived. */
+static struct cardstore *cmd_store(struct cardx_cmd *c, int *status)
+{
+    cardx_store *st = cmd_lib_store(c, status);
+
+    return st ? lib_store_cardstore(st) : NULL;
+}
 
 /* The bytes of tests/unit/data/photo/NAME into *len (caller frees). */
 static unsigned char *slurp(const char *name, size_t *len)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "card/vcard.h"
 #include "client/qrcard.h"
 #include "tests/lib/runner.h"
 

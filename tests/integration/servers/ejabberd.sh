@@ -6,6 +6,7 @@
 #   ejabberd.sh start  RUNDIR C2S_PORT COMPONENT_PORT DOMAIN COMP_DOMAIN SECRET [privileged]
 #   ejabberd.sh stop   RUNDIR
 #   ejabberd.sh check
+#   ejabberd.sh libs
 #
 # "config" writes RUNDIR/ejabberd.yml ("privileged": with mod_privilege
 # granting cardxd presence). "run" replaces itself with the server in the
@@ -13,7 +14,8 @@
 # and waits for its ports, "stop" ends it. Accounts are created in-band
 # (XEP-0077); there is no "register": ejabberdctl needs Erlang distribution,
 # which this setup keeps off. "check" exits 3, saying why, when ejabberd or
-# Erlang is not installed (the harness then skips the test).
+# Erlang is not installed (the harness then skips the test). "libs" prints
+# the directory holding ejabberd-VERSION/ (for ejabberd-cluster.sh).
 #
 # The server is not started through ejabberdctl: as root that runs Erlang as
 # the "ejabberd" user through su, so every file would have to belong to that
@@ -41,7 +43,7 @@ die() {
 . "$here/lib.sh"
 
 usage() {
-    sed -n '3,8s/^#   /usage: /p' "$0" >&2
+    sed -n '3,9s/^#   /usage: /p' "$0" >&2
     exit 2
 }
 
@@ -186,5 +188,6 @@ run) cmd_run "$@" ;;
 start) cmd_start "$@" ;;
 stop) cmd_stop "$@" ;;
 check) cmd_check "$@" ;;
+libs) [ $# -eq 0 ] || usage && ejabberd_libs ;;
 *) usage ;;
 esac

@@ -1,0 +1,552 @@
+/* The PostgreSQL driver of cardxd's store (libpq): its statements, written
+ * with ?N, are rewritten to $N, prepared once per connection and run with
+ * PQexecPrepared in text format; a lost connection is made again by
+ * reconnect(). */
+#include <assert.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "component/db_pg_int.h"
+
+static struct db_pg *db_pg_of(const struct db *db)
+{
+    return (struct db_pg *)db;
+}
+
+static struct db_pg_stmt *db_pg_stmt_of(struct db_stmt *s)
+{
+    return (struct db_pg_stmt *)s;
+}
+
+/* Keeps msg (a copy, made one line) as the last failure. */
+static void db_pg_set_msg(struct db_pg *db, const char *msg)
+{
+    free(db->msg);
+    db->msg = strdup(msg && *msg ? msg : "PostgreSQL failed");
+    if (db->msg)
+        db_pg_one_line(db->msg);
+}
+
+void db_pg_failed(struct db_pg *db, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+    db_pg_set_msg(db,
+                  res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+    snprintf(db->sqlstate, sizeof db->sqlstate, "%s", state ? state : "");
+    /* 08: the connection failed; 57P01..57P03: the server shuts down or
+     * is starting, and ends this session. */
+    if (PQstatus(db->conn) != CONNECTION_OK ||
+        strncmp(db->sqlstate, "08", 2) == 0 ||
+        strncmp(db->sqlstate, "57P", 3) == 0)
+        db->down = 1;
+}
+
+/* Rewrites ?N to $N outside quotes into a new string, and counts the
+ * parameters (the highest N). Returns NULL when out of memory. */
+static char *db_pg_rewrite(const char *sql, int *nparams)
+{
+    char *out = strdup(sql);
+    char quote = 0;
+    char *p;
+
+    *nparams = 0;
+    if (!out)
+        return NULL;
+    for (p = out; *p; p++) {
+        if (quote) {
+            if (*p == quote)
+                quote = 0;
+        } else if (*p == '\'' || *p == '"') {
+            quote = *p;
+        } else if (*p == '?' && isdigit((unsigned char)p[1])) {
+            int n = (int)strtol(p + 1, NULL, 10);
+
+            *p = '$';
+            if (n > *nparams)
+                *nparams = n;
+        }
+    }
+    return out;
+}
+
+/* Whether sql's first word is word, in any case. */
+static int db_pg_starts(const char *sql, const char *word)
+{
+    size_t len = strlen(word);
+
+    while (isspace((unsigned char)*sql))
+        sql++;
+    return strncasecmp(sql, word, len) == 0 &&
+           !isalnum((unsigned char)sql[len]);
+}
+
+/* Prepares every statement on db->conn (a new connection, or the first). */
+static int db_pg_prepare_all(struct db_pg *db, char **err)
+{
+    size_t i;
+
+    for (i = 0; i < db->n; i++) {
+        struct db_pg_stmt *s = &db->stmts[i];
+        PGresult *res = PQprepare(db->conn, s->name, s->sql, s->nparams, NULL);
+        int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+        if (!ok) {
+            db_pg_failed(db, res);
+            *err = str_printf("statement %zu: %s", i,
+                              db->msg ? db->msg : "out of memory");
+        }
+        PQclear(res);
+        if (!ok)
+            return CX_EDB;
+    }
+    return 0;
+}
+
+/* Runs sql (no parameters, no rows) on db->conn. */
+static int db_pg_exec(struct db_pg *db, const char *sql)
+{
+    PGresult *res = PQexec(db->conn, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+    if (!ok)
+        db_pg_failed(db, res);
+    PQclear(res);
+    return ok ? 0 : CX_EDB;
+}
+
+static int db_pg_apply_busy(struct db_pg *db)
+{
+    char sql[64];
+
+    /* SET takes no parameters; the value is our own integer. */
+    snprintf(sql, sizeof sql, "SET lock_timeout = %" PRId64, db->busy_ms);
+    return db_pg_exec(db, sql);
+}
+
+/* What a new connection needs: the store's setup (its session tables),
+ * the lock timeout and the prepared statements. */
+static int db_pg_session(struct db_pg *db, char **err)
+{
+    if ((db->setup && *db->setup && db_pg_exec(db, db->setup) < 0) ||
+        (db->busy_ms > 0 && db_pg_apply_busy(db) < 0)) {
+        *err = str_printf("session setup: %s",
+                          db->msg ? db->msg : "out of memory");
+        return CX_EDB;
+    }
+    return db_pg_prepare_all(db, err);
+}
+
+static int db_pg_stmts_new(struct db_pg *db, const struct db_spec *spec,
+                           char **err)
+{
+    size_t i;
+
+    db->stmts = calloc(spec->n ? spec->n : 1, sizeof *db->stmts);
+    if (!db->stmts)
+        return CX_ENOMEM;
+    db->n = spec->n;
+    for (i = 0; i < spec->n; i++) {
+        struct db_pg_stmt *s = &db->stmts[i];
+
+        s->base.drv = &db_postgresql;
+        s->db = db;
+        s->row = -1;
+        snprintf(s->name, sizeof s->name, "cx%zu", i);
+        s->sql = db_pg_rewrite(spec->sql[i], &s->nparams);
+        if (!s->sql)
+            return CX_ENOMEM;
+        if (s->nparams > DB_PG_MAX_PARAMS) {
+            *err = str_printf("statement %zu has %d parameters (at most %d)", i,
+                              s->nparams, DB_PG_MAX_PARAMS);
+            return CX_EINVAL;
+        }
+        s->is_guarded =
+            db_pg_starts(s->sql, "INSERT") || db_pg_starts(s->sql, "UPDATE");
+        s->is_commit = db_pg_starts(s->sql, "COMMIT");
+    }
+    return 0;
+}
+
+static void db_pg_close(struct db *base)
+{
+    struct db_pg *db = db_pg_of(base);
+    size_t i;
+
+    if (!db)
+        return;
+    for (i = 0; db->stmts && i < db->n; i++) {
+        PQclear(db->stmts[i].res);
+        PQfreemem(db->stmts[i].bytes);
+        free(db->stmts[i].sql);
+    }
+    free(db->stmts);
+    if (db->conn)
+        PQfinish(db->conn);
+    free(db->dsn);
+    free(db->msg);
+    free(db);
+}
+
+static int db_pg_open(const struct db_spec *spec, struct db **out, char **err)
+{
+    struct db_pg *db = calloc(1, sizeof *db);
+    int rc;
+
+    *out = NULL;
+    *err = NULL;
+    if (!db)
+        return CX_ENOMEM;
+    db->base.drv = &db_postgresql;
+    db->dsn = strdup(spec->target);
+    db->setup = spec->setup;
+    rc = db->dsn ? db_pg_stmts_new(db, spec, err) : CX_ENOMEM;
+    if (rc == 0) {
+        db->conn = db_pg_connect(db->dsn, err);
+        rc = db->conn ? 0 : CX_ENET;
+    }
+    if (rc == 0)
+        rc = db_pg_migrate(db->conn, err);
+    if (rc == 0)
+        rc = db_pg_session(db, err);
+    if (rc < 0) {
+        if (!*err)
+            *err =
+                str_printf("PostgreSQL: %s",
+                           rc == CX_ENOMEM ? "out of memory" : "cannot open");
+        db_pg_close(&db->base);
+        return rc;
+    }
+    *out = &db->base;
+    return 0;
+}
+
+static struct db_stmt *db_pg_stmt_get(struct db *base, size_t i)
+{
+    struct db_pg *db = db_pg_of(base);
+
+    assert(i < db->n);
+    return &db->stmts[i].base;
+}
+
+static int db_pg_vbind(struct db_stmt *base, int first, const char *types,
+                       va_list ap)
+{
+    struct db_pg_stmt *s = db_pg_stmt_of(base);
+    int i;
+
+    for (i = 0; types[i] != '\0'; i++) {
+        int k = first + i - 1;
+
+        if (k < 0 || k >= s->nparams) {
+            db_pg_set_msg(s->db, "parameter index out of range");
+            s->db->sqlstate[0] = '\0';
+            return CX_EDB;
+        }
+        s->formats[k] = 0;
+        s->lengths[k] = 0;
+        switch (types[i]) {
+        case 't':
+            s->values[k] = va_arg(ap, const char *);
+            break;
+        case 'l':
+            snprintf(s->ints[k], DB_PG_INT_CHARS, "%" PRId64,
+                     va_arg(ap, int64_t));
+            s->values[k] = s->ints[k];
+            break;
+        case 'i':
+            snprintf(s->ints[k], DB_PG_INT_CHARS, "%d", va_arg(ap, int));
+            s->values[k] = s->ints[k];
+            break;
+        case 'b':
+            /* bytea goes binary: no escaping, its length given. */
+            s->values[k] = va_arg(ap, const void *);
+            s->lengths[k] = (int)va_arg(ap, size_t);
+            s->formats[k] = 1;
+            break;
+        default:
+            assert(!"unknown bind type");
+            return CX_EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* Runs s; an INSERT or UPDATE in a transaction under a savepoint, so
+ * that a constraint it breaks (a number taken by another JID) fails that
+ * statement only, as on SQLite, rather than the whole transaction: a
+ * batch done again would find the in-memory state of its requests (an
+ * ad-hoc session) already used. NULL when a savepoint failed, the
+ * failure recorded. */
+static PGresult *db_pg_run(struct db_pg_stmt *s, int *recorded)
+{
+    PGconn *conn = s->db->conn;
+    int guarded = s->is_guarded && PQtransactionStatus(conn) == PQTRANS_INTRANS;
+    PGresult *res;
+    ExecStatusType st;
+
+    *recorded = 1;
+    if (guarded && db_pg_exec(s->db, "SAVEPOINT cardx_stmt") < 0)
+        return NULL;
+    *recorded = 0;
+    res = PQexecPrepared(conn, s->name, s->nparams, s->values, s->lengths,
+                         s->formats, 0);
+    if (!guarded)
+        return res;
+    st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        PQclear(PQexec(conn, "ROLLBACK TO SAVEPOINT cardx_stmt"));
+    else if (db_pg_exec(s->db, "RELEASE SAVEPOINT cardx_stmt") < 0) {
+        PQclear(res);
+        *recorded = 1;
+        return NULL;
+    }
+    return res;
+}
+
+/* Any other failed statement aborts PostgreSQL's transaction, every later
+ * one failing until it ends: it is rolled back at once, as SQLite does
+ * after some failures, so that the caller (cardxd's batch) sees no
+ * transaction and does its work again without one. The failure's message
+ * is kept. */
+static void db_pg_end_aborted(struct db_pg *db)
+{
+    if (PQtransactionStatus(db->conn) == PQTRANS_INERROR)
+        PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+/* Executes s: its rows, or the rows its write changed. */
+static int db_pg_execute(struct db_pg_stmt *s)
+{
+    struct db_pg *db = s->db;
+    /* PostgreSQL answers COMMIT of an aborted transaction with a rollback,
+     * and COMMIT without one (rolled back after a failure) with a
+     * warning, neither an error: neither must pass for a commit. */
+    PGTransactionStatusType before = PQtransactionStatus(db->conn);
+    int aborted = s->is_commit && before != PQTRANS_INTRANS;
+    ExecStatusType st;
+    int recorded;
+
+    s->res = db_pg_run(s, &recorded);
+    st = PQresultStatus(s->res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        if (!recorded)
+            db_pg_failed(db, s->res);
+        PQclear(s->res);
+        s->res = NULL;
+        db_pg_end_aborted(db);
+        return CX_EDB;
+    }
+    s->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
+    s->row = -1;
+    if (aborted ||
+        (s->is_commit && strcmp(PQcmdStatus(s->res), "ROLLBACK") == 0)) {
+        db_pg_set_msg(db, "the transaction failed and was rolled back");
+        db->sqlstate[0] = '\0';
+        PQclear(s->res);
+        s->res = NULL;
+        return CX_EDB;
+    }
+    return 0;
+}
+
+static int db_pg_step(struct db_stmt *base)
+{
+    struct db_pg_stmt *s = db_pg_stmt_of(base);
+
+    if (!s->res) {
+        int rc;
+
+        if (s->db->down) {
+            db_pg_set_msg(s->db, "the connection to PostgreSQL is down");
+            return CX_EDB;
+        }
+        rc = db_pg_execute(s);
+        if (rc < 0)
+            return rc;
+    }
+    PQfreemem(s->bytes);
+    s->bytes = NULL;
+    if (s->row + 1 < PQntuples(s->res)) {
+        s->row++;
+        return 1;
+    }
+    s->row = PQntuples(s->res);
+    return 0;
+}
+
+static int db_pg_reset(struct db_stmt *base)
+{
+    struct db_pg_stmt *s = db_pg_stmt_of(base);
+
+    PQclear(s->res);
+    s->res = NULL;
+    s->row = -1;
+    PQfreemem(s->bytes);
+    s->bytes = NULL;
+    memset(s->values, 0, sizeof s->values);
+    return 0;
+}
+
+static int db_pg_on_row(const struct db_pg_stmt *s, int col)
+{
+    return s->res && s->row >= 0 && s->row < PQntuples(s->res) && col >= 0 &&
+           col < PQnfields(s->res);
+}
+
+static int db_pg_column_null(struct db_stmt *base, int col)
+{
+    struct db_pg_stmt *s = db_pg_stmt_of(base);
+
+    return !db_pg_on_row(s, col) || PQgetisnull(s->res, s->row, col);
+}
+
+static const char *db_pg_column_text(struct db_stmt *base, int col)
+{
+    struct db_pg_stmt *s = db_pg_stmt_of(base);
+
+    if (db_pg_column_null(base, col))
+        return NULL;
+    return PQgetvalue(s->res, s->row, col);
+}
+
+static int64_t db_pg_column_int64(struct db_stmt *base, int col)
+{
+    const char *text = db_pg_column_text(base, col);
+
+    if (!text)
+        return 0;
+    /* A boolean reads as SQLite's 0 or 1. */
+    if (strcmp(text, "t") == 0)
+        return 1;
+    if (strcmp(text, "f") == 0)
+        return 0;
+    return strtoll(text, NULL, 10);
+}
+
+static const void *db_pg_column_bytes(struct db_stmt *base, int col,
+                                      size_t *len)
+{
+    struct db_pg_stmt *s = db_pg_stmt_of(base);
+    const char *text = db_pg_column_text(base, col);
+
+    *len = 0;
+    if (!text)
+        return NULL;
+    PQfreemem(s->bytes);
+    s->bytes = PQunescapeBytea((const unsigned char *)text, len);
+    return s->bytes;
+}
+
+static int64_t db_pg_changes(struct db_stmt *base)
+{
+    return db_pg_stmt_of(base)->changes;
+}
+
+static int db_pg_in_transaction(const struct db *base)
+{
+    PGTransactionStatusType st = PQtransactionStatus(db_pg_of(base)->conn);
+
+    return st == PQTRANS_INTRANS || st == PQTRANS_INERROR ||
+           st == PQTRANS_ACTIVE;
+}
+
+static const char *db_pg_errmsg(const struct db *base)
+{
+    const struct db_pg *db = db_pg_of(base);
+
+    return db->msg ? db->msg : "no error";
+}
+
+/* SQLSTATE classes: 08 connection, 57P0x shut down or starting, 53 out of
+ * resources, 40 and 55P03 a lock or a conflict, 58 the system, XX00x
+ * damaged data. */
+static enum store_fault db_pg_fault(struct db *base)
+{
+    struct db_pg *db = db_pg_of(base);
+    const char *st = db->sqlstate;
+
+    if (db->down || strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0)
+        return STORE_FAULT_DOWN;
+    if (strcmp(st, "53100") == 0)
+        return STORE_FAULT_FULL;
+    if (strncmp(st, "40", 2) == 0 || strcmp(st, "55P03") == 0 ||
+        strncmp(st, "53", 2) == 0)
+        return STORE_FAULT_BUSY;
+    if (strncmp(st, "58", 2) == 0)
+        return STORE_FAULT_IO;
+    if (strcmp(st, "XX001") == 0 || strcmp(st, "XX002") == 0)
+        return STORE_FAULT_CORRUPT;
+    return STORE_FAULT_OTHER;
+}
+
+/* 23505: unique_violation, as SQLite's UNIQUE constraint. */
+static int db_pg_conflict(const struct db *base)
+{
+    return strcmp(db_pg_of(base)->sqlstate, "23505") == 0;
+}
+
+static int db_pg_set_busy_timeout(struct db *base, int64_t ms)
+{
+    struct db_pg *db = db_pg_of(base);
+
+    db->busy_ms = ms < 0 ? 0 : ms;
+    return db_pg_apply_busy(db);
+}
+
+static int db_pg_reconnect(struct db *base)
+{
+    struct db_pg *db = db_pg_of(base);
+    char *err = NULL;
+    size_t i;
+    int rc;
+
+    if (!db->down && PQstatus(db->conn) == CONNECTION_OK)
+        return 0;
+    for (i = 0; i < db->n; i++)
+        db_pg_reset(&db->stmts[i].base);
+    PQreset(db->conn);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        db_pg_failed(db, NULL);
+        db->down = 1;
+        return CX_ENET;
+    }
+    db->down = 0;
+    rc = db_pg_session(db, &err);
+    if (rc < 0) {
+        db_pg_set_msg(db, err ? err : "out of memory");
+        free(err);
+        /* Half set up is not up: the next try starts from scratch. */
+        db->down = 1;
+        return CX_ENET;
+    }
+    free(db->msg);
+    db->msg = NULL;
+    db->sqlstate[0] = '\0';
+    return 1;
+}
+
+const struct db_driver db_postgresql = {
+    .name = "postgresql",
+    .open = db_pg_open,
+    .close = db_pg_close,
+    .stmt = db_pg_stmt_get,
+    .vbind = db_pg_vbind,
+    .step = db_pg_step,
+    .reset = db_pg_reset,
+    .column_null = db_pg_column_null,
+    .column_text = db_pg_column_text,
+    .column_int64 = db_pg_column_int64,
+    .column_bytes = db_pg_column_bytes,
+    .changes = db_pg_changes,
+    .in_transaction = db_pg_in_transaction,
+    .errmsg = db_pg_errmsg,
+    .fault = db_pg_fault,
+    .conflict = db_pg_conflict,
+    .set_busy_timeout = db_pg_set_busy_timeout,
+    .reconnect = db_pg_reconnect,
+};
