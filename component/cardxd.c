@@ -4,6 +4,7 @@
 #include "component/cardxd.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -307,11 +308,45 @@ int cardxd_log_setup(struct log *lg, const struct cardxd_config *cfg, int debug,
     return 0;
 }
 
+/* FNV-1a, 64 bits: enough to tell apart the instances of one database. */
+#define CARDXD_FNV_OFFSET 0xcbf29ce484222325ULL
+#define CARDXD_FNV_PRIME 0x100000001b3ULL
+
+static uint64_t cardxd_fnv(uint64_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * CARDXD_FNV_PRIME;
+    return (h ^ 0xffu) * CARDXD_FNV_PRIME; /* a separator between parts */
+}
+
+/* With no [cluster] instance, this instance is named after the host and
+ * its configuration file: the same name at each start, so that after a
+ * crash its own sessions and claims are its own again at once rather than
+ * a dead stranger's to wait out; two instances on one host read two
+ * files. */
+static int cardxd_name_instance(const struct cardxd_config *cfg,
+                                const char *config_path, struct store *st)
+{
+    char host[HOST_NAME_MAX + 1] = "", path[PATH_MAX], name[32];
+    uint64_t h;
+
+    if (cfg->instance && cfg->instance[0])
+        return 0; /* the instance feature sets it */
+    if (gethostname(host, sizeof(host)) < 0)
+        host[0] = '\0';
+    host[sizeof(host) - 1] = '\0';
+    if (!config_path || !realpath(config_path, path))
+        snprintf(path, sizeof(path), "%s", config_path ? config_path : "");
+    h = cardxd_fnv(cardxd_fnv(CARDXD_FNV_OFFSET, host), path);
+    snprintf(name, sizeof(name), STORE_INSTANCE_PREFIX "%016" PRIx64, h);
+    return store_instance_set(st, name);
+}
+
 /* Checks the database before anything writes to it (the migrations, the
  * WAL), then opens it. */
 static int cardxd_open_store(const struct cardxd_config *cfg,
-                             const struct log *lg, struct store **out,
-                             char **err)
+                             const struct log *lg, const char *config_path,
+                             struct store **out, char **err)
 {
     const struct db_driver *drv = db_driver_find(cfg->driver);
     const char *target = cardxd_on_pg(cfg) ? cfg->dsn : cfg->database;
@@ -324,6 +359,10 @@ static int cardxd_open_store(const struct cardxd_config *cfg,
     if (cardxd_preflight(cfg, lg, err) < 0 ||
         store_open_driver(drv, target, cfg->synchronous, out, err) < 0)
         return -1;
+    if (cardxd_name_instance(cfg, config_path, *out) < 0) {
+        *err = strdup("out of memory");
+        return -1;
+    }
     if (store_set_busy_timeout(*out, cfg->busy_timeout_ms) < 0) {
         *err =
             str_printf("cannot set the busy timeout: %s", store_errmsg(*out));
@@ -399,7 +438,7 @@ int cardxd_new(struct cardxd_config *cfg, const struct cardxd_opts *opts,
     cd->ctx = xmpp_ctx_new(NULL, NULL);
     if (!cd->ctx)
         goto oom;
-    if (cardxd_open_store(cfg, lg, &cd->store, err) < 0)
+    if (cardxd_open_store(cfg, lg, opts->config_path, &cd->store, err) < 0)
         goto fail;
     io.send = cardxd_send;
     io.userdata = cd;

@@ -96,8 +96,8 @@ struct cardxd_config {
     char *metrics_listen;
 
     /* [cluster]: several instances on one domain and database. This
-     * instance's name (empty: a random one at each start), how long its
-     * lease lasts and how often it renews it; a lease not renewed for
+     * instance's name (empty: one of the host and the config file), how long
+     * its lease lasts and how often it renews it; a lease not renewed for
      * lease_ms lets another instance take over its sessions. */
     char *instance;
     int64_t lease_ms;

@@ -1,13 +1,95 @@
 /* Who is online: users' presence, the resources (full JIDs) the store
  * keeps while they are online, what each client can do, and answers to
  * subscriptions and probes of the service. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "component/features/deliver.h"
+#include "component/features/probe.h"
 #include "xep/ns.h"
 #include "xep/stanza.h"
+
+/* How long after the store failed to record a presence the user is asked
+ * for it again. */
+#define PRESENCE_RETRY_MS 1000
+
+/* The feature's state: users whose presence the store could not record
+ * (another process held the database), to probe again. Who is online
+ * lives in the shared database, so a presence it missed would otherwise
+ * be lost until the user's next. */
+struct presence {
+    struct strv again;
+    int64_t next; /* monotonic ms of the next probe, -1: none due */
+};
+
+extern const struct feature feature_presence;
+
+static struct presence *presence_of(struct service *svc)
+{
+    return service_state(svc, &feature_presence);
+}
+
+static void presence_retry_later(struct service *svc, const char *bare)
+{
+    struct presence *pr = presence_of(svc);
+
+    for (size_t i = 0; i < pr->again.n; i++)
+        if (strcmp(pr->again.v[i], bare) == 0)
+            return;
+    if (strv_push(&pr->again, bare) < 0)
+        return; /* out of memory: the user's next presence will do */
+    if (pr->next < 0)
+        pr->next = service_now_ms(svc) + PRESENCE_RETRY_MS;
+}
+
+static void presence_tick(struct service *svc)
+{
+    struct presence *pr = presence_of(svc);
+    struct strv again = pr->again;
+
+    if (pr->next < 0 || pr->next > service_now_ms(svc))
+        return;
+    pr->again = (struct strv){0};
+    pr->next = -1;
+    for (size_t i = 0; i < again.n; i++)
+        probe_send(svc, again.v[i]);
+    strv_clear(&again);
+}
+
+static int presence_timeout(struct service *svc)
+{
+    int64_t next = presence_of(svc)->next, left;
+
+    if (next < 0)
+        return -1;
+    left = next - service_now_ms(svc);
+    return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+}
+
+static int presence_init(struct service *svc, void **state)
+{
+    struct presence *pr = calloc(1, sizeof(*pr));
+
+    (void)svc;
+    if (!pr)
+        return CX_ENOMEM;
+    pr->next = -1;
+    *state = pr;
+    return 0;
+}
+
+static void presence_free(struct service *svc, void *state)
+{
+    struct presence *pr = state;
+
+    (void)svc;
+    if (pr)
+        strv_clear(&pr->again);
+    free(pr);
+}
 
 /* A resource's disco#info, asked by this instance; an answer the server
  * hands to another instance is recorded there (presence_stray). */
@@ -106,6 +188,7 @@ static void resource_online(struct service *svc, const char *full,
     if (rc < 0) {
         log_error(service_log(svc), "recording resource %s: %s", full,
                   store_errmsg(service_store(svc)));
+        presence_retry_later(svc, bare);
         return;
     }
     if (rc == 0)
@@ -179,6 +262,10 @@ const struct feature feature_presence = {
     .name = "presence",
     .presence = presence_handle,
     .stray_answer = presence_stray,
+    .init = presence_init,
+    .free = presence_free,
     .link_up = presence_forget_all,
     .link_down = presence_forget_all,
+    .timeout = presence_timeout,
+    .tick = presence_tick,
 };

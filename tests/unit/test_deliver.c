@@ -280,6 +280,37 @@ START_TEST(stray_disco_answer_recorded)
 }
 END_TEST
 
+/* Who is online is in the shared database: a presence that came while
+ * another process held it is not lost; the user is asked for it again. */
+START_TEST(presence_missed_is_asked_again)
+{
+    struct svcfix fx;
+    sqlite3 *db = NULL;
+    int online = -1;
+
+    setup(&fx);
+    ck_assert_int_eq(store_set_busy_timeout(fx.store, 10), 0);
+    ck_assert_int_eq(sqlite3_open(fx.path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                     SQLITE_OK);
+    svcfix_feed(&fx,
+                "<presence from='" B_BARE "/phone' to='" SVCFIX_DOMAIN "'/>");
+    ck_assert_int_eq(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+    ck_assert_int_eq(store_online_count(fx.store, B_BARE, &online, NULL), 0);
+    ck_assert_int_eq(online, 0);
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), 1000);
+    svcfix_clear_out(&fx);
+    fx.now += 1000;
+    service_tick(fx.svc, fx.now);
+    svcfix_expect(&fx, 0,
+                  "/presence[@type='probe'][@to='" B_BARE
+                  "'][@from='" SVCFIX_DOMAIN "']");
+    ck_assert_int_eq(service_timeout(fx.svc, fx.now), -1);
+    svcfix_free(&fx);
+}
+END_TEST
+
 struct first_item {
     int attempts;
     int64_t handed_at;
@@ -447,6 +478,7 @@ static Suite *deliver_suite(void)
     tcase_add_test(tc, receipt_without_advertising);
     tcase_add_test(tc, unanswered_disco_keeps_card);
     tcase_add_test(tc, stray_disco_answer_recorded);
+    tcase_add_test(tc, presence_missed_is_asked_again);
     tcase_add_test(tc, bounce_puts_card_back);
     tcase_add_test(tc, bounce_blocked_deletes_card);
     tcase_add_test(tc, bounce_blocked_elsewhere_requeues);
