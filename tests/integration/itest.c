@@ -250,6 +250,23 @@ void itest_ack(struct xclient *c, xmpp_stanza_t *card)
     ck_assert_int_eq(xclient_send_text(c, xml), 0);
 }
 
+int itest_ack_iq(struct xclient *c, const char *component, const char *id,
+                 int timeout_ms)
+{
+    char xml[256];
+    xmpp_stanza_t *iq;
+    int rc;
+
+    snprintf(xml, sizeof(xml),
+             "<iq type='set' to='%s'><ack xmlns='" NS_CARDX "' id='%s'/></iq>",
+             component, id);
+    iq = xmpp_stanza_new_from_string(xclient_ctx(c), xml);
+    ck_assert_ptr_nonnull(iq);
+    rc = xclient_iq(c, iq, timeout_ms, NULL);
+    xmpp_stanza_release(iq);
+    return rc;
+}
+
 void itest_proxy_jid(char *buf, size_t len, const char *phone)
 {
     snprintf(buf, len, "%s@%s", phone, harness_component_domain(itest_h));

@@ -100,6 +100,14 @@ xmpp_stanza_t *itest_wait_card(struct xclient *c, int timeout_ms);
 /* Acknowledges a delivered card with a XEP-0184 receipt to its sender. */
 void itest_ack(struct xclient *c, xmpp_stanza_t *card);
 
+/* Acknowledges card id with the cardx ack iq to component (cardxd's
+ * domain): 0 once its result says the deletion is committed, else a
+ * negative errno value (no answer within timeout_ms: the instance that
+ * got it may have died, so the card may come again). Unlike a receipt,
+ * it tells the test when an ack counts. */
+int itest_ack_iq(struct xclient *c, const char *component, const char *id,
+                 int timeout_ms);
+
 /* Writes the component's proxy JID of phone ("PHONE@component") to buf. */
 void itest_proxy_jid(char *buf, size_t len, const char *phone);
 

@@ -126,22 +126,10 @@ static struct xclient *cl_person(int node, const char *user, char phone[32])
     return c;
 }
 
-/* Acknowledges a card by the cardx ack iq; 0 once its result says the
- * deletion is committed, else a negative errno value. */
+/* Acknowledges a card by the cardx ack iq; 0 once it is committed. */
 static int cl_ack(struct xclient *c, const char *id, int timeout_ms)
 {
-    char xml[256];
-    xmpp_stanza_t *iq;
-    int rc;
-
-    snprintf(xml, sizeof(xml),
-             "<iq type='set' to='%s'><ack xmlns='" NS_CARDX "' id='%s'/></iq>",
-             HARNESS_COMPONENT_DOMAIN, id);
-    iq = xmpp_stanza_new_from_string(xclient_ctx(c), xml);
-    ck_assert_ptr_nonnull(iq);
-    rc = xclient_iq(c, iq, timeout_ms, NULL);
-    xmpp_stanza_release(iq);
-    return rc;
+    return itest_ack_iq(c, HARNESS_COMPONENT_DOMAIN, id, timeout_ms);
 }
 
 /* Waits for the card with this id, acks it and checks that it does not
