@@ -39,6 +39,9 @@
 /* The silent server's backlog: connections the kernel completes and
  * nobody ever reads. */
 #define SILENT_BACKLOG 4
+/* Between tries at something that is not there yet (a port PostgreSQL
+ * just left, a service taking cards again). */
+#define RETRY_MS 100
 /* The cards the test remembers. */
 #define MAX_IDS 4096
 
@@ -188,7 +191,7 @@ static int silent_listen(int port)
     while (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
         ck_assert_msg(errno == EADDRINUSE && clock_now_ms() < deadline,
                       "cannot bind the silent server: %s", strerror(errno));
-        usleep(100000);
+        usleep(RETRY_MS * 1000);
     }
     ck_assert_int_eq(listen(fd, SILENT_BACKLOG), 0);
     return fd;
@@ -293,7 +296,7 @@ START_TEST(silent_server_while_down)
     while (!send_to(a, SILENT_PHONE, &queued, &waits)) {
         ck_assert_msg(clock_now_ms() < deadline,
                       "the service never took cards again");
-        usleep(100000);
+        usleep(RETRY_MS * 1000);
     }
     ck_assert_int_eq(harness_cardxd_wait_log(h, "database reachable again",
                                              back + 1, ITEST_TIMEOUT_MS),
