@@ -11,7 +11,8 @@
 #include "sql/migrations.h"
 
 /* How long a connection attempt may take unless the DSN says otherwise:
- * the service is single-threaded and waits for it. */
+ * cardxd waits for the first one at start; a reconnection runs beside its
+ * loop and is abandoned after it. */
 #define DB_PG_CONNECT_TIMEOUT "5"
 /* libpq's own floor for connect_timeout, in seconds. */
 #define DB_PG_CONNECT_TIMEOUT_MIN 2
