@@ -62,10 +62,13 @@ struct cardxd {
     struct metrics *metrics; /* NULL unless [metrics] listen is set */
     struct batch batch;
     /* The database server is unreachable since down_since (unix ms, 0
-     * while it is up); the next try is at retry_at, after retry_ms. */
+     * while it is up); the next try is at retry_at, after retry_ms (0
+     * before the first failed try), unless one is in flight (connecting:
+     * the loop polls what store_wait() says). */
     int64_t db_down_since;
     int64_t db_retry_at;
     int64_t db_retry_ms;
+    int db_connecting;
 };
 
 /* Keeps stanza (or NULL: the link came up) to handle it again should the
@@ -667,19 +670,32 @@ static void cardxd_db_recovered(struct cardxd *cd, int64_t now)
     batch_end(cd);
 }
 
-/* After each batch: a lost database connection is tried again at once,
- * then with a delay doubling up to CARDXD_DB_RETRY_MAX_MS, the component
- * link staying up; requests meanwhile are answered `wait`. */
+/* The connection was found lost: logged once per outage. */
+static void cardxd_db_lost(struct cardxd *cd, int64_t now)
+{
+    cd->db_down_since = now;
+    cd->db_retry_ms = 0;
+    log_error(cd->log,
+              "database unreachable (%s): answering `wait` and reconnecting",
+              store_errmsg(cd->store));
+    notify_status("database unreachable: reconnecting");
+}
+
+/* After each batch and each wake-up: a lost database connection is tried
+ * again at once, then with a delay doubling up to CARDXD_DB_RETRY_MAX_MS,
+ * the component link staying up; each try runs in the background of the
+ * loop (never blocking it), and requests meanwhile are answered `wait`. */
 static void cardxd_db_watch(struct cardxd *cd, int64_t now)
 {
     int rc;
 
-    if (cd->db_down_since && now < cd->db_retry_at)
+    if (cd->db_down_since && !cd->db_connecting && now < cd->db_retry_at)
         return;
     rc = store_reconnect(cd->store);
-    if (rc == 0)
+    cd->db_connecting = rc == STORE_CONNECTING;
+    if (rc == STORE_UP)
         return;
-    if (rc > 0) {
+    if (rc == STORE_RECONNECTED) {
         if (!cd->db_down_since) {
             log_warn(cd->log, "database connection lost: connected again");
             cd->db_down_since = now;
@@ -687,32 +703,33 @@ static void cardxd_db_watch(struct cardxd *cd, int64_t now)
         cardxd_db_recovered(cd, now);
         return;
     }
-    if (!cd->db_down_since) {
-        cd->db_down_since = now;
-        cd->db_retry_ms = CARDXD_DB_RETRY_MIN_MS;
-        log_error(cd->log,
-                  "database unreachable (%s): answering `wait` and "
-                  "reconnecting",
-                  store_errmsg(cd->store));
-        notify_status("database unreachable: reconnecting");
-    } else {
-        log_debug(cd->log, "database still unreachable: %s",
-                  store_errmsg(cd->store));
-        cd->db_retry_ms = cd->db_retry_ms * 2 > CARDXD_DB_RETRY_MAX_MS
-                              ? CARDXD_DB_RETRY_MAX_MS
-                              : cd->db_retry_ms * 2;
-    }
+    if (!cd->db_down_since)
+        cardxd_db_lost(cd, now);
+    if (rc == STORE_CONNECTING)
+        return;
+    log_debug(cd->log, "database still unreachable: %s",
+              store_errmsg(cd->store));
+    cd->db_retry_ms = cd->db_retry_ms == 0 ? CARDXD_DB_RETRY_MIN_MS
+                      : cd->db_retry_ms * 2 > CARDXD_DB_RETRY_MAX_MS
+                          ? CARDXD_DB_RETRY_MAX_MS
+                          : cd->db_retry_ms * 2;
     cd->db_retry_at = now + cd->db_retry_ms;
 }
 
-/* Until the next try at the database, while it is unreachable. */
+/* Until the next try at the database, or the deadline of the one in
+ * flight, while it is unreachable. */
 static int cardxd_db_timeout(const struct cardxd *cd, int64_t now)
 {
+    struct store_wait w;
+    int64_t at = cd->db_retry_at;
+
     if (!cd->db_down_since)
         return -1;
-    return cd->db_retry_at <= now            ? 0
-           : cd->db_retry_at - now > INT_MAX ? INT_MAX
-                                             : (int)(cd->db_retry_at - now);
+    if (cd->db_connecting) {
+        store_wait(cd->store, &w);
+        at = w.deadline_ms;
+    }
+    return at <= now ? 0 : at - now > INT_MAX ? INT_MAX : (int)(at - now);
 }
 
 int cardxd_run(struct cardxd *cd)
@@ -731,9 +748,12 @@ int cardxd_run(struct cardxd *cd)
     notify_status("attaching to %s:%d as %s", cd->cfg->host, cd->cfg->port,
                   cd->cfg->domain);
     for (;;) {
-        struct pollfd fds[3] = {
-            {sfd, POLLIN, 0}, {-1, 0, 0}, {metrics_fd(cd->metrics), POLLIN, 0}};
+        struct pollfd fds[4] = {{sfd, POLLIN, 0},
+                                {-1, 0, 0},
+                                {metrics_fd(cd->metrics), POLLIN, 0},
+                                {-1, 0, 0}};
         int64_t now = clock_now_ms();
+        struct store_wait db_wait = {-1, 0, 0};
         int timeout;
 
         link_tick(cd->link, now);
@@ -749,7 +769,13 @@ int cardxd_run(struct cardxd *cd)
                               service_timeout(cd->service, now));
         timeout = timeout_min(timeout, metrics_timeout(cd->metrics));
         timeout = timeout_min(timeout, cardxd_db_timeout(cd, now));
-        if (poll(fds, 3, timeout) < 0 && errno != EINTR) {
+        /* A reconnection in flight wakes the loop when its socket is
+         * ready; cardxd_db_watch() below advances it. */
+        if (cd->db_connecting)
+            store_wait(cd->store, &db_wait);
+        fds[3].fd = db_wait.fd;
+        fds[3].events = db_wait.events;
+        if (poll(fds, 4, timeout) < 0 && errno != EINTR) {
             log_error(cd->log, "poll failed: %s", strerror(errno));
             rc = -1;
             break;

@@ -87,11 +87,16 @@ struct db_driver {
     int (*conflict)(const struct db *db);
     /* How long a call waits for another connection's lock. */
     int (*set_busy_timeout)(struct db *db, int64_t ms);
-    /* Whether the connection is up: 0 when it is; when it is not, tries
-     * once to make it again (running spec->setup and re-preparing the
-     * statements) and returns 1 when that worked (what the session held,
-     * TEMP tables, is gone), or a negative code. SQLite's is always up. */
+    /* Whether the connection is up, as store_reconnect(): STORE_UP when
+     * it is; when it is not, starts an attempt or advances the one in
+     * flight without blocking on the network: STORE_CONNECTING while it
+     * waits (on what wait() says), STORE_RECONNECTED once connected (after
+     * running spec->setup and re-preparing the statements: what the
+     * session held, TEMP tables, is gone), or a negative code when the
+     * attempt failed or passed its deadline. SQLite's is always up. */
     int (*reconnect)(struct db *db);
+    /* What the attempt in flight waits on; fd -1 when there is none. */
+    void (*wait)(const struct db *db, struct store_wait *w);
 };
 
 extern const struct db_driver db_sqlite;
@@ -178,6 +183,11 @@ static inline int db_set_busy_timeout(struct db *db, int64_t ms)
 static inline int db_reconnect(struct db *db)
 {
     return db->drv->reconnect(db);
+}
+
+static inline void db_wait(const struct db *db, struct store_wait *w)
+{
+    db->drv->wait(db, w);
 }
 
 #endif

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,29 +496,19 @@ static int db_pg_set_busy_timeout(struct db *base, int64_t ms)
     struct db_pg *db = db_pg_of(base);
 
     db->busy_ms = ms < 0 ? 0 : ms;
+    if (db->down)
+        return 0; /* set on the next connection, with the session */
     return db_pg_apply_busy(db);
 }
 
-static int db_pg_reconnect(struct db *base)
+/* The connection is made: the session is set up again. Blocking, but
+ * these are quick round trips to a server that has just answered. */
+static int db_pg_connected(struct db_pg *db)
 {
-    struct db_pg *db = db_pg_of(base);
     char *err = NULL;
-    size_t i;
-    int rc;
 
-    if (!db->down && PQstatus(db->conn) == CONNECTION_OK)
-        return 0;
-    for (i = 0; i < db->n; i++)
-        db_pg_reset(&db->stmts[i].base);
-    PQreset(db->conn);
-    if (PQstatus(db->conn) != CONNECTION_OK) {
-        db_pg_failed(db, NULL);
-        db->down = 1;
-        return CX_ENET;
-    }
     db->down = 0;
-    rc = db_pg_session(db, &err);
-    if (rc < 0) {
+    if (db_pg_session(db, &err) < 0) {
         db_pg_set_msg(db, err ? err : "out of memory");
         free(err);
         /* Half set up is not up: the next try starts from scratch. */
@@ -527,7 +518,82 @@ static int db_pg_reconnect(struct db *base)
     free(db->msg);
     db->msg = NULL;
     db->sqlstate[0] = '\0';
-    return 1;
+    return STORE_RECONNECTED;
+}
+
+/* Whether the socket of the attempt in flight is ready for what it waits
+ * for: libpq must not be polled before (a connect() still in progress
+ * would look done). */
+static int db_pg_ready(const struct db_pg *db)
+{
+    struct pollfd p = {PQsocket(db->conn), 0, 0};
+
+    if (p.fd < 0)
+        return 1;
+    p.events = db->polling == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+    return poll(&p, 1, 0) > 0;
+}
+
+/* Advances the attempt in flight as far as it goes without waiting. */
+static int db_pg_advance(struct db_pg *db)
+{
+    /* Bounded by the deadline too, should libpq keep the socket ready
+     * without getting anywhere. */
+    while (clock_now_ms() < db->deadline_ms && db_pg_ready(db)) {
+        db->polling = PQresetPoll(db->conn);
+        if (db->polling == PGRES_POLLING_OK) {
+            db->connecting = 0;
+            return db_pg_connected(db);
+        }
+        if (db->polling == PGRES_POLLING_FAILED) {
+            db->connecting = 0;
+            db_pg_failed(db, NULL);
+            db->down = 1;
+            return CX_ENET;
+        }
+    }
+    if (clock_now_ms() < db->deadline_ms)
+        return STORE_CONNECTING;
+    /* A server that does not answer at all: the next attempt starts over
+     * (PQresetStart closes this socket). */
+    db->connecting = 0;
+    db_pg_set_msg(db, "timeout expired: PostgreSQL did not answer");
+    db->sqlstate[0] = '\0';
+    return CX_ENET;
+}
+
+static int db_pg_reconnect(struct db *base)
+{
+    struct db_pg *db = db_pg_of(base);
+    size_t i;
+
+    if (db->connecting)
+        return db_pg_advance(db);
+    if (!db->down && PQstatus(db->conn) == CONNECTION_OK)
+        return STORE_UP;
+    for (i = 0; i < db->n; i++)
+        db_pg_reset(&db->stmts[i].base);
+    db->down = 1;
+    if (!PQresetStart(db->conn)) {
+        db_pg_failed(db, NULL);
+        return CX_ENET;
+    }
+    db->connecting = 1;
+    /* libpq's rule: an attempt starts as if PQconnectPoll asked to write. */
+    db->polling = PGRES_POLLING_WRITING;
+    db->deadline_ms = clock_now_ms() + db_pg_connect_timeout_ms(db->conn);
+    return db_pg_advance(db);
+}
+
+static void db_pg_wait(const struct db *base, struct store_wait *w)
+{
+    const struct db_pg *db = db_pg_of(base);
+
+    w->fd = db->connecting ? PQsocket(db->conn) : -1;
+    w->events = !db->connecting                        ? 0
+                : db->polling == PGRES_POLLING_READING ? POLLIN
+                                                       : POLLOUT;
+    w->deadline_ms = db->connecting ? db->deadline_ms : 0;
 }
 
 const struct db_driver db_postgresql = {
@@ -549,4 +615,5 @@ const struct db_driver db_postgresql = {
     .conflict = db_pg_conflict,
     .set_busy_timeout = db_pg_set_busy_timeout,
     .reconnect = db_pg_reconnect,
+    .wait = db_pg_wait,
 };

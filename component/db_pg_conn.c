@@ -11,8 +11,11 @@
 #include "sql/migrations.h"
 
 /* How long a connection attempt may take unless the DSN says otherwise:
- * the service is single-threaded and waits for it. */
+ * cardxd waits for the first one at start; a reconnection runs beside its
+ * loop and is abandoned after it. */
 #define DB_PG_CONNECT_TIMEOUT "5"
+/* libpq's own floor for connect_timeout, in seconds. */
+#define DB_PG_CONNECT_TIMEOUT_MIN 2
 /* The advisory lock the migrations take: any constant unique to cardxd
  * ("cardx" in ASCII). */
 #define DB_PG_MIGRATE_LOCK "435241524458"
@@ -89,6 +92,27 @@ PGconn *db_pg_connect(const char *dsn, char **err)
     free(msg);
     PQfinish(conn);
     return NULL;
+}
+
+int64_t db_pg_connect_timeout_ms(PGconn *conn)
+{
+    PQconninfoOption *opts = PQconninfo(conn);
+    PQconninfoOption *o;
+    long secs = strtol(DB_PG_CONNECT_TIMEOUT, NULL, 10);
+
+    for (o = opts; o && o->keyword; o++)
+        if (strcmp(o->keyword, "connect_timeout") == 0 && o->val) {
+            long v = strtol(o->val, NULL, 10);
+
+            /* libpq's rules: at least 2 s; none (0) would let a server
+             * that never answers hold the attempt for ever, so the
+             * default applies. */
+            if (v > 0)
+                secs = v < DB_PG_CONNECT_TIMEOUT_MIN ? DB_PG_CONNECT_TIMEOUT_MIN
+                                                     : v;
+        }
+    PQconninfoFree(opts);
+    return (int64_t)secs * 1000;
 }
 
 /* Runs sql with at most one text parameter; the result is the caller's

@@ -45,12 +45,21 @@ struct db_pg {
     char sqlstate[6]; /* the last failure's SQLSTATE, "" if none */
     int64_t busy_ms;  /* lock_timeout, set again after a reconnect */
     int down;         /* the connection was lost */
+    /* An attempt to connect again is in flight (PQresetStart): what
+     * PQresetPoll last asked to wait for, and when it is abandoned. */
+    int connecting;
+    PostgresPollingStatusType polling;
+    int64_t deadline_ms;
 };
 
 /* Connects to dsn (a libpq connection string or URI). Returns the
  * connection, or NULL with *err the caller's to free(); the message never
  * contains the DSN. */
 PGconn *db_pg_connect(const char *dsn, char **err);
+
+/* How long one attempt to connect conn may take, in ms: its
+ * connect_timeout, which libpq leaves to the caller of PQconnectPoll. */
+int64_t db_pg_connect_timeout_ms(PGconn *conn);
 
 /* Brings the schema of conn up to date with sql/component-pg/, once even
  * when several cardxd start together (an advisory lock). Returns 0, or a

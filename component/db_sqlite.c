@@ -244,7 +244,15 @@ static int sqlite_set_busy_timeout(struct db *d, int64_t ms)
 static int sqlite_reconnect(struct db *d)
 {
     (void)d;
-    return 0;
+    return STORE_UP;
+}
+
+static void sqlite_wait(const struct db *d, struct store_wait *w)
+{
+    (void)d;
+    w->fd = -1;
+    w->events = 0;
+    w->deadline_ms = 0;
 }
 
 const struct db_driver db_sqlite = {
@@ -266,4 +274,5 @@ const struct db_driver db_sqlite = {
     .conflict = sqlite_conflict,
     .set_busy_timeout = sqlite_set_busy_timeout,
     .reconnect = sqlite_reconnect,
+    .wait = sqlite_wait,
 };

@@ -197,6 +197,11 @@ int store_reconnect(struct store *st)
     return db_reconnect(st->db);
 }
 
+void store_wait(const struct store *st, struct store_wait *w)
+{
+    db_wait(st->db, w);
+}
+
 int store_in_transaction(const struct store *st)
 {
     return db_in_transaction(st->db);

@@ -127,12 +127,34 @@ int store_rollback(struct store *st);
  * after SQLite rolled it back on its own. */
 int store_in_transaction(const struct store *st);
 
-/* Whether the database can be reached: 0 when the connection is up, 1
- * when it was lost and is made again now (its statements prepared again,
- * the online resources forgotten), or a negative code, the reason in
- * store_errmsg(), while the server stays unreachable. An SQLite file is
- * always up. */
+/* What store_reconnect() returns when it did not fail. */
+enum store_link {
+    STORE_UP = 0,          /* the connection is up */
+    STORE_RECONNECTED = 1, /* it was lost and is made again now */
+    STORE_CONNECTING = 2,  /* an attempt is in flight: see store_wait() */
+};
+
+/* What an attempt in flight waits on, for the caller's poll(): its socket
+ * (-1 when there is none) with the events it waits for, and the time
+ * (clock_now_ms()) at which it is abandoned. */
+struct store_wait {
+    int fd;
+    short events;
+    int64_t deadline_ms;
+};
+
+/* Whether the database can be reached, without ever blocking on an
+ * unreachable server: STORE_UP; when the connection was lost, starts an
+ * attempt to make it again or advances the one in flight, returning
+ * STORE_CONNECTING while it waits (call again when store_wait()'s socket
+ * is ready or its deadline passed), STORE_RECONNECTED once connected (its
+ * statements prepared again, the online resources forgotten), or a
+ * negative code, the reason in store_errmsg(), when the attempt failed or
+ * timed out. An SQLite file is always up. */
 int store_reconnect(struct store *st);
+
+/* Fills *w with what the attempt in flight waits on (fd -1 when none). */
+void store_wait(const struct store *st, struct store_wait *w);
 
 /* --- users --- */
 

@@ -2,6 +2,7 @@
  * throwaway PostgreSQL: the schema, binding and reading every type, a
  * failed write inside a transaction, and a restart of the server. */
 #include <check.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,10 @@
 #include "component/db_pg.h"
 #include "tests/integration/harness.h"
 #include "tests/lib/runner.h"
+
+/* How long one wait on a reconnection's socket lasts before reconnect()
+ * looks at its deadline again. */
+#define WAIT_SLICE_MS 200
 
 /* The statements the tests run, in the store's dialect (?N). */
 enum {
@@ -191,6 +196,27 @@ START_TEST(failed_read_ends_transaction)
 }
 END_TEST
 
+/* Drives reconnect() to the end of one attempt, waiting on what wait()
+ * says as cardxd's loop does: the attempt's outcome. */
+static int reconnect_until_done(void)
+{
+    int rc;
+
+    while ((rc = db->drv->reconnect(db)) == STORE_CONNECTING) {
+        struct store_wait w;
+        struct pollfd p;
+
+        db->drv->wait(db, &w);
+        ck_assert_int_ge(w.fd, 0);
+        ck_assert_int_gt(w.deadline_ms, 0);
+        p.fd = w.fd;
+        p.events = w.events;
+        p.revents = 0;
+        ck_assert_int_ge(poll(&p, 1, WAIT_SLICE_MS), 0);
+    }
+    return rc;
+}
+
 /* The server restarted: the next call fails as DOWN, and reconnect()
  * brings the statements back; while it is stopped, reconnect() fails. */
 START_TEST(restart_then_reconnect)
@@ -204,18 +230,18 @@ START_TEST(restart_then_reconnect)
     ck_assert_int_lt(db_step(s), 0);
     db_reset(s);
     ck_assert_int_eq(db->drv->fault(db), STORE_FAULT_DOWN);
-    ck_assert_int_eq(db->drv->reconnect(db), 1);
-    ck_assert_int_eq(db->drv->reconnect(db), 0); /* up: nothing to do */
+    ck_assert_int_eq(reconnect_until_done(), STORE_RECONNECTED);
+    ck_assert_int_eq(db->drv->reconnect(db), STORE_UP); /* nothing to do */
     ck_assert(count_users() == n);
 
     ck_assert_int_eq(harness_pg_stop(h), 0);
     ck_assert_int_lt(db_step(s), 0);
     db_reset(s);
     ck_assert_int_eq(db->drv->fault(db), STORE_FAULT_DOWN);
-    ck_assert_int_lt(db->drv->reconnect(db), 0);
+    ck_assert_int_lt(reconnect_until_done(), 0);
     ck_assert_int_eq(db->drv->fault(db), STORE_FAULT_DOWN);
     ck_assert_int_eq(harness_pg_start(h), 0);
-    ck_assert_int_eq(db->drv->reconnect(db), 1);
+    ck_assert_int_eq(reconnect_until_done(), STORE_RECONNECTED);
     ck_assert(count_users() == n);
 }
 END_TEST
