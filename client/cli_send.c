@@ -8,9 +8,11 @@
 #include "client/settings.h"
 
 #define _(s) cmd_tr(s)
+#define N_(s) s
 #define P_(one, many, n) cmd_trn(one, many, n)
 
-#define SEND_USAGE "usage: cardx send NUMBER [--note TEXT] [--profile NAME]"
+/* Marked for extraction; cmd_fail() translates it when printed. */
+#define SEND_USAGE N_("usage: cardx send NUMBER [--note TEXT] [--profile NAME]")
 
 /* Reads "--name VALUE" or "--name=VALUE" at argv[*i]; returns the value
  * (borrowed) and advances *i, or NULL when argv[*i] is not that option. */
