@@ -94,7 +94,8 @@ const char *const store_sql_common[OP_COUNT] = {
     [OP_INBOX_REPLACE] = "UPDATE inbox SET sender_phone = ?3, vcard = ?4, "
                          "note = ?5, created_at = ?6, attempts = 0, "
                          "handed_at = NULL, receipt_to = ?7, "
-                         "receipt_id = ?8, updates = NULL, changed = NULL "
+                         "receipt_id = ?8, updates = NULL, changed = NULL, "
+                         "claimed_by = NULL, claim_until = NULL "
                          "WHERE card_id = ?1 AND recipient_phone = ?2",
     [OP_INBOX_CREATED_FIRST] = "SELECT min(created_at) FROM inbox",
     /* By number: held cards expire too. */

@@ -187,10 +187,15 @@ static int send_store(struct service *svc, struct send_job *job,
         item->card_id = NULL;
         rc = STORE_ENOTFOUND; /* an update waited: this card is a new one */
     }
+    if (rc == 0 && (rc = store_inbox_replace(st, item)) == STORE_ENOTFOUND) {
+        /* Taken meanwhile: another instance's acknowledgement committed
+         * between the lookup and the replace. */
+        free(item->card_id);
+        item->card_id = NULL;
+        *replaced = 0;
+    }
     if (rc == STORE_ENOTFOUND)
         return send_store_new(svc, job, item);
-    if (rc == 0)
-        rc = store_inbox_replace(st, item);
     return rc < 0 ? send_store_failed(svc, job) : 0;
 }
 
