@@ -26,6 +26,8 @@ static const struct workload workloads[] = {
     {"client", wl_client, "contact search over 100,000 saved cards"},
     {"offline", wl_offline,
      "offline cards stored and flushed, beside ejabberd's mod_offline"},
+    {"instances", wl_instances,
+     "1 vs 2 cardxd instances on PostgreSQL through ejabberd"},
 };
 
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
@@ -42,7 +44,7 @@ static void usage(FILE *out)
                  "BENCH_TMPFSDIR, CARDX_BUILDDIR, CARDX_SRCDIR,\n"
                  "BENCH_OFFLINE_N, BENCH_OFFLINE_PEERS, BENCH_DRIVER "
                  "(sqlite|postgresql), BENCH_DSN, BENCH_PG_PORT,\n"
-                 "BENCH_PG_RUNDIR.\n");
+                 "BENCH_PG_RUNDIR, BENCH_SIZE_N.\n");
 }
 
 static const struct workload *find_workload(const char *name)

@@ -7,7 +7,8 @@ bench_cardx_bench_SOURCES = bench/cardx_bench.c bench/workloads.h \
 	bench/benchutil.h bench/benchutil.c bench/stub.h bench/stub.c \
 	bench/prefill.h bench/prefill.c bench/sbench.h bench/sbench.c \
 	bench/wl_stub.c bench/wl_scale.c bench/loadgen.h bench/loadgen.c \
-	bench/wl_online.c bench/wl_client.c bench/wl_offline.c
+	bench/wl_online.c bench/wl_client.c bench/wl_offline.c \
+	bench/wl_instances.c
 bench_cardx_bench_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSRCDIR='"$(abs_top_srcdir)"' -DBUILDDIR='"$(abs_top_builddir)"'
 # Links libphone (C++) through libcardxd and libcardx.

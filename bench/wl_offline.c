@@ -15,6 +15,7 @@
 #include "bench/prefill.h"
 #include "bench/sbench.h"
 #include "bench/workloads.h"
+#include "common/util.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/xclient.h"
 
@@ -30,6 +31,11 @@
 #define OFF_EJABBERD_DB "ejabberd_bench"
 /* The exit status of a check that found something not installed. */
 #define OFF_MISSING 3
+/* Waiting cards of the sizing run (BENCH_SIZE_N), spread over as many
+ * recipients as there are senders; the figure is scaled to a million. */
+#define OFF_SIZE_CARDS 20000
+#define OFF_SIZE_USERS 1000
+#define OFF_SIZE_PER 1000000.0
 
 /* Cards (and messages) per run: BENCH_OFFLINE_N, else by BENCH_QUICK. */
 static long off_count(const struct bench_opts *o)
@@ -223,6 +229,97 @@ static int off_cardxd(const struct bench_opts *o, long n)
 out:
     sbench_free(b);
     return rc;
+}
+
+/* Bytes the database of driver takes: the SQLite file and its WAL at
+ * path, or PostgreSQL's database of dsn; -1 when unknown. */
+static double off_db_bytes(int pg, const char *path, const char *dsn)
+{
+    static const char *const suffixes[] = {"", "-wal"};
+    double sum = 0;
+    char cmd[4096];
+    FILE *f;
+
+    if (!pg) {
+        for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+            struct stat sb;
+
+            snprintf(cmd, sizeof(cmd), "%s%s", path, suffixes[i]);
+            if (stat(cmd, &sb) == 0)
+                sum += (double)sb.st_size;
+        }
+        return sum;
+    }
+    /* The dsn is ours (BENCH_DSN), not input: quoted as it is. */
+    snprintf(cmd, sizeof(cmd),
+             "psql -XAtq '%s' -c 'CHECKPOINT' -c "
+             "'SELECT pg_database_size(current_database())' 2>/dev/null",
+             dsn);
+    if (!(f = popen(cmd, "r")))
+        return -1;
+    if (fscanf(f, "%lf", &sum) != 1)
+        sum = -1;
+    return pclose(f) == 0 ? sum : -1;
+}
+
+/* Removes the SQLite file at path and its WAL. */
+static void off_sqlite_remove(const char *path)
+{
+    char *wal = str_printf("%s-wal", path);
+
+    unlink(path);
+    if (wal)
+        unlink(wal);
+    free(wal);
+}
+
+/* Fills a fresh database (users, and cards waiting) and measures it. */
+static double off_db_fill(int pg, const char *path, const char *dsn, long cards)
+{
+    struct prefill_spec spec = {.domain = "cardx.test",
+                                .senders = OFF_SIZE_USERS,
+                                .recipients = OFF_SIZE_USERS,
+                                .cards_spread = cards,
+                                .driver = pg ? "postgresql" : NULL,
+                                .dsn = pg ? dsn : NULL};
+    double seconds;
+
+    if (pg && off_pg_reset(dsn) < 0)
+        return -1;
+    if (!pg)
+        off_sqlite_remove(path);
+    if (prefill_db(path, &spec, &seconds) < 0)
+        return -1;
+    return off_db_bytes(pg, path, dsn);
+}
+
+/* Sizing: the database's bytes per million waiting cards of the bench's
+ * card, from BENCH_SIZE_N cards, beside the same users with none. */
+static int off_size(const struct bench_opts *o, int pg, const char *dsn)
+{
+    long n = bench_env_long("BENCH_SIZE_N", o->quick ? 2000 : OFF_SIZE_CARDS);
+    char path[4096], labels[96];
+    double empty, full;
+
+    if (pg && (!dsn || !*dsn))
+        return -1; /* off_cardxd() said so */
+    snprintf(path, sizeof(path), "%s/cardx-bench-size-%ld.sqlite", o->diskdir,
+             (long)getpid());
+    empty = off_db_fill(pg, path, dsn, 0);
+    full = empty < 0 ? -1 : off_db_fill(pg, path, dsn, n);
+    if (!pg)
+        off_sqlite_remove(path);
+    if (empty < 0 || full < 0 || n <= 0) {
+        bench_note("offline: database size on %s not measured",
+                   pg ? "postgresql" : "sqlite");
+        return -1;
+    }
+    snprintf(labels, sizeof(labels), "server=cardxd db=%s",
+             pg ? "postgresql" : "sqlite");
+    bench_report("offline", labels, "size_waiting_cards", (double)n);
+    bench_report("offline", labels, "db_bytes_per_million_waiting",
+                 (full - empty) / (double)n * OFF_SIZE_PER);
+    return 0;
 }
 
 /* A source tree of one file, tests/integration/servers/ejabberd.sh being
@@ -491,9 +588,13 @@ static int off_peer(const struct bench_opts *o, long n, const char *db)
 int wl_offline(const struct bench_opts *o)
 {
     long n = off_count(o);
+    const char *driver = getenv("BENCH_DRIVER");
+    int pg = driver && strcmp(driver, "postgresql") == 0;
     int rc = 0;
 
     if (off_cardxd(o, n) < 0)
+        rc = -1;
+    if (off_size(o, pg, getenv("BENCH_DSN")) < 0)
         rc = -1;
     /* BENCH_OFFLINE_PEERS=0: cardxd only (a second driver's run). */
     if (bench_env_long("BENCH_OFFLINE_PEERS", 1) == 0)

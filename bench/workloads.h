@@ -25,6 +25,9 @@ int wl_scale(const struct bench_opts *o);
 /* 7: offline cards stored and flushed per driver, beside ejabberd's
  * mod_offline (wl_offline.c). */
 int wl_offline(const struct bench_opts *o);
+/* 8: 1 vs 2 cardxd instances on PostgreSQL through ejabberd
+ * (wl_instances.c). */
+int wl_instances(const struct bench_opts *o);
 /* 6: the client's contact search over 100,000 cards (wl_client.c). */
 int wl_client(const struct bench_opts *o);
 

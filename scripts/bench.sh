@@ -4,17 +4,21 @@
 #
 #   scripts/bench.sh [WORKLOAD...]     all workloads when none is named
 #
-# Workloads: online component store flush scale client offline (cardx-bench
-# --help). BENCH_QUICK=1 runs a short smoke run with small counts.
-# BENCH_SERVERS lists the servers of the online workload (default: prosody,
-# and ejabberd when installed). BENCH_DRIVERS lists the storage drivers of
-# the offline workload (default: sqlite; postgresql once cardxd has it),
-# which also runs ejabberd's mod_offline on Mnesia and on a throwaway
-# PostgreSQL that this script starts (tests/integration/servers/postgresql.sh)
-# and stops. BENCH_BUILD_DIR is the build tree (default build/bench, an
-# optimised build without sanitizers). Prints the machine, one BENCH line
-# per figure (also kept in BUILD/bench-results.txt), a table and the
-# targets. Run it by hand on an otherwise idle machine; CI does not.
+# Workloads: online component store flush scale client offline instances
+# (cardx-bench --help). BENCH_QUICK=1 runs a short smoke run with small
+# counts. BENCH_SERVERS lists the servers of the online workload (default:
+# prosody, and ejabberd when installed). BENCH_DRIVERS lists the storage
+# drivers of the offline workload (default: sqlite, and postgresql when
+# this script could start its throwaway PostgreSQL,
+# tests/integration/servers/postgresql.sh, which it stops on exit); that
+# workload also measures each database's bytes per million waiting cards
+# and runs ejabberd's mod_offline on Mnesia and on that PostgreSQL.
+# "instances" runs the same online-card load through ejabberd with one
+# cardxd on PostgreSQL, then with two on the same domain and database (the
+# harness's own PostgreSQL). BENCH_BUILD_DIR is the build tree (default
+# build/bench, an optimised build without sanitizers). Prints the machine,
+# one BENCH line per figure (also kept in BUILD/bench-results.txt), a table
+# and the targets. Run it by hand on an otherwise idle machine; CI does not.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$top/build/bench}
@@ -51,7 +55,7 @@ if [ -z "${BENCH_SERVERS:-}" ]; then
 fi
 
 if [ $# -eq 0 ]; then
-    set -- online component store flush scale client offline
+    set -- online component store flush scale client offline instances
 fi
 
 # A throwaway PostgreSQL for the offline workload, stopped on exit.
@@ -89,7 +93,9 @@ for w in "$@"; do
         done
     elif [ "$w" = offline ]; then
         peers=1
-        for d in ${BENCH_DRIVERS:-sqlite}; do
+        drivers=sqlite
+        [ -z "${BENCH_DSN:-}" ] || drivers="sqlite postgresql"
+        for d in ${BENCH_DRIVERS:-$drivers}; do
             BENCH_DRIVER=$d BENCH_OFFLINE_PEERS=$peers \
                 "$build/bench/cardx-bench" offline |
                 tee -a "$results" || status=1
