@@ -541,12 +541,17 @@ static int deliver_claim(struct service *svc,
 }
 
 /* Nothing was sent: another instance may deliver it at once. */
+static void deliver_unclaim_id(struct service *svc, const char *card_id)
+{
+    if (store_inbox_unclaim(service_store(svc), card_id) < 0)
+        log_error(service_log(svc), "releasing card %s: %s", card_id,
+                  store_errmsg(service_store(svc)));
+}
+
 static void deliver_unclaim(struct service *svc,
                             const struct store_inbox_item *item)
 {
-    if (store_inbox_unclaim(service_store(svc), item->card_id) < 0)
-        log_error(service_log(svc), "releasing card %s: %s", item->card_id,
-                  store_errmsg(service_store(svc)));
+    deliver_unclaim_id(svc, item->card_id);
 }
 
 /* deliver_card() to the recipient r read beforehand. Full JIDs rather
@@ -554,7 +559,7 @@ static void deliver_unclaim(struct service *svc,
  * service gets no messages to its bare JID. */
 static int deliver_card_to(struct service *svc,
                            const struct store_inbox_item *item, int delayed,
-                           const struct recipient *r)
+                           const struct recipient *r, int claimed)
 {
     xmpp_stanza_t *msg;
     const char *vcard_xml = NULL;
@@ -569,7 +574,7 @@ static int deliver_card_to(struct service *svc,
         return 0;
     }
     /* Nobody to send it to: the card waits, unclaimed. */
-    if (r->full.n == 0 || !deliver_claim(svc, item))
+    if (r->full.n == 0 || (!claimed && !deliver_claim(svc, item)))
         return 0;
     msg = delivery_build(svc, item, r->lang, delayed, &vcard_xml);
     if (!msg) {
@@ -603,7 +608,7 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
     /* Unknown resources: nothing to send to; the card waits. */
     if (recipient_load(svc, item->recipient_jid, &r) < 0)
         return 0;
-    sent = deliver_card_to(svc, item, delayed, &r);
+    sent = deliver_card_to(svc, item, delayed, &r, 0);
     recipient_clear(&r);
     return sent;
 }
@@ -749,16 +754,72 @@ int deliver_retire_number(struct service *svc, const char *recipient_phone,
     return deliver_retire_for(svc, recipient_phone, 1, card_id, why);
 }
 
-/* A flush in progress: its recipient, read once, and which cards go. */
+/* A flush in progress: its recipient, read once, which cards go, and the
+ * claims taken for them all in one statement before the list. */
 struct flush {
     struct service *svc;
     struct recipient r;
-    int fresh_only; /* only cards never delivered yet */
+    int fresh_only;         /* only cards never delivered yet */
+    struct strv claimed;    /* ids, sorted */
+    unsigned char *settled; /* per claimed id: listed, so dealt with */
 };
+
+/* Whether this flush claimed card_id; marks its claim dealt with. */
+static int flush_claimed(struct flush *fl, const char *card_id)
+{
+    size_t lo = 0, hi = fl->claimed.n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(card_id, fl->claimed.v[mid]);
+
+        if (c == 0) {
+            fl->settled[mid] = 1;
+            return 1;
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return 0;
+}
+
+/* Claims every card of bare's the flush may send at once: one statement
+ * instead of one per card. Failing that, each card is claimed alone. */
+static void flush_claim(struct flush *fl, const char *bare)
+{
+    struct store *st = service_store(fl->svc);
+
+    if (store_inbox_claim_all(st, bare, clock_wall_ms(),
+                              service_config(fl->svc)->lease_ms,
+                              &fl->claimed) == 0 &&
+        (fl->claimed.n == 0 ||
+         (fl->settled = calloc(fl->claimed.n, 1)) != NULL))
+        return;
+    log_warn(service_log(fl->svc), "claiming the inbox of %s: %s", bare,
+             store_errmsg(st));
+    for (size_t i = 0; i < fl->claimed.n; i++)
+        deliver_unclaim_id(fl->svc, fl->claimed.v[i]);
+    strv_clear(&fl->claimed);
+}
+
+/* Lets go of what was claimed but not listed (it changed in between):
+ * another instance may deliver it at once. */
+static void flush_release(struct flush *fl)
+{
+    for (size_t i = 0; i < fl->claimed.n; i++)
+        if (!fl->settled[i])
+            deliver_unclaim_id(fl->svc, fl->claimed.v[i]);
+    strv_clear(&fl->claimed);
+    free(fl->settled);
+    fl->settled = NULL;
+}
 
 static int flush_one(void *ud, const struct store_inbox_item *item)
 {
     struct flush *fl = ud;
+    int claimed = flush_claimed(fl, item->card_id);
 
     if (fl->fresh_only && item->attempts > 0)
         return 0;
@@ -768,7 +829,7 @@ static int flush_one(void *ud, const struct store_inbox_item *item)
                        DELIVER_GAVE_UP);
         return 0;
     }
-    deliver_card_to(fl->svc, item, 1, &fl->r);
+    deliver_card_to(fl->svc, item, 1, &fl->r, claimed);
     return 0;
 }
 
@@ -779,10 +840,16 @@ static void deliver_flush_with(struct service *svc, const char *bare,
 
     if (recipient_load(svc, bare, &fl.r) < 0)
         return;
-    if (fl.r.online > 0 &&
-        store_inbox_each(service_store(svc), bare, flush_one, &fl) < 0)
+    if (fl.r.online == 0)
+        goto out;
+    /* Only a whole flush: a fresh one would hold cards it does not send. */
+    if (!fresh_only)
+        flush_claim(&fl, bare);
+    if (store_inbox_each(service_store(svc), bare, flush_one, &fl) < 0)
         log_error(service_log(svc), "flushing the inbox of %s: %s", bare,
                   store_errmsg(service_store(svc)));
+    flush_release(&fl);
+out:
     recipient_clear(&fl.r);
 }
 
