@@ -53,6 +53,22 @@ int store_inbox_claim_all(struct store *st, const char *recipient_jid,
     return ret;
 }
 
+int store_inbox_mark_claimed(struct store *st, const char *recipient_jid,
+                             int64_t claim_until, int64_t handed_at,
+                             int64_t *marked)
+{
+    struct db_stmt *s = store_stmt(st, OP_INBOX_MARK_CLAIMED);
+    int rc = db_bind(s, 1, "ttl", recipient_jid, st->instance, claim_until);
+
+    if (rc == 0)
+        rc = handed_at ? db_bind(s, 4, "l", handed_at)
+                       : db_bind(s, 4, "t", (const char *)NULL);
+    rc = store_run(s, rc);
+    if (rc == 0 && marked)
+        *marked = db_changes(s);
+    return rc;
+}
+
 int store_inbox_unclaim(struct store *st, const char *card_id)
 {
     struct db_stmt *s = store_stmt(st, OP_INBOX_UNCLAIM);

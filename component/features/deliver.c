@@ -500,11 +500,21 @@ static void deliver_stats(struct service *svc,
  * its ack retires the card; reaching only others starts the grace period
  * after which a card that was never acknowledged is retired. */
 static void deliver_count(struct service *svc,
-                          const struct store_inbox_item *item, int ackers)
+                          const struct store_inbox_item *item, int ackers,
+                          int batched)
 {
     struct store *st = service_store(svc);
     int64_t handed = 0;
 
+    /* A flush marks what it claimed at once, at its end (flush_mark()),
+     * and schedules the sweep then for the cards handed first now. */
+    if (batched) {
+        if (!ackers && item->handed_at)
+            deliver_schedule(svc, item->handed_at +
+                                      service_config(svc)->handoff_grace_ms);
+        deliver_stats(svc, item);
+        return;
+    }
     if (!ackers)
         handed = item->handed_at ? item->handed_at : clock_wall_ms();
     if (store_inbox_mark_sent(st, item->card_id, handed) < 0) {
@@ -523,10 +533,10 @@ static void deliver_count(struct service *svc,
  * claimant died, or it was never acknowledged and a resource came back).
  * True when this instance may send it. */
 static int deliver_claim(struct service *svc,
-                         const struct store_inbox_item *item)
+                         const struct store_inbox_item *item, int64_t now)
 {
     struct store *st = service_store(svc);
-    int rc = store_inbox_claim(st, item->card_id, clock_wall_ms(),
+    int rc = store_inbox_claim(st, item->card_id, now,
                                service_config(svc)->lease_ms);
 
     if (rc == 0)
@@ -556,10 +566,13 @@ static void deliver_unclaim(struct service *svc,
 
 /* deliver_card() to the recipient r read beforehand. Full JIDs rather
  * than the bare one: a client that only sent directed presence to the
- * service gets no messages to its bare JID. */
+ * service gets no messages to its bare JID. batch_at is 0, or the unix ms
+ * of a flush's claims: then a card is claimed as of then unless claimed
+ * already, and marked by the flush at its end. */
 static int deliver_card_to(struct service *svc,
                            const struct store_inbox_item *item, int delayed,
-                           const struct recipient *r, int claimed)
+                           const struct recipient *r, int claimed,
+                           int64_t batch_at)
 {
     xmpp_stanza_t *msg;
     const char *vcard_xml = NULL;
@@ -574,7 +587,11 @@ static int deliver_card_to(struct service *svc,
         return 0;
     }
     /* Nobody to send it to: the card waits, unclaimed. */
-    if (r->full.n == 0 || (!claimed && !deliver_claim(svc, item)))
+    if (r->full.n == 0 && claimed)
+        deliver_unclaim(svc, item);
+    if (r->full.n == 0 ||
+        (!claimed &&
+         !deliver_claim(svc, item, batch_at ? batch_at : clock_wall_ms())))
         return 0;
     msg = delivery_build(svc, item, r->lang, delayed, &vcard_xml);
     if (!msg) {
@@ -590,7 +607,7 @@ static int deliver_card_to(struct service *svc,
         deliver_unclaim(svc, item);
         return 0;
     }
-    deliver_count(svc, item, r->ackers);
+    deliver_count(svc, item, r->ackers, batch_at != 0);
     /* At info: with accepted and acknowledged, an admin can follow each
      * card's life by its id. */
     log_info(service_log(svc), "card %s delivered to %d resource(s) of %s%s",
@@ -608,7 +625,7 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
     /* Unknown resources: nothing to send to; the card waits. */
     if (recipient_load(svc, item->recipient_jid, &r) < 0)
         return 0;
-    sent = deliver_card_to(svc, item, delayed, &r, 0);
+    sent = deliver_card_to(svc, item, delayed, &r, 0, 0);
     recipient_clear(&r);
     return sent;
 }
@@ -760,6 +777,7 @@ struct flush {
     struct service *svc;
     struct recipient r;
     int fresh_only;         /* only cards never delivered yet */
+    int64_t claim_at;       /* unix ms of its claims; 0: one by one */
     struct strv claimed;    /* ids, sorted */
     unsigned char *settled; /* per claimed id: listed, so dealt with */
 };
@@ -790,13 +808,15 @@ static int flush_claimed(struct flush *fl, const char *card_id)
 static void flush_claim(struct flush *fl, const char *bare)
 {
     struct store *st = service_store(fl->svc);
+    int64_t now = clock_wall_ms();
 
-    if (store_inbox_claim_all(st, bare, clock_wall_ms(),
-                              service_config(fl->svc)->lease_ms,
+    if (store_inbox_claim_all(st, bare, now, service_config(fl->svc)->lease_ms,
                               &fl->claimed) == 0 &&
         (fl->claimed.n == 0 ||
-         (fl->settled = calloc(fl->claimed.n, 1)) != NULL))
+         (fl->settled = calloc(fl->claimed.n, 1)) != NULL)) {
+        fl->claim_at = now;
         return;
+    }
     log_warn(service_log(fl->svc), "claiming the inbox of %s: %s", bare,
              store_errmsg(st));
     for (size_t i = 0; i < fl->claimed.n; i++)
@@ -816,6 +836,28 @@ static void flush_release(struct flush *fl)
     fl->settled = NULL;
 }
 
+/* Counts the deliveries of the flush in one statement: each card it
+ * claimed as of claim_at and still holds was sent (one it could not send
+ * it let go), as deliver_count() would have counted it. */
+static void flush_mark(struct flush *fl, const char *bare)
+{
+    struct store *st = service_store(fl->svc);
+    int64_t handed = fl->r.ackers ? 0 : clock_wall_ms(), marked = 0;
+
+    if (!fl->claim_at)
+        return;
+    if (store_inbox_mark_claimed(
+            st, bare, fl->claim_at + service_config(fl->svc)->lease_ms, handed,
+            &marked) < 0) {
+        log_error(service_log(fl->svc), "counting deliveries to %s: %s", bare,
+                  store_errmsg(st));
+        return;
+    }
+    if (handed && marked)
+        deliver_schedule(fl->svc,
+                         handed + service_config(fl->svc)->handoff_grace_ms);
+}
+
 static int flush_one(void *ud, const struct store_inbox_item *item)
 {
     struct flush *fl = ud;
@@ -829,7 +871,7 @@ static int flush_one(void *ud, const struct store_inbox_item *item)
                        DELIVER_GAVE_UP);
         return 0;
     }
-    deliver_card_to(fl->svc, item, 1, &fl->r, claimed);
+    deliver_card_to(fl->svc, item, 1, &fl->r, claimed, fl->claim_at);
     return 0;
 }
 
@@ -849,6 +891,7 @@ static void deliver_flush_with(struct service *svc, const char *bare,
         log_error(service_log(svc), "flushing the inbox of %s: %s", bare,
                   store_errmsg(service_store(svc)));
     flush_release(&fl);
+    flush_mark(&fl, bare);
 out:
     recipient_clear(&fl.r);
 }

@@ -157,6 +157,35 @@ START_TEST(claim_all_takes_free_cards)
 }
 END_TEST
 
+/* A flush's marks in one statement count only the cards it claimed as of
+ * its claims and still holds: not one it let go, nor another's. */
+START_TEST(mark_claimed_counts_held_cards)
+{
+    struct two t;
+    struct strv ids = {0};
+    int64_t marked = -1;
+
+    two_open(&t);
+    push_card(t.a, "c2", "+15550004", "c2@example.test");
+    push_card(t.a, "c3", "+15550003", "c3@example.test");
+    ck_assert_int_eq(store_inbox_claim(t.b, "c3", T0, LEASE), 1);
+    ck_assert_int_eq(store_inbox_claim_all(t.a, BOB, T0, LEASE, &ids), 0);
+    ck_assert_uint_eq(ids.n, 2);
+    strv_clear(&ids);
+    ck_assert_int_eq(store_inbox_unclaim(t.a, "c2"), 0);
+    ck_assert_int_eq(
+        store_inbox_mark_claimed(t.a, BOB, T0 + LEASE, T0, &marked), 0);
+    ck_assert_int_eq(marked, 1);
+    /* Another hold (a later claim) is not this flush's. */
+    ck_assert_int_eq(
+        store_inbox_mark_claimed(t.a, BOB, T0 + LEASE + 1, T0, &marked), 0);
+    ck_assert_int_eq(marked, 0);
+    ck_assert_int_eq(store_inbox_handed_first(t.b, &marked), 0);
+    ck_assert_int_eq(marked, T0);
+    two_close(&t);
+}
+END_TEST
+
 /* Both instances see every session; a presence seen by another instance
  * makes the session its own; each clears only its own. */
 START_TEST(sessions_shared)
@@ -414,6 +443,7 @@ static Suite *instances_suite(void)
 
     tcase_add_test(tc, claim_one_wins);
     tcase_add_test(tc, claim_all_takes_free_cards);
+    tcase_add_test(tc, mark_claimed_counts_held_cards);
     tcase_add_test(tc, sessions_shared);
     tcase_add_test(tc, expired_lease_taken_over);
     tcase_add_test(tc, no_lease_and_leave);
