@@ -499,6 +499,18 @@ int store_instance_live(struct store *st, int64_t now, int64_t *live);
  * claim one card at once, one wins. */
 int store_inbox_claim(struct store *st, const char *card_id, int64_t now,
                       int64_t hold_ms);
+/* store_inbox_claim() of every card waiting for recipient_jid that is
+ * not held and no other instance holds, in one statement: their ids go to
+ * *claimed, sorted (strcmp) for a binary search; on failure what was
+ * added stays for the caller to clear. */
+int store_inbox_claim_all(struct store *st, const char *recipient_jid,
+                          int64_t now, int64_t hold_ms, struct strv *claimed);
+/* store_inbox_mark_sent() of every card waiting for recipient_jid that
+ * this instance claimed until claim_until (unix ms): a flush's, all sent,
+ * in one statement; *marked counts them. */
+int store_inbox_mark_claimed(struct store *st, const char *recipient_jid,
+                             int64_t claim_until, int64_t handed_at,
+                             int64_t *marked);
 /* Lets go of this instance's claim on card_id (a bounce: anyone may
  * deliver it again). Not holding it is no failure. */
 int store_inbox_unclaim(struct store *st, const char *card_id);

@@ -3,6 +3,7 @@
  * their transactions may have left undelivered; and the answers the server
  * handed to another instance than the one that asked. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/util.h"
 #include "component/store_int.h"
@@ -25,6 +26,47 @@ int store_inbox_claim(struct store *st, const char *card_id, int64_t now,
     ret = store_inbox_claimant(st, card_id, &by, &until);
     free(by);
     return ret < 0 ? ret : 0;
+}
+
+static int claim_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int store_inbox_claim_all(struct store *st, const char *recipient_jid,
+                          int64_t now, int64_t hold_ms, struct strv *claimed)
+{
+    struct db_stmt *s = store_stmt(st, OP_INBOX_CLAIM_ALL);
+    int ret = store_step(s, db_bind(s, 1, "ttll", recipient_jid, st->instance,
+                                    now, now + hold_ms));
+
+    while (ret == 1) {
+        const char *id = db_column_text(s, 0);
+
+        ret = id && strv_push(claimed, id) == 0
+                  ? store_step(s, 0)
+                  : store_fail(st, STORE_ENOMEM, "out of memory");
+    }
+    ret = store_end(s, ret);
+    if (ret == 0 && claimed->n > 1)
+        qsort(claimed->v, claimed->n, sizeof(*claimed->v), claim_cmp);
+    return ret;
+}
+
+int store_inbox_mark_claimed(struct store *st, const char *recipient_jid,
+                             int64_t claim_until, int64_t handed_at,
+                             int64_t *marked)
+{
+    struct db_stmt *s = store_stmt(st, OP_INBOX_MARK_CLAIMED);
+    int rc = db_bind(s, 1, "ttl", recipient_jid, st->instance, claim_until);
+
+    if (rc == 0)
+        rc = handed_at ? db_bind(s, 4, "l", handed_at)
+                       : db_bind(s, 4, "t", (const char *)NULL);
+    rc = store_run(s, rc);
+    if (rc == 0 && marked)
+        *marked = db_changes(s);
+    return rc;
 }
 
 int store_inbox_unclaim(struct store *st, const char *card_id)

@@ -63,6 +63,18 @@
     [OP_INBOX_CLAIM] = "UPDATE inbox SET claimed_by = ?2, claim_until = ?4 "   \
         "WHERE card_id = ?1 AND (claimed_by IS NULL OR claimed_by = ?2 OR "    \
         "claim_until < ?3)",                                                   \
+    /* A flush's claims in one statement: only cards it may deliver. */       \
+    [OP_INBOX_CLAIM_ALL] = "UPDATE inbox SET claimed_by = ?2, "                \
+        "claim_until = ?4 WHERE recipient_phone = "                            \
+        "(SELECT phone FROM users WHERE jid = ?1) AND held = 0 AND "           \
+        "(claimed_by IS NULL OR claimed_by = ?2 OR claim_until < ?3) "         \
+        "RETURNING card_id",                                                   \
+    /* A flush's marks in one statement: what it claimed and sent. */         \
+    [OP_INBOX_MARK_CLAIMED] = "UPDATE inbox SET attempts = attempts + 1, "     \
+        "handed_at = CASE WHEN ?4 IS NULL THEN NULL "                          \
+        "ELSE coalesce(handed_at, ?4) END WHERE recipient_phone = "            \
+        "(SELECT phone FROM users WHERE jid = ?1) AND claimed_by = ?2 AND "    \
+        "claim_until = ?3",                                                    \
     [OP_INBOX_UNCLAIM] = "UPDATE inbox SET claimed_by = NULL, "                \
         "claim_until = NULL WHERE card_id = ?1 AND claimed_by = ?2",           \
     [OP_INBOX_UNCLAIM_ALL] = "UPDATE inbox SET claimed_by = NULL, "            \

@@ -32,6 +32,12 @@ const char *const store_sql_pg[OP_COUNT] = {
                       "handed_at = CASE WHEN ?2::bigint IS NULL THEN NULL "
                       "ELSE coalesce(handed_at, ?2::bigint) END "
                       "WHERE card_id = ?1",
+    [OP_INBOX_MARK_CLAIMED] =
+        "UPDATE inbox SET attempts = attempts + 1, "
+        "handed_at = CASE WHEN ?4::bigint IS NULL THEN NULL "
+        "ELSE coalesce(handed_at, ?4::bigint) END WHERE recipient_phone = "
+        "(SELECT phone FROM users WHERE jid = ?1) AND claimed_by = ?2 AND "
+        "claim_until = ?3",
     [OP_BLOCK_ADD] =
         "INSERT INTO blocks (user_id, phone, created_at) "
         "SELECT id, ?2::text, ?3::bigint FROM users WHERE jid = ?1 "

@@ -360,14 +360,12 @@ static int delivery_card_element(xmpp_ctx_t *ctx, xmpp_stanza_t *msg,
  * *vcard_xml: it is sent as the message's last child. */
 static xmpp_stanza_t *delivery_build(struct service *svc,
                                      const struct store_inbox_item *item,
-                                     int delayed, const char **vcard_xml)
+                                     const char *lang, int delayed,
+                                     const char **vcard_xml)
 {
     const struct card_memo_slot *card = delivery_card(svc, item);
     xmpp_stanza_t *msg, *delay;
     char *from = service_proxy_jid(svc, item->sender_phone);
-    /* Nobody asked for this message now: it speaks the language the
-     * recipient chose or last used, kept in the store across restarts. */
-    const char *lang = service_user_lang(svc, item->recipient_jid);
     char *body = card ? delivery_body(svc, lang, item, &card->fields) : NULL;
     char stamp[32];
 
@@ -421,22 +419,66 @@ void deliver_handed(struct service *svc, int64_t handed_at)
     deliver_schedule(svc, handed_at + service_config(svc)->handoff_grace_ms);
 }
 
-struct deliver_ctx {
-    struct service *svc;
-    xmpp_stanza_t *msg;
-    const char *vcard_xml;
-    int sent;
+/* What a delivery needs to know of its recipient, the same for each of
+ * their cards: read once per flush rather than once per card, since a
+ * flush sends without reading any presence in between. */
+struct recipient {
+    struct strv full; /* online resources, full JIDs */
+    int online;       /* how many resources are online */
+    int ackers;       /* how many of them acknowledge (XEP-0184) */
+    /* Nobody asked for these messages now: they speak the language the
+     * recipient chose or last used, kept in the store across restarts. */
+    const char *lang;
 };
 
-static int deliver_resource(void *ud, const char *full)
+static void recipient_clear(struct recipient *r)
 {
-    struct deliver_ctx *dc = ud;
+    strv_clear(&r->full);
+    memset(r, 0, sizeof(*r));
+}
 
-    if (xmpp_stanza_set_to(dc->msg, full) != XMPP_EOK)
-        return -1;
-    if (service_send_with(dc->svc, dc->msg, dc->vcard_xml) == 0)
-        dc->sent++;
+static int collect_resource(void *ud, const char *full)
+{
+    return strv_push(ud, full) == 0 ? 0 : CX_ENOMEM;
+}
+
+/* Reads what r holds of bare's sessions and language. Returns 0 or a
+ * negative code (logged; r cleared then). */
+static int recipient_load(struct service *svc, const char *bare,
+                          struct recipient *r)
+{
+    struct store *st = service_store(svc);
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    rc = store_online_count(st, bare, &r->online, &r->ackers);
+    if (rc == 0 && r->online > 0)
+        rc = store_online_each(st, bare, collect_resource, &r->full);
+    if (rc < 0) {
+        log_error(service_log(svc), "listing resources of %s: %s", bare,
+                  store_errmsg(st));
+        recipient_clear(r);
+        return rc;
+    }
+    if (r->online > 0)
+        r->lang = service_user_lang(svc, bare);
     return 0;
+}
+
+/* Sends msg, with the vCard's serialisation vcard_xml, to each of r's
+ * resources; returns how many it went to. */
+static int deliver_resources(struct service *svc, xmpp_stanza_t *msg,
+                             const char *vcard_xml, const struct recipient *r)
+{
+    int sent = 0;
+
+    for (size_t i = 0; i < r->full.n; i++) {
+        if (xmpp_stanza_set_to(msg, r->full.v[i]) != XMPP_EOK)
+            break;
+        if (service_send_with(svc, msg, vcard_xml) == 0)
+            sent++;
+    }
+    return sent;
 }
 
 /* Counts a card's first delivery for the admin: its latency from
@@ -458,14 +500,21 @@ static void deliver_stats(struct service *svc,
  * its ack retires the card; reaching only others starts the grace period
  * after which a card that was never acknowledged is retired. */
 static void deliver_count(struct service *svc,
-                          const struct store_inbox_item *item)
+                          const struct store_inbox_item *item, int ackers,
+                          int batched)
 {
     struct store *st = service_store(svc);
-    int ackers = 0;
     int64_t handed = 0;
 
-    if (store_online_count(st, item->recipient_jid, NULL, &ackers) < 0)
-        ackers = 0; /* unknown: the grace period is the safe side */
+    /* A flush marks what it claimed at once, at its end (flush_mark()),
+     * and schedules the sweep then for the cards handed first now. */
+    if (batched) {
+        if (!ackers && item->handed_at)
+            deliver_schedule(svc, item->handed_at +
+                                      service_config(svc)->handoff_grace_ms);
+        deliver_stats(svc, item);
+        return;
+    }
     if (!ackers)
         handed = item->handed_at ? item->handed_at : clock_wall_ms();
     if (store_inbox_mark_sent(st, item->card_id, handed) < 0) {
@@ -484,10 +533,10 @@ static void deliver_count(struct service *svc,
  * claimant died, or it was never acknowledged and a resource came back).
  * True when this instance may send it. */
 static int deliver_claim(struct service *svc,
-                         const struct store_inbox_item *item)
+                         const struct store_inbox_item *item, int64_t now)
 {
     struct store *st = service_store(svc);
-    int rc = store_inbox_claim(st, item->card_id, clock_wall_ms(),
+    int rc = store_inbox_claim(st, item->card_id, now,
                                service_config(svc)->lease_ms);
 
     if (rc == 0)
@@ -502,20 +551,32 @@ static int deliver_claim(struct service *svc,
 }
 
 /* Nothing was sent: another instance may deliver it at once. */
-static void deliver_unclaim(struct service *svc,
-                            const struct store_inbox_item *item)
+static void deliver_unclaim_id(struct service *svc, const char *card_id)
 {
-    if (store_inbox_unclaim(service_store(svc), item->card_id) < 0)
-        log_error(service_log(svc), "releasing card %s: %s", item->card_id,
+    if (store_inbox_unclaim(service_store(svc), card_id) < 0)
+        log_error(service_log(svc), "releasing card %s: %s", card_id,
                   store_errmsg(service_store(svc)));
 }
 
-/* Full JIDs rather than the bare one: a client that only sent directed
- * presence to the service gets no messages to its bare JID. */
-int deliver_card(struct service *svc, const struct store_inbox_item *item,
-                 int delayed)
+static void deliver_unclaim(struct service *svc,
+                            const struct store_inbox_item *item)
 {
-    struct deliver_ctx dc = {svc, NULL, NULL, 0};
+    deliver_unclaim_id(svc, item->card_id);
+}
+
+/* deliver_card() to the recipient r read beforehand. Full JIDs rather
+ * than the bare one: a client that only sent directed presence to the
+ * service gets no messages to its bare JID. batch_at is 0, or the unix ms
+ * of a flush's claims: then a card is claimed as of then unless claimed
+ * already, and marked by the flush at its end. */
+static int deliver_card_to(struct service *svc,
+                           const struct store_inbox_item *item, int delayed,
+                           const struct recipient *r, int claimed,
+                           int64_t batch_at)
+{
+    xmpp_stanza_t *msg;
+    const char *vcard_xml = NULL;
+    int sent;
 
     /* The expiry timer may not have come round to it yet: an expired card
      * is never delivered. */
@@ -525,32 +586,48 @@ int deliver_card(struct service *svc, const struct store_inbox_item *item,
                        DELIVER_EXPIRED);
         return 0;
     }
-    if (!deliver_claim(svc, item))
+    /* Nobody to send it to: the card waits, unclaimed. */
+    if (r->full.n == 0 && claimed)
+        deliver_unclaim(svc, item);
+    if (r->full.n == 0 ||
+        (!claimed &&
+         !deliver_claim(svc, item, batch_at ? batch_at : clock_wall_ms())))
         return 0;
-    dc.msg = delivery_build(svc, item, delayed, &dc.vcard_xml);
-    if (!dc.msg) {
+    msg = delivery_build(svc, item, r->lang, delayed, &vcard_xml);
+    if (!msg) {
         log_error(service_log(svc), "cannot build the delivery of card %s",
                   item->card_id);
         deliver_unclaim(svc, item);
         return 0;
     }
-    if (store_online_each(service_store(svc), item->recipient_jid,
-                          deliver_resource, &dc) < 0)
-        log_error(service_log(svc), "listing resources of %s: %s",
-                  item->recipient_jid, store_errmsg(service_store(svc)));
-    xmpp_stanza_release(dc.msg);
+    sent = deliver_resources(svc, msg, vcard_xml, r);
+    xmpp_stanza_release(msg);
     card_memo_clear(&deliver_of(svc)->big);
-    if (!dc.sent) {
+    if (!sent) {
         deliver_unclaim(svc, item);
         return 0;
     }
-    deliver_count(svc, item);
+    deliver_count(svc, item, r->ackers, batch_at != 0);
     /* At info: with accepted and acknowledged, an admin can follow each
      * card's life by its id. */
     log_info(service_log(svc), "card %s delivered to %d resource(s) of %s%s",
-             item->card_id, dc.sent, item->recipient_jid,
+             item->card_id, sent, item->recipient_jid,
              delayed ? " (from the inbox)" : "");
-    return dc.sent;
+    return sent;
+}
+
+int deliver_card(struct service *svc, const struct store_inbox_item *item,
+                 int delayed)
+{
+    struct recipient r;
+    int sent;
+
+    /* Unknown resources: nothing to send to; the card waits. */
+    if (recipient_load(svc, item->recipient_jid, &r) < 0)
+        return 0;
+    sent = deliver_card_to(svc, item, delayed, &r, 0, 0);
+    recipient_clear(&r);
+    return sent;
 }
 
 /* Tells the sender, if they asked (XEP-0184), that the card arrived. */
@@ -694,47 +771,139 @@ int deliver_retire_number(struct service *svc, const char *recipient_phone,
     return deliver_retire_for(svc, recipient_phone, 1, card_id, why);
 }
 
-static int flush_one(void *ud, const struct store_inbox_item *item)
-{
-    struct service *svc = ud;
+/* A flush in progress: its recipient, read once, which cards go, and the
+ * claims taken for them all in one statement before the list. */
+struct flush {
+    struct service *svc;
+    struct recipient r;
+    int fresh_only;         /* only cards never delivered yet */
+    int64_t claim_at;       /* unix ms of its claims; 0: one by one */
+    struct strv claimed;    /* ids, sorted */
+    unsigned char *settled; /* per claimed id: listed, so dealt with */
+};
 
-    if (item->attempts >= service_config(svc)->max_attempts) {
-        /* Someone who never acknowledges must not get the card forever. */
-        deliver_retire(svc, item->recipient_jid, item->card_id,
-                       DELIVER_GAVE_UP);
-        return 0;
+/* Whether this flush claimed card_id; marks its claim dealt with. */
+static int flush_claimed(struct flush *fl, const char *card_id)
+{
+    size_t lo = 0, hi = fl->claimed.n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(card_id, fl->claimed.v[mid]);
+
+        if (c == 0) {
+            fl->settled[mid] = 1;
+            return 1;
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
-    deliver_card(svc, item, 1);
     return 0;
 }
 
-static int flush_fresh(void *ud, const struct store_inbox_item *item)
+/* Claims every card of bare's the flush may send at once: one statement
+ * instead of one per card. Failing that, each card is claimed alone. */
+static void flush_claim(struct flush *fl, const char *bare)
 {
-    return item->attempts == 0 ? flush_one(ud, item) : 0;
+    struct store *st = service_store(fl->svc);
+    int64_t now = clock_wall_ms();
+
+    if (store_inbox_claim_all(st, bare, now, service_config(fl->svc)->lease_ms,
+                              &fl->claimed) == 0 &&
+        (fl->claimed.n == 0 ||
+         (fl->settled = calloc(fl->claimed.n, 1)) != NULL)) {
+        fl->claim_at = now;
+        return;
+    }
+    log_warn(service_log(fl->svc), "claiming the inbox of %s: %s", bare,
+             store_errmsg(st));
+    for (size_t i = 0; i < fl->claimed.n; i++)
+        deliver_unclaim_id(fl->svc, fl->claimed.v[i]);
+    strv_clear(&fl->claimed);
+}
+
+/* Lets go of what was claimed but not listed (it changed in between):
+ * another instance may deliver it at once. */
+static void flush_release(struct flush *fl)
+{
+    for (size_t i = 0; i < fl->claimed.n; i++)
+        if (!fl->settled[i])
+            deliver_unclaim_id(fl->svc, fl->claimed.v[i]);
+    strv_clear(&fl->claimed);
+    free(fl->settled);
+    fl->settled = NULL;
+}
+
+/* Counts the deliveries of the flush in one statement: each card it
+ * claimed as of claim_at and still holds was sent (one it could not send
+ * it let go), as deliver_count() would have counted it. */
+static void flush_mark(struct flush *fl, const char *bare)
+{
+    struct store *st = service_store(fl->svc);
+    int64_t handed = fl->r.ackers ? 0 : clock_wall_ms(), marked = 0;
+
+    if (!fl->claim_at)
+        return;
+    if (store_inbox_mark_claimed(
+            st, bare, fl->claim_at + service_config(fl->svc)->lease_ms, handed,
+            &marked) < 0) {
+        log_error(service_log(fl->svc), "counting deliveries to %s: %s", bare,
+                  store_errmsg(st));
+        return;
+    }
+    if (handed && marked)
+        deliver_schedule(fl->svc,
+                         handed + service_config(fl->svc)->handoff_grace_ms);
+}
+
+static int flush_one(void *ud, const struct store_inbox_item *item)
+{
+    struct flush *fl = ud;
+    int claimed = flush_claimed(fl, item->card_id);
+
+    if (fl->fresh_only && item->attempts > 0)
+        return 0;
+    if (item->attempts >= service_config(fl->svc)->max_attempts) {
+        /* Someone who never acknowledges must not get the card forever. */
+        deliver_retire(fl->svc, item->recipient_jid, item->card_id,
+                       DELIVER_GAVE_UP);
+        return 0;
+    }
+    deliver_card_to(fl->svc, item, 1, &fl->r, claimed, fl->claim_at);
+    return 0;
 }
 
 static void deliver_flush_with(struct service *svc, const char *bare,
-                               int (*fn)(void *ud,
-                                         const struct store_inbox_item *item))
+                               int fresh_only)
 {
-    int online = 0;
+    struct flush fl = {.svc = svc, .fresh_only = fresh_only};
 
-    if (store_online_count(service_store(svc), bare, &online, NULL) < 0 ||
-        online == 0)
+    if (recipient_load(svc, bare, &fl.r) < 0)
         return;
-    if (store_inbox_each(service_store(svc), bare, fn, svc) < 0)
+    if (fl.r.online == 0)
+        goto out;
+    /* Only a whole flush: a fresh one would hold cards it does not send. */
+    if (!fresh_only)
+        flush_claim(&fl, bare);
+    if (store_inbox_each(service_store(svc), bare, flush_one, &fl) < 0)
         log_error(service_log(svc), "flushing the inbox of %s: %s", bare,
                   store_errmsg(service_store(svc)));
+    flush_release(&fl);
+    flush_mark(&fl, bare);
+out:
+    recipient_clear(&fl.r);
 }
 
 void deliver_flush(struct service *svc, const char *bare)
 {
-    deliver_flush_with(svc, bare, flush_one);
+    deliver_flush_with(svc, bare, 0);
 }
 
 void deliver_flush_fresh(struct service *svc, const char *bare)
 {
-    deliver_flush_with(svc, bare, flush_fresh);
+    deliver_flush_with(svc, bare, 1);
 }
 
 /* True when the bounce says the recipient blocked us on their server

@@ -9,6 +9,7 @@
 #include "common/util.h"
 #include "component/service.h"
 #include "component/store.h"
+#include "component/store_consent.h"
 #include "tests/lib/runner.h"
 #include "tests/lib/stanza_match.h"
 #include "tests/lib/svcfix.h"
@@ -104,6 +105,83 @@ START_TEST(claim_one_wins)
     ck_assert_int_eq(store_inbox_take(t.b, BOB, "c1", NULL), 0);
     ck_assert_int_eq(store_inbox_claim(t.a, "c1", T0, LEASE), STORE_ENOTFOUND);
     ck_assert_int_eq(store_inbox_claim(t.b, "c1", T0, LEASE), STORE_ENOTFOUND);
+    two_close(&t);
+}
+END_TEST
+
+/* Pushes card id for bob from sender (a number) at jid. */
+static void push_card(struct store *st, const char *id, const char *sender,
+                      const char *jid)
+{
+    struct store_inbox_item it = {0};
+
+    it.card_id = (char *)id;
+    it.recipient_jid = BOB;
+    it.sender_phone = (char *)sender;
+    it.sender_jid = (char *)jid;
+    it.vcard = "<vCard xmlns='vcard-temp'><FN>Carol</FN></vCard>";
+    it.created = T0 / 1000;
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+}
+
+/* A flush's claim of a whole inbox takes only the cards nobody else holds
+ * and that are not held for consent, and returns their ids sorted. */
+START_TEST(claim_all_takes_free_cards)
+{
+    struct two t;
+    struct strv ids = {0};
+
+    two_open(&t);
+    push_card(t.a, "c3", "+15550003", "c3@example.test");
+    push_card(t.a, "c2", "+15550004", "c2@example.test");
+    push_card(t.a, "c4", "+15550005", "c4@example.test");
+    ck_assert_int_eq(store_consent_set_held(t.a, "c4", 1), 0);
+    ck_assert_int_eq(store_inbox_claim(t.b, "c3", T0, LEASE), 1);
+    ck_assert_int_eq(store_inbox_claim_all(t.a, BOB, T0, LEASE, &ids), 0);
+    ck_assert_uint_eq(ids.n, 2);
+    ck_assert_str_eq(ids.v[0], "c1");
+    ck_assert_str_eq(ids.v[1], "c2");
+    strv_clear(&ids);
+    expect_claimant(t.b, "a");
+    /* What a holds, b cannot take until a's hold runs out. */
+    ck_assert_int_eq(store_inbox_claim_all(t.b, BOB, T0 + 1, LEASE, &ids), 0);
+    ck_assert_uint_eq(ids.n, 1);
+    ck_assert_str_eq(ids.v[0], "c3");
+    strv_clear(&ids);
+    ck_assert_int_eq(
+        store_inbox_claim_all(t.b, BOB, T0 + LEASE + 1, LEASE, &ids), 0);
+    ck_assert_uint_eq(ids.n, 3);
+    strv_clear(&ids);
+    expect_claimant(t.a, "b");
+    two_close(&t);
+}
+END_TEST
+
+/* A flush's marks in one statement count only the cards it claimed as of
+ * its claims and still holds: not one it let go, nor another's. */
+START_TEST(mark_claimed_counts_held_cards)
+{
+    struct two t;
+    struct strv ids = {0};
+    int64_t marked = -1;
+
+    two_open(&t);
+    push_card(t.a, "c2", "+15550004", "c2@example.test");
+    push_card(t.a, "c3", "+15550003", "c3@example.test");
+    ck_assert_int_eq(store_inbox_claim(t.b, "c3", T0, LEASE), 1);
+    ck_assert_int_eq(store_inbox_claim_all(t.a, BOB, T0, LEASE, &ids), 0);
+    ck_assert_uint_eq(ids.n, 2);
+    strv_clear(&ids);
+    ck_assert_int_eq(store_inbox_unclaim(t.a, "c2"), 0);
+    ck_assert_int_eq(
+        store_inbox_mark_claimed(t.a, BOB, T0 + LEASE, T0, &marked), 0);
+    ck_assert_int_eq(marked, 1);
+    /* Another hold (a later claim) is not this flush's. */
+    ck_assert_int_eq(
+        store_inbox_mark_claimed(t.a, BOB, T0 + LEASE + 1, T0, &marked), 0);
+    ck_assert_int_eq(marked, 0);
+    ck_assert_int_eq(store_inbox_handed_first(t.b, &marked), 0);
+    ck_assert_int_eq(marked, T0);
     two_close(&t);
 }
 END_TEST
@@ -364,6 +442,8 @@ static Suite *instances_suite(void)
     TCase *tc = tcase_create("core");
 
     tcase_add_test(tc, claim_one_wins);
+    tcase_add_test(tc, claim_all_takes_free_cards);
+    tcase_add_test(tc, mark_claimed_counts_held_cards);
     tcase_add_test(tc, sessions_shared);
     tcase_add_test(tc, expired_lease_taken_over);
     tcase_add_test(tc, no_lease_and_leave);
