@@ -75,7 +75,9 @@ cmd_check() {
 # Absolute RUNDIR/pg, created and owned by the cluster's owner.
 data_dir() {
     local rundir
-    rundir=$(cd "$1" && pwd)
+    # A missing RUNDIR would leave rundir empty and the cluster in /pg.
+    mkdir -p "$1" || die "cannot create RUNDIR '$1'"
+    rundir=$(cd "$1" && pwd) || die "cannot enter RUNDIR '$1'"
     case $rundir in *[[:space:]\'\"]*) die "bad RUNDIR: '$rundir'" ;; esac
     mkdir -p "$rundir/pg"
     if [ "$(id -u)" -eq 0 ]; then
