@@ -1,6 +1,7 @@
 /* cardx's connection settings: defaults, XDG paths, the 0600 INI file. */
 #include "client/settings.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
@@ -75,9 +76,24 @@ static int has_space(const char *v)
     return 0;
 }
 
+/* 1 when the n bytes at h can be a host: a DNS name, an IPv4 address or,
+ * bracketed (v6 set), an IPv6 address with an optional zone. Anything
+ * else (';', '#', '[', ...) names no host, and would not save as one. */
+static int host_ok(const char *h, size_t n, int v6)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (!isalnum(c) && c != '.' && c != '-' && c != '_' && c < 0x80 &&
+            !(v6 && (c == ':' || c == '%')))
+            return 0;
+    }
+    return 1;
+}
+
 int settings_parse_server(const char *value, char **host, int *port)
 {
     const char *colon, *end;
+    int v6 = value[0] == '[';
     size_t hlen;
     char *p;
     long n;
@@ -86,7 +102,7 @@ int settings_parse_server(const char *value, char **host, int *port)
     *port = 0;
     if (!value[0] || has_space(value))
         return CX_EINVAL;
-    if (value[0] == '[') {
+    if (v6) {
         end = strchr(value, ']');
         if (!end || end == value + 1)
             return CX_EINVAL;
@@ -101,7 +117,7 @@ int settings_parse_server(const char *value, char **host, int *port)
             return CX_EINVAL; /* a bare IPv6 address needs brackets */
         hlen = colon ? (size_t)(colon - value) : strlen(value);
     }
-    if (hlen == 0)
+    if (hlen == 0 || !host_ok(value, hlen, v6))
         return CX_EINVAL;
     if (colon) {
         errno = 0;
