@@ -212,7 +212,9 @@ int store_card_get(struct store *st, const char *jid, char **vcard);
 /* Inserts the item (seq is assigned and written back). card_id must be
  * unique. It waits for item->recipient_phone, registered or not; when that
  * is NULL, for the number of item->recipient_jid (STORE_ENOTFOUND when that
- * JID has none). */
+ * JID has none). STORE_ECONFLICT when a unique key clashed: the number
+ * already holds a card of item->sender_jid (another connection stored it
+ * since the caller looked: see store_inbox_from()), or card_id is taken. */
 int store_inbox_push(struct store *st, struct store_inbox_item *item);
 /* The calls below that take a recipient_jid find the cards waiting for
  * that user's number now; an unregistered JID has none. */
@@ -270,8 +272,12 @@ int store_inbox_from(struct store *st, const char *recipient_phone,
                      const char *sender_jid, char **card_id);
 /* Replaces the waiting card item->card_id of item->recipient_phone with
  * item's sender phone, card, note, creation time and receipt request; its
- * attempts and hand-off start over. STORE_ENOTFOUND when no such card. */
-int store_inbox_replace(struct store *st, const struct store_inbox_item *item);
+ * attempts and hand-off start over. It keeps its id while no client can
+ * hold it yet; once it was handed out it takes fresh_id (item->card_id is
+ * then replaced, the old string freed), so that a late ack of the old
+ * content cannot retire the new. STORE_ENOTFOUND when no such card. */
+int store_inbox_replace(struct store *st, struct store_inbox_item *item,
+                        const char *fresh_id);
 /* *at receives the oldest created time (unix s) of all cards, 0 when none. */
 int store_inbox_created_first(struct store *st, int64_t *at);
 /* Like store_inbox_handed_before() for up to limit cards created before

@@ -22,6 +22,11 @@ int store_inbox_push(struct store *st, struct store_inbox_item *item)
     else if (ret == 0)
         ret = store_fail(st, STORE_ENOTFOUND, "no such recipient");
     ret = store_end(s, ret);
+    /* A number holds one card per sender (another connection stored it
+     * since the caller looked), and ids are unique. */
+    if (ret == STORE_EDB && db_conflict(st->db))
+        return store_fail(st, STORE_ECONFLICT,
+                          "the sender's card or its id is already stored");
     return ret < 0 ? ret : 0;
 }
 
@@ -217,16 +222,31 @@ int store_inbox_from(struct store *st, const char *recipient_phone,
     return ret;
 }
 
-int store_inbox_replace(struct store *st, const struct store_inbox_item *item)
+int store_inbox_replace(struct store *st, struct store_inbox_item *item,
+                        const char *fresh_id)
 {
     struct db_stmt *s = store_stmt(st, OP_INBOX_REPLACE);
     int rc = db_bind(s, 1, "tttttlt", item->card_id, item->recipient_phone,
                      item->sender_phone, item->vcard, item->note, item->created,
                      item->receipt_to);
+    char *id = NULL;
+    int ret;
 
     if (rc == 0)
-        rc = db_bind(s, 8, "t", item->receipt_id);
-    return store_write(st, s, rc, "no such card");
+        rc = db_bind(s, 8, "tt", item->receipt_id, fresh_id);
+    ret = store_step(s, rc);
+    if (ret == 1)
+        ret = store_column_dup(st, s, 0, &id);
+    else if (ret == 0)
+        ret = store_fail(st, STORE_ENOTFOUND, "no such card");
+    ret = store_end(s, ret);
+    if (ret == 0 && id) {
+        free(item->card_id);
+        item->card_id = id;
+        id = NULL;
+    }
+    free(id);
+    return ret;
 }
 
 /* Reads the (recipient, card id) pairs op selects into two parallel

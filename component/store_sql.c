@@ -91,12 +91,18 @@ const char *const store_sql_common[OP_COUNT] = {
                         "AND sender_jid = ?2",
     /* The latest card wins and is a new delivery: it keeps only its id
      * (and place), so that clients dedupe. */
-    [OP_INBOX_REPLACE] = "UPDATE inbox SET sender_phone = ?3, vcard = ?4, "
+    /* A card some client may already hold (handed out, not acknowledged)
+     * takes the fresh id ?9: a late ack of the old content must not retire
+     * the new one. */
+    [OP_INBOX_REPLACE] = "UPDATE inbox SET card_id = CASE WHEN attempts > 0 "
+                         "OR handed_at IS NOT NULL THEN ?9 ELSE card_id END, "
+                         "sender_phone = ?3, vcard = ?4, "
                          "note = ?5, created_at = ?6, attempts = 0, "
                          "handed_at = NULL, receipt_to = ?7, "
                          "receipt_id = ?8, updates = NULL, changed = NULL, "
                          "claimed_by = NULL, claim_until = NULL "
-                         "WHERE card_id = ?1 AND recipient_phone = ?2",
+                         "WHERE card_id = ?1 AND recipient_phone = ?2 "
+                         "RETURNING card_id",
     [OP_INBOX_CREATED_FIRST] = "SELECT min(created_at) FROM inbox",
     /* By number: held cards expire too. */
     [OP_INBOX_CREATED_BEFORE] = "SELECT recipient_phone, card_id FROM inbox "

@@ -128,10 +128,15 @@ static int send_store_failed(struct service *svc, struct send_job *job)
     return -1;
 }
 
+/* send_store_new() found that the sender's card for this number was
+ * stored meanwhile (another instance's send committed first): store over
+ * it instead. */
+#define SEND_STORE_RACED 1
+
 /* Stores the card as a new one, with a new id, if the recipient's number
  * has room: cards held for a number nobody has proved count the same as a
  * registered user's, so that the quota tells neither apart. Reports the
- * failure and returns -1 when not. */
+ * failure and returns -1 when not; SEND_STORE_RACED unreported. */
 static int send_store_new(struct service *svc, struct send_job *job,
                           struct store_inbox_item *item)
 {
@@ -139,6 +144,7 @@ static int send_store_new(struct service *svc, struct send_job *job,
     int max = service_config(svc)->inbox_max;
     int64_t waiting = 0;
     char id[48], text[256];
+    int rc;
 
     if (max > 0 &&
         store_inbox_count_number(st, job->recipient_phone, &waiting) < 0)
@@ -165,18 +171,26 @@ static int send_store_new(struct service *svc, struct send_job *job,
         send_fail(svc, job, ERR_WAIT, "internal-server-error", "out of memory");
         return -1;
     }
-    return store_inbox_push(st, item) < 0 ? send_store_failed(svc, job) : 0;
+    rc = store_inbox_push(st, item);
+    if (rc == STORE_ECONFLICT) {
+        free(item->card_id);
+        item->card_id = NULL;
+        return SEND_STORE_RACED;
+    }
+    return rc < 0 ? send_store_failed(svc, job) : 0;
 }
 
 /* Stores the card over the one its sender still has waiting for this
- * number, which keeps its id so that clients dedupe (a number never holds
- * two cards of one sender, registered or not), else as a new card.
+ * number, which keeps its id so that clients dedupe unless a client may
+ * already hold it (a number never holds two cards of one sender,
+ * registered or not), else as a new card.
  * item->card_id becomes the caller's to free. Reports the failure and
- * returns -1. */
-static int send_store(struct service *svc, struct send_job *job,
-                      struct store_inbox_item *item, int *replaced)
+ * returns -1; SEND_STORE_RACED unreported. */
+static int send_store_once(struct service *svc, struct send_job *job,
+                           struct store_inbox_item *item, int *replaced)
 {
     struct store *st = service_store(svc);
+    char fresh[48];
     int rc = store_inbox_from(st, job->recipient_phone, job->sender_jid,
                               &item->card_id);
 
@@ -187,7 +201,14 @@ static int send_store(struct service *svc, struct send_job *job,
         item->card_id = NULL;
         rc = STORE_ENOTFOUND; /* an update waited: this card is a new one */
     }
-    if (rc == 0 && (rc = store_inbox_replace(st, item)) == STORE_ENOTFOUND) {
+    if (rc == 0 &&
+        rand_hex_id(fresh, sizeof(fresh), "card-", CARD_ID_BYTES) < 0) {
+        send_fail(svc, job, ERR_WAIT, "internal-server-error",
+                  "no randomness for a card id");
+        return -1;
+    }
+    if (rc == 0 &&
+        (rc = store_inbox_replace(st, item, fresh)) == STORE_ENOTFOUND) {
         /* Taken meanwhile: another instance's acknowledgement committed
          * between the lookup and the replace. */
         free(item->card_id);
@@ -197,6 +218,19 @@ static int send_store(struct service *svc, struct send_job *job,
     if (rc == STORE_ENOTFOUND)
         return send_store_new(svc, job, item);
     return rc < 0 ? send_store_failed(svc, job) : 0;
+}
+
+/* send_store_once(), again once when another instance stored this
+ * sender's first card for the number at the same moment (their inserts
+ * met on the one-card-per-sender index). */
+static int send_store(struct service *svc, struct send_job *job,
+                      struct store_inbox_item *item, int *replaced)
+{
+    int rc = send_store_once(svc, job, item, replaced);
+
+    if (rc == SEND_STORE_RACED)
+        rc = send_store_once(svc, job, item, replaced);
+    return rc == SEND_STORE_RACED ? send_store_failed(svc, job) : rc;
 }
 
 /* A card the recipient blocked (or, in contacts mode, from a number not

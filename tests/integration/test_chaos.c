@@ -810,12 +810,15 @@ static void chaos_collect(struct chaos *ch)
 }
 
 /* A sender has at most one card waiting for a recipient: a send while one
- * waits replaces it and keeps its id (ISSUE 9), so an acknowledgement of
- * that id, of whichever version the client got, delivers the pair's card.
- * Card i counts as replaced when another accepted card of the same sender
- * to the same recipient was delivered with the same id (or, for a message
- * send whose id the test never learnt, any other card of the pair was:
- * the one it replaced, whose id a client may ack for an older version). */
+ * waits replaces it (ISSUE 9). The replacement keeps the id while no client
+ * can hold the old content, and takes a new one once it was handed out, so
+ * that a late ack of the old content cannot retire the new. Card i counts
+ * as replaced when another accepted card of the same sender to the same
+ * recipient was delivered and was either sent after it (the latest card
+ * wins) or delivered with its id (or, for a message send whose id the test
+ * never learnt, is any other card of the pair). From outside, a card lost
+ * before the next send of its pair looks replaced too: the pair's latest
+ * card is what this test proves arrives. */
 static int chaos_superseded(const struct chaos *ch, int i)
 {
     const struct chaos_card *cd = &ch->cards[i];
@@ -826,7 +829,8 @@ static int chaos_superseded(const struct chaos *ch, int i)
         if (j == i || other->fate != F_ACCEPTED || other->from != cd->from ||
             other->to != cd->to || !(other->acked || other->collected))
             continue;
-        if (!cd->id[0] || !other->id[0] || strcmp(cd->id, other->id) == 0)
+        if (j > i || !cd->id[0] || !other->id[0] ||
+            strcmp(cd->id, other->id) == 0)
             return 1;
     }
     return 0;

@@ -208,6 +208,54 @@ START_TEST(replacement_restarts_handoff)
 }
 END_TEST
 
+/* The card id in the answer to send iq_id, wherever it is among the
+ * stanzas sent (a delivery may follow it); the caller frees it. */
+static char *answer_id(struct svcfix *fx, const char *iq_id)
+{
+    char path[128];
+
+    snprintf(path, sizeof(path), "/iq[@id='%s']/{" NS_CARDX "}sent/@id", iq_id);
+    for (int i = fx->nout - 1; i >= 0; i--) {
+        char *id = stanza_match_text(fx->out[i], path);
+
+        if (id)
+            return id;
+    }
+    ck_abort_msg("no answer to %s", iq_id);
+    return NULL;
+}
+
+/* A card some client may already hold is replaced under a new id: the
+ * late ack of the old content (here a receipt) must not retire the new. */
+START_TEST(replacement_after_handoff_gets_new_id)
+{
+    struct svcfix fx;
+    struct first_item f = {0};
+    char *first, *second, xml[512];
+
+    setup(&fx);
+    online(&fx, B_BARE "/phone");
+    send_iq(&fx, "a", "s1", B_PHONE, "first");
+    first = answer_id(&fx, "s1");
+    send_iq(&fx, "a", "s2", B_PHONE, "second");
+    second = answer_id(&fx, "s2");
+    ck_assert_str_ne(second, first);
+    ck_assert_int_eq(inbox_count(&fx), 1);
+    snprintf(xml, sizeof(xml),
+             "<message from='" B_BARE "/phone' to='" A_PHONE "@" SVCFIX_DOMAIN
+             "'><received xmlns='" NS_RECEIPTS "' id='%s'/></message>",
+             first);
+    svcfix_feed(&fx, xml);
+    ck_assert_int_eq(inbox_count(&fx), 1);
+    store_inbox_each(fx.store, B_BARE, read_first, &f);
+    ck_assert_str_eq(f.id, second);
+    ck_assert_str_eq(f.note, "second");
+    free(first);
+    free(second);
+    svcfix_free(&fx);
+}
+END_TEST
+
 /* inbox_max: a new sender past it is refused and nothing is stored; the
  * senders already waiting may still replace their cards. */
 START_TEST(inbox_quota)
@@ -481,6 +529,7 @@ static Suite *inbox_policy_suite(void)
 
     tcase_add_test(tc, same_sender_replaces);
     tcase_add_test(tc, replacement_restarts_handoff);
+    tcase_add_test(tc, replacement_after_handoff_gets_new_id);
     tcase_add_test(tc, inbox_quota);
     tcase_add_test(tc, rate_across_routes);
     tcase_add_test(tc, lookups_registered_or_not);
