@@ -81,6 +81,8 @@ static int has_space(const char *v)
  * else (';', '#', '[', ...) names no host, and would not save as one. */
 static int host_ok(const char *h, size_t n, int v6)
 {
+    if (v6 && !memchr(h, ':', n))
+        return 0; /* brackets hold an IPv6 address, which has a ':' */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)h[i];
         if (!isalnum(c) && c != '.' && c != '-' && c != '_' && c < 0x80 &&

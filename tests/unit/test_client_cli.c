@@ -95,9 +95,9 @@ END_TEST
 START_TEST(server_rejects)
 {
     static const char *const bad[] = {
-        "",        "host:",  "host:0", "host:65536", "host:12x",
-        "::1",     "a b:12", ":5222",  "[]:1",       "[::1]x",
-        "host:+5", "[;v1]",  ";v1",    "a#b",        "[a]b]:1",
+        "",       "host:", "host:0", "host:65536", "host:12x", "::1",
+        "a b:12", ":5222", "[]:1",   "[::1]x",     "host:+5",  "[;v1]",
+        "[%2]:5", ";v1",   "a#b",    "[a]b]:1",
     };
     char *host;
     int port;
