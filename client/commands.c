@@ -257,9 +257,13 @@ static cardx_settings *lib_settings(struct cardx_cmd *c)
           cardx_settings_set(ls, "cafile", s->cafile) ||
           cardx_settings_set(ls, "timeout_ms", timeout) ||
           cardx_settings_set(ls, "available", c->unavailable ? "no" : "yes");
-    /* cardxd's texts (errors, forms) in the language cardx prints. */
+    /* cardxd's texts (errors, forms) and libcardx's in the language cardx
+     * prints, from the catalogs cardx reads (main() bound them). */
     if (!bad && i18n_gettext_lang(lang, sizeof(lang)))
-        bad = cardx_settings_set(ls, "lang", lang) == CARDX_E_NOMEM;
+        bad = cardx_settings_set(ls, "lang", lang) == CARDX_E_NOMEM ||
+              cardx_settings_set(ls, "locale_dir",
+                                 bindtextdomain(I18N_DOMAIN, NULL)) ==
+                  CARDX_E_NOMEM;
     if (bad) {
         cardx_settings_free(ls);
         return NULL;

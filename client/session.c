@@ -17,6 +17,20 @@ void session_format_into(char *buf, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *session_tr(const struct session *s, const char *msgid)
+{
+    return s->tr ? s->tr(s->tr_ud, msgid) : msgid;
+}
+
+void session_set_err(struct session *s, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(s->errmsg, sizeof(s->errmsg), session_tr(s, fmt), ap);
+    va_end(ap);
+}
+
 void session_run_slice(struct session *s, int64_t deadline)
 {
     int64_t left = deadline - clock_now_ms();
@@ -150,9 +164,9 @@ int64_t session_last_activity(const struct session *s)
 int session_not_online(struct session *s)
 {
     if (s->lost[0])
-        set_err(s, "%s", s->lost);
+        session_set_err(s, "%s", s->lost);
     else
-        set_err(s, "not connected to %s", s->server_name);
+        session_set_err(s, "not connected to %s", s->server_name);
     return SESSION_ENET;
 }
 
@@ -163,7 +177,8 @@ int session_flush(struct session *s)
 
     while (s->state == ST_UP && xmpp_conn_send_queue_len(s->conn) > 0) {
         if (clock_now_ms() >= deadline) {
-            set_err(s, "%s does not take our data (timed out)", s->server_name);
+            session_set_err(s, "%s does not take our data (timed out)",
+                            s->server_name);
             return SESSION_ENET;
         }
         session_run_slice(s, deadline);
@@ -185,12 +200,12 @@ int session_presence(struct session *s, const char *to)
     int rc;
 
     if (!p) {
-        set_err(s, "out of memory");
+        session_set_err(s, "out of memory");
         return SESSION_ENOMEM;
     }
     if (to && xmpp_stanza_set_to(p, to) != XMPP_EOK) {
         xmpp_stanza_release(p);
-        set_err(s, "out of memory");
+        session_set_err(s, "out of memory");
         return SESSION_ENOMEM;
     }
     rc = session_send(s, p);

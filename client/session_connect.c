@@ -116,8 +116,9 @@ void session_on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
     note_stream_error(s, stream_error);
     if (s->state == ST_UP)
         session_format_into(s->lost, sizeof(s->lost),
-                            "lost the connection to %s%s%s", s->server_name,
-                            s->stream_error[0] ? ": " : "", s->stream_error);
+                            session_tr(s, "lost the connection to %s%s%s"),
+                            s->server_name, s->stream_error[0] ? ": " : "",
+                            s->stream_error);
     s->state = ST_DOWN;
 }
 
@@ -144,8 +145,8 @@ int session_explain_failure(struct session *s, int timed_out)
 {
     if (timed_out) {
         s->why = SESSION_WHY_TIMEOUT;
-        set_err(s, "cannot connect to %s: timed out after %d s", s->server_name,
-                s->timeout_ms / 1000);
+        session_set_err(s, "cannot connect to %s: timed out after %d s",
+                        s->server_name, s->timeout_ms / 1000);
         return SESSION_ENET;
     }
     /* A failed handshake aborts the socket too: TLS says more. */
@@ -153,26 +154,28 @@ int session_explain_failure(struct session *s, int timed_out)
         return session_explain_tls(s);
     if (s->sock_errno) {
         s->why = SESSION_WHY_UNREACHABLE;
-        set_err(s, "cannot connect to %s: %s", s->server_name,
-                strerror(s->sock_errno));
+        session_set_err(s, "cannot connect to %s: %s", s->server_name,
+                        strerror(s->sock_errno));
         return SESSION_ENET;
     }
     if (s->auth_failed) {
         s->why = SESSION_WHY_AUTH;
-        set_err(s, "login as %s failed: wrong password or no such account%s",
-                s->jid,
-                s->tls ? "" : " (or the server allows no login without TLS)");
+        session_set_err(
+            s, "login as %s failed: wrong password or no such account%s",
+            s->jid,
+            s->tls ? "" : " (or the server allows no login without TLS)");
         return SESSION_EAUTH;
     }
     if (s->stream_error[0]) {
         s->why = SESSION_WHY_STREAM_ERROR;
-        set_err(s, "%s closed the connection: %s", s->server_name,
-                s->stream_error);
+        session_set_err(s, "%s closed the connection: %s", s->server_name,
+                        s->stream_error);
         return SESSION_ENET;
     }
     s->why = SESSION_WHY_CLOSED;
-    set_err(s, "cannot connect to %s: the connection closed during login%s%s",
-            s->server_name, s->lib_error[0] ? ": " : "", s->lib_error);
+    session_set_err(
+        s, "cannot connect to %s: the connection closed during login%s%s",
+        s->server_name, s->lib_error[0] ? ": " : "", s->lib_error);
     return SESSION_ENET;
 }
 
@@ -214,12 +217,15 @@ int session_connect(struct session *s)
     session_disconnect(s);
     session_reset_diagnostics(s);
     if (!s->jid || !s->password) {
-        set_err(s, "no %s to log in with", s->jid ? "password" : "JID");
+        if (s->jid)
+            session_set_err(s, "no password to log in with");
+        else
+            session_set_err(s, "no JID to log in with");
         return SESSION_EAUTH;
     }
     s->conn = session_new_conn(s);
     if (!s->conn) {
-        set_err(s, "out of memory");
+        session_set_err(s, "out of memory");
         return SESSION_ENOMEM;
     }
     s->followed = 0;
@@ -233,8 +239,9 @@ int session_connect(struct session *s)
                             session_on_conn, s) != XMPP_EOK) {
         session_release_conn(s);
         s->why = SESSION_WHY_UNREACHABLE;
-        set_err(s, "cannot connect to %s: cannot resolve or reach the host",
-                s->server_name);
+        session_set_err(
+            s, "cannot connect to %s: cannot resolve or reach the host",
+            s->server_name);
         return SESSION_ENET;
     }
     timed_out = wait_connecting(s, deadline);

@@ -46,6 +46,10 @@ struct session {
     struct session_card *head, **tail;
     int64_t last_activity;
     int followed; /* approved the component and subscribed back */
+    /* Puts the session's messages in the user's language (NULL: English);
+     * libcardx sets it from its lang setting. */
+    const char *(*tr)(void *ud, const char *msgid);
+    void *tr_ud;
 };
 
 /* --- the object and its loop (session.c) --- */
@@ -55,8 +59,13 @@ struct session {
 void session_format_into(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define set_err(s, ...)                                                        \
-    session_format_into((s)->errmsg, sizeof((s)->errmsg), __VA_ARGS__)
+/* msgid in the user's language (s->tr), or msgid itself. */
+const char *session_tr(const struct session *s, const char *msgid)
+    __attribute__((format_arg(2)));
+
+/* Formats s->errmsg from fmt in the user's language. */
+void session_set_err(struct session *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* One turn of the event loop, blocking at most until deadline (monotonic
  * ms) and at most SLICE_MS. */

@@ -32,9 +32,10 @@ int session_refused(struct session *s, xmpp_stanza_t *reply)
 
     session_format_into(s->cond, sizeof(s->cond), "%s", cond ? cond : "");
     if (text && text[0])
-        set_err(s, "%s", text);
+        session_set_err(s, "%s", text);
     else
-        set_err(s, "%s", cond ? cond : "the request was session_refused");
+        session_set_err(s, "%s",
+                        cond ? cond : "the request was session_refused");
     if (text)
         xmpp_free(s->ctx, text);
     return SESSION_EREFUSED;
@@ -68,7 +69,7 @@ int session_iq(struct session *s, xmpp_stanza_t *iq, xmpp_stanza_t **reply)
         return session_not_online(s);
     id = ensure_id(s, iq);
     if (!id) {
-        set_err(s, "out of memory");
+        session_set_err(s, "out of memory");
         return SESSION_ENOMEM;
     }
     /* Answers written for a person (cardxd's error texts) come in the
@@ -76,7 +77,7 @@ int session_iq(struct session *s, xmpp_stanza_t *iq, xmpp_stanza_t **reply)
     if (!xmpp_stanza_get_attribute(iq, "xml:lang") &&
         i18n_gettext_lang(lang, sizeof(lang)) &&
         xmpp_stanza_set_attribute(iq, "xml:lang", lang) != XMPP_EOK) {
-        set_err(s, "out of memory");
+        session_set_err(s, "out of memory");
         return SESSION_ENOMEM;
     }
     s->wait_id = id;
@@ -91,9 +92,10 @@ int session_iq(struct session *s, xmpp_stanza_t *iq, xmpp_stanza_t **reply)
         xmpp_id_handler_delete(s->conn, on_reply, id);
         if (s->state != ST_UP)
             return session_not_online(s);
-        set_err(s, "no answer from %s within %d s",
-                xmpp_stanza_get_to(iq) ? xmpp_stanza_get_to(iq) : "the server",
-                s->timeout_ms / 1000);
+        session_set_err(s, "no answer from %s within %d s",
+                        xmpp_stanza_get_to(iq) ? xmpp_stanza_get_to(iq)
+                                               : "the server",
+                        s->timeout_ms / 1000);
         return SESSION_ENET;
     }
     rc = stanza_is_error(answer) ? session_refused(s, answer) : SESSION_OK;

@@ -71,8 +71,9 @@ static int ibr_on_tls(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
     const char *name = xmpp_stanza_get_name(stanza);
 
     if (!name || strcmp(name, "proceed") != 0) {
-        set_err(r->s, "cannot connect to %s: the server refused STARTTLS",
-                r->s->server_name);
+        session_set_err(r->s,
+                        "cannot connect to %s: the server refused STARTTLS",
+                        r->s->server_name);
         ibr_finish(conn, r, SESSION_ENET);
         return 0;
     }
@@ -97,10 +98,10 @@ static int ibr_starttls(xmpp_conn_t *conn, xmpp_stanza_t *features,
         return 0;
     if (!xmpp_stanza_get_child_by_name_and_ns(features, "starttls", NS_TLS)) {
         r->s->why = SESSION_WHY_TLS_MISSING;
-        set_err(r->s,
-                "cannot connect to %s: the server does not offer TLS "
-                "(see --insecure-plaintext)",
-                r->s->server_name);
+        session_set_err(r->s,
+                        "cannot connect to %s: the server does not offer TLS "
+                        "(see --insecure-plaintext)",
+                        r->s->server_name);
         ibr_finish(conn, r, SESSION_ENOTSUPP);
         return 1;
     }
@@ -109,7 +110,7 @@ static int ibr_starttls(xmpp_conn_t *conn, xmpp_stanza_t *features,
         xmpp_stanza_set_ns(st, NS_TLS) != XMPP_EOK) {
         if (st)
             xmpp_stanza_release(st);
-        set_err(r->s, "out of memory");
+        session_set_err(r->s, "out of memory");
         ibr_finish(conn, r, SESSION_ENOMEM);
         return 1;
     }
@@ -127,16 +128,16 @@ static int ibr_on_features(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
     if (ibr_starttls(conn, stanza, r))
         return 0;
     if (!xmpp_stanza_get_child_by_ns(stanza, NS_REGISTER_FEATURE)) {
-        set_err(r->s,
-                "%s does not allow creating accounts (in-band "
-                "registration); create %s another way",
-                r->domain, r->s->jid);
+        session_set_err(r->s,
+                        "%s does not allow creating accounts (in-band "
+                        "registration); create %s another way",
+                        r->domain, r->s->jid);
         ibr_finish(conn, r, SESSION_ENOTSUPP);
         return 0;
     }
     iq = ibr_request(r);
     if (!iq) {
-        set_err(r->s, "out of memory");
+        session_set_err(r->s, "out of memory");
         ibr_finish(conn, r, SESSION_ENOMEM);
         return 0;
     }
@@ -182,14 +183,17 @@ int session_register_account(struct session *s)
     session_disconnect(s);
     session_reset_diagnostics(s);
     if (!s->jid || !s->password) {
-        set_err(s, "no %s to register with", s->jid ? "password" : "JID");
+        if (s->jid)
+            session_set_err(s, "no password to register with");
+        else
+            session_set_err(s, "no JID to register with");
         return SESSION_EAUTH;
     }
     r.node = xmpp_jid_node(s->ctx, s->jid);
     r.domain = xmpp_jid_domain(s->ctx, s->jid);
     s->conn = session_new_conn(s);
     if (!r.node || !r.domain || !s->conn) {
-        set_err(s, "out of memory");
+        session_set_err(s, "out of memory");
         r.rc = SESSION_ENOMEM;
         goto out;
     }
@@ -197,8 +201,9 @@ int session_register_account(struct session *s)
     s->state = ST_CONNECTING;
     if (xmpp_connect_raw(s->conn, s->host, (unsigned short)s->port, ibr_on_conn,
                          &r) != XMPP_EOK) {
-        set_err(s, "cannot connect to %s: cannot resolve or reach the host",
-                s->server_name);
+        session_set_err(
+            s, "cannot connect to %s: cannot resolve or reach the host",
+            s->server_name);
         goto out;
     }
     ibr_wait(&r, deadline);

@@ -151,29 +151,32 @@ int session_explain_tls(struct session *s)
 
     s->why = tls_reason(s);
     if (s->why == SESSION_WHY_CERT_NAME)
-        set_err(s,
-                "cannot connect to %s: its TLS certificate names %s, not the "
-                "XMPP domain %s; the server's admin must install a "
-                "certificate for %s (Debian's default one names only the "
-                "host)",
-                s->server_name, s->cert_names[0] ? s->cert_names : "nothing",
-                domain, domain);
+        session_set_err(
+            s,
+            "cannot connect to %s: its TLS certificate names %s, not the "
+            "XMPP domain %s; the server's admin must install a "
+            "certificate for %s (Debian's default one names only the "
+            "host)",
+            s->server_name, s->cert_names[0] ? s->cert_names : "nothing",
+            domain, domain);
     else if (s->why == SESSION_WHY_CERT_UNTRUSTED)
-        set_err(s,
-                "cannot connect to %s: its TLS certificate for %s is not "
-                "trusted (%s); if the server uses a self-signed certificate "
-                "or a private CA, give that certificate with --cafile FILE",
-                s->server_name, domain, s->cert_error);
+        session_set_err(
+            s,
+            "cannot connect to %s: its TLS certificate for %s is not "
+            "trusted (%s); if the server uses a self-signed certificate "
+            "or a private CA, give that certificate with --cafile FILE",
+            s->server_name, domain, s->cert_error);
     else if (s->why == SESSION_WHY_TLS_MISSING)
-        set_err(s,
-                "cannot connect to %s: the server does not offer TLS "
-                "(see --insecure-plaintext)",
-                s->server_name);
+        session_set_err(s,
+                        "cannot connect to %s: the server does not offer TLS "
+                        "(see --insecure-plaintext)",
+                        s->server_name);
     else
-        set_err(s,
-                "cannot connect to %s: TLS negotiation failed%s%s; cardx and "
-                "the server share no TLS version or cipher, or the server's "
-                "TLS set-up is broken (its log says which)",
-                s->server_name, s->tls_detail[0] ? ": " : "", s->tls_detail);
+        session_set_err(
+            s,
+            "cannot connect to %s: TLS negotiation failed%s%s; cardx and "
+            "the server share no TLS version or cipher, or the server's "
+            "TLS set-up is broken (its log says which)",
+            s->server_name, s->tls_detail[0] ? ": " : "", s->tls_detail);
     return s->why == SESSION_WHY_TLS_MISSING ? SESSION_ENOTSUPP : SESSION_ENET;
 }

@@ -106,7 +106,12 @@ void cardx_settings_free(cardx_settings *s);
  *              texts, forms) comes in that language; default none, which
  *              cardxd answers in the user's chosen language or English.
  *              The library never reads the locale: that is the
- *              application's
+ *              application's. The library's own messages (_errmsg(),
+ *              reasons given to callbacks) are in that language too
+ *              when it has a catalog; cardx_strerror() stays English
+ *   locale_dir where the library finds its catalogs
+ *              (LL_CC/LC_MESSAGES/cardx.mo); default the directory
+ *              it was installed with
  * Returns CARDX_OK, CARDX_E_NOTFOUND for an unknown key, CARDX_E_INVAL for
  * a bad value, CARDX_E_NOMEM. */
 int cardx_settings_set(cardx_settings *s, const char *key, const char *value);

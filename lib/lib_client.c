@@ -1,5 +1,6 @@
 /* libcardx's client: one account's connection driven by the application's
  * main loop (fd, events, timeout, process) and the state it reports. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,12 @@ static void lib_on_log(void *ud, xmpp_log_level_t level, const char *area,
     session_on_log(c->s, level, area, msg);
 }
 
+/* The session's messages in the client's language (lib_tr). */
+static const char *lib_session_tr(void *ud, const char *msgid)
+{
+    return lib_tr(ud, msgid);
+}
+
 static struct session *lib_session(struct cardx_client *c)
 {
     const cardx_settings *st = c->settings;
@@ -82,6 +89,8 @@ static struct session *lib_session(struct cardx_client *c)
     o.component = c->component;
     if (session_new(&o, &s) != SESSION_OK)
         return NULL;
+    s->tr = lib_session_tr;
+    s->tr_ud = c;
     /* Every libstrophe log line passes through the client first, and the
      * context allocates through the client (see lib_on_sockopt): the
      * session's context has no connection yet, so it is replaced. */
@@ -98,6 +107,37 @@ static struct session *lib_session(struct cardx_client *c)
         return NULL;
     }
     return s;
+}
+
+/* Loads the catalogs the library's own messages read from when the lang
+ * setting names a language cardx has. A catalog that is missing or
+ * unreadable leaves them English: a message in the wrong language is no
+ * reason to refuse a client. */
+static int lib_messages_init(struct cardx_client *c)
+{
+    const char *dir =
+        c->settings->locale_dir ? c->settings->locale_dir : LIBCARDX_LOCALEDIR;
+
+    c->msg_lang = i18n_pick(c->settings->lang);
+    if (!c->msg_lang)
+        return CARDX_OK;
+    if (i18n_new(dir, &c->i18n, NULL) == CX_ENOMEM)
+        return CARDX_E_NOMEM;
+    return CARDX_OK;
+}
+
+const char *lib_tr(const struct cardx_client *c, const char *msgid)
+{
+    return i18n_text(c->i18n, c->msg_lang, msgid);
+}
+
+void lib_set_err(struct cardx_client *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(c->errmsg, sizeof(c->errmsg), lib_tr(c, fmt), ap);
+    va_end(ap);
 }
 
 int cardx_client_new(const cardx_settings *settings,
@@ -127,6 +167,9 @@ int cardx_client_new(const cardx_settings *settings,
     if (!c->component)
         goto fail;
     rc = lib_store_init(&c->store, c->settings->data_dir, err);
+    if (rc != CARDX_OK)
+        goto fail;
+    rc = lib_messages_init(c);
     if (rc != CARDX_OK)
         goto fail;
     rc = CARDX_E_NOMEM;
@@ -171,6 +214,7 @@ void cardx_client_free(cardx_client *c)
     free(c->wait.reg_number);
     free(c->component);
     cardx_settings_free(c->settings);
+    i18n_free(c->i18n);
     free(c);
 }
 

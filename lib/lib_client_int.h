@@ -7,6 +7,7 @@
 #include <strophe.h>
 
 #include "client/session_int.h"
+#include "common/i18n.h"
 #include "lib/lib_int.h"
 
 /* libstrophe reads at most one buffer per turn and gives no way to ask
@@ -64,6 +65,10 @@ struct cardx_client {
     struct lib_request *messages; /* REQ_MESSAGE, awaiting their receipt */
     uint32_t next_serial;
     char errmsg[LIB_ERRMSG_SIZE];
+    /* The library's own messages in the lang setting's language: the
+     * catalogs (NULL: English) and the catalog language (NULL: English). */
+    struct i18n *i18n;
+    const char *msg_lang;
     /* What a blocking call waits for (lib_blocking.c). */
     struct {
         uint32_t request;
@@ -82,8 +87,14 @@ struct cardx_client {
     } wait;
 };
 
-#define lib_set_err(c, ...)                                                    \
-    lib_format((c)->errmsg, sizeof((c)->errmsg), __VA_ARGS__)
+/* Formats the client's error message from fmt in the lang setting's
+ * language (the translation of fmt, when there is one). */
+void lib_set_err(struct cardx_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* msgid in the lang setting's language; borrowed, valid while c lives. */
+const char *lib_tr(const struct cardx_client *c, const char *msgid)
+    __attribute__((format_arg(2)));
 
 /* --- connecting (lib_client.c) --- */
 

@@ -24,6 +24,9 @@
 struct cardx_lib_settings {
     char *jid, *password, *server, *host, *component, *data_dir, *cafile;
     char *lang; /* xml:lang of requests to cardxd, or NULL */
+    /* Where the library's own message catalogs are, or NULL: the
+     * installation's (LIBCARDX_LOCALEDIR). */
+    char *locale_dir;
     int port, tls, timeout_ms;
     int available; /* go available on login (cardxd sends what waits) */
     char timeout_text[24];

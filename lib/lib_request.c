@@ -151,7 +151,7 @@ static void request_failed(struct cardx_client *c, struct lib_request *r,
     char why[LIB_ERRMSG_SIZE];
 
     if (error == CARDX_E_TIMEOUT)
-        lib_format(why, sizeof(why), "no answer from %s within %d s",
+        lib_format(why, sizeof(why), lib_tr(c, "no answer from %s within %d s"),
                    c->component, c->settings->timeout_ms / 1000);
     else
         lib_format(why, sizeof(why), "%s", cardx_strerror(error));
@@ -419,7 +419,7 @@ static void on_iq_reply(struct cardx_client *c, struct lib_request *r,
         c->wait.reply = xmpp_stanza_copy(reply);
         if (!c->wait.reply) {
             error = CARDX_E_NOMEM;
-            lib_format(why, sizeof(why), "out of memory");
+            lib_format(why, sizeof(why), "%s", lib_tr(c, "out of memory"));
         }
     }
     lib_report_answer(c, r, error, why);

@@ -42,6 +42,7 @@ void cardx_settings_free(cardx_settings *s)
     free(s->data_dir);
     free(s->cafile);
     free(s->lang);
+    free(s->locale_dir);
     free(s);
 }
 
@@ -191,6 +192,8 @@ int cardx_settings_set(cardx_settings *s, const char *key, const char *value)
         return set_yes_no(&s->available, value);
     if (strcmp(key, "lang") == 0)
         return set_lang(s, value);
+    if (strcmp(key, "locale_dir") == 0)
+        return set_string(&s->locale_dir, value, 0);
     return CARDX_E_NOTFOUND;
 }
 
@@ -214,6 +217,8 @@ const char *cardx_settings_get(const cardx_settings *s, const char *key)
         return s->available ? "yes" : "no";
     if (strcmp(key, "lang") == 0)
         return s->lang;
+    if (strcmp(key, "locale_dir") == 0)
+        return s->locale_dir;
     if (strcmp(key, "timeout_ms") == 0) {
         /* The buffer is the settings' own: a const object's scratch. */
         char *buf = ((cardx_settings *)s)->timeout_text;
@@ -247,7 +252,8 @@ cardx_settings *lib_settings_copy(const cardx_settings *s)
         copy_field(&d->component, s->component) < 0 ||
         copy_field(&d->data_dir, s->data_dir) < 0 ||
         copy_field(&d->cafile, s->cafile) < 0 ||
-        copy_field(&d->lang, s->lang) < 0) {
+        copy_field(&d->lang, s->lang) < 0 ||
+        copy_field(&d->locale_dir, s->locale_dir) < 0) {
         cardx_settings_free(d);
         return NULL;
     }

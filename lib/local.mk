@@ -11,6 +11,10 @@ lib_libcardxapi_la_SOURCES = lib/cardx.h lib/lib_int.h lib/lib_client_int.h \
 	lib/lib_sigpipe.c lib/lib_client.c lib/lib_request.c lib/lib_message.c \
 	lib/lib_blocking.c lib/lib_updates.c lib/lib_profile.c \
 	lib/lib_consent.c
+# The library's own messages read from the installed catalogs unless the
+# application's locale_dir setting says otherwise.
+lib_libcardxapi_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DLIBCARDX_LOCALEDIR='"$(localedir)"'
 lib_libcardx_la_SOURCES =
 LIBCARDX_DEPS = client/libcardxcore.la $(XEP_LIBS) $(SQLITE_LIBS)
 # Interface version current:revision:age (libtool's rules: bump current and

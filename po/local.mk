@@ -18,7 +18,9 @@ po/locale/zh_CN/LC_MESSAGES/cardx.mo: po/zh_CN.po
 	$(MSGFMT) --check-format -o $@.tmp $< && mv $@.tmp $@
 
 # cardxd's texts go through service_error(), the outcome and ad-hoc note
-# helpers and service_tr(); the client's through _() (dgettext).
+# helpers and service_tr(); the program's through _() (dgettext);
+# libcardx's and its session's through lib_set_err(), lib_tr(),
+# session_set_err() and session_tr() (its lang setting).
 XGETTEXT_KEYWORDS = --keyword=_ --keyword=N_ --keyword=P_:1,2 \
 	--keyword=cmd_fail:3 --keyword=usage_error:1 --flag=cmd_fail:3:c-format \
 	--flag=usage_error:1:c-format --keyword=service_tr:2 \
@@ -26,7 +28,10 @@ XGETTEXT_KEYWORDS = --keyword=_ --keyword=N_ --keyword=P_:1,2 \
 	--keyword=adhoc_done:5 --keyword=adhoc_error:6 --keyword=send_fail:5 \
 	--keyword=form_add_head:3 \
 	--keyword=form_add_field:5 --keyword=adhoc_next_stage:6 \
-	--flag=service_tr:2:pass-c-format --flag=adhoc_done:5:c-format
+	--flag=service_tr:2:pass-c-format --flag=adhoc_done:5:c-format \
+	--keyword=lib_set_err:2 --flag=lib_set_err:2:c-format \
+	--keyword=lib_tr:2 --keyword=session_set_err:2 \
+	--flag=session_set_err:2:c-format --keyword=session_tr:2
 # The command table of client/cli_help.c is read whole (--extract-all): its
 # help texts are translated where printed, so the table needs no marks.
 update-po:

@@ -468,7 +468,7 @@ START_TEST(client_follows_lang)
 END_TEST
 
 /* cardx asks in the user's language, so cardxd's texts it prints are in
- * it too. */
+ * it too, and so are libcardx's. */
 START_TEST(client_shows_service_text_in_lang)
 {
     char dir[64], jid[128], server[64];
@@ -491,6 +491,13 @@ START_TEST(client_shows_service_text_in_lang)
     ck_assert_msg(strstr(text, "无法发送到 " NOBODY "：没有 cardx 用户使用号码 "
                                "+86 138 0013 8799"),
                   "send: %s", text);
+    free(text);
+    /* libcardx's own messages too, as a connection refused shows. */
+    text = run_cardx_in(dir, "zh_CN.UTF-8",
+                        (const char *const[]){"--server=127.0.0.1:1",
+                                              "--insecure-plaintext", "sync",
+                                              NULL});
+    ck_assert_msg(strstr(text, "无法连接到 127.0.0.1:1："), "sync: %s", text);
     free(text);
     cli_dir_remove(dir);
 }

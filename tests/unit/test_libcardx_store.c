@@ -115,6 +115,41 @@ START_TEST(client_needs_jid_and_data_dir)
 }
 END_TEST
 
+/* The library's own messages follow the lang setting, from the catalogs
+ * in locale_dir; English without a lang or without a catalog. */
+static void login_without_password(const char *lang, const char *dir,
+                                   const char *want)
+{
+    cardx_settings *s = cardx_settings_new();
+    cardx_client *c = NULL;
+    struct tmpdir t;
+
+    tmpdir_init(&t);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(cardx_settings_set(s, "jid", "alice@example.org"),
+                     CARDX_OK);
+    ck_assert_int_eq(cardx_settings_set(s, "data_dir", t.path), CARDX_OK);
+    ck_assert_int_eq(cardx_settings_set(s, "lang", lang), CARDX_OK);
+    ck_assert_int_eq(cardx_settings_set(s, "locale_dir", dir), CARDX_OK);
+    ck_assert_int_eq(cardx_client_new(s, NULL, NULL, &c, NULL), CARDX_OK);
+    ck_assert_int_eq(cardx_client_connect(c), CARDX_E_AUTH);
+    ck_assert_str_eq(cardx_client_errmsg(c), want);
+    cardx_client_free(c);
+    cardx_settings_free(s);
+    tmpdir_remove(&t);
+}
+
+START_TEST(messages_in_the_lang_setting)
+{
+    login_without_password("zh-CN", BUILDDIR "/po/locale",
+                           "没有登录 alice@example.org 所需的密码");
+    login_without_password(NULL, BUILDDIR "/po/locale",
+                           "no password to log in as alice@example.org with");
+    login_without_password("zh-CN", "/nonexistent/cardx-locale",
+                           "no password to log in as alice@example.org with");
+}
+END_TEST
+
 START_TEST(error_names)
 {
     ck_assert_str_eq(cardx_strerror(CARDX_OK), "success");
@@ -299,6 +334,7 @@ static Suite *libcardx_store_suite(void)
     tcase_add_test(tc, settings_keys_and_values);
     tcase_add_test(tc, client_needs_jid_and_data_dir);
     tcase_add_test(tc, error_names);
+    tcase_add_test(tc, messages_in_the_lang_setting);
     tcase_add_test(tc, own_card_round_trip);
     tcase_add_test(tc, contacts_search_and_change);
     tcase_add_test(tc, vcard_import_export);
