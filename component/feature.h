@@ -100,6 +100,11 @@ struct store *service_store(const struct service *svc);
 const struct log *service_log(const struct service *svc);
 /* Monotonic milliseconds of the event being handled. */
 int64_t service_now_ms(const struct service *svc);
+/* The same moment as unix milliseconds, for deadlines other instances
+ * read: the wall clock's offset from the monotonic one is taken when the
+ * service starts, so that the two clocks move together (and a test that
+ * moves one moves both). */
+int64_t service_wall_ms(const struct service *svc);
 /* The state slot of feature f (what its init stored). */
 void *service_state(const struct service *svc, const struct feature *f);
 /* Bytes handed to the link but not yet written out (0 when unknown). */

@@ -47,7 +47,7 @@ component_libcardxd_la_SOURCES += component/config_int.h \
 	component/config_reload.c \
 	component/store_int.h component/store_user.c component/store_inbox.c \
 	component/store_session.c component/store_claim.c component/store_inst_sql.h \
-	component/store_window.c component/store_verify.c \
+	component/store_window.c component/store_adhoc.c component/store_verify.c \
 	component/store_limits.c component/store_block.c component/limits.h \
 	component/store_report.c \
 	component/store_consent.h component/store_consent.c \

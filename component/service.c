@@ -61,6 +61,7 @@ struct service *service_new(xmpp_ctx_t *ctx, const struct cardxd_config *cfg,
     svc->io = *io;
     svc->log = lg;
     svc->stats = stats_new(clock_now_ms());
+    svc->wall_offset = clock_wall_ms() - clock_now_ms();
     if (!svc->stats || domains_parse(svc) < 0 || service_lang_init(svc) < 0 ||
         features_init(svc) < 0) {
         service_free(svc);
@@ -121,6 +122,11 @@ struct stats *service_stats(const struct service *svc)
 int64_t service_now_ms(const struct service *svc)
 {
     return svc->now_ms;
+}
+
+int64_t service_wall_ms(const struct service *svc)
+{
+    return svc->now_ms + svc->wall_offset;
 }
 
 void *service_state(const struct service *svc, const struct feature *f)

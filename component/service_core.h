@@ -41,10 +41,11 @@ struct service {
     int marking;
     uint64_t mark; /* next_id at the mark: later requests are the batch's */
     struct pending *retired;
-    int damage_logged; /* the damaged store was reported to the log */
-    int64_t now_ms;    /* monotonic time of the event being handled */
-    struct i18n *i18n; /* the catalogs; NULL: everything reads English */
-    const char *lang;  /* of the event being handled (i18n_pick(), static) */
+    int damage_logged;   /* the damaged store was reported to the log */
+    int64_t now_ms;      /* monotonic time of the event being handled */
+    int64_t wall_offset; /* unix ms minus monotonic ms, at the start */
+    struct i18n *i18n;   /* the catalogs; NULL: everything reads English */
+    const char *lang;    /* of the event being handled (i18n_pick(), static) */
     size_t nfeatures;
     void **state; /* one slot per feature, in table order */
     /* Counters for the admin commands and the metrics. */

@@ -531,6 +531,21 @@ int store_answer_take(struct store *st, const char *id, const char *from_jid,
  * any more. */
 int store_answer_prune(struct store *st, int64_t before);
 
+/* Opens the ad-hoc command run run_id of node for owner (a full JID),
+ * gone at expires_at (unix ms). Runs expired at now go first, and owner
+ * keeps only its keep newest runs: a client cannot fill the table. */
+int store_adhoc_open(struct store *st, const char *run_id, const char *node,
+                     const char *owner, int64_t now, int64_t expires_at,
+                     int keep);
+/* *expires_at of the run, or STORE_ENOTFOUND (none, or another node's or
+ * owner's). */
+int store_adhoc_find(struct store *st, const char *run_id, const char *node,
+                     const char *owner, int64_t *expires_at);
+/* As store_adhoc_find(), deleting the run: of two instances taking one
+ * run, one gets it. */
+int store_adhoc_take(struct store *st, const char *run_id, const char *node,
+                     const char *owner, int64_t *expires_at);
+
 /* Calls fn with the bare JID of each of up to limit online users with a
  * never delivered card nobody holds at now, where the card or the user's
  * session is as recent as since but both older than settled (unix ms):

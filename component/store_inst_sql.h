@@ -1,6 +1,6 @@
-/* The statements of store_session.c, store_claim.c and store_window.c
- * (who is online, the instances' leases, claims on cards, send counts
- * written by compare-and-set), in the SQL that SQLite and PostgreSQL both
+/* The statements of store_session.c, store_claim.c, store_window.c and
+ * store_adhoc.c (who is online, the instances' leases, claims on cards,
+ * send counts written by compare-and-set, ad-hoc runs), in the SQL that SQLite and PostgreSQL both
  * speak, kept apart so that store_sql.c's table takes them in one line.
  * Private to store_sql.c.
  *
@@ -24,6 +24,8 @@
  *   cards are stamped) and both before ?4 (?6): what a race between two
  *   instances' transactions may have left undelivered.
  * - ANSWER_TAKE: the answer is the asker's once (RETURNING).
+ * - ADHOC_TAKE: of two instances given one submitted form, one runs the
+ *   command (RETURNING); ADHOC_TRIM keeps an owner's newest ?2 runs.
  * - WINDOW_SWAP, WINDOW_FIRST: a send's count, written only over the
  *   window it was read from (?5, ?6), or where none was: two instances
  *   counting at once cannot both write over the same count. */
@@ -99,7 +101,17 @@
         "ON CONFLICT (id, from_jid) DO NOTHING",                               \
     [OP_ANSWER_TAKE] = "DELETE FROM answers WHERE id = ?1 AND from_jid = ?2 "  \
         "RETURNING payload",                                                   \
-    [OP_ANSWER_PRUNE] = "DELETE FROM answers WHERE received_at < ?1"
+    [OP_ANSWER_PRUNE] = "DELETE FROM answers WHERE received_at < ?1",        \
+    [OP_ADHOC_OPEN] = "INSERT INTO adhoc_runs (run_id, node, owner, "          \
+        "expires_at) VALUES (?1, ?2, ?3, ?4)",                                 \
+    [OP_ADHOC_TRIM] = "DELETE FROM adhoc_runs WHERE owner = ?1 AND run_id "    \
+        "NOT IN (SELECT run_id FROM adhoc_runs WHERE owner = ?1 "              \
+        "ORDER BY expires_at DESC LIMIT ?2)",                                  \
+    [OP_ADHOC_PRUNE] = "DELETE FROM adhoc_runs WHERE expires_at <= ?1",        \
+    [OP_ADHOC_FIND] = "SELECT expires_at FROM adhoc_runs WHERE run_id = ?1 "   \
+        "AND node = ?2 AND owner = ?3",                                        \
+    [OP_ADHOC_TAKE] = "DELETE FROM adhoc_runs WHERE run_id = ?1 AND node = ?2 "\
+        "AND owner = ?3 RETURNING expires_at"
 /* clang-format on */
 
 #endif

@@ -121,6 +121,11 @@ enum store_op {
     OP_ANSWER_PUT,
     OP_ANSWER_TAKE,
     OP_ANSWER_PRUNE,
+    OP_ADHOC_OPEN,
+    OP_ADHOC_TRIM,
+    OP_ADHOC_PRUNE,
+    OP_ADHOC_FIND,
+    OP_ADHOC_TAKE,
     OP_COUNT
 };
 

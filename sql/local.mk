@@ -10,11 +10,11 @@ COMPONENT_SQL = sql/component/001_init.sql sql/component/002_handoff.sql \
 	sql/component/003_verify.sql sql/component/004_limits.sql \
 	sql/component/005_privacy.sql sql/component/006_consent.sql \
 	sql/component/007_updates.sql sql/component/008_language.sql \
-	sql/component/009_instances.sql
+	sql/component/009_instances.sql sql/component/010_adhoc_runs.sql
 # PostgreSQL's twin of COMPONENT_SQL, numbered on its own (001 is the
 # whole schema of SQLite's 001..008).
 COMPONENT_PG_SQL = sql/component-pg/001_init.sql \
-	sql/component-pg/002_instances.sql
+	sql/component-pg/002_instances.sql sql/component-pg/003_adhoc_runs.sql
 CLIENT_SQL = sql/client/001_init.sql sql/client/002_updates.sql \
 	sql/client/003_trigram.sql
 EXTRA_DIST += $(COMPONENT_SQL) $(COMPONENT_PG_SQL) $(CLIENT_SQL)

@@ -15,38 +15,15 @@
 #include "xep/ns.h"
 #include "xep/stanza.h"
 
-/* Runs wait for one form at a time; a person fills it in within minutes. The
- * cap bounds memory whatever clients do: the oldest run goes. XEP-0050
+/* Runs wait for one form at a time; a person fills it in within minutes.
+ * They live in the store, so that a form submitted through another
+ * instance than the one that sent it continues the run. The cap per owner
+ * bounds the table whatever a client does: its oldest run goes. XEP-0050
  * calls a run a session; its id goes on the wire as sessionid. */
-#define ADHOC_RUNS_MAX 256
+#define ADHOC_RUNS_PER_OWNER 16
 #define ADHOC_RUN_TTL_MS (10 * 60 * 1000)
 #define ADHOC_RUNID_BYTES 12
 #define ADHOC_RUNID_LEN (2 * ADHOC_RUNID_BYTES + 1)
-
-/* A command that returned its form and waits for it. */
-struct adhoc_run {
-    struct adhoc_run *next; /* oldest first */
-    char id[ADHOC_RUNID_LEN];
-    const struct adhoc_command *cmd;
-    char *owner;     /* the full JID that started it: only it continues */
-    int64_t expires; /* service_now_ms() from which it is gone */
-};
-
-/* The feature's state: the runs waiting for their forms. Not shared
- * between instances yet: a form submitted through another instance than
- * the one that sent it is refused with bad-sessionid, and the command is
- * started again (docs/ADMIN.md, running several instances): a run holds a
- * monotonic deadline of this process. */
-struct adhoc {
-    struct adhoc_run *runs;
-};
-
-extern const struct feature feature_adhoc;
-
-static struct adhoc_run **adhoc_runs(struct service *svc)
-{
-    return &((struct adhoc *)service_state(svc, &feature_adhoc))->runs;
-}
 
 /* --- answers --- */
 
@@ -154,81 +131,53 @@ static void adhoc_error(struct service *svc, xmpp_stanza_t *req,
 
 /* --- runs --- */
 
-static void run_free(struct adhoc_run *run)
-{
-    free(run->owner);
-    free(run);
-}
-
-/* Drops expired runs, then the oldest ones while the table is full. */
-static void runs_prune(struct service *svc)
-{
-    struct adhoc_run **head = adhoc_runs(svc), **pp = head;
-    size_t n = 0;
-
-    while (*pp) {
-        struct adhoc_run *run = *pp;
-
-        if (run->expires <= service_now_ms(svc)) {
-            *pp = run->next;
-            run_free(run);
-        } else {
-            pp = &run->next;
-            n++;
-        }
-    }
-    for (; n >= ADHOC_RUNS_MAX; n--) {
-        struct adhoc_run *run = *head;
-
-        log_debug(service_log(svc),
-                  "command session %s of %s dropped: too many", run->id,
-                  run->owner);
-        *head = run->next;
-        run_free(run);
-    }
-}
-
-/* Opens a run with the given id. Returns 0 or CX_ENOMEM. */
+/* Opens the run sid of cmd for owner. Returns 0, or -1 after logging a
+ * store failure into *fault. */
 static int run_open(struct service *svc, const struct adhoc_command *cmd,
-                    const char *owner, const char *sid)
+                    const char *owner, const char *sid,
+                    struct service_fault *fault)
 {
-    struct adhoc_run *run = calloc(1, sizeof(*run)), **tail;
+    int64_t now = service_wall_ms(svc);
 
-    if (!run || !(run->owner = strdup(owner))) {
-        free(run);
-        return CX_ENOMEM;
+    if (store_adhoc_open(service_store(svc), sid, cmd->node, owner, now,
+                         now + ADHOC_RUN_TTL_MS, ADHOC_RUNS_PER_OWNER) < 0) {
+        service_store_failed(svc, "opening a command session", fault);
+        return -1;
     }
-    runs_prune(svc);
-    snprintf(run->id, sizeof(run->id), "%s", sid);
-    run->cmd = cmd;
-    run->expires = service_now_ms(svc) + ADHOC_RUN_TTL_MS;
-    for (tail = adhoc_runs(svc); *tail; tail = &(*tail)->next)
-        ;
-    *tail = run;
     return 0;
 }
 
-/* The link to the run sid of owner running cmd, or NULL. */
-static struct adhoc_run **run_find(struct service *svc,
-                                   const struct adhoc_command *cmd,
-                                   const char *owner, const char *sid)
+/* Looks up (take: and closes) the run sid of owner running cmd: 1 when it
+ * is open, 0 after answering iq with why not (none, expired, or the store
+ * failed). */
+static int run_get(struct service *svc, xmpp_stanza_t *iq,
+                   const struct adhoc_command *cmd, const char *sid, int take)
 {
-    for (struct adhoc_run **pp = adhoc_runs(svc); *pp; pp = &(*pp)->next) {
-        struct adhoc_run *run = *pp;
+    struct store *st = service_store(svc);
+    const char *owner = xmpp_stanza_get_from(iq);
+    int64_t expires = 0;
+    int rc = take ? store_adhoc_take(st, sid, cmd->node, owner, &expires)
+                  : store_adhoc_find(st, sid, cmd->node, owner, &expires);
 
-        if (strcmp(run->id, sid) == 0 && run->cmd == cmd &&
-            strcmp(run->owner, owner) == 0)
-            return pp;
+    if (rc == STORE_ENOTFOUND) {
+        adhoc_error(svc, iq, ERR_MODIFY, "bad-request", "bad-sessionid",
+                    "no such command session: start the command again");
+        return 0;
     }
-    return NULL;
-}
-
-static void run_close(struct adhoc_run **link)
-{
-    struct adhoc_run *run = *link;
-
-    *link = run->next;
-    run_free(run);
+    if (rc < 0) {
+        service_store_error(svc, iq, "looking up a command session");
+        return 0;
+    }
+    if (expires <= service_wall_ms(svc)) {
+        /* Gone either way: a failure to delete it now leaves it to the
+         * next run_open()'s prune. */
+        if (!take)
+            (void)store_adhoc_take(st, sid, cmd->node, owner, &expires);
+        adhoc_error(svc, iq, ERR_CANCEL, "not-allowed", "session-expired",
+                    "the command session expired: start the command again");
+        return 0;
+    }
+    return 1;
 }
 
 /* The command of node, when iq is addressed to the component itself. */
@@ -322,6 +271,7 @@ adhoc_stage(struct service *svc, xmpp_stanza_t *iq,
         reply ? xmpp_stanza_get_child_by_ns(reply, NS_COMMANDS) : NULL;
     xmpp_stanza_t *actions, *x, *n;
     const char *lang = service_lang_of(svc, iq);
+    struct service_fault fault;
 
     if (note)
         note = service_tr_lang(svc, lang, note);
@@ -334,11 +284,14 @@ adhoc_stage(struct service *svc, xmpp_stanza_t *iq,
         !stanza_add_child(ctx, actions, "complete", NULL) ||
         !(x = stanza_add_child(ctx, c, "x", NS_DATA)) ||
         xmpp_stanza_set_type(x, "form") || fill(ctx, x, phone) < 0 ||
-        service_form_translate(svc, lang, x) < 0 ||
-        run_open(svc, cmd, xmpp_stanza_get_from(iq), sid) < 0) {
+        service_form_translate(svc, lang, x) < 0) {
         if (reply)
             xmpp_stanza_release(reply);
         reply = NULL;
+    } else if (run_open(svc, cmd, xmpp_stanza_get_from(iq), sid, &fault) < 0) {
+        xmpp_stanza_release(reply);
+        service_error(svc, iq, fault.type, fault.condition, fault.text);
+        return;
     }
     service_emit(svc, reply);
 }
@@ -380,45 +333,38 @@ out:
     free(phone);
 }
 
-/* A later stage of the run sid: cancel, or the submitted form. */
+/* A later stage of the run sid: cancel, or the submitted form. A wrong
+ * step leaves the run open for the right one; cancel and submit close it,
+ * and of two instances given the same submitted form, one runs it. */
 static void adhoc_continue(struct service *svc, xmpp_stanza_t *iq,
                            xmpp_stanza_t *command,
                            const struct adhoc_command *cmd, const char *sid,
                            const char *action, const char *bare)
 {
-    struct adhoc_run **link = run_find(svc, cmd, xmpp_stanza_get_from(iq), sid);
     xmpp_stanza_t *x = xmpp_stanza_get_child_by_ns(command, NS_DATA);
     const char *xtype = x ? xmpp_stanza_get_type(x) : NULL;
+    int cancel = (action && strcmp(action, "cancel") == 0) ||
+                 (xtype && strcmp(xtype, "cancel") == 0);
+    int prev = !cancel && action && strcmp(action, "prev") == 0;
+    int submit = !cancel && !prev && xtype && strcmp(xtype, "submit") == 0;
     char *phone = NULL;
 
-    if (!link) {
-        adhoc_error(svc, iq, ERR_MODIFY, "bad-request", "bad-sessionid",
-                    "no such command session: start the command again");
+    if (!run_get(svc, iq, cmd, sid, cancel || submit))
         return;
-    }
-    if ((*link)->expires <= service_now_ms(svc)) {
-        run_close(link);
-        adhoc_error(svc, iq, ERR_CANCEL, "not-allowed", "session-expired",
-                    "the command session expired: start the command again");
-        return;
-    }
-    if ((action && strcmp(action, "cancel") == 0) ||
-        (xtype && strcmp(xtype, "cancel") == 0)) {
-        run_close(link);
+    if (cancel) {
         adhoc_canceled(svc, iq);
         return;
     }
-    if (action && strcmp(action, "prev") == 0) {
+    if (prev) {
         adhoc_error(svc, iq, ERR_MODIFY, "bad-request", "bad-action",
                     "this command cannot go back a stage");
         return;
     }
-    if (!xtype || strcmp(xtype, "submit") != 0) {
+    if (!submit) {
         adhoc_error(svc, iq, ERR_MODIFY, "bad-request", "bad-payload",
                     "submit the command's form");
         return;
     }
-    run_close(link);
     if (adhoc_user_phone(svc, iq, NULL, cmd, bare, &phone) == 0)
         cmd->run(svc, iq, sid, x, bare, phone);
     free(phone);
@@ -554,24 +500,6 @@ static int adhoc_node_items(struct service *svc, xmpp_stanza_t *iq,
     return 1;
 }
 
-static int adhoc_init(struct service *svc, void **state)
-{
-    (void)svc;
-    *state = calloc(1, sizeof(struct adhoc));
-    return *state ? 0 : CX_ENOMEM;
-}
-
-/* Forgets every run still waiting for its form. */
-static void adhoc_free(struct service *svc, void *state)
-{
-    struct adhoc *ad = state;
-
-    (void)svc;
-    while (ad && ad->runs)
-        run_close(&ad->runs);
-    free(ad);
-}
-
 static const char *const adhoc_disco[] = {NS_COMMANDS, NULL};
 
 static const struct feature_iq adhoc_iqs[] = {
@@ -585,6 +513,4 @@ const struct feature feature_adhoc = {
     .iqs = adhoc_iqs,
     .node_info = adhoc_node_info,
     .node_items = adhoc_node_items,
-    .init = adhoc_init,
-    .free = adhoc_free,
 };

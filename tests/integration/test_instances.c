@@ -13,6 +13,7 @@
 
 #include "tests/integration/itest.h"
 #include "tests/lib/runner.h"
+#include "tests/lib/stanza_match.h"
 #include "tests/lib/tmpdb.h"
 #include "xep/ns.h"
 
@@ -256,6 +257,43 @@ START_TEST(card_from_account_across_instances)
 }
 END_TEST
 
+/* A command's form and its submission are two stanzas, so ejabberd may
+ * hand them to different instances: every run must complete all the
+ * same. Without shared runs about half would end in bad-sessionid; with
+ * COMMAND_RUNS runs, the chance that all meet one instance is 1/2^7. */
+#define COMMAND_RUNS 8
+#define CMD "/iq/{" NS_COMMANDS "}command"
+
+START_TEST(commands_across_instances)
+{
+    struct xclient *a = itest_login("cmd_a", 1, 1);
+    xmpp_stanza_t *reply;
+    char xml[1024], *sid;
+
+    itest_register_phone(a, "+8613800100711");
+    for (int i = 0; i < COMMAND_RUNS; i++) {
+        reply = itest_iq_expect(a,
+                                "<iq type='set'><command xmlns='" NS_COMMANDS
+                                "' node='block' action='execute'/></iq>",
+                                CMD "[@status='executing']");
+        sid = stanza_match_text(reply, CMD "/@sessionid");
+        ck_assert_ptr_nonnull(sid);
+        xmpp_stanza_release(reply);
+        snprintf(xml, sizeof(xml),
+                 "<iq type='set'><command xmlns='" NS_COMMANDS
+                 "' node='block' action='complete' sessionid='%s'>"
+                 "<x xmlns='" NS_DATA "' type='submit'><field var='phone'>"
+                 "<value>+86138001008%02d</value></field></x></command></iq>",
+                 sid, i);
+        free(sid);
+        reply = itest_iq_expect(a, xml,
+                                CMD "[@status='completed']/note[@type='info']");
+        xmpp_stanza_release(reply);
+    }
+    xclient_disconnect_free(a);
+}
+END_TEST
+
 /* The database file both instances share, for a look at what they wrote. */
 static void shared_db(struct tmpdb *d)
 {
@@ -347,6 +385,7 @@ static Suite *instances_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, exchange_across_instances);
     tcase_add_test(tc, card_from_account_across_instances);
+    tcase_add_test(tc, commands_across_instances);
     /* Last: it kills the second instance. */
     tcase_add_test(tc, failover_kill);
     suite_add_tcase(s, tc);

@@ -36,13 +36,13 @@ static size_t svcfix_pending(void *ud)
     return fx->pending;
 }
 
-void svcfix_init(struct svcfix *fx)
+/* Sets up fx's service over the store at fx->path, as instance (NULL:
+ * the default name). */
+static void svcfix_start(struct svcfix *fx, const char *instance)
 {
     struct service_io io = {svcfix_capture, fx, svcfix_pending, NULL};
     char *err = NULL;
-    int fd;
 
-    memset(fx, 0, sizeof(*fx));
     fx->ctx = xmpp_ctx_new(NULL, NULL);
     ck_assert_ptr_nonnull(fx->ctx);
     fx->cfg = config_new();
@@ -51,14 +51,33 @@ void svcfix_init(struct svcfix *fx)
     svcfix_set(&fx->cfg->default_region, "CN");
     /* The catalogs this build made: requests in Chinese get Chinese. */
     svcfix_set(&fx->cfg->locale_dir, BUILDDIR "/po/locale");
-    snprintf(fx->path, sizeof(fx->path), "/tmp/cardx-svc-XXXXXX");
-    fd = mkstemp(fx->path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
+    if (instance)
+        svcfix_set(&fx->cfg->instance, instance);
     ck_assert_int_eq(store_open(fx->path, "normal", &fx->store, &err), 0);
     fx->svc = service_new(fx->ctx, fx->cfg, fx->store, &io, NULL);
     ck_assert_ptr_nonnull(fx->svc);
     fx->now = 1000;
+}
+
+void svcfix_init(struct svcfix *fx)
+{
+    int fd;
+
+    memset(fx, 0, sizeof(*fx));
+    snprintf(fx->path, sizeof(fx->path), "/tmp/cardx-svc-XXXXXX");
+    fd = mkstemp(fx->path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    svcfix_start(fx, NULL);
+}
+
+void svcfix_init_beside(struct svcfix *fx, const struct svcfix *first,
+                        const char *instance)
+{
+    memset(fx, 0, sizeof(*fx));
+    snprintf(fx->path, sizeof(fx->path), "%s", first->path);
+    fx->beside = 1;
+    svcfix_start(fx, instance);
 }
 
 void svcfix_clear_out(struct svcfix *fx)
@@ -78,7 +97,8 @@ void svcfix_free(struct svcfix *fx)
     store_free(fx->store);
     config_free(fx->cfg);
     xmpp_ctx_free(fx->ctx);
-    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+    for (size_t i = 0;
+         !fx->beside && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         snprintf(path, sizeof(path), "%s%s", fx->path, suffixes[i]);
         unlink(path);
     }

@@ -24,12 +24,19 @@ struct svcfix {
     int64_t now;    /* the clock svcfix_feed() hands the service */
     size_t pending; /* what the service_io pending hook reports */
     int link_down;  /* while set, sends fail as on a dropped link */
+    int beside;     /* the store is another fixture's: left to it */
 };
 
 /* Sets up the service for SVCFIX_DOMAIN with default region CN. The
  * service keeps fx's address: fx must not move until svcfix_free(). Fails
  * the test on error. */
 void svcfix_init(struct svcfix *fx);
+
+/* Sets up a second service, as the instance named instance, over the
+ * store file of first (set up, and freed only after fx): two cardxd
+ * instances sharing one database. */
+void svcfix_init_beside(struct svcfix *fx, const struct svcfix *first,
+                        const char *instance);
 
 /* Releases what the service sent so far and empties out. */
 void svcfix_clear_out(struct svcfix *fx);

@@ -15,7 +15,7 @@
 #define USER "alice@example.test/phone"
 /* Mirrors of adhoc.c's limits: the tests check them from outside. */
 #define TTL_MS (10 * 60 * 1000)
-#define SESSIONS_MAX 256
+#define SESSIONS_PER_OWNER 16
 
 /* The one iq among what the service sent: presences (the subscription
  * after a registration) are not answers. */
@@ -141,22 +141,68 @@ END_TEST
 START_TEST(sessions_capped)
 {
     struct svcfix fx;
-    char first[64], sid[64];
+    char first[64], sid[64], other[64];
+    xmpp_stanza_t *r;
+    char *id;
 
     svcfix_init(&fx);
+    /* Another user's session is not counted against USER's. */
+    r = command(&fx, "bob@example.test/phone", NULL, "register", NULL, NULL,
+                NULL);
+    id = stanza_match_text(r, "/iq/" COMMAND "/@sessionid");
+    ck_assert_ptr_nonnull(id);
+    snprintf(other, sizeof(other), "%s", id);
+    free(id);
     start(&fx, first, sizeof(first));
-    for (int i = 0; i < SESSIONS_MAX; i++)
+    for (int i = 0; i < SESSIONS_PER_OWNER; i++) {
+        fx.now++; /* the newest is the one that expires last */
         start(&fx, sid, sizeof(sid));
-    /* The oldest made room for the newest; sessions are left open for
-     * svcfix_free(). */
+    }
+    /* The oldest made room for the newest; sessions are left open in the
+     * store, which svcfix_free() removes. */
     assert_error(command(&fx, NULL, NULL, "register", "complete", first,
                          PHONE_FORM("+8613800138000")),
                  "bad-request", "bad-sessionid");
+    assert_completed(command(&fx, "bob@example.test/phone", NULL, "register",
+                             "complete", other, PHONE_FORM("+8613800138001")),
+                     "info");
     assert_completed(command(&fx, NULL, NULL, "register", "complete", sid,
                              PHONE_FORM("+8613800138000")),
                      "info");
     start(&fx, sid, sizeof(sid));
     svcfix_free(&fx);
+}
+END_TEST
+
+/* Two instances on one database: ejabberd hands each stanza to either,
+ * so a form sent by one is submitted through the other. */
+START_TEST(session_crosses_instances)
+{
+    struct svcfix a, b;
+    char sid[64];
+
+    svcfix_init(&a);
+    svcfix_init_beside(&b, &a, "second");
+    start(&a, sid, sizeof(sid));
+    /* A wrong step through b leaves the run open, for a's submit... */
+    assert_error(command(&b, NULL, NULL, "register", "prev", sid, NULL),
+                 "bad-request", "bad-action");
+    start(&b, sid, sizeof(sid));
+    /* ...and the run b opened completes through a, once. */
+    assert_completed(command(&a, NULL, NULL, "register", "complete", sid,
+                             PHONE_FORM("+8613800138000")),
+                     "info");
+    assert_error(command(&b, NULL, NULL, "register", "complete", sid,
+                         PHONE_FORM("+8613800138000")),
+                 "bad-request", "bad-sessionid");
+    /* Expiry is read on the shared clock: b's time passes too. */
+    start(&a, sid, sizeof(sid));
+    b.now += TTL_MS;
+    assert_error(command(&b, NULL, NULL, "register", "complete", sid,
+                         PHONE_FORM("+8613800138000")),
+                 "not-allowed", "session-expired");
+    svcfix_free(&b);
+    svcfix_free(&a);
 }
 END_TEST
 
@@ -265,6 +311,7 @@ static Suite *adhoc_unit_suite(void)
     tcase_add_test(tc, session_expires);
     tcase_add_test(tc, sessions_capped);
     tcase_add_test(tc, session_steps);
+    tcase_add_test(tc, session_crosses_instances);
     tcase_add_test(tc, requests_refused);
     tcase_add_test(tc, protocol_errors);
     suite_add_tcase(s, tc);
