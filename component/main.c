@@ -31,7 +31,22 @@ static void usage(FILE *out)
             "  -V, --version      show the version\n");
 }
 
-int main(int argc, char **argv)
+/* cli_parse()'s answer when the program goes on past the command line. */
+#define CLI_GO_ON (-1)
+/* The exit status of a command-line mistake. */
+#define EXIT_USAGE 2
+
+/* What the command line asks for; the strings are argv's. */
+struct cli {
+    const char *path;   /* -c FILE */
+    const char *backup; /* --backup COPY, or NULL */
+    int debug;          /* -d */
+    int test;           /* -t */
+};
+
+/* Reads argv into cli: CLI_GO_ON, or the exit status after --help,
+ * --version or a mistake. */
+static int cli_parse(int argc, char **argv, struct cli *cli)
 {
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -41,110 +56,160 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {"backup", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0}};
-    const char *path = NULL, *backup = NULL;
-    int debug = 0, test = 0, c, rc = EXIT_FAILURE;
-    struct cardxd_config *cfg = NULL;
-    struct cardxd *cd = NULL;
-    struct cardxd_opts run = {NULL, 0};
-    sigset_t hup;
-    struct log lg = {LOG_LEVEL_INFO, NULL, 0};
-    char *err = NULL;
+    int c;
 
-    /* Everything cardxd creates (the database, its journal, a backup) holds
-     * numbers and cards: private, whatever umask it was started with. */
-    umask(077);
     while ((c = getopt_long(argc, argv, "c:dthV", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            path = optarg;
+            cli->path = optarg;
             break;
         case 'd':
-            debug = 1;
+            cli->debug = 1;
             break;
         case 't':
-            test = 1;
+            cli->test = 1;
             break;
         case 'h':
             usage(stdout);
             return EXIT_SUCCESS;
         case 'B':
-            backup = optarg;
+            cli->backup = optarg;
             break;
         case 'V':
             printf("cardxd %s\n", PACKAGE_VERSION);
             return EXIT_SUCCESS;
         default:
             usage(stderr);
-            return 2;
+            return EXIT_USAGE;
         }
     }
-    if (!path || optind != argc) {
+    if (!cli->path || optind != argc) {
         fprintf(stderr, "cardxd: %s\n",
-                path ? "unexpected argument" : "missing -c FILE");
+                cli->path ? "unexpected argument" : "missing -c FILE");
         usage(stderr);
-        return 2;
+        return EXIT_USAGE;
     }
-    cfg = config_new();
+    return CLI_GO_ON;
+}
+
+/* Loads and validates the configuration at path into *out (the caller's);
+ * EXIT_SUCCESS, or the exit status after saying why not. */
+static int cli_config_load(const char *path, struct cardxd_config **out)
+{
+    struct cardxd_config *cfg = config_new();
+    char *err = NULL;
+
+    *out = NULL;
     if (!cfg) {
         fprintf(stderr, "cardxd: out of memory\n");
         return EXIT_FAILURE;
     }
     if (config_load(cfg, path, &err) < 0 || config_validate(cfg, &err) < 0) {
         fprintf(stderr, "cardxd: %s\n", err);
+        free(err);
+        config_free(cfg);
         /* EX_CONFIG: systemd's RestartPreventExitStatus= stops here
          * rather than restarting a service that cannot work. */
-        rc = EX_CONFIG;
-        goto out;
+        return EX_CONFIG;
     }
-    lg.level = debug ? LOG_LEVEL_DEBUG : cfg->log_level;
-    if (backup && strcmp(cfg->driver, "postgresql") == 0) {
+    *out = cfg;
+    return EXIT_SUCCESS;
+}
+
+/* --backup: copies the SQLite database to copy; the exit status. */
+static int cli_backup(const struct cardxd_config *cfg, const char *copy)
+{
+    char *err = NULL;
+
+    if (strcmp(cfg->driver, "postgresql") == 0) {
         fprintf(stderr, "cardxd: --backup copies an SQLite file; back up a "
                         "PostgreSQL database with pg_dump (see ADMIN.md)\n");
-        goto out;
+        return EXIT_FAILURE;
     }
-    if (backup) {
-        if (store_backup(cfg->database, backup, &err) < 0) {
-            fprintf(stderr, "cardxd: %s\n", err);
-            goto out;
-        }
-        printf("cardxd: %s copied to %s\n", cfg->database, backup);
-        rc = EXIT_SUCCESS;
-        goto out;
+    if (store_backup(cfg->database, copy, &err) < 0) {
+        fprintf(stderr, "cardxd: %s\n", err);
+        free(err);
+        return EXIT_FAILURE;
     }
-    if (test) {
-        if (cardxd_check(cfg, path, &lg, &err) < 0) {
-            fprintf(stderr, "cardxd: %s\n", err);
-            goto out;
-        }
-        printf("cardxd: %s: configuration OK\n", path);
-        rc = EXIT_SUCCESS;
-        goto out;
+    printf("cardxd: %s copied to %s\n", cfg->database, copy);
+    return EXIT_SUCCESS;
+}
+
+/* -t: checks the configuration at path and the database as a start would;
+ * the exit status. */
+static int cli_check(const struct cardxd_config *cfg, const char *path,
+                     const struct log *lg)
+{
+    char *err = NULL;
+
+    if (cardxd_check(cfg, path, lg, &err) < 0) {
+        fprintf(stderr, "cardxd: %s\n", err);
+        free(err);
+        return EXIT_FAILURE;
     }
+    printf("cardxd: %s: configuration OK\n", path);
+    return EXIT_SUCCESS;
+}
+
+/* Runs the daemon until it stops; takes cfg; the exit status. */
+static int cli_daemon(struct cardxd_config *cfg, const struct cli *cli,
+                      struct log *lg)
+{
+    struct cardxd_opts run = {cli->path, cli->debug};
+    struct cardxd *cd = NULL;
+    sigset_t hup;
+    char *err = NULL;
+    int rc = EXIT_FAILURE;
+
     /* A reload asked for while the database is checked and migrated
      * waits for the loop's signalfd instead of killing the start. */
     sigemptyset(&hup);
     sigaddset(&hup, SIGHUP);
     sigprocmask(SIG_BLOCK, &hup, NULL);
-    if (cardxd_log_setup(&lg, cfg, debug, &err) < 0) {
+    if (cardxd_log_setup(lg, cfg, cli->debug, &err) < 0) {
         fprintf(stderr, "cardxd: %s\n", err);
+        config_free(cfg);
         goto out;
     }
-    run.config_path = path;
-    run.debug = debug;
     /* The daemon takes the config: a reload replaces it. */
-    rc = cardxd_new(cfg, &run, &lg, &cd, &err);
-    cfg = NULL;
-    if (rc < 0) {
-        rc = EXIT_FAILURE;
+    if (cardxd_new(cfg, &run, lg, &cd, &err) < 0) {
         fprintf(stderr, "cardxd: %s\n", err);
-        if (lg.owned) /* the admin reads the file, not stderr */
-            log_error(&lg, "%s", err);
+        if (lg->owned) /* the admin reads the file, not stderr */
+            log_error(lg, "%s", err);
         goto out;
     }
     rc = cardxd_run(cd) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 out:
     free(err);
     cardxd_free(cd);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = {NULL, NULL, 0, 0};
+    struct cardxd_config *cfg = NULL;
+    struct log lg = {LOG_LEVEL_INFO, NULL, 0};
+    int rc;
+
+    /* Everything cardxd creates (the database, its journal, a backup) holds
+     * numbers and cards: private, whatever umask it was started with. */
+    umask(077);
+    rc = cli_parse(argc, argv, &cli);
+    if (rc != CLI_GO_ON)
+        return rc;
+    rc = cli_config_load(cli.path, &cfg);
+    if (rc != EXIT_SUCCESS)
+        return rc;
+    lg.level = cli.debug ? LOG_LEVEL_DEBUG : cfg->log_level;
+    if (cli.backup)
+        rc = cli_backup(cfg, cli.backup);
+    else if (cli.test)
+        rc = cli_check(cfg, cli.path, &lg);
+    else {
+        rc = cli_daemon(cfg, &cli, &lg);
+        cfg = NULL; /* the daemon took it */
+    }
     config_free(cfg);
     log_close(&lg);
     return rc;

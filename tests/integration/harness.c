@@ -1,47 +1,13 @@
 /* Integration-test harness: throwaway XMPP server and cardxd processes. */
 #include "common/util.h"
 #include "tests/integration/harness.h"
-#include "tests/integration/xclient.h"
+#include "tests/integration/proc.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/random.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-#ifndef SRCDIR
-#define SRCDIR "."
-#endif
-#ifndef BUILDDIR
-#define BUILDDIR "."
-#endif
-
-#define LINK_UP_PHRASE "component link up"
-#define PORTS_CLOSE_MS 5000
-#define REGISTER_MS 10000
-#define CARDXD_STOP_MS 10000
-#define SCRIPT_MS 30000
-/* The exit status of a server script's "check" when the server is missing. */
-#define SERVER_MISSING 3
-#define POLL_MS 20
-
-/* A child process we started; pid 0 when there is none to collect. */
-struct child {
-    pid_t pid;
-    int status; /* wait status once collected */
-    int collected;
-};
 
 /* What differs between the servers the harness runs. Both are driven by
  * tests/integration/servers/NAME.sh: "config" writes the config, "run" execs
@@ -71,15 +37,15 @@ static const struct server_kind server_kinds[] = {
 
 struct harness {
     char *rundir;
-    char secret[33];
+    char secret[PROC_SECRET_SIZE];
     int c2s_port;
     int component_port;
     int keep;
     int privileged; /* grant cardxd privileged presence (XEP-0356) */
     const struct server_kind *kind;
-    struct child server;
-    struct child cardxd;
-    struct child cardxd2; /* a second instance (harness_cardxd2_start()) */
+    struct proc_child server;
+    struct proc_child cardxd;
+    struct proc_child cardxd2; /* a second instance (harness_cardxd2_start()) */
     int link_ups_at_start;
     char *cardxd_extra; /* INI text appended to cardxd.conf; may be NULL */
     int store_pg;       /* cardxd runs on PostgreSQL ($CARDX_STORE) */
@@ -87,113 +53,28 @@ struct harness {
     int pg_started; /* postgresql.sh start ran; stop it at the end */
 };
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
-}
-
 /* Returns a malloc'd "rundir/name", or NULL. */
 static char *run_path(const struct harness *h, const char *name)
 {
-    char *path;
-
-    if (asprintf(&path, "%s/%s", h->rundir, name) < 0)
-        return NULL;
-    return path;
-}
-
-static const char *srcdir(void)
-{
-    const char *dir = getenv("CARDX_SRCDIR");
-
-    return dir && *dir ? dir : SRCDIR;
-}
-
-static const char *builddir(void)
-{
-    const char *dir = getenv("CARDX_BUILDDIR");
-
-    return dir && *dir ? dir : BUILDDIR;
+    return proc_path(h->rundir, name);
 }
 
 int harness_port_open(int port)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_port = htons((unsigned short)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int open;
-
-    if (fd < 0)
-        return 0;
-    open = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-    close(fd);
-    return open;
+    return proc_port_open(port);
 }
 
-/* Binds a listening-capable socket to 127.0.0.1:port; -1 if taken. */
-static int bind_port(int port)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_port = htons((unsigned short)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    if (fd < 0)
-        return -1;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-/* Picks three distinct free ports (c2s, component, PostgreSQL) below
- * Linux's ephemeral range (32768+), so that outgoing connections cannot
- * grab them between server restarts. */
+/* Picks three distinct free ports: c2s, component, PostgreSQL. */
 static int pick_ports(struct harness *h)
 {
-    int fds[3] = {-1, -1, -1};
     int ports[3];
-    int found = 0;
-    unsigned short r;
+    int rc = proc_pick_ports(ports, 3);
 
-    for (int tries = 0; tries < 300 && found < 3; tries++) {
-        int dup = 0;
-
-        if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-            break;
-        ports[found] = 20000 + r % 12000;
-        for (int i = 0; i < found; i++)
-            dup |= ports[i] == ports[found];
-        if (dup)
-            continue;
-        fds[found] = bind_port(ports[found]);
-        if (fds[found] >= 0)
-            found++;
-    }
-    for (int i = 0; i < found; i++)
-        close(fds[i]);
-    if (found < 3) {
-        fprintf(stderr, "harness: no free loopback ports found\n");
-        return -EADDRINUSE;
-    }
+    if (rc < 0)
+        return rc;
     h->c2s_port = ports[0];
     h->component_port = ports[1];
     h->pg_port = ports[2];
-    return 0;
-}
-
-static int make_secret(struct harness *h)
-{
-    unsigned char raw[16];
-
-    if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
-        return -errno;
-    for (size_t i = 0; i < sizeof(raw); i++)
-        snprintf(h->secret + 2 * i, 3, "%02x", raw[i]);
     return 0;
 }
 
@@ -222,7 +103,6 @@ static int pg_require(struct harness *h);
 struct harness *harness_new(void)
 {
     struct harness *h = calloc(1, sizeof(*h));
-    const char *tmp = getenv("TMPDIR");
     const char *priv = getenv("CARDX_PRIVILEGED");
 
     if (!h)
@@ -237,17 +117,10 @@ struct harness *harness_new(void)
         return NULL;
     }
     h->privileged = priv && strcmp(priv, "1") == 0;
-    if (asprintf(&h->rundir, "%s/cardx-harness-XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp") < 0) {
-        h->rundir = NULL;
+    h->rundir = proc_rundir_make("cardx-harness");
+    if (!h->rundir)
         goto fail;
-    }
-    if (!mkdtemp(h->rundir)) {
-        fprintf(stderr, "harness: mkdtemp %s: %s\n", h->rundir,
-                strerror(errno));
-        goto fail;
-    }
-    if (pick_ports(h) < 0 || make_secret(h) < 0)
+    if (pick_ports(h) < 0 || proc_make_secret(h->secret) < 0)
         goto fail;
     fprintf(stderr,
             "harness: %s%s, run dir %s, c2s port %d, component port %d%s\n",
@@ -263,195 +136,35 @@ fail:
     return NULL;
 }
 
-/* Collects the child without blocking; 1 once it is gone. */
-static int child_gone(struct child *c)
+/* The server script's name in tests/integration/servers/. */
+static void server_script_name(const struct harness *h, char *name, size_t size)
 {
-    pid_t r;
-
-    if (c->collected || c->pid <= 0)
-        return 1;
-    r = waitpid(c->pid, &c->status, WNOHANG);
-    if (r == c->pid || (r < 0 && errno == ECHILD)) {
-        c->collected = 1;
-        c->pid = 0;
-        return 1;
-    }
-    return 0;
-}
-
-/* Sends sig, waits up to wait_ms for the exit, then SIGKILLs and reaps. */
-static void child_stop(struct child *c, int sig, int wait_ms, const char *name)
-{
-    long long deadline = clock_now_ms() + wait_ms;
-
-    if (child_gone(c))
-        return;
-    kill(c->pid, sig);
-    while (!child_gone(c) && clock_now_ms() < deadline)
-        sleep_ms(POLL_MS);
-    if (child_gone(c))
-        return;
-    fprintf(stderr,
-            "harness: %s (pid %d) still running after %d ms; "
-            "killing it\n",
-            name, (int)c->pid, wait_ms);
-    kill(c->pid, SIGKILL);
-    if (waitpid(c->pid, &c->status, 0) < 0)
-        c->status = 0;
-    c->collected = 1;
-    c->pid = 0;
-}
-
-/* What a freshly forked server child does before exec: die with us, own
- * process group (a terminal's Ctrl-C goes to the test, which then takes the
- * servers down), output to a log file. Only async-signal-safe calls. */
-static void child_setup(pid_t parent, int log_fd)
-{
-    int null_fd;
-
-    setpgid(0, 0);
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-        _exit(127);
-    null_fd = open("/dev/null", O_RDONLY);
-    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 ||
-        dup2(log_fd, 2) < 0)
-        _exit(127);
-}
-
-/* Forks and execs argv with output appended to log_path. */
-static int spawn(struct child *c, char *const argv[], const char *log_path)
-{
-    pid_t parent = getpid();
-    int log_fd =
-        open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    pid_t pid;
-
-    if (log_fd < 0) {
-        fprintf(stderr, "harness: %s: %s\n", log_path, strerror(errno));
-        return -errno;
-    }
-    pid = fork();
-    if (pid < 0) {
-        int err = -errno;
-
-        close(log_fd);
-        return err;
-    }
-    if (pid == 0) {
-        child_setup(parent, log_fd);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(log_fd);
-    c->pid = pid;
-    c->status = 0;
-    c->collected = 0;
-    return 0;
-}
-
-/* Runs argv (an interpreter, a script, its command...) to completion, at most
- * SCRIPT_MS, output inherited. Returns its exit status (0..255), or a
- * negative errno value when it could not run, was killed or ran over. */
-static int run_command_status(char *const argv[])
-{
-    struct child c = {0};
-    long long deadline = clock_now_ms() + SCRIPT_MS;
-    pid_t pid = fork();
-
-    if (pid < 0)
-        return -errno;
-    if (pid == 0) {
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    c.pid = pid;
-    while (!child_gone(&c) && clock_now_ms() < deadline)
-        sleep_ms(POLL_MS);
-    if (!c.collected) {
-        fprintf(stderr, "harness: %s %s timed out\n", argv[1], argv[2]);
-        child_stop(&c, SIGKILL, 0, argv[0]);
-        return -ETIMEDOUT;
-    }
-    if (!WIFEXITED(c.status)) {
-        fprintf(stderr, "harness: %s %s failed (wait status %d)\n", argv[1],
-                argv[2], c.status);
-        return -EIO;
-    }
-    return WEXITSTATUS(c.status);
-}
-
-/* As run_command_status(); returns 0 when it exited with status 0. */
-static int run_command(char *const argv[])
-{
-    int rc = run_command_status(argv);
-
-    if (rc > 0) {
-        fprintf(stderr, "harness: %s %s failed (exit status %d)\n", argv[1],
-                argv[2], rc);
-        return -EIO;
-    }
-    return rc;
+    snprintf(name, size, "%s.sh", h->kind->name);
 }
 
 /* The script that configures and runs the server; caller frees. */
 static char *server_script(const struct harness *h)
 {
-    char *path;
+    char name[64];
 
-    if (asprintf(&path, "%s/tests/integration/servers/%s.sh", srcdir(),
-                 h->kind->name) < 0)
-        return NULL;
-    return path;
+    server_script_name(h, name, sizeof(name));
+    return proc_script_path(name);
 }
 
-/* Asks the server's script whether the server is installed. Without it the
- * test program exits HARNESS_EXIT_SKIP (automake counts it as skipped), so
- * that a machine without the servers can still run `make check`; with
- * $CARDX_REQUIRE_SERVERS=1 (scripts/test.sh) a missing server is a failure.
- * Returns 0 when the server is there, else a negative errno value. */
+/* 0 when the server is installed (see proc_require()). */
 static int server_require(const struct harness *h)
 {
-    const char *require = getenv("CARDX_REQUIRE_SERVERS");
-    char *script = server_script(h);
-    int rc;
+    char name[64];
 
-    if (!script)
-        return -ENOMEM;
-    char *argv[] = {"/bin/bash", script, "check", NULL};
-    rc = run_command_status(argv);
-    free(script);
-    if (rc != SERVER_MISSING)
-        return rc > 0 ? -EIO : rc;
-    if (require && strcmp(require, "1") == 0) {
-        fprintf(stderr,
-                "harness: %s is not installed and CARDX_REQUIRE_SERVERS=1: "
-                "failing\n",
-                h->kind->label);
-        return -ENOENT;
-    }
-    fprintf(stderr,
-            "harness: SKIP: %s is not installed; integration tests need it "
-            "(set CARDX_REQUIRE_SERVERS=1 to make this a failure)\n",
-            h->kind->label);
-    exit(HARNESS_EXIT_SKIP);
-}
-
-/* The PostgreSQL script's path; caller frees. */
-static char *pg_script(void)
-{
-    char *path;
-
-    if (asprintf(&path, "%s/tests/integration/servers/postgresql.sh",
-                 srcdir()) < 0)
-        return NULL;
-    return path;
+    server_script_name(h, name, sizeof(name));
+    return proc_require(name, h->kind->label);
 }
 
 /* Runs postgresql.sh COMMAND RUNDIR [PORT]. */
 static int pg_run(struct harness *h, const char *command, int with_port)
 {
     char port[16];
-    char *script = pg_script();
+    char *script = proc_script_path(PROC_PG_SCRIPT);
     int rc;
 
     if (!script)
@@ -463,44 +176,21 @@ static int pg_run(struct harness *h, const char *command, int with_port)
                     h->rundir,
                     with_port ? port : NULL,
                     NULL};
-    rc = run_command(argv);
+    rc = proc_run_ok(argv, NULL, PROC_SCRIPT_MS);
     free(script);
     return rc;
 }
 
 /* $CARDX_STORE: sqlite (the default) or postgresql, which must be
- * installed as a server is (see server_require()). */
+ * installed as a server is. */
 static int pg_require(struct harness *h)
 {
-    const char *store = getenv("CARDX_STORE");
-    const char *require = getenv("CARDX_REQUIRE_SERVERS");
-    char *script;
-    int rc;
+    int rc = proc_store_pg();
 
-    if (!store || !*store || strcmp(store, "sqlite") == 0)
-        return 0;
-    if (strcmp(store, "postgresql") != 0) {
-        fprintf(stderr,
-                "harness: unknown CARDX_STORE '%s' (sqlite or postgresql)\n",
-                store);
-        return -EINVAL;
-    }
+    if (rc <= 0)
+        return rc;
     h->store_pg = 1;
-    script = pg_script();
-    if (!script)
-        return -ENOMEM;
-    char *argv[] = {"/bin/bash", script, "check", NULL};
-    rc = run_command_status(argv);
-    free(script);
-    if (rc != SERVER_MISSING)
-        return rc > 0 ? -EIO : rc;
-    if (require && strcmp(require, "1") == 0) {
-        fprintf(stderr, "harness: PostgreSQL is not installed and "
-                        "CARDX_REQUIRE_SERVERS=1: failing\n");
-        return -ENOENT;
-    }
-    fprintf(stderr, "harness: SKIP: PostgreSQL is not installed\n");
-    exit(HARNESS_EXIT_SKIP);
+    return proc_require(PROC_PG_SCRIPT, "PostgreSQL");
 }
 
 int harness_store_pg(const struct harness *h)
@@ -568,7 +258,7 @@ static int write_server_config(struct harness *h)
                     h->secret,
                     h->privileged ? "privileged" : NULL,
                     NULL};
-    rc = run_command(argv);
+    rc = proc_run_ok(argv, NULL, PROC_SCRIPT_MS);
     free(script);
     return rc;
 }
@@ -577,18 +267,11 @@ static int write_server_config(struct harness *h)
  * 0 without a log. */
 static int server_ready_lines(const struct harness *h)
 {
-    char *path = run_path(h, h->kind->log), line[4096];
-    FILE *f = path ? fopen(path, "r") : NULL;
-    int n = 0;
+    char *path = run_path(h, h->kind->log);
+    int n = path ? proc_log_count(path, h->kind->ready_phrase) : 0;
 
     free(path);
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof(line), f))
-        if (strstr(line, h->kind->ready_phrase))
-            n++;
-    fclose(f);
-    return n;
+    return n > 0 ? n : 0;
 }
 
 /* Waits for both ports and, if the server has one, a ready line beyond
@@ -600,7 +283,7 @@ static int wait_server_ready(struct harness *h, int ready_before)
     long long deadline = clock_now_ms() + k->start_ms;
 
     while (clock_now_ms() < deadline) {
-        if (child_gone(&h->server)) {
+        if (proc_child_gone(&h->server)) {
             fprintf(stderr,
                     "harness: %s exited during startup (wait status %d)\n",
                     k->label, h->server.status);
@@ -610,23 +293,19 @@ static int wait_server_ready(struct harness *h, int ready_before)
             harness_port_open(h->component_port) &&
             (!k->ready_phrase || server_ready_lines(h) > ready_before))
             return 0;
-        sleep_ms(POLL_MS);
+        proc_sleep_ms(PROC_POLL_MS);
     }
     fprintf(stderr, "harness: %s did not serve within %d ms\n", k->label,
             k->start_ms);
     return -ETIMEDOUT;
 }
 
-/* After the server exited: its sockets close with it, but wait for that so
- * that a restart never meets EADDRINUSE. */
+/* After the server exited (see proc_wait_ports_closed()). */
 static void wait_ports_closed(const struct harness *h)
 {
-    long long deadline = clock_now_ms() + PORTS_CLOSE_MS;
+    const int ports[] = {h->c2s_port, h->component_port};
 
-    while ((harness_port_open(h->c2s_port) ||
-            harness_port_open(h->component_port)) &&
-           clock_now_ms() < deadline)
-        sleep_ms(POLL_MS);
+    proc_wait_ports_closed(ports, 2);
 }
 
 int harness_server_start(struct harness *h)
@@ -634,7 +313,7 @@ int harness_server_start(struct harness *h)
     char *script = NULL, *out = NULL;
     int rc, ready_before;
 
-    if (!child_gone(&h->server))
+    if (!proc_child_gone(&h->server))
         return -EALREADY;
     ready_before = h->kind->ready_phrase ? server_ready_lines(h) : 0;
     rc = write_server_config(h);
@@ -646,14 +325,14 @@ int harness_server_start(struct harness *h)
     if (!script || !out)
         goto out;
     /* "run" execs the server in this process: the death signal and the
-     * process group set up by spawn() apply to the server itself. */
+     * process group set up by proc_spawn() apply to the server itself. */
     char *argv[] = {"/bin/bash", script, "run", h->rundir, NULL};
-    rc = spawn(&h->server, argv, out);
+    rc = proc_spawn(&h->server, argv, out);
     if (rc < 0)
         goto out;
     rc = wait_server_ready(h, ready_before);
     if (rc < 0) {
-        child_stop(&h->server, SIGKILL, 0, h->kind->label);
+        proc_child_stop(&h->server, SIGKILL, 0, h->kind->label);
         fprintf(stderr, "harness: see %s/%s and %s\n", h->rundir, h->kind->log,
                 h->kind->out);
     }
@@ -665,11 +344,11 @@ out:
 
 int harness_server_stop(struct harness *h)
 {
-    if (child_gone(&h->server))
+    if (proc_child_gone(&h->server))
         return 0;
     /* A server a test stopped (SIGSTOP) must be able to exit cleanly. */
     harness_server_signal(h, SIGCONT);
-    child_stop(&h->server, SIGTERM, h->kind->stop_ms, h->kind->label);
+    proc_child_stop(&h->server, SIGTERM, h->kind->stop_ms, h->kind->label);
     wait_ports_closed(h);
     return 0;
 }
@@ -683,12 +362,12 @@ int harness_server_restart(struct harness *h)
 
 int harness_server_running(struct harness *h)
 {
-    return !child_gone(&h->server);
+    return !proc_child_gone(&h->server);
 }
 
 int harness_server_signal(struct harness *h, int sig)
 {
-    if (child_gone(&h->server))
+    if (proc_child_gone(&h->server))
         return -ESRCH;
     /* The server leads its own process group (child_setup()): this reaches
      * helpers it started too. */
@@ -728,42 +407,23 @@ static int register_prosody(struct harness *h, const char *user,
         return -ENOMEM;
     char *argv[] = {"/bin/bash",  script,         "register",       h->rundir,
                     (char *)user, HARNESS_DOMAIN, (char *)password, NULL};
-    rc = run_command(argv);
+    rc = proc_run_ok(argv, NULL, PROC_SCRIPT_MS);
     free(script);
     return rc;
 }
 
 int harness_register(struct harness *h, const char *user, const char *password)
 {
-    char *jid;
-    int rc;
-
     if (h->kind->id == HARNESS_PROSODY || h->kind->id == HARNESS_PROSODY_STOCK)
         return register_prosody(h, user, password);
     /* ejabberdctl would need Erlang distribution and takes over a second a
      * call; in-band registration is quick. */
-    jid = harness_jid(h, user);
-    if (!jid)
-        return -ENOMEM;
-    rc = xclient_register_account(jid, password, "127.0.0.1", h->c2s_port,
-                                  REGISTER_MS);
-    if (rc < 0)
-        fprintf(stderr, "harness: in-band registration of %s failed: %d\n", jid,
-                rc);
-    free(jid);
-    return rc;
+    return proc_register(user, password, h->c2s_port);
 }
 
 int harness_cardxd_config_append(struct harness *h, const char *ini)
 {
-    char *joined;
-
-    if (asprintf(&joined, "%s%s\n", h->cardxd_extra ? h->cardxd_extra : "",
-                 ini) < 0)
-        return -ENOMEM;
-    free(h->cardxd_extra);
-    h->cardxd_extra = joined;
-    return 0;
+    return proc_ini_append(&h->cardxd_extra, ini);
 }
 
 void harness_cardxd_config_reset(struct harness *h)
@@ -776,111 +436,68 @@ void harness_cardxd_config_reset(struct harness *h)
 static int write_cardxd_config(struct harness *h, const char *path,
                                const char *more)
 {
-    FILE *f = fopen(path, "w");
+    struct proc_cardxd_conf conf = {.title = "the test harness",
+                                    .secret = h->secret,
+                                    .port = h->component_port,
+                                    .rundir = h->rundir,
+                                    .extra = h->cardxd_extra,
+                                    .more = more};
+    char *dsn = NULL;
     int rc;
 
-    /* Private, as an admin keeps it: cardxd warns about any other mode. */
-    if (f && fchmod(fileno(f), 0600) < 0) {
-        fclose(f);
-        f = NULL;
-    }
-    if (!f) {
-        fprintf(stderr, "harness: %s: %s\n", path, strerror(errno));
-        return -errno;
-    }
-    fprintf(f,
-            "; written by the test harness\n"
-            "[component]\n"
-            "domain = %s\nsecret = %s\nhost = 127.0.0.1\nport = %d\n"
-            "reconnect_min = 100\nreconnect_max = 1000\n"
-            "[storage]\ndatabase = %s/cardxd.sqlite\n"
-            "[log]\nlevel = debug\n"
-            "[phone]\ndefault_region = CN\n"
-            /* The catalogs this build made. */
-            "[language]\nlocale_dir = %s/po/locale\n"
-            /* Tests not about proving numbers register them at once;
-             * harness_verify_by_log() appends method = command. */
-            "[verify]\nmethod = none\n",
-            HARNESS_COMPONENT_DOMAIN, h->secret, h->component_port, h->rundir,
-            builddir());
-    /* Before the test's own settings, which may name another database. */
-    if (h->store_pg)
-        fprintf(f,
-                "[storage]\ndriver = postgresql\n"
-                "dsn = postgresql://cardx@127.0.0.1:%d/cardx\n",
-                h->pg_port);
-    if (h->cardxd_extra)
-        fputs(h->cardxd_extra, f);
-    if (more)
-        fputs(more, f);
-    rc = ferror(f) ? -EIO : 0;
-    if (fclose(f) != 0)
-        rc = -EIO;
+    if (h->store_pg && !(dsn = harness_pg_dsn(h)))
+        return -ENOMEM;
+    conf.dsn = dsn;
+    rc = proc_cardxd_conf_write(path, &conf);
+    free(dsn);
+    return rc;
+}
+
+/* Writes RUNDIR/conf_name (with more at its end) and starts a cardxd as ch
+ * on it, its output appended to RUNDIR/log_name. */
+static int cardxd_spawn(struct harness *h, struct proc_child *ch,
+                        const char *conf_name, const char *log_name,
+                        const char *more)
+{
+    char *conf = run_path(h, conf_name), *log = run_path(h, log_name);
+    int rc = -ENOMEM;
+
+    if (conf && log)
+        rc = write_cardxd_config(h, conf, more);
+    if (rc == 0)
+        rc = proc_cardxd_spawn(ch, conf, log);
+    free(conf);
+    free(log);
     return rc;
 }
 
 int harness_cardxd_start(struct harness *h)
 {
-    char *conf = run_path(h, "cardxd.conf");
-    char *log = run_path(h, "cardxd.log");
-    char *prog = NULL;
-    char *argv[4];
-    int rc = -ENOMEM;
+    int rc;
 
-    if (!child_gone(&h->cardxd)) {
-        rc = -EALREADY;
-        goto out;
-    }
+    if (!proc_child_gone(&h->cardxd))
+        return -EALREADY;
     /* cardxd's database comes up with its first start. */
     if (h->store_pg && !h->pg_started) {
         rc = harness_pg_start(h);
         if (rc < 0)
-            goto out;
+            return rc;
     }
-    rc = -ENOMEM;
-    if (!conf || !log ||
-        asprintf(&prog, "%s/component/cardxd", builddir()) < 0) {
-        prog = NULL;
-        goto out;
-    }
-    rc = write_cardxd_config(h, conf, NULL);
-    if (rc < 0)
-        goto out;
     rc = harness_cardxd_link_ups(h);
     if (rc < 0)
-        goto out;
+        return rc;
     h->link_ups_at_start = rc;
-    argv[0] = prog;
-    argv[1] = "-c";
-    argv[2] = conf;
-    argv[3] = NULL;
-    rc = spawn(&h->cardxd, argv, log);
-out:
-    free(conf);
-    free(log);
-    free(prog);
-    return rc;
-}
-
-/* The wait status of a collected cardxd, or -ECHILD. */
-static int cardxd_result(struct harness *h)
-{
-    if (!h->cardxd.collected)
-        return -ECHILD;
-    h->cardxd.collected = 0; /* hand the status out once */
-    return h->cardxd.status;
+    return cardxd_spawn(h, &h->cardxd, "cardxd.conf", "cardxd.log", NULL);
 }
 
 int harness_cardxd_stop(struct harness *h)
 {
-    child_stop(&h->cardxd, SIGTERM, CARDXD_STOP_MS, "cardxd");
-    return cardxd_result(h);
+    return proc_child_reap(&h->cardxd, SIGTERM, PROC_CARDXD_STOP_MS, "cardxd");
 }
 
 int harness_cardxd_kill(struct harness *h, int sig)
 {
-    child_stop(&h->cardxd, sig, CARDXD_STOP_MS, "cardxd");
-    return cardxd_result(h);
+    return proc_child_reap(&h->cardxd, sig, PROC_CARDXD_STOP_MS, "cardxd");
 }
 
 int harness_cardxd_reload(struct harness *h)
@@ -891,42 +508,28 @@ int harness_cardxd_reload(struct harness *h)
     free(conf);
     if (rc < 0)
         return rc;
-    if (child_gone(&h->cardxd))
+    if (proc_child_gone(&h->cardxd))
         return -ECHILD;
     return kill(h->cardxd.pid, SIGHUP) < 0 ? -errno : 0;
 }
 
 int harness_cardxd_running(struct harness *h)
 {
-    return !child_gone(&h->cardxd);
+    return !proc_child_gone(&h->cardxd);
 }
 
 pid_t harness_cardxd_pid(struct harness *h)
 {
-    return child_gone(&h->cardxd) ? 0 : h->cardxd.pid;
+    return proc_child_gone(&h->cardxd) ? 0 : h->cardxd.pid;
 }
 
 /* How many lines of the log RUNDIR/name contain phrase. */
 static int log_count(struct harness *h, const char *name, const char *phrase)
 {
     char *path = run_path(h, name);
-    char line[4096];
-    FILE *f;
-    int n = 0;
+    int n = path ? proc_log_count(path, phrase) : -ENOMEM;
 
-    if (!path)
-        return -ENOMEM;
-    f = fopen(path, "r");
     free(path);
-    if (!f)
-        return errno == ENOENT ? 0 : -errno;
-    /* A line longer than the buffer is read in pieces; the phrases sought
-     * are short and cardxd's lines are not, in practice, long enough to
-     * split one. */
-    while (fgets(line, sizeof(line), f))
-        if (strstr(line, phrase))
-            n++;
-    fclose(f);
     return n;
 }
 
@@ -943,7 +546,7 @@ int harness_verify_by_log(struct harness *h)
     if (asprintf(&ini,
                  "[verify]\nmethod = command\n"
                  "command = %s/scripts/send-code-log.sh\n",
-                 srcdir()) < 0)
+                 proc_srcdir()) < 0)
         return -ENOMEM;
     rc = harness_cardxd_config_append(h, ini);
     free(ini);
@@ -986,7 +589,7 @@ int harness_verify_code(struct harness *h, const char *phone, int n,
     snprintf(prefix, sizeof(prefix), "cardx code for %s: ", phone);
     while ((rc = verify_code_nth(h, prefix, n, code)) == -ENOENT &&
            clock_now_ms() < deadline)
-        sleep_ms(20);
+        proc_sleep_ms(PROC_POLL_MS);
     if (rc < 0)
         fprintf(stderr, "harness: no code #%d for %s in %s/cardxd.log\n", n,
                 phone, h->rundir);
@@ -995,35 +598,19 @@ int harness_verify_code(struct harness *h, const char *phone, int n,
 
 int harness_cardxd_link_ups(struct harness *h)
 {
-    return harness_cardxd_log_count(h, LINK_UP_PHRASE);
+    return harness_cardxd_log_count(h, PROC_LINK_UP_PHRASE);
 }
 
 /* Waits until the log RUNDIR/name of the cardxd c holds n lines with
  * phrase. */
-static int wait_log(struct harness *h, struct child *c, const char *name,
+static int wait_log(struct harness *h, struct proc_child *c, const char *name,
                     const char *phrase, int n, int timeout_ms)
 {
-    long long deadline = clock_now_ms() + timeout_ms;
+    char *path = run_path(h, name);
+    int rc = path ? proc_wait_log(path, c, phrase, n, timeout_ms) : -ENOMEM;
 
-    for (;;) {
-        int ups = log_count(h, name, phrase);
-
-        if (ups < 0)
-            return ups;
-        if (ups >= n)
-            return 0;
-        if (child_gone(c)) {
-            fprintf(stderr, "harness: cardxd is not running (see %s/%s)\n",
-                    h->rundir, name);
-            return -ECHILD;
-        }
-        if (clock_now_ms() >= deadline) {
-            fprintf(stderr, "harness: no '%s' #%d in %s/%s within %d ms\n",
-                    phrase, n, h->rundir, name, timeout_ms);
-            return -ETIMEDOUT;
-        }
-        sleep_ms(POLL_MS);
-    }
+    free(path);
+    return rc;
 }
 
 int harness_cardxd_wait_log(struct harness *h, const char *phrase, int n,
@@ -1034,43 +621,14 @@ int harness_cardxd_wait_log(struct harness *h, const char *phrase, int n,
 
 int harness_cardxd2_start(struct harness *h, const char *ini)
 {
-    char *conf = run_path(h, "cardxd2.conf");
-    char *log = run_path(h, "cardxd2.log");
-    char *prog = NULL;
-    char *argv[4];
-    int rc = -ENOMEM;
-
-    if (!child_gone(&h->cardxd2)) {
-        rc = -EALREADY;
-        goto out;
-    }
-    if (!conf || !log ||
-        asprintf(&prog, "%s/component/cardxd", builddir()) < 0) {
-        prog = NULL;
-        goto out;
-    }
-    rc = write_cardxd_config(h, conf, ini);
-    if (rc < 0)
-        goto out;
-    argv[0] = prog;
-    argv[1] = "-c";
-    argv[2] = conf;
-    argv[3] = NULL;
-    rc = spawn(&h->cardxd2, argv, log);
-out:
-    free(conf);
-    free(log);
-    free(prog);
-    return rc;
+    if (!proc_child_gone(&h->cardxd2))
+        return -EALREADY;
+    return cardxd_spawn(h, &h->cardxd2, "cardxd2.conf", "cardxd2.log", ini);
 }
 
 int harness_cardxd2_kill(struct harness *h, int sig)
 {
-    child_stop(&h->cardxd2, sig, CARDXD_STOP_MS, "cardxd2");
-    if (!h->cardxd2.collected)
-        return -ECHILD;
-    h->cardxd2.collected = 0;
-    return h->cardxd2.status;
+    return proc_child_reap(&h->cardxd2, sig, PROC_CARDXD_STOP_MS, "cardxd2");
 }
 
 int harness_cardxd2_log_count(struct harness *h, const char *phrase)
@@ -1086,23 +644,12 @@ int harness_cardxd2_wait_log(struct harness *h, const char *phrase, int n,
 
 int harness_cardxd_wait_link_up(struct harness *h, int n, int timeout_ms)
 {
-    return harness_cardxd_wait_log(h, LINK_UP_PHRASE, n, timeout_ms);
+    return harness_cardxd_wait_log(h, PROC_LINK_UP_PHRASE, n, timeout_ms);
 }
 
 int harness_cardxd_wait_connected(struct harness *h, int timeout_ms)
 {
     return harness_cardxd_wait_link_up(h, h->link_ups_at_start + 1, timeout_ms);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    if (remove(path) < 0)
-        fprintf(stderr, "harness: remove %s: %s\n", path, strerror(errno));
-    return 0;
 }
 
 void harness_keep_rundir(struct harness *h)
@@ -1112,20 +659,15 @@ void harness_keep_rundir(struct harness *h)
 
 void harness_free(struct harness *h)
 {
-    const char *keep_env;
-
     if (!h)
         return;
-    child_stop(&h->cardxd, SIGTERM, CARDXD_STOP_MS, "cardxd");
-    child_stop(&h->cardxd2, SIGTERM, CARDXD_STOP_MS, "cardxd2");
+    proc_child_stop(&h->cardxd, SIGTERM, PROC_CARDXD_STOP_MS, "cardxd");
+    proc_child_stop(&h->cardxd2, SIGTERM, PROC_CARDXD_STOP_MS, "cardxd2");
     harness_server_stop(h);
     harness_pg_stop(h);
-    keep_env = getenv("CARDX_KEEP_RUNDIR");
-    if (h->keep || (keep_env && *keep_env))
+    if (proc_rundir_remove(h->rundir, h->keep))
         fprintf(stderr, "harness: kept run dir %s (%s, %s, cardxd.log)\n",
                 h->rundir, h->kind->log, h->kind->out);
-    else
-        nftw(h->rundir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(h->cardxd_extra);
     free(h->rundir);
     free(h);

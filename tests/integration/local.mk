@@ -5,7 +5,8 @@
 # Integration tests run with CK_NOFORK: the harness lives in the process.
 noinst_LTLIBRARIES += tests/integration/libharness.la
 tests_integration_libharness_la_SOURCES = tests/integration/harness.h \
-	tests/integration/harness.c tests/integration/xclient.h \
+	tests/integration/harness.c tests/integration/proc.h \
+	tests/integration/proc.c tests/integration/xclient.h \
 	tests/integration/xclient.c
 tests_integration_libharness_la_CPPFLAGS = $(TEST_CPPFLAGS)
 HARNESS_LIBS = tests/integration/libharness.la $(XEP_LIBS)
