@@ -596,6 +596,8 @@ int loadgen_run(struct loadgen *lg, enum loadgen_mode mode, long count,
     lg_errors_note(lg);
     r->errors = lg->errors;
     r->dupes = lg->dupes;
+    /* Again at the end: a timeout may come after the last check. */
+    r->replaced = lg_replaced(lg, total);
     r->done = lg->received;
     r->seconds = (double)(lg->last_ns - t0) / 1e9;
     r->per_s = r->seconds > 0 ? (double)r->done / r->seconds : 0;
