@@ -16,6 +16,26 @@
 #include "bench/prefill.h"
 #include "xep/ns.h"
 
+/* A send answered with an error of type wait ("try again in a moment") is
+ * sent again after this back-off, as a client would. */
+#define LG_RETRY_MS 200
+/* Missing items listed by sequence number when a round times out. */
+#define LG_MISSING_SHOWN 20
+/* How long nothing must arrive before a round that only misses replaced
+ * cards ends, and how often that is checked. */
+#define LG_SETTLE_MS 2000
+#define LG_SETTLE_CHECK_MS 100
+/* Distinct error conditions counted per round. */
+#define LG_CONDITIONS 8
+
+/* What became of one item of the running round. */
+enum lg_fate {
+    LG_UNSENT = 0,
+    LG_IN_FLIGHT, /* sent, no answer yet (a card's acceptance is silent) */
+    LG_FAILED,    /* answered with an error, waiting for its retry */
+    LG_ARRIVED,
+};
+
 struct lg_client {
     struct loadgen *lg;
     xmpp_conn_t *conn;
@@ -36,6 +56,18 @@ struct loadgen {
     long *sent, *recvd; /* per pair, in the running round */
     int64_t *sent_at;   /* per sequence number of the running round */
     long seq_cap;
+    unsigned char *fate; /* enum lg_fate, per sequence number */
+    long *pair_of;       /* the pair that sends it, per sequence number */
+    int *errors_of;      /* error answers, per sequence number */
+    char (*card_of)[48]; /* the id a card arrived with, per sequence number */
+    long *retry_seq;     /* FIFO of failed items (each once at most) */
+    int64_t *retry_at;   /* when each may be sent again (ms) */
+    long retry_head, retry_n;
+    long errors, dupes;
+    struct {
+        char name[64];
+        long n;
+    } conditions[LG_CONDITIONS];
     struct bench_samples *lat;
     int64_t last_ns;
     size_t card_bytes;
@@ -64,13 +96,65 @@ static void lg_arrived(struct lg_client *c, long seq)
     struct loadgen *lg = c->lg;
     int64_t now = bench_now_ns();
 
+    /* A card delivered twice (a redelivery) counts once. */
+    if (seq >= 0 && seq < lg->seq_cap && lg->fate[seq] == LG_ARRIVED) {
+        lg->dupes++;
+        return;
+    }
     lg->received++;
     lg->recvd[c->index]++;
     lg->last_ns = now;
-    if (seq >= 0 && seq < lg->seq_cap && lg->sent_at[seq] > 0) {
-        bench_samples_add(lg->lat, now - lg->sent_at[seq]);
+    if (seq >= 0 && seq < lg->seq_cap) {
+        lg->fate[seq] = LG_ARRIVED;
+        if (lg->sent_at[seq] > 0)
+            bench_samples_add(lg->lat, now - lg->sent_at[seq]);
         lg->sent_at[seq] = 0;
     }
+}
+
+/* Counts an error answer under its defined condition. */
+static void lg_condition(struct loadgen *lg, xmpp_stanza_t *msg)
+{
+    xmpp_stanza_t *err = xmpp_stanza_get_child_by_name(msg, "error");
+    xmpp_stanza_t *cond = err ? xmpp_stanza_get_children(err) : NULL;
+    const char *type = err ? xmpp_stanza_get_type(err) : NULL;
+    char name[64];
+
+    while (cond && (!xmpp_stanza_is_tag(cond) ||
+                    strcmp(xmpp_stanza_get_name(cond), "text") == 0))
+        cond = xmpp_stanza_get_next(cond);
+    snprintf(name, sizeof(name), "%s/%s", type ? type : "?",
+             cond ? xmpp_stanza_get_name(cond) : "?");
+    for (int i = 0; i < LG_CONDITIONS; i++) {
+        if (!lg->conditions[i].n)
+            snprintf(lg->conditions[i].name, sizeof(lg->conditions[i].name),
+                     "%s", name);
+        if (strcmp(lg->conditions[i].name, name) == 0) {
+            lg->conditions[i].n++;
+            return;
+        }
+    }
+}
+
+/* A send answered with an error: it is sent again after LG_RETRY_MS, as a
+ * client would after a `wait` error; it stays in the pair's window. */
+static void lg_failed(struct lg_client *c, xmpp_stanza_t *msg)
+{
+    struct loadgen *lg = c->lg;
+    const char *id = xmpp_stanza_get_id(msg);
+    long seq =
+        id && (id[0] == 'c' || id[0] == 'b') ? strtol(id + 1, NULL, 10) : -1;
+    long tail;
+
+    lg->errors++;
+    lg_condition(lg, msg);
+    if (seq < 0 || seq >= lg->seq_cap || lg->fate[seq] != LG_IN_FLIGHT)
+        return;
+    lg->fate[seq] = LG_FAILED;
+    lg->errors_of[seq]++;
+    tail = (lg->retry_head + lg->retry_n++) % lg->seq_cap;
+    lg->retry_seq[tail] = seq;
+    lg->retry_at[tail] = bench_now_ms() + LG_RETRY_MS;
 }
 
 /* A card from cardxd: acknowledge it to the proxy JID it came from. */
@@ -81,6 +165,7 @@ static void lg_card(struct lg_client *c, xmpp_stanza_t *msg,
     xmpp_stanza_t *text = note ? xmpp_stanza_get_children(note) : NULL;
     char *xml = NULL;
     size_t len = 0;
+    long seq;
 
     if (!c->lg->card_bytes && xmpp_stanza_to_text(msg, &xml, &len) == 0) {
         c->lg->card_bytes = len;
@@ -91,7 +176,11 @@ static void lg_card(struct lg_client *c, xmpp_stanza_t *msg,
                          "</message>",
                          xmpp_stanza_get_from(msg), NS_RECEIPTS,
                          xmpp_stanza_get_id(msg));
-    lg_arrived(c, lg_seq(text ? xmpp_stanza_get_text_ptr(text) : NULL));
+    seq = lg_seq(text ? xmpp_stanza_get_text_ptr(text) : NULL);
+    if (seq >= 0 && seq < c->lg->seq_cap && xmpp_stanza_get_id(msg))
+        snprintf(c->lg->card_of[seq], sizeof(c->lg->card_of[seq]), "%s",
+                 xmpp_stanza_get_id(msg));
+    lg_arrived(c, seq);
 }
 
 /* A plain message from the partner: answer with a receipt, as clients do. */
@@ -115,7 +204,12 @@ static int lg_on_message(xmpp_conn_t *conn, xmpp_stanza_t *msg, void *ud)
     const char *type = xmpp_stanza_get_type(msg);
 
     (void)conn;
-    if (!c->recipient || (type && strcmp(type, "error") == 0))
+    if (type && strcmp(type, "error") == 0) {
+        if (!c->recipient)
+            lg_failed(c, msg);
+        return 1;
+    }
+    if (!c->recipient)
         return 1;
     card = xmpp_stanza_get_child_by_name_and_ns(msg, "card", NS_CARDX);
     if (card)
@@ -269,6 +363,12 @@ void loadgen_free(struct loadgen *lg)
     free(lg->sent);
     free(lg->recvd);
     free(lg->sent_at);
+    free(lg->fate);
+    free(lg->pair_of);
+    free(lg->errors_of);
+    free(lg->card_of);
+    free(lg->retry_seq);
+    free(lg->retry_at);
     free(lg);
 }
 
@@ -296,8 +396,26 @@ static void lg_send(struct loadgen *lg, long pair, long seq, const char *pad)
             xmpp_conn_get_bound_jid(lg_recipient(lg, pair)->conn), seq, seq,
             pad, NS_RECEIPTS);
     }
-    lg->sent_at[seq] = bench_now_ns();
-    lg->sent[pair]++;
+    /* A retry's latency counts from the first send, as its user sees it. */
+    if (lg->fate[seq] == LG_UNSENT)
+        lg->sent_at[seq] = bench_now_ns();
+    lg->fate[seq] = LG_IN_FLIGHT;
+    lg->pair_of[seq] = pair;
+}
+
+/* Sends again the failed items whose back-off is over. */
+static void lg_retry_due(struct loadgen *lg, const char *pad)
+{
+    int64_t now = bench_now_ms();
+
+    while (lg->retry_n > 0 && lg->retry_at[lg->retry_head] <= now) {
+        long seq = lg->retry_seq[lg->retry_head];
+
+        lg->retry_head = (lg->retry_head + 1) % lg->seq_cap;
+        lg->retry_n--;
+        if (lg->fate[seq] == LG_FAILED)
+            lg_send(lg, lg->pair_of[seq], seq, pad);
+    }
 }
 
 /* Text that brings a plain message to about pad_to bytes. */
@@ -322,12 +440,128 @@ static int lg_prepare(struct loadgen *lg, enum loadgen_mode mode, long count)
     lg->received = 0;
     memset(lg->sent, 0, (size_t)lg->pairs * sizeof(*lg->sent));
     memset(lg->recvd, 0, (size_t)lg->pairs * sizeof(*lg->recvd));
+    lg->errors = lg->dupes = 0;
+    lg->retry_head = lg->retry_n = 0;
+    memset(lg->conditions, 0, sizeof(lg->conditions));
     free(lg->sent_at);
+    free(lg->fate);
+    free(lg->pair_of);
+    free(lg->errors_of);
+    free(lg->card_of);
+    free(lg->retry_seq);
+    free(lg->retry_at);
     lg->sent_at = calloc((size_t)count, sizeof(*lg->sent_at));
-    lg->seq_cap = lg->sent_at ? count : 0;
+    lg->fate = calloc((size_t)count, sizeof(*lg->fate));
+    lg->pair_of = calloc((size_t)count, sizeof(*lg->pair_of));
+    lg->errors_of = calloc((size_t)count, sizeof(*lg->errors_of));
+    lg->card_of = calloc((size_t)count, sizeof(*lg->card_of));
+    lg->retry_seq = calloc((size_t)count, sizeof(*lg->retry_seq));
+    lg->retry_at = calloc((size_t)count, sizeof(*lg->retry_at));
+    lg->seq_cap = 0;
     bench_samples_free(lg->lat);
     lg->lat = bench_samples_new();
-    return lg->sent_at && lg->lat ? 0 : -ENOMEM;
+    if (!lg->sent_at || !lg->fate || !lg->pair_of || !lg->errors_of ||
+        !lg->card_of || !lg->retry_seq || !lg->retry_at || !lg->lat)
+        return -ENOMEM;
+    lg->seq_cap = count;
+    return 0;
+}
+
+/* The items sent without an error answer that never arrived while a card
+ * of the same pair sent after them did: a sender has one card waiting per
+ * recipient, and a send while it waits replaces it (xep/cardx.md, "One
+ * waiting card per sender"), so the latest card arriving is what the
+ * protocol promises. With two instances a card can be replaced before the
+ * instance that stored it hands it out (docs/SCALING.md). Counts them. */
+static long lg_replaced(const struct loadgen *lg, long total)
+{
+    long n = 0;
+    long *latest = malloc((size_t)lg->pairs * sizeof(*latest));
+
+    if (!latest)
+        return 0;
+    for (long i = 0; i < lg->pairs; i++)
+        latest[i] = -1;
+    for (long seq = 0; seq < total; seq++) {
+        if (lg->fate[seq] == LG_ARRIVED)
+            latest[lg->pair_of[seq]] = seq;
+    }
+    for (long seq = 0; seq < total; seq++)
+        n += lg->fate[seq] == LG_IN_FLIGHT && seq < latest[lg->pair_of[seq]];
+    free(latest);
+    return n;
+}
+
+/* Whether the round is over though not every item arrived: every one was
+ * sent, no retry waits, nothing arrived for LG_SETTLE_MS, and each item
+ * missing was replaced by a later card of its pair that arrived. */
+static int lg_settled(struct loadgen *lg, long total, long per_pair,
+                      int64_t *checked, long *replaced)
+{
+    int64_t now = bench_now_ms();
+
+    if (now - *checked < LG_SETTLE_CHECK_MS || lg->retry_n > 0 ||
+        (bench_now_ns() - lg->last_ns) / 1000000 < LG_SETTLE_MS)
+        return 0;
+    *checked = now;
+    for (long i = 0; i < lg->pairs; i++) {
+        if (lg->sent[i] < per_pair)
+            return 0;
+    }
+    *replaced = lg_replaced(lg, total);
+    return lg->received + *replaced == total;
+}
+
+/* Which error answers the round had, by type/condition. */
+static void lg_errors_note(const struct loadgen *lg)
+{
+    for (int i = 0; i < LG_CONDITIONS && lg->conditions[i].n; i++)
+        bench_note("loadgen: %ld sends answered %s, each sent again after "
+                   "%d ms",
+                   lg->conditions[i].n, lg->conditions[i].name, LG_RETRY_MS);
+    if (lg->dupes)
+        bench_note("loadgen: %ld items arrived twice (counted once)",
+                   lg->dupes);
+}
+
+/* The items that never arrived: whether each had an error answer (then it
+ * was refused, not lost) or was accepted silently. */
+static void lg_missing_note(const struct loadgen *lg, long total)
+{
+    static const char *const fate[] = {
+        [LG_UNSENT] = "never sent",
+        [LG_IN_FLIGHT] = "sent, no error answer",
+        [LG_FAILED] = "answered with an error, retry pending",
+        [LG_ARRIVED] = "arrived",
+    };
+    long shown = 0, silent = 0;
+
+    for (long seq = 0; seq < total; seq++) {
+        long before = seq - 1, after = seq + 1;
+
+        if (lg->fate[seq] == LG_ARRIVED)
+            continue;
+        silent += lg->fate[seq] == LG_IN_FLIGHT;
+        if (shown++ >= LG_MISSING_SHOWN)
+            continue;
+        /* Its pair's neighbours, to find it in cardxd's log by their ids. */
+        while (before >= 0 && lg->pair_of[before] != lg->pair_of[seq])
+            before--;
+        while (after < total && lg->pair_of[after] != lg->pair_of[seq])
+            after++;
+        bench_note(
+            "loadgen: missing item %ld (pair %ld): %s, %d error "
+            "answer(s) before; the pair's previous item %ld came as "
+            "%s, its next %ld as %s",
+            seq, lg->pair_of[seq], fate[lg->fate[seq]], lg->errors_of[seq],
+            before,
+            before >= 0 && lg->card_of[before][0] ? lg->card_of[before] : "-",
+            after,
+            after < total && lg->card_of[after][0] ? lg->card_of[after] : "-");
+    }
+    bench_note("loadgen: %ld missing, %ld of them sent without an error "
+               "answer",
+               shown, silent);
 }
 
 int loadgen_run(struct loadgen *lg, enum loadgen_mode mode, long count,
@@ -335,7 +569,7 @@ int loadgen_run(struct loadgen *lg, enum loadgen_mode mode, long count,
                 struct loadgen_result *r)
 {
     long per_pair = count / lg->pairs, total = per_pair * lg->pairs, seq = 0;
-    int64_t t0, deadline = bench_now_ms() + timeout_ms;
+    int64_t t0, checked = 0, deadline = bench_now_ms() + timeout_ms;
     char *pad = lg_padding(pad_to);
     int rc = lg_prepare(lg, mode, total);
 
@@ -346,23 +580,38 @@ int loadgen_run(struct loadgen *lg, enum loadgen_mode mode, long count,
     }
     t0 = bench_now_ns();
     lg->last_ns = t0;
-    while (lg->received < total && lg->down == 0 && bench_now_ms() < deadline) {
+    while (lg->received < total && lg->down == 0 && bench_now_ms() < deadline &&
+           !lg_settled(lg, total, per_pair, &checked, &r->replaced)) {
         for (long i = 0; i < lg->pairs; i++) {
             while (lg->sent[i] < per_pair &&
-                   lg->sent[i] - lg->recvd[i] < window)
+                   lg->sent[i] - lg->recvd[i] < window) {
                 lg_send(lg, i, seq++, pad);
+                lg->sent[i]++;
+            }
         }
+        lg_retry_due(lg, pad);
         xmpp_run_once(lg->ctx, 1);
     }
     free(pad);
+    lg_errors_note(lg);
+    r->errors = lg->errors;
+    r->dupes = lg->dupes;
+    /* Again at the end: a timeout may come after the last check. */
+    r->replaced = lg_replaced(lg, total);
     r->done = lg->received;
     r->seconds = (double)(lg->last_ns - t0) / 1e9;
     r->per_s = r->seconds > 0 ? (double)r->done / r->seconds : 0;
     r->p50_ms = bench_samples_quantile_ms(lg->lat, 0.5);
     r->p99_ms = bench_samples_quantile_ms(lg->lat, 0.99);
-    if (r->done < total) {
+    if (r->replaced)
+        bench_note("loadgen: %ld of %ld arrived; the other %ld were replaced "
+                   "before delivery by a later card of their pair, which "
+                   "arrived",
+                   r->done, total, r->replaced);
+    if (r->done + r->replaced < total) {
         bench_note("loadgen: %ld of %ld arrived (%s)", r->done, total,
                    lg->down ? "a client was disconnected" : "timeout");
+        lg_missing_note(lg, total);
         return -ETIMEDOUT;
     }
     return 0;

@@ -27,6 +27,9 @@ struct loadgen_result {
     double seconds; /* first send -> last received */
     double per_s;
     double p50_ms, p99_ms; /* send -> received */
+    long errors;           /* sends answered with an error, sent again */
+    long dupes;            /* items that arrived again (counted once) */
+    long replaced; /* never arrived, replaced by a later card that did */
 };
 
 /* Connects 2 * pairs clients to 127.0.0.1:port and waits (timeout_ms) until
@@ -40,8 +43,13 @@ int loadgen_new(int port, const char *domain, const char *component,
 void loadgen_free(struct loadgen *lg);
 
 /* Sends count items (spread evenly over the pairs) and waits until every
- * one arrived or timeout_ms passed. Plain messages carry a body padded to
- * pad_to bytes of stanza (0: no padding). */
+ * one arrived or timeout_ms passed. A send answered with an error is sent
+ * again after a short back-off, as a client would after a `wait`, and
+ * counted in r->errors. A card that never arrives while a later card of its
+ * pair did was replaced while waiting (one card per sender): the round
+ * ends without it once nothing arrived for a while, counted in
+ * r->replaced. A timeout lists what never arrived. Plain messages
+ * carry a body padded to pad_to bytes of stanza (0: no padding). */
 int loadgen_run(struct loadgen *lg, enum loadgen_mode mode, long count,
                 long window, size_t pad_to, int timeout_ms,
                 struct loadgen_result *r);

@@ -15,7 +15,8 @@
 # and runs ejabberd's mod_offline on Mnesia and on that PostgreSQL.
 # "instances" runs the same online-card load through ejabberd with one
 # cardxd on PostgreSQL, then with two on the same domain and database (the
-# harness's own PostgreSQL). BENCH_BUILD_DIR is the build tree (default
+# harness's own PostgreSQL), printed side by side; sends answered `wait`
+# are sent again, as a client would. BENCH_BUILD_DIR is the build tree (default
 # build/bench, an optimised build without sanitizers). Prints the machine,
 # one BENCH line per figure (also kept in BUILD/bench-results.txt), a table
 # and the targets. Run it by hand on an otherwise idle machine; CI does not.
@@ -153,6 +154,34 @@ END {
             printf "  %-34s %10.0f %14.1f %18s %8s\n", "alone (stub), " modes[i],
                 v[k "|cards_per_s"], v[k "|cardxd_cpu_us_per_card"], "-", "-"
     }
+}' "$results"
+
+echo
+echo "== 1 vs 2 cardxd instances on PostgreSQL through ejabberd (same run) =="
+awk '/^BENCH workload=instances / {
+    n = ""; m = ""; x = ""
+    for (i = 2; i <= NF; i++) {
+        split($i, kv, "=")
+        if (kv[1] == "instances") n = kv[2]
+        else if (kv[1] == "metric") m = kv[2]
+        else if (kv[1] == "value") x = kv[2]
+    }
+    v[n "|" m] = x; seen[n] = 1
+}
+END {
+    if (!(1 in seen)) { print "  not measured"; exit }
+    printf "  %-10s %10s %14s %16s %14s %16s\n", "instances", "cards/s",
+        "cardxd us/card", "server us/card", "sends retried", "replaced unseen"
+    for (n = 1; n <= 2; n++) {
+        if (!(n in seen)) { printf "  %-10d %s\n", n, "no figure (the round failed)"; continue }
+        printf "  %-10d %10.0f %14.0f %16.0f %14d %16d\n", n, v[n "|cards_per_s"],
+            v[n "|cardxd_cpu_us_per_card"], v[n "|server_cpu_us_per_card"],
+            v[n "|sends_retried"], v[n "|cards_replaced_unseen"]
+    }
+    if ((2 in seen) && v["1|cards_per_s"] > 0 && v["1|cardxd_cpu_us_per_card"] > 0)
+        printf "  2 vs 1: cards/s x%.2f, cardxd CPU per card x%.2f\n",
+            v["2|cards_per_s"] / v["1|cards_per_s"],
+            v["2|cardxd_cpu_us_per_card"] / v["1|cardxd_cpu_us_per_card"]
 }' "$results"
 
 echo
