@@ -526,11 +526,48 @@ static void batch_begin(struct cardxd *cd, int tick)
     service_mark(cd->service);
 }
 
+/* Hands one request of a failed batch (in; NULL: the link came up) to the
+ * service. */
+static void batch_handle(struct cardxd *cd, xmpp_stanza_t *in)
+{
+    if (in)
+        service_handle(cd->service, in, clock_now_ms());
+    else
+        service_link_up(cd->service, clock_now_ms());
+}
+
+/* Does one request of a failed batch again in a transaction of its own,
+ * so that its writes (a card, its share, its claim) commit together and
+ * no other instance sees half of them. When that transaction fails too,
+ * its reply is taken back and the request is done once more without one:
+ * each store call then commits alone, and the request gets its own
+ * answer, an error where the store fails. */
+static void batch_redo(struct cardxd *cd, xmpp_stanza_t *in)
+{
+    struct link_mark out;
+
+    if (store_begin(cd->store) < 0) {
+        batch_handle(cd, in);
+        return;
+    }
+    link_mark(cd->link, &out);
+    service_mark(cd->service);
+    batch_handle(cd, in);
+    if (store_in_transaction(cd->store) && store_commit(cd->store) == 0) {
+        service_settle(cd->service);
+        return;
+    }
+    link_rewind(cd->link, &out);
+    if (store_in_transaction(cd->store) && store_rollback(cd->store) < 0)
+        log_error(cd->log, "rollback failed: %s", store_errmsg(cd->store));
+    service_rewind(cd->service);
+    batch_handle(cd, in);
+}
+
 /* The batch's transaction is lost: its replies are taken back before they
  * leave (nobody may hear of a card that is not on disk), and its work is
- * done again without a transaction, so that each store call commits alone
- * and each request gets its own answer, an error where the store fails.
- * The link stays up: other users' replies are not thrown away with it. */
+ * done again request by request (batch_redo). The link stays up: other
+ * users' replies are not thrown away with it. */
 static void batch_fail(struct cardxd *cd)
 {
     struct batch *b = &cd->batch;
@@ -548,12 +585,8 @@ static void batch_fail(struct cardxd *cd)
     service_rewind(cd->service);
     if (b->tick)
         service_tick(cd->service, clock_now_ms());
-    for (size_t i = 0; i < b->n; i++) {
-        if (b->in[i])
-            service_handle(cd->service, b->in[i], clock_now_ms());
-        else
-            service_link_up(cd->service, clock_now_ms());
-    }
+    for (size_t i = 0; i < b->n; i++)
+        batch_redo(cd, b->in[i]);
     batch_clear(b);
 }
 
