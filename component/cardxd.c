@@ -366,9 +366,10 @@ static int cardxd_open_store(const struct cardxd_config *cfg,
         *err = strdup("out of memory");
         return -1;
     }
-    if (store_set_busy_timeout(*out, cfg->busy_timeout_ms) < 0) {
-        *err =
-            str_printf("cannot set the busy timeout: %s", store_errmsg(*out));
+    if (store_set_busy_timeout(*out, cfg->busy_timeout_ms) < 0 ||
+        store_set_query_timeout(*out, cfg->query_timeout_ms) < 0) {
+        *err = str_printf("cannot set the database's timeouts: %s",
+                          store_errmsg(*out));
         return -1;
     }
     /* Named without the DSN itself: it may hold a password. */
@@ -622,8 +623,9 @@ static void cardxd_reload(struct cardxd *cd)
         goto out;
     }
     cardxd_reload_log(cd, next);
-    if (store_set_busy_timeout(cd->store, next->busy_timeout_ms) < 0)
-        log_warn(cd->log, "cannot set the busy timeout: %s",
+    if (store_set_busy_timeout(cd->store, next->busy_timeout_ms) < 0 ||
+        store_set_query_timeout(cd->store, next->query_timeout_ms) < 0)
+        log_warn(cd->log, "cannot set the database's timeouts: %s",
                  store_errmsg(cd->store));
     service_set_config(cd->service, next);
     config_free(cd->cfg);

@@ -240,6 +240,14 @@ static int sqlite_set_busy_timeout(struct db *d, int64_t ms)
         sqlite3_busy_timeout(((struct sqlite_db *)d)->db, bounded));
 }
 
+/* A file never leaves a statement unanswered: nothing to bound. */
+static int sqlite_set_query_timeout(struct db *d, int64_t ms)
+{
+    (void)d;
+    (void)ms;
+    return 0;
+}
+
 /* A file is never disconnected. */
 static int sqlite_reconnect(struct db *d)
 {
@@ -273,6 +281,7 @@ const struct db_driver db_sqlite = {
     .fault = sqlite_fault,
     .conflict = sqlite_conflict,
     .set_busy_timeout = sqlite_set_busy_timeout,
+    .set_query_timeout = sqlite_set_query_timeout,
     .reconnect = sqlite_reconnect,
     .wait = sqlite_wait,
 };

@@ -95,6 +95,11 @@ int store_damaged(const struct store *st);
  * with STORE_FAULT_BUSY. */
 int store_set_busy_timeout(struct store *st, int64_t ms);
 
+/* How long a statement may go unanswered by a database server before the
+ * server is taken for hung and the call fails with STORE_FAULT_DOWN
+ * (store_reconnect() then starts over). 0: no bound. */
+int store_set_query_timeout(struct store *st, int64_t ms);
+
 /* Checks the database at path for damage (PRAGMA quick_check: every page,
  * not just the header) without writing to it, before store_open() migrates
  * it. A missing file is fine (store_open() creates it). The check gives up

@@ -1,6 +1,7 @@
 /* Integration tests of the PostgreSQL driver (component/db_pg.c) against a
  * throwaway PostgreSQL: the schema, binding and reading every type, a
- * failed write inside a transaction, and a restart of the server. */
+ * failed write inside a transaction, a restart of the server and a
+ * statement left unanswered. */
 #include <check.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -15,6 +16,10 @@
 /* How long one wait on a reconnection's socket lasts before reconnect()
  * looks at its deadline again. */
 #define WAIT_SLICE_MS 200
+/* The query timeout of the unanswered statement's test, and how long its
+ * statement sleeps: well beyond, so that the bound is what ends it. */
+#define UNANSWERED_MS 1000
+#define UNANSWERED_SLEEP_S 30
 
 /* The statements the tests run, in the store's dialect (?N). */
 enum {
@@ -27,6 +32,7 @@ enum {
     T_PROVE,
     T_COUNT_USERS,
     T_DIVIDE,
+    T_SLEEP,
     T_N
 };
 
@@ -43,6 +49,7 @@ static const char *const test_sql[T_N] = {
     [T_PROVE] = "UPDATE users SET proven_at = ?2 WHERE jid = ?1",
     [T_COUNT_USERS] = "SELECT count(*) FROM users",
     [T_DIVIDE] = "SELECT 1 / ?1::integer",
+    [T_SLEEP] = "SELECT pg_sleep(?1::float8)",
 };
 
 static struct harness *h;
@@ -246,6 +253,44 @@ START_TEST(restart_then_reconnect)
 }
 END_TEST
 
+/* Runs pg_sleep(secs): its step()'s result. */
+static int sleep_for(int secs)
+{
+    struct db_stmt *s = db_stmt(db, T_SLEEP);
+    int rc;
+
+    ck_assert_int_eq(bind(s, "i", secs), 0);
+    rc = db_step(s);
+    db_reset(s);
+    return rc;
+}
+
+/* A statement the server does not answer within the query timeout (a
+ * server that sleeps stands in for a hung one) fails as DOWN, its
+ * transaction lost with the connection given up; reconnect() brings it
+ * back. */
+START_TEST(unanswered_statement_is_down)
+{
+    int64_t n = count_users();
+
+    ck_assert_int_eq(db_set_query_timeout(db, UNANSWERED_MS), 0);
+    ck_assert_int_eq(sleep_for(0), 1); /* answered in time */
+    ck_assert_int_eq(run(T_BEGIN), 0);
+    ck_assert_int_eq(insert("+8613800000009", "hung@x", 1), 0);
+    ck_assert_int_lt(sleep_for(UNANSWERED_SLEEP_S), 0);
+    ck_assert_int_eq(db->drv->fault(db), STORE_FAULT_DOWN);
+    ck_assert_msg(strstr(db_errmsg(db), "unanswered"), "got: %s",
+                  db_errmsg(db));
+    ck_assert(!db_in_transaction(db));
+    /* Down until reconnected: nothing waits on the hung connection. */
+    ck_assert_int_lt(sleep_for(0), 0);
+    ck_assert_int_eq(reconnect_until_done(), STORE_RECONNECTED);
+    ck_assert_int_eq(sleep_for(0), 1);
+    ck_assert(count_users() == n);
+    ck_assert_int_eq(db_set_query_timeout(db, 0), 0);
+}
+END_TEST
+
 /* A second open finds the schema made: nothing is left to migrate. */
 START_TEST(schema_once)
 {
@@ -329,6 +374,7 @@ static Suite *db_pg_suite(void)
     tcase_add_test(tc, store_opens);
     tcase_add_test(tc, password_not_shown);
     tcase_add_test(tc, restart_then_reconnect);
+    tcase_add_test(tc, unanswered_statement_is_down);
     suite_add_tcase(s, tc);
     return s;
 }
