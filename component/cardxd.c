@@ -400,8 +400,7 @@ static char *cardxd_ping_target(const struct cardxd_config *cfg)
  * is read once: changing it needs a restart. */
 static int cardxd_metrics_start(struct cardxd *cd, char **err)
 {
-    struct metrics_source src = {service_stats(cd->service), cd->store,
-                                 cd->cfg->database};
+    struct metrics_source src = {service_stats(cd->service), cd->store};
 
     if (!cd->cfg->metrics_listen || !cd->cfg->metrics_listen[0])
         return 0;

@@ -619,6 +619,35 @@ static int db_pg_conflict(const struct db *base)
     return strcmp(db_pg_of(base)->sqlstate, "23505") == 0;
 }
 
+static int db_pg_size(struct db *base, int64_t *bytes)
+{
+    struct db_pg *db = db_pg_of(base);
+    PGresult *res;
+    int ok;
+
+    *bytes = 0;
+    if (db->down) {
+        if (!db->msg)
+            db_pg_set_msg(db, "the connection to PostgreSQL is down");
+        return CX_EDB;
+    }
+    /* The server's own count of the database's files (tables, indexes,
+     * TOAST; not the WAL, which the whole cluster shares). */
+    res = db_pg_answer(
+        db, PQsendQueryParams(db->conn,
+                              "SELECT pg_database_size(current_database())", 0,
+                              NULL, NULL, NULL, NULL, 0));
+    ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+    if (ok)
+        *bytes = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    else if (res)
+        db_pg_failed(db, res);
+    PQclear(res);
+    if (!ok)
+        db_pg_end_aborted(db);
+    return ok ? 0 : CX_EDB;
+}
+
 static int db_pg_set_query_timeout(struct db *base, int64_t ms)
 {
     db_pg_of(base)->query_ms = ms < 0 ? 0 : ms;
@@ -749,6 +778,7 @@ const struct db_driver db_postgresql = {
     .conflict = db_pg_conflict,
     .set_busy_timeout = db_pg_set_busy_timeout,
     .set_query_timeout = db_pg_set_query_timeout,
+    .size = db_pg_size,
     .reconnect = db_pg_reconnect,
     .wait = db_pg_wait,
 };

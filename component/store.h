@@ -402,6 +402,10 @@ int store_block_check(struct store *st, const char *recipient_phone,
 int store_report_users(struct store *st, int64_t *users);
 int store_report_inbox(struct store *st, int64_t *waiting, int64_t *oldest);
 
+/* The database's size in bytes, as its driver measures it (SQLite: the
+ * file and its write-ahead log; PostgreSQL: pg_database_size()). */
+int store_report_size(struct store *st, int64_t *bytes);
+
 /* A registered user: strings owned by the struct. */
 struct store_user_info {
     char *jid;

@@ -33,6 +33,7 @@ enum {
     T_COUNT_USERS,
     T_DIVIDE,
     T_SLEEP,
+    T_SIZE,
     T_N
 };
 
@@ -50,6 +51,7 @@ static const char *const test_sql[T_N] = {
     [T_COUNT_USERS] = "SELECT count(*) FROM users",
     [T_DIVIDE] = "SELECT 1 / ?1::integer",
     [T_SLEEP] = "SELECT pg_sleep(?1::float8)",
+    [T_SIZE] = "SELECT pg_database_size(current_database())",
 };
 
 static struct harness *h;
@@ -291,6 +293,31 @@ START_TEST(unanswered_statement_is_down)
 }
 END_TEST
 
+/* The driver's size is the server's count of the database; none while
+ * the connection is down. */
+START_TEST(size_is_database_size)
+{
+    struct db_stmt *s = db_stmt(db, T_SIZE);
+    int64_t bytes = 0, want;
+
+    ck_assert_int_eq(db_size(db, &bytes), 0);
+    ck_assert_int_eq(db_step(s), 1);
+    want = db_column_int64(s, 0);
+    db_reset(s);
+    ck_assert(want > 0);
+    ck_assert(bytes == want);
+
+    ck_assert_int_eq(harness_pg_restart(h), 0);
+    ck_assert_int_lt(db_step(s), 0); /* finds it down */
+    db_reset(s);
+    ck_assert_int_lt(db_size(db, &bytes), 0);
+    ck_assert(bytes == 0);
+    ck_assert_int_eq(reconnect_until_done(), STORE_RECONNECTED);
+    ck_assert_int_eq(db_size(db, &bytes), 0);
+    ck_assert(bytes > 0);
+}
+END_TEST
+
 /* A second open finds the schema made: nothing is left to migrate. */
 START_TEST(schema_once)
 {
@@ -375,6 +402,7 @@ static Suite *db_pg_suite(void)
     tcase_add_test(tc, password_not_shown);
     tcase_add_test(tc, restart_then_reconnect);
     tcase_add_test(tc, unanswered_statement_is_down);
+    tcase_add_test(tc, size_is_database_size);
     suite_add_tcase(s, tc);
     return s;
 }
