@@ -5,6 +5,7 @@
 #include <check.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,6 +338,43 @@ START_TEST(schema_once)
 }
 END_TEST
 
+/* What ADMIN.md advises where the name service may hang: with hostaddr
+ * beside host, libpq connects without looking host up, at open and at a
+ * reconnection alike (RFC 6761: a .invalid name never resolves). */
+START_TEST(hostaddr_skips_lookup)
+{
+    char *dsn = harness_pg_dsn(h);
+    const char *colon = dsn ? strrchr(dsn, ':') : NULL;
+    int port = colon ? (int)strtol(colon + 1, NULL, 10) : 0;
+    char *err = NULL;
+    struct db *other = NULL;
+    struct db_spec spec = {.sql = test_sql, .n = T_N};
+    struct db *kept = db;
+    char target[160];
+
+    ck_assert_int_gt(port, 0);
+    snprintf(target, sizeof target,
+             "host=cardx-db.invalid hostaddr=127.0.0.1 port=%d "
+             "dbname=cardx user=cardx",
+             port);
+    spec.target = target;
+    ck_assert_msg(db_postgresql.open(&spec, &other, &err) == 0, "open: %s",
+                  err ? err : "?");
+    db = other; /* reconnect_until_done() drives db */
+    ck_assert_int_eq(harness_pg_restart(h), 0);
+    ck_assert_int_lt(run(T_BEGIN), 0);
+    ck_assert_int_eq(db->drv->fault(db), STORE_FAULT_DOWN);
+    ck_assert_int_eq(reconnect_until_done(), STORE_RECONNECTED);
+    ck_assert_int_eq(sleep_for(0), 1);
+    db = kept;
+    db_postgresql.close(other);
+    /* The fixture's connection lost its server too. */
+    ck_assert_int_lt(run(T_BEGIN), 0);
+    ck_assert_int_eq(reconnect_until_done(), STORE_RECONNECTED);
+    free(dsn);
+}
+END_TEST
+
 /* The store's every statement, in PostgreSQL's dialect, prepares; a
  * second number for a JID's number is refused as on SQLite. */
 START_TEST(store_opens)
@@ -403,6 +441,7 @@ static Suite *db_pg_suite(void)
     tcase_add_test(tc, restart_then_reconnect);
     tcase_add_test(tc, unanswered_statement_is_down);
     tcase_add_test(tc, size_is_database_size);
+    tcase_add_test(tc, hostaddr_skips_lookup);
     suite_add_tcase(s, tc);
     return s;
 }
