@@ -419,10 +419,17 @@ static PGresult *db_pg_run(struct db_pg_stmt *s, int *recorded)
     if (!guarded)
         return res;
     st = PQresultStatus(res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         PQclear(db_pg_answer(
             s->db, PQsendQuery(conn, "ROLLBACK TO SAVEPOINT cardx_stmt")));
-    else if (db_pg_exec(s->db, "RELEASE SAVEPOINT cardx_stmt") < 0) {
+        /* Lost meanwhile: that is the failure, not the statement's own
+         * (a conflict it met must not pass for a number taken). */
+        if (s->db->down) {
+            PQclear(res);
+            *recorded = 1;
+            return NULL;
+        }
+    } else if (db_pg_exec(s->db, "RELEASE SAVEPOINT cardx_stmt") < 0) {
         PQclear(res);
         *recorded = 1;
         return NULL;
