@@ -366,9 +366,10 @@ static int cardxd_open_store(const struct cardxd_config *cfg,
         *err = strdup("out of memory");
         return -1;
     }
-    if (store_set_busy_timeout(*out, cfg->busy_timeout_ms) < 0) {
-        *err =
-            str_printf("cannot set the busy timeout: %s", store_errmsg(*out));
+    if (store_set_busy_timeout(*out, cfg->busy_timeout_ms) < 0 ||
+        store_set_query_timeout(*out, cfg->query_timeout_ms) < 0) {
+        *err = str_printf("cannot set the database's timeouts: %s",
+                          store_errmsg(*out));
         return -1;
     }
     /* Named without the DSN itself: it may hold a password. */
@@ -399,8 +400,7 @@ static char *cardxd_ping_target(const struct cardxd_config *cfg)
  * is read once: changing it needs a restart. */
 static int cardxd_metrics_start(struct cardxd *cd, char **err)
 {
-    struct metrics_source src = {service_stats(cd->service), cd->store,
-                                 cd->cfg->database};
+    struct metrics_source src = {service_stats(cd->service), cd->store};
 
     if (!cd->cfg->metrics_listen || !cd->cfg->metrics_listen[0])
         return 0;
@@ -655,8 +655,9 @@ static void cardxd_reload(struct cardxd *cd)
         goto out;
     }
     cardxd_reload_log(cd, next);
-    if (store_set_busy_timeout(cd->store, next->busy_timeout_ms) < 0)
-        log_warn(cd->log, "cannot set the busy timeout: %s",
+    if (store_set_busy_timeout(cd->store, next->busy_timeout_ms) < 0 ||
+        store_set_query_timeout(cd->store, next->query_timeout_ms) < 0)
+        log_warn(cd->log, "cannot set the database's timeouts: %s",
                  store_errmsg(cd->store));
     service_set_config(cd->service, next);
     config_free(cd->cfg);

@@ -24,6 +24,7 @@
 #define CONFIG_DEFAULT_SYNCHRONOUS "normal"
 #define CONFIG_DEFAULT_BUSY_TIMEOUT_MS 250L /* then the request gets `wait` */
 #define CONFIG_DEFAULT_CHECK_TIMEOUT_MS 30000L /* start-up integrity check */
+#define CONFIG_DEFAULT_QUERY_TIMEOUT_MS 5000L  /* PostgreSQL hung: `wait` */
 #define CONFIG_DEFAULT_REGION "" /* none: numbers must start with + */
 #define CONFIG_DEFAULT_VCARD_MAX_BYTES 65536
 #define CONFIG_DEFAULT_STANZA_MAX_BYTES 1048576
@@ -60,6 +61,8 @@
 #define CONFIG_MAX_ATTEMPTS 1000
 #define CONFIG_MAX_BUSY_MS 60000L            /* a minute: every user waits it */
 #define CONFIG_MAX_CHECK_MS 86400000L        /* a day */
+#define CONFIG_MIN_QUERY_MS 1000L            /* a second: tests use seconds */
+#define CONFIG_MAX_QUERY_MS 300000L          /* five minutes */
 #define CONFIG_MIN_GRACE_MS 1000L            /* a second: tests use seconds */
 #define CONFIG_MIN_LINK_TIMER_MS 1000L       /* a second: tests use seconds */
 #define CONFIG_MAX_GRACE_MS 31536000000L     /* a year */
@@ -117,6 +120,9 @@ const struct key_spec config_keys[NKEYS] = {
     [K_CHECK_TIMEOUT] = {"storage", "check_timeout", KEY_DURATION,
                          OFF(check_timeout_ms), 0, CONFIG_MAX_CHECK_MS, false,
                          false, NULL},
+    [K_QUERY_TIMEOUT] = {"storage", "query_timeout", KEY_DURATION,
+                         OFF(query_timeout_ms), CONFIG_MIN_QUERY_MS,
+                         CONFIG_MAX_QUERY_MS, false, false, NULL},
     [K_DEFAULT_REGION] = {"phone", "default_region", KEY_STRING,
                           OFF(default_region), 0, 0, true, false,
                           config_check_region},
@@ -271,6 +277,7 @@ struct cardxd_config *config_new(void)
     cfg->inbox_ttl_ms = CONFIG_DEFAULT_INBOX_TTL_MS;
     cfg->handoff_grace_ms = CONFIG_DEFAULT_HANDOFF_GRACE_MS;
     cfg->busy_timeout_ms = CONFIG_DEFAULT_BUSY_TIMEOUT_MS;
+    cfg->query_timeout_ms = CONFIG_DEFAULT_QUERY_TIMEOUT_MS;
     cfg->check_timeout_ms = CONFIG_DEFAULT_CHECK_TIMEOUT_MS;
     cfg->verify_method = CONFIG_DEFAULT_VERIFY_METHOD;
     cfg->verify_command = CONFIG_DEFAULT_VERIFY_COMMAND;

@@ -39,6 +39,11 @@ struct cardxd_config {
     int64_t busy_timeout_ms;
     /* Bound of the integrity check at start (0: no check). */
     int64_t check_timeout_ms;
+    /* PostgreSQL: how long one statement may go unanswered before the
+     * server is taken for hung (the request is answered `wait`, cardxd
+     * connects again); every user waits with it. Longer than
+     * busy_timeout. */
+    int64_t query_timeout_ms;
     /* [phone] */
     char *default_region; /* ISO 3166 region for numbers typed without + */
     /* [limits] */

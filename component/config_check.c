@@ -396,5 +396,15 @@ int config_validate(const struct cardxd_config *cfg, char **err)
                           "postgresql://USER@HOST:PORT/DATABASE");
         return -1;
     }
+    /* A statement waiting out its lock_timeout is not a hung server. */
+    if (strcmp(cfg->driver, "postgresql") == 0 &&
+        cfg->busy_timeout_ms >= cfg->query_timeout_ms) {
+        *err = str_printf("[storage] busy_timeout (%lld ms) must be shorter "
+                          "than query_timeout (%lld ms) with driver = "
+                          "postgresql",
+                          (long long)cfg->busy_timeout_ms,
+                          (long long)cfg->query_timeout_ms);
+        return -1;
+    }
     return validate_verify(cfg, err);
 }

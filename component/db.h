@@ -87,6 +87,14 @@ struct db_driver {
     int (*conflict)(const struct db *db);
     /* How long a call waits for another connection's lock. */
     int (*set_busy_timeout)(struct db *db, int64_t ms);
+    /* How long one statement may go unanswered before the server is
+     * taken for hung: the call fails as STORE_FAULT_DOWN and reconnect()
+     * starts over. 0 (the default): no bound. SQLite's ignores it. */
+    int (*set_query_timeout)(struct db *db, int64_t ms);
+    /* The database's size in bytes into *bytes: SQLite's file and its
+     * write-ahead log, PostgreSQL's pg_database_size(). Returns 0 or a
+     * negative code. */
+    int (*size)(struct db *db, int64_t *bytes);
     /* Whether the connection is up, as store_reconnect(): STORE_UP when
      * it is; when it is not, starts an attempt or advances the one in
      * flight without blocking on the network: STORE_CONNECTING while it
@@ -178,6 +186,16 @@ static inline int db_conflict(const struct db *db)
 static inline int db_set_busy_timeout(struct db *db, int64_t ms)
 {
     return db->drv->set_busy_timeout(db, ms);
+}
+
+static inline int db_set_query_timeout(struct db *db, int64_t ms)
+{
+    return db->drv->set_query_timeout(db, ms);
+}
+
+static inline int db_size(struct db *db, int64_t *bytes)
+{
+    return db->drv->size(db, bytes);
 }
 
 static inline int db_reconnect(struct db *db)

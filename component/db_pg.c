@@ -1,10 +1,13 @@
 /* The PostgreSQL driver of cardxd's store (libpq): its statements, written
  * with ?N, are rewritten to $N, prepared once per connection and run with
- * PQexecPrepared in text format; a lost connection is made again by
- * reconnect(). */
+ * PQsendQueryPrepared in text format, each answer awaited at most the
+ * query timeout (a hung server is taken for a lost one); a lost connection
+ * is made again by reconnect(). */
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +48,111 @@ void db_pg_failed(struct db_pg *db, const PGresult *res)
         strncmp(db->sqlstate, "08", 2) == 0 ||
         strncmp(db->sqlstate, "57P", 3) == 0)
         db->down = 1;
+}
+
+/* Waits until db->conn's socket is ready for events, at most until
+ * deadline (0: none). Returns 1 when ready (or interrupted: the caller
+ * looks again), 0 when the deadline passed, or a negative code. */
+static int db_pg_poll(struct db_pg *db, short events, int64_t deadline)
+{
+    struct pollfd p = {PQsocket(db->conn), events, 0};
+    int64_t left = deadline ? deadline - clock_now_ms() : -1;
+    int rc;
+
+    if (p.fd < 0)
+        return CX_ENET;
+    if (deadline && left <= 0)
+        return 0;
+    rc = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+    if (rc < 0)
+        return errno == EINTR ? 1 : CX_ENET;
+    return rc;
+}
+
+/* The server took longer than the query timeout: a frozen process or a
+ * host gone answers nothing, and TCP keepalives do not tell (a stopped
+ * process's kernel still answers them). The connection is given up, so
+ * that the loop is not held, and reconnect() starts over. */
+static void db_pg_hung(struct db_pg *db)
+{
+    char msg[96];
+
+    snprintf(msg, sizeof msg,
+             "PostgreSQL left a statement unanswered for %" PRId64
+             " ms: taken for hung",
+             db->query_ms);
+    db_pg_set_msg(db, msg);
+    db->sqlstate[0] = '\0';
+    db->down = 1;
+}
+
+/* Waits until the query just sent has left (a non-blocking connection
+ * keeps what the socket does not take) and its answer is in, until
+ * deadline. Returns 0, or a negative code with the failure recorded. */
+static int db_pg_await(struct db_pg *db, int64_t deadline)
+{
+    int flushing = 1;
+
+    while (flushing || PQisBusy(db->conn)) {
+        int rc;
+
+        if (flushing) {
+            flushing = PQflush(db->conn);
+            if (flushing < 0)
+                goto lost;
+            if (flushing == 0)
+                continue;
+        }
+        /* While sending, the server's answers are read too: it may wait
+         * for us to read before it reads more. */
+        rc = db_pg_poll(db, flushing ? POLLIN | POLLOUT : POLLIN, deadline);
+        if (rc == 0) {
+            db_pg_hung(db);
+            return CX_ENET;
+        }
+        if (rc < 0 || !PQconsumeInput(db->conn))
+            goto lost;
+    }
+    return 0;
+lost:
+    db_pg_failed(db, NULL);
+    db->down = 1;
+    return CX_ENET;
+}
+
+/* The answer to what was just sent (sent: what a PQsend*() returned),
+ * awaited at most db->query_ms (0: for ever): its result, the caller's to
+ * PQclear(), or NULL with the failure recorded (not sent, the connection
+ * lost or the server hung: down). Of several results (a script), the
+ * first failure, else the last. */
+static PGresult *db_pg_answer(struct db_pg *db, int sent)
+{
+    int64_t deadline = db->query_ms > 0 ? clock_now_ms() + db->query_ms : 0;
+    PGresult *res = NULL;
+    PGresult *next;
+
+    if (!sent) {
+        db_pg_failed(db, NULL);
+        return NULL;
+    }
+    for (;;) {
+        if (db_pg_await(db, deadline) < 0) {
+            PQclear(res);
+            return NULL;
+        }
+        next = PQgetResult(db->conn);
+        if (!next)
+            break;
+        if (res && PQresultStatus(res) == PGRES_FATAL_ERROR) {
+            PQclear(next);
+            continue;
+        }
+        PQclear(res);
+        res = next;
+    }
+    if (!res)
+        db_pg_failed(db, NULL);
+    return res;
 }
 
 /* Rewrites ?N to $N outside quotes into a new string, and counts the
@@ -93,11 +201,13 @@ static int db_pg_prepare_all(struct db_pg *db, char **err)
 
     for (i = 0; i < db->n; i++) {
         struct db_pg_stmt *s = &db->stmts[i];
-        PGresult *res = PQprepare(db->conn, s->name, s->sql, s->nparams, NULL);
+        PGresult *res = db_pg_answer(
+            db, PQsendPrepare(db->conn, s->name, s->sql, s->nparams, NULL));
         int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
         if (!ok) {
-            db_pg_failed(db, res);
+            if (res)
+                db_pg_failed(db, res);
             *err = str_printf("statement %zu: %s", i,
                               db->msg ? db->msg : "out of memory");
         }
@@ -111,10 +221,10 @@ static int db_pg_prepare_all(struct db_pg *db, char **err)
 /* Runs sql (no parameters, no rows) on db->conn. */
 static int db_pg_exec(struct db_pg *db, const char *sql)
 {
-    PGresult *res = PQexec(db->conn, sql);
+    PGresult *res = db_pg_answer(db, PQsendQuery(db->conn, sql));
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 
-    if (!ok)
+    if (!ok && res)
         db_pg_failed(db, res);
     PQclear(res);
     return ok ? 0 : CX_EDB;
@@ -129,10 +239,17 @@ static int db_pg_apply_busy(struct db_pg *db)
     return db_pg_exec(db, sql);
 }
 
-/* What a new connection needs: the store's setup (its session tables),
- * the lock timeout and the prepared statements. */
+/* What a new connection needs: non-blocking sends (a hung server must not
+ * hold a write), the store's setup (its session tables), the lock timeout
+ * and the prepared statements. */
 static int db_pg_session(struct db_pg *db, char **err)
 {
+    if (PQsetnonblocking(db->conn, 1) < 0) {
+        db_pg_failed(db, NULL);
+        *err = str_printf("session setup: %s",
+                          db->msg ? db->msg : "out of memory");
+        return CX_EDB;
+    }
     if ((db->setup && *db->setup && db_pg_exec(db, db->setup) < 0) ||
         (db->busy_ms > 0 && db_pg_apply_busy(db) < 0)) {
         *err = str_printf("session setup: %s",
@@ -281,8 +398,8 @@ static int db_pg_vbind(struct db_stmt *base, int first, const char *types,
  * that a constraint it breaks (a number taken by another JID) fails that
  * statement only, as on SQLite, rather than the whole transaction: a
  * batch done again would find the in-memory state of its requests (an
- * ad-hoc session) already used. NULL when a savepoint failed, the
- * failure recorded. */
+ * ad-hoc session) already used. NULL when the statement got no answer or
+ * a savepoint failed, the failure recorded. */
 static PGresult *db_pg_run(struct db_pg_stmt *s, int *recorded)
 {
     PGconn *conn = s->db->conn;
@@ -293,15 +410,26 @@ static PGresult *db_pg_run(struct db_pg_stmt *s, int *recorded)
     *recorded = 1;
     if (guarded && db_pg_exec(s->db, "SAVEPOINT cardx_stmt") < 0)
         return NULL;
+    res = db_pg_answer(s->db,
+                       PQsendQueryPrepared(conn, s->name, s->nparams, s->values,
+                                           s->lengths, s->formats, 0));
+    if (!res)
+        return NULL;
     *recorded = 0;
-    res = PQexecPrepared(conn, s->name, s->nparams, s->values, s->lengths,
-                         s->formats, 0);
     if (!guarded)
         return res;
     st = PQresultStatus(res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-        PQclear(PQexec(conn, "ROLLBACK TO SAVEPOINT cardx_stmt"));
-    else if (db_pg_exec(s->db, "RELEASE SAVEPOINT cardx_stmt") < 0) {
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        PQclear(db_pg_answer(
+            s->db, PQsendQuery(conn, "ROLLBACK TO SAVEPOINT cardx_stmt")));
+        /* Lost meanwhile: that is the failure, not the statement's own
+         * (a conflict it met must not pass for a number taken). */
+        if (s->db->down) {
+            PQclear(res);
+            *recorded = 1;
+            return NULL;
+        }
+    } else if (db_pg_exec(s->db, "RELEASE SAVEPOINT cardx_stmt") < 0) {
         PQclear(res);
         *recorded = 1;
         return NULL;
@@ -317,7 +445,7 @@ static PGresult *db_pg_run(struct db_pg_stmt *s, int *recorded)
 static void db_pg_end_aborted(struct db_pg *db)
 {
     if (PQtransactionStatus(db->conn) == PQTRANS_INERROR)
-        PQclear(PQexec(db->conn, "ROLLBACK"));
+        PQclear(db_pg_answer(db, PQsendQuery(db->conn, "ROLLBACK")));
 }
 
 /* Executes s: its rows, or the rows its write changed. */
@@ -363,7 +491,9 @@ static int db_pg_step(struct db_stmt *base)
         int rc;
 
         if (s->db->down) {
-            db_pg_set_msg(s->db, "the connection to PostgreSQL is down");
+            /* Why it went down (hung, lost) stays the message. */
+            if (!s->db->msg)
+                db_pg_set_msg(s->db, "the connection to PostgreSQL is down");
             return CX_EDB;
         }
         rc = db_pg_execute(s);
@@ -450,8 +580,13 @@ static int64_t db_pg_changes(struct db_stmt *base)
 
 static int db_pg_in_transaction(const struct db *base)
 {
-    PGTransactionStatusType st = PQtransactionStatus(db_pg_of(base)->conn);
+    const struct db_pg *db = db_pg_of(base);
+    PGTransactionStatusType st = PQtransactionStatus(db->conn);
 
+    /* A connection given up (a hung server) still shows the statement it
+     * waited for: its transaction is lost with it all the same. */
+    if (db->down)
+        return 0;
     return st == PQTRANS_INTRANS || st == PQTRANS_INERROR ||
            st == PQTRANS_ACTIVE;
 }
@@ -491,6 +626,41 @@ static int db_pg_conflict(const struct db *base)
     return strcmp(db_pg_of(base)->sqlstate, "23505") == 0;
 }
 
+static int db_pg_size(struct db *base, int64_t *bytes)
+{
+    struct db_pg *db = db_pg_of(base);
+    PGresult *res;
+    int ok;
+
+    *bytes = 0;
+    if (db->down) {
+        if (!db->msg)
+            db_pg_set_msg(db, "the connection to PostgreSQL is down");
+        return CX_EDB;
+    }
+    /* The server's own count of the database's files (tables, indexes,
+     * TOAST; not the WAL, which the whole cluster shares). */
+    res = db_pg_answer(
+        db, PQsendQueryParams(db->conn,
+                              "SELECT pg_database_size(current_database())", 0,
+                              NULL, NULL, NULL, NULL, 0));
+    ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+    if (ok)
+        *bytes = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    else if (res)
+        db_pg_failed(db, res);
+    PQclear(res);
+    if (!ok)
+        db_pg_end_aborted(db);
+    return ok ? 0 : CX_EDB;
+}
+
+static int db_pg_set_query_timeout(struct db *base, int64_t ms)
+{
+    db_pg_of(base)->query_ms = ms < 0 ? 0 : ms;
+    return 0;
+}
+
 static int db_pg_set_busy_timeout(struct db *base, int64_t ms)
 {
     struct db_pg *db = db_pg_of(base);
@@ -501,8 +671,8 @@ static int db_pg_set_busy_timeout(struct db *base, int64_t ms)
     return db_pg_apply_busy(db);
 }
 
-/* The connection is made: the session is set up again. Blocking, but
- * these are quick round trips to a server that has just answered. */
+/* The connection is made: the session is set up again. Quick round trips
+ * to a server that has just answered, each bounded as any statement. */
 static int db_pg_connected(struct db_pg *db)
 {
     char *err = NULL;
@@ -614,6 +784,8 @@ const struct db_driver db_postgresql = {
     .fault = db_pg_fault,
     .conflict = db_pg_conflict,
     .set_busy_timeout = db_pg_set_busy_timeout,
+    .set_query_timeout = db_pg_set_query_timeout,
+    .size = db_pg_size,
     .reconnect = db_pg_reconnect,
     .wait = db_pg_wait,
 };

@@ -44,6 +44,7 @@ struct db_pg {
     char *msg;        /* the last failure's message (owned) */
     char sqlstate[6]; /* the last failure's SQLSTATE, "" if none */
     int64_t busy_ms;  /* lock_timeout, set again after a reconnect */
+    int64_t query_ms; /* an answer awaited longer: hung (0: no bound) */
     int down;         /* the connection was lost */
     /* An attempt to connect again is in flight (PQresetStart): what
      * PQresetPoll last asked to wait for, and when it is abandoned. */

@@ -6,10 +6,15 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
+#include "common/util.h"
 #include "component/db.h"
 #include "sql/migrations.h"
 #include "sql/sqlutil.h"
+
+/* The suffix SQLite gives its write-ahead log beside the database. */
+#define SQLITE_WAL_SUFFIX "-wal"
 
 struct sqlite_stmt {
     struct db_stmt base;
@@ -240,6 +245,36 @@ static int sqlite_set_busy_timeout(struct db *d, int64_t ms)
         sqlite3_busy_timeout(((struct sqlite_db *)d)->db, bounded));
 }
 
+/* A file never leaves a statement unanswered: nothing to bound. */
+static int sqlite_set_query_timeout(struct db *d, int64_t ms)
+{
+    (void)d;
+    (void)ms;
+    return 0;
+}
+
+/* The file and its write-ahead log as they are on disk, what the disk
+ * holds for the store (a missing log, checkpointed away, counts 0). */
+static int sqlite_size(struct db *d, int64_t *bytes)
+{
+    const char *path = sqlite3_db_filename(((struct sqlite_db *)d)->db, "main");
+    char *wal;
+    struct stat sb;
+
+    *bytes = 0;
+    if (!path || !*path)
+        return 0; /* in memory */
+    if (stat(path, &sb) == 0)
+        *bytes += sb.st_size;
+    wal = str_printf("%s" SQLITE_WAL_SUFFIX, path);
+    if (!wal)
+        return CX_ENOMEM;
+    if (stat(wal, &sb) == 0)
+        *bytes += sb.st_size;
+    free(wal);
+    return 0;
+}
+
 /* A file is never disconnected. */
 static int sqlite_reconnect(struct db *d)
 {
@@ -273,6 +308,8 @@ const struct db_driver db_sqlite = {
     .fault = sqlite_fault,
     .conflict = sqlite_conflict,
     .set_busy_timeout = sqlite_set_busy_timeout,
+    .set_query_timeout = sqlite_set_query_timeout,
+    .size = sqlite_size,
     .reconnect = sqlite_reconnect,
     .wait = sqlite_wait,
 };

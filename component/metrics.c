@@ -26,8 +26,7 @@
 
 struct metrics {
     struct MHD_Daemon *d;
-    struct metrics_source src; /* its database is database */
-    char *database;
+    struct metrics_source src;
     const struct log *log;
 };
 
@@ -140,13 +139,6 @@ int metrics_start(const char *listen, const struct metrics_source *src,
     }
     m->src = *src;
     m->log = lg;
-    m->database = strdup(src->database);
-    m->src.database = m->database;
-    if (!m->database) {
-        *err = strdup("out of memory");
-        free(m);
-        return -1;
-    }
     if (metrics_resolve(listen, &ai, err) < 0) {
         metrics_free(m);
         return -1;
@@ -179,7 +171,6 @@ void metrics_free(struct metrics *m)
         return;
     if (m->d)
         MHD_stop_daemon(m->d);
-    free(m->database);
     free(m);
 }
 

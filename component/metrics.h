@@ -15,13 +15,10 @@
 #define METRICS_CONTENT_TYPE                                                   \
     "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
-/* What the exposition reads: borrowed, and must outlive the endpoint
- * (metrics_start() copies database, so that a reloaded config does not
- * leave it dangling). */
+/* What the exposition reads: borrowed, and must outlive the endpoint. */
 struct metrics_source {
     const struct stats *stats;
     struct store *store;
-    const char *database; /* the file whose size is shown */
 };
 
 /* The exposition at now_ms (monotonic): every family with its TYPE, HELP

@@ -7,12 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/util.h"
-
-/* The suffix SQLite gives its write-ahead log beside the database. */
-#define METRICS_WAL_SUFFIX "-wal"
 
 /* The card events as counter families. */
 static const struct {
@@ -112,21 +108,6 @@ static void render_histograms(FILE *f, const struct stats *st)
     }
 }
 
-/* The database file and its write-ahead log, in bytes. */
-static int64_t database_size(const char *path)
-{
-    char *wal = str_printf("%s" METRICS_WAL_SUFFIX, path);
-    struct stat sb;
-    int64_t size = 0;
-
-    if (stat(path, &sb) == 0)
-        size += sb.st_size;
-    if (wal && stat(wal, &sb) == 0)
-        size += sb.st_size;
-    free(wal);
-    return size;
-}
-
 /* The store's counts; returns 0 when they were read. */
 static int render_store(FILE *f, const struct metrics_source *src)
 {
@@ -158,6 +139,7 @@ static void render_health(FILE *f, const struct metrics_source *src,
     struct stats_link link;
     uint64_t errors;
     int64_t last_error;
+    int64_t size;
 
     stats_link_get(src->stats, now_ms, &link);
     stats_store_get(src->stats, &errors, &last_error);
@@ -176,9 +158,11 @@ static void render_health(FILE *f, const struct metrics_source *src,
     fprintf(f, "cardxd_uptime_seconds %.3f\n",
             (double)link.process_uptime_ms / 1000.0);
     family(f, "cardxd_database_size_bytes", "gauge", "bytes",
-           "Size of the SQLite database and its write-ahead log.");
-    fprintf(f, "cardxd_database_size_bytes %" PRId64 "\n",
-            database_size(src->database));
+           "Size of the database: the SQLite file and its write-ahead log, "
+           "or PostgreSQL's pg_database_size().");
+    /* No sample rather than a false 0 when it cannot be measured. */
+    if (store_report_size(src->store, &size) == 0)
+        fprintf(f, "cardxd_database_size_bytes %" PRId64 "\n", size);
     family(f, "cardxd_database_errors", "counter", NULL,
            "Database calls that failed.");
     fprintf(f, "cardxd_database_errors_total %" PRIu64 "\n", errors);

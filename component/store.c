@@ -99,6 +99,11 @@ int store_set_busy_timeout(struct store *st, int64_t ms)
     return db_set_busy_timeout(st->db, ms);
 }
 
+int store_set_query_timeout(struct store *st, int64_t ms)
+{
+    return db_set_query_timeout(st->db, ms);
+}
+
 struct db_stmt *store_stmt(struct store *st, enum store_op op)
 {
     st->msg = NULL;

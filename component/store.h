@@ -95,6 +95,11 @@ int store_damaged(const struct store *st);
  * with STORE_FAULT_BUSY. */
 int store_set_busy_timeout(struct store *st, int64_t ms);
 
+/* How long a statement may go unanswered by a database server before the
+ * server is taken for hung and the call fails with STORE_FAULT_DOWN
+ * (store_reconnect() then starts over). 0: no bound. */
+int store_set_query_timeout(struct store *st, int64_t ms);
+
 /* Checks the database at path for damage (PRAGMA quick_check: every page,
  * not just the header) without writing to it, before store_open() migrates
  * it. A missing file is fine (store_open() creates it). The check gives up
@@ -396,6 +401,10 @@ int store_block_check(struct store *st, const char *recipient_phone,
  * s, of the oldest; 0 when none). */
 int store_report_users(struct store *st, int64_t *users);
 int store_report_inbox(struct store *st, int64_t *waiting, int64_t *oldest);
+
+/* The database's size in bytes, as its driver measures it (SQLite: the
+ * file and its write-ahead log; PostgreSQL: pg_database_size()). */
+int store_report_size(struct store *st, int64_t *bytes);
 
 /* A registered user: strings owned by the struct. */
 struct store_user_info {

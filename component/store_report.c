@@ -33,6 +33,12 @@ int store_report_inbox(struct store *st, int64_t *waiting, int64_t *oldest)
     return store_end(s, ret);
 }
 
+int store_report_size(struct store *st, int64_t *bytes)
+{
+    st->msg = NULL;
+    return db_size(st->db, bytes);
+}
+
 void store_user_info_clear(struct store_user_info *info)
 {
     free(info->jid);

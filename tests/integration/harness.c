@@ -160,22 +160,16 @@ static int server_require(const struct harness *h)
     return proc_require(name, h->kind->label);
 }
 
-/* Runs postgresql.sh COMMAND RUNDIR [PORT]. */
-static int pg_run(struct harness *h, const char *command, int with_port)
+/* Runs postgresql.sh COMMAND RUNDIR [ARG]. */
+static int pg_run(struct harness *h, const char *command, const char *arg)
 {
-    char port[16];
     char *script = proc_script_path(PROC_PG_SCRIPT);
     int rc;
 
     if (!script)
         return -ENOMEM;
-    snprintf(port, sizeof(port), "%d", h->pg_port);
-    char *argv[] = {"/bin/bash",
-                    script,
-                    (char *)command,
-                    h->rundir,
-                    with_port ? port : NULL,
-                    NULL};
+    char *argv[] = {"/bin/bash", script,      (char *)command,
+                    h->rundir,   (char *)arg, NULL};
     rc = proc_run_ok(argv, NULL, PROC_SCRIPT_MS);
     free(script);
     return rc;
@@ -200,13 +194,15 @@ int harness_store_pg(const struct harness *h)
 
 int harness_pg_start(struct harness *h)
 {
+    char port[16];
     int rc;
 
     if (h->pg_started)
         return -EALREADY;
     /* Marked before it runs: a start that fails half way is stopped too. */
     h->pg_started = 1;
-    rc = pg_run(h, "start", 1);
+    snprintf(port, sizeof(port), "%d", h->pg_port);
+    rc = pg_run(h, "start", port);
     if (rc < 0)
         fprintf(stderr, "harness: PostgreSQL did not start (see %s/pg)\n",
                 h->rundir);
@@ -218,14 +214,24 @@ int harness_pg_stop(struct harness *h)
     if (!h->pg_started)
         return 0;
     h->pg_started = 0;
-    return pg_run(h, "stop", 0);
+    return pg_run(h, "stop", NULL);
 }
 
 int harness_pg_restart(struct harness *h)
 {
     if (!h->pg_started)
         return -ESRCH;
-    return pg_run(h, "restart", 0);
+    return pg_run(h, "restart", NULL);
+}
+
+int harness_pg_freeze(struct harness *h, int seconds)
+{
+    char secs[16];
+
+    if (!h->pg_started)
+        return -ESRCH;
+    snprintf(secs, sizeof(secs), "%d", seconds);
+    return pg_run(h, "freeze", secs);
 }
 
 char *harness_pg_dsn(const struct harness *h)

@@ -234,6 +234,12 @@ int harness_pg_start(struct harness *h);
 int harness_pg_stop(struct harness *h);
 int harness_pg_restart(struct harness *h);
 
+/* Freezes that PostgreSQL for seconds (SIGSTOP to its postmaster and
+ * backends: a hung server that still accepts TCP), then resumes it, also
+ * when the script is interrupted. Returns once resumed; -ESRCH when none
+ * was started. */
+int harness_pg_freeze(struct harness *h, int seconds);
+
 /* Its connection string, as cardxd.conf's dsn; the caller frees it. */
 char *harness_pg_dsn(const struct harness *h);
 

@@ -1,9 +1,11 @@
 /* Integration tests of the PostgreSQL driver (component/db_pg.c) against a
  * throwaway PostgreSQL: the schema, binding and reading every type, a
- * failed write inside a transaction, and a restart of the server. */
+ * failed write inside a transaction, a restart of the server and a
+ * statement left unanswered. */
 #include <check.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,10 @@
 /* How long one wait on a reconnection's socket lasts before reconnect()
  * looks at its deadline again. */
 #define WAIT_SLICE_MS 200
+/* The query timeout of the unanswered statement's test, and how long its
+ * statement sleeps: well beyond, so that the bound is what ends it. */
+#define UNANSWERED_MS 1000
+#define UNANSWERED_SLEEP_S 30
 
 /* The statements the tests run, in the store's dialect (?N). */
 enum {
@@ -27,6 +33,8 @@ enum {
     T_PROVE,
     T_COUNT_USERS,
     T_DIVIDE,
+    T_SLEEP,
+    T_SIZE,
     T_N
 };
 
@@ -43,6 +51,8 @@ static const char *const test_sql[T_N] = {
     [T_PROVE] = "UPDATE users SET proven_at = ?2 WHERE jid = ?1",
     [T_COUNT_USERS] = "SELECT count(*) FROM users",
     [T_DIVIDE] = "SELECT 1 / ?1::integer",
+    [T_SLEEP] = "SELECT pg_sleep(?1::float8)",
+    [T_SIZE] = "SELECT pg_database_size(current_database())",
 };
 
 static struct harness *h;
@@ -246,6 +256,69 @@ START_TEST(restart_then_reconnect)
 }
 END_TEST
 
+/* Runs pg_sleep(secs): its step()'s result. */
+static int sleep_for(int secs)
+{
+    struct db_stmt *s = db_stmt(db, T_SLEEP);
+    int rc;
+
+    ck_assert_int_eq(bind(s, "i", secs), 0);
+    rc = db_step(s);
+    db_reset(s);
+    return rc;
+}
+
+/* A statement the server does not answer within the query timeout (a
+ * server that sleeps stands in for a hung one) fails as DOWN, its
+ * transaction lost with the connection given up; reconnect() brings it
+ * back. */
+START_TEST(unanswered_statement_is_down)
+{
+    int64_t n = count_users();
+
+    ck_assert_int_eq(db_set_query_timeout(db, UNANSWERED_MS), 0);
+    ck_assert_int_eq(sleep_for(0), 1); /* answered in time */
+    ck_assert_int_eq(run(T_BEGIN), 0);
+    ck_assert_int_eq(insert("+8613800000009", "hung@x", 1), 0);
+    ck_assert_int_lt(sleep_for(UNANSWERED_SLEEP_S), 0);
+    ck_assert_int_eq(db->drv->fault(db), STORE_FAULT_DOWN);
+    ck_assert_msg(strstr(db_errmsg(db), "unanswered"), "got: %s",
+                  db_errmsg(db));
+    ck_assert(!db_in_transaction(db));
+    /* Down until reconnected: nothing waits on the hung connection. */
+    ck_assert_int_lt(sleep_for(0), 0);
+    ck_assert_int_eq(reconnect_until_done(), STORE_RECONNECTED);
+    ck_assert_int_eq(sleep_for(0), 1);
+    ck_assert(count_users() == n);
+    ck_assert_int_eq(db_set_query_timeout(db, 0), 0);
+}
+END_TEST
+
+/* The driver's size is the server's count of the database; none while
+ * the connection is down. */
+START_TEST(size_is_database_size)
+{
+    struct db_stmt *s = db_stmt(db, T_SIZE);
+    int64_t bytes = 0, want;
+
+    ck_assert_int_eq(db_size(db, &bytes), 0);
+    ck_assert_int_eq(db_step(s), 1);
+    want = db_column_int64(s, 0);
+    db_reset(s);
+    ck_assert(want > 0);
+    ck_assert(bytes == want);
+
+    ck_assert_int_eq(harness_pg_restart(h), 0);
+    ck_assert_int_lt(db_step(s), 0); /* finds it down */
+    db_reset(s);
+    ck_assert_int_lt(db_size(db, &bytes), 0);
+    ck_assert(bytes == 0);
+    ck_assert_int_eq(reconnect_until_done(), STORE_RECONNECTED);
+    ck_assert_int_eq(db_size(db, &bytes), 0);
+    ck_assert(bytes > 0);
+}
+END_TEST
+
 /* A second open finds the schema made: nothing is left to migrate. */
 START_TEST(schema_once)
 {
@@ -261,6 +334,43 @@ START_TEST(schema_once)
     ck_assert_int_eq(pending, 0);
     ck_assert_int_eq(db_postgresql.open(&spec, &again, &err), 0);
     db_postgresql.close(again);
+    free(dsn);
+}
+END_TEST
+
+/* What ADMIN.md advises where the name service may hang: with hostaddr
+ * beside host, libpq connects without looking host up, at open and at a
+ * reconnection alike (RFC 6761: a .invalid name never resolves). */
+START_TEST(hostaddr_skips_lookup)
+{
+    char *dsn = harness_pg_dsn(h);
+    const char *colon = dsn ? strrchr(dsn, ':') : NULL;
+    int port = colon ? (int)strtol(colon + 1, NULL, 10) : 0;
+    char *err = NULL;
+    struct db *other = NULL;
+    struct db_spec spec = {.sql = test_sql, .n = T_N};
+    struct db *kept = db;
+    char target[160];
+
+    ck_assert_int_gt(port, 0);
+    snprintf(target, sizeof target,
+             "host=cardx-db.invalid hostaddr=127.0.0.1 port=%d "
+             "dbname=cardx user=cardx",
+             port);
+    spec.target = target;
+    ck_assert_msg(db_postgresql.open(&spec, &other, &err) == 0, "open: %s",
+                  err ? err : "?");
+    db = other; /* reconnect_until_done() drives db */
+    ck_assert_int_eq(harness_pg_restart(h), 0);
+    ck_assert_int_lt(run(T_BEGIN), 0);
+    ck_assert_int_eq(db->drv->fault(db), STORE_FAULT_DOWN);
+    ck_assert_int_eq(reconnect_until_done(), STORE_RECONNECTED);
+    ck_assert_int_eq(sleep_for(0), 1);
+    db = kept;
+    db_postgresql.close(other);
+    /* The fixture's connection lost its server too. */
+    ck_assert_int_lt(run(T_BEGIN), 0);
+    ck_assert_int_eq(reconnect_until_done(), STORE_RECONNECTED);
     free(dsn);
 }
 END_TEST
@@ -329,6 +439,9 @@ static Suite *db_pg_suite(void)
     tcase_add_test(tc, store_opens);
     tcase_add_test(tc, password_not_shown);
     tcase_add_test(tc, restart_then_reconnect);
+    tcase_add_test(tc, unanswered_statement_is_down);
+    tcase_add_test(tc, size_is_database_size);
+    tcase_add_test(tc, hostaddr_skips_lookup);
     suite_add_tcase(s, tc);
     return s;
 }

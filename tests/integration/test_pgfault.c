@@ -1,8 +1,9 @@
 /* Integration test of cardxd on PostgreSQL when the database restarts
- * while cards flow, or is replaced by a server that never answers: senders
- * hear `wait` with a text or `queued`, never nothing; cardxd reconnects by
- * itself on the same component link, answering promptly meanwhile; every
- * card acknowledged as queued arrives. */
+ * while cards flow, freezes (its processes stopped) while they flow, or is
+ * replaced by a server that never answers: senders hear `wait` with a text
+ * or `queued`, never nothing; cardxd reconnects by itself on the same
+ * component link, answering promptly meanwhile; every card acknowledged as
+ * queued arrives. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,15 @@
 #define RECIPIENT_PHONE "+8613900138100"
 /* The recipient of the silent-server test. */
 #define SILENT_PHONE "+8613900138101"
+/* The recipient of the frozen-server test. */
+#define FROZEN_PHONE "+8613900138102"
+/* cardxd's [storage] query_timeout here: a statement unanswered this long
+ * means a hung server. */
+#define QUERY_TIMEOUT "1s"
+/* How long PostgreSQL stays frozen, in seconds: longer than cardxd's
+ * connect timeout (5 s), so that an attempt to connect hangs and is
+ * abandoned too. */
+#define FREEZE_S 8
 /* Bounds the time to wait for the restart to end and for the service to
  * take cards again: a bound, not a speed. */
 #define RECOVERY_MAX_MS 60000
@@ -70,8 +80,9 @@ static int ids_has(const struct ids *ids, const char *id)
 static void pgfault_setup(void)
 {
     setenv("CARDX_STORE", "postgresql", 1);
-    itest_setup_with("[limits]\nsends_per_minute = 0\nsends_per_day = 0\n"
-                     "lookups_per_day = 0\n");
+    itest_setup_with(
+        "[limits]\nsends_per_minute = 0\nsends_per_day = 0\n"
+        "lookups_per_day = 0\n[storage]\nquery_timeout = " QUERY_TIMEOUT "\n");
 }
 
 /* Restarts PostgreSQL in a child process, so that sends go on meanwhile.
@@ -86,7 +97,21 @@ static pid_t restart_in_background(struct harness *h)
     return pid;
 }
 
-/* 1 while the restart runs; once it ended, asserts it went well. */
+/* Freezes PostgreSQL for FREEZE_S in a child process (which resumes it
+ * whatever becomes of the test), so that sends go on meanwhile. Returns
+ * its pid. */
+static pid_t freeze_in_background(struct harness *h)
+{
+    pid_t pid = fork();
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(harness_pg_freeze(h, FREEZE_S) == 0 ? 0 : 1);
+    return pid;
+}
+
+/* 1 while the restart (or freeze) runs; once it ended, asserts it went
+ * well. */
 static int restart_running(pid_t pid, int *done)
 {
     int st;
@@ -96,7 +121,7 @@ static int restart_running(pid_t pid, int *done)
     if (waitpid(pid, &st, WNOHANG) == 0)
         return 1;
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-                  "postgresql.sh restart failed");
+                  "postgresql.sh restart or freeze failed");
     *done = 1;
     return 0;
 }
@@ -314,6 +339,78 @@ START_TEST(silent_server_while_down)
 }
 END_TEST
 
+/* PostgreSQL freezes while cards flow: its processes are stopped, TCP is
+ * still accepted and nothing is answered. cardxd gives a statement up
+ * after its query timeout and keeps answering: disco#info promptly, sends
+ * with `wait` and a text; once PostgreSQL is resumed it takes cards again
+ * on the same component link, and every card answered queued arrives. */
+START_TEST(freeze_while_cards_flow)
+{
+    static const char disco[] =
+        "<iq type='get'><query xmlns='" NS_DISCO_INFO "'/></iq>";
+    struct harness *h = itest_harness();
+    static struct ids queued, got;
+    struct xclient *s[SENDERS];
+    struct xclient *b = itest_login("pz-bob", 1, 1);
+    xmpp_stanza_t *reply = NULL;
+    int ups, done = 0, waits = 0, frozen_waits = 0, accepted_after = 0;
+    int hung = harness_cardxd_log_count(h, "taken for hung");
+    int back = harness_cardxd_log_count(h, "database reachable again");
+    int64_t deadline;
+    pid_t pid;
+
+    itest_register_phone(b, FROZEN_PHONE);
+    for (int i = 0; i < SENDERS; i++) {
+        char user[32], phone[32];
+
+        snprintf(user, sizeof user, "pz-s%d", i);
+        snprintf(phone, sizeof phone, "+861390013813%d", i);
+        s[i] = itest_login(user, 1, 1);
+        itest_register_phone(s[i], phone);
+        itest_upload_card(s[i], user, phone);
+    }
+    for (int i = 0; i < SENDERS; i++)
+        ck_assert(send_to(s[i], FROZEN_PHONE, &queued, &waits));
+    await_all(b, &queued, &got);
+    ups = harness_cardxd_link_ups(h);
+    pid = freeze_in_background(h);
+    /* While frozen: every round is answered, disco#info promptly. */
+    while (restart_running(pid, &done)) {
+        ck_assert_int_eq(prompt_iq(b, disco, &reply), 0);
+        xmpp_stanza_release(reply);
+        for (int i = 0; i < SENDERS; i++)
+            send_to(s[i], FROZEN_PHONE, &queued, &waits);
+        frozen_waits = waits;
+        drain(b, &got, ROUND_MS);
+    }
+    /* The frozen server was taken for hung, not waited on. */
+    ck_assert_int_gt(frozen_waits, 0);
+    ck_assert_int_eq(harness_cardxd_wait_log(h, "taken for hung", hung + 1,
+                                             ITEST_TIMEOUT_MS),
+                     0);
+    deadline = clock_now_ms() + RECOVERY_MAX_MS;
+    while (accepted_after == 0) {
+        ck_assert_msg(clock_now_ms() < deadline,
+                      "the service never took cards again after the freeze");
+        for (int i = 0; i < SENDERS; i++)
+            accepted_after += send_to(s[i], FROZEN_PHONE, &queued, &waits);
+        drain(b, &got, ROUND_MS);
+    }
+    ck_assert_int_eq(harness_cardxd_wait_log(h, "database reachable again",
+                                             back + 1, ITEST_TIMEOUT_MS),
+                     0);
+    await_all(b, &queued, &got);
+    ck_assert_int_eq(harness_cardxd_link_ups(h), ups);
+    fprintf(stderr,
+            "pgfault: frozen server: %d sends answered wait while frozen, "
+            "%d cards queued and arrived\n",
+            frozen_waits, queued.n);
+    for (int i = 0; i < SENDERS; i++)
+        xclient_disconnect_free(s[i]);
+    xclient_disconnect_free(b);
+}
+END_TEST
+
 START_TEST(restart_while_cards_flow)
 {
     struct harness *h = itest_harness();
@@ -382,6 +479,7 @@ static Suite *pgfault_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, restart_while_cards_flow);
     tcase_add_test(tc, silent_server_while_down);
+    tcase_add_test(tc, freeze_while_cards_flow);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -75,6 +75,7 @@ START_TEST(defaults_documented)
     ck_assert_int_eq(cfg->handoff_grace_ms, 86400000);
     ck_assert_int_eq(cfg->busy_timeout_ms, 250);
     ck_assert_int_eq(cfg->check_timeout_ms, 30000);
+    ck_assert_int_eq(cfg->query_timeout_ms, 5000);
     /* No default way of proving numbers: the admin must choose. */
     ck_assert_ptr_null(cfg->verify_method);
     ck_assert_ptr_null(cfg->verify_command);
@@ -149,7 +150,7 @@ START_TEST(example_states_defaults)
     /* Every key but domain, secret and [verify] method, which the example
      * sets, and [verify] command, [storage] dsn and [log] file, which have
      * no default. */
-    ck_assert_int_eq(shown, 36);
+    ck_assert_int_eq(shown, 37);
     ck_assert_int_eq(load_text(cfg, text, &err), 0);
     ck_assert_str_eq(cfg->host, ref->host);
     ck_assert_int_eq(cfg->port, ref->port);
@@ -179,6 +180,7 @@ START_TEST(example_states_defaults)
     ck_assert_int_eq(cfg->handoff_grace_ms, ref->handoff_grace_ms);
     ck_assert_int_eq(cfg->busy_timeout_ms, ref->busy_timeout_ms);
     ck_assert_int_eq(cfg->check_timeout_ms, ref->check_timeout_ms);
+    ck_assert_int_eq(cfg->query_timeout_ms, ref->query_timeout_ms);
     ck_assert_ptr_null(cfg->verify_command);
     ck_assert_int_eq(cfg->verify_command_timeout_ms,
                      ref->verify_command_timeout_ms);
@@ -232,6 +234,7 @@ START_TEST(full_overrides_every_key)
     ck_assert_int_eq(cfg->handoff_grace_ms, 90 * 60 * 1000);
     ck_assert_int_eq(cfg->busy_timeout_ms, 2000);
     ck_assert_int_eq(cfg->check_timeout_ms, 0);
+    ck_assert_int_eq(cfg->query_timeout_ms, 15000);
     ck_assert_str_eq(cfg->verify_method, "command");
     ck_assert_str_eq(cfg->verify_command, "/bin/true");
     ck_assert_int_eq(cfg->verify_command_timeout_ms, 5000);
@@ -431,6 +434,9 @@ static const struct {
     {"[delivery]\nhandoff_grace = 999ms\n", ":2: bad handoff_grace '999ms'"},
     {"[delivery]\nhandoff_grace = 366d\n", ":2: bad handoff_grace '366d'"},
     {"[storage]\nbusy_timeout = 2m\n", ":2: bad busy_timeout '2m'"},
+    {"[storage]\nquery_timeout = 500ms\n",
+     ":2: bad query_timeout '500ms' in [storage]: expected a duration with a "
+     "unit (ms, s, m, h, d) from 1s to 5m"},
     /* a bare 0 switches a limit off, but the grace has a floor */
     {"[delivery]\nhandoff_grace = 0\n", ":2: bad handoff_grace '0'"},
     {"[limits]\nsends_per_minute = -1\n", ":2: bad sends_per_minute '-1'"},
@@ -646,6 +652,16 @@ START_TEST(validate_storage_driver)
         0);
     ck_assert_int_eq(config_validate(cfg, &err), 0);
     ck_assert_str_eq(cfg->dsn, "postgresql://cardx:pw@db/c");
+    /* A statement waiting out its lock is not a hung server. */
+    ck_assert_int_eq(load_text(cfg, "[storage]\nbusy_timeout = 5s\n", &err), 0);
+    ck_assert_int_eq(config_validate(cfg, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "[storage] busy_timeout (5000 ms) must "
+                                      "be shorter than query_timeout (5000 "
+                                      "ms)"));
+    free(err);
+    ck_assert_int_eq(load_text(cfg, "[storage]\nquery_timeout = 6s\n", &err),
+                     0);
+    ck_assert_int_eq(config_validate(cfg, &err), 0);
     config_free(cfg);
 }
 END_TEST

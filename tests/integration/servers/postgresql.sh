@@ -4,6 +4,7 @@
 #   postgresql.sh start   RUNDIR PORT
 #   postgresql.sh stop    RUNDIR
 #   postgresql.sh restart RUNDIR
+#   postgresql.sh freeze  RUNDIR SECONDS
 #   postgresql.sh dsn     RUNDIR
 #   postgresql.sh check
 #
@@ -11,7 +12,9 @@
 # it on 127.0.0.1:PORT with its socket in RUNDIR/pg, and creates the role and
 # database "cardx" (no password: the cluster trusts loopback and is gone
 # with RUNDIR). "stop" shuts it down (fast mode), "restart" stops and starts
-# it on the same port (the database-fault tests), "dsn" prints the
+# it on the same port (the database-fault tests), "freeze" stops the
+# server's processes (SIGSTOP) for SECONDS and resumes them, also when
+# interrupted (a hung server that still accepts TCP), "dsn" prints the
 # connection string cardxd's [storage] dsn takes. "check" exits 3, saying
 # why, when PostgreSQL's server programs are not installed.
 #
@@ -32,7 +35,7 @@ die() {
 . "$here/lib.sh"
 
 usage() {
-    sed -n '3,8s/^#   /usage: /p' "$0" >&2
+    sed -n '3,9s/^#   /usage: /p' "$0" >&2
     exit 2
 }
 
@@ -152,6 +155,54 @@ cmd_restart() {
     cmd_start "$1" "$port"
 }
 
+# Prints the pids of the children of process $1, from /proc (procps may
+# be missing on a minimal system).
+children() {
+    local parent=$1 f stat
+    for f in /proc/[0-9]*/stat; do
+        stat=$(cat "$f" 2>/dev/null) || continue
+        # The command, in parentheses, may hold spaces: skip past it; then
+        # come the state and the parent's pid.
+        stat=${stat##*) }
+        stat=${stat#* }
+        [ "${stat%% *}" = "$parent" ] || continue
+        f=${f#/proc/}
+        echo "${f%/stat}"
+    done
+}
+
+# What "freeze" stopped and its timer: global, as the EXIT trap runs
+# after cmd_freeze has returned.
+frozen=
+sleeper=
+
+cmd_freeze() {
+    [ $# -eq 2 ] || usage
+    local pg pid secs=$2
+    case $secs in '' | *[!0-9]*) die "bad SECONDS: '$secs'" ;; esac
+    pg=$(cd "$1" 2>/dev/null && pwd)/pg
+    pid=$(head -n 1 "$pg/data/postmaster.pid" 2>/dev/null) ||
+        die "no PostgreSQL runs in $1"
+    # Resumed whatever happens: a server left stopped would hang every
+    # later test and the teardown's stop.
+    # shellcheck disable=SC2086 # a list of pids, split on purpose
+    trap '[ -z "$frozen" ] || kill -CONT $frozen 2>/dev/null || true
+          [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true' EXIT
+    trap 'exit 1' INT TERM HUP
+    # The postmaster first: stopped, it forks no new backend meanwhile.
+    frozen=$pid
+    kill -STOP "$pid" || die "cannot stop PostgreSQL's postmaster $pid"
+    frozen="$pid $(children "$pid" | tr '\n' ' ')"
+    # shellcheck disable=SC2086 # a list of pids, split on purpose
+    kill -STOP $frozen 2>/dev/null || true
+    echo "postgresql.sh: PostgreSQL frozen for $secs s"
+    # In the background: bash runs a trap only once its foreground command
+    # ends, and a signal must resume the server at once.
+    sleep "$secs" &
+    sleeper=$!
+    wait "$sleeper"
+}
+
 cmd_dsn() {
     [ $# -eq 1 ] || usage
     local port
@@ -166,6 +217,7 @@ case $command in
 start) cmd_start "$@" ;;
 stop) cmd_stop "$@" ;;
 restart) cmd_restart "$@" ;;
+freeze) cmd_freeze "$@" ;;
 dsn) cmd_dsn "$@" ;;
 check) cmd_check "$@" ;;
 *) usage ;;
