@@ -589,7 +589,8 @@ int cardx_client_consent_set(cardx_client *c, enum cardx_consent mode,
  * the contacts' numbers changed since they were last told, tells cardxd
  * again: *count (may be NULL) numbers, the answer callback reports the
  * outcome. Otherwise *request (may be NULL) receives 0 and no callback
- * follows: nothing needed telling (CARDX_OK also offline then). */
+ * follows: nothing needed telling. With the mode ANYONE that holds
+ * offline too; else CARDX_E_STATE offline. */
 int cardx_client_consent_refresh(cardx_client *c, size_t *count,
                                  uint32_t *request);
 
