@@ -347,6 +347,16 @@ const char *const *cardx_profile_fields(const cardx_profile *p);
 /* Frees a NULL-terminated list of profiles. Accepts NULL. */
 void cardx_profiles_free(cardx_profile **list);
 
+/* Who may send the user cards (xep/cardx.md, consent). */
+enum cardx_consent {
+    CARDX_CONSENT_ANYONE = 0, /* every card arrives */
+    CARDX_CONSENT_CONTACTS,   /* only from the numbers of the contacts */
+    CARDX_CONSENT_ASK,        /* others wait as requests */
+};
+
+/* A card from an unknown sender that waits for the user's consent. */
+typedef struct cardx_request cardx_request;
+
 enum cardx_state {
     CARDX_STATE_OFFLINE = 0, /* not connected (the reason in the callback) */
     CARDX_STATE_CONNECTING,  /* connecting, TLS, login */
@@ -416,6 +426,18 @@ struct cardx_callbacks {
      * profiles (borrowed for the call), else why not. */
     void (*profiles)(void *ud, uint32_t request, int error, const char *reason,
                      const cardx_profile *const *list, size_t count);
+    /* The answer to cardx_client_consent_get(): on CARDX_OK mode is the
+     * one cardxd has for the user, else why not (reason). Setting the
+     * mode and telling the contacts' numbers report through answer. */
+    void (*consent)(void *ud, uint32_t request, int error, const char *reason,
+                    enum cardx_consent mode);
+    /* The answer to cardx_client_requests(): on CARDX_OK the count cards
+     * waiting for consent, else why not (list NULL). The list and its
+     * requests are borrowed for the call: copy what is kept. */
+    void (*requests)(void *ud, uint32_t request, int error, const char *reason,
+                     const cardx_request *const *list, size_t count);
+    /* New members are added here, at the end: an application that
+     * zero-initialises the struct has them NULL (not interested). */
 };
 
 /* A client for the account in settings (copied: change them afterwards
@@ -535,15 +557,6 @@ int cardx_client_profile_default(cardx_client *c, const char *name,
 
 /* --- consent: who may send the user cards (xep/cardx.md, consent) --- */
 
-enum cardx_consent {
-    CARDX_CONSENT_ANYONE = 0, /* every card arrives */
-    CARDX_CONSENT_CONTACTS,   /* only from the numbers of the contacts */
-    CARDX_CONSENT_ASK,        /* others wait as requests */
-};
-
-/* A card from an unknown sender that waits for the user's consent. */
-typedef struct cardx_request cardx_request;
-
 /* Its id (for cardx_client_request_answer), the sender's number (E.164),
  * the sender's name, when it came (as cardxd wrote it), the sender's note
  * (NULL if none); borrowed from it. */
@@ -554,6 +567,36 @@ const char *cardx_request_received(const cardx_request *r);
 const char *cardx_request_note(const cardx_request *r);
 /* Frees a NULL-terminated list of requests. Accepts NULL. */
 void cardx_requests_free(cardx_request **list);
+
+/* Asks cardxd for the user's consent mode; the consent callback
+ * answers. */
+int cardx_client_consent_get(cardx_client *c, uint32_t *request);
+
+/* Sets the consent mode (CARDX_E_INVAL for no such mode). For CONTACTS
+ * and ASK the numbers of the saved contacts are told to cardxd first
+ * (replacing what it had; *count, which may be NULL, receives how many),
+ * as the contacts hold them: a phone number has too few digits for a hash
+ * to hide it. Then the mode is set, so that no known sender is refused
+ * between. One outcome comes through the answer callback, for the whole:
+ * a refusal of either step is the outcome (the numbers told stay told).
+ * The numbers told are remembered in data_dir, so that
+ * cardx_client_consent_refresh() can tell cardxd again when the contacts
+ * change. */
+int cardx_client_consent_set(cardx_client *c, enum cardx_consent mode,
+                             size_t *count, uint32_t *request);
+
+/* When the mode is CONTACTS or ASK (as last set through the library) and
+ * the contacts' numbers changed since they were last told, tells cardxd
+ * again: *count (may be NULL) numbers, the answer callback reports the
+ * outcome. Otherwise *request (may be NULL) receives 0 and no callback
+ * follows: nothing needed telling. With the mode ANYONE that holds
+ * offline too; else CARDX_E_STATE offline. */
+int cardx_client_consent_refresh(cardx_client *c, size_t *count,
+                                 uint32_t *request);
+
+/* Asks for the cards waiting for consent; the requests callback lists
+ * them. */
+int cardx_client_requests(cardx_client *c, uint32_t *request);
 
 /* Accepts (accept 1: the card arrives, and its sender's cards from then
  * on) or declines (0: deleted, its sender is not told) request id; the
@@ -623,22 +666,20 @@ int cardx_client_wait(cardx_client *c, uint32_t request);
 int cardx_client_profiles_blocking(cardx_client *c, cardx_profile ***list,
                                    size_t *count);
 
+/* The blocking forms of the consent calls above: each waits for the
+ * answer; an error's reason is in cardx_client_errmsg(). */
+
 /* The consent mode cardxd has for the user. */
 int cardx_client_consent_get_blocking(cardx_client *c,
                                       enum cardx_consent *mode);
 
-/* Sets the consent mode. For CONTACTS and ASK the numbers of the saved
- * contacts are told to cardxd first (replacing what it had; *count, which
- * may be NULL, receives how many), as the contacts hold them: a phone
- * number has too few digits for a hash to hide it. The numbers told are
- * remembered in data_dir, so that cardx_client_consent_refresh_blocking()
- * can tell cardxd again when the contacts change. */
+/* cardx_client_consent_set(): *count (may be NULL) numbers told, 0 on
+ * failure. */
 int cardx_client_consent_set_blocking(cardx_client *c, enum cardx_consent mode,
                                       size_t *count);
 
-/* When the mode is CONTACTS or ASK and the contacts' numbers changed
- * since they were last told, tells cardxd again: *told (may be NULL) is 1
- * then, with *count (may be NULL) numbers; else 0. */
+/* cardx_client_consent_refresh(): *told (may be NULL) is 1 when cardxd
+ * was told, with *count (may be NULL) numbers; else 0. */
 int cardx_client_consent_refresh_blocking(cardx_client *c, int *told,
                                           size_t *count);
 

@@ -226,6 +226,73 @@ int cardx_client_blocklist_blocking(cardx_client *c, char ***numbers,
     return rc;
 }
 
+int cardx_client_consent_get_blocking(cardx_client *c, enum cardx_consent *mode)
+{
+    uint32_t request;
+    int rc = cardx_client_consent_get(c, &request);
+
+    *mode = CARDX_CONSENT_ANYONE;
+    if (rc == CARDX_OK)
+        rc = cardx_client_wait(c, request);
+    if (rc == CARDX_OK)
+        *mode = c->wait.consent;
+    return rc;
+}
+
+int cardx_client_consent_set_blocking(cardx_client *c, enum cardx_consent mode,
+                                      size_t *count)
+{
+    uint32_t request;
+    size_t n = 0;
+    int rc = cardx_client_consent_set(c, mode, &n, &request);
+
+    if (rc == CARDX_OK)
+        rc = cardx_client_wait(c, request);
+    if (count)
+        *count = rc == CARDX_OK ? n : 0;
+    return rc;
+}
+
+int cardx_client_consent_refresh_blocking(cardx_client *c, int *told,
+                                          size_t *count)
+{
+    uint32_t request = 0;
+    size_t n = 0;
+    int rc = cardx_client_consent_refresh(c, &n, &request);
+
+    /* Request 0: nothing needed telling, and nothing comes. */
+    if (rc == CARDX_OK && request)
+        rc = cardx_client_wait(c, request);
+    if (told)
+        *told = rc == CARDX_OK && request;
+    if (count)
+        *count = rc == CARDX_OK && request ? n : 0;
+    return rc;
+}
+
+int cardx_client_requests_blocking(cardx_client *c, cardx_request ***list,
+                                   size_t *count)
+{
+    uint32_t request;
+    size_t n = 0;
+    int rc = cardx_client_requests(c, &request);
+
+    *list = NULL;
+    if (rc == CARDX_OK)
+        rc = cardx_client_wait(c, request);
+    if (rc == CARDX_OK) {
+        *list = c->wait.requests;
+        c->wait.requests = NULL;
+        while (*list && (*list)[n])
+            n++;
+    }
+    cardx_requests_free(c->wait.requests);
+    c->wait.requests = NULL;
+    if (count)
+        *count = n;
+    return rc;
+}
+
 void cardx_strv_free(char **v)
 {
     if (!v)

@@ -198,8 +198,6 @@ void cardx_client_free(cardx_client *c)
 
     if (!c)
         return;
-    if (c->wait.reply) /* of the session's context: released first */
-        xmpp_stanza_release(c->wait.reply);
     if (c->s) {
         lib_sigpipe_enter(&g);
         lib_requests_fail(c, CARDX_E_STATE, 1);
@@ -211,6 +209,7 @@ void cardx_client_free(cardx_client *c)
     free(c->wait.card_id);
     cardx_strv_free(c->wait.numbers);
     cardx_profiles_free(c->wait.profiles);
+    cardx_requests_free(c->wait.requests);
     free(c->wait.reg_number);
     free(c->component);
     cardx_settings_free(c->settings);

@@ -16,19 +16,23 @@
 #define LIB_TURNS_MAX 32
 
 enum lib_request_kind {
-    REQ_SEND,      /* <send/>: the sent callback */
-    REQ_REGISTER,  /* the registration form: the registration callback */
-    REQ_NUMBER,    /* the registered number, after a registration */
-    REQ_ACK,       /* <ack/> of a stored card */
-    REQ_UPLOAD,    /* the own card (vcard-temp) */
-    REQ_BLOCK,     /* <block/> or <unblock/>: the blocking callback */
-    REQ_BLOCKLIST, /* <blocklist/>: the blocking callback */
-    REQ_MESSAGE,   /* a card sent by message: an error or a receipt ends it */
-    REQ_UPDATES,   /* <updates/>: the answer callback */
-    REQ_PROFILE,   /* <profile/> set, remove, default: the answer callback */
-    REQ_PROFILES,  /* <profiles/>: the profiles callback */
-    REQ_IQ,        /* consent, requests: the answer callback; a blocking caller
-                      keeps the reply */
+    REQ_SEND,        /* <send/>: the sent callback */
+    REQ_REGISTER,    /* the registration form: the registration callback */
+    REQ_NUMBER,      /* the registered number, after a registration */
+    REQ_ACK,         /* <ack/> of a stored card */
+    REQ_UPLOAD,      /* the own card (vcard-temp) */
+    REQ_BLOCK,       /* <block/> or <unblock/>: the blocking callback */
+    REQ_BLOCKLIST,   /* <blocklist/>: the blocking callback */
+    REQ_MESSAGE,     /* a card sent by message: an error or a receipt ends it */
+    REQ_UPDATES,     /* <updates/>: the answer callback */
+    REQ_PROFILE,     /* <profile/> set, remove, default: the answer callback */
+    REQ_PROFILES,    /* <profiles/>: the profiles callback */
+    REQ_IQ,          /* <accept/>, <decline/>: the answer callback */
+    REQ_CONSENT_GET, /* <consent/> get: the consent callback */
+    REQ_CONSENT_TELL,  /* <contacts/>: the first step of a consent set (the
+                          mode follows) or a refresh: the answer callback */
+    REQ_CONSENT_SET,   /* <consent/> set: the answer callback */
+    REQ_REQUESTS,      /* <requests/>: the requests callback */
     REQ_UPDATES_FLUSH, /* <updates/> of a choice made offline: none */
 };
 
@@ -38,9 +42,13 @@ struct lib_request {
     enum lib_request_kind kind;
     uint32_t serial;
     char id[24];
-    char *number; /* send, register, updates: the number; ack: the card
-                     id; upload: the card's text as sent */
-    int on;       /* updates: the choice sent */
+    char *number;  /* send, register, updates: the number; ack: the card
+                      id; upload: the card's text as sent */
+    int on;        /* updates: the choice sent */
+    unsigned step; /* a later step of one request (consent set) */
+    int mode;      /* consent tell: the mode to set next, -1 none (refresh);
+                      consent set: the mode set */
+    char *told;    /* consent tell: the numbers, remembered once taken */
     int64_t deadline;
     struct lib_request *next;
 };
@@ -77,9 +85,10 @@ struct cardx_client {
         char *card_id;
         char **numbers; /* a blocklist */
         size_t count;
-        cardx_profile **profiles; /* a profile list */
-        xmpp_stanza_t *reply;     /* a REQ_IQ's answer */
-        int reg_wait;             /* a registration step is awaited */
+        cardx_profile **profiles;   /* a profile list */
+        enum cardx_consent consent; /* a consent mode */
+        cardx_request **requests;   /* a request list */
+        int reg_wait;               /* a registration step is awaited */
         enum cardx_register_step reg_step;
         char *reg_number; /* the number the step concerns */
         int uploads;      /* own-card uploads answered (lib_request.c) */
@@ -141,13 +150,22 @@ void lib_report_answer(struct cardx_client *c, struct lib_request *r, int error,
 /* The error code and reason of an error reply. */
 int lib_refusal(xmpp_stanza_t *reply, char *why, size_t size);
 
+/* lib_request_send() of a request's next step after prev (borrowed;
+ * NULL: a new request), which keeps prev's serial, so that the
+ * application sees one request and one outcome. *out (may be NULL)
+ * receives the request (borrowed: its id handler owns it), for what its
+ * kind keeps. */
+int lib_request_send_step(struct cardx_client *c, xmpp_stanza_t *iq,
+                          enum lib_request_kind kind, const char *arg,
+                          const struct lib_request *prev,
+                          struct lib_request **out);
+
 /* --- consent and requests (lib_consent.c) --- */
 
-/* Sends iq (borrowed) as a REQ_IQ about what ("set who may send you
- * cards") and waits: CARDX_OK with *reply (may be NULL; the caller
- * releases it) or the error, "cannot WHAT: why" in the errmsg. */
-int lib_iq_blocking(struct cardx_client *c, xmpp_stanza_t *iq, const char *what,
-                    xmpp_stanza_t **reply);
+/* The answer to a REQ_CONSENT_* or REQ_REQUESTS, or (reply NULL) its
+ * failure with error and reason. */
+void lib_consent_reply(struct cardx_client *c, struct lib_request *r,
+                       xmpp_stanza_t *reply, int error, const char *reason);
 
 /* --- profiles (lib_profile.c) --- */
 

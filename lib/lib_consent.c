@@ -181,26 +181,6 @@ out:
 
 /* --- requests to cardxd --- */
 
-int lib_iq_blocking(struct cardx_client *c, xmpp_stanza_t *iq, const char *what,
-                    xmpp_stanza_t **reply)
-{
-    uint32_t request = 0;
-    int rc = lib_request_send(c, iq, REQ_IQ, what, &request);
-
-    if (reply)
-        *reply = NULL;
-    if (rc == CARDX_OK)
-        rc = cardx_client_wait(c, request);
-    if (rc == CARDX_OK && reply) {
-        *reply = c->wait.reply;
-        c->wait.reply = NULL;
-    }
-    if (c->wait.reply)
-        xmpp_stanza_release(c->wait.reply);
-    c->wait.reply = NULL;
-    return rc;
-}
-
 /* An iq set or get with one <name/> child, attr=value on it unless attr
  * is NULL; NULL when out of memory. */
 static xmpp_stanza_t *consent_iq(struct cardx_client *c, const char *type,
@@ -216,124 +196,189 @@ static xmpp_stanza_t *consent_iq(struct cardx_client *c, const char *type,
     return iq;
 }
 
-/* Sends iq (released here) and waits. */
-static int iq_do(struct cardx_client *c, xmpp_stanza_t *iq, const char *what,
-                 xmpp_stanza_t **reply)
+/* Sends iq (released here; NULL: out of memory) as a request of kind
+ * about what, the step after prev (NULL: a new request); *r receives
+ * it. */
+static int consent_send(struct cardx_client *c, xmpp_stanza_t *iq,
+                        enum lib_request_kind kind, const char *what,
+                        const struct lib_request *prev, struct lib_request **r)
 {
     int rc;
 
     if (!iq)
         return CARDX_E_NOMEM;
-    rc = lib_iq_blocking(c, iq, what, reply);
+    rc = lib_request_send_step(c, iq, kind, what, prev, r);
     xmpp_stanza_release(iq);
     return rc;
 }
 
-/* Tells cardxd the contacts' numbers, replacing what it had, and
- * remembers them. */
-static int tell_contacts(struct cardx_client *c, size_t *count)
+/* The <contacts/> set telling phones; NULL when out of memory. */
+static xmpp_stanza_t *contacts_iq(struct cardx_client *c, char **phones)
 {
-    char **phones = NULL, *text = NULL;
     xmpp_stanza_t *list, *item;
-    xmpp_stanza_t *iq = NULL;
-    size_t n = 0;
-    int rc = consent_numbers(&c->store, &phones, &text);
+    xmpp_stanza_t *iq = consent_iq(c, "set", "contacts", NULL, NULL, &list);
 
-    if (rc == CARDX_OK)
-        iq = consent_iq(c, "set", "contacts", NULL, NULL, &list);
-    for (; iq && phones[n]; n++) {
+    for (size_t n = 0; iq && phones[n]; n++) {
         item = stanza_add_child(c->s->ctx, list, "item", NULL);
         if (!item || xmpp_stanza_set_attribute(item, "phone", phones[n])) {
             xmpp_stanza_release(iq);
             iq = NULL;
         }
     }
+    return iq;
+}
+
+/* Starts telling cardxd the contacts' numbers, replacing what it had:
+ * a request that sets mode next (-1: none, a refresh). *count (may be
+ * NULL) receives how many numbers, *request (may be NULL) its serial. */
+static int tell_contacts(struct cardx_client *c, int mode, size_t *count,
+                         uint32_t *request)
+{
+    char **phones = NULL, *text = NULL;
+    struct lib_request *r = NULL;
+    size_t n = 0;
+    int rc = consent_numbers(&c->store, &phones, &text);
+
     if (rc == CARDX_OK)
-        rc = iq_do(c, iq, "tell cardxd your contacts' numbers", NULL);
-    if (rc == CARDX_OK && count)
-        *count = n;
-    /* Not remembered: the next refresh tells them again, no harm. */
-    if (rc == CARDX_OK)
-        consent_remember(c->settings->data_dir, text);
+        rc = consent_send(c, contacts_iq(c, phones), REQ_CONSENT_TELL,
+                          "tell cardxd your contacts' numbers", NULL, &r);
+    if (rc == CARDX_OK) {
+        r->told = text; /* remembered once cardxd took them */
+        text = NULL;
+        r->mode = mode;
+        while (phones[n])
+            n++;
+        if (count)
+            *count = n;
+        if (request)
+            *request = r->serial;
+    }
     cardx_strv_free(phones);
     free(text);
     return rc;
 }
 
-int cardx_client_consent_get_blocking(cardx_client *c, enum cardx_consent *mode)
-{
-    xmpp_stanza_t *el, *reply = NULL, *got;
-    const char *name;
-    int rc = lib_need_online(c);
-
-    *mode = CARDX_CONSENT_ANYONE;
-    if (rc != CARDX_OK)
-        return rc;
-    rc = iq_do(c, consent_iq(c, "get", "consent", NULL, NULL, &el),
-               "ask who may send you cards", &reply);
-    if (rc != CARDX_OK)
-        return rc;
-    got = xmpp_stanza_get_child_by_name_and_ns(reply, "consent", NS_CARDX);
-    name = got ? xmpp_stanza_get_attribute(got, "mode") : NULL;
-    for (int i = 0; name && i < 3; i++) {
-        if (strcmp(name, mode_names[i]) == 0)
-            *mode = (enum cardx_consent)i;
-    }
-    xmpp_stanza_release(reply);
-    return CARDX_OK;
-}
-
-int cardx_client_consent_set_blocking(cardx_client *c, enum cardx_consent mode,
-                                      size_t *count)
+/* Sends the <consent mode=/> set, the step after prev (NULL: a new
+ * request); *request (may be NULL) receives its serial. */
+static int mode_send(struct cardx_client *c, enum cardx_consent mode,
+                     const struct lib_request *prev, uint32_t *request)
 {
     xmpp_stanza_t *el;
-    int rc = lib_need_online(c);
+    struct lib_request *r = NULL;
+    int rc = consent_send(
+        c, consent_iq(c, "set", "consent", "mode", mode_names[mode], &el),
+        REQ_CONSENT_SET, "set who may send you cards", prev, &r);
 
-    if (count)
-        *count = 0;
-    if (rc == CARDX_OK &&
-        (mode < CARDX_CONSENT_ANYONE || mode > CARDX_CONSENT_ASK)) {
-        lib_set_err(c, "no such consent mode");
-        rc = CARDX_E_INVAL;
+    if (rc == CARDX_OK) {
+        r->mode = (int)mode;
+        if (request)
+            *request = r->serial;
     }
-    /* The numbers go first, so that no known sender is refused between. */
-    if (rc == CARDX_OK && mode != CARDX_CONSENT_ANYONE)
-        rc = tell_contacts(c, count);
-    if (rc == CARDX_OK)
-        rc = iq_do(
-            c, consent_iq(c, "set", "consent", "mode", mode_names[mode], &el),
-            "set who may send you cards", NULL);
-    /* Nothing to keep cardxd told of. */
-    if (rc == CARDX_OK && mode == CARDX_CONSENT_ANYONE)
-        consent_remember(c->settings->data_dir, NULL);
     return rc;
 }
 
-int cardx_client_consent_refresh_blocking(cardx_client *c, int *told,
-                                          size_t *count)
+int cardx_client_consent_get(cardx_client *c, uint32_t *request)
+{
+    xmpp_stanza_t *el;
+    struct lib_request *r = NULL;
+    int rc = lib_need_online(c);
+
+    if (rc == CARDX_OK)
+        rc = consent_send(c, consent_iq(c, "get", "consent", NULL, NULL, &el),
+                          REQ_CONSENT_GET, "ask who may send you cards", NULL,
+                          &r);
+    if (rc == CARDX_OK && request)
+        *request = r->serial;
+    return rc;
+}
+
+int cardx_client_consent_set(cardx_client *c, enum cardx_consent mode,
+                             size_t *count, uint32_t *request)
+{
+    int rc = lib_need_online(c);
+
+    if (count)
+        *count = 0;
+    if (rc != CARDX_OK)
+        return rc;
+    if (mode < CARDX_CONSENT_ANYONE || mode > CARDX_CONSENT_ASK) {
+        lib_set_err(c, "no such consent mode");
+        return CARDX_E_INVAL;
+    }
+    /* The numbers go first, so that no known sender is refused between;
+     * the mode follows from their answer (lib_consent_reply). */
+    if (mode != CARDX_CONSENT_ANYONE)
+        return tell_contacts(c, (int)mode, count, request);
+    return mode_send(c, mode, NULL, request);
+}
+
+int cardx_client_consent_refresh(cardx_client *c, size_t *count,
+                                 uint32_t *request)
 {
     char *before = consent_told(c->settings->data_dir);
     char **phones = NULL, *now = NULL;
-    int rc = CARDX_OK;
+    int rc;
 
-    if (told)
-        *told = 0;
     if (count)
         *count = 0;
+    if (request)
+        *request = 0;
     if (!before)
         return CARDX_OK; /* anyone, or never told */
     rc = lib_need_online(c);
     if (rc == CARDX_OK)
         rc = consent_numbers(&c->store, &phones, &now);
-    if (rc == CARDX_OK && strcmp(before, now) != 0) {
-        rc = tell_contacts(c, count);
-        if (rc == CARDX_OK && told)
-            *told = 1;
-    }
+    if (rc == CARDX_OK && strcmp(before, now) != 0)
+        rc = tell_contacts(c, -1, count, request);
     cardx_strv_free(phones);
     free(now);
     free(before);
     return rc;
+}
+
+int cardx_client_requests(cardx_client *c, uint32_t *request)
+{
+    xmpp_stanza_t *el;
+    struct lib_request *r = NULL;
+    int rc = lib_need_online(c);
+
+    if (rc == CARDX_OK)
+        rc = consent_send(c, consent_iq(c, "get", "requests", NULL, NULL, &el),
+                          REQ_REQUESTS, "list requests", NULL, &r);
+    if (rc == CARDX_OK && request)
+        *request = r->serial;
+    return rc;
+}
+
+/* --- their answers --- */
+
+static void report_consent(struct cardx_client *c, struct lib_request *r,
+                           int error, const char *reason,
+                           enum cardx_consent mode)
+{
+    if (error != CARDX_OK)
+        lib_set_err(c, "cannot %s: %s", r->number, reason);
+    if (c->wait.request == r->serial) {
+        c->wait.done = 1;
+        c->wait.error = error;
+        c->wait.consent = mode;
+    }
+    if (c->cb.consent)
+        c->cb.consent(c->ud, r->serial, error, reason, mode);
+}
+
+/* The mode of a <consent/> answer; anyone when it names none known. */
+static enum cardx_consent mode_read(xmpp_stanza_t *reply)
+{
+    xmpp_stanza_t *got =
+        xmpp_stanza_get_child_by_name_and_ns(reply, "consent", NS_CARDX);
+    const char *name = got ? xmpp_stanza_get_attribute(got, "mode") : NULL;
+
+    for (int i = 0; name && i <= CARDX_CONSENT_ASK; i++) {
+        if (strcmp(name, mode_names[i]) == 0)
+            return (enum cardx_consent)i;
+    }
+    return CARDX_CONSENT_ANYONE;
 }
 
 /* One <request/>; NULL when out of memory. */
@@ -368,44 +413,98 @@ static cardx_request *request_read(xmpp_stanza_t *el)
     return r;
 }
 
-int cardx_client_requests_blocking(cardx_client *c, cardx_request ***list,
-                                   size_t *count)
+/* The requests of a <requests/> answer, NULL-terminated in *out. */
+static int requests_read(xmpp_stanza_t *reply, cardx_request ***out,
+                         size_t *count)
 {
-    xmpp_stanza_t *el, *reply = NULL, *all;
+    xmpp_stanza_t *all =
+        xmpp_stanza_get_child_by_name_and_ns(reply, "requests", NS_CARDX);
     size_t n = 0;
-    int rc = lib_need_online(c);
 
-    *list = NULL;
-    if (count)
-        *count = 0;
-    if (rc == CARDX_OK)
-        rc = iq_do(c, consent_iq(c, "get", "requests", NULL, NULL, &el),
-                   "list requests", &reply);
-    if (rc != CARDX_OK)
-        return rc;
-    all = xmpp_stanza_get_child_by_name_and_ns(reply, "requests", NS_CARDX);
+    *count = 0;
     for (xmpp_stanza_t *r = all ? xmpp_stanza_get_children(all) : NULL; r;
          r = xmpp_stanza_get_next(r))
         n++;
-    *list = calloc(n + 1, sizeof(**list));
-    n = 0;
-    for (xmpp_stanza_t *r = all ? xmpp_stanza_get_children(all) : NULL;
-         *list && r; r = xmpp_stanza_get_next(r)) {
+    *out = calloc(n + 1, sizeof(**out));
+    if (!*out)
+        return CARDX_E_NOMEM;
+    for (xmpp_stanza_t *r = all ? xmpp_stanza_get_children(all) : NULL; r;
+         r = xmpp_stanza_get_next(r)) {
         if (!xmpp_stanza_is_tag(r) ||
             strcmp(xmpp_stanza_get_name(r), "request") != 0)
             continue;
-        (*list)[n] = request_read(r);
-        if (!(*list)[n++]) {
-            cardx_requests_free(*list);
-            *list = NULL;
+        (*out)[*count] = request_read(r);
+        if (!(*out)[(*count)++]) {
+            cardx_requests_free(*out);
+            *out = NULL;
+            *count = 0;
+            return CARDX_E_NOMEM;
         }
     }
-    xmpp_stanza_release(reply);
-    if (!*list)
-        return CARDX_E_NOMEM;
-    if (count)
-        *count = n;
     return CARDX_OK;
+}
+
+/* Calls back with list (borrowed), then keeps it for a blocking caller
+ * waiting for r or frees it. */
+static void report_requests(struct cardx_client *c, struct lib_request *r,
+                            int error, const char *reason, cardx_request **list,
+                            size_t count)
+{
+    if (error != CARDX_OK)
+        lib_set_err(c, "cannot %s: %s", r->number, reason);
+    if (c->cb.requests)
+        c->cb.requests(c->ud, r->serial, error, reason,
+                       (const cardx_request *const *)list, count);
+    if (c->wait.request == r->serial) {
+        c->wait.done = 1;
+        c->wait.error = error;
+        cardx_requests_free(c->wait.requests);
+        c->wait.requests = list;
+        list = NULL;
+    }
+    cardx_requests_free(list);
+}
+
+void lib_consent_reply(struct cardx_client *c, struct lib_request *r,
+                       xmpp_stanza_t *reply, int error, const char *reason)
+{
+    char why[LIB_ERRMSG_SIZE];
+    cardx_request **list = NULL;
+    size_t count = 0;
+
+    if (reply && stanza_is_error(reply)) {
+        error = lib_refusal(reply, why, sizeof(why));
+        reason = why;
+    }
+    if (r->kind == REQ_CONSENT_GET) {
+        report_consent(c, r, error, reason,
+                       reply && error == CARDX_OK ? mode_read(reply)
+                                                  : CARDX_CONSENT_ANYONE);
+        return;
+    }
+    if (r->kind == REQ_REQUESTS) {
+        if (reply && error == CARDX_OK &&
+            (error = requests_read(reply, &list, &count)) != CARDX_OK)
+            reason = lib_tr(c, "out of memory");
+        report_requests(c, r, error, reason, list, count);
+        return;
+    }
+    if (error == CARDX_OK && r->kind == REQ_CONSENT_TELL) {
+        /* Not remembered: the next refresh tells them again, no harm. */
+        consent_remember(c->settings->data_dir, r->told);
+        /* A consent set's mode is its next step, which reports for both. */
+        if (r->mode >= 0) {
+            error = mode_send(c, (enum cardx_consent)r->mode, r, NULL);
+            if (error == CARDX_OK)
+                return;
+            reason = lib_tr(c, "out of memory");
+        }
+    }
+    /* Nothing to keep cardxd told of. */
+    if (error == CARDX_OK && r->kind == REQ_CONSENT_SET &&
+        r->mode == CARDX_CONSENT_ANYONE)
+        consent_remember(c->settings->data_dir, NULL);
+    lib_report_answer(c, r, error, reason);
 }
 
 int cardx_client_request_answer(cardx_client *c, const char *id, int accept,

@@ -42,6 +42,7 @@ static void request_unlink(struct cardx_client *c, struct lib_request *r)
 static void request_free(struct lib_request *r)
 {
     free(r->number);
+    free(r->told);
     free(r);
 }
 
@@ -132,7 +133,9 @@ void lib_report_answer(struct cardx_client *c, struct lib_request *r, int error,
     if (error != CARDX_OK && r->kind == REQ_UPDATES)
         lib_set_err(c, "cannot turn updates %s for %s: %s",
                     r->on ? "on" : "off", r->number, reason);
-    else if (error != CARDX_OK && r->kind == REQ_IQ)
+    else if (error != CARDX_OK &&
+             (r->kind == REQ_IQ || r->kind == REQ_CONSENT_TELL ||
+              r->kind == REQ_CONSENT_SET))
         lib_set_err(c, "cannot %s: %s", r->number, reason);
     else if (error != CARDX_OK)
         lib_set_err(c, "%s", reason);
@@ -167,6 +170,9 @@ static void request_failed(struct cardx_client *c, struct lib_request *r,
         lib_profile_reply(c, r, NULL, error, why);
     else if (r->kind == REQ_IQ)
         lib_report_answer(c, r, error, why);
+    else if (r->kind == REQ_CONSENT_GET || r->kind == REQ_CONSENT_TELL ||
+             r->kind == REQ_CONSENT_SET || r->kind == REQ_REQUESTS)
+        lib_consent_reply(c, r, NULL, error, why);
     else if (r->kind == REQ_UPLOAD) {
         c->wait.uploads++;
         c->wait.upload_error = error;
@@ -407,7 +413,7 @@ static void on_updates_reply(struct cardx_client *c, struct lib_request *r,
     lib_report_answer(c, r, error, why);
 }
 
-/* A consent or requests answer: kept for a blocking caller. */
+/* An answer to a request's accept or decline. */
 static void on_iq_reply(struct cardx_client *c, struct lib_request *r,
                         xmpp_stanza_t *reply)
 {
@@ -415,13 +421,6 @@ static void on_iq_reply(struct cardx_client *c, struct lib_request *r,
     int error = stanza_is_error(reply) ? lib_refusal(reply, why, sizeof(why))
                                        : CARDX_OK;
 
-    if (error == CARDX_OK && c->wait.request == r->serial) {
-        c->wait.reply = xmpp_stanza_copy(reply);
-        if (!c->wait.reply) {
-            error = CARDX_E_NOMEM;
-            lib_format(why, sizeof(why), "%s", lib_tr(c, "out of memory"));
-        }
-    }
     lib_report_answer(c, r, error, why);
 }
 
@@ -452,6 +451,9 @@ static int on_reply(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *ud)
         lib_profile_reply(c, r, stanza, CARDX_OK, "");
     else if (r->kind == REQ_IQ)
         on_iq_reply(c, r, stanza);
+    else if (r->kind == REQ_CONSENT_GET || r->kind == REQ_CONSENT_TELL ||
+             r->kind == REQ_CONSENT_SET || r->kind == REQ_REQUESTS)
+        lib_consent_reply(c, r, stanza, CARDX_OK, "");
     /* An ack refused (item-not-found: nothing waits) needs nothing. */
     request_free(r);
     return 0;
@@ -461,6 +463,19 @@ int lib_request_send(struct cardx_client *c, xmpp_stanza_t *iq,
                      enum lib_request_kind kind, const char *arg,
                      uint32_t *serial)
 {
+    struct lib_request *r = NULL;
+    int rc = lib_request_send_step(c, iq, kind, arg, NULL, &r);
+
+    if (rc == CARDX_OK && serial)
+        *serial = r->serial;
+    return rc;
+}
+
+int lib_request_send_step(struct cardx_client *c, xmpp_stanza_t *iq,
+                          enum lib_request_kind kind, const char *arg,
+                          const struct lib_request *prev,
+                          struct lib_request **out)
+{
     struct lib_request *r = calloc(1, sizeof(*r));
 
     if (!r || (arg && !(r->number = strdup(arg)))) {
@@ -469,9 +484,23 @@ int lib_request_send(struct cardx_client *c, xmpp_stanza_t *iq,
     }
     r->c = c;
     r->kind = kind;
-    r->serial = ++c->next_serial;
+    r->mode = -1;
+    if (prev) {
+        r->serial = prev->serial;
+        r->step = prev->step + 1;
+    } else {
+        /* 0 is no request (cardx_client_consent_refresh: nothing told). */
+        if (++c->next_serial == 0)
+            ++c->next_serial;
+        r->serial = c->next_serial;
+    }
     r->deadline = clock_now_ms() + c->settings->timeout_ms;
-    snprintf(r->id, sizeof(r->id), "cxl%u", r->serial);
+    /* Each step its own stanza id: the next is sent from the handler of
+     * the one before, which libstrophe must not take for it. */
+    if (r->step)
+        snprintf(r->id, sizeof(r->id), "cxl%u.%u", r->serial, r->step);
+    else
+        snprintf(r->id, sizeof(r->id), "cxl%u", r->serial);
     /* What cardxd writes for a person comes in the user's language. */
     if (xmpp_stanza_set_id(iq, r->id) != XMPP_EOK ||
         (c->settings->lang && !xmpp_stanza_get_attribute(iq, "xml:lang") &&
@@ -484,8 +513,8 @@ int lib_request_send(struct cardx_client *c, xmpp_stanza_t *iq,
     c->requests = r;
     xmpp_id_handler_add(c->s->conn, on_reply, r->id, r);
     xmpp_send(c->s->conn, iq);
-    if (serial)
-        *serial = r->serial;
+    if (out)
+        *out = r;
     return CARDX_OK;
 }
 

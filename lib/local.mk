@@ -20,7 +20,7 @@ LIBCARDX_DEPS = client/libcardxcore.la $(XEP_LIBS) $(SQLITE_LIBS)
 # Interface version current:revision:age (libtool's rules: bump current and
 # zero revision when the interface changes; age counts the compatible
 # older interfaces).
-LIBCARDX_VERSION_INFO = 0:0:0
+LIBCARDX_VERSION_INFO = 1:0:1
 lib_libcardx_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(LIBCARDX_VERSION_INFO) \
 	-no-undefined -export-symbols-regex '^cardx_'
 lib_libcardx_la_LIBADD = lib/libcardxapi.la $(LIBCARDX_DEPS)

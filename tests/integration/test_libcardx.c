@@ -49,6 +49,18 @@ struct seen {
     int receipts;
     char receipt_number[64], receipt_id[32];
     int64_t card_id;
+    /* The answer, consent and requests callbacks: how many came, and the
+     * last one's request, error and what it carried. */
+    int answers, answer_error;
+    uint32_t answer_request;
+    int consents, consent_error;
+    uint32_t consent_request;
+    enum cardx_consent consent_mode;
+    int listings, listing_error;
+    uint32_t listing_request;
+    size_t listed;
+    int listed_null;
+    char listed_id[128], listed_from[64], listed_note[64];
 };
 
 static void on_state(void *ud, enum cardx_state state, int error,
@@ -114,7 +126,55 @@ static void on_receipt(void *ud, const char *number, const char *message_id)
     snprintf(s->receipt_id, sizeof(s->receipt_id), "%s", message_id);
 }
 
+static void on_answer(void *ud, uint32_t request, int error, const char *reason)
+{
+    struct seen *s = ud;
+
+    ck_assert_ptr_nonnull(reason);
+    s->answers++;
+    s->answer_request = request;
+    s->answer_error = error;
+}
+
+static void on_consent(void *ud, uint32_t request, int error,
+                       const char *reason, enum cardx_consent mode)
+{
+    struct seen *s = ud;
+
+    ck_assert_ptr_nonnull(reason);
+    s->consents++;
+    s->consent_request = request;
+    s->consent_error = error;
+    s->consent_mode = mode;
+}
+
+/* The list is borrowed for the call: what the test looks at is copied. */
+static void on_requests(void *ud, uint32_t request, int error,
+                        const char *reason, const cardx_request *const *list,
+                        size_t count)
+{
+    struct seen *s = ud;
+    const char *note = count ? cardx_request_note(list[0]) : NULL;
+
+    ck_assert_ptr_nonnull(reason);
+    s->listings++;
+    s->listing_request = request;
+    s->listing_error = error;
+    s->listed = count;
+    s->listed_null = list == NULL;
+    if (list)
+        ck_assert_ptr_null(list[count]);
+    snprintf(s->listed_id, sizeof(s->listed_id), "%s",
+             count ? cardx_request_id(list[0]) : "");
+    snprintf(s->listed_from, sizeof(s->listed_from), "%s",
+             count ? cardx_request_from(list[0]) : "");
+    snprintf(s->listed_note, sizeof(s->listed_note), "%s", note ? note : "");
+}
+
 static const struct cardx_callbacks callbacks = {
+    .answer = on_answer,
+    .consent = on_consent,
+    .requests = on_requests,
     .receipt = on_receipt,
     .state = on_state,
     .card = on_card,
@@ -503,6 +563,189 @@ START_TEST(consent_modes_and_requests)
 }
 END_TEST
 
+/* A contact with only phone, added to c's store; its id. */
+static int64_t contact_with_phone(cardx_client *c, const char *phone)
+{
+    cardx_card *card = cardx_card_new();
+    int64_t id = 0;
+
+    ck_assert_int_eq(cardx_card_set(card, "phone", phone), CARDX_OK);
+    ck_assert_int_eq(cardx_store_contact_add(cardx_client_store(c), card, &id),
+                     CARDX_OK);
+    cardx_card_free(card);
+    return id;
+}
+
+/* Pumps until s has seen one more answer than before; it must be to
+ * request, with error. */
+static void answer_is(cardx_client **cs, int n, struct seen *s, int before,
+                      uint32_t request, int error)
+{
+    PUMP_UNTIL(cs, n, s->answers > before, "an answer");
+    ck_assert_int_eq(s->answers, before + 1);
+    ck_assert_uint_eq(s->answer_request, request);
+    ck_assert_int_eq(s->answer_error, error);
+}
+
+/* The consent calls on bob's poll() loop, no blocking call: the mode
+ * read and set (his contact's number told first, one outcome for both
+ * steps), told again once his contacts change, alice's card waiting as a
+ * request that is listed and declined, and anyone let in again. */
+START_TEST(consent_event_driven_on_poll)
+{
+    struct seen sa = {0}, sb = {0};
+    cardx_client *cs[2];
+    uint32_t request = 0, got = 0;
+    int64_t friend_id, other_id;
+    size_t count = 9;
+    int answers;
+
+    cs[0] = user_client("bob", "bob-pw", &sb);
+    cs[1] = user_client("alice", "alice-pw", &sa);
+    friend_id = contact_with_phone(cs[0], NOBODY_PHONE);
+    ck_assert_int_eq(cardx_client_connect(cs[0]), CARDX_OK);
+    ck_assert_int_eq(cardx_client_connect(cs[1]), CARDX_OK);
+    PUMP_UNTIL(cs, 2, sb.online_count && sa.online_count, "both online");
+
+    ck_assert_int_eq(cardx_client_consent_get(cs[0], &request), CARDX_OK);
+    PUMP_UNTIL(cs, 2, sb.consents == 1, "the mode");
+    ck_assert_uint_eq(sb.consent_request, request);
+    ck_assert_int_eq(sb.consent_error, CARDX_OK);
+    ck_assert_int_eq(sb.consent_mode, CARDX_CONSENT_ANYONE);
+
+    answers = sb.answers;
+    ck_assert_int_eq(
+        cardx_client_consent_set(cs[0], CARDX_CONSENT_ASK, &count, &request),
+        CARDX_OK);
+    ck_assert_uint_eq(count, 1);
+    answer_is(cs, 2, &sb, answers, request, CARDX_OK);
+    ck_assert_int_eq(cardx_client_consent_get(cs[0], &got), CARDX_OK);
+    PUMP_UNTIL(cs, 2, sb.consents == 2, "the mode set");
+    ck_assert_uint_eq(sb.consent_request, got);
+    ck_assert_int_eq(sb.consent_mode, CARDX_CONSENT_ASK);
+    /* The numbers and the mode had one outcome between them. */
+    ck_assert_int_eq(sb.answers, answers + 1);
+
+    /* Unchanged contacts: nothing to tell, no callback. */
+    request = 9;
+    ck_assert_int_eq(cardx_client_consent_refresh(cs[0], &count, &request),
+                     CARDX_OK);
+    ck_assert_uint_eq(request, 0);
+    ck_assert_uint_eq(count, 0);
+    other_id = contact_with_phone(cs[0], "+8613600136000");
+    ck_assert_int_eq(cardx_client_consent_refresh(cs[0], &count, &request),
+                     CARDX_OK);
+    ck_assert_uint_ne(request, 0);
+    ck_assert_uint_eq(count, 2);
+    answer_is(cs, 2, &sb, answers + 1, request, CARDX_OK);
+    ck_assert_int_eq(cardx_client_consent_refresh(cs[0], &count, &request),
+                     CARDX_OK);
+    ck_assert_uint_eq(request, 0);
+
+    /* alice is no contact of bob's: her card waits for his consent. */
+    ck_assert_int_eq(cardx_client_send(cs[1], BOB_PHONE, "may I?", NULL),
+                     CARDX_OK);
+    PUMP_UNTIL(cs, 2, sa.sent, "alice's send answered");
+    ck_assert_int_eq(sa.sent_error, CARDX_OK);
+    ck_assert_int_eq(cardx_client_requests(cs[0], &request), CARDX_OK);
+    PUMP_UNTIL(cs, 2, sb.listings == 1, "the requests");
+    ck_assert_uint_eq(sb.listing_request, request);
+    ck_assert_int_eq(sb.listing_error, CARDX_OK);
+    ck_assert_uint_eq(sb.listed, 1);
+    ck_assert_str_eq(sb.listed_from, ALICE_PHONE);
+    ck_assert_str_eq(sb.listed_note, "may I?");
+    ck_assert_str_ne(sb.listed_id, "");
+    ck_assert_int_eq(sb.cards, 0);
+    ck_assert_int_eq(
+        cardx_client_request_answer(cs[0], sb.listed_id, 0, &request),
+        CARDX_OK);
+    answer_is(cs, 2, &sb, answers + 2, request, CARDX_OK);
+    ck_assert_int_eq(cardx_client_requests(cs[0], &request), CARDX_OK);
+    PUMP_UNTIL(cs, 2, sb.listings == 2, "no requests");
+    ck_assert_int_eq(sb.listing_error, CARDX_OK);
+    ck_assert_uint_eq(sb.listed, 0);
+    ck_assert_int_eq(sb.listed_null, 0);
+
+    ck_assert_int_eq(
+        cardx_client_consent_set(cs[0], CARDX_CONSENT_ANYONE, &count, &request),
+        CARDX_OK);
+    ck_assert_uint_eq(count, 0);
+    answer_is(cs, 2, &sb, answers + 3, request, CARDX_OK);
+    /* Anyone: nothing to keep cardxd told of. */
+    ck_assert_int_eq(cardx_client_consent_refresh(cs[0], &count, &request),
+                     CARDX_OK);
+    ck_assert_uint_eq(request, 0);
+    ck_assert_int_eq(cardx_client_consent_get(cs[0], &request), CARDX_OK);
+    PUMP_UNTIL(cs, 2, sb.consents == 3, "anyone again");
+    ck_assert_int_eq(sb.consent_mode, CARDX_CONSENT_ANYONE);
+    ck_assert_int_eq(
+        cardx_store_contact_delete(cardx_client_store(cs[0]), friend_id),
+        CARDX_OK);
+    ck_assert_int_eq(
+        cardx_store_contact_delete(cardx_client_store(cs[0]), other_id),
+        CARDX_OK);
+    cardx_client_free(cs[0]);
+    cardx_client_free(cs[1]);
+}
+END_TEST
+
+/* carol has no number registered with cardxd: each consent call is
+ * refused through its callback, setting the mode once, at its first
+ * step (nothing is then remembered to tell again); a mode that does not
+ * exist is refused at once, and offline nothing goes out. */
+START_TEST(consent_event_driven_refused)
+{
+    struct seen seen = {0};
+    cardx_client *c = user_client("carol", "carol-pw", &seen);
+    uint32_t request = 0;
+    int64_t friend_id = contact_with_phone(c, NOBODY_PHONE);
+    size_t count = 9;
+
+    ck_assert_int_eq(cardx_client_consent_get(c, &request), CARDX_E_STATE);
+    ck_assert_int_eq(cardx_client_requests(c, &request), CARDX_E_STATE);
+    ck_assert_int_eq(
+        cardx_client_consent_set(c, CARDX_CONSENT_ASK, &count, &request),
+        CARDX_E_STATE);
+    ck_assert_int_eq(cardx_client_connect(c), CARDX_OK);
+    PUMP_UNTIL(&c, 1, seen.online_count, "online");
+
+    ck_assert_int_eq(cardx_client_consent_get(c, &request), CARDX_OK);
+    PUMP_UNTIL(&c, 1, seen.consents == 1, "the mode refused");
+    ck_assert_uint_eq(seen.consent_request, request);
+    ck_assert_int_eq(seen.consent_error, CARDX_E_NOT_REGISTERED);
+
+    ck_assert_int_eq(
+        cardx_client_consent_set(c, CARDX_CONSENT_CONTACTS, &count, &request),
+        CARDX_OK);
+    ck_assert_uint_eq(count, 1);
+    answer_is(&c, 1, &seen, 0, request, CARDX_E_NOT_REGISTERED);
+    ck_assert_msg(strstr(cardx_client_errmsg(c), "contacts"), "errmsg: %s",
+                  cardx_client_errmsg(c));
+    ck_assert_int_eq(cardx_client_consent_refresh(c, &count, &request),
+                     CARDX_OK);
+    ck_assert_uint_eq(request, 0);
+    ck_assert_int_eq(
+        cardx_client_consent_set(c, (enum cardx_consent)7, &count, &request),
+        CARDX_E_INVAL);
+
+    ck_assert_int_eq(cardx_client_requests(c, &request), CARDX_OK);
+    PUMP_UNTIL(&c, 1, seen.listings == 1, "the requests refused");
+    ck_assert_uint_eq(seen.listing_request, request);
+    ck_assert_int_eq(seen.listing_error, CARDX_E_NOT_REGISTERED);
+    ck_assert_int_eq(seen.listed_null, 1);
+    ck_assert_uint_eq(seen.listed, 0);
+    /* The blocking forms share the path and its refusal. */
+    ck_assert_int_eq(
+        cardx_client_consent_set_blocking(c, CARDX_CONSENT_ASK, &count),
+        CARDX_E_NOT_REGISTERED);
+    ck_assert_uint_eq(count, 0);
+    ck_assert_int_eq(seen.answers, 2);
+    ck_assert_int_eq(
+        cardx_store_contact_delete(cardx_client_store(c), friend_id), CARDX_OK);
+    cardx_client_free(c);
+}
+END_TEST
+
 /* A card sent by message asks for a receipt, which comes once bob's
  * client took the card; a message to a number nobody has bounces. */
 START_TEST(send_by_message_gets_receipt)
@@ -790,6 +1033,8 @@ static Suite *libcardx_suite(void)
     tcase_add_test(tc, updates_off_and_on);
     tcase_add_test(tc, profiles_set_list_delete);
     tcase_add_test(tc, consent_modes_and_requests);
+    tcase_add_test(tc, consent_event_driven_on_poll);
+    tcase_add_test(tc, consent_event_driven_refused);
     tcase_add_test(tc, send_by_message_gets_receipt);
     tcase_add_test(tc, application_keeps_signals_and_environment);
     tcase_add_test(tc, examples_send_and_receive_on_poll);
