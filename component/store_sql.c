@@ -76,9 +76,11 @@ const char *const store_sql_common[OP_COUNT] = {
                                "i.handed_at <= ?1 ORDER BY i.handed_at "
                                "LIMIT ?2",
     /* The recipient by number ?3, or else by the number of the JID ?2. */
-    [OP_INBOX_GET] = "SELECT " INBOX_COLUMNS " FROM inbox WHERE "
-                     "card_id = ?1 AND recipient_phone = "
-                     "coalesce(?3, " RECIPIENT_PHONE ")",
+    /* Deletes and reads in one statement: one round trip per ack. */
+    [OP_INBOX_TAKE] = "DELETE FROM inbox WHERE "
+                      "card_id = ?1 AND recipient_phone = "
+                      "coalesce(?3, " RECIPIENT_PHONE ") "
+                      "RETURNING " INBOX_COLUMNS,
     [OP_INBOX_DELETE] = "DELETE FROM inbox WHERE "
                         "card_id = ?1 AND recipient_phone = "
                         "coalesce(?3, " RECIPIENT_PHONE ")",
