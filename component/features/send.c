@@ -443,7 +443,7 @@ static int looks_e164(const char *s)
 }
 
 /* "in 42 s", "in 17 min", "in 23 h": how long until a limit lets go. */
-static void send_wait_text(const struct service *svc, int64_t ms, char *buf,
+static void send_wait_text(struct service *svc, int64_t ms, char *buf,
                            size_t len)
 {
     long long s = (long long)((ms + 999) / 1000);
