@@ -445,10 +445,6 @@ int store_online_remove(struct store *st, const char *full_jid);
  * not demoted by a later disco#info. STORE_ENOTFOUND for an unknown one. */
 int store_online_set_receipts(struct store *st, const char *full_jid,
                               int receipts);
-/* Records that the resource full_jid acknowledged a card (so it takes
- * receipts, whatever it advertised), in one statement that writes nothing
- * when that was known or the resource is offline. Returns 0 or an error. */
-int store_online_acks(struct store *st, const char *full_jid);
 /* *receipts receives -1 (not known yet), 0 or 1 for a resource online;
  * STORE_ENOTFOUND when it is not. */
 int store_online_receipts(struct store *st, const char *full_jid,

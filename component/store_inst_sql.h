@@ -43,8 +43,6 @@
     [OP_ONLINE_RECEIPTS] = "UPDATE sessions SET receipts = CASE WHEN "         \
         "receipts > ?2 THEN receipts ELSE ?2 END WHERE full_jid = ?1",         \
     [OP_ONLINE_GET] = "SELECT receipts FROM sessions WHERE full_jid = ?1",     \
-    [OP_ONLINE_ACKS] = "UPDATE sessions SET receipts = 1 "                    \
-        "WHERE full_jid = ?1 AND receipts < 1",                                \
     [OP_ONLINE_COUNT] = "SELECT count(*), coalesce(sum(CASE WHEN receipts > "  \
         "0 THEN 1 ELSE 0 END), 0) FROM sessions WHERE bare_jid = ?1",          \
     [OP_ONLINE_LIST] = "SELECT full_jid FROM sessions "                        \

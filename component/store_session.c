@@ -41,13 +41,6 @@ int store_online_set_receipts(struct store *st, const char *full_jid,
                        "no such resource");
 }
 
-int store_online_acks(struct store *st, const char *full_jid)
-{
-    struct db_stmt *s = store_stmt(st, OP_ONLINE_ACKS);
-
-    return store_run(s, db_bind(s, 1, "t", full_jid));
-}
-
 int store_online_receipts(struct store *st, const char *full_jid, int *receipts)
 {
     struct db_stmt *s = store_stmt(st, OP_ONLINE_GET);

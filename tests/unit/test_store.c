@@ -710,13 +710,6 @@ START_TEST(sessions)
     ck_assert_int_eq(store_online_set_receipts(st, "a@x.test/desk", 7), 0);
     ck_assert_int_eq(store_online_set_receipts(st, "c@x.test/r", 1),
                      STORE_ENOTFOUND);
-    /* An ack promotes a resource once; an unknown one is no error. */
-    ck_assert_int_eq(store_online_acks(st, "b@x.test/r"), 0);
-    ck_assert_int_eq(store_online_receipts(st, "b@x.test/r", &receipts), 0);
-    ck_assert_int_eq(receipts, 1);
-    ck_assert_int_eq(store_online_acks(st, "b@x.test/r"), 0);
-    ck_assert_int_eq(store_online_acks(st, "c@x.test/r"), 0);
-    receipts = -1;
     ck_assert_int_eq(store_online_count(st, "a@x.test", &online, &receipts), 0);
     ck_assert_int_eq(online, 2);
     ck_assert_int_eq(receipts, 1);
