@@ -10,10 +10,11 @@
 int store_inbox_push(struct store *st, struct store_inbox_item *item)
 {
     struct db_stmt *s = store_stmt(st, OP_INBOX_PUSH);
-    int rc = db_bind(s, 1, "ttttttlittt", item->card_id, item->recipient_jid,
-                     item->sender_phone, item->sender_jid, item->vcard,
-                     item->note, item->created, item->attempts,
-                     item->receipt_to, item->receipt_id, item->recipient_phone);
+    int rc =
+        db_bind(s, 1, "ttttttlittti", item->card_id, item->recipient_jid,
+                item->sender_phone, item->sender_jid, item->vcard, item->note,
+                item->created, item->attempts, item->receipt_to,
+                item->receipt_id, item->recipient_phone, item->held != 0);
     int ret = store_step(s, rc);
 
     /* No row: neither ?11 nor the JID gave a number. */
@@ -233,7 +234,7 @@ int store_inbox_replace(struct store *st, struct store_inbox_item *item,
     int ret;
 
     if (rc == 0)
-        rc = db_bind(s, 8, "tt", item->receipt_id, fresh_id);
+        rc = db_bind(s, 8, "tti", item->receipt_id, fresh_id, item->held != 0);
     ret = store_step(s, rc);
     if (ret == 1)
         ret = store_column_dup(st, s, 0, &id);

@@ -306,15 +306,11 @@ static void send_commit(struct service *svc, struct send_job *job,
     item.vcard = vcard;
     item.note = job->note;
     item.created = (int64_t)time(NULL);
+    /* Written either way: a replaced card may have been held, or not. */
+    item.held = verdict == CONSENT_HOLD;
     receipt_wanted(job, &item);
     if (send_store(svc, job, &item, &replaced) < 0)
         goto out;
-    /* Set either way: a replaced card may have been held, or not. */
-    if (store_consent_set_held(service_store(svc), item.card_id,
-                               verdict == CONSENT_HOLD) < 0) {
-        send_store_failed(svc, job);
-        goto out;
-    }
     if (update_shared(svc, job->sender_jid, job->recipient_phone, item.card_id,
                       job->profile, job->fields, vcard) < 0) {
         send_store_failed(svc, job);
