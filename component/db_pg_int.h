@@ -45,6 +45,9 @@ struct db_pg {
     char sqlstate[6]; /* the last failure's SQLSTATE, "" if none */
     int64_t busy_ms;  /* lock_timeout, set again after a reconnect */
     int down;         /* the connection was lost */
+    /* The transaction holds the savepoint of its last guarded write, kept
+     * until the next one (or COMMIT) releases it: see db_pg_run(). */
+    int savepoint;
     /* An attempt to connect again is in flight (PQresetStart): what
      * PQresetPoll last asked to wait for, and when it is abandoned. */
     int connecting;
