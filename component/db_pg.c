@@ -394,23 +394,38 @@ static int db_pg_vbind(struct db_stmt *base, int first, const char *types,
     return 0;
 }
 
+#define DB_PG_SAVEPOINT "SAVEPOINT cardx_stmt"
+/* One round trip: two statements in one simple query. */
+#define DB_PG_SAVEPOINT_NEXT "RELEASE SAVEPOINT cardx_stmt; " DB_PG_SAVEPOINT
+
 /* Runs s; an INSERT or UPDATE in a transaction under a savepoint, so
  * that a constraint it breaks (a number taken by another JID) fails that
  * statement only, as on SQLite, rather than the whole transaction: a
  * batch done again would find the in-memory state of its requests (an
- * ad-hoc session) already used. NULL when the statement got no answer or
- * a savepoint failed, the failure recorded. */
+ * ad-hoc session) already used. The savepoint is released together with
+ * the next write's being set, in one round trip, or by COMMIT: a write
+ * costs two round trips, not three. Every transaction begins with a
+ * statement run here while none is open, which forgets the savepoint of
+ * the last one. NULL when the statement got no answer or a savepoint
+ * failed, the failure recorded. */
 static PGresult *db_pg_run(struct db_pg_stmt *s, int *recorded)
 {
-    PGconn *conn = s->db->conn;
-    int guarded = s->is_guarded && PQtransactionStatus(conn) == PQTRANS_INTRANS;
+    struct db_pg *db = s->db;
+    PGconn *conn = db->conn;
+    int in_txn = PQtransactionStatus(conn) == PQTRANS_INTRANS;
+    int guarded = s->is_guarded && in_txn;
     PGresult *res;
     ExecStatusType st;
 
+    if (!in_txn)
+        db->savepoint = 0;
     *recorded = 1;
-    if (guarded && db_pg_exec(s->db, "SAVEPOINT cardx_stmt") < 0)
+    if (guarded && db_pg_exec(db, db->savepoint ? DB_PG_SAVEPOINT_NEXT
+                                                : DB_PG_SAVEPOINT) < 0)
         return NULL;
-    res = db_pg_answer(s->db,
+    if (guarded)
+        db->savepoint = 1;
+    res = db_pg_answer(db,
                        PQsendQueryPrepared(conn, s->name, s->nparams, s->values,
                                            s->lengths, s->formats, 0));
     if (!res)
@@ -419,20 +434,17 @@ static PGresult *db_pg_run(struct db_pg_stmt *s, int *recorded)
     if (!guarded)
         return res;
     st = PQresultStatus(res);
+    /* The savepoint stays after a rollback to it. */
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         PQclear(db_pg_answer(
-            s->db, PQsendQuery(conn, "ROLLBACK TO SAVEPOINT cardx_stmt")));
+            db, PQsendQuery(conn, "ROLLBACK TO SAVEPOINT cardx_stmt")));
         /* Lost meanwhile: that is the failure, not the statement's own
          * (a conflict it met must not pass for a number taken). */
-        if (s->db->down) {
+        if (db->down) {
             PQclear(res);
             *recorded = 1;
             return NULL;
         }
-    } else if (db_pg_exec(s->db, "RELEASE SAVEPOINT cardx_stmt") < 0) {
-        PQclear(res);
-        *recorded = 1;
-        return NULL;
     }
     return res;
 }

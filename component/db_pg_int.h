@@ -46,6 +46,9 @@ struct db_pg {
     int64_t busy_ms;  /* lock_timeout, set again after a reconnect */
     int64_t query_ms; /* an answer awaited longer: hung (0: no bound) */
     int down;         /* the connection was lost */
+    /* The transaction holds the savepoint of its last guarded write, kept
+     * until the next one (or COMMIT) releases it: see db_pg_run(). */
+    int savepoint;
     /* An attempt to connect again is in flight (PQresetStart): what
      * PQresetPoll last asked to wait for, and when it is abandoned. */
     int connecting;

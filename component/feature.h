@@ -138,15 +138,15 @@ void service_error(struct service *svc, xmpp_stanza_t *req, const char *type,
 /* The language of the event being handled: the xml:lang of the stanza,
  * else what its sender chose or last used; for the answer to an iq the
  * service sent, that of the event that sent it; NULL (English) in timers. */
-const char *service_lang(const struct service *svc);
+const char *service_lang(struct service *svc);
 /* The language to answer req in: its xml:lang, else service_lang(). */
-const char *service_lang_of(const struct service *svc, xmpp_stanza_t *req);
+const char *service_lang_of(struct service *svc, xmpp_stanza_t *req);
 /* The language the registered user jid (bare) chose or last used; NULL
  * (English) when unknown or the store failed (logged). */
 const char *service_user_lang(struct service *svc, const char *jid);
 /* msgid (English, static) in the event's language; the result is borrowed
  * from the catalog (or is msgid) and lives as long as the service. */
-const char *service_tr(const struct service *svc, const char *msgid)
+const char *service_tr(struct service *svc, const char *msgid)
     __attribute__((format_arg(2)));
 /* msgid in lang. */
 const char *service_tr_lang(const struct service *svc, const char *lang,

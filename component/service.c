@@ -83,6 +83,7 @@ void service_free(struct service *svc)
     strv_clear(&svc->user_domains);
     stats_free(svc->stats);
     i18n_free(svc->i18n);
+    free(svc->lang_of);
     free(svc);
 }
 
@@ -337,7 +338,8 @@ void service_handle(struct service *svc, xmpp_stanza_t *stanza, int64_t now_ms)
 void service_link_up(struct service *svc, int64_t now_ms)
 {
     svc->now_ms = now_ms;
-    svc->lang = NULL; /* no one asked: features choose per recipient */
+    service_lang_set(svc,
+                     NULL); /* no one asked: features choose per recipient */
     pending_link_up(svc);
     for (const struct feature *const *f = service_features; *f; f++) {
         if ((*f)->link_up)
@@ -377,7 +379,8 @@ int service_timeout(struct service *svc, int64_t now_ms)
 void service_tick(struct service *svc, int64_t now_ms)
 {
     svc->now_ms = now_ms;
-    svc->lang = NULL; /* no one asked: features choose per recipient */
+    service_lang_set(svc,
+                     NULL); /* no one asked: features choose per recipient */
     for (const struct feature *const *f = service_features; *f; f++) {
         if ((*f)->tick)
             (*f)->tick(svc);

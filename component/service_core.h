@@ -46,6 +46,10 @@ struct service {
     int64_t wall_offset; /* unix ms minus monotonic ms, at the start */
     struct i18n *i18n;   /* the catalogs; NULL: everything reads English */
     const char *lang;    /* of the event being handled (i18n_pick(), static) */
+    /* The user whose stored language svc->lang is, read when first used:
+     * most events (a send, an ack) answer nothing that needs it, and on
+     * PostgreSQL each read is a round trip. NULL once read. */
+    char *lang_of;
     size_t nfeatures;
     void **state; /* one slot per feature, in table order */
     /* Counters for the admin commands and the metrics. */
@@ -65,6 +69,12 @@ int service_lang_init(struct service *svc);
 /* Sets the language of the event stanza, and records it as the one its
  * registered sender last used. */
 void service_lang_event(struct service *svc, xmpp_stanza_t *stanza);
+/* Sets the language of what is handled now (an answer to one of our
+ * requests: the asker's; NULL: nobody asked), dropping a stored one not
+ * read yet. */
+void service_lang_set(struct service *svc, const char *lang);
+/* svc->lang, the stored language read first if it was not yet. */
+const char *service_lang_now(struct service *svc);
 
 /* --- service_pending.c --- */
 

@@ -47,6 +47,23 @@ static const char *lang_stored(struct service *svc, const char *jid)
     return lang;
 }
 
+void service_lang_set(struct service *svc, const char *lang)
+{
+    free(svc->lang_of);
+    svc->lang_of = NULL;
+    svc->lang = lang;
+}
+
+const char *service_lang_now(struct service *svc)
+{
+    if (svc->lang_of) {
+        svc->lang = lang_stored(svc, svc->lang_of);
+        free(svc->lang_of);
+        svc->lang_of = NULL;
+    }
+    return svc->lang;
+}
+
 void service_lang_event(struct service *svc, xmpp_stanza_t *stanza)
 {
     const char *tag = stanza_lang(stanza);
@@ -54,15 +71,15 @@ void service_lang_event(struct service *svc, xmpp_stanza_t *stanza)
     struct service_fault f;
     char *bare = stanza_bare_jid(xmpp_stanza_get_from(stanza));
 
-    svc->lang = i18n_pick(tag);
+    service_lang_set(svc, i18n_pick(tag));
     /* Only what a user's client sent tells its language: not the answers
      * to our iqs, which their server writes, nor bounces. */
     if (!bare || !service_user_allowed(svc, bare) ||
         (type && (strcmp(type, "result") == 0 || strcmp(type, "error") == 0)))
         goto out;
     if (!tag) {
-        svc->lang = lang_stored(svc, bare);
-        goto out;
+        svc->lang_of = bare; /* read by service_lang_now() if needed */
+        return;
     }
     if (service_store_refuses(svc, &f))
         goto out;
@@ -73,16 +90,16 @@ out:
     free(bare);
 }
 
-const char *service_lang(const struct service *svc)
+const char *service_lang(struct service *svc)
 {
-    return svc->lang;
+    return service_lang_now(svc);
 }
 
-const char *service_lang_of(const struct service *svc, xmpp_stanza_t *req)
+const char *service_lang_of(struct service *svc, xmpp_stanza_t *req)
 {
     const char *tag = req ? stanza_lang(req) : NULL;
 
-    return tag ? i18n_pick(tag) : svc->lang;
+    return tag ? i18n_pick(tag) : service_lang_now(svc);
 }
 
 const char *service_user_lang(struct service *svc, const char *jid)
@@ -94,9 +111,9 @@ const char *service_user_lang(struct service *svc, const char *jid)
     return lang;
 }
 
-const char *service_tr(const struct service *svc, const char *msgid)
+const char *service_tr(struct service *svc, const char *msgid)
 {
-    return i18n_text(svc->i18n, svc->lang, msgid);
+    return i18n_text(svc->i18n, service_lang_now(svc), msgid);
 }
 
 const char *service_tr_lang(const struct service *svc, const char *lang,

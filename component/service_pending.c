@@ -64,7 +64,8 @@ void pending_link_down(struct service *svc)
             continue;
         }
         *pp = p->next;
-        svc->lang = p->lang; /* the answer speaks the asker's language */
+        service_lang_set(svc,
+                         p->lang); /* the answer speaks the asker's language */
         p->done(svc, NULL, p->data);
         pending_free(p);
     }
@@ -94,7 +95,8 @@ void pending_link_up(struct service *svc)
         log_warn(svc->log, "could not send request %s to %s again", p->id,
                  p->to);
         *pp = p->next;
-        svc->lang = p->lang; /* the answer speaks the asker's language */
+        service_lang_set(svc,
+                         p->lang); /* the answer speaks the asker's language */
         p->done(svc, NULL, p->data);
         pending_free(p);
     }
@@ -123,7 +125,7 @@ static int pending_start(struct service *svc, xmpp_stanza_t *iq, int retry,
         goto fail;
     p->deadline = svc->now_ms + svc->cfg->fetch_timeout_ms;
     p->done = done;
-    p->lang = svc->lang;
+    p->lang = service_lang_now(svc);
     p->data = data;
     p->data_free = data_free;
     if (service_send(svc, iq) < 0) {
@@ -187,7 +189,8 @@ void pending_answer(struct service *svc, xmpp_stanza_t *iq)
 
         if (strcmp(p->id, id) == 0 && strcmp(p->to, from) == 0) {
             *pp = p->next;
-            svc->lang = p->lang; /* the answer speaks the asker's language */
+            service_lang_set(
+                svc, p->lang); /* the answer speaks the asker's language */
             p->done(svc, iq, p->data);
             pending_retire(svc, p);
             return;
@@ -222,7 +225,7 @@ static int pending_relayed(struct service *svc, struct pending **link,
               "instance",
               p->id, p->to);
     *link = p->next;
-    svc->lang = p->lang; /* the answer speaks the asker's language */
+    service_lang_set(svc, p->lang); /* the answer speaks the asker's language */
     p->done(svc, iq, p->data);
     pending_retire(svc, p);
     xmpp_stanza_release(iq);
@@ -274,7 +277,8 @@ void pending_expire(struct service *svc)
         }
         *pp = p->next;
         log_debug(svc->log, "request %s to %s timed out", p->id, p->to);
-        svc->lang = p->lang; /* the answer speaks the asker's language */
+        service_lang_set(svc,
+                         p->lang); /* the answer speaks the asker's language */
         p->done(svc, NULL, p->data);
         pending_retire(svc, p);
     }

@@ -43,6 +43,9 @@ struct store_inbox_item {
      * its sender sent. */
     char *updates;
     char *changed;
+    /* A consent request, waiting for its recipient's yes: written by push
+     * and replace (so that no statement of its own sets it), not read. */
+    int held;
 };
 
 /* Opens (creating if needed) the database at path, sets WAL, foreign keys

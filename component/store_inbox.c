@@ -10,10 +10,11 @@
 int store_inbox_push(struct store *st, struct store_inbox_item *item)
 {
     struct db_stmt *s = store_stmt(st, OP_INBOX_PUSH);
-    int rc = db_bind(s, 1, "ttttttlittt", item->card_id, item->recipient_jid,
-                     item->sender_phone, item->sender_jid, item->vcard,
-                     item->note, item->created, item->attempts,
-                     item->receipt_to, item->receipt_id, item->recipient_phone);
+    int rc =
+        db_bind(s, 1, "ttttttlittti", item->card_id, item->recipient_jid,
+                item->sender_phone, item->sender_jid, item->vcard, item->note,
+                item->created, item->attempts, item->receipt_to,
+                item->receipt_id, item->recipient_phone, item->held != 0);
     int ret = store_step(s, rc);
 
     /* No row: neither ?11 nor the JID gave a number. */
@@ -233,7 +234,7 @@ int store_inbox_replace(struct store *st, struct store_inbox_item *item,
     int ret;
 
     if (rc == 0)
-        rc = db_bind(s, 8, "tt", item->receipt_id, fresh_id);
+        rc = db_bind(s, 8, "tti", item->receipt_id, fresh_id, item->held != 0);
     ret = store_step(s, rc);
     if (ret == 1)
         ret = store_column_dup(st, s, 0, &id);
@@ -301,17 +302,31 @@ int store_inbox_created_before(struct store *st, int64_t cutoff, int limit,
                              ud);
 }
 
-/* Reads the card into a new *item without deleting it. The recipient is
- * recipient_phone when not NULL, else the number of recipient_jid. */
-static int store_inbox_get(struct store *st, const char *recipient_jid,
-                           const char *recipient_phone, const char *card_id,
-                           struct store_inbox_item **item)
+/* Deletes the card and reads it into a new *item in one statement (one
+ * round trip per acknowledgement on PostgreSQL). The recipient is
+ * recipient_phone when not NULL, else the number of recipient_jid. Out of
+ * memory reading the row leaves the card deleted: every caller retires a
+ * card on evidence (an ack, a policy), so only what it tells the sender
+ * and the statistics are lost then, and the error says so. */
+static int store_inbox_take_for(struct store *st, const char *recipient_jid,
+                                const char *recipient_phone,
+                                const char *card_id,
+                                struct store_inbox_item **item)
 {
-    struct db_stmt *s = store_stmt(st, OP_INBOX_GET);
-    int ret = store_step(
-        s, db_bind(s, 1, "ttt", card_id, recipient_jid, recipient_phone));
+    struct db_stmt *s;
+    int ret;
 
+    if (!item) {
+        s = store_stmt(st, OP_INBOX_DELETE);
+        return store_write(
+            st, s,
+            db_bind(s, 1, "ttt", card_id, recipient_jid, recipient_phone),
+            "no such card");
+    }
     *item = NULL;
+    s = store_stmt(st, OP_INBOX_TAKE);
+    ret = store_step(
+        s, db_bind(s, 1, "ttt", card_id, recipient_jid, recipient_phone));
     if (ret == 1) {
         *item = calloc(1, sizeof **item);
         ret = *item ? store_item_read(st, s, recipient_jid, *item)
@@ -325,36 +340,6 @@ static int store_inbox_get(struct store *st, const char *recipient_jid,
         *item = NULL;
     }
     return ret;
-}
-
-/* Reads before deleting so that running out of memory loses no card. */
-static int store_inbox_take_for(struct store *st, const char *recipient_jid,
-                                const char *recipient_phone,
-                                const char *card_id,
-                                struct store_inbox_item **item)
-{
-    struct store_inbox_item *got = NULL;
-    struct db_stmt *s;
-    int ret;
-
-    if (item) {
-        *item = NULL;
-        ret =
-            store_inbox_get(st, recipient_jid, recipient_phone, card_id, &got);
-        if (ret < 0)
-            return ret;
-    }
-    s = store_stmt(st, OP_INBOX_DELETE);
-    ret = store_write(
-        st, s, db_bind(s, 1, "ttt", card_id, recipient_jid, recipient_phone),
-        "no such card");
-    if (ret < 0) {
-        store_inbox_item_free(got);
-        return ret;
-    }
-    if (item)
-        *item = got;
-    return 0;
 }
 
 int store_inbox_take(struct store *st, const char *recipient_jid,

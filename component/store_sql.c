@@ -47,8 +47,8 @@ const char *const store_sql_common[OP_COUNT] = {
     [OP_INBOX_PUSH] =
         "INSERT INTO inbox (card_id, recipient_phone, "
         "sender_phone, sender_jid, vcard, note, created_at, "
-        "attempts, receipt_to, receipt_id) "
-        "SELECT ?1, p, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 "
+        "attempts, receipt_to, receipt_id, held) "
+        "SELECT ?1, p, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12 "
         "FROM (SELECT coalesce(?11, " RECIPIENT_PHONE ") AS p) AS r "
         "WHERE p IS NOT NULL RETURNING seq",
     /* A held card (a consent request) waits for its recipient's yes. */
@@ -76,9 +76,11 @@ const char *const store_sql_common[OP_COUNT] = {
                                "i.handed_at <= ?1 ORDER BY i.handed_at "
                                "LIMIT ?2",
     /* The recipient by number ?3, or else by the number of the JID ?2. */
-    [OP_INBOX_GET] = "SELECT " INBOX_COLUMNS " FROM inbox WHERE "
-                     "card_id = ?1 AND recipient_phone = "
-                     "coalesce(?3, " RECIPIENT_PHONE ")",
+    /* Deletes and reads in one statement: one round trip per ack. */
+    [OP_INBOX_TAKE] = "DELETE FROM inbox WHERE "
+                      "card_id = ?1 AND recipient_phone = "
+                      "coalesce(?3, " RECIPIENT_PHONE ") "
+                      "RETURNING " INBOX_COLUMNS,
     [OP_INBOX_DELETE] = "DELETE FROM inbox WHERE "
                         "card_id = ?1 AND recipient_phone = "
                         "coalesce(?3, " RECIPIENT_PHONE ")",
@@ -100,7 +102,7 @@ const char *const store_sql_common[OP_COUNT] = {
                          "note = ?5, created_at = ?6, attempts = 0, "
                          "handed_at = NULL, receipt_to = ?7, "
                          "receipt_id = ?8, updates = NULL, changed = NULL, "
-                         "claimed_by = NULL, claim_until = NULL "
+                         "claimed_by = NULL, claim_until = NULL, held = ?10 "
                          "WHERE card_id = ?1 AND recipient_phone = ?2 "
                          "RETURNING card_id",
     [OP_INBOX_CREATED_FIRST] = "SELECT min(created_at) FROM inbox",

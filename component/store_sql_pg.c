@@ -23,9 +23,9 @@ const char *const store_sql_pg[OP_COUNT] = {
     [OP_INBOX_PUSH] =
         "INSERT INTO inbox (card_id, recipient_phone, "
         "sender_phone, sender_jid, vcard, note, created_at, "
-        "attempts, receipt_to, receipt_id) "
+        "attempts, receipt_to, receipt_id, held) "
         "SELECT ?1::text, p, ?3::text, ?4::text, ?5::text, ?6::text, "
-        "?7::bigint, ?8::integer, ?9::text, ?10::text "
+        "?7::bigint, ?8::integer, ?9::text, ?10::text, ?12::integer "
         "FROM (SELECT coalesce(?11::text, " RECIPIENT_PHONE ") AS p) AS r "
         "WHERE p IS NOT NULL RETURNING seq",
     [OP_INBOX_MARK] = "UPDATE inbox SET attempts = attempts + 1, "

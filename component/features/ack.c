@@ -17,6 +17,8 @@ static int ack_card(struct service *svc, const char *full, const char *bare,
     int rc = deliver_retire(svc, bare, id, DELIVER_ACKED);
     int known;
 
+    /* Read first: on PostgreSQL a write is three round trips (it runs
+     * under a savepoint), a read one, and it is known after the first. */
     if (full && store_online_receipts(service_store(svc), full, &known) == 0 &&
         known < 1 && store_online_set_receipts(service_store(svc), full, 1) < 0)
         log_error(service_log(svc), "recording resource %s: %s", full,

@@ -85,6 +85,9 @@ void adhoc_language_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
     char *value = form_get_value(form, "lang");
     int known;
     const char *tag = language_tag(value, &known);
+    /* Read before the choice is written: automatic answers in the
+     * language the request came in, as it stood. */
+    const char *asked = service_lang_of(svc, iq);
     struct service_fault f;
 
     (void)phone;
@@ -95,7 +98,7 @@ void adhoc_language_run(struct service *svc, xmpp_stanza_t *iq, const char *sid,
         adhoc_done(svc, iq, sid, "error", "%s", service_tr(svc, f.text));
     } else {
         /* Told in the language chosen (automatic: the request's). */
-        const char *lang = tag ? i18n_pick(tag) : service_lang_of(svc, iq);
+        const char *lang = tag ? i18n_pick(tag) : asked;
 
         adhoc_done(svc, iq, sid, "info", "%s",
                    tag ? service_tr_lang(svc, lang,

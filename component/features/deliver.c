@@ -442,16 +442,19 @@ static int collect_resource(void *ud, const char *full)
     return strv_push(ud, full) == 0 ? 0 : CX_ENOMEM;
 }
 
-/* Reads what r holds of bare's sessions and language. Returns 0 or a
- * negative code (logged; r cleared then). */
+/* Reads what r holds of bare's sessions and language; with counted, the
+ * caller has set r->online and r->ackers from this event's count. Returns
+ * 0 or a negative code (logged; r cleared then). */
 static int recipient_load(struct service *svc, const char *bare,
-                          struct recipient *r)
+                          struct recipient *r, int counted)
 {
     struct store *st = service_store(svc);
-    int rc;
+    int rc = 0;
 
-    memset(r, 0, sizeof(*r));
-    rc = store_online_count(st, bare, &r->online, &r->ackers);
+    if (!counted) {
+        memset(r, 0, sizeof(*r));
+        rc = store_online_count(st, bare, &r->online, &r->ackers);
+    }
     if (rc == 0 && r->online > 0)
         rc = store_online_each(st, bare, collect_resource, &r->full);
     if (rc < 0) {
@@ -616,18 +619,36 @@ static int deliver_card_to(struct service *svc,
     return sent;
 }
 
+/* deliver_card(), the recipient's resources counted (counted) or not. */
+static int deliver_card_with(struct service *svc,
+                             const struct store_inbox_item *item, int delayed,
+                             struct recipient *r, int counted)
+{
+    int sent;
+
+    /* Unknown resources: nothing to send to; the card waits. */
+    if (recipient_load(svc, item->recipient_jid, r, counted) < 0)
+        return 0;
+    sent = deliver_card_to(svc, item, delayed, r, 0, 0);
+    recipient_clear(r);
+    return sent;
+}
+
 int deliver_card(struct service *svc, const struct store_inbox_item *item,
                  int delayed)
 {
     struct recipient r;
-    int sent;
 
-    /* Unknown resources: nothing to send to; the card waits. */
-    if (recipient_load(svc, item->recipient_jid, &r) < 0)
-        return 0;
-    sent = deliver_card_to(svc, item, delayed, &r, 0, 0);
-    recipient_clear(&r);
-    return sent;
+    return deliver_card_with(svc, item, delayed, &r, 0);
+}
+
+int deliver_card_counted(struct service *svc,
+                         const struct store_inbox_item *item, int online,
+                         int ackers)
+{
+    struct recipient r = {.online = online, .ackers = ackers};
+
+    return deliver_card_with(svc, item, 0, &r, 1);
 }
 
 /* Tells the sender, if they asked (XEP-0184), that the card arrived. */
@@ -880,7 +901,7 @@ static void deliver_flush_with(struct service *svc, const char *bare,
 {
     struct flush fl = {.svc = svc, .fresh_only = fresh_only};
 
-    if (recipient_load(svc, bare, &fl.r) < 0)
+    if (recipient_load(svc, bare, &fl.r, 0) < 0)
         return;
     if (fl.r.online == 0)
         goto out;

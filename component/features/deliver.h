@@ -24,6 +24,12 @@ enum deliver_end {
  * to. */
 int deliver_card(struct service *svc, const struct store_inbox_item *item,
                  int delayed);
+/* deliver_card() of a new card whose recipient has online resources, of
+ * which ackers acknowledge, as the caller counted them (store_online_count())
+ * in this event: one statement less per card. */
+int deliver_card_counted(struct service *svc,
+                         const struct store_inbox_item *item, int online,
+                         int ackers);
 
 /* Takes card_id out of recipient's inbox for the reason why; only an
  * acknowledgement sends its sender the receipt they asked for, and only

@@ -257,13 +257,15 @@ static void send_drop_blocked(struct service *svc, struct send_job *job,
 /* Whether the recipient is online, as far as the answer may say: with
  * [privacy] reveal_online = no it never does, and a held card has nobody
  * to be online. */
-static int send_recipient_online(struct service *svc, struct send_job *job)
+static int send_recipient_online(struct service *svc, struct send_job *job,
+                                 int *ackers)
 {
     int online = 0;
 
+    *ackers = 0;
     if (!job->recipient_jid ||
         store_online_count(service_store(svc), job->recipient_jid, &online,
-                           NULL) < 0)
+                           ackers) < 0)
         return 0;
     return online;
 }
@@ -275,7 +277,7 @@ static void send_commit(struct service *svc, struct send_job *job,
 {
     struct store_inbox_item item = {0};
     char *vcard = NULL;
-    int online, replaced = 0;
+    int online, ackers = 0, replaced = 0;
     int blocked = block_refuses(svc, job->recipient_phone, job->sender_phone);
     int verdict =
         blocked ? CONSENT_DROP
@@ -304,15 +306,11 @@ static void send_commit(struct service *svc, struct send_job *job,
     item.vcard = vcard;
     item.note = job->note;
     item.created = (int64_t)time(NULL);
+    /* Written either way: a replaced card may have been held, or not. */
+    item.held = verdict == CONSENT_HOLD;
     receipt_wanted(job, &item);
     if (send_store(svc, job, &item, &replaced) < 0)
         goto out;
-    /* Set either way: a replaced card may have been held, or not. */
-    if (store_consent_set_held(service_store(svc), item.card_id,
-                               verdict == CONSENT_HOLD) < 0) {
-        send_store_failed(svc, job);
-        goto out;
-    }
     if (update_shared(svc, job->sender_jid, job->recipient_phone, item.card_id,
                       job->profile, job->fields, vcard) < 0) {
         send_store_failed(svc, job);
@@ -326,13 +324,14 @@ static void send_commit(struct service *svc, struct send_job *job,
     expire_card_stored(svc, item.created);
     stats_count(service_stats(svc), STATS_ACCEPTED, NULL, service_now_ms(svc));
     /* A request is answered as for an offline recipient. */
-    online = verdict == CONSENT_HOLD ? 0 : send_recipient_online(svc, job);
+    online =
+        verdict == CONSENT_HOLD ? 0 : send_recipient_online(svc, job, &ackers);
     send_reply(svc, job, item.card_id,
                online && config_reveal_online(service_config(svc)) ? "delivered"
                                                                    : "queued");
     /* It stays in the inbox until the recipient acknowledges it. */
     if (online)
-        deliver_card(svc, &item, 0);
+        deliver_card_counted(svc, &item, online, ackers);
 out:
     free(item.card_id);
     free(vcard);
@@ -443,7 +442,7 @@ static int looks_e164(const char *s)
 }
 
 /* "in 42 s", "in 17 min", "in 23 h": how long until a limit lets go. */
-static void send_wait_text(const struct service *svc, int64_t ms, char *buf,
+static void send_wait_text(struct service *svc, int64_t ms, char *buf,
                            size_t len)
 {
     long long s = (long long)((ms + 999) / 1000);

@@ -80,8 +80,7 @@ static struct verify_limits verify_limits(const struct service *svc)
 }
 
 /* "2025-01-31 14:05 UTC" for a unix ms time. */
-static void format_utc(const struct service *svc, int64_t ms, char *buf,
-                       size_t len)
+static void format_utc(struct service *svc, int64_t ms, char *buf, size_t len)
 {
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
@@ -290,9 +289,8 @@ out_pipe:
 /* --- what registration asks --- */
 
 /* Refuses a code past a daily cap, saying when one may be asked again. */
-static void verify_capped(const struct service *svc,
-                          struct register_outcome *out, const char *phone,
-                          int64_t retry_at)
+static void verify_capped(struct service *svc, struct register_outcome *out,
+                          const char *phone, int64_t retry_at)
 {
     char when[64];
 

@@ -639,6 +639,23 @@ START_TEST(inbox_take)
     ck_assert_int_eq(store_inbox_take(st, "alice@example.test", "a3", NULL), 0);
     ck_assert_int_eq(store_inbox_count(st, "alice@example.test", &n), 0);
     ck_assert_int_eq(n, 0);
+
+    /* A consent request is held from its insert, and a replace writes
+     * whether the new content is one. */
+    it = card("a4", "alice@example.test");
+    it.held = 1;
+    ck_assert_int_eq(store_inbox_push(st, &it), 0);
+    ck_assert_int_eq(
+        tmpdb_int(&d, "SELECT held FROM inbox WHERE card_id = 'a4'"), 1);
+    it.held = 0;
+    it.recipient_phone = "+15550001";
+    it.card_id = strdup("a4"); /* the replace may give it a new id */
+    ck_assert_ptr_nonnull(it.card_id);
+    ck_assert_int_eq(store_inbox_replace(st, &it, "a5"), 0);
+    ck_assert_str_eq(it.card_id, "a4"); /* never handed out: kept */
+    free(it.card_id);
+    ck_assert_int_eq(
+        tmpdb_int(&d, "SELECT held FROM inbox WHERE card_id = 'a4'"), 0);
     store_free(st);
     tmpdb_remove(&d);
 }
