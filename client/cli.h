@@ -99,6 +99,10 @@ void cmd_print_count(struct cardx_cmd *c, int added);
 int cmd_fail(struct cardx_cmd *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Reads "--name VALUE" or "--name=VALUE" at argv[*i]; returns the value
+ * (borrowed) and advances *i, or NULL when argv[*i] is not that option. */
+const char *cmd_option_value(int argc, char **argv, int *i, const char *name);
+
 /* Parses a positive row id ("12" or "#12"); -1 when arg is not one. */
 int64_t cmd_parse_id(const char *arg);
 

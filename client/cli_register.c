@@ -13,21 +13,6 @@
 #define REGISTER_USAGE                                                         \
     "usage: cardx register --phone NUMBER [--code CODE] [--create]"
 
-/* Reads "--name VALUE" or "--name=VALUE" at argv[*i]; returns the value
- * (borrowed) and advances *i, or NULL when argv[*i] is not that option. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0' || *i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
-}
-
 /* The code the user got on their phone, asked on the terminal; NULL when
  * there is none (the caller frees it). */
 static char *register_ask_code(struct cardx_cmd *c, const char *pending)
@@ -187,12 +172,12 @@ static int register_args(struct cardx_cmd *c, int argc, char **argv,
             *create = 1;
             continue;
         }
-        v = option_value(argc, argv, &i, "--phone");
+        v = cmd_option_value(argc, argv, &i, "--phone");
         if (v) {
             *phone = v;
             continue;
         }
-        v = option_value(argc, argv, &i, "--code");
+        v = cmd_option_value(argc, argv, &i, "--code");
         if (!v)
             return cmd_fail(c, CARDX_EXIT_USAGE, REGISTER_USAGE);
         *code = v;

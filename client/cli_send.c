@@ -14,21 +14,6 @@
 /* Marked for extraction; cmd_fail() translates it when printed. */
 #define SEND_USAGE N_("usage: cardx send NUMBER [--note TEXT] [--profile NAME]")
 
-/* Reads "--name VALUE" or "--name=VALUE" at argv[*i]; returns the value
- * (borrowed) and advances *i, or NULL when argv[*i] is not that option. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0' || *i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
-}
-
 static int send_args(struct cardx_cmd *c, int argc, char **argv,
                      const char **number, const char **note,
                      const char **profile)
@@ -37,8 +22,9 @@ static int send_args(struct cardx_cmd *c, int argc, char **argv,
     *note = NULL;
     *profile = NULL;
     for (int i = 1; i < argc; i++) {
-        const char *v = option_value(argc, argv, &i, "--note");
-        const char *p = v ? NULL : option_value(argc, argv, &i, "--profile");
+        const char *v = cmd_option_value(argc, argv, &i, "--note");
+        const char *p =
+            v ? NULL : cmd_option_value(argc, argv, &i, "--profile");
 
         if (v)
             *note = v;

@@ -397,6 +397,19 @@ char *cmd_slurp(FILE *f)
     return text;
 }
 
+const char *cmd_option_value(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+
+    if (strncmp(argv[*i], name, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0' || *i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
+}
+
 int64_t cmd_parse_id(const char *arg)
 {
     char *end;

@@ -126,6 +126,12 @@ int lib_request_send(struct cardx_client *c, xmpp_stanza_t *iq,
                      enum lib_request_kind kind, const char *arg,
                      uint32_t *serial);
 
+/* Asks cardxd for a list: an iq get of an empty <name xmlns=urn:cardx:0/>
+ * sent as a request of kind, as lib_request_send(). CARDX_E_STATE when
+ * not online. */
+int lib_request_get(struct cardx_client *c, const char *name,
+                    enum lib_request_kind kind, uint32_t *serial);
+
 /* Fails every pending request with error (the connection went down or a
  * deadline passed: only those with deadline <= now unless all). */
 void lib_requests_fail(struct cardx_client *c, int error, int all);

@@ -161,17 +161,7 @@ void lib_profile_reply(struct cardx_client *c, struct lib_request *r,
 
 int cardx_client_profiles(cardx_client *c, uint32_t *request)
 {
-    xmpp_stanza_t *el, *iq;
-    int rc = lib_need_online(c);
-
-    if (rc != CARDX_OK)
-        return rc;
-    iq = lib_component_iq(c, "get", "profiles", NS_CARDX, &el);
-    rc = iq ? lib_request_send(c, iq, REQ_PROFILES, NULL, request)
-            : CARDX_E_NOMEM;
-    if (iq)
-        xmpp_stanza_release(iq);
-    return rc;
+    return lib_request_get(c, "profiles", REQ_PROFILES, request);
 }
 
 /* <profile name=name/> with the fields, or the flag attribute set. */

@@ -669,19 +669,24 @@ int cardx_client_block(cardx_client *c, const char *number, int block,
     return rc;
 }
 
-int cardx_client_blocklist(cardx_client *c, uint32_t *request)
+int lib_request_get(struct cardx_client *c, const char *name,
+                    enum lib_request_kind kind, uint32_t *serial)
 {
     xmpp_stanza_t *iq, *el;
     int rc = lib_need_online(c);
 
     if (rc != CARDX_OK)
         return rc;
-    iq = lib_component_iq(c, "get", "blocklist", NS_CARDX, &el);
-    rc = iq ? lib_request_send(c, iq, REQ_BLOCKLIST, NULL, request)
-            : CARDX_E_NOMEM;
+    iq = lib_component_iq(c, "get", name, NS_CARDX, &el);
+    rc = iq ? lib_request_send(c, iq, kind, NULL, serial) : CARDX_E_NOMEM;
     if (iq)
         xmpp_stanza_release(iq);
     return rc;
+}
+
+int cardx_client_blocklist(cardx_client *c, uint32_t *request)
+{
+    return lib_request_get(c, "blocklist", REQ_BLOCKLIST, request);
 }
 
 int cardx_client_upload_self(cardx_client *c)
